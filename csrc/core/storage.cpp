@@ -1,0 +1,23 @@
+#include "core/allocator.h"
+#include "ember/tensor.h"
+
+namespace ember {
+
+Storage::Storage(void* data, size_t nbytes, Device device, Deleter deleter)
+    : data_(data), nbytes_(nbytes), device_(device), deleter_(std::move(deleter)) {}
+
+Storage::~Storage() {
+  if (deleter_) deleter_(data_);
+}
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  Allocator& alloc = allocator_for(device);
+  void* data = alloc.allocate(nbytes);
+  return std::make_shared<Storage>(data, nbytes, device, [&alloc](void* p) { alloc.deallocate(p); });
+}
+
+std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, Device device, Deleter deleter) {
+  return std::make_shared<Storage>(data, nbytes, device, std::move(deleter));
+}
+
+}  // namespace ember

@@ -1,0 +1,66 @@
+// Fills the CPU slots of the kernel tables. The vectorized families come in one copy per ISA;
+// the best one this CPU runs is chosen here (EMBER_CPU_ISA=base|avx2|avx512 caps the choice,
+// which tests use to check every variant).
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "dispatch/kernels.h"
+
+namespace ember {
+
+void register_cpu_copy_kernels();
+
+#define EMBER_DECLARE_ISA(isa)               \
+  namespace cpu::isa {                       \
+  void register_elementwise_kernels();       \
+  void register_reduce_kernels();            \
+  }
+EMBER_DECLARE_ISA(base)
+#ifdef EMBER_X86_ISA_VARIANTS
+EMBER_DECLARE_ISA(avx2)
+EMBER_DECLARE_ISA(avx512)
+#endif
+
+const char* cpu_isa_name();
+
+namespace {
+const char* choose_isa() {
+#ifdef EMBER_X86_ISA_VARIANTS
+  const char* cap = std::getenv("EMBER_CPU_ISA");
+  const std::string limit = cap ? cap : "avx512";
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                    __builtin_cpu_supports("f16c");
+  if (limit == "avx512" && avx512) return "avx512";
+  if ((limit == "avx512" || limit == "avx2") && avx2) return "avx2";
+#endif
+  return "base";
+}
+const char* g_isa = "base";
+}  // namespace
+
+const char* cpu_isa_name() { return g_isa; }
+
+void register_cpu_kernels() {
+  register_cpu_copy_kernels();
+  g_isa = choose_isa();
+#ifdef EMBER_X86_ISA_VARIANTS
+  if (std::strcmp(g_isa, "avx512") == 0) {
+    cpu::avx512::register_elementwise_kernels();
+    cpu::avx512::register_reduce_kernels();
+    return;
+  }
+  if (std::strcmp(g_isa, "avx2") == 0) {
+    cpu::avx2::register_elementwise_kernels();
+    cpu::avx2::register_reduce_kernels();
+    return;
+  }
+#endif
+  cpu::base::register_elementwise_kernels();
+  cpu::base::register_reduce_kernels();
+}
+
+}  // namespace ember

@@ -1,0 +1,22 @@
+// Fills every kernel table exactly once, on first use (thread-safe through a function-local
+// static), so both the Python module and C++ programs find the kernels without static
+// initialisers.
+#include "dispatch/kernels.h"
+
+namespace ember {
+
+KernelTable<CopyKernel> copy_kernel;
+
+void register_cpu_kernels();   // cpu/register_cpu.cpp
+void register_cuda_kernels();  // cuda/, or no_cuda.cpp
+
+void ensure_kernels_registered() {
+  static const bool done = [] {
+    register_cpu_kernels();
+    register_cuda_kernels();
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace ember

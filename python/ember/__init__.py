@@ -1,0 +1,53 @@
+"""ember: a tensor engine in the mould of PyTorch.
+
+    import ember
+    x = ember.randn(3, 4)
+    y = (x * 2 + 1).relu().sum(dim=1)
+"""
+from . import _C
+from ._C import ShapeError, device, dtype, get_num_threads, set_num_threads
+
+# dtypes, with PyTorch's names and aliases
+float32 = float = _C.dtype.float32
+float64 = double = _C.dtype.float64
+float16 = half = _C.dtype.float16
+bfloat16 = _C.dtype.bfloat16
+int8 = _C.dtype.int8
+uint8 = _C.dtype.uint8
+int16 = short = _C.dtype.int16
+int32 = int = _C.dtype.int32
+int64 = long = _C.dtype.int64
+bool = _C.dtype.bool
+
+from ._tensor import Size, Tensor  # noqa: E402
+from ._creation import (  # noqa: E402
+    arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full, full_like,
+    linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
+from ._elementwise import *  # noqa: E402,F401,F403
+from ._reduce import *  # noqa: E402,F401,F403
+from ._random import *  # noqa: E402,F401,F403
+from ._interop import *  # noqa: E402,F401,F403
+from . import cuda  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def promote_types(type1, type2):
+    return _C.promote_types(type1, type2)
+
+
+def can_cast(from_, to):
+    return _C.can_cast(from_, to)
+
+
+def result_type(tensor1, tensor2):
+    return _C.result_type([tensor1._impl if isinstance(tensor1, Tensor) else tensor1,
+                           tensor2._impl if isinstance(tensor2, Tensor) else tensor2])
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()

@@ -1,0 +1,402 @@
+"""ember.Tensor: the Python face of a native strided tensor.
+
+The class wraps an `ember._C.Tensor` in `_impl` and adds the PyTorch method surface. Operators
+call straight into `_C` and wrap the result: this path runs on every user's hot loop, so it
+builds no dicts or closures and looks nothing up that it can bind at import time.
+"""
+import numbers
+
+import numpy as np
+
+from . import _C
+
+_new = object.__new__
+_CTensor = _C.Tensor
+
+
+def _wrap(impl):
+    t = _new(Tensor)
+    t._impl = impl
+    return t
+
+
+def _unwrap(x):
+    """An operand for _C: a native tensor, or a Python number left as it is."""
+    if type(x) is Tensor or isinstance(x, Tensor):
+        return x._impl
+    if isinstance(x, (bool, int, float)) or isinstance(x, np.generic):
+        return x
+    if isinstance(x, (list, tuple, np.ndarray)):
+        from ._creation import tensor
+        return tensor(x)._impl
+    raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+
+
+def _dims(dim):
+    """dim=None | int | sequence -> None or a list, as _C reductions take it."""
+    if dim is None:
+        return None
+    if isinstance(dim, numbers.Integral):
+        return [int(dim)]
+    return [int(d) for d in dim]
+
+
+def _size_args(size):
+    """f(2, 3), f((2, 3)), f([2, 3]) and f(ember.Size) all name the shape (2, 3)."""
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = size[0]
+    return [int(s) for s in size]
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints, as torch.Size."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"ember.Size([{', '.join(str(s) for s in self)}])"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor:
+    __slots__ = ("_impl", "__weakref__")
+
+    # ---- metadata ---------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._impl.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._impl.shape)
+        return self._impl.size(dim)
+
+    def stride(self, dim=None):
+        if dim is None:
+            return self._impl.stride()
+        return self._impl.stride(dim)
+
+    @property
+    def dtype(self):
+        return self._impl.dtype
+
+    @property
+    def device(self):
+        return self._impl.device
+
+    @property
+    def is_cuda(self):
+        return self._impl.device.type == "cuda"
+
+    @property
+    def ndim(self):
+        return self._impl.ndim
+
+    def dim(self):
+        return self._impl.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._impl.numel()
+
+    nelement = numel
+
+    def element_size(self):
+        return self._impl.element_size()
+
+    @property
+    def itemsize(self):
+        return self._impl.element_size()
+
+    @property
+    def nbytes(self):
+        return self._impl.numel() * self._impl.element_size()
+
+    def storage_offset(self):
+        return self._impl.storage_offset()
+
+    def data_ptr(self):
+        return self._impl.data_ptr()
+
+    def is_contiguous(self):
+        return self._impl.is_contiguous()
+
+    def is_floating_point(self):
+        return self._impl.dtype.is_floating_point
+
+    @property
+    def _version(self):
+        return self._impl._version
+
+    # Autograd attributes arrive with ember.autograd; until then every tensor is a constant.
+    @property
+    def requires_grad(self):
+        return False
+
+    @property
+    def grad(self):
+        return None
+
+    @property
+    def grad_fn(self):
+        return None
+
+    @property
+    def is_leaf(self):
+        return True
+
+    def detach(self):
+        return _wrap(self._impl.alias())
+
+    # ---- Python protocol --------------------------------------------------------------------
+    def __repr__(self):
+        return repr(self._impl)
+
+    def __len__(self):
+        if self._impl.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._impl.shape[0]
+
+    def __iter__(self):
+        if self._impl.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        impl = self._impl
+        return (_wrap(impl.select(0, i)) for i in range(impl.shape[0]))
+
+    def __bool__(self):
+        if self._impl.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._impl.numel()} elements is ambiguous")
+        return bool(self._impl.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._impl.dtype.is_floating_point or self._impl.dtype.name == "bool":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def item(self):
+        return self._impl.item()
+
+    def tolist(self):
+        if self._impl.ndim == 0:
+            return self.item()
+        return self.numpy_or_float().tolist()
+
+    def numpy_or_float(self):
+        """numpy array of the values; bfloat16 (which numpy lacks) comes back as float32."""
+        if self._impl.dtype.name == "bfloat16":
+            return _wrap(self._impl.to_dtype(_C.dtype.float32)).numpy()
+        return self.numpy()
+
+    # ---- views ------------------------------------------------------------------------------
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], _C.dtype):
+            raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+        return _wrap(self._impl.view(_size_args(shape)))
+
+    def view_as(self, other):
+        return _wrap(self._impl.view(list(other.shape)))
+
+    def reshape(self, *shape):
+        return _wrap(self._impl.reshape(_size_args(shape)))
+
+    def reshape_as(self, other):
+        return _wrap(self._impl.reshape(list(other.shape)))
+
+    def permute(self, *dims):
+        return _wrap(self._impl.permute(_size_args(dims)))
+
+    def transpose(self, dim0, dim1):
+        return _wrap(self._impl.transpose(dim0, dim1))
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def t(self):
+        return _wrap(self._impl.t())
+
+    @property
+    def T(self):
+        n = self._impl.ndim
+        return _wrap(self._impl.permute(list(range(n - 1, -1, -1))))
+
+    @property
+    def mT(self):
+        return _wrap(self._impl.transpose(-2, -1))
+
+    def expand(self, *sizes):
+        return _wrap(self._impl.expand(_size_args(sizes)))
+
+    def expand_as(self, other):
+        return _wrap(self._impl.expand(list(other.shape)))
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return _wrap(self._impl.squeeze())
+        if isinstance(dim, (tuple, list)):
+            impl = self._impl
+            for d in sorted((d % max(impl.ndim, 1) for d in dim), reverse=True):
+                impl = impl.squeeze(d)
+            return _wrap(impl)
+        return _wrap(self._impl.squeeze(dim))
+
+    def unsqueeze(self, dim):
+        return _wrap(self._impl.unsqueeze(dim))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _wrap(self._impl.flatten(start_dim, end_dim))
+
+    def unflatten(self, dim, sizes):
+        return _wrap(self._impl.unflatten(dim, list(sizes)))
+
+    def narrow(self, dim, start, length):
+        return _wrap(self._impl.narrow(dim, int(start), length))
+
+    def select(self, dim, index):
+        return _wrap(self._impl.select(dim, index))
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _wrap(self._impl.diagonal(offset, dim1, dim2))
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return _wrap(self._impl.as_strided(list(size), list(stride), storage_offset))
+
+    def unfold(self, dimension, size, step):
+        return _wrap(self._impl.unfold(dimension, size, step))
+
+    def __getitem__(self, key):
+        if isinstance(key, Tensor) or (isinstance(key, tuple) and any(isinstance(k, (Tensor, list, np.ndarray)) for k in key)) \
+                or isinstance(key, (list, np.ndarray)):
+            raise IndexError("indexing with tensors, lists and masks is not supported yet; "
+                             "use ints, slices, None and ...")
+        return _wrap(self._impl.getitem(key))
+
+    def __setitem__(self, key, value):
+        if isinstance(key, (Tensor, list, np.ndarray)):
+            raise IndexError("assignment through tensor, list or mask indices is not supported yet")
+        self._impl.setitem(key, _unwrap(value))
+
+    # ---- copies and conversion ----------------------------------------------------------------
+    def contiguous(self):
+        impl = self._impl
+        return self if impl.is_contiguous() else _wrap(impl.contiguous())
+
+    def clone(self):
+        return _wrap(self._impl.clone())
+
+    def to(self, *args, **kwargs):
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, _C.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, _C.device)):
+                device = a
+            else:
+                raise TypeError(f"to() received an invalid argument {a!r}")
+        impl = self._impl
+        if device is not None:
+            impl = impl.to_device(_C.device(device) if isinstance(device, str) else device)
+        if dtype is not None:
+            impl = impl.to_dtype(dtype)
+        if copy and impl is self._impl:
+            impl = impl.clone()
+        return self if impl is self._impl else _wrap(impl)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"ember.{self._impl.dtype.name}"
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_C.dtype.float32)
+
+    def double(self):
+        return self.to(_C.dtype.float64)
+
+    def half(self):
+        return self.to(_C.dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_C.dtype.bfloat16)
+
+    def int(self):
+        return self.to(_C.dtype.int32)
+
+    def long(self):
+        return self.to(_C.dtype.int64)
+
+    def short(self):
+        return self.to(_C.dtype.int16)
+
+    def char(self):
+        return self.to(_C.dtype.int8)
+
+    def byte(self):
+        return self.to(_C.dtype.uint8)
+
+    def bool(self):
+        return self.to(_C.dtype.bool)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    def copy_(self, src, non_blocking=False):
+        self._impl.copy_(_unwrap_tensor(src, self))
+        return self
+
+    def fill_(self, value):
+        self._impl.fill_(value._impl if isinstance(value, Tensor) else value)
+        return self
+
+    def zero_(self):
+        self._impl.fill_(0)
+        return self
+
+    def new_tensor(self, data, dtype=None):
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=self.device)
+
+    def new_zeros(self, *size, dtype=None):
+        return _wrap(_C.zeros(_size_args(size), dtype or self.dtype, self.device))
+
+    def new_ones(self, *size, dtype=None):
+        return _wrap(_C.ones(_size_args(size), dtype or self.dtype, self.device))
+
+    def new_full(self, size, fill_value, dtype=None):
+        return _wrap(_C.full(_size_args((size,)), fill_value, dtype or self.dtype, self.device))
+
+    def new_empty(self, *size, dtype=None):
+        return _wrap(_C.empty(_size_args(size), dtype or self.dtype, self.device))
+
+
+def _unwrap_tensor(x, like):
+    """A tensor operand for copy-like methods: numbers and lists become tensors."""
+    if isinstance(x, Tensor):
+        return x._impl
+    from ._creation import tensor
+    return tensor(x, dtype=like.dtype)._impl

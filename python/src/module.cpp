@@ -1,0 +1,76 @@
+// ember._C: the native module. Each area binds itself from its own file.
+#include "common.h"
+
+namespace ember_py {
+
+std::optional<ember::Scalar> scalar_from_py(py::handle obj) {
+  PyObject* o = obj.ptr();
+  if (PyBool_Check(o)) return ember::Scalar(o == Py_True);
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw py::value_error("integer " + py::str(obj).cast<std::string>() + " is out of the int64 range");
+    return ember::Scalar(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(o)) return ember::Scalar(PyFloat_AS_DOUBLE(o));
+  // numpy scalars (np.float32(2), np.int64(3), np.bool_(True)) become Python numbers
+  static PyObject* numpy_generic = [] {
+    py::object np = py::module_::import("numpy");
+    return py::object(np.attr("generic")).release().ptr();
+  }();
+  if (PyObject_IsInstance(o, numpy_generic) == 1) {
+    py::object item = obj.attr("item")();
+    if (PyBool_Check(item.ptr()) || PyLong_Check(item.ptr()) || PyFloat_Check(item.ptr())) return scalar_from_py(item);
+  }
+  return std::nullopt;
+}
+
+std::vector<int64_t> int_list(py::handle obj, const char* what) {
+  if (PyLong_Check(obj.ptr())) return {obj.cast<int64_t>()};
+  if (!py::isinstance<py::sequence>(obj) || py::isinstance<py::str>(obj))
+    throw py::type_error(std::string(what) + " must be an int or a sequence of ints, not " +
+                         py::str(py::type::of(obj)).cast<std::string>());
+  std::vector<int64_t> out;
+  for (py::handle item : obj) {
+    if (!PyLong_Check(item.ptr()) && !py::hasattr(item, "__index__"))
+      throw py::type_error(std::string(what) + " must contain ints, got " + py::str(py::type::of(item)).cast<std::string>());
+    out.push_back(py::int_(py::reinterpret_borrow<py::object>(item)).cast<int64_t>());
+  }
+  return out;
+}
+
+}  // namespace ember_py
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "ember's native core";
+  // ember::Error -> the Python exception its kind names. Shape errors are ValueErrors that
+  // PyTorch-style code can also catch as RuntimeError.
+  static PyObject* shape_error = [] {
+    PyObject* bases = PyTuple_Pack(2, PyExc_ValueError, PyExc_RuntimeError);
+    PyObject* cls = PyErr_NewException("ember.ShapeError", bases, nullptr);
+    Py_DECREF(bases);
+    return cls;
+  }();
+  m.attr("ShapeError") = py::handle(shape_error);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ember::Error& e) {
+      switch (e.kind()) {
+        case ember::ErrorKind::Value: PyErr_SetString(PyExc_ValueError, e.what()); return;
+        case ember::ErrorKind::Type: PyErr_SetString(PyExc_TypeError, e.what()); return;
+        case ember::ErrorKind::Index: PyErr_SetString(PyExc_IndexError, e.what()); return;
+        case ember::ErrorKind::NotImplemented: PyErr_SetString(PyExc_NotImplementedError, e.what()); return;
+        case ember::ErrorKind::Shape: PyErr_SetString(shape_error, e.what()); return;
+        default: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
+      }
+    }
+  });
+  ember_py::bind_dtype_device(m);
+  ember_py::bind_tensor(m);
+  ember_py::bind_creation(m);
+  ember_py::bind_elementwise(m);
+  ember_py::bind_reduce(m);
+  ember_py::bind_random(m);
+  ember_py::bind_interop(m);
+}

@@ -1,0 +1,227 @@
+"""Shared helpers for the ember test suite.
+
+The suite tests ember's Python API, which is PyTorch's API under the name `ember`.
+Every value is checked against a NumPy reference; tests that compare with PyTorch
+itself call `pytest.importorskip("torch")` inside the test, so the suite runs
+without torch installed.
+
+Tests marked `ember_only` cover behaviour that ember defines and PyTorch lacks
+(negative-step slicing, ember's own names in messages and reprs). When `ember` is
+PyTorch itself (a check that the suite encodes PyTorch's semantics), they are
+skipped; set EMBER_TESTS_RUN_EMBER_ONLY=1 to run them anyway.
+"""
+import os
+import re
+
+import numpy as np
+import pytest
+
+import ember
+
+# ---------------------------------------------------------------------------
+# dtypes
+# ---------------------------------------------------------------------------
+
+BOOL_DTYPES = (ember.bool,)
+INT_DTYPES = (ember.uint8, ember.int8, ember.int16, ember.int32, ember.int64)
+FLOAT_DTYPES = (ember.float32, ember.float64, ember.float16, ember.bfloat16)
+LOW_PRECISION_DTYPES = (ember.float16, ember.bfloat16)
+ALL_DTYPES = BOOL_DTYPES + INT_DTYPES + FLOAT_DTYPES
+
+# NumPy type holding each dtype's values exactly (bfloat16 values fit in float32).
+_NUMPY_DTYPES = {
+    ember.bool: np.bool_,
+    ember.uint8: np.uint8,
+    ember.int8: np.int8,
+    ember.int16: np.int16,
+    ember.int32: np.int32,
+    ember.int64: np.int64,
+    ember.float16: np.float16,
+    ember.bfloat16: np.float32,
+    ember.float32: np.float32,
+    ember.float64: np.float64,
+}
+_FROM_NUMPY = {
+    np.dtype(np.bool_): ember.bool,
+    np.dtype(np.uint8): ember.uint8,
+    np.dtype(np.int8): ember.int8,
+    np.dtype(np.int16): ember.int16,
+    np.dtype(np.int32): ember.int32,
+    np.dtype(np.int64): ember.int64,
+    np.dtype(np.float16): ember.float16,
+    np.dtype(np.float32): ember.float32,
+    np.dtype(np.float64): ember.float64,
+}
+
+
+def dtype_name(dtype):
+    """'float32' for ember.float32 (whatever the module prefix in str())."""
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+def numpy_dtype(dtype):
+    """The NumPy dtype that holds `dtype`'s values (float32 for bfloat16)."""
+    return np.dtype(_NUMPY_DTYPES[dtype])
+
+
+def ember_dtype(np_dtype):
+    return _FROM_NUMPY[np.dtype(np_dtype)]
+
+
+def is_float(dtype):
+    return dtype in FLOAT_DTYPES
+
+
+def is_int(dtype):
+    return dtype in INT_DTYPES
+
+
+# ---------------------------------------------------------------------------
+# conversions
+# ---------------------------------------------------------------------------
+
+def to_numpy(t):
+    """A fresh NumPy copy of `t` (bfloat16 goes through float32, which is exact)."""
+    if t.dtype == ember.bfloat16:
+        t = t.float()
+    return np.array(t.numpy(), copy=True)
+
+
+def make_tensor(array, dtype=None):
+    """An ember tensor holding `array`'s values, converted to `dtype` if given."""
+    array = np.asarray(array)
+    if dtype is None:
+        return ember.tensor(array)
+    if dtype == ember.bfloat16:
+        return ember.tensor(array.astype(np.float32), dtype=ember.bfloat16)
+    return ember.tensor(array.astype(numpy_dtype(dtype)), dtype=dtype)
+
+
+def round_to(array, dtype):
+    """`array`'s values as `dtype` would store them, as a float64/int64/bool array."""
+    return to_numpy(make_tensor(array, dtype))
+
+
+def bfloat16_round(x):
+    """Round float32 values to bfloat16 (round to nearest, ties to even), as float32.
+
+    A NumPy model of the conversion, independent of the engine; NaN stays NaN.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    bits = x.view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    out = rounded.astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(x), np.float32(np.nan), out)
+
+
+# ---------------------------------------------------------------------------
+# comparisons
+# ---------------------------------------------------------------------------
+
+# (rtol, atol) by result dtype, for values computed once from exact inputs.
+DEFAULT_TOLERANCES = {
+    ember.float64: (1e-10, 1e-12),
+    ember.float32: (1e-5, 1e-6),
+    ember.float16: (2e-3, 1e-3),
+    ember.bfloat16: (1.6e-2, 1e-2),
+}
+
+
+def default_tolerance(dtype):
+    return DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0))
+
+
+def assert_close(actual, expected, *, dtype=None, rtol=None, atol=None, equal_nan=True):
+    """Check an ember tensor against a NumPy reference: type, shape, dtype and values.
+
+    `dtype` is the ember dtype `actual` must have; by default the one matching
+    `expected.dtype`. The reference is first cast to that dtype (so a float64
+    reference overflows to inf exactly where the result dtype does), then compared
+    exactly for bool/int results and with rtol/atol for floats.
+    """
+    assert isinstance(actual, ember.Tensor), f"expected an ember.Tensor, got {type(actual)!r}"
+    expected = np.asarray(expected)
+    if dtype is None:
+        dtype = ember_dtype(expected.dtype)
+    assert actual.dtype == dtype, f"dtype: got {actual.dtype}, expected {dtype}"
+    assert tuple(actual.shape) == expected.shape, (
+        f"shape: got {tuple(actual.shape)}, expected {expected.shape}")
+    got = to_numpy(actual)
+    if not is_float(dtype):
+        want = expected.astype(numpy_dtype(dtype))
+        mismatch = np.flatnonzero(got.ravel() != want.ravel())
+        assert mismatch.size == 0, (
+            f"{mismatch.size} of {got.size} values differ; first at flat index {mismatch[0]}: "
+            f"got {got.ravel()[mismatch[0]]!r}, expected {want.ravel()[mismatch[0]]!r}")
+        return
+    default_rtol, default_atol = default_tolerance(dtype)
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    with np.errstate(all="ignore"):
+        want = expected.astype(np.float64).astype(numpy_dtype(dtype))
+        if dtype == ember.bfloat16:
+            want = bfloat16_round(want)
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=rtol,
+                               atol=atol, equal_nan=equal_nan,
+                               err_msg=f"values differ (dtype {dtype_name(dtype)})")
+
+
+def assert_equal(actual, expected, *, dtype=None):
+    """Exact comparison (for results that involve no rounding)."""
+    assert_close(actual, expected, dtype=dtype, rtol=0.0, atol=0.0)
+
+
+def snapshot(*tensors):
+    """Copies of the tensors' contents, for `assert_unchanged` after an operation."""
+    return [(t, tuple(t.shape), t.dtype, to_numpy(t)) for t in tensors]
+
+
+def assert_unchanged(snap):
+    for t, shape, dtype, values in snap:
+        assert tuple(t.shape) == shape
+        assert t.dtype == dtype
+        np.testing.assert_array_equal(to_numpy(t), values)
+
+
+def message_numbers(excinfo):
+    """The set of integers written in an exception's message."""
+    return set(re.findall(r"\d+", str(excinfo.value)))
+
+
+# ---------------------------------------------------------------------------
+# the backend: ember, or PyTorch standing in for it
+# ---------------------------------------------------------------------------
+
+def backend_is_torch():
+    """True when `ember` is PyTorch under another name (checking the suite itself)."""
+    return type(ember.zeros(1)).__module__.split(".")[0] == "torch"
+
+
+def supports_negative_strides():
+    """Negative-step slicing is an ember extension; PyTorch refuses it."""
+    return not backend_is_torch()
+
+
+def cuda_available():
+    return bool(ember.cuda.is_available())
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "ember_only: behaviour ember defines and PyTorch lacks "
+        "(skipped when the backend is PyTorch itself)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("EMBER_TESTS_RUN_EMBER_ONLY") == "1" or not backend_is_torch():
+        return
+    skip = pytest.mark.skip(reason="ember extension: PyTorch lacks this behaviour")
+    for item in items:
+        if "ember_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def rng():
+    """A NumPy generator with a fixed seed, so every run sees the same data."""
+    return np.random.default_rng(12345)
