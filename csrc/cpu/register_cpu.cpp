@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dispatch/kernels.h"
+#include "ember/ops.h"
 
 namespace ember {
 
@@ -21,8 +22,6 @@ EMBER_DECLARE_ISA(base)
 EMBER_DECLARE_ISA(avx2)
 EMBER_DECLARE_ISA(avx512)
 #endif
-
-const char* cpu_isa_name();
 
 namespace {
 const char* choose_isa() {
@@ -42,7 +41,10 @@ const char* choose_isa() {
 const char* g_isa = "base";
 }  // namespace
 
-const char* cpu_isa_name() { return g_isa; }
+const char* cpu_capability() {
+  ensure_kernels_registered();
+  return g_isa;
+}
 
 void register_cpu_kernels() {
   register_cpu_copy_kernels();

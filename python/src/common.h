@@ -26,6 +26,7 @@ struct TensorArg {
 // "shape" arguments: an int, or a sequence of ints.
 std::vector<int64_t> int_list(py::handle obj, const char* what);
 
+void bind_config(py::module_& m);
 void bind_dtype_device(py::module_& m);
 void bind_tensor(py::module_& m);
 void bind_creation(py::module_& m);

@@ -66,6 +66,7 @@ PYBIND11_MODULE(_C, m) {
       }
     }
   });
+  ember_py::bind_config(m);
   ember_py::bind_dtype_device(m);
   ember_py::bind_tensor(m);
   ember_py::bind_creation(m);
