@@ -20,10 +20,13 @@ import numpy as np
 
 import ember
 from conftest import (ALL_DTYPES, BOOL_DTYPES, FLOAT_DTYPES, INT_DTYPES, dtype_name,
-                      is_float, make_tensor, numpy_dtype, to_numpy)
+                      is_float, make_tensor, to_numpy)
 
 INTS_AND_FLOATS = INT_DTYPES + FLOAT_DTYPES
 BOOL_AND_INTS = BOOL_DTYPES + INT_DTYPES
+# For variants of an op already tested on every dtype (a keyword argument's path).
+VARIANT_DTYPES = (ember.float32, ember.float64, ember.float16, ember.int64, ember.int32,
+                  ember.uint8)
 
 # ---------------------------------------------------------------------------
 # Type promotion, written out independently of the engine (PyTorch's rules).
@@ -192,7 +195,7 @@ class ElementwiseOp:
     method: Optional[str] = None          # Tensor method with the same meaning
     operator: Optional[Callable] = None   # Python operator with the same meaning
     scalars: tuple = ()                   # Python scalars accepted as the second operand
-    special_values: bool = False          # compare NaN/inf/signed-zero handling with NumPy
+    special_values: bool = False          # compare NaN/inf handling with NumPy
     tol: dict = field(default_factory=dict)
 
     def result_dtype(self, *operands):
@@ -212,6 +215,10 @@ class ElementwiseOp:
         if promoted == ember.bool:
             return np.bool_
         return np.int64
+
+    def operand_domains(self):
+        """One domain per operand (a single domain serves them all)."""
+        return self.domains * self.arity if len(self.domains) == 1 else self.domains
 
     def tolerance(self, dtype):
         return self.tol.get(dtype, (None, None))
@@ -296,9 +303,9 @@ UNARY_OPS = [
     ElementwiseOp("clamp", _call("clamp", min=1, max=5), lambda x: np.clip(x, 1, 5),
                   dtypes=INTS_AND_FLOATS, domains=(GRID,), method=None),
     ElementwiseOp("clamp_min", _call("clamp", min=1), lambda x: np.maximum(x, 1),
-                  dtypes=INTS_AND_FLOATS, domains=(GRID,), method=None),
+                  dtypes=VARIANT_DTYPES, domains=(GRID,), method=None),
     ElementwiseOp("clamp_max", _call("clamp", max=5), lambda x: np.minimum(x, 5),
-                  dtypes=INTS_AND_FLOATS, domains=(GRID,), method=None),
+                  dtypes=VARIANT_DTYPES, domains=(GRID,), method=None),
 ]
 
 _COMPARISON = dict(domains=(SMALL_GRID, SMALL_GRID), result=BOOL, scalars=(1, 0.5))
@@ -310,11 +317,11 @@ _SHIFT = dict(dtypes=INT_DTYPES, rejects=BOOL_DTYPES + FLOAT_DTYPES, domains=(RE
 BINARY_OPS = [
     _binary("add", np.add, operator=operator.add, scalars=(2, 2.5)),
     ElementwiseOp("add_alpha", _call("add", alpha=2), lambda a, b: a + 2 * b, arity=2,
-                  dtypes=INTS_AND_FLOATS, domains=(REAL, REAL)),
+                  dtypes=VARIANT_DTYPES, domains=(REAL, REAL)),
     _binary("sub", np.subtract, dtypes=INTS_AND_FLOATS, rejects=BOOL_DTYPES,
             operator=operator.sub, scalars=(2, 2.5)),
     ElementwiseOp("sub_alpha", _call("sub", alpha=2), lambda a, b: a - 2 * b, arity=2,
-                  dtypes=INTS_AND_FLOATS, domains=(REAL, REAL)),
+                  dtypes=VARIANT_DTYPES, domains=(REAL, REAL)),
     _binary("mul", np.multiply, operator=operator.mul, scalars=(2, 2.5)),
     _binary("div", np.divide, domains=(REAL, NONZERO), result=FLOAT,
             operator=operator.truediv, scalars=(2, 2.5)),
@@ -389,7 +396,6 @@ def _unary_samples(tier):
         _same("expanded", (4, 5), EXPANDED),
         _same("empty", (0, 3)),
         _same("zero_dim", ()),
-        _same("large", (1000,)),
         _same("parallel", (257, 273)),
         _same("parallel_transposed", (257, 273), TRANSPOSED),
     ]
@@ -413,10 +419,8 @@ def _binary_samples(tier):
         Sample("broadcast_5_2x5", (Operand((5,)), Operand((2, 5)))),
         Sample("broadcast_zero_dim", (Operand((4, 5)), Operand(()))),
         Sample("expanded", (Operand((4, 5), EXPANDED), Operand((4, 5), TRANSPOSED))),
-        _same("empty", (0, 3), arity=2),
-        Sample("empty_broadcast", (Operand((0, 3)), Operand((1, 3)))),
+        Sample("empty", (Operand((0, 3)), Operand((1, 3)))),
         _same("zero_dim", (), arity=2),
-        _same("large", (1000,), arity=2),
         _same("parallel", (257, 273), arity=2),
         Sample("parallel_broadcast", (Operand((257, 273), TRANSPOSED), Operand((273,)))),
     ]
@@ -453,51 +457,52 @@ def elementwise_cases(ops=None):
 
 
 def case_id(*parts):
-    return "-".join(dtype_name(p) if p in ALL_DTYPES else str(p) for p in parts)
+    """A readable test id such as 'add-float32-transposed'."""
+    return "-".join(p if isinstance(p, str) else dtype_name(p) for p in parts)
 
 
-def _layout(tensor_and_array, operand):
-    """The view that `operand.layout` describes, taken of both an ember base and its
-    NumPy copy; returns the base shape to allocate when called with None."""
+def base_shape(operand):
+    """The shape of the tensor to allocate so that `operand`'s view of it has its shape."""
     shape, layout = operand.shape, operand.layout
-    if layout == CONTIGUOUS:
-        base_shape = shape
-        view = lambda t, a: (t, a)
-    elif layout == TRANSPOSED:
-        base_shape = shape[:-2] + (shape[-1], shape[-2])
-        view = lambda t, a: (t.transpose(-2, -1), np.swapaxes(a, -2, -1))
-    elif layout == STEPPED:
-        base_shape = tuple(2 * d + 1 for d in shape)
+    if layout == TRANSPOSED:
+        return shape[:-2] + (shape[-1], shape[-2])
+    if layout == STEPPED:
+        return tuple(2 * d + 1 for d in shape)
+    if layout == NEGATIVE_STEP:
+        return (2 * shape[0],) + shape[1:]
+    if layout == EXPANDED:
+        return (1,) + shape[1:]
+    return shape
+
+
+def take_view(tensor, array, operand):
+    """The same view, as `operand.layout` describes it, of an ember tensor and of the
+    NumPy array holding its values."""
+    shape, layout = operand.shape, operand.layout
+    if layout == TRANSPOSED:
+        return tensor.transpose(-2, -1), np.swapaxes(array, -2, -1)
+    if layout == STEPPED:
         index = tuple(slice(1, None, 2) for _ in shape)
-        view = lambda t, a: (t[index], a[index])
-    elif layout == NEGATIVE_STEP:
-        base_shape = (2 * shape[0],) + shape[1:]
+        return tensor[index], array[index]
+    if layout == NEGATIVE_STEP:
         index = (slice(None, None, -2),) + tuple(slice(None, None, -1) for _ in shape[1:])
-        view = lambda t, a: (t[index], a[index])
-    elif layout == EXPANDED:
-        base_shape = (1,) + shape[1:]
-        view = lambda t, a: (t.expand(*shape), np.broadcast_to(a, shape))
-    else:
-        raise ValueError(layout)
-    if tensor_and_array is None:
-        return base_shape
-    return view(*tensor_and_array)
+        return tensor[index], array[index]
+    if layout == EXPANDED:
+        return tensor.expand(*shape), np.broadcast_to(array, shape)
+    return tensor, array
 
 
 def make_operand(rng, domain, dtype, operand):
     """An ember tensor laid out as `operand` says, and the NumPy array of its values
     (exactly as stored in `dtype`)."""
-    base = domain.sample(rng, _layout(None, operand), dtype)
-    tensor = make_tensor(base, dtype)
-    stored = to_numpy(tensor)
-    return _layout((tensor, stored), operand)
+    tensor = make_tensor(domain.sample(rng, base_shape(operand), dtype), dtype)
+    return take_view(tensor, to_numpy(tensor), operand)
 
 
 def materialize(op, dtype, sample, rng):
     """Returns (ember operands, NumPy operands in the reference's compute dtype)."""
     tensors, arrays = [], []
-    for domain, operand in zip(op.domains * op.arity if len(op.domains) == 1 else op.domains,
-                               sample.operands):
+    for domain, operand in zip(op.operand_domains(), sample.operands):
         t, a = make_operand(rng, domain, dtype, operand)
         tensors.append(t)
         arrays.append(a)

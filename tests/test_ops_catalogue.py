@@ -77,9 +77,7 @@ def test_python_scalar_operand(op, dtype, scalar, side, rng):
         operands_np = (scalar, a)
     out_dtype = op.result_dtype(t, scalar)
     compute = op.compute_dtype(t, scalar)
-    arrays = [x if not isinstance(x, np.ndarray) else x.astype(compute) for x in operands_np]
-    if compute == np.float64:
-        arrays = [float(x) if not isinstance(x, np.ndarray) else x for x in arrays]
+    arrays = [x.astype(compute) if isinstance(x, np.ndarray) else compute(x) for x in operands_np]
     expected = _reference(op, arrays)
     rtol, atol = op.tolerance(out_dtype)
     assert_close(out, expected, dtype=out_dtype, rtol=rtol, atol=atol)
@@ -95,9 +93,9 @@ def _first_dtype(op):
                          ids=lambda op: op.name)
 def test_method_and_operator_match_function(op, rng):
     dtype = _first_dtype(op)
-    shapes = [(3, 1), (1, 4)][:op.arity] if op.arity == 2 else [(3, 4)]
-    domains = op.domains * op.arity if len(op.domains) == 1 else op.domains
-    tensors = [make_operand(rng, d, dtype, Operand(s))[0] for d, s in zip(domains, shapes)]
+    shapes = [(3, 1), (1, 4)] if op.arity == 2 else [(3, 4)]
+    tensors = [make_operand(rng, d, dtype, Operand(s))[0]
+               for d, s in zip(op.operand_domains(), shapes)]
     expected = to_numpy(op.fn(ember, *tensors))
     out_dtype = op.result_dtype(*tensors)
     if op.method:
@@ -127,7 +125,7 @@ def test_refuses_dtype(op, dtype, rng):
 @pytest.mark.parametrize("op", BINARY_OPS, ids=lambda op: op.name)
 def test_binary_shape_mismatch(op, rng):
     dtype = _first_dtype(op)
-    domains = op.domains * 2 if len(op.domains) == 1 else op.domains
+    domains = op.operand_domains()
     a = make_operand(rng, domains[0], dtype, Operand((2, 3)))[0]
     b = make_operand(rng, domains[1], dtype, Operand((4,)))[0]
     before = snapshot(a, b)
@@ -321,3 +319,27 @@ def test_catalogue_matches_torch(op):
         args = [torch.ones(2, 3, dtype=_torch_dtype(torch, dtype)) for _ in range(op.arity)]
         with pytest.raises((TypeError, RuntimeError)):
             op.fn(torch, *args)
+
+
+# --- random broadcasting (property-based, when hypothesis is installed) ------------------
+
+try:
+    import hypothesis
+    from hypothesis.extra import numpy as hnp
+except ImportError:  # the rest of the suite runs without it
+    hypothesis = None
+
+
+if hypothesis is not None:
+
+    @hypothesis.settings(max_examples=150, deadline=None, derandomize=True, database=None)
+    @hypothesis.given(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4))
+    def test_random_broadcasting_matches_numpy(shapes):
+        (shape_a, shape_b), result_shape = shapes
+        a = np.arange(int(np.prod(shape_a)), dtype=np.float64).reshape(shape_a) - 3
+        b = np.arange(int(np.prod(shape_b)), dtype=np.float64).reshape(shape_b) * 0.5
+        ta, tb = make_tensor(a, ember.float64), make_tensor(b, ember.float64)
+        assert_equal(ta + tb, a + b)
+        assert_equal(ember.maximum(ta, tb), np.maximum(a, b))
+        assert_equal(ta * tb, a * b)
+        assert tuple((ta + tb).shape) == result_shape

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import (FLOAT_DTYPES, INT_DTYPES, assert_close, assert_equal, assert_unchanged,
+from conftest import (INT_DTYPES, assert_close, assert_equal, assert_unchanged,
                       dtype_name, make_tensor, snapshot, to_numpy)
 from op_catalogue import REDUCTION_OPS, Operand, case_id, make_operand, reduction_cases
 
