@@ -192,11 +192,6 @@ class Tensor:
     def item(self):
         return self._impl.item()
 
-    def tolist(self):
-        if self._impl.ndim == 0:
-            return self.item()
-        return self.numpy_or_float().tolist()
-
     def numpy_or_float(self):
         """numpy array of the values; bfloat16 (which numpy lacks) comes back as float32."""
         if self._impl.dtype.name == "bfloat16":
