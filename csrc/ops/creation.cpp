@@ -129,6 +129,7 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   const int64_t half = steps / 2;
   for (int64_t i = 0; i < steps; ++i)
     p[i] = i < half ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+  if (steps == 1) p[0] = start;
   return out.to(options.dtype_or(kFloat32)).to(options.device_);
 }
 

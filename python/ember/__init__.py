@@ -5,7 +5,7 @@
     y = (x * 2 + 1).relu().sum(dim=1)
 """
 from . import _C
-from ._C import ShapeError, device, dtype, get_num_threads, set_num_threads
+from ._C import ArgumentError, ShapeError, device, dtype, get_num_threads, set_num_threads
 
 # dtypes, with PyTorch's names and aliases
 float32 = float = _C.dtype.float32
@@ -23,6 +23,7 @@ from ._tensor import Size, Tensor  # noqa: E402
 from ._creation import (  # noqa: E402
     arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full, full_like,
     linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
+from ._views import *  # noqa: E402,F401,F403
 from ._elementwise import *  # noqa: E402,F401,F403
 from ._reduce import *  # noqa: E402,F401,F403
 from ._random import *  # noqa: E402,F401,F403

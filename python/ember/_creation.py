@@ -25,11 +25,12 @@ def _device(device):
     return _C.device(str(device))
 
 
-def _nested_numpy(data):
+def _nested_numpy(data, infer_dtype=True):
     """Python data -> numpy array with PyTorch's inference: bools stay bool, ints become int64,
-    floats float32 (a float64 numpy array keeps float64)."""
-    if isinstance(data, np.ndarray):
-        return data
+    floats float32 (numpy data keeps its dtype). With infer_dtype=False floats stay float64, so
+    an explicit dtype= is converted to from full precision."""
+    if isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
+        return np.asarray(data)
     if isinstance(data, Tensor):
         return data.numpy_or_float()
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_items(data)):
@@ -41,7 +42,8 @@ def _nested_numpy(data):
     if arr.dtype == object:
         raise ValueError("tensor: could not infer a dtype; the data is ragged or holds non-numbers")
     if arr.dtype.kind == "f":
-        arr = arr.astype(np.float32)
+        if infer_dtype:
+            arr = arr.astype(np.float32)
     elif arr.dtype.kind in "iu":
         arr = arr.astype(np.int64)
     elif arr.dtype.kind == "c":
@@ -72,7 +74,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, numbers.Number) and not isinstance(data, (bool, np.bool_)) and not isinstance(data, numbers.Integral):
         if not isinstance(data, numbers.Real):
             raise TypeError("tensor: complex numbers are not supported")
-    arr = _nested_numpy(data)
+    arr = _nested_numpy(data, infer_dtype=dtype is None)
     t = from_numpy(np.array(arr, copy=True, order="C") if arr.dtype in _FROM_NUMPY else _bad_numpy(arr))
     out = t.to(dtype=dtype, device=_device(device))
     if requires_grad:

@@ -45,19 +45,23 @@ PYBIND11_MODULE(_C, m) {
   m.doc() = "ember's native core";
   // ember::Error -> the Python exception its kind names. Shape errors are ValueErrors that
   // PyTorch-style code can also catch as RuntimeError.
-  static PyObject* shape_error = [] {
+  // Bad values and shapes raise ember.ArgumentError, a ValueError that PyTorch-style code can
+  // also catch as RuntimeError (PyTorch raises RuntimeError for these); ShapeError refines it.
+  static PyObject* argument_error = [] {
     PyObject* bases = PyTuple_Pack(2, PyExc_ValueError, PyExc_RuntimeError);
-    PyObject* cls = PyErr_NewException("ember.ShapeError", bases, nullptr);
+    PyObject* cls = PyErr_NewException("ember.ArgumentError", bases, nullptr);
     Py_DECREF(bases);
     return cls;
   }();
+  static PyObject* shape_error = PyErr_NewException("ember.ShapeError", argument_error, nullptr);
+  m.attr("ArgumentError") = py::handle(argument_error);
   m.attr("ShapeError") = py::handle(shape_error);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const ember::Error& e) {
       switch (e.kind()) {
-        case ember::ErrorKind::Value: PyErr_SetString(PyExc_ValueError, e.what()); return;
+        case ember::ErrorKind::Value: PyErr_SetString(argument_error, e.what()); return;
         case ember::ErrorKind::Type: PyErr_SetString(PyExc_TypeError, e.what()); return;
         case ember::ErrorKind::Index: PyErr_SetString(PyExc_IndexError, e.what()); return;
         case ember::ErrorKind::NotImplemented: PyErr_SetString(PyExc_NotImplementedError, e.what()); return;
