@@ -11,4 +11,38 @@ namespace ember {
 using CopyKernel = void (*)(const TensorIter& iter);
 extern KernelTable<CopyKernel> copy_kernel;
 
+// ---- random: fill a fresh contiguous buffer from the Philox stream ---------------------------
+// Element i is made from Philox block (offset + i / per_block) keyed by seed, so a result
+// depends on (seed, offset, i) only: the same on every device and thread count. A CUDA kernel
+// fills its slot with the same scheme (core/philox.h is host/device code).
+enum class RandomDist : int8_t {
+  Uniform,      // floating: on [a, b)
+  Normal,       // floating: mean a, std b (or param_a / param_b per element)
+  Exponential,  // floating: rate a
+  Bernoulli,    // any dtype: 1 with probability a (or param_a per element), else 0
+  Integer,      // any dtype: low + a uniform integer on [0, range); range 0 means 2^64
+};
+struct RandomFill {
+  RandomDist dist = RandomDist::Uniform;
+  DType dtype = kFloat32;
+  void* out = nullptr;  // numel contiguous elements of dtype on the kernel's device
+  int64_t numel = 0;
+  uint64_t seed = 0, offset = 0;
+  double a = 0, b = 1;
+  int64_t low = 0;
+  uint64_t range = 0;
+  // Optional per-element parameters: contiguous float64 arrays of numel elements on the same
+  // device; when set they replace a and b.
+  const double* param_a = nullptr;
+  const double* param_b = nullptr;
+};
+// Elements per Philox block: 4 for 32-bit draws, 2 for 64-bit ones (float64, integers).
+inline int random_per_block(RandomDist dist, DType dtype) {
+  if (dist == RandomDist::Integer) return 2;
+  if (dist == RandomDist::Bernoulli) return 4;
+  return dtype == kFloat64 ? 2 : 4;
+}
+using RandomKernel = void (*)(const RandomFill& fill);
+extern KernelTable<RandomKernel> random_kernel;
+
 }  // namespace ember

@@ -1,5 +1,267 @@
-"""The random ops: functions in the ember namespace and their Tensor methods."""
-from . import _C  # noqa: F401
-from ._tensor import Tensor, _unwrap, _wrap  # noqa: F401
+"""Random sampling with PyTorch's names: seeding and generator state, rand / randn / randint /
+randperm and their *_like forms, bernoulli, normal, and the in-place Tensor samplers.
 
-__all__ = []
+Every op draws from a counter-based Philox generator: the same seed gives the same numbers
+whatever the thread count, and each call advances the generator past the numbers it used.
+"""
+import numbers
+import os
+
+import numpy as np
+
+from . import _C
+from ._creation import _device, _finish
+from ._tensor import Tensor, _size_args, _wrap
+
+__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+           "set_rng_state", "rand", "randn", "randint", "randperm", "rand_like", "randn_like",
+           "randint_like", "bernoulli", "normal"]
+
+_U64_MAX = (1 << 64) - 1
+
+
+def _seed_value(seed):
+    """A Python int seed as the uint64 Philox key; negative seeds map like torch's
+    (0xffff_ffff_ffff_ffff + seed)."""
+    seed = int(seed)
+    if not -(1 << 63) <= seed <= _U64_MAX:
+        raise ValueError(f"manual_seed: seed must be within [-0x8000_0000_0000_0000, "
+                         f"0xffff_ffff_ffff_ffff], got {seed}")
+    return _U64_MAX + seed if seed < 0 else seed
+
+
+def _state_tensor(seed, offset):
+    """(seed, offset) as 16 bytes in a uint8 tensor, like torch's ByteTensor states."""
+    raw = np.array([seed, offset], dtype="<u8").view(np.uint8).copy()
+    return _wrap(_C.from_numpy(raw))
+
+
+def _state_values(state):
+    if isinstance(state, Tensor):
+        if state.dtype != _C.dtype.uint8 or tuple(state.shape) != (16,):
+            raise ValueError("set_rng_state: expected a uint8 tensor of 16 bytes as get_rng_state() "
+                             f"returns, got a {state.dtype} tensor of shape {tuple(state.shape)}")
+        seed, offset = state.numpy().copy().view("<u8")
+        return int(seed), int(offset)
+    seed, offset = state
+    return int(seed), int(offset)
+
+
+class Generator:
+    """A Philox stream, (seed, offset). Pass it as `generator=` to any sampling op to draw
+    from it instead of the default generator."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, device="cpu"):
+        if _device(device).type != "cpu" and not _C.cuda.is_available():
+            raise RuntimeError(f"Generator: device {device} is not available")
+        self._impl = _C.Generator()
+
+    @property
+    def device(self):
+        return _C.device("cpu")
+
+    def manual_seed(self, seed):
+        self._impl.manual_seed(_seed_value(seed))
+        return self
+
+    def initial_seed(self):
+        return self._impl.initial_seed()
+
+    def seed(self):
+        """Reseeds from the operating system's entropy and returns the new seed."""
+        s = int.from_bytes(os.urandom(8), "little")
+        self._impl.manual_seed(s)
+        return s
+
+    def get_state(self):
+        return _state_tensor(*self._impl.get_state())
+
+    def set_state(self, new_state):
+        self._impl.set_state(*_state_values(new_state))
+        return self
+
+    def __repr__(self):
+        return f"<ember.Generator seed={self._impl.initial_seed()} offset={self._impl.offset}>"
+
+
+default_generator = object.__new__(Generator)
+default_generator._impl = _C.default_generator()
+
+
+def manual_seed(seed):
+    """Seeds the default generator (and restarts its stream); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+def _gen(generator):
+    if generator is None:
+        return None
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be an ember.Generator, got {type(generator).__name__}")
+    return generator._impl
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    return _finish(_C.rand(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    return _finish(_C.randn(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
+
+
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """randint(high, size) or randint(low, high, size): integers uniform on [low, high)."""
+    args = list(args)
+    if size is None:
+        if not args:
+            raise TypeError("randint() missing required argument 'size'")
+        size = args.pop()
+    if high is None:
+        if not args:
+            raise TypeError("randint() missing required argument 'high'")
+        high = args.pop()
+    if low is None:
+        low = args.pop() if args else 0
+    if args:
+        raise TypeError("randint() takes at most 3 positional arguments (low, high, size)")
+    if isinstance(size, numbers.Integral):
+        raise TypeError("randint(): size must be a tuple of ints, not int")
+    return _finish(_C.randint(_int_arg(low, "low"), _int_arg(high, "high"), _size_args((size,)), dtype,
+                              _device(device), _gen(generator)), requires_grad)
+
+
+def _int_arg(x, name):
+    if isinstance(x, Tensor):
+        x = x.item()
+    if isinstance(x, bool) or not isinstance(x, (numbers.Integral, float)):
+        raise TypeError(f"randint(): {name} must be an int, got {type(x).__name__}")
+    return int(x)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    n = _int_arg(n, "n")
+    return _finish(_C.randperm(n, dtype, _device(device), _gen(generator)), requires_grad)
+
+
+def _like(input, dtype, device):
+    return list(input.shape), dtype or input.dtype, _device(device) or input.device
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    return _finish(_C.rand(*_like(input, dtype, device), _gen(generator)), requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    return _finish(_C.randn(*_like(input, dtype, device), _gen(generator)), requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """randint_like(input, high) or randint_like(input, low, high)."""
+    if high is None:
+        low, high = 0, low
+    return _finish(_C.randint(_int_arg(low, "low"), _int_arg(high, "high"), *_like(input, dtype, device),
+                              _gen(generator)), requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability `input` (elementwise), or with probability p for every element of a
+    tensor shaped like `input` when p is given."""
+    if p is None:
+        return _wrap(_C.bernoulli(input._impl, _gen(generator)))
+    return _wrap(_C.bernoulli_p(input._impl, float(p), _gen(generator)))
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Normal samples: tensor mean and/or std (broadcast), or numbers with a size."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal(): with a number mean and std, size is required")
+        t = _C.empty(_size_args((size,)), dtype, _device(device))
+        _C.normal_(t, float(mean), float(std), _gen(generator))
+        return _finish(t, requires_grad)
+    if size is not None:
+        raise TypeError("normal(): size is only allowed when mean and std are numbers")
+    m = mean._impl if isinstance(mean, Tensor) else float(mean)
+    s = std._impl if isinstance(std, Tensor) else float(std)
+    return _finish(_C.normal(m, s, _gen(generator)), requires_grad)
+
+
+# ---- Tensor methods ------------------------------------------------------------------------------
+def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
+    from_ = kwargs.pop("from", from_)
+    if kwargs:
+        raise TypeError(f"uniform_() got unexpected keyword arguments {sorted(kwargs)}")
+    _C.uniform_(self._impl, float(from_), float(to), _gen(generator))
+    return self
+
+
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    _C.normal_(self._impl, float(mean), float(std), _gen(generator))
+    return self
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    _C.exponential_(self._impl, float(lambd), _gen(generator))
+    return self
+
+
+def _random_(self, *args, generator=None, **kwargs):
+    """random_() fills with integers on [0, the dtype's largest exact integer]; random_(to) on
+    [0, to); random_(from, to) on [from, to)."""
+    lo = kwargs.pop("from", None)
+    hi = kwargs.pop("to", None)
+    if kwargs:
+        raise TypeError(f"random_() got unexpected keyword arguments {sorted(kwargs)}")
+    if len(args) == 1:
+        if lo is None:
+            lo, hi = 0, args[0]
+        else:
+            hi = args[0]
+    elif len(args) == 2:
+        lo, hi = args
+    elif len(args) > 2:
+        raise TypeError("random_() takes at most 2 positional arguments (from, to)")
+    lo = 0 if lo is None else _int_arg(lo, "from")
+    hi = None if hi is None else _int_arg(hi, "to")
+    _C.random_(self._impl, lo, hi, _gen(generator))
+    return self
+
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    if isinstance(p, Tensor):
+        drawn = _C.bernoulli(p._impl.expand(list(self.shape)), _gen(generator))
+        self._impl.copy_(drawn)
+    else:
+        _C.bernoulli_p_(self._impl, float(p), _gen(generator))
+    return self
+
+
+def _bernoulli(self, p=None, *, generator=None):
+    return bernoulli(self, p, generator=generator)
+
+
+Tensor.uniform_ = _uniform_
+Tensor.normal_ = _normal_
+Tensor.exponential_ = _exponential_
+Tensor.random_ = _random_
+Tensor.bernoulli_ = _bernoulli_
+Tensor.bernoulli = _bernoulli

@@ -95,6 +95,7 @@ void bind_tensor(py::module_& m) {
       })
       .def("item", [](const Tensor& t) { return t.item(); })
       .def("__repr__", &Tensor::repr)
+      .def("_repr", [](const Tensor& t, const std::vector<std::string>& suffixes) { return ember::tensor_repr(t, suffixes); })
       // basic indexing
       .def("getitem", [](const Tensor& t, py::handle key) { return ember::index(t, parse_index(key)); })
       .def("setitem", [](const Tensor& t, py::handle key, const TensorArg& v) {

@@ -180,6 +180,11 @@ EMBER_API void set_num_threads(int n);
 // The instruction set the vectorized CPU kernels were chosen for: "base", "avx2" or "avx512".
 EMBER_API const char* cpu_capability();
 
+// ---- printing ------------------------------------------------------------------------------
+// PyTorch's print format (Tensor::repr); `extra_suffixes` ("requires_grad=True", ...) follow
+// the device and dtype suffixes, wrapped at 80 columns as PyTorch wraps them.
+EMBER_API std::string tensor_repr(const Tensor& t, const std::vector<std::string>& extra_suffixes = {});
+
 // ---- linear algebra (issue: the op library grows this) ----------------------------------------
 EMBER_API Tensor matmul(const Tensor& a, const Tensor& b);
 
