@@ -17,11 +17,11 @@ uint64_t reduce_mask(const std::optional<IntArray>& dims, int64_t ndim, const ch
   uint64_t mask = 0;
   for (int64_t d : *dims) {
     int64_t w = wrap_dim(d, ndim, op);
-    if (ndim == 0) continue;
     EMBER_CHECK_VALUE(!(mask >> w & 1), op, ": dim ", w, " appears multiple times in the list of dims");
     mask |= 1ull << w;
   }
-  return mask;
+  // A 0-dim tensor accepts dim 0 (or -1) but has no dims to reduce.
+  return ndim == 0 ? 0 : mask;
 }
 
 int64_t numel_of(const IntArray& shape) {

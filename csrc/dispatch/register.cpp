@@ -8,6 +8,11 @@ namespace ember {
 KernelTable<CopyKernel> copy_kernel;
 KernelTable<RandomKernel> random_kernel;
 
+KernelTable<ReduceKernel> reduce_kernel;
+KernelTable<ArgReduceKernel> arg_reduce_kernel;
+KernelTable<ScanKernel> scan_kernel;
+KernelTable<SoftmaxKernel> softmax_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 

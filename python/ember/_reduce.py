@@ -1,5 +1,170 @@
-"""The reduce ops: functions in the ember namespace and their Tensor methods."""
-from . import _C  # noqa: F401
-from ._tensor import Tensor, _unwrap, _wrap  # noqa: F401
+"""Reductions, scans and softmax: functions in the ember namespace and their Tensor methods.
 
-__all__ = []
+Signatures follow PyTorch: ember.sum(x, dim=None, keepdim=False, *, dtype=None), x.max(dim=0),
+ember.var(x, 1, unbiased=False), ember.softmax(x, -1), ... `dim` is an int, a sequence of ints,
+or None (every dim; an empty sequence means every dim too).
+"""
+import collections
+import operator
+
+from . import _C
+from ._tensor import Tensor, _dims, _wrap
+
+__all__ = [
+    "sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",
+    "argmax", "argmin", "all", "any", "logsumexp", "norm", "cumsum", "cumprod", "softmax",
+    "log_softmax", "return_types",
+]
+
+
+class return_types:  # noqa: N801 (named like torch.return_types)
+    """The named tuples that max(dim) and min(dim) return, like torch.return_types."""
+    max = collections.namedtuple("max", ["values", "indices"])
+    min = collections.namedtuple("min", ["values", "indices"])
+
+
+def _impl(x, op):
+    if isinstance(x, Tensor):
+        return x._impl
+    raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+
+
+def _correction(op, unbiased, correction):
+    """PyTorch's two spellings of the divisor: unbiased=True/False or correction=N (default 1)."""
+    if unbiased is not None:
+        if correction is not None:
+            raise TypeError(f"{op}(): pass either 'unbiased' or 'correction', not both")
+        return 1.0 if unbiased else 0.0
+    return 1.0 if correction is None else float(correction)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    return _wrap(_C.sum(_impl(input, "sum"), _dims(dim), keepdim, dtype))
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return _wrap(_C.mean(_impl(input, "mean"), _dims(dim), keepdim, dtype))
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return _wrap(_C.prod(_impl(input, "prod"), _dims(dim), keepdim, dtype))
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    c = _correction("var", unbiased, correction)
+    return _wrap(_C.var(_impl(input, "var"), _dims(dim), c, keepdim))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # std(input, unbiased)
+        dim, unbiased = None, dim
+    c = _correction("std", unbiased, correction)
+    return _wrap(_C.std(_impl(input, "std"), _dims(dim), c, keepdim))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over the same dims."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over the same dims."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def amax(input, dim=(), keepdim=False):
+    return _wrap(_C.amax(_impl(input, "amax"), _dims(dim), keepdim))
+
+
+def amin(input, dim=(), keepdim=False):
+    return _wrap(_C.amin(_impl(input, "amin"), _dims(dim), keepdim))
+
+
+def _binary(name, a, b):
+    fn = getattr(_C, name, None)
+    if fn is None:
+        raise NotImplementedError(f"ember.{name} is not available in this build")
+    return _wrap(fn(a._impl, b._impl))
+
+
+def max(input, dim=None, keepdim=False):
+    """max(x) -> 0-dim; max(x, dim, keepdim=False) -> (values, indices); max(x, other) -> maximum."""
+    impl = _impl(input, "max")
+    if dim is None:
+        return _wrap(_C.max_all(impl))
+    if isinstance(dim, Tensor):
+        return _binary("maximum", input, dim)
+    values, indices = _C.max_dim(impl, operator.index(dim), keepdim)
+    return return_types.max(_wrap(values), _wrap(indices))
+
+
+def min(input, dim=None, keepdim=False):
+    """min(x) -> 0-dim; min(x, dim, keepdim=False) -> (values, indices); min(x, other) -> minimum."""
+    impl = _impl(input, "min")
+    if dim is None:
+        return _wrap(_C.min_all(impl))
+    if isinstance(dim, Tensor):
+        return _binary("minimum", input, dim)
+    values, indices = _C.min_dim(impl, operator.index(dim), keepdim)
+    return return_types.min(_wrap(values), _wrap(indices))
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _wrap(_C.argmax(_impl(input, "argmax"), None if dim is None else operator.index(dim), keepdim))
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _wrap(_C.argmin(_impl(input, "argmin"), None if dim is None else operator.index(dim), keepdim))
+
+
+def all(input, dim=None, keepdim=False):
+    return _wrap(_C.all(_impl(input, "all"), _dims(dim), keepdim))
+
+
+def any(input, dim=None, keepdim=False):
+    return _wrap(_C.any(_impl(input, "any"), _dims(dim), keepdim))
+
+
+def logsumexp(input, dim, keepdim=False):
+    return _wrap(_C.logsumexp(_impl(input, "logsumexp"), _dims(dim), keepdim))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over `dim` (every dim by default); 'fro' is the 2-norm."""
+    impl = _impl(input, "norm")
+    if dtype is not None:
+        impl = impl.to_dtype(dtype)
+    if p is None or (isinstance(p, str) and p == "fro"):
+        p = 2.0
+    elif isinstance(p, str):
+        raise NotImplementedError(f"norm(): p={p!r} is not supported; use 'fro' or a number")
+    return _wrap(_C.norm(impl, float(p), _dims(dim), keepdim))
+
+
+def cumsum(input, dim, *, dtype=None):
+    return _wrap(_C.cumsum(_impl(input, "cumsum"), operator.index(dim), dtype))
+
+
+def cumprod(input, dim, *, dtype=None):
+    return _wrap(_C.cumprod(_impl(input, "cumprod"), operator.index(dim), dtype))
+
+
+def softmax(input, dim, dtype=None):
+    return _wrap(_C.softmax(_impl(input, "softmax"), operator.index(dim), dtype))
+
+
+def log_softmax(input, dim, dtype=None):
+    return _wrap(_C.log_softmax(_impl(input, "log_softmax"), operator.index(dim), dtype))
+
+
+# The Tensor methods are the same functions, with the tensor as `self`.
+for _name in ("sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
+              "all", "any", "logsumexp", "norm", "cumsum", "cumprod", "softmax", "log_softmax"):
+    setattr(Tensor, _name, globals()[_name])
+del _name

@@ -1,0 +1,143 @@
+#pragma once
+// Helpers shared by the reduction, scan and softmax kernels: type traits, a vectorizable exp,
+// and the reducers that softmax reuses: max/min (also max, min and the inf norms) and the sum
+// of exponentials (logsumexp).
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "cpu/convert.h"
+#include "cpu/isa/isa.h"
+#include "dispatch/dispatch.h"
+
+EMBER_ISA_NAMESPACE_BEGIN
+namespace reduce {
+
+// Lanes of a reducer that never need widening.
+constexpr int64_t kNoBlock = int64_t(1) << 40;
+
+template <typename T>
+constexpr bool is_float_v = std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// Integer sums and products wrap like int64 two's complement; unsigned arithmetic makes that
+// defined behaviour.
+template <typename T>
+inline uint64_t to_u64(T x) {
+  return static_cast<uint64_t>(static_cast<int64_t>(x));
+}
+
+template <typename T>
+inline bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v;
+  else return false;
+}
+
+// exp for float32, written without calls or branches so that loops over it vectorize.
+// exp(x) = 2^n * exp(r) with n = round(x / ln2) and |r| <= ln2 / 2; exp(r) from its Taylor
+// series to r^7 (truncation error below 1e-8 relative). Inputs below ln(FLT_MIN) give 0 (no
+// subnormal results), above ln(FLT_MAX) give inf; NaN stays NaN.
+inline float exp_f32(float x) {
+  constexpr float kHi = 88.7228317f, kLo = -87.3365479f;
+  float xc = x > kHi ? kHi : x;
+  xc = xc < kLo ? kLo : xc;
+  xc = x != x ? 0.0f : xc;
+  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const float n = (xc * 1.44269504088896341f + kMagic) - kMagic;
+  // ln2 split in two so that n * ln2_hi is exact
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440054690583e-4f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  float y = p * scale;
+  y = x > kHi ? std::numeric_limits<float>::infinity() : y;
+  y = x < kLo ? 0.0f : y;
+  return x != x ? x : y;
+}
+
+template <typename V>
+inline V fast_exp(V x) {
+  if constexpr (std::is_same_v<V, float>) return exp_f32(x);
+  else return std::exp(x);
+}
+
+// Max and min (kAbs: of |x|, for the inf norms). NaN wins over every number, like PyTorch.
+template <typename T, bool kMax, bool kAbs>
+struct MinMaxReducer {
+  using in_t = T;
+  using V = opmath_t<T>;
+  using acc_t = V;
+  static constexpr bool kLanes = true;
+  using lane_t = V;
+  using wide_t = V;
+  static constexpr int64_t kBlock = kNoBlock;
+
+  static V value(T x) {
+    if constexpr (kAbs) return std::fabs(static_cast<V>(x));
+    else return static_cast<V>(x);
+  }
+  static V pick(V v, V a) {
+    if constexpr (kMax) return (v > a || is_nan(v)) ? v : a;
+    else return (v < a || is_nan(v)) ? v : a;
+  }
+  static V identity() {
+    if constexpr (kAbs) return kMax ? V(0) : std::numeric_limits<V>::infinity();
+    else if constexpr (std::is_floating_point_v<V>)
+      return kMax ? -std::numeric_limits<V>::infinity() : std::numeric_limits<V>::infinity();
+    else return kMax ? std::numeric_limits<V>::lowest() : std::numeric_limits<V>::max();
+  }
+  acc_t init(const char*) const { return identity(); }
+  void update(acc_t& a, T x, int64_t) const { a = pick(value(x), a); }
+  void combine(acc_t& a, const acc_t& b) const { a = pick(b, a); }
+  void store(char* out, const acc_t& a, int64_t) const { *reinterpret_cast<T*>(out) = convert<T>(a); }
+  lane_t lane_init(const acc_t&) const { return identity(); }
+  void lane_update(lane_t& l, T x, const acc_t&) const { l = pick(value(x), l); }
+  wide_t wide_init(const acc_t&) const { return identity(); }
+  void widen(wide_t& w, const lane_t& l) const { w = pick(l, w); }
+  void fold(acc_t& a, const wide_t& w) const { a = pick(w, a); }
+};
+
+// log(sum exp(x)) around the max m that the output (float64) holds on entry: every term is at
+// most 1, so nothing overflows. An infinite max shifts by 0 instead, which gives -inf for an
+// all -inf input and inf when an element is inf; NaN propagates.
+template <typename T>
+struct LogSumExpReducer {
+  using V = opmath_t<T>;
+  struct acc_t {
+    V shift;
+    double s;
+  };
+  using in_t = T;
+  static constexpr bool kLanes = true;
+  using lane_t = V;
+  using wide_t = double;
+  static constexpr int64_t kBlock = std::is_same_v<V, float> ? 16 : kNoBlock;
+
+  acc_t init(const char* out) const {
+    const double m = *reinterpret_cast<const double*>(out);
+    return {static_cast<V>(std::isinf(m) ? 0.0 : m), 0.0};
+  }
+  void update(acc_t& a, T x, int64_t) const { a.s += fast_exp<V>(static_cast<V>(x) - a.shift); }
+  void combine(acc_t& a, const acc_t& b) const { a.s += b.s; }
+  void store(char* out, const acc_t& a, int64_t) const {
+    *reinterpret_cast<double*>(out) = std::log(a.s) + static_cast<double>(a.shift);
+  }
+  lane_t lane_init(const acc_t&) const { return 0; }
+  void lane_update(lane_t& l, T x, const acc_t& a) const { l += fast_exp<V>(static_cast<V>(x) - a.shift); }
+  wide_t wide_init(const acc_t&) const { return 0.0; }
+  void widen(wide_t& w, const lane_t& l) const { w += l; }
+  void fold(acc_t& a, const wide_t& w) const { a.s += w; }
+};
+
+}  // namespace reduce
+EMBER_ISA_NAMESPACE_END
