@@ -7,6 +7,7 @@ namespace ember {
 
 KernelTable<CopyKernel> copy_kernel;
 KernelTable<RandomKernel> random_kernel;
+KernelTable<GemmKernel> gemm_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
