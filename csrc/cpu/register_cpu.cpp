@@ -12,6 +12,7 @@ namespace ember {
 
 void register_cpu_copy_kernels();
 void register_cpu_random_kernels();
+void register_cpu_gemm_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -50,6 +51,7 @@ const char* cpu_capability() {
 void register_cpu_kernels() {
   register_cpu_copy_kernels();
   register_cpu_random_kernels();
+  register_cpu_gemm_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -81,4 +81,27 @@ extern KernelTable<ScanKernel> scan_kernel;
 using SoftmaxKernel = void (*)(const Tensor& out, const Tensor& in, int64_t dim, bool log);
 extern KernelTable<SoftmaxKernel> softmax_kernel;
 
+// ---- gemm: C = alpha * A @ B + beta * C over strided operands, batched -------------------------
+// Element (i, k) of A is at a[i * a_rs + k * a_cs]: a transposed operand just swaps its two
+// strides (BLAS's transA/lda in one form), and any view is taken without a copy. The batch is
+// an N-d index space whose strides (0 for broadcast dims) move each operand's base. beta == 0
+// never reads C, so C may be uninitialized. All strides are in elements.
+struct GemmArgs {
+  static constexpr int kMaxBatchDims = 23;
+  DType dtype = kFloat32;
+  int64_t m = 0, n = 0, k = 0;
+  double alpha = 1, beta = 0;
+  const void* a = nullptr;
+  int64_t a_rs = 0, a_cs = 0;
+  const void* b = nullptr;
+  int64_t b_rs = 0, b_cs = 0;
+  void* c = nullptr;
+  int64_t c_rs = 0, c_cs = 0;
+  int batch_ndim = 0;  // batch dims, outermost first
+  int64_t batch_sizes[kMaxBatchDims] = {};
+  int64_t a_bs[kMaxBatchDims] = {}, b_bs[kMaxBatchDims] = {}, c_bs[kMaxBatchDims] = {};
+};
+using GemmKernel = void (*)(const GemmArgs& args);
+extern KernelTable<GemmKernel> gemm_kernel;
+
 }  // namespace ember

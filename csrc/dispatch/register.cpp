@@ -7,6 +7,7 @@ namespace ember {
 
 KernelTable<CopyKernel> copy_kernel;
 KernelTable<RandomKernel> random_kernel;
+KernelTable<GemmKernel> gemm_kernel;
 
 KernelTable<ReduceKernel> reduce_kernel;
 KernelTable<ArgReduceKernel> arg_reduce_kernel;

@@ -3,6 +3,7 @@
 // summarization with "..." past 1000 elements, and suffixes for device and non-default dtype.
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -234,5 +235,7 @@ std::string tensor_repr(const Tensor& t, const std::vector<std::string>& extra_s
 }
 
 std::string Tensor::repr() const { return tensor_repr(*this); }
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << tensor_repr(t); }
 
 }  // namespace ember

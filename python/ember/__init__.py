@@ -28,6 +28,7 @@ from ._elementwise import *  # noqa: E402,F401,F403
 from ._reduce import *  # noqa: E402,F401,F403
 from ._random import *  # noqa: E402,F401,F403
 from ._interop import *  # noqa: E402,F401,F403
+from ._linalg import *  # noqa: E402,F401,F403
 from . import cuda  # noqa: E402
 
 __version__ = "0.1.0"

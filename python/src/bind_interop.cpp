@@ -96,6 +96,10 @@ Tensor from_numpy(py::handle obj) {
   for (py::ssize_t d = 0; d < arr.ndim(); ++d) {
     shape[d] = arr.shape(d);
     empty |= shape[d] == 0;
+    if (shape[d] == 1) {  // never stepped over: numpy allows any stride here
+      strides[d] = 1;
+      continue;
+    }
     if (arr.strides(d) % itemsize != 0)
       throw py::value_error("from_numpy: stride " + std::to_string(arr.strides(d)) + " bytes of dim " +
                             std::to_string(d) + " is not a multiple of the element size (" +

@@ -78,4 +78,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_reduce(m);
   ember_py::bind_random(m);
   ember_py::bind_interop(m);
+  ember_py::bind_linalg(m);
 }

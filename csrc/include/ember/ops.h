@@ -2,6 +2,7 @@
 // Every op of the library as a free function. Names and semantics follow PyTorch: broadcasting,
 // type promotion as torch.result_type, dims that may be negative. Python scalars enter as
 // Scalar (or as a wrapped-number tensor from scalar_tensor), which never widens a category.
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -184,6 +185,7 @@ EMBER_API const char* cpu_capability();
 // PyTorch's print format (Tensor::repr); `extra_suffixes` ("requires_grad=True", ...) follow
 // the device and dtype suffixes, wrapped at 80 columns as PyTorch wraps them.
 EMBER_API std::string tensor_repr(const Tensor& t, const std::vector<std::string>& extra_suffixes = {});
+EMBER_API std::ostream& operator<<(std::ostream& os, const Tensor& t);  // writes t.repr()
 
 // ---- linear algebra (issue: the op library grows this) ----------------------------------------
 EMBER_API Tensor matmul(const Tensor& a, const Tensor& b);
