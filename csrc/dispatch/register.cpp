@@ -6,6 +6,10 @@
 namespace ember {
 
 KernelTable<CopyKernel> copy_kernel;
+KernelTable<BinaryKernel> binary_kernel;
+KernelTable<UnaryKernel> unary_kernel;
+KernelTable<WhereKernel> where_kernel;
+KernelTable<ClampKernel> clamp_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
