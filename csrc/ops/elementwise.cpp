@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/shape.h"
+#include "dispatch/dispatch.h"
 #include "ops/overlap.h"
 
 namespace ember::elementwise {
@@ -24,6 +25,15 @@ Device common_device(const char* op, const std::vector<Tensor>& operands) {
 
 Tensor convert(const Tensor& t, DType dtype, Device device) {
   if (t.dtype() == dtype && t.device() == device) return t;
+  if (t.dim() == 0 && t.device().is_cpu() && device.is_cpu()) {  // `x * 2`: skip the copy machinery
+    const Scalar v = t.item();
+    Tensor out = empty({}, dtype);
+    dispatch_all(dtype, "convert", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      *static_cast<T*>(out.data_ptr()) = v.to<T>();
+    });
+    return out;
+  }
   if (t.is_contiguous() || t.dim() < 2) return t.to(device).to(dtype);
   // Keep a permuted layout, so that the op's own loop stays dense.
   Tensor out = new_output(t.shape(), dtype, device, {t});
