@@ -77,6 +77,13 @@ BinaryOp op_by_name(const std::string& name) {
   detail::throw_error(ErrorKind::Value, "binary_out: unknown binary op '" + name + "'");
 }
 
+// A Python-number exponent of 0 or 1: PyTorch answers ones or a copy, for bool tensors too.
+bool trivial_exponent(const Tensor& b) {
+  if (!b.is_wrapped_number()) return false;
+  const double v = b.item().to_double();
+  return v == 0.0 || v == 1.0;
+}
+
 bool negative_integer(const Tensor& t) { return t.numel() == 1 && t.item().to_int64() < 0; }
 
 // The compute dtype for (a, b) under the op's rules, after its dtype checks.
@@ -100,6 +107,7 @@ DType compute_dtype(const Spec& s, const Tensor& a, const Tensor& b) {
       return is_floating(ct) ? ct : kFloat32;
     case Kind::IntDiv:
     case Kind::Pow:
+      if (s.kind == Kind::Pow && trivial_exponent(b)) return ct;
       EMBER_CHECK_TYPE(ct != kBool, s.name, ": not implemented for bool tensors (", dtype_name(a.dtype()), " and ",
                        dtype_name(b.dtype()), ")");
       if (s.kind == Kind::Pow)
@@ -136,6 +144,11 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   const DType result = s.kind == Kind::Compare || s.kind == Kind::Logical ? kBool : ct;
   const IntArray shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), s.name);
   const bool may_fail = s.kind == Kind::IntDiv && is_integral(ct, false);
+  if (op == BinaryOp::Pow && trivial_exponent(b)) {  // a ** 1 is a copy, a ** 0 ones
+    const Tensor source = b.item().to_double() == 1.0 ? convert(a, ct, device) : scalar_tensor(1, ct);
+    return elementwise::run(s.name, result, shape, device, {source}, out, false,
+                            [&](const TensorIter& iter) { copy_kernel.get(device, s.name)(iter); });
+  }
   return elementwise::run(s.name, result, shape, device, {convert(a, ct, device), convert(b, ct, device)}, out,
                           may_fail, [&](const TensorIter& iter) { binary_kernel.get(device, s.name)(iter, op, alpha); });
 }
