@@ -5,6 +5,8 @@
 // denormal results) come out of selects, not branches. Accuracy: within about 3 ulp of the
 // correctly rounded result over the whole float range (tests/test_elementwise_vec_math.py).
 // sin/cos reduce exactly only for |x| <= kTrigLimit; callers send larger arguments to libm.
+// The selects vectorize only with -fno-trapping-math (set for cpu/isa/ files): otherwise GCC
+// keeps them as branches, since a floating-point operation it would hoist might trap.
 //
 // This header lives inside the per-ISA namespace: the same inline functions compiled for
 // different instruction sets must not be merged by the linker.
@@ -57,11 +59,11 @@ inline float log(float x) {
   // Denormals are scaled into the normal range first.
   const bool tiny = x < 1.17549435e-38f;
   const uint32_t u = as_bits(tiny ? x * 33554432.0f : x);
-  int32_t e = static_cast<int32_t>((u >> 23) & 0xffu) - 126 - (tiny ? 25 : 0);
+  const int32_t e = static_cast<int32_t>((u >> 23) & 0xffu) - 126 - (tiny ? 25 : 0);
   const float m = as_float((u & 0x007fffffu) | 0x3f000000u);  // in [0.5, 1)
   const bool low = m < 0.707106781186547524f;
   const float f = low ? m + m - 1.0f : m - 1.0f;  // exact
-  const float ef = static_cast<float>(low ? e - 1 : e);
+  const float ef = static_cast<float>(e - (low ? 1 : 0));
   const float z = f * f;
   float p = 7.0376836292e-2f;
   p = p * f - 1.1514610310e-1f;
@@ -126,7 +128,7 @@ inline void sincos(float x, float& s, float& c) {
   float cv = (q & 1) ? ps : pc;
   sv = (q & 2) ? -sv : sv;
   cv = ((q + 1) & 2) ? -cv : cv;
-  s = x < 0.0f ? -sv : sv;
+  s = as_float(as_bits(sv) ^ (as_bits(x) & 0x80000000u));  // sin is odd: sin(-0) = -0
   c = cv;
 }
 inline float sin(float x) { float s, c; vec::sincos(x, s, c); return s; }
