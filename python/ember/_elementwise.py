@@ -42,7 +42,8 @@ def _operand_or_none(x):
 
 
 def _finish(result, out):
-    """Wraps a result, or copies it into `out` (the out= form of ops without a _C out path)."""
+    """Wraps a result, or copies it into `out` (out= forms that _C.binary_out does not cover:
+    alpha != 1, clamp, round with decimals)."""
     if out is None:
         return _wrap(result)
     out.copy_(_wrap(result))
@@ -51,10 +52,16 @@ def _finish(result, out):
 
 # ---- functions in the ember namespace ----------------------------------------------------------
 def add(input, other, *, alpha=1, out=None):
+    if out is not None and alpha == 1:
+        _binary_out("add", _operand(input), _operand(other), out._impl)
+        return out
     return _finish(_add(_operand(input), _operand(other), alpha), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
+    if out is not None and alpha == 1:
+        _binary_out("sub", _operand(input), _operand(other), out._impl)
+        return out
     return _finish(_sub(_operand(input), _operand(other), alpha), out)
 
 
@@ -72,6 +79,11 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    if out is not None:
+        name = {None: "div", "trunc": "div_trunc", "floor": "div_floor"}.get(rounding_mode)
+        if name is not None:
+            _binary_out(name, _operand(input), _operand(other), out._impl)
+            return out
     return _finish(_div(_operand(input), _operand(other), rounding_mode), out)
 
 
@@ -79,7 +91,7 @@ divide = div
 
 
 def true_divide(input, other, *, out=None):
-    return _finish(_div(_operand(input), _operand(other), None), out)
+    return div(input, other, out=out)
 
 
 def _make_binary(name):

@@ -275,8 +275,13 @@ template <typename T> struct BitNot {
   T operator()(T a) const { if constexpr (std::is_same_v<T, bool>) return !a; else return static_cast<T>(~a); }
 };
 
-// out = cond ? a : b on raw bits
-template <typename U> struct Select { U operator()(bool c, U a, U b) const { return c ? a : b; } };
+// out = cond ? a : b on raw bits, as a mask: GCC keeps `c ? a : b` of two loads as a branch.
+template <typename U> struct Select {
+  U operator()(bool c, U a, U b) const {
+    const U mask = static_cast<U>(U(0) - static_cast<U>(c));
+    return static_cast<U>((a & mask) | (b & static_cast<U>(~mask)));
+  }
+};
 // clamp(x, lo, hi) = minimum(maximum(x, lo), hi): NaN anywhere gives NaN, hi wins when lo > hi.
 template <typename T> struct Clamp {
   T operator()(T x, T lo, T hi) const { return Minimum<T>()(Maximum<T>()(x, lo), hi); }

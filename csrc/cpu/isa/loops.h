@@ -147,16 +147,22 @@ template <typename Out, typename In0, typename In, typename F>
 struct TernaryLoop {
   F f;
   void operator()(char** data, const int64_t* s, int64_t n) const {
-    if (s[0] == sizeof(Out) && s[1] == sizeof(In0) && (s[2] == sizeof(In) || s[2] == 0) &&
-        (s[3] == sizeof(In) || s[3] == 0)) {
-      Out* o = reinterpret_cast<Out*>(data[0]);
-      const In0* x = reinterpret_cast<const In0*>(data[1]);
-      const In* a = reinterpret_cast<const In*>(data[2]);
-      const In* b = reinterpret_cast<const In*>(data[3]);
-      const int64_t ia = s[2] ? 1 : 0, ib = s[3] ? 1 : 0;
+    Out* o = reinterpret_cast<Out*>(data[0]);
+    const In0* x = reinterpret_cast<const In0*>(data[1]);
+    const In* a = reinterpret_cast<const In*>(data[2]);
+    const In* b = reinterpret_cast<const In*>(data[3]);
+    if (s[0] == sizeof(Out) && s[1] == sizeof(In0)) {
+      if (s[2] == sizeof(In) && s[3] == sizeof(In)) {
 #pragma omp simd
-      for (int64_t k = 0; k < n; ++k) o[k] = put<Out>(f(get(x[k]), get(a[k * ia]), get(b[k * ib])));
-      return;
+        for (int64_t k = 0; k < n; ++k) o[k] = put<Out>(f(get(x[k]), get(a[k]), get(b[k])));
+        return;
+      }
+      if (s[2] == 0 && s[3] == 0) {  // clamp(t, lo, hi) with number bounds
+        const auto av = get(*a), bv = get(*b);
+#pragma omp simd
+        for (int64_t k = 0; k < n; ++k) o[k] = put<Out>(f(get(x[k]), av, bv));
+        return;
+      }
     }
     for (int64_t k = 0; k < n; ++k)
       *reinterpret_cast<Out*>(data[0] + k * s[0]) =
