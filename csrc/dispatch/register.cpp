@@ -14,6 +14,11 @@ KernelTable<ArgReduceKernel> arg_reduce_kernel;
 KernelTable<ScanKernel> scan_kernel;
 KernelTable<SoftmaxKernel> softmax_kernel;
 
+KernelTable<BinaryKernel> binary_kernel;
+KernelTable<UnaryKernel> unary_kernel;
+KernelTable<WhereKernel> where_kernel;
+KernelTable<ClampKernel> clamp_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 

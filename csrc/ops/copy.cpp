@@ -5,6 +5,7 @@
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
+#include "ops/overlap.h"
 
 namespace ember {
 
@@ -15,8 +16,8 @@ bool has_internal_overlap(const Tensor& t) {
     if (t.strides()[i] == 0 && t.shape()[i] > 1) return true;
   return false;
 }
+}  // namespace
 
-// True when the two tensors' element ranges in one storage intersect.
 bool may_overlap(const Tensor& a, const Tensor& b) {
   if (a.storage() != b.storage() || a.numel() == 0 || b.numel() == 0) return false;
   auto range = [](const Tensor& t) {
@@ -32,7 +33,6 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
   auto [blo, bhi] = range(b);
   return alo < bhi && blo < ahi;
 }
-}  // namespace
 
 void check_writable(const Tensor& out, const char* op) {
   EMBER_CHECK(!has_internal_overlap(out), op, ": unsupported operation: more than one element of the written-to ",

@@ -58,6 +58,13 @@ template <> struct type_caster<ember::Scalar> {
 template <> struct type_caster<ember_py::TensorArg> {
   PYBIND11_TYPE_CASTER(ember_py::TensorArg, const_name("Tensor | Number"));
   bool load(handle src, bool convert) {
+    // Python numbers first: a failed tensor load costs a formatted AttributeError inside
+    // pybind11, which would dominate `t * 2`.
+    PyObject* o = src.ptr();
+    if (PyFloat_Check(o) || PyLong_Check(o)) {
+      value.t = ember::scalar_tensor(*ember_py::scalar_from_py(src), std::nullopt, /*wrapped=*/true);
+      return true;
+    }
     make_caster<ember::Tensor> tc;
     if (tc.load(src, false)) {
       value.t = cast_op<ember::Tensor&>(tc);

@@ -121,6 +121,7 @@ EMBER_API Tensor& sub_(Tensor& self, const Tensor& other, const Scalar& alpha = 
 EMBER_API Tensor& mul_(Tensor& self, const Tensor& other);
 EMBER_API Tensor& div_(Tensor& self, const Tensor& other, const std::string& rounding_mode = "");
 EMBER_API Tensor& clamp_(Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max);
+EMBER_API Tensor& clamp_(Tensor& self, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
 // `out` variants: every elementwise op writes into a given tensor through these.
 EMBER_API void binary_out(const std::string& op, const Tensor& a, const Tensor& b, const Tensor& out);
 EMBER_API void unary_out(const std::string& op, const Tensor& t, const Tensor& out);

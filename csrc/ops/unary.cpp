@@ -1,0 +1,153 @@
+// Unary elementwise ops: PyTorch's dtype rules per op and the out= form.
+#include "ops/elementwise.h"
+
+namespace ember {
+
+namespace {
+using namespace elementwise;
+
+enum class Kind {
+  FloatFn,    // integers and bool -> float32
+  Numeric,    // keeps the dtype; bool refused
+  Neg,        // keeps the dtype; bool refused with PyTorch's hint
+  Rounding,   // keeps the dtype; the identity on integers; bool refused
+  Sign,       // keeps the dtype, bool too
+  Square,     // keeps the dtype; bool -> int64
+  Predicate,  // bool result
+  BitNot,     // integers and bool
+};
+
+struct Spec {
+  const char* name;
+  UnaryOp op;
+  Kind kind;
+};
+
+// Indexed by UnaryOp.
+constexpr Spec kSpecs[] = {
+    {"neg", UnaryOp::Neg, Kind::Neg},
+    {"abs", UnaryOp::Abs, Kind::Numeric},
+    {"sign", UnaryOp::Sign, Kind::Sign},
+    {"exp", UnaryOp::Exp, Kind::FloatFn},
+    {"exp2", UnaryOp::Exp2, Kind::FloatFn},
+    {"expm1", UnaryOp::Expm1, Kind::FloatFn},
+    {"log", UnaryOp::Log, Kind::FloatFn},
+    {"log2", UnaryOp::Log2, Kind::FloatFn},
+    {"log10", UnaryOp::Log10, Kind::FloatFn},
+    {"log1p", UnaryOp::Log1p, Kind::FloatFn},
+    {"sqrt", UnaryOp::Sqrt, Kind::FloatFn},
+    {"rsqrt", UnaryOp::Rsqrt, Kind::FloatFn},
+    {"sin", UnaryOp::Sin, Kind::FloatFn},
+    {"cos", UnaryOp::Cos, Kind::FloatFn},
+    {"tan", UnaryOp::Tan, Kind::FloatFn},
+    {"tanh", UnaryOp::Tanh, Kind::FloatFn},
+    {"sigmoid", UnaryOp::Sigmoid, Kind::FloatFn},
+    {"relu", UnaryOp::Relu, Kind::Numeric},
+    {"erf", UnaryOp::Erf, Kind::FloatFn},
+    {"floor", UnaryOp::Floor, Kind::Rounding},
+    {"ceil", UnaryOp::Ceil, Kind::Rounding},
+    {"round", UnaryOp::Round, Kind::Rounding},
+    {"trunc", UnaryOp::Trunc, Kind::Rounding},
+    {"reciprocal", UnaryOp::Reciprocal, Kind::FloatFn},
+    {"square", UnaryOp::Square, Kind::Square},
+    {"logical_not", UnaryOp::LogicalNot, Kind::Predicate},
+    {"bitwise_not", UnaryOp::BitNot, Kind::BitNot},
+    {"isnan", UnaryOp::IsNan, Kind::Predicate},
+    {"isinf", UnaryOp::IsInf, Kind::Predicate},
+    {"isfinite", UnaryOp::IsFinite, Kind::Predicate},
+};
+
+UnaryOp op_by_name(const std::string& name) {
+  struct Alias { const char* name; UnaryOp op; };
+  static constexpr Alias kAliases[] = {
+      {"negative", UnaryOp::Neg}, {"absolute", UnaryOp::Abs}, {"fix", UnaryOp::Trunc},
+  };
+  for (const Spec& s : kSpecs)
+    if (name == s.name) return s.op;
+  for (const Alias& a : kAliases)
+    if (name == a.name) return a.op;
+  detail::throw_error(ErrorKind::Value, "unary_out: unknown unary op '" + name + "'");
+}
+
+DType compute_dtype(const Spec& s, DType dt) {
+  switch (s.kind) {
+    case Kind::FloatFn:
+      return is_floating(dt) ? dt : kFloat32;
+    case Kind::Neg:
+      EMBER_CHECK_TYPE(dt != kBool, "neg: negation, the `-` operator, on a bool tensor is not supported. If you are ",
+                       "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+      return dt;
+    case Kind::Numeric:
+    case Kind::Rounding:
+      EMBER_CHECK_TYPE(dt != kBool, s.name, ": not implemented for bool tensors");
+      return dt;
+    case Kind::Square:
+      return dt == kBool ? kInt64 : dt;
+    case Kind::BitNot:
+      EMBER_CHECK_TYPE(is_integral(dt, true), "bitwise_not: only integer and bool tensors are supported, got ",
+                       dtype_name(dt));
+      return dt;
+    case Kind::Sign:
+    case Kind::Predicate:
+      return dt;
+  }
+  return dt;
+}
+
+Tensor unary(UnaryOp op, const Tensor& t, const Tensor* out) {
+  const Spec& s = kSpecs[static_cast<int>(op)];
+  const DType ct = compute_dtype(s, t.dtype());
+  const DType result = s.kind == Kind::Predicate ? kBool : ct;
+  const Device device = t.device();
+  if (s.kind == Kind::Rounding && !is_floating(ct)) {  // floor etc. of integers: a copy
+    return elementwise::run(s.name, result, t.shape(), device, {t}, out, false, [&](const TensorIter& iter) {
+      copy_kernel.get(device, s.name)(iter);
+    });
+  }
+  return elementwise::run(s.name, result, t.shape(), device, {convert(t, ct, device)}, out, false,
+                          [&](const TensorIter& iter) { unary_kernel.get(device, s.name)(iter, op); });
+}
+}  // namespace
+
+#define EMBER_UNARY(name, Op) \
+  Tensor name(const Tensor& t) { return unary(UnaryOp::Op, t, nullptr); }
+EMBER_UNARY(neg, Neg)
+EMBER_UNARY(abs, Abs)
+EMBER_UNARY(sign, Sign)
+EMBER_UNARY(exp, Exp)
+EMBER_UNARY(exp2, Exp2)
+EMBER_UNARY(expm1, Expm1)
+EMBER_UNARY(log, Log)
+EMBER_UNARY(log2, Log2)
+EMBER_UNARY(log10, Log10)
+EMBER_UNARY(log1p, Log1p)
+EMBER_UNARY(sqrt, Sqrt)
+EMBER_UNARY(rsqrt, Rsqrt)
+EMBER_UNARY(sin, Sin)
+EMBER_UNARY(cos, Cos)
+EMBER_UNARY(tan, Tan)
+EMBER_UNARY(tanh, Tanh)
+EMBER_UNARY(sigmoid, Sigmoid)
+EMBER_UNARY(relu, Relu)
+EMBER_UNARY(erf, Erf)
+EMBER_UNARY(floor, Floor)
+EMBER_UNARY(ceil, Ceil)
+EMBER_UNARY(round, Round)
+EMBER_UNARY(trunc, Trunc)
+EMBER_UNARY(reciprocal, Reciprocal)
+EMBER_UNARY(square, Square)
+EMBER_UNARY(logical_not, LogicalNot)
+EMBER_UNARY(bitwise_not, BitNot)
+EMBER_UNARY(isnan, IsNan)
+EMBER_UNARY(isinf, IsInf)
+EMBER_UNARY(isfinite, IsFinite)
+#undef EMBER_UNARY
+
+void unary_out(const std::string& op, const Tensor& t, const Tensor& out) { unary(op_by_name(op), t, &out); }
+
+Tensor Tensor::exp() const { return ember::exp(*this); }
+Tensor Tensor::abs() const { return ember::abs(*this); }
+Tensor Tensor::neg() const { return ember::neg(*this); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+
+}  // namespace ember

@@ -1,0 +1,109 @@
+"""Result dtypes (and which dtype combinations are refused) against PyTorch, for every pair of
+dtypes, with 0-dim tensors and Python numbers on either side."""
+import itertools
+
+import numpy as np
+import pytest
+
+import ember
+from _helpers_elementwise import ALL, from_array
+
+BINARY = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "maximum", "minimum",
+          "atan2", "eq", "lt", "logical_and", "bitwise_and", "bitwise_left_shift"]
+UNARY = ["neg", "abs", "sign", "exp", "sqrt", "sigmoid", "relu", "erf", "floor", "round", "reciprocal",
+         "square", "logical_not", "bitwise_not", "isnan", "tanh"]
+NUMBERS = [True, 3, -2, 2.5]
+
+
+def torch_dtype(torch, dtype):
+    return getattr(torch, str(dtype).rsplit(".", 1)[-1])
+
+
+def ember_operand(x, dtype, zero_dim):
+    if dtype is None:
+        return x
+    v = np.ones(()) if zero_dim else np.ones((2,))
+    return from_array(v * 2, dtype)
+
+
+def torch_operand(torch, x, dtype, zero_dim):
+    if dtype is None:
+        return x
+    return (torch.ones(()) if zero_dim else torch.ones(2)).mul(2).to(torch_dtype(torch, dtype))
+
+
+def outcome(fn):
+    """The result's dtype name, "error", or None where PyTorch has no such overload."""
+    try:
+        r = fn()
+    except TypeError as e:
+        return None if "must be Tensor" in str(e) else "error"
+    except (RuntimeError, ValueError, NotImplementedError):
+        return "error"
+    return str(r.dtype).rsplit(".", 1)[-1]
+
+
+def cases():
+    for a, b in itertools.product(ALL, ALL):
+        yield a, b, False, False
+        yield a, b, False, True
+        yield a, b, True, False
+    for a, n in itertools.product(ALL, NUMBERS):
+        yield a, n, False, None  # numbers on the left: test_operators_with_python_numbers_match_torch
+
+
+@pytest.mark.parametrize("op", BINARY)
+def test_binary_result_dtypes_match_torch(op):
+    torch = pytest.importorskip("torch")
+    efn, tfn = getattr(ember, op), getattr(torch, op)
+    mismatches = []
+    for a, b, za, zb in cases():
+        ea, ta = ember_operand(a, a, za), torch_operand(torch, a, a, za)
+        eb = ember_operand(b, b if zb is not None else None, zb)
+        tb = torch_operand(torch, b, b if zb is not None else None, zb)
+        want = outcome(lambda: tfn(ta, tb))
+        if want is None:
+            continue
+        got = outcome(lambda: efn(ea, eb))
+        if want != got:
+            mismatches.append((a, b, za, zb, want, got))
+    assert not mismatches, mismatches[:10]
+
+
+@pytest.mark.parametrize("op", ["__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
+                                "__pow__", "__and__", "__lshift__", "__lt__", "__radd__", "__rsub__",
+                                "__rtruediv__", "__rpow__", "__rmul__"])
+def test_operators_with_python_numbers_match_torch(op):
+    torch = pytest.importorskip("torch")
+    mismatches = []
+    for dtype, n in itertools.product(ALL, NUMBERS):
+        et = from_array(np.ones(2) * 2, dtype)
+        tt = torch.ones(2).mul(2).to(torch_dtype(torch, dtype))
+        want = outcome(lambda: getattr(tt, op)(n))
+        got = outcome(lambda: getattr(et, op)(n))
+        if want != got:
+            mismatches.append((dtype, n, want, got))
+    assert not mismatches, mismatches
+
+
+@pytest.mark.parametrize("op", UNARY)
+def test_unary_result_dtypes_match_torch(op):
+    torch = pytest.importorskip("torch")
+    mismatches = []
+    for dtype in ALL:
+        want = outcome(lambda: getattr(torch, op)(torch.ones(2).to(torch_dtype(torch, dtype))))
+        got = outcome(lambda: getattr(ember, op)(from_array(np.ones(2), dtype)))
+        if want != got:
+            mismatches.append((dtype, want, got))
+    assert not mismatches, mismatches
+
+
+def test_result_type_of_mixed_tiers():
+    torch = pytest.importorskip("torch")
+    for a, b in itertools.product(ALL, ALL):
+        e = ember.add(from_array(np.ones(2), a), from_array(np.ones(()), b)) if b != ember.bool or a != ember.bool \
+            else None
+        if e is None:
+            continue
+        t = torch.add(torch.ones(2).to(torch_dtype(torch, a)), torch.ones(()).to(torch_dtype(torch, b)))
+        assert str(e.dtype).rsplit(".", 1)[-1] == str(t.dtype).rsplit(".", 1)[-1], (a, b)
