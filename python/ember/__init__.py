@@ -5,7 +5,7 @@
     y = (x * 2 + 1).relu().sum(dim=1)
 """
 from . import _C
-from ._C import ArgumentError, ShapeError, device, dtype, get_num_threads, set_num_threads
+from ._C import ArgumentError, DTypeError, ShapeError, device, dtype, get_num_threads, set_num_threads
 
 # dtypes, with PyTorch's names and aliases
 float32 = float = _C.dtype.float32

@@ -54,15 +54,23 @@ PYBIND11_MODULE(_C, m) {
     return cls;
   }();
   static PyObject* shape_error = PyErr_NewException("ember.ShapeError", argument_error, nullptr);
+  // A dtype an op does not take: a TypeError, and a RuntimeError as PyTorch raises.
+  static PyObject* dtype_error = [] {
+    PyObject* bases = PyTuple_Pack(2, PyExc_TypeError, PyExc_RuntimeError);
+    PyObject* cls = PyErr_NewException("ember.DTypeError", bases, nullptr);
+    Py_DECREF(bases);
+    return cls;
+  }();
   m.attr("ArgumentError") = py::handle(argument_error);
   m.attr("ShapeError") = py::handle(shape_error);
+  m.attr("DTypeError") = py::handle(dtype_error);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const ember::Error& e) {
       switch (e.kind()) {
         case ember::ErrorKind::Value: PyErr_SetString(argument_error, e.what()); return;
-        case ember::ErrorKind::Type: PyErr_SetString(PyExc_TypeError, e.what()); return;
+        case ember::ErrorKind::Type: PyErr_SetString(dtype_error, e.what()); return;
         case ember::ErrorKind::Index: PyErr_SetString(PyExc_IndexError, e.what()); return;
         case ember::ErrorKind::NotImplemented: PyErr_SetString(PyExc_NotImplementedError, e.what()); return;
         case ember::ErrorKind::Shape: PyErr_SetString(shape_error, e.what()); return;
