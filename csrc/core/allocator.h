@@ -10,7 +10,8 @@ class Allocator {
  public:
   virtual ~Allocator() = default;
   virtual void* allocate(size_t nbytes) = 0;
-  virtual void deallocate(void* ptr) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  virtual void empty_cache() {}
 };
 
 Allocator& cpu_allocator();

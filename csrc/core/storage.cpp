@@ -13,7 +13,8 @@ Storage::~Storage() {
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   Allocator& alloc = allocator_for(device);
   void* data = alloc.allocate(nbytes);
-  return std::make_shared<Storage>(data, nbytes, device, [&alloc](void* p) { alloc.deallocate(p); });
+  return std::make_shared<Storage>(data, nbytes, device,
+                                   [&alloc, nbytes](void* p) { alloc.deallocate(p, nbytes); });
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, Device device, Deleter deleter) {

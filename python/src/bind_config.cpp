@@ -14,6 +14,7 @@ void bind_config(py::module_& m) {
     info["compiler"] = std::string(__VERSION__);
     return info;
   });
+  m.def("empty_cpu_cache", &ember::empty_cpu_cache, "free the big CPU buffers kept for reuse");
 }
 
 }  // namespace ember_py

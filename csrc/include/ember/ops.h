@@ -179,6 +179,8 @@ EMBER_API void index_assign(const Tensor& t, const std::vector<TensorIndex>& ind
 // ---- threading (OpenMP; small work stays on the calling thread) -----------------------------
 EMBER_API int get_num_threads();
 EMBER_API void set_num_threads(int n);
+// Frees the big CPU buffers the allocator keeps for reuse (see core/allocator.cpp).
+EMBER_API void empty_cpu_cache();
 // The instruction set the vectorized CPU kernels were chosen for: "base", "avx2" or "avx512".
 EMBER_API const char* cpu_capability();
 
