@@ -70,7 +70,8 @@ IntArray broadcast_shapes(const IntArray& a, const IntArray& b, const char* op) 
 std::optional<IntArray> view_strides(const IntArray& shape, const IntArray& strides,
                                      const IntArray& new_shape) {
   IntArray out(new_shape.size());
-  if (numel_of(shape) == 0) return contiguous_strides(new_shape);
+  // Nothing to preserve: an empty tensor, or a 0-dim one (whose new dims are all size 1).
+  if (numel_of(shape) == 0 || shape.empty()) return contiguous_strides(new_shape);
   int64_t view_d = static_cast<int64_t>(new_shape.size()) - 1;
   int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
   int64_t tensor_numel = 1, view_numel = 1;
