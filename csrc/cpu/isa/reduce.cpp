@@ -32,7 +32,7 @@ struct SumReducer {
   static constexpr int64_t kBlock = std::is_same_v<lane_t, float> ? 16 : kNoBlock;
 
   static lane_t lane_value(T x) {
-    if constexpr (kFloat) return static_cast<lane_t>(x);
+    if constexpr (kFloat) return reduce::opval(x);
     else return to_u64(x);
   }
   acc_t init(const char*) const { return 0; }
@@ -63,7 +63,7 @@ struct ProdReducer {
   static constexpr int64_t kBlock = kNoBlock;
 
   static acc_t value(T x) {
-    if constexpr (kFloat) return static_cast<double>(static_cast<opmath_t<T>>(x));
+    if constexpr (kFloat) return static_cast<double>(reduce::opval(x));
     else return to_u64(x);
   }
   acc_t init(const char*) const { return 1; }
@@ -80,27 +80,35 @@ struct ProdReducer {
   void fold(acc_t& a, const wide_t& w) const { a *= w; }
 };
 
-// all / any: bool results; a value counts as true when it is non-zero (NaN is true).
+// all / any: bool results; a value counts as true when it is non-zero (NaN is true). The lanes
+// count the values that decide the answer (zeros for all, non-zeros for any), in integers as
+// wide as T so that the loop vectorizes; blocks end before a lane can overflow.
 template <typename T, bool kAll>
 struct AllAnyReducer {
   using in_t = T;
   using acc_t = bool;
   static constexpr bool kLanes = true;
-  using lane_t = bool;
+  using lane_t = std::conditional_t<sizeof(T) == 1, uint8_t,
+                 std::conditional_t<sizeof(T) == 2, uint16_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
   using wide_t = bool;
-  static constexpr int64_t kBlock = kNoBlock;
+  static constexpr int64_t kBlock =
+      sizeof(lane_t) >= 8 ? kNoBlock : static_cast<int64_t>(std::numeric_limits<lane_t>::max());
 
-  static bool truth(T x) { return static_cast<opmath_t<T>>(x) != opmath_t<T>(0); }
-  static bool merge(bool a, bool b) { return kAll ? (a && b) : (a || b); }
+  static bool decides(T x) {
+    if constexpr (kAll) return reduce::opval(x) == opmath_t<T>(0);
+    else return reduce::opval(x) != opmath_t<T>(0);
+  }
   acc_t init(const char*) const { return kAll; }
-  void update(acc_t& a, T x, int64_t) const { a = merge(a, truth(x)); }
-  void combine(acc_t& a, const acc_t& b) const { a = merge(a, b); }
+  void update(acc_t& a, T x, int64_t) const { a = kAll ? (a && !decides(x)) : (a || decides(x)); }
+  void combine(acc_t& a, const acc_t& b) const { a = kAll ? (a && b) : (a || b); }
   void store(char* out, const acc_t& a, int64_t) const { *reinterpret_cast<bool*>(out) = a; }
-  lane_t lane_init(const acc_t&) const { return kAll; }
-  void lane_update(lane_t& l, T x, const acc_t&) const { l = merge(l, truth(x)); }
-  wide_t wide_init(const acc_t&) const { return kAll; }
-  void widen(wide_t& w, const lane_t& l) const { w = merge(w, l); }
-  void fold(acc_t& a, const wide_t& w) const { a = merge(a, w); }
+  lane_t lane_init(const acc_t&) const { return 0; }
+  void lane_update(lane_t& l, T x, const acc_t&) const { l += decides(x); }
+  wide_t wide_init(const acc_t&) const { return false; }
+  void widen(wide_t& w, const lane_t& l) const { w = w || l != 0; }
+  void fold(acc_t& a, const wide_t& w) const {
+    if (w) a = !kAll;
+  }
 };
 
 void cpu_reduce(const TensorIter& iter, ReduceOp op, const ReduceArgs& args) {

@@ -31,19 +31,12 @@
 #include <type_traits>
 
 #include "cpu/isa/isa.h"
+#include "cpu/isa/reduce_ops.h"
 #include "cpu/parallel.h"
 #include "iter/tensor_iter.h"
 
 EMBER_ISA_NAMESPACE_BEGIN
 namespace reduce {
-
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX2__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 
 // Four registers' worth of independent accumulators hide the latency of the vector add.
 template <typename L>
@@ -136,6 +129,7 @@ void lanes_row(const R& r, typename R::acc_t& acc, const typename R::in_t* x, in
   using Lt = typename R::lane_t;
   using Wt = typename R::wide_t;
   constexpr int L = lane_count<Lt>();
+  static_assert(R::kBlock >= 1, "a lane block holds at least one update per lane");
   Wt wide[L];
   for (int k = 0; k < L; ++k) wide[k] = r.wide_init(acc);
   const int64_t full = n - n % L;
