@@ -203,8 +203,7 @@ def test_zero_dim():
     check(ember.full((), 3, dtype=ember.int32).sum(0), np.array(3), ember.int64)
 
 
-def test_cpp_members_through_methods(rng):
-    # Tensor::sum()/sum(dim, keepdim)/mean(...) back the Python forms t.sum(), t.sum(1, True)
+def test_positional_method_forms(rng):
     a, t = sample(rng, (4, 5), ember.float64)
     check(t.sum(1, True), a.sum(1, keepdims=True), ember.float64)
     check(t.mean(-1), a.mean(-1), ember.float64)
