@@ -147,8 +147,10 @@ void lanes_row(const R& r, typename R::acc_t& acc, const typename R::in_t* x, in
 }
 
 // Folds n elements at p (byte stride `stride`) into acc; `index` is the first one's position.
+// Not inlined: the layouts call it from several places, and one copy per reducer keeps the
+// library (and its compile time) small.
 template <class R>
-void reduce_row(const R& r, typename R::acc_t& acc, const char* p, int64_t n, int64_t stride, int64_t index) {
+__attribute__((noinline)) void reduce_row(const R& r, typename R::acc_t& acc, const char* p, int64_t n, int64_t stride, int64_t index) {
   using T = typename R::in_t;
   if constexpr (HasRowHook<R>::value) {
     if (stride == static_cast<int64_t>(sizeof(T))) {
@@ -266,7 +268,7 @@ constexpr int64_t column_block() {
 // lanes, each column accumulates up to kBlock positions in its lane (float32 for a float32 sum)
 // before the lane is folded into the accumulator.
 template <class R>
-void fold_columns(const R& r, typename R::acc_t* acc, const Geometry& g, const char* in, int64_t width,
+__attribute__((noinline)) void fold_columns(const R& r, typename R::acc_t* acc, const Geometry& g, const char* in, int64_t width,
                   int64_t lb, int64_t le) {
   using T = typename R::in_t;
   const int64_t is0 = g.kin[0];

@@ -167,11 +167,17 @@ struct ArgReducer {
   }
 };
 
+// Norms take float32 and float64 (the front-end converts the 16-bit floats to float32).
 template <NormKind K>
 void run_norm(const TensorIter& iter, double p) {
-  dispatch_floating(iter.dtype(1), "norm", [&](auto tag) {
-    reduce::run(iter, NormReducer<typename decltype(tag)::type, K>{p});
-  });
+  if (iter.dtype(1) == kFloat64) return reduce::run(iter, NormReducer<double, K>{p});
+  return reduce::run(iter, NormReducer<float, K>{p});
+}
+
+template <bool kMax>
+void run_inf_norm(const TensorIter& iter) {
+  if (iter.dtype(1) == kFloat64) return reduce::run(iter, reduce::MinMaxReducer<double, kMax, true>{});
+  return reduce::run(iter, reduce::MinMaxReducer<float, kMax, true>{});
 }
 }  // namespace
 
@@ -182,14 +188,8 @@ void reduce_stats(const TensorIter& iter, ReduceOp op, const ReduceArgs& args) {
     case ReduceOp::Norm1: return run_norm<NormKind::One>(iter, args.p);
     case ReduceOp::Norm2: return run_norm<NormKind::Two>(iter, args.p);
     case ReduceOp::NormP: return run_norm<NormKind::P>(iter, args.p);
-    case ReduceOp::NormInf:
-      return dispatch_floating(dt, "norm", [&](auto tag) {
-        reduce::run(iter, reduce::MinMaxReducer<typename decltype(tag)::type, true, true>{});
-      });
-    case ReduceOp::NormNegInf:
-      return dispatch_floating(dt, "norm", [&](auto tag) {
-        reduce::run(iter, reduce::MinMaxReducer<typename decltype(tag)::type, false, true>{});
-      });
+    case ReduceOp::NormInf: return run_inf_norm<true>(iter);
+    case ReduceOp::NormNegInf: return run_inf_norm<false>(iter);
     case ReduceOp::Var:
       return dispatch_floating(dt, "var", [&](auto tag) {
         reduce::run(iter, VarReducer<typename decltype(tag)::type>{args.correction, args.sqrt});
