@@ -19,8 +19,8 @@ __all__ = [
 
 class return_types:  # noqa: N801 (named like torch.return_types)
     """The named tuples that max(dim) and min(dim) return, like torch.return_types."""
-    max = collections.namedtuple("max", ["values", "indices"])
-    min = collections.namedtuple("min", ["values", "indices"])
+    max = collections.namedtuple("max", ["values", "indices"], module="ember.return_types")
+    min = collections.namedtuple("min", ["values", "indices"], module="ember.return_types")
 
 
 def _impl(x, op):
