@@ -151,6 +151,9 @@ def test_dtype_argument(rng):
     check(ember.sum(t, 1, dtype=ember.float64), a.sum(1).astype(np.float64), ember.float64)
     check(t.sum(dtype=ember.int32), a.sum().astype(np.int32), ember.int32)
     check(ember.prod(t, 0, dtype=ember.int16), a.prod(0).astype(np.int16), ember.int16)
+    w = from_numpy(np.array([300, 300, 2], np.int32))  # int16 products wrap like int16
+    check(ember.prod(w, dtype=ember.int16), np.array(180000).astype(np.int16), ember.int16)
+    check(w.prod(), np.array(180000), ember.int64)
     check(ember.mean(t, dtype=ember.float32), a.mean(), ember.float32)
     f, tf = sample(rng, (3, 5), ember.float32)
     check(tf.sum(1, dtype=ember.float64), f.sum(1), ember.float64)
@@ -165,6 +168,12 @@ def test_nan_and_inf():
     check(x.all(1), [True, False, True], ember.bool)
     check(x.any(1), [True, True, True], ember.bool)
     check(x.prod(0), [-np.inf, np.nan, np.nan], ember.float32)  # 0 * inf
+    # -0.0 is false, NaN is true, for every float dtype
+    for dtype in FLOAT_DTYPES:
+        z = from_numpy(np.array([-0.0, 0.0, -0.0], np.float32), dtype)
+        assert not z.any().item() and not z.all().item()
+        assert from_numpy(np.array([-0.0, np.nan], np.float32), dtype).any().item()
+        assert from_numpy(np.full(300, np.nan, np.float32), dtype).all().item()
     # NaN anywhere in a long row (vector lanes) or long column wins
     for n in (5, 300, 100003):
         a = np.arange(n, dtype=np.float32)
@@ -203,8 +212,7 @@ def test_zero_dim():
     check(ember.full((), 3, dtype=ember.int32).sum(0), np.array(3), ember.int64)
 
 
-def test_cpp_members_through_methods(rng):
-    # Tensor::sum()/sum(dim, keepdim)/mean(...) back the Python forms t.sum(), t.sum(1, True)
+def test_positional_method_forms(rng):
     a, t = sample(rng, (4, 5), ember.float64)
     check(t.sum(1, True), a.sum(1, keepdims=True), ember.float64)
     check(t.mean(-1), a.mean(-1), ember.float64)

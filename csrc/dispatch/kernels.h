@@ -48,8 +48,10 @@ extern KernelTable<RandomKernel> random_kernel;
 // ---- reductions -------------------------------------------------------------------------------
 // The iterator is TensorIter::reduction(out, in): `out` is contiguous, keepdim-shaped, and the
 // kernel writes one value per output. Result dtypes per op (the front-end allocates `out` so):
-//   Sum, Prod: int64 for bool/integer inputs, the input dtype for floats;
-//   Mean, Norm*: the (floating) input dtype; Max, Min: the input dtype; All, Any: bool;
+//   Sum, Prod: int64 for bool/integer inputs, the input dtype for floats (Prod takes only int64
+//   and floating inputs);
+//   Mean: the (floating) input dtype; Norm*: float32 or float64 input, same output;
+//   Max, Min: the input dtype; All, Any: bool;
 //   Var, LogSumExp: float64, and `out` holds a per-output shift on entry (the mean for Var, the
 //   max for LogSumExp), which makes both two-pass and stable.
 enum class ReduceOp : uint8_t {

@@ -144,7 +144,12 @@ Tensor sum(const Tensor& t, const OptDims& dims, bool keepdim, std::optional<DTy
 }
 
 Tensor prod(const Tensor& t, const OptDims& dims, bool keepdim, std::optional<DType> dtype) {
-  return sum_like(t, dims, keepdim, dtype, ReduceOp::Prod, "prod", 1);
+  // Products of bool and narrow integers are rare: they run in int64, which wraps to the same
+  // value modulo the narrow type's range.
+  Tensor in = dtype ? t.to(*dtype) : t;
+  if (integral_or_bool(in.dtype())) in = in.to(kInt64);
+  Tensor r = sum_like(in, dims, keepdim, std::nullopt, ReduceOp::Prod, "prod", 1);
+  return dtype && *dtype != r.dtype() ? r.to(*dtype) : r;
 }
 
 Tensor mean(const Tensor& t, const OptDims& dims, bool keepdim, std::optional<DType> dtype) {
@@ -213,6 +218,10 @@ Tensor norm(const Tensor& t, double p, const OptDims& dims, bool keepdim) {
               shape_str(t.shape()), ")");
   ReduceArgs args;
   args.p = p;
+  // The 16-bit floats go through float32 (their arithmetic type anyway), which spares the
+  // kernels a copy of every norm per 16-bit dtype.
+  if (t.dtype() == kFloat16 || t.dtype() == kBFloat16)
+    return run_reduce(t.to(kFloat32), plan, kFloat32, op, "linalg.vector_norm", 0, args).to(t.dtype());
   return run_reduce(t, plan, t.dtype(), op, "linalg.vector_norm", 0, args);
 }
 

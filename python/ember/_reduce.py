@@ -8,7 +8,7 @@ import collections
 import operator
 
 from . import _C
-from ._tensor import Tensor, _dims, _wrap
+from ._tensor import Tensor, _wrap
 
 __all__ = [
     "sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",
@@ -19,14 +19,30 @@ __all__ = [
 
 class return_types:  # noqa: N801 (named like torch.return_types)
     """The named tuples that max(dim) and min(dim) return, like torch.return_types."""
-    max = collections.namedtuple("max", ["values", "indices"])
-    min = collections.namedtuple("min", ["values", "indices"])
+    max = collections.namedtuple("max", ["values", "indices"], module="ember.return_types")
+    min = collections.namedtuple("min", ["values", "indices"], module="ember.return_types")
 
 
 def _impl(x, op):
     if isinstance(x, Tensor):
         return x._impl
     raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+
+
+def _dims(dim):
+    """dim=None | int | sequence of ints -> None or a list of ints for _C."""
+    if dim is None:
+        return None
+    if isinstance(dim, int):
+        return [dim]
+    if isinstance(dim, (tuple, list)):
+        return [operator.index(d) for d in dim]
+    if isinstance(dim, str):
+        raise TypeError("dim must be an int or a sequence of ints, not str")
+    try:
+        return [operator.index(dim)]
+    except TypeError:
+        return [operator.index(d) for d in dim]
 
 
 def _correction(op, unbiased, correction):

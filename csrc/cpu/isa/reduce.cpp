@@ -32,7 +32,7 @@ struct SumReducer {
   static constexpr int64_t kBlock = std::is_same_v<lane_t, float> ? 16 : kNoBlock;
 
   static lane_t lane_value(T x) {
-    if constexpr (kFloat) return static_cast<lane_t>(x);
+    if constexpr (kFloat) return reduce::opval(x);
     else return to_u64(x);
   }
   acc_t init(const char*) const { return 0; }
@@ -63,7 +63,7 @@ struct ProdReducer {
   static constexpr int64_t kBlock = kNoBlock;
 
   static acc_t value(T x) {
-    if constexpr (kFloat) return static_cast<double>(static_cast<opmath_t<T>>(x));
+    if constexpr (kFloat) return static_cast<double>(reduce::opval(x));
     else return to_u64(x);
   }
   acc_t init(const char*) const { return 1; }
@@ -80,28 +80,47 @@ struct ProdReducer {
   void fold(acc_t& a, const wide_t& w) const { a *= w; }
 };
 
-// all / any: bool results; a value counts as true when it is non-zero (NaN is true).
-template <typename T, bool kAll>
+// all / any: bool results; a value counts as true when it is non-zero (NaN is true). Truth
+// depends only on the bits: an integer is non-zero when any bit is set, a float when any bit
+// but the sign is, so every dtype runs as an unsigned integer of its width under a mask. The
+// lanes count the values that decide the answer (zeros for all, non-zeros for any), in
+// integers as wide as the input so that the loop vectorizes; blocks end before a lane overflows.
+template <typename U, bool kAll>
 struct AllAnyReducer {
-  using in_t = T;
+  using in_t = U;
   using acc_t = bool;
   static constexpr bool kLanes = true;
-  using lane_t = bool;
+  using lane_t = U;
   using wide_t = bool;
-  static constexpr int64_t kBlock = kNoBlock;
+  static constexpr int64_t kBlock = sizeof(U) >= 8 ? kNoBlock : static_cast<int64_t>(std::numeric_limits<U>::max());
+  U mask;
 
-  static bool truth(T x) { return static_cast<opmath_t<T>>(x) != opmath_t<T>(0); }
-  static bool merge(bool a, bool b) { return kAll ? (a && b) : (a || b); }
+  bool decides(U x) const { return kAll ? (x & mask) == 0 : (x & mask) != 0; }
   acc_t init(const char*) const { return kAll; }
-  void update(acc_t& a, T x, int64_t) const { a = merge(a, truth(x)); }
-  void combine(acc_t& a, const acc_t& b) const { a = merge(a, b); }
+  void update(acc_t& a, U x, int64_t) const { a = kAll ? (a && !decides(x)) : (a || decides(x)); }
+  void combine(acc_t& a, const acc_t& b) const { a = kAll ? (a && b) : (a || b); }
   void store(char* out, const acc_t& a, int64_t) const { *reinterpret_cast<bool*>(out) = a; }
-  lane_t lane_init(const acc_t&) const { return kAll; }
-  void lane_update(lane_t& l, T x, const acc_t&) const { l = merge(l, truth(x)); }
-  wide_t wide_init(const acc_t&) const { return kAll; }
-  void widen(wide_t& w, const lane_t& l) const { w = merge(w, l); }
-  void fold(acc_t& a, const wide_t& w) const { a = merge(a, w); }
+  lane_t lane_init(const acc_t&) const { return 0; }
+  void lane_update(lane_t& l, U x, const acc_t&) const { l += decides(x); }
+  wide_t wide_init(const acc_t&) const { return false; }
+  void widen(wide_t& w, const lane_t& l) const { w = w || l != 0; }
+  void fold(acc_t& a, const wide_t& w) const {
+    if (w) a = !kAll;
+  }
 };
+
+template <bool kAll>
+void run_all_any(const TensorIter& iter) {
+  const DType dt = iter.dtype(1);
+  const bool fl = is_floating(dt);
+  switch (dtype_size(dt)) {
+    case 1: return reduce::run(iter, AllAnyReducer<uint8_t, kAll>{0xffu});
+    case 2: return reduce::run(iter, AllAnyReducer<uint16_t, kAll>{static_cast<uint16_t>(fl ? 0x7fffu : 0xffffu)});
+    case 4: return reduce::run(iter, AllAnyReducer<uint32_t, kAll>{fl ? 0x7fffffffu : 0xffffffffu});
+    default:
+      return reduce::run(iter, AllAnyReducer<uint64_t, kAll>{fl ? 0x7fffffffffffffffull : ~0ull});
+  }
+}
 
 void cpu_reduce(const TensorIter& iter, ReduceOp op, const ReduceArgs& args) {
   const DType dt = iter.dtype(1);
@@ -114,8 +133,9 @@ void cpu_reduce(const TensorIter& iter, ReduceOp op, const ReduceArgs& args) {
       return dispatch_floating(dt, "mean", [&](auto tag) {
         reduce::run(iter, SumReducer<typename decltype(tag)::type, true>{});
       });
-    case ReduceOp::Prod:
-      return dispatch_all(dt, "prod", [&](auto tag) {
+    case ReduceOp::Prod:  // the front-end widens bool and small integers to int64
+      if (dt == kInt64) return reduce::run(iter, ProdReducer<int64_t>{});
+      return dispatch_floating(dt, "prod", [&](auto tag) {
         reduce::run(iter, ProdReducer<typename decltype(tag)::type>{});
       });
     case ReduceOp::Max:
@@ -126,14 +146,8 @@ void cpu_reduce(const TensorIter& iter, ReduceOp op, const ReduceArgs& args) {
       return dispatch_all(dt, "min", [&](auto tag) {
         reduce::run(iter, reduce::MinMaxReducer<typename decltype(tag)::type, false, false>{});
       });
-    case ReduceOp::All:
-      return dispatch_all(dt, "all", [&](auto tag) {
-        reduce::run(iter, AllAnyReducer<typename decltype(tag)::type, true>{});
-      });
-    case ReduceOp::Any:
-      return dispatch_all(dt, "any", [&](auto tag) {
-        reduce::run(iter, AllAnyReducer<typename decltype(tag)::type, false>{});
-      });
+    case ReduceOp::All: return run_all_any<true>(iter);
+    case ReduceOp::Any: return run_all_any<false>(iter);
     default:
       return reduce_stats(iter, op, args);
   }

@@ -31,19 +31,12 @@
 #include <type_traits>
 
 #include "cpu/isa/isa.h"
+#include "cpu/isa/reduce_ops.h"
 #include "cpu/parallel.h"
 #include "iter/tensor_iter.h"
 
 EMBER_ISA_NAMESPACE_BEGIN
 namespace reduce {
-
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX2__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 
 // Four registers' worth of independent accumulators hide the latency of the vector add.
 template <typename L>
@@ -136,6 +129,7 @@ void lanes_row(const R& r, typename R::acc_t& acc, const typename R::in_t* x, in
   using Lt = typename R::lane_t;
   using Wt = typename R::wide_t;
   constexpr int L = lane_count<Lt>();
+  static_assert(R::kBlock >= 1, "a lane block holds at least one update per lane");
   Wt wide[L];
   for (int k = 0; k < L; ++k) wide[k] = r.wide_init(acc);
   const int64_t full = n - n % L;
@@ -153,8 +147,10 @@ void lanes_row(const R& r, typename R::acc_t& acc, const typename R::in_t* x, in
 }
 
 // Folds n elements at p (byte stride `stride`) into acc; `index` is the first one's position.
+// Not inlined: the layouts call it from several places, and one copy per reducer keeps the
+// library (and its compile time) small.
 template <class R>
-void reduce_row(const R& r, typename R::acc_t& acc, const char* p, int64_t n, int64_t stride, int64_t index) {
+__attribute__((noinline)) void reduce_row(const R& r, typename R::acc_t& acc, const char* p, int64_t n, int64_t stride, int64_t index) {
   using T = typename R::in_t;
   if constexpr (HasRowHook<R>::value) {
     if (stride == static_cast<int64_t>(sizeof(T))) {
@@ -254,21 +250,65 @@ void reduce_rows(const R& r, const Geometry& g) {
   }
 }
 
-// Layout "columns": the innermost iterator dim is kept; blocks of it are reduced together. The
-// blocks are wide (their accumulators fill most of the L1 cache) so that the input streams
-// through memory in long runs.
+// Outputs per block of the columns layout. The lanes, updated from every reduced position, stay
+// in the L1 cache; the accumulators, touched once per lane block, may live in L2. Wide blocks
+// let the input stream through memory in long runs (a whole row of a matrix, typically).
+template <class R>
+constexpr int64_t column_block() {
+  constexpr int64_t acc = sizeof(typename R::acc_t);
+  if constexpr (R::kLanes) {
+    constexpr int64_t lane = sizeof(typename R::lane_t);
+    return std::max<int64_t>(16, std::min<int64_t>(24576 / lane, 262144 / acc));
+  } else {
+    return std::max<int64_t>(16, 32768 / acc);
+  }
+}
+
+// Folds the reduced positions [lb, le) into `width` neighbouring columns' accumulators. With
+// lanes, each column accumulates up to kBlock positions in its lane (float32 for a float32 sum)
+// before the lane is folded into the accumulator.
+template <class R>
+__attribute__((noinline)) void fold_columns(const R& r, typename R::acc_t* acc, const Geometry& g, const char* in, int64_t width,
+                  int64_t lb, int64_t le) {
+  using T = typename R::in_t;
+  const int64_t is0 = g.kin[0];
+  Walker w(g.nr, g.rsize, g.rin, g.rin);
+  w.seek(lb);
+  if constexpr (R::kLanes) {
+    if (is0 == static_cast<int64_t>(sizeof(T))) {
+      using Lt = typename R::lane_t;
+      using Wt = typename R::wide_t;
+      Lt small[256];
+      std::unique_ptr<Lt[]> large;
+      Lt* lanes = width <= 256 ? small : (large = std::make_unique<Lt[]>(static_cast<size_t>(width))).get();
+      for (int64_t l = lb; l < le;) {
+        const int64_t stop = std::min(le, l + R::kBlock);
+        for (int64_t j = 0; j < width; ++j) lanes[j] = r.lane_init(acc[j]);
+        for (; l < stop; ++l, w.next()) {
+          const T* x = reinterpret_cast<const T*>(in + w.off0);
+          for (int64_t j = 0; j < width; ++j) r.lane_update(lanes[j], x[j], acc[j]);
+        }
+        for (int64_t j = 0; j < width; ++j) {
+          Wt wide = r.wide_init(acc[j]);
+          r.widen(wide, lanes[j]);
+          r.fold(acc[j], wide);
+        }
+      }
+      return;
+    }
+  }
+  for (int64_t l = lb; l < le; ++l, w.next()) update_columns(r, acc, in + w.off0, width, is0, l);
+}
+
+// Layout "columns": the innermost iterator dim is kept; blocks of it are reduced together.
 template <class R>
 void reduce_columns(const R& r, const Geometry& g) {
   using A = typename R::acc_t;
-  constexpr int64_t kCols = std::max<int64_t>(16, 32768 / static_cast<int64_t>(sizeof(A)));
+  constexpr int64_t kCols = column_block<R>();
   const int64_t k0 = g.ksize[0], os0 = g.kout[0], is0 = g.kin[0];
+  const int64_t cols = std::min(k0, kCols);
   const int64_t blocks = (k0 + kCols - 1) / kCols;
   const int64_t units = g.num_out / k0 * blocks;
-  auto fold_rows = [&](A* acc, const char* in, int64_t width, int64_t lb, int64_t le) {
-    Walker w(g.nr, g.rsize, g.rin, g.rin);
-    w.seek(lb);
-    for (int64_t l = lb; l < le; ++l, w.next()) update_columns(r, acc, in + w.off0, width, is0, l);
-  };
   // The outputs and input base of unit u: a block of up to kCols outputs along dim 0.
   auto locate = [&](int64_t u, char*& out, const char*& in, int64_t& width) {
     Walker kw(g.nk - 1, g.ksize + 1, g.kout + 1, g.kin + 1);
@@ -278,34 +318,34 @@ void reduce_columns(const R& r, const Geometry& g) {
     out = g.out + kw.off0 + j0 * os0;
     in = g.in + kw.off1 + j0 * is0;
   };
-  if (units >= get_num_threads() || g.num_red * std::min(k0, kCols) < 2 * kGrain) {
-    const int64_t grain = std::max<int64_t>(1, kGrain / (g.num_red * std::min(k0, kCols)));
+  if (units >= get_num_threads() || g.num_red * cols < 2 * kGrain) {
+    const int64_t grain = std::max<int64_t>(1, kGrain / (g.num_red * cols));
     parallel_for(0, units, grain, [&](int64_t ub, int64_t ue) {
-      A acc[kCols];
+      auto acc = std::make_unique<A[]>(static_cast<size_t>(cols));
       for (int64_t u = ub; u < ue; ++u) {
         char* out;
         const char* in;
         int64_t width;
         locate(u, out, in, width);
         for (int64_t j = 0; j < width; ++j) acc[j] = r.init(out + j * os0);
-        fold_rows(acc, in, width, 0, g.num_red);
+        fold_columns(r, acc.get(), g, in, width, 0, g.num_red);
         for (int64_t j = 0; j < width; ++j) r.store(out + j * os0, acc[j], g.num_red);
       }
     });
     return;
   }
+  auto acc = std::make_unique<A[]>(static_cast<size_t>(cols));
   for (int64_t u = 0; u < units; ++u) {
     char* out;
     const char* in;
     int64_t width;
     locate(u, out, in, width);
-    A acc[kCols];
     split_reduce(
-        r, acc, width, g.num_red, width,
+        r, acc.get(), width, g.num_red, width,
         [&](A* a) {
           for (int64_t j = 0; j < width; ++j) a[j] = r.init(out + j * os0);
         },
-        [&](A* a, int64_t lb, int64_t le) { fold_rows(a, in, width, lb, le); });
+        [&](A* a, int64_t lb, int64_t le) { fold_columns(r, a, g, in, width, lb, le); });
     for (int64_t j = 0; j < width; ++j) r.store(out + j * os0, acc[j], g.num_red);
   }
 }

@@ -15,7 +15,7 @@ using reduce::kNoBlock;
 
 template <typename T>
 double to_double(T x) {
-  return static_cast<double>(static_cast<opmath_t<T>>(x));
+  return static_cast<double>(reduce::opval(x));
 }
 
 // The additive vector norms, accumulated in float64: count of non-zeros (p = 0), sum |x| (p = 1),
@@ -64,13 +64,9 @@ struct VarReducer {
   struct acc_t {
     double c, s, ss;
   };
-  struct lane_t {
-    double s, ss;
-  };
   using in_t = T;
-  using wide_t = lane_t;
-  static constexpr bool kLanes = true;
-  static constexpr int64_t kBlock = kNoBlock;
+  static constexpr bool kLanes = false;
+  static constexpr bool kRowHook = true;
   double correction;
   bool take_sqrt;
 
@@ -92,20 +88,23 @@ struct VarReducer {
     if (take_sqrt) v = std::sqrt(v);
     *reinterpret_cast<double*>(out) = v;
   }
-  lane_t lane_init(const acc_t&) const { return {0.0, 0.0}; }
-  void lane_update(lane_t& l, T x, const acc_t& a) const {
-    const double d = to_double(x) - a.c;
-    l.s += d;
-    l.ss += d * d;
-  }
-  wide_t wide_init(const acc_t&) const { return {0.0, 0.0}; }
-  void widen(wide_t& w, const lane_t& l) const {
-    w.s += l.s;
-    w.ss += l.ss;
-  }
-  void fold(acc_t& a, const wide_t& w) const {
-    a.s += w.s;
-    a.ss += w.ss;
+  // A contiguous run: two sets of float64 lanes, for the deviations and their squares.
+  void row(acc_t& a, const T* x, int64_t n, int64_t) const {
+    constexpr int L = reduce::lane_count<double>();
+    double s[L] = {}, ss[L] = {};
+    const double c = a.c;
+    int64_t i = 0;
+    for (; i + L <= n; i += L)
+      for (int k = 0; k < L; ++k) {
+        const double d = to_double(x[i + k]) - c;
+        s[k] += d;
+        ss[k] += d * d;
+      }
+    for (int k = 0; k < L; ++k) {
+      a.s += s[k];
+      a.ss += ss[k];
+    }
+    for (; i < n; ++i) update(a, x[i], 0);
   }
 };
 
@@ -131,7 +130,7 @@ struct ArgReducer {
   }
   acc_t init(const char*) const { return {V(0), -1}; }
   void update(acc_t& a, T x, int64_t index) const {
-    const V v = static_cast<V>(x);
+    const V v = reduce::opval(x);
     if (a.i < 0 || better(v, a.v)) a = {v, index};
   }
   void combine(acc_t& a, const acc_t& b) const {
@@ -146,9 +145,9 @@ struct ArgReducer {
     }
     reduce::MinMaxReducer<T, kMax, false> extreme;
     V m = extreme.init(nullptr);
-    reduce::lanes_row(extreme, m, x, n);
+    reduce::reduce_row(extreme, m, reinterpret_cast<const char*>(x), n, sizeof(T), 0);
     const bool nan = is_nan(m);
-    auto match = [&](T v) { return nan ? is_nan(static_cast<V>(v)) : static_cast<V>(v) == m; };
+    auto match = [&](T v) { return nan ? is_nan(reduce::opval(v)) : reduce::opval(v) == m; };
     constexpr int64_t kBlock = 64;
     int64_t i = 0;
     for (; i + kBlock <= n; i += kBlock) {
@@ -168,11 +167,17 @@ struct ArgReducer {
   }
 };
 
+// Norms take float32 and float64 (the front-end converts the 16-bit floats to float32).
 template <NormKind K>
 void run_norm(const TensorIter& iter, double p) {
-  dispatch_floating(iter.dtype(1), "norm", [&](auto tag) {
-    reduce::run(iter, NormReducer<typename decltype(tag)::type, K>{p});
-  });
+  if (iter.dtype(1) == kFloat64) return reduce::run(iter, NormReducer<double, K>{p});
+  return reduce::run(iter, NormReducer<float, K>{p});
+}
+
+template <bool kMax>
+void run_inf_norm(const TensorIter& iter) {
+  if (iter.dtype(1) == kFloat64) return reduce::run(iter, reduce::MinMaxReducer<double, kMax, true>{});
+  return reduce::run(iter, reduce::MinMaxReducer<float, kMax, true>{});
 }
 }  // namespace
 
@@ -183,14 +188,8 @@ void reduce_stats(const TensorIter& iter, ReduceOp op, const ReduceArgs& args) {
     case ReduceOp::Norm1: return run_norm<NormKind::One>(iter, args.p);
     case ReduceOp::Norm2: return run_norm<NormKind::Two>(iter, args.p);
     case ReduceOp::NormP: return run_norm<NormKind::P>(iter, args.p);
-    case ReduceOp::NormInf:
-      return dispatch_floating(dt, "norm", [&](auto tag) {
-        reduce::run(iter, reduce::MinMaxReducer<typename decltype(tag)::type, true, true>{});
-      });
-    case ReduceOp::NormNegInf:
-      return dispatch_floating(dt, "norm", [&](auto tag) {
-        reduce::run(iter, reduce::MinMaxReducer<typename decltype(tag)::type, false, true>{});
-      });
+    case ReduceOp::NormInf: return run_inf_norm<true>(iter);
+    case ReduceOp::NormNegInf: return run_inf_norm<false>(iter);
     case ReduceOp::Var:
       return dispatch_floating(dt, "var", [&](auto tag) {
         reduce::run(iter, VarReducer<typename decltype(tag)::type>{args.correction, args.sqrt});

@@ -15,7 +15,7 @@ struct Scan {
   static constexpr bool kFloat = reduce::is_float_v<T>;
   using acc_t = std::conditional_t<kFloat, double, uint64_t>;
   static acc_t value(T x) {
-    if constexpr (kFloat) return static_cast<double>(static_cast<opmath_t<T>>(x));
+    if constexpr (kFloat) return static_cast<double>(reduce::opval(x));
     else return reduce::to_u64(x);
   }
   static acc_t identity() { return kProd ? 1 : 0; }

@@ -30,20 +30,20 @@ void softmax_columns(char** data, int64_t lines, int64_t len, int64_t ods, int64
     for (int64_t i = 0; i < len; ++i) {
       const T* x = x_at(i);
       for (int64_t j = 0; j < w; ++j) {
-        const V v = static_cast<V>(x[j]);
+        const V v = reduce::opval(x[j]);
         m[j] = (v > m[j] || v != v) ? v : m[j];
       }
     }
     for (int64_t i = 0; i < len; ++i) {
       const T* x = x_at(i);
-      for (int64_t j = 0; j < w; ++j) s[j] += fast_exp<V>(static_cast<V>(x[j]) - m[j]);
+      for (int64_t j = 0; j < w; ++j) s[j] += fast_exp<V>(reduce::opval(x[j]) - m[j]);
     }
     for (int64_t j = 0; j < w; ++j) s[j] = kLog ? std::log(s[j]) : V(1) / s[j];
     for (int64_t i = 0; i < len; ++i) {
       const T* x = x_at(i);
       T* y = reinterpret_cast<T*>(data[0] + i * ods) + j0;
       for (int64_t j = 0; j < w; ++j) {
-        const V d = static_cast<V>(x[j]) - m[j];
+        const V d = reduce::opval(x[j]) - m[j];
         y[j] = convert<T>(kLog ? d - s[j] : fast_exp<V>(d) * s[j]);
       }
     }
@@ -65,13 +65,13 @@ void softmax_line(char* y, const char* x, int64_t len, int64_t ods, int64_t ids)
     const T* xs = reinterpret_cast<const T*>(x);
     T* ys = reinterpret_cast<T*>(y);
     for (int64_t i = 0; i < len; ++i) {
-      const V d = static_cast<V>(xs[i]) - m;
+      const V d = reduce::opval(xs[i]) - m;
       ys[i] = convert<T>(kLog ? d - scale : fast_exp<V>(d) * scale);
     }
     return;
   }
   for (int64_t i = 0; i < len; ++i) {
-    const V d = static_cast<V>(*reinterpret_cast<const T*>(x + i * ids)) - m;
+    const V d = reduce::opval(*reinterpret_cast<const T*>(x + i * ids)) - m;
     *reinterpret_cast<T*>(y + i * ods) = convert<T>(kLog ? d - scale : fast_exp<V>(d) * scale);
   }
 }
