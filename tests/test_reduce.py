@@ -19,8 +19,8 @@ def _axis(dim):
 def _result_dtype(op, dtype):
     if op in ("sum", "prod"):
         return dtype if dtype in FLOAT_DTYPES else ember.int64
-    if op in ("all", "any"):
-        return ember.bool
+    if op in ("all", "any"):  # uint8 answers in uint8, like PyTorch
+        return ember.uint8 if dtype == ember.uint8 else ember.bool
     return dtype
 
 

@@ -183,12 +183,15 @@ std::tuple<Tensor, Tensor> min(const Tensor& t, int64_t dim, bool keepdim) { ret
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_minmax(t, dim, keepdim, true); }
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_minmax(t, dim, keepdim, false); }
 
+// Like PyTorch, all/any of uint8 answer in uint8 (0/1); every other dtype answers in bool.
 Tensor all(const Tensor& t, const OptDims& dims, bool keepdim) {
-  return run_reduce(t, make_plan(t, dims, keepdim, "all"), kBool, ReduceOp::All, "all", 1);
+  Tensor r = run_reduce(t, make_plan(t, dims, keepdim, "all"), kBool, ReduceOp::All, "all", 1);
+  return t.dtype() == kUInt8 ? r.to(kUInt8) : r;
 }
 
 Tensor any(const Tensor& t, const OptDims& dims, bool keepdim) {
-  return run_reduce(t, make_plan(t, dims, keepdim, "any"), kBool, ReduceOp::Any, "any", 0);
+  Tensor r = run_reduce(t, make_plan(t, dims, keepdim, "any"), kBool, ReduceOp::Any, "any", 0);
+  return t.dtype() == kUInt8 ? r.to(kUInt8) : r;
 }
 
 // Integer and bool inputs are computed in the default float dtype, as in PyTorch.

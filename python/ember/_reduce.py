@@ -5,6 +5,7 @@ ember.var(x, 1, unbiased=False), ember.softmax(x, -1), ... `dim` is an int, a se
 or None (every dim; an empty sequence means every dim too).
 """
 import collections
+import functools
 import operator
 
 from . import _C
@@ -43,6 +44,24 @@ def _dims(dim):
         return [operator.index(dim)]
     except TypeError:
         return [operator.index(d) for d in dim]
+
+
+def _numpy_compat(fn):
+    """Also accept numpy's spelling (axis=, keepdims=, out=), as PyTorch does, so that
+    np.sum(t), np.max(t), np.mean(t, axis=0) work on tensors."""
+    @functools.wraps(fn)
+    def wrapper(input, *args, axis=None, keepdims=None, out=None, **kwargs):
+        if axis is not None:
+            kwargs["dim"] = axis
+        if keepdims is not None:
+            kwargs["keepdim"] = keepdims
+        result = fn(input, *args, **kwargs)
+        if out is None:
+            return result
+        if not isinstance(result, Tensor):
+            raise TypeError(f"{fn.__name__}(): out= is not supported for this form")
+        return out.copy_(result)
+    return wrapper
 
 
 def _correction(op, unbiased, correction):
@@ -102,20 +121,13 @@ def amin(input, dim=(), keepdim=False):
     return _wrap(_C.amin(_impl(input, "amin"), _dims(dim), keepdim))
 
 
-def _binary(name, a, b):
-    fn = getattr(_C, name, None)
-    if fn is None:
-        raise NotImplementedError(f"ember.{name} is not available in this build")
-    return _wrap(fn(a._impl, b._impl))
-
-
 def max(input, dim=None, keepdim=False):
     """max(x) -> 0-dim; max(x, dim, keepdim=False) -> (values, indices); max(x, other) -> maximum."""
     impl = _impl(input, "max")
     if dim is None:
         return _wrap(_C.max_all(impl))
     if isinstance(dim, Tensor):
-        return _binary("maximum", input, dim)
+        return _wrap(_C.maximum(impl, dim._impl))
     values, indices = _C.max_dim(impl, operator.index(dim), keepdim)
     return return_types.max(_wrap(values), _wrap(indices))
 
@@ -126,7 +138,7 @@ def min(input, dim=None, keepdim=False):
     if dim is None:
         return _wrap(_C.min_all(impl))
     if isinstance(dim, Tensor):
-        return _binary("minimum", input, dim)
+        return _wrap(_C.minimum(impl, dim._impl))
     values, indices = _C.min_dim(impl, operator.index(dim), keepdim)
     return return_types.min(_wrap(values), _wrap(indices))
 
@@ -178,6 +190,10 @@ def softmax(input, dim, dtype=None):
 def log_softmax(input, dim, dtype=None):
     return _wrap(_C.log_softmax(_impl(input, "log_softmax"), operator.index(dim), dtype))
 
+
+for _name in ("sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
+              "all", "any", "cumsum", "cumprod"):
+    globals()[_name] = _numpy_compat(globals()[_name])
 
 # The Tensor methods are the same functions, with the tensor as `self`.
 for _name in ("sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
