@@ -10,10 +10,9 @@
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
 #include "ember/random.h"
+#include "ops/overlap.h"
 
 namespace ember {
-
-void check_writable(const Tensor& out, const char* op);  // ops/copy.cpp
 
 // ---- Generator ---------------------------------------------------------------------------------
 void Generator::manual_seed(uint64_t seed) {

@@ -101,40 +101,40 @@ def from_numpy(array):
     return _wrap(_C.from_numpy(array))
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, **_):
+def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.empty(_size_args(size), dtype, _device(device)), requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
+def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.zeros(_size_args(size), dtype, _device(device)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, **_):
+def ones(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.ones(_size_args(size), dtype, _device(device)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False, **_):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return _finish(_C.full(_size_args((size,)), fill_value, dtype, _device(device)), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, **_):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     if end is None:
         start, end = 0, start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
     return _finish(_C.arange(start, end, step, dtype, _device(device)), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, **_):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.linspace(float(start), float(end), int(steps), dtype, _device(device)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False, **_):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.eye(n, m, dtype, _device(device)), requires_grad)
 
 
-def empty_strided(size, stride, dtype=None, device=None, requires_grad=False, **_):
+def empty_strided(size, stride, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.empty_strided(list(size), list(stride), dtype, _device(device)), requires_grad)
 
 
@@ -142,19 +142,19 @@ def _like(t, dtype, device):
     return list(t.shape), dtype or t.dtype, _device(device) or t.device
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False, **_):
+def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.empty(*_like(input, dtype, device)), requires_grad)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False, **_):
+def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.zeros(*_like(input, dtype, device)), requires_grad)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False, **_):
+def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.ones(*_like(input, dtype, device)), requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, **_):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     shape, dt, dev = _like(input, dtype, device)
     return _finish(_C.full(shape, fill_value, dt, dev), requires_grad)
 

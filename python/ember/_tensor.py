@@ -151,6 +151,11 @@ class Tensor:
     def is_leaf(self):
         return True
 
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad:
+            raise NotImplementedError("requires_grad: ember has no autograd yet; every tensor is a constant")
+        return self
+
     def detach(self):
         return _wrap(self._impl.alias())
 
