@@ -12,6 +12,8 @@ skipped; set EMBER_TESTS_RUN_EMBER_ONLY=1 to run them anyway.
 """
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -54,6 +56,10 @@ _FROM_NUMPY = {
 }
 
 
+# The NumPy scalar types that map onto an ember dtype (all but bfloat16's stand-in).
+NUMPY_TYPES = tuple(np_dtype.type for np_dtype in _FROM_NUMPY)
+
+
 def dtype_name(dtype):
     """'float32' for ember.float32 (whatever the module prefix in str())."""
     return str(dtype).rsplit(".", 1)[-1]
@@ -66,6 +72,11 @@ def numpy_dtype(dtype):
 
 def ember_dtype(np_dtype):
     return _FROM_NUMPY[np.dtype(np_dtype)]
+
+
+def torch_dtype(torch, dtype):
+    """PyTorch's dtype of the same name as ember's `dtype`."""
+    return getattr(torch, dtype_name(dtype))
 
 
 def is_float(dtype):
@@ -114,6 +125,41 @@ def bfloat16_round(x):
     return np.where(np.isnan(x), np.float32(np.nan), out)
 
 
+def sample(rng, shape, dtype, low=-5, high=5):
+    """Random values exactly representable in `dtype`, as (numpy reference, ember tensor).
+
+    The reference is float64 for floats (bfloat16/float16 values rounded first), int64 for
+    integers and bool for bool, so numpy computes the exact answer to compare against.
+    """
+    if dtype == ember.bool:
+        a = rng.random(shape) < 0.5
+        return a, make_tensor(a)
+    if dtype in INT_DTYPES:
+        lo = 0 if dtype == ember.uint8 else low
+        a = rng.integers(lo, high, size=shape).astype(numpy_dtype(dtype))
+        return a.astype(np.int64), make_tensor(a)
+    t = make_tensor(rng.uniform(low, high, size=shape).astype(np.float32), dtype)
+    return to_numpy(t).astype(np.float64), t
+
+
+def numpy_axis(dim):
+    """NumPy's `axis` for an ember `dim`: None for all dims (None or empty), a tuple for several."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    return tuple(dim) if isinstance(dim, (tuple, list)) else dim
+
+
+def layouts(a, t):
+    """(name, numpy view, ember view) pairs of the same values in several memory layouts."""
+    out = [("contiguous", a, t)]
+    if a.ndim >= 2:
+        out.append(("transposed", a.swapaxes(0, -1), t.transpose(0, -1)))
+        out.append(("stepped", a[::2], t[::2]))
+    if a.ndim >= 1 and a.shape[-1] > 1:
+        out.append(("negative step", a[..., ::-1], t[..., ::-1]))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # comparisons
 # ---------------------------------------------------------------------------
@@ -126,18 +172,29 @@ DEFAULT_TOLERANCES = {
     ember.bfloat16: (1.6e-2, 1e-2),
 }
 
+# Tighter (rtol, atol) for the elementwise kernels, whose results are one rounding (a few
+# ulp at most) away from the exact value.
+ELEMENTWISE_TOLERANCES = {
+    ember.float64: (1e-12, 1e-300),
+    ember.float32: (2e-6, 1e-30),
+    ember.float16: (1e-3, 1e-7),
+    ember.bfloat16: (8e-3, 1e-30),
+}
 
-def default_tolerance(dtype):
-    return DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0))
+
+def default_tolerance(dtype, tolerances=DEFAULT_TOLERANCES):
+    return tolerances.get(dtype, (0.0, 0.0))
 
 
-def assert_close(actual, expected, *, dtype=None, rtol=None, atol=None, equal_nan=True):
+def assert_close(actual, expected, dtype=None, *, rtol=None, atol=None, equal_nan=True,
+                 tolerances=DEFAULT_TOLERANCES):
     """Check an ember tensor against a NumPy reference: type, shape, dtype and values.
 
     `dtype` is the ember dtype `actual` must have; by default the one matching
     `expected.dtype`. The reference is first cast to that dtype (so a float64
     reference overflows to inf exactly where the result dtype does), then compared
-    exactly for bool/int results and with rtol/atol for floats.
+    exactly for bool/int results and with rtol/atol for floats (by default the
+    dtype's entry in `tolerances`).
     """
     assert isinstance(actual, ember.Tensor), f"expected an ember.Tensor, got {type(actual)!r}"
     expected = np.asarray(expected)
@@ -154,7 +211,7 @@ def assert_close(actual, expected, *, dtype=None, rtol=None, atol=None, equal_na
             f"{mismatch.size} of {got.size} values differ; first at flat index {mismatch[0]}: "
             f"got {got.ravel()[mismatch[0]]!r}, expected {want.ravel()[mismatch[0]]!r}")
         return
-    default_rtol, default_atol = default_tolerance(dtype)
+    default_rtol, default_atol = default_tolerance(dtype, tolerances)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     with np.errstate(all="ignore"):
@@ -171,6 +228,11 @@ def assert_equal(actual, expected, *, dtype=None):
     assert_close(actual, expected, dtype=dtype, rtol=0.0, atol=0.0)
 
 
+def assert_close_elementwise(actual, expected, dtype=None, *, rtol=None, atol=None):
+    """`assert_close` with ELEMENTWISE_TOLERANCES as the default tolerances."""
+    assert_close(actual, expected, dtype, rtol=rtol, atol=atol, tolerances=ELEMENTWISE_TOLERANCES)
+
+
 def snapshot(*tensors):
     """Copies of the tensors' contents, for `assert_unchanged` after an operation."""
     return [(t, tuple(t.shape), t.dtype, to_numpy(t)) for t in tensors]
@@ -181,6 +243,28 @@ def assert_unchanged(snap):
         assert tuple(t.shape) == shape
         assert t.dtype == dtype
         np.testing.assert_array_equal(to_numpy(t), values)
+
+
+def run_isa_subprocess(isa, code, *args, timeout=300):
+    """Runs `code` (with `args` in sys.argv[1:]) in a fresh interpreter with EMBER_CPU_ISA=isa
+    (unset for None: the default variant), where this folder and ember are importable; fails
+    the test on error and returns the output."""
+    env = dict(os.environ)
+    env.pop("EMBER_CPU_ISA", None)
+    if isa is not None:
+        env["EMBER_CPU_ISA"] = isa
+    # Spinning OpenMP workers crawl when the test machine is oversubscribed (parallel test
+    # runners); sleeping ones keep these correctness checks quick.
+    env.setdefault("OMP_WAIT_POLICY", "passive")
+    paths = [os.path.dirname(os.path.abspath(__file__)),
+             os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__))),
+             env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    r = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True,
+                       text=True, timeout=timeout)
+    if r.returncode != 0:
+        pytest.fail(f"EMBER_CPU_ISA={isa} failed:\n{r.stdout}\n{r.stderr}")
+    return r.stdout
 
 
 def message_numbers(excinfo):

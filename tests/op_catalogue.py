@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
+import pytest
 
 import ember
 from conftest import (ALL_DTYPES, BOOL_DTYPES, FLOAT_DTYPES, INT_DTYPES, dtype_name,
@@ -459,6 +460,11 @@ def elementwise_cases(ops=None):
 def case_id(*parts):
     """A readable test id such as 'add-float32-transposed'."""
     return "-".join(p if isinstance(p, str) else dtype_name(p) for p in parts)
+
+
+def reject_cases(ops):
+    """pytest params (op, dtype) for every dtype each of `ops` refuses."""
+    return [pytest.param(op, dtype, id=case_id(op.name, dtype)) for op in ops for dtype in op.rejects]
 
 
 def base_shape(operand):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ember
-from _helpers_elementwise import check, from_array, to_array
+from conftest import assert_close_elementwise as check, make_tensor
 
 rng = np.random.default_rng(1)
 
@@ -16,11 +16,11 @@ def f32(shape):
 
 def test_inplace_ops_write_self_and_bump_the_version_once():
     a = f32((3, 4))
-    t = from_array(a)
+    t = make_tensor(a)
     v0 = t._version
     assert t.add_(1.5) is t
     assert t._version == v0 + 1
-    t.sub_(from_array(np.ones(4, np.float32)), alpha=2)
+    t.sub_(make_tensor(np.ones(4, np.float32)), alpha=2)
     t.mul_(3)
     t.div_(2)
     assert t._version == v0 + 4
@@ -29,12 +29,12 @@ def test_inplace_ops_write_self_and_bump_the_version_once():
     check(t, np.clip((a + 1.5 - 2) * 3 / 2, -1, 1), ember.float32)
     t.exp_()
     assert t._version == v0 + 6
-    t.div_(from_array(np.full(4, 2.0, np.float32)), rounding_mode="floor")
+    t.div_(make_tensor(np.full(4, 2.0, np.float32)), rounding_mode="floor")
     assert t._version == v0 + 7
 
 
 def test_views_see_inplace_writes():
-    t = from_array(np.zeros((3, 3), np.float32))
+    t = make_tensor(np.zeros((3, 3), np.float32))
     row = t[1]
     row.add_(2)
     check(t, np.array([[0, 0, 0], [2, 2, 2], [0, 0, 0]]), ember.float32)
@@ -44,48 +44,48 @@ def test_views_see_inplace_writes():
 
 def test_aliased_inputs_give_the_right_answer():
     a = f32((5, 5))
-    t = from_array(a)
+    t = make_tensor(a)
     t.add_(t)
     check(t, a + a, ember.float32)
-    t = from_array(a)
+    t = make_tensor(a)
     t.add_(t.t())  # partially overlapping: read before written
     check(t, a + a.T, ember.float32)
-    t = from_array(a)
+    t = make_tensor(a)
     t.sub_(t[0])  # a broadcast row of self
     check(t, a - a[0], ember.float32)
-    t = from_array(a)
+    t = make_tensor(a)
     t[1:].mul_(t[:-1])  # shifted views of one storage
     want = a.copy()
     want[1:] = a[1:] * a[:-1]
     check(t, want, ember.float32)
-    t = from_array(a)
-    x = from_array(np.arange(6, dtype=np.float32))
+    t = make_tensor(a)
+    x = make_tensor(np.arange(6, dtype=np.float32))
     x[1:].exp_()
     check(x, np.concatenate([[0], np.exp(np.arange(1, 6, dtype=np.float32))]), ember.float32)
 
 
 def test_inplace_keeps_self_dtype_when_castable():
-    t = from_array(np.array([1.0, 2.0], np.float32))
-    t.add_(from_array(np.array([1, 2])))  # int64 into float32
+    t = make_tensor(np.array([1.0, 2.0], np.float32))
+    t.add_(make_tensor(np.array([1, 2])))  # int64 into float32
     check(t, np.array([2.0, 4.0]), ember.float32)
-    t.add_(from_array(np.array([0.5, 0.25])))  # float64 computed, stored as float32
+    t.add_(make_tensor(np.array([0.5, 0.25])))  # float64 computed, stored as float32
     check(t, np.array([2.5, 4.25]), ember.float32)
-    i = from_array(np.array([1, 2], np.int32))
-    i.add_(from_array(np.array([1, 2])))  # int64 into int32
+    i = make_tensor(np.array([1, 2], np.int32))
+    i.add_(make_tensor(np.array([1, 2])))  # int64 into int32
     check(i, np.array([2, 4]), ember.int32)
-    u = from_array(np.array([1, 2], np.uint8))
+    u = make_tensor(np.array([1, 2], np.uint8))
     u.mul_(-1)
     check(u, np.array([255, 254]), ember.uint8)
-    b = from_array(np.array([True, False]))
-    b.logical_and_(from_array(np.array([1.0, 1.0])))
+    b = make_tensor(np.array([True, False]))
+    b.logical_and_(make_tensor(np.array([1.0, 1.0])))
     check(b, np.array([True, False]), ember.bool)
-    f = from_array(np.array([1.0, 2.0], np.float32))
+    f = make_tensor(np.array([1.0, 2.0], np.float32))
     f.eq_(1.0)  # bool result stored as float
     check(f, np.array([1.0, 0.0]), ember.float32)
 
 
 @pytest.mark.parametrize("call", [
-    lambda t: t.add_(from_array(np.array([1.5, 2.0], np.float32))),
+    lambda t: t.add_(make_tensor(np.array([1.5, 2.0], np.float32))),
     lambda t: t.div_(2),
     lambda t: t.exp_(),
     lambda t: t.mul_(2.5),
@@ -93,7 +93,7 @@ def test_inplace_keeps_self_dtype_when_castable():
     lambda t: t.sqrt_(),
 ])
 def test_inplace_refuses_a_result_self_cannot_hold(call):
-    t = from_array(np.array([1, 2]))
+    t = make_tensor(np.array([1, 2]))
     with pytest.raises(RuntimeError, match="result type float32 can't be cast to the desired output type int64"):
         call(t)
     check(t, np.array([1, 2]), ember.int64)
@@ -101,10 +101,10 @@ def test_inplace_refuses_a_result_self_cannot_hold(call):
 
 
 def test_inplace_shape_and_overlap_errors():
-    t = from_array(np.ones(2, np.float32))
+    t = make_tensor(np.ones(2, np.float32))
     with pytest.raises(ValueError, match=r"\[2\].*\[2, 2\]"):
-        t.add_(from_array(np.ones((2, 2), np.float32)))
-    e = from_array(np.ones(1, np.float32)).expand(3)
+        t.add_(make_tensor(np.ones((2, 2), np.float32)))
+    e = make_tensor(np.ones(1, np.float32)).expand(3)
     with pytest.raises(RuntimeError, match="single memory location"):
         e.add_(1)
     with pytest.raises(RuntimeError, match="single memory location"):
@@ -114,25 +114,25 @@ def test_inplace_shape_and_overlap_errors():
 
 def test_out_forms():
     a, b = f32((3, 4)), f32((4,))
-    out = from_array(np.zeros((3, 4), np.float32))
-    assert ember.mul(from_array(a), from_array(b), out=out) is out
+    out = make_tensor(np.zeros((3, 4), np.float32))
+    assert ember.mul(make_tensor(a), make_tensor(b), out=out) is out
     check(out, a * b, ember.float32)
-    ember.exp(from_array(a), out=out)
+    ember.exp(make_tensor(a), out=out)
     check(out, np.exp(a), ember.float32)
-    d = from_array(np.zeros((3, 4)))
-    ember.maximum(from_array(a), from_array(b), out=d)  # float32 result into float64
+    d = make_tensor(np.zeros((3, 4)))
+    ember.maximum(make_tensor(a), make_tensor(b), out=d)  # float32 result into float64
     check(d, np.maximum(a, b).astype(np.float64), ember.float64)
     with pytest.raises(ValueError, match="shape"):
-        ember.mul(from_array(a), from_array(b), out=from_array(np.zeros(4, np.float32)))
+        ember.mul(make_tensor(a), make_tensor(b), out=make_tensor(np.zeros(4, np.float32)))
     with pytest.raises(RuntimeError, match="can't be cast"):
-        ember.exp(from_array(a), out=from_array(np.zeros((3, 4), np.int64)))
+        ember.exp(make_tensor(a), out=make_tensor(np.zeros((3, 4), np.int64)))
     with pytest.raises(ValueError, match="unknown"):
-        ember._C.binary_out("nope", from_array(a)._impl, 1, out._impl)
+        ember._C.binary_out("nope", make_tensor(a)._impl, 1, out._impl)
 
 
 def test_operators():
     a, b = f32((2, 3)), f32((2, 3))
-    ta, tb = from_array(a), from_array(b)
+    ta, tb = make_tensor(a), make_tensor(b)
     check(ta + tb, a + b, ember.float32)
     check(ta - tb, a - b, ember.float32)
     check(ta * tb, a * b, ember.float32)
@@ -157,7 +157,7 @@ def test_operators():
     check(ta == tb, a == b, ember.bool)
     check(ta != ta, np.zeros((2, 3), bool), ember.bool)
     i, j = np.array([6, 3, -5]), np.array([3, 1, 2])
-    ti, tj = from_array(i), from_array(j)
+    ti, tj = make_tensor(i), make_tensor(j)
     check(ti & tj, i & j, ember.int64)
     check(ti | 1, i | 1, ember.int64)
     check(1 ^ ti, 1 ^ i, ember.int64)
@@ -165,32 +165,32 @@ def test_operators():
     check(ti >> 1, i >> 1, ember.int64)
     check(1 << tj, 1 << j, ember.int64)
     check(~ti, ~i, ember.int64)
-    check(~from_array(np.array([True, False])), np.array([False, True]), ember.bool)
+    check(~make_tensor(np.array([True, False])), np.array([False, True]), ember.bool)
 
 
 def test_reflected_operators_keep_the_scalar_promotion():
-    i = from_array(np.array([1, 2], np.int32))
+    i = make_tensor(np.array([1, 2], np.int32))
     check(2.5 - i, np.array([1.5, 0.5]), ember.float32)
     check(2.5 * i, np.array([2.5, 5.0]), ember.float32)
     check(3 - i, np.array([2, 1]), ember.int32)
     check(1 / i, np.array([1.0, 0.5]), ember.float32)
     check(True + i, np.array([2, 3]), ember.int32)
-    h = from_array(np.array([1.0, 2.0]), ember.float16)
+    h = make_tensor(np.array([1.0, 2.0]), ember.float16)
     check(3 * h, np.array([3.0, 6.0]), ember.float16)
 
 
 def test_augmented_assignment_is_in_place():
-    t = from_array(np.array([1.0, 2.0], np.float32))
+    t = make_tensor(np.array([1.0, 2.0], np.float32))
     alias = t
     t += 1
-    t -= from_array(np.array([0.5, 0.5], np.float32))
+    t -= make_tensor(np.array([0.5, 0.5], np.float32))
     t *= 2
     t /= 4
     assert t is alias
     check(t, np.array([0.75, 1.25]), ember.float32)
     t **= 2
     check(t, np.array([0.5625, 1.5625]), ember.float32)
-    i = from_array(np.array([7, 9]))
+    i = make_tensor(np.array([7, 9]))
     i //= 2
     i %= 3
     i <<= 1
@@ -204,7 +204,7 @@ def test_augmented_assignment_is_in_place():
 
 def test_methods_and_aliases():
     a = f32((4,))
-    t = from_array(a)
+    t = make_tensor(a)
     check(t.exp(), np.exp(a), ember.float32)
     check(t.abs().sqrt(), np.sqrt(np.abs(a)), ember.float32)
     check(t.absolute(), np.abs(a), ember.float32)
@@ -217,12 +217,12 @@ def test_methods_and_aliases():
     check(ember.subtract(t, 1, alpha=2), a - 2, ember.float32)
     check(ember.square(t), a * a, ember.float32)
     check(ember.multiply(t, t), a * a, ember.float32)
-    r = from_array(a.copy())
+    r = make_tensor(a.copy())
     r.relu_()
     check(r, np.maximum(a, 0), ember.float32)
     r.neg_().abs_().sigmoid_()
     check(r, 1 / (1 + np.exp(-np.maximum(a, 0).astype(np.float64))), ember.float32)
-    p = from_array(np.array([1.0, 2.0, 3.0], np.float32))
+    p = make_tensor(np.array([1.0, 2.0, 3.0], np.float32))
     p.pow_(2)
     check(p, np.array([1.0, 4.0, 9.0]), ember.float32)
     names = ember._elementwise.__all__
@@ -232,28 +232,28 @@ def test_methods_and_aliases():
 
 
 def test_bad_operands():
-    t = from_array(np.ones(2, np.float32))
+    t = make_tensor(np.ones(2, np.float32))
     with pytest.raises(TypeError):
         t + "a"
     with pytest.raises(TypeError):
         t < None
     assert (t == "a") is False
     with pytest.raises(TypeError):
-        ember.where(from_array(np.array([True, False])), t, "x")
+        ember.where(make_tensor(np.array([True, False])), t, "x")
 
 
 def test_large_inplace_with_transposed_self():
     a = f32((300, 300))
-    t = from_array(a)
+    t = make_tensor(a)
     t.add_(t.t())
     check(t, a + a.T, ember.float32)
-    t = from_array(a)
-    t.t().mul_(from_array(a))
+    t = make_tensor(a)
+    t.t().mul_(make_tensor(a))
     check(t, a * a.T, ember.float32)
 
 
 def test_nan_and_inf_through_operators():
-    t = from_array(np.array([math.inf, -math.inf, math.nan, 0.0], np.float32))
+    t = make_tensor(np.array([math.inf, -math.inf, math.nan, 0.0], np.float32))
     with np.errstate(all="ignore"):
         check(t * 0, np.array([math.nan, math.nan, math.nan, 0.0]), ember.float32)
         check(1 / t, np.array([0.0, -0.0, math.nan, math.inf]), ember.float32)

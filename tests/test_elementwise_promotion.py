@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from _helpers_elementwise import ALL, from_array
+from conftest import ALL_DTYPES, dtype_name, make_tensor, torch_dtype
 
 BINARY = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "maximum", "minimum",
           "atan2", "eq", "lt", "logical_and", "bitwise_and", "bitwise_left_shift"]
@@ -15,15 +15,11 @@ UNARY = ["neg", "abs", "sign", "exp", "sqrt", "sigmoid", "relu", "erf", "floor",
 NUMBERS = [True, 3, -2, 2.5]
 
 
-def torch_dtype(torch, dtype):
-    return getattr(torch, str(dtype).rsplit(".", 1)[-1])
-
-
 def ember_operand(x, dtype, zero_dim):
     if dtype is None:
         return x
     v = np.ones(()) if zero_dim else np.ones((2,))
-    return from_array(v * 2, dtype)
+    return make_tensor(v * 2, dtype)
 
 
 def torch_operand(torch, x, dtype, zero_dim):
@@ -40,15 +36,15 @@ def outcome(fn):
         return None if "must be Tensor" in str(e) else "error"
     except (RuntimeError, ValueError, NotImplementedError):
         return "error"
-    return str(r.dtype).rsplit(".", 1)[-1]
+    return dtype_name(r.dtype)
 
 
 def cases():
-    for a, b in itertools.product(ALL, ALL):
+    for a, b in itertools.product(ALL_DTYPES, ALL_DTYPES):
         yield a, b, False, False
         yield a, b, False, True
         yield a, b, True, False
-    for a, n in itertools.product(ALL, NUMBERS):
+    for a, n in itertools.product(ALL_DTYPES, NUMBERS):
         yield a, n, False, None  # numbers on the left: test_operators_with_python_numbers_match_torch
 
 
@@ -76,8 +72,8 @@ def test_binary_result_dtypes_match_torch(op):
 def test_operators_with_python_numbers_match_torch(op):
     torch = pytest.importorskip("torch")
     mismatches = []
-    for dtype, n in itertools.product(ALL, NUMBERS):
-        et = from_array(np.ones(2) * 2, dtype)
+    for dtype, n in itertools.product(ALL_DTYPES, NUMBERS):
+        et = make_tensor(np.ones(2) * 2, dtype)
         tt = torch.ones(2).mul(2).to(torch_dtype(torch, dtype))
         want = outcome(lambda: getattr(tt, op)(n))
         got = outcome(lambda: getattr(et, op)(n))
@@ -90,9 +86,9 @@ def test_operators_with_python_numbers_match_torch(op):
 def test_unary_result_dtypes_match_torch(op):
     torch = pytest.importorskip("torch")
     mismatches = []
-    for dtype in ALL:
+    for dtype in ALL_DTYPES:
         want = outcome(lambda: getattr(torch, op)(torch.ones(2).to(torch_dtype(torch, dtype))))
-        got = outcome(lambda: getattr(ember, op)(from_array(np.ones(2), dtype)))
+        got = outcome(lambda: getattr(ember, op)(make_tensor(np.ones(2), dtype)))
         if want != got:
             mismatches.append((dtype, want, got))
     assert not mismatches, mismatches
@@ -100,10 +96,10 @@ def test_unary_result_dtypes_match_torch(op):
 
 def test_result_type_of_mixed_tiers():
     torch = pytest.importorskip("torch")
-    for a, b in itertools.product(ALL, ALL):
-        e = ember.add(from_array(np.ones(2), a), from_array(np.ones(()), b)) if b != ember.bool or a != ember.bool \
+    for a, b in itertools.product(ALL_DTYPES, ALL_DTYPES):
+        e = ember.add(make_tensor(np.ones(2), a), make_tensor(np.ones(()), b)) if b != ember.bool or a != ember.bool \
             else None
         if e is None:
             continue
         t = torch.add(torch.ones(2).to(torch_dtype(torch, a)), torch.ones(()).to(torch_dtype(torch, b)))
-        assert str(e.dtype).rsplit(".", 1)[-1] == str(t.dtype).rsplit(".", 1)[-1], (a, b)
+        assert dtype_name(e.dtype) == dtype_name(t.dtype), (a, b)

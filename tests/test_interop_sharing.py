@@ -9,12 +9,7 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import ALL_DTYPES, numpy_dtype
-
-NUMPY_DTYPES = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64]
-NUMPY_TO_EMBER = {np.bool_: ember.bool, np.uint8: ember.uint8, np.int8: ember.int8, np.int16: ember.int16,
-                  np.int32: ember.int32, np.int64: ember.int64, np.float16: ember.float16,
-                  np.float32: ember.float32, np.float64: ember.float64}
+from conftest import ALL_DTYPES, NUMPY_TYPES, ember_dtype, numpy_dtype
 
 
 def _values(np_dtype, shape=(3, 4)):
@@ -27,11 +22,11 @@ def _values(np_dtype, shape=(3, 4)):
 # ---------------------------------------------------------------------------
 # from_numpy
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("np_dtype", NUMPY_DTYPES)
+@pytest.mark.parametrize("np_dtype", NUMPY_TYPES)
 def test_from_numpy_every_dtype_shares_memory(np_dtype):
     a = _values(np_dtype)
     t = ember.from_numpy(a)
-    assert t.dtype == NUMPY_TO_EMBER[np_dtype] and tuple(t.shape) == a.shape
+    assert t.dtype == ember_dtype(np_dtype) and tuple(t.shape) == a.shape
     assert t.data_ptr() == a.ctypes.data
     assert t.tolist() == a.tolist()
     a[1, 2] = 1  # writes through numpy show in the tensor
@@ -215,11 +210,11 @@ def test_dlpack_to_numpy_shares_memory(dtype):
     np.testing.assert_array_equal(a, t.numpy())
 
 
-@pytest.mark.parametrize("np_dtype", NUMPY_DTYPES)
+@pytest.mark.parametrize("np_dtype", NUMPY_TYPES)
 def test_dlpack_from_numpy_shares_memory(np_dtype):
     a = _values(np_dtype)
     t = ember.from_dlpack(a)
-    assert t.dtype == NUMPY_TO_EMBER[np_dtype] and t.data_ptr() == a.ctypes.data
+    assert t.dtype == ember_dtype(np_dtype) and t.data_ptr() == a.ctypes.data
     assert t.tolist() == a.tolist()
     t[2, 3] = 1
     assert a[2, 3] == 1

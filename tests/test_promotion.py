@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import ALL_DTYPES, assert_close, assert_equal, dtype_name, numpy_dtype
+from conftest import ALL_DTYPES, assert_close, assert_equal, dtype_name, numpy_dtype, torch_dtype
 from op_catalogue import promote_types, result_type
 
 PAIRS = list(itertools.product(ALL_DTYPES, ALL_DTYPES))
@@ -59,7 +59,7 @@ def test_binary_op_dtype_follows_promotion_for_every_pair(a, b):
 @pytest.mark.parametrize("a, b", PAIRS, ids=PAIR_IDS)
 def test_pairs_match_torch(a, b):
     torch = pytest.importorskip("torch")
-    ta, tb = getattr(torch, dtype_name(a)), getattr(torch, dtype_name(b))
+    ta, tb = torch_dtype(torch, a), torch_dtype(torch, b)
     tensors = torch.ones(2, dtype=ta), torch.ones(2, dtype=tb)
     assert dtype_name(promote_types(a, b)) == dtype_name(torch.result_type(*tensors))
     # A zero-dim second operand and a Python scalar, too.

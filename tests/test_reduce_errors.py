@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 import ember
-from _helpers_reduce import from_numpy, to_numpy
+from conftest import make_tensor, to_numpy
 
 
 @pytest.fixture
 def t():
-    return from_numpy(np.arange(6, dtype=np.float32).reshape(2, 3))
+    return make_tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
 
 
 @pytest.mark.parametrize("call", [
@@ -61,7 +61,7 @@ def test_empty_without_identity():
 
 
 def test_wrong_dtypes():
-    i = from_numpy(np.arange(4, dtype=np.int32))
+    i = make_tensor(np.arange(4, dtype=np.int32))
     with pytest.raises(TypeError, match=r"mean\(\): could not infer output dtype.*int32"):
         i.mean()
     with pytest.raises(TypeError, match=r"Optional dtype must be either a floating point.*int64"):
@@ -75,7 +75,7 @@ def test_wrong_dtypes():
     with pytest.raises(TypeError, match="log_softmax.*int32"):
         i.log_softmax(0)
     with pytest.raises(TypeError, match=r"argmax\(\): does not support bool"):
-        from_numpy(np.array([True, False])).argmax()
+        make_tensor(np.array([True, False])).argmax()
     np.testing.assert_array_equal(to_numpy(i), np.arange(4))
 
 
@@ -97,6 +97,6 @@ def test_bad_arguments(t):
 def test_max_of_two_tensors(t):
     if not hasattr(ember._C, "maximum"):
         pytest.skip("the elementwise family provides maximum")
-    u = from_numpy(np.array([[5, 0, 5], [0, 9, 0]], np.float32))
+    u = make_tensor(np.array([[5, 0, 5], [0, 9, 0]], np.float32))
     np.testing.assert_array_equal(to_numpy(ember.max(t, u)), np.maximum(to_numpy(t), to_numpy(u)))
     np.testing.assert_array_equal(to_numpy(t.min(u)), np.minimum(to_numpy(t), to_numpy(u)))
