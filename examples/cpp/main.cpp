@@ -30,7 +30,7 @@ int main() {
   ember::Tensor r1 = ember::randn({3});
   ember::manual_seed(0);
   ember::Tensor r2 = ember::randn({3});
-  std::cout << "same seed, same numbers: " << ember::eq(r1, r2).all().item<bool>() << "\n";
+  std::cout << "same seed, same numbers: " << ember::all(ember::eq(r1, r2)).item<bool>() << "\n";
 
   // Bad input raises ember::Error, whose message names the op and the shapes.
   try {
