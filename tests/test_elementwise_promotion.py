@@ -97,13 +97,3 @@ def test_unary_result_dtypes_match_torch(op):
             mismatches.append((dtype, want, got))
     assert not mismatches, mismatches
 
-
-def test_result_type_of_mixed_tiers():
-    torch = pytest.importorskip("torch")
-    for a, b in itertools.product(ALL, ALL):
-        e = ember.add(from_array(np.ones(2), a), from_array(np.ones(()), b)) if b != ember.bool or a != ember.bool \
-            else None
-        if e is None:
-            continue
-        t = torch.add(torch.ones(2).to(torch_dtype(torch, a)), torch.ones(()).to(torch_dtype(torch, b)))
-        assert str(e.dtype).rsplit(".", 1)[-1] == str(t.dtype).rsplit(".", 1)[-1], (a, b)
