@@ -92,14 +92,3 @@ def test_unary_result_dtypes_match_torch(op):
         if want != got:
             mismatches.append((dtype, want, got))
     assert not mismatches, mismatches
-
-
-def test_result_type_of_mixed_tiers():
-    torch = pytest.importorskip("torch")
-    for a, b in itertools.product(ALL_DTYPES, ALL_DTYPES):
-        e = ember.add(make_tensor(np.ones(2), a), make_tensor(np.ones(()), b)) if b != ember.bool or a != ember.bool \
-            else None
-        if e is None:
-            continue
-        t = torch.add(torch.ones(2).to(torch_dtype(torch, a)), torch.ones(()).to(torch_dtype(torch, b)))
-        assert dtype_name(e.dtype) == dtype_name(t.dtype), (a, b)

@@ -130,6 +130,8 @@ for _name in _UNARY:
 for _alias, _name in {**_BINARY_ALIASES, **_UNARY_ALIASES}.items():
     _functions[_alias] = _functions[_name]
 globals().update(_functions)
+del _alias
+
 
 def round(input, *, decimals=0, out=None):
     """Rounds half to even; with `decimals`, round(input * 10**decimals) / 10**decimals."""

@@ -1,6 +1,7 @@
 // The driver of the elementwise loops: parallel chunks of the iteration space, or 2D tiles when
 // an input is transposed against the output.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 
 #include "cpu/isa/loops.h"
@@ -11,6 +12,23 @@ namespace ew {
 namespace {
 constexpr int64_t kGrain = 32768;  // elements per thread at least
 constexpr int64_t kTile = 64;
+
+// fn(begin, end) over [0, n) in pieces of at least `grain` that threads take one after another
+// (about eight per thread), so that a thread slowed down by other work on the machine does not
+// hold the whole op back, as one equal share per thread would.
+template <typename F>
+void balanced_for(int64_t n, int64_t grain, const F& fn) {
+  const int threads = static_cast<int>(std::min<int64_t>(get_num_threads(), (n + grain - 1) / grain));
+  if (threads <= 1 || in_parallel_region()) return fn(0, n);
+  const int64_t piece = std::max(grain, (n + 8 * threads - 1) / (8 * threads));
+  const int64_t pieces = (n + piece - 1) / piece;
+  std::atomic<int64_t> next{0};
+  parallel_for(0, threads, 1, [&](int64_t, int64_t) {
+    for (int64_t p = next.fetch_add(1, std::memory_order_relaxed); p < pieces;
+         p = next.fetch_add(1, std::memory_order_relaxed))
+      fn(p * piece, std::min(n, (p + 1) * piece));
+  });
+}
 
 // True when an input runs along dim 1 while the output runs along dim 0 (a.t() + b): a long
 // strided inner loop would touch a new cache line per element and reuse none of them.
@@ -37,7 +55,7 @@ void tiled(const TensorIter& it, LoopFn fn, const void* ctx) {
     s1[k] = it.stride(k, 1);
   }
   const int64_t grain = std::max<int64_t>(1, kGrain / (n0 * kTile));
-  parallel_for(0, batch * rows, grain, [&](int64_t begin, int64_t end) {
+  balanced_for(batch * rows, grain, [&](int64_t begin, int64_t end) {
     char* base[TensorIter::kMaxOperands];
     char* ptrs[TensorIter::kMaxOperands];
     for (int64_t w = begin; w < end; ++w) {
@@ -64,7 +82,8 @@ void tiled(const TensorIter& it, LoopFn fn, const void* ctx) {
 void run_loop(const TensorIter& it, LoopFn fn, const void* ctx) {
   if (it.numel() == 0) return;
   if (wants_tiles(it)) return tiled(it, fn, ctx);
-  it.for_each([fn, ctx](char** data, const int64_t* strides, int64_t n) { fn(ctx, data, strides, n); }, kGrain);
+  auto loop = [fn, ctx](char** data, const int64_t* strides, int64_t n) { fn(ctx, data, strides, n); };
+  balanced_for(it.numel(), kGrain, [&](int64_t begin, int64_t end) { it.serial_for_each(loop, begin, end); });
 }
 
 }  // namespace ew
