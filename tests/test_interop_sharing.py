@@ -194,8 +194,8 @@ def test_tolist():
 
 
 def test_numpy_or_float_helper_still_works():
-    assert ember.ones(2, dtype=ember.bfloat16).numpy_or_float().dtype == np.float32
-    assert ember.ones(2, dtype=ember.int32).numpy_or_float().dtype == np.int32
+    assert ember.ones(2, dtype=ember.bfloat16)._numpy_or_float().dtype == np.float32
+    assert ember.ones(2, dtype=ember.int32)._numpy_or_float().dtype == np.int32
 
 
 # ---------------------------------------------------------------------------

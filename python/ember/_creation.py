@@ -1,5 +1,4 @@
 """Creation functions: ember.tensor, zeros, ones, full, arange, ... (PyTorch signatures)."""
-import numbers
 
 import numpy as np
 
@@ -31,8 +30,6 @@ def _nested_numpy(data, infer_dtype=True):
     an explicit dtype= is converted to from full precision."""
     if isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
         return np.asarray(data)
-    if isinstance(data, Tensor):
-        return data.numpy_or_float()
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_items(data)):
         data = _tensors_to_lists(data)
     try:
@@ -71,19 +68,16 @@ def _tensors_to_lists(data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, tensors)."""
-    if isinstance(data, numbers.Number) and not isinstance(data, (bool, np.bool_)) and not isinstance(data, numbers.Integral):
-        if not isinstance(data, numbers.Real):
-            raise TypeError("tensor: complex numbers are not supported")
-    arr = _nested_numpy(data, infer_dtype=dtype is None)
-    t = from_numpy(np.array(arr, copy=True, order="C") if arr.dtype in _FROM_NUMPY else _bad_numpy(arr))
-    out = t.to(dtype=dtype, device=_device(device))
+    if isinstance(data, Tensor):  # a copy that keeps the dtype (bfloat16 included)
+        out = data.detach().clone().to(dtype=dtype, device=_device(device))
+    else:
+        arr = _nested_numpy(data, infer_dtype=dtype is None)
+        if arr.dtype not in _FROM_NUMPY:
+            raise TypeError(f"tensor: unsupported numpy dtype {arr.dtype}")
+        out = from_numpy(np.array(arr, copy=True, order="C")).to(dtype=dtype, device=_device(device))
     if requires_grad:
         out.requires_grad_(True)
     return out
-
-
-def _bad_numpy(arr):
-    raise TypeError(f"tensor: unsupported numpy dtype {arr.dtype}")
 
 
 def as_tensor(data, dtype=None, device=None):

@@ -197,7 +197,7 @@ class Tensor:
     def item(self):
         return self._impl.item()
 
-    def numpy_or_float(self):
+    def _numpy_or_float(self):
         """numpy array of the values; bfloat16 (which numpy lacks) comes back as float32."""
         if self._impl.dtype.name == "bfloat16":
             return _wrap(self._impl.to_dtype(_C.dtype.float32)).numpy()
