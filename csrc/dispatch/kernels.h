@@ -133,3 +133,23 @@ extern KernelTable<WhereKernel> where_kernel;
 extern KernelTable<ClampKernel> clamp_kernel;
 
 }  // namespace ember
+
+namespace ember {
+// ---- losses: nll_loss over the input viewed as a contiguous (n, c, s) block -------------------
+// target is a contiguous (n, s) int64 block, weight (when not null) c values of the input's
+// dtype. The forward kernel writes, per (n, s), the loss -weight[t] * input[n, t, s] and the
+// weight[t] it counted (both 0 where t == ignore_index); the front-end reduces them. The
+// backward kernel adds -weight[t] * grad[n, s] into a zeroed (n, c, s) grad_input. Both raise
+// IndexError for a target outside [0, c) that is not ignore_index, before writing anything.
+struct NllLossArgs {
+  DType dtype = kFloat32;
+  int64_t n = 0, c = 0, s = 0;
+  const int64_t* target = nullptr;
+  const void* weight = nullptr;
+  int64_t ignore_index = -100;
+};
+using NllLossKernel = void (*)(const NllLossArgs& args, const void* input, void* loss, void* counted);
+using NllLossBackwardKernel = void (*)(const NllLossArgs& args, const void* grad, void* grad_input);
+extern KernelTable<NllLossKernel> nll_loss_kernel;
+extern KernelTable<NllLossBackwardKernel> nll_loss_backward_kernel;
+}  // namespace ember

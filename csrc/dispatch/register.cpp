@@ -19,6 +19,9 @@ KernelTable<UnaryKernel> unary_kernel;
 KernelTable<WhereKernel> where_kernel;
 KernelTable<ClampKernel> clamp_kernel;
 
+KernelTable<NllLossKernel> nll_loss_kernel;
+KernelTable<NllLossBackwardKernel> nll_loss_backward_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 
