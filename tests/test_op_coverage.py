@@ -1,0 +1,56 @@
+"""Every public op is described in a catalogue: op_catalogue.py (elementwise, reductions) or
+op_db_<family>.py (everything else). A new op without an entry fails here, so the generated
+forward, layout, parity and bad-input tests reach every op.
+
+Functions that are not ops of the library (creation, random sampling, interop, configuration)
+have focused suites of their own and are listed in NOT_OPS with the suite that covers them.
+"""
+import inspect
+
+import ember
+import ember.nn.functional
+from op_catalogue import BINARY_OPS, REDUCTION_OPS, UNARY_OPS
+from op_db import all_entries
+
+NOT_OPS = {
+    # creation: test_creation.py
+    "arange", "as_tensor", "empty", "empty_like", "empty_strided", "eye", "from_numpy", "full",
+    "full_like", "linspace", "ones", "ones_like", "scalar_tensor", "tensor", "zeros", "zeros_like",
+    # random sampling: test_random.py, test_random_philox.py
+    "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "rand", "rand_like",
+    "randn", "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli",
+    "multinomial", "Generator", "default_generator", "poisson",
+    # interop: test_interop.py, test_interop_sharing.py
+    "from_dlpack", "to_dlpack",
+    # dtypes and configuration: test_promotion.py, test_tensor_api.py
+    "promote_types", "can_cast", "result_type", "is_tensor", "numel", "get_num_threads",
+    "set_num_threads", "is_floating_point", "is_nonzero", "set_printoptions", "get_default_dtype",
+    "set_default_dtype", "is_grad_enabled",
+}
+
+
+def _catalogued():
+    names = {op.name for op in UNARY_OPS + BINARY_OPS + REDUCTION_OPS}
+    names |= {e.name.split(" ")[0] for e in all_entries()}
+    return names
+
+
+def _public_functions(module):
+    out = set()
+    for name in getattr(module, "__all__", dir(module)):
+        obj = getattr(module, name, None)
+        if name.startswith("_") or not callable(obj) or inspect.isclass(obj) or inspect.ismodule(obj):
+            continue
+        if not getattr(obj, "__module__", "").startswith("ember"):
+            continue
+        out.add(name)
+    return out
+
+
+def test_every_public_op_has_a_catalogue_entry():
+    covered = _catalogued() | NOT_OPS
+    public = _public_functions(ember) | _public_functions(ember.nn.functional)
+    if hasattr(ember, "linalg"):
+        public |= {f"linalg.{n}" for n in _public_functions(ember.linalg)}
+    missing = sorted(n for n in public if n not in covered and n.split(".")[-1] not in covered)
+    assert not missing, f"ops without a catalogue entry (op_catalogue.py or op_db_*.py): {missing}"
