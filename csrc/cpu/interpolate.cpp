@@ -1,0 +1,163 @@
+// Resampling kernels (nearest, nearest-exact, linear) over contiguous (planes, H, W) buffers.
+// Each axis's source indices and weights are computed once per call with PyTorch's coordinate
+// maps and arithmetic types, then every plane (one per thread task) reads them.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "cpu/parallel.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/kernels.h"
+
+namespace ember {
+
+namespace {
+
+// For each output coordinate: two source indices and their weights (nearest: i0 == i1, w0 = 1).
+template <typename A>
+struct AxisMap {
+  std::vector<int64_t> i0, i1;
+  std::vector<A> w0, w1;
+};
+
+// PyTorch's nearest maps compute the scale in float whatever the dtype: 1 / scale_factor when
+// one was given, else in / out.
+float nearest_scale(int64_t in, int64_t out, double scale) {
+  return scale > 0 ? static_cast<float>(1.0 / scale) : static_cast<float>(in) / static_cast<float>(out);
+}
+
+template <typename A>
+AxisMap<A> axis_map(const UpsampleParams& p, int64_t in, int64_t out, double scale) {
+  AxisMap<A> m;
+  m.i0.resize(out), m.i1.resize(out), m.w0.resize(out), m.w1.resize(out);
+  if (p.mode != UpsampleMode::Linear) {
+    const float s = nearest_scale(in, out, scale);
+    for (int64_t o = 0; o < out; ++o) {
+      int64_t i;
+      if (p.mode == UpsampleMode::NearestExact)
+        i = std::min(static_cast<int64_t>(std::floor(static_cast<float>((o + 0.5) * s))), in - 1);
+      else if (out == in)
+        i = o;
+      else if (out == 2 * in)
+        i = o >> 1;
+      else
+        i = std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * s)), in - 1);
+      m.i0[o] = m.i1[o] = i;
+      m.w0[o] = A(1), m.w1[o] = A(0);
+    }
+    return m;
+  }
+  // Linear: align_corners maps the corner pixels' centres onto each other; otherwise pixel
+  // centres map through the scale and sources left of 0 clamp to 0.
+  A s;
+  if (p.align_corners)
+    s = out > 1 ? static_cast<A>(in - 1) / static_cast<A>(out - 1) : A(0);
+  else
+    s = scale > 0 ? static_cast<A>(1.0 / scale) : static_cast<A>(in) / static_cast<A>(out);
+  for (int64_t o = 0; o < out; ++o) {
+    A src = p.align_corners ? s * static_cast<A>(o) : s * (static_cast<A>(o) + A(0.5)) - A(0.5);
+    if (src < A(0)) src = A(0);
+    const int64_t i = std::min(static_cast<int64_t>(src), in - 1);
+    const A l1 = std::min(std::max(src - static_cast<A>(i), A(0)), A(1));
+    m.i0[o] = i;
+    m.i1[o] = i + (i < in - 1 ? 1 : 0);
+    m.w0[o] = A(1) - l1;
+    m.w1[o] = l1;
+  }
+  return m;
+}
+
+int64_t plane_grain(int64_t work) { return std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work)); }
+
+void cpu_upsample(const Tensor& out, const Tensor& in, const UpsampleParams& p) {
+  dispatch_floating(in.dtype(), "interpolate", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = opmath_t<T>;
+    const AxisMap<A> mh = axis_map<A>(p, p.in_h, p.out_h, p.scale_h);
+    const AxisMap<A> mw = axis_map<A>(p, p.in_w, p.out_w, p.scale_w);
+    const T* x = static_cast<const T*>(in.data_ptr());
+    T* y = static_cast<T*>(out.data_ptr());
+    const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
+    const bool nearest = p.mode != UpsampleMode::Linear;
+    // 1-D resampling interpolates along W only (no 0-weight terms that would turn inf into NaN).
+    const bool one_dim = p.in_h == 1 && p.out_h == 1;
+    parallel_for(0, p.planes, plane_grain(out_plane), [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        const T* xp = x + c * in_plane;
+        T* yp = y + c * out_plane;
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          const T* r0 = xp + mh.i0[oh] * p.in_w;
+          const T* r1 = xp + mh.i1[oh] * p.in_w;
+          const A h0 = mh.w0[oh], h1 = mh.w1[oh];
+          T* yr = yp + oh * p.out_w;
+          if (nearest) {
+            for (int64_t ow = 0; ow < p.out_w; ++ow) yr[ow] = r0[mw.i0[ow]];
+          } else if (one_dim) {
+            for (int64_t ow = 0; ow < p.out_w; ++ow)
+              yr[ow] = static_cast<T>(mw.w0[ow] * static_cast<A>(r0[mw.i0[ow]]) +
+                                      mw.w1[ow] * static_cast<A>(r0[mw.i1[ow]]));
+          } else {
+            for (int64_t ow = 0; ow < p.out_w; ++ow) {
+              const int64_t a = mw.i0[ow], bb = mw.i1[ow];
+              const A w0 = mw.w0[ow], w1 = mw.w1[ow];
+              const A top = w0 * static_cast<A>(r0[a]) + w1 * static_cast<A>(r0[bb]);
+              const A bottom = w0 * static_cast<A>(r1[a]) + w1 * static_cast<A>(r1[bb]);
+              yr[ow] = static_cast<T>(h0 * top + h1 * bottom);
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+// The adjoint: each output's gradient goes back to its (up to four) sources with the same
+// weights, accumulated per plane in opmath precision.
+void cpu_upsample_backward(const Tensor& grad_in, const Tensor& grad_out, const UpsampleParams& p) {
+  dispatch_floating(grad_in.dtype(), "interpolate_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = opmath_t<T>;
+    const AxisMap<A> mh = axis_map<A>(p, p.in_h, p.out_h, p.scale_h);
+    const AxisMap<A> mw = axis_map<A>(p, p.in_w, p.out_w, p.scale_w);
+    const T* g = static_cast<const T*>(grad_out.data_ptr());
+    T* gi = static_cast<T*>(grad_in.data_ptr());
+    const int64_t in_plane = p.in_h * p.in_w, out_plane = p.out_h * p.out_w;
+    const bool nearest = p.mode != UpsampleMode::Linear;
+    parallel_for(0, p.planes, plane_grain(std::max(in_plane, out_plane)), [&](int64_t b, int64_t e) {
+      std::vector<A> acc(in_plane);
+      for (int64_t c = b; c < e; ++c) {
+        std::fill(acc.begin(), acc.end(), A(0));
+        const T* gp = g + c * out_plane;
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          A* a0 = acc.data() + mh.i0[oh] * p.in_w;
+          A* a1 = acc.data() + mh.i1[oh] * p.in_w;
+          const A h0 = mh.w0[oh], h1 = mh.w1[oh];
+          const T* gr = gp + oh * p.out_w;
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const A v = static_cast<A>(gr[ow]);
+            if (nearest) {
+              a0[mw.i0[ow]] += v;
+              continue;
+            }
+            const A w0 = mw.w0[ow], w1 = mw.w1[ow];
+            a0[mw.i0[ow]] += h0 * w0 * v;
+            a0[mw.i1[ow]] += h0 * w1 * v;
+            a1[mw.i0[ow]] += h1 * w0 * v;
+            a1[mw.i1[ow]] += h1 * w1 * v;
+          }
+        }
+        T* dst = gi + c * in_plane;
+        for (int64_t i = 0; i < in_plane; ++i) dst[i] = static_cast<T>(acc[i]);
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void register_cpu_interpolate_kernels() {
+  upsample_kernel.set(DeviceType::CPU, cpu_upsample);
+  upsample_backward_kernel.set(DeviceType::CPU, cpu_upsample_backward);
+}
+
+}  // namespace ember
