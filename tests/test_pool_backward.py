@@ -187,3 +187,23 @@ def test_embedding_backward_bad_input():
         _nn_embedding.embedding_backward(ember.ones((2, 3)), ember.tensor([0, 7]), 5)
     with pytest.raises(ValueError, match="grad_output of shape"):
         _nn_embedding.embedding_backward(ember.ones((3, 3)), ember.tensor([0, 1]), 5)
+
+
+def test_embedding_backward_wide_table():
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, 50, size=(300,))
+    grad = rng.standard_normal((300, 100))
+    got = _nn_embedding.embedding_backward(ember.tensor(grad), ember.tensor(idx), 50)
+    want = np.zeros((50, 100))
+    np.add.at(want, idx, grad)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12, atol=1e-12)
+
+
+def test_interpolate_backward_bad_input():
+    x = ember.ones((1, 2, 3, 3))
+    with pytest.raises(ValueError, match="does not match"):
+        _nn_interpolate.interpolate_backward(ember.ones((1, 3, 6, 6)), x, scale_factor=2)
+    with pytest.raises(TypeError, match="floating"):
+        _nn_interpolate.interpolate_backward(ember.ones((1, 2, 6, 6), dtype=ember.int32), x, scale_factor=2)
+    g = _nn_interpolate.interpolate_backward(ember.ones((1, 2, 6, 6)), x, scale_factor=2)
+    np.testing.assert_array_equal(to_numpy(g), 4.0)  # each input pixel feeds a 2x2 block

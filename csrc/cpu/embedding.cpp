@@ -3,6 +3,7 @@
 // owns a column band of every row and needs no atomics.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/parallel.h"
@@ -42,17 +43,24 @@ void cpu_embedding_backward(const Tensor& grad_weight, const Tensor& grad, const
     const int64_t band = 16;
     const int64_t bands = (dim + band - 1) / band;
     parallel_for(0, bands, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, n)), [&](int64_t b, int64_t e) {
-      const int64_t c0 = b * band, c1 = std::min(dim, e * band), width = c1 - c0;
-      std::vector<A> acc(static_cast<size_t>(num * width), A(0));
-      for (int64_t i = 0; i < n; ++i) {
-        if (ix[i] == padding_idx) continue;
-        A* dst = acc.data() + ix[i] * width;
-        const T* src = g + i * dim + c0;
-        for (int64_t k = 0; k < width; ++k) dst[k] += static_cast<A>(src[k]);
-      }
-      for (int64_t r = 0; r < num; ++r) {
-        const A scale = scale_by_freq && counts[r] > 0 ? A(1) / static_cast<A>(counts[r]) : A(1);
-        for (int64_t k = 0; k < width; ++k) gw[r * dim + c0 + k] = static_cast<T>(acc[r * width + k] * scale);
+      // One band of columns at a time, summed in opmath precision: straight into grad_weight
+      // when that is the type already, else in a band-sized buffer.
+      std::vector<A> buffer(std::is_same_v<A, T> ? 0 : static_cast<size_t>(num * band));
+      for (int64_t bi = b; bi < e; ++bi) {
+        const int64_t c0 = bi * band, width = std::min(dim, c0 + band) - c0;
+        A* acc = std::is_same_v<A, T> ? reinterpret_cast<A*>(gw) + c0 : buffer.data();
+        const int64_t stride = std::is_same_v<A, T> ? dim : width;
+        for (int64_t r = 0; r < num; ++r) std::fill(acc + r * stride, acc + r * stride + width, A(0));
+        for (int64_t i = 0; i < n; ++i) {
+          if (ix[i] == padding_idx) continue;
+          A* dst = acc + ix[i] * stride;
+          const T* src = g + i * dim + c0;
+          for (int64_t k = 0; k < width; ++k) dst[k] += static_cast<A>(src[k]);
+        }
+        for (int64_t r = 0; r < num; ++r) {
+          const A scale = scale_by_freq && counts[r] > 0 ? A(1) / static_cast<A>(counts[r]) : A(1);
+          for (int64_t k = 0; k < width; ++k) gw[r * dim + c0 + k] = static_cast<T>(acc[r * stride + k] * scale);
+        }
       }
     });
   });
