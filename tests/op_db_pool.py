@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 import ember
-from conftest import FLOAT_DTYPES
+from conftest import FLOAT_DTYPES, INT_DTYPES
 from op_db import ErrorCase, OpEntry, Sample, random_data
 
 _LOW = {ember.float16: (3e-3, 3e-3), ember.bfloat16: (2e-2, 2e-2)}
@@ -221,6 +221,17 @@ def _interpolate_samples(rng, dtype):
     yield Sample((r(0, 2, 3, 3),), dict(scale_factor=2, mode="bilinear"), name="empty batch")
 
 
+def _nearest_samples(rng, dtype):
+    for sample in _interpolate_samples(rng, dtype):
+        if sample.kwargs.get("mode", "nearest").startswith("nearest"):
+            yield sample
+
+
+def _keep_dtype(dtype):
+    """Max pools keep the input's dtype (integers too) and give int64 indices."""
+    return (dtype, ember.int64)
+
+
 def _embedding_samples(rng, dtype):
     w = random_data(rng, 10, 4)
     yield Sample((rng.integers(0, 10, size=(3, 5)), w), name="2-D indices")
@@ -245,7 +256,10 @@ def _pool_errors(op_kw):
         yield ErrorCase((np.zeros((4, 4)), 2), exc=ValueError, match=r"3-D or 4-D.*\[4, 4\]")
         yield ErrorCase((np.zeros((1, 2, 0, 4)), 2), exc=ValueError, match="non-zero")
         yield ErrorCase((x, (2, 2, 2)), exc=ValueError, match="kernel_size")
-        yield ErrorCase((np.zeros((1, 2, 4, 4), dtype=np.int64), 2), exc=TypeError, match="int64")
+        if op_kw == "avg":
+            yield ErrorCase((np.zeros((1, 2, 4, 4), dtype=np.int64), 2), exc=TypeError, match="int64")
+        else:
+            yield ErrorCase((np.zeros((1, 2, 4, 4), dtype=bool), 2), exc=TypeError, match="bool")
         if op_kw == "max":
             yield ErrorCase((x, 2), dict(dilation=0), exc=ValueError, match="dilation")
     return errors
@@ -273,6 +287,8 @@ def _interpolate_errors():
     yield ErrorCase((x,), dict(size=4, mode="linear"), exc=NotImplementedError, match="linear mode needs 3D")
     yield ErrorCase((np.zeros((2, 3)),), dict(size=4), exc=NotImplementedError, match="3-D and 4-D")
     yield ErrorCase((x,), dict(size=4, mode="cubic"), exc=ValueError, match="unknown mode")
+    yield ErrorCase((np.zeros((1, 2, 3), dtype=np.uint8),), dict(size=4, mode="linear"), exc=TypeError,
+                    match="floating-point input, got uint8")
 
 
 def _embedding_errors():
@@ -286,9 +302,11 @@ def _embedding_errors():
 
 ENTRIES = [
     OpEntry("nn.functional.max_pool2d", lambda lib, *a, **k: _F(lib).max_pool2d(*a, **k), _max_pool2d_samples,
-            reference=np_max_pool(2), errors=_pool_errors("max")),
+            dtypes=FLOAT_DTYPES + INT_DTYPES, out_dtypes=_keep_dtype, reference=np_max_pool(2),
+            errors=_pool_errors("max")),
     OpEntry("nn.functional.max_pool1d", lambda lib, *a, **k: _F(lib).max_pool1d(*a, **k), _max_pool1d_samples,
-            reference=np_max_pool(1), errors=_pool1d_errors),
+            dtypes=FLOAT_DTYPES + INT_DTYPES, out_dtypes=_keep_dtype, reference=np_max_pool(1),
+            errors=_pool1d_errors),
     OpEntry("nn.functional.avg_pool2d", lambda lib, *a, **k: _F(lib).avg_pool2d(*a, **k), _avg_pool2d_samples,
             reference=np_avg_pool(2), tolerances=_LOW, errors=_pool_errors("avg")),
     OpEntry("nn.functional.avg_pool1d", lambda lib, *a, **k: _F(lib).avg_pool1d(*a, **k), _avg_pool1d_samples,
@@ -303,6 +321,8 @@ ENTRIES = [
             _adaptive1d_samples, reference=np_adaptive(1, "max")),
     OpEntry("nn.functional.interpolate", lambda lib, *a, **k: _F(lib).interpolate(*a, **k), _interpolate_samples,
             reference=None, tolerances=_LOW, errors=_interpolate_errors),
+    OpEntry("nn.functional.interpolate.nearest_uint8", lambda lib, *a, **k: _F(lib).interpolate(*a, **k),
+            _nearest_samples, dtypes=(ember.uint8,), reference=None),
     OpEntry("nn.functional.embedding", lambda lib, *a, **k: _F(lib).embedding(*a, **k), _embedding_samples,
             reference=np_embedding, errors=_embedding_errors),
 ]

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/parallel.h"
@@ -41,8 +42,20 @@ inline int64_t first_tap(int64_t start, int64_t dilation) {
   return start;
 }
 
+// NaN wins a max (and a later NaN replaces an earlier one), as in PyTorch; integers have none.
+template <typename A>
+inline bool max_takes(A v, A best) {
+  if constexpr (std::is_floating_point_v<A>) return v > best || std::isnan(v);
+  else return v > best;
+}
+template <typename A>
+constexpr A max_identity() {
+  if constexpr (std::is_floating_point_v<A>) return -std::numeric_limits<A>::infinity();
+  else return std::numeric_limits<A>::lowest();
+}
+
 void cpu_max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, const Pool2dParams& p) {
-  dispatch_floating(in.dtype(), "max_pool2d", [&](auto tag) {
+  dispatch_numeric(in.dtype(), "max_pool2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = opmath_t<T>;
     const T* x = static_cast<const T*>(in.data_ptr());
@@ -60,13 +73,12 @@ void cpu_max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, 
             const int64_t w_start = ow * p.sw - p.pw;
             const int64_t w_end = std::min(w_start + (p.kw - 1) * p.dw + 1, p.in_w);
             const int64_t w0 = first_tap(w_start, p.dw);
-            A best = -std::numeric_limits<A>::infinity();
+            A best = max_identity<A>();
             int64_t best_i = h0 * p.in_w + w0;
             for (int64_t h = h0; h < h_end; h += p.dh)
               for (int64_t w = w0; w < w_end; w += p.dw) {
                 const A v = static_cast<A>(xp[h * p.in_w + w]);
-                // NaN wins, and a later NaN replaces an earlier one, as in PyTorch.
-                if (v > best || std::isnan(v)) {
+                if (max_takes(v, best)) {
                   best = v;
                   best_i = h * p.in_w + w;
                 }

@@ -47,8 +47,10 @@ IntArray output_shape(const IntArray& input_size, const IntArray& output_size) {
 }
 
 Tensor upsample(const Tensor& input, const UpsampleParams& p, const IntArray& output_size, const char* op) {
-  EMBER_CHECK_TYPE(is_floating(input.dtype()), op, ": expected a floating-point input, got ",
-                   dtype_name(input.dtype()));
+  // Nearest modes take uint8 images too, as PyTorch's do.
+  const bool uint8_ok = p.mode != UpsampleMode::Linear && input.dtype() == kUInt8;
+  EMBER_CHECK_TYPE(is_floating(input.dtype()) || uint8_ok, op, ": expected a floating-point",
+                   p.mode == UpsampleMode::Linear ? "" : " or uint8", " input, got ", dtype_name(input.dtype()));
   Tensor out = empty(output_shape(input.shape(), output_size), TensorOptions(input.dtype()).device(input.device()));
   if (out.numel() > 0) upsample_kernel.get(input.device(), op)(out, input.contiguous(), p);
   return out;

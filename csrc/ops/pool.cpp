@@ -99,7 +99,8 @@ Pool2dParams window_params(const Layout& l, const IntArray& kernel_size, const I
 std::tuple<Tensor, Tensor> max_pool(const Tensor& input, int spatial, const IntArray& kernel_size,
                                     const IntArray& stride, const IntArray& padding, const IntArray& dilation,
                                     bool ceil_mode, const char* op) {
-  check_floating(input, op);
+  // Max pools take integers too, as PyTorch's CPU kernels do.
+  EMBER_CHECK_TYPE(input.dtype() != kBool, op, ": not implemented for dtype bool");
   const Layout l = layout_of(input.shape(), spatial, op, "input");
   const Pool2dParams p = window_params(l, kernel_size, stride, padding, dilation, ceil_mode, op);
   const Tensor in = input.contiguous();
