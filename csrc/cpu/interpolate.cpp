@@ -34,14 +34,16 @@ AxisMap<A> axis_map(const UpsampleParams& p, int64_t in, int64_t out, double sca
     const float s = nearest_scale(in, out, scale);
     for (int64_t o = 0; o < out; ++o) {
       int64_t i;
+      // Clamped as floats first, so a tiny scale factor cannot overflow the conversion.
+      const float last = static_cast<float>(in - 1);
       if (p.mode == UpsampleMode::NearestExact)
-        i = std::min(static_cast<int64_t>(std::floor(static_cast<float>((o + 0.5) * s))), in - 1);
+        i = static_cast<int64_t>(std::min(std::floor(static_cast<float>((o + 0.5) * s)), last));
       else if (out == in)
         i = o;
       else if (out == 2 * in)
         i = o >> 1;
       else
-        i = std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * s)), in - 1);
+        i = static_cast<int64_t>(std::min(std::floor(static_cast<float>(o) * s), last));
       m.i0[o] = m.i1[o] = i;
       m.w0[o] = A(1), m.w1[o] = A(0);
     }
@@ -56,8 +58,10 @@ AxisMap<A> axis_map(const UpsampleParams& p, int64_t in, int64_t out, double sca
     s = scale > 0 ? static_cast<A>(1.0 / scale) : static_cast<A>(in) / static_cast<A>(out);
   for (int64_t o = 0; o < out; ++o) {
     A src = p.align_corners ? s * static_cast<A>(o) : s * (static_cast<A>(o) + A(0.5)) - A(0.5);
-    if (src < A(0)) src = A(0);
-    const int64_t i = std::min(static_cast<int64_t>(src), in - 1);
+    // Sources left of 0 read pixel 0; past the last pixel, the last one (as PyTorch's
+    // weights give it, but without converting an out-of-range float).
+    src = std::min(std::max(src, A(0)), static_cast<A>(in - 1));
+    const int64_t i = static_cast<int64_t>(src);
     const A l1 = std::min(std::max(src - static_cast<A>(i), A(0)), A(1));
     m.i0[o] = i;
     m.i1[o] = i + (i < in - 1 ? 1 : 0);
