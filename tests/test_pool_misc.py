@@ -103,3 +103,25 @@ def test_bad_input_is_left_unchanged():
     with pytest.raises(NotImplementedError, match="antialias"):
         F.interpolate(x, size=2, mode="bilinear", antialias=True)
     np.testing.assert_array_equal(to_numpy(x), 1.0)
+
+
+def test_thread_counts_agree():
+    from ember import _nn_interpolate, _nn_pool
+    x = ember.tensor(np.random.default_rng(4).standard_normal((4, 16, 20, 20)))
+    ops = [lambda: F.max_pool2d(x, 3, 2, 1, return_indices=True)[1],
+           lambda: F.avg_pool2d(x, 3, 1, 1),
+           lambda: F.adaptive_max_pool2d(x, (7, 6)),
+           lambda: F.interpolate(x, scale_factor=1.5, mode="bilinear"),
+           lambda: _nn_pool.avg_pool2d_backward(x, x, 3, 1, 1),
+           lambda: _nn_interpolate.interpolate_backward(x, x[:, :, :10, :10], scale_factor=2, mode="bilinear"),
+           lambda: F.embedding(ember.tensor(np.arange(400) % 7), x.reshape(-1, 400)[:7])]
+    n = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        single = [to_numpy(op()) for op in ops]
+        ember.set_num_threads(4)
+        multi = [to_numpy(op()) for op in ops]
+    finally:
+        ember.set_num_threads(n)
+    for a, b in zip(single, multi):
+        np.testing.assert_array_equal(a, b)
