@@ -187,11 +187,9 @@ std::tuple<Tensor, Tensor> adaptive_max(const Tensor& input, const IntArray& out
   return {out, idx};
 }
 
-
 // The (N, C, H, W) geometry of a backward kernel from input_size and grad_output's shape.
-Pool2dParams backward_params(const Tensor& grad_output, const IntArray& input_size, int spatial, const char* op,
-                             Layout& l) {
-  l = layout_of(input_size, spatial, op, "input_size");
+Pool2dParams backward_params(const Tensor& grad_output, const IntArray& input_size, int spatial, const char* op) {
+  const Layout l = layout_of(input_size, spatial, op, "input_size");
   check_floating(grad_output, op);
   const bool same_lead = grad_output.dim() == static_cast<int64_t>(input_size.size()) &&
                          IntArray(grad_output.shape().begin(), grad_output.shape().end() - spatial) == l.lead;
@@ -208,8 +206,7 @@ Pool2dParams backward_params(const Tensor& grad_output, const IntArray& input_si
 
 Tensor max_pool_backward(const Tensor& grad_output, const IntArray& input_size, const Tensor& indices, int spatial,
                          const char* op) {
-  Layout l;
-  const Pool2dParams p = backward_params(grad_output, input_size, spatial, op, l);
+  const Pool2dParams p = backward_params(grad_output, input_size, spatial, op);
   EMBER_CHECK_TYPE(indices.dtype() == kInt64, op, ": expected int64 indices, got ", dtype_name(indices.dtype()));
   EMBER_CHECK_SHAPE(indices.shape() == grad_output.shape(), op, ": indices of shape ", shape_str(indices.shape()),
                     " do not match grad_output of shape ", shape_str(grad_output.shape()));
@@ -220,8 +217,7 @@ Tensor max_pool_backward(const Tensor& grad_output, const IntArray& input_size, 
 }
 
 Tensor adaptive_avg_backward(const Tensor& grad_output, const IntArray& input_size, int spatial, const char* op) {
-  Layout l;
-  const Pool2dParams p = backward_params(grad_output, input_size, spatial, op, l);
+  const Pool2dParams p = backward_params(grad_output, input_size, spatial, op);
   Tensor grad_in = empty(input_size, TensorOptions(grad_output.dtype()).device(grad_output.device()));
   if (grad_in.numel() > 0)
     adaptive_avg_pool2d_backward_kernel.get(grad_in.device(), op)(grad_in, grad_output.contiguous(), p);
