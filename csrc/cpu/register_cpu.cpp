@@ -14,6 +14,9 @@ void register_cpu_copy_kernels();
 void register_cpu_random_kernels();
 void register_cpu_gemm_kernels();
 void register_cpu_loss_kernels();
+void register_cpu_pool_kernels();
+void register_cpu_interpolate_kernels();
+void register_cpu_embedding_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -54,6 +57,9 @@ void register_cpu_kernels() {
   register_cpu_random_kernels();
   register_cpu_gemm_kernels();
   register_cpu_loss_kernels();
+  register_cpu_pool_kernels();
+  register_cpu_interpolate_kernels();
+  register_cpu_embedding_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

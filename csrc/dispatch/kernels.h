@@ -132,6 +132,57 @@ extern KernelTable<UnaryKernel> unary_kernel;
 extern KernelTable<WhereKernel> where_kernel;
 extern KernelTable<ClampKernel> clamp_kernel;
 
+// ---- pooling, interpolation, embedding ----------------------------------------------------------
+// Every kernel sees contiguous (planes, H, W) buffers (N*C planes of NCHW; 1-D ops use H = 1)
+// and splits the planes over threads. Indices are int64, flat h * W + w within a plane.
+struct Pool2dParams {
+  int64_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+  bool count_include_pad = true;  // avg
+  int64_t divisor = 0;            // avg: divisor_override, 0 = none
+};
+// out, indices (may be undefined) <- max over each window; NaN wins like PyTorch.
+using MaxPool2dKernel = void (*)(const Tensor& out, const Tensor& indices, const Tensor& in, const Pool2dParams& p);
+using AvgPool2dKernel = void (*)(const Tensor& out, const Tensor& in, const Pool2dParams& p);
+// grad_in (zeroed by the kernel) <- the backward of the op above.
+using AvgPool2dBackwardKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const Pool2dParams& p);
+// Adaptive windows: [floor(o * in / out), ceil((o + 1) * in / out)).
+using AdaptiveMaxPool2dKernel = void (*)(const Tensor& out, const Tensor& indices, const Tensor& in, const Pool2dParams& p);
+using AdaptiveAvgPool2dKernel = void (*)(const Tensor& out, const Tensor& in, const Pool2dParams& p);
+using AdaptiveAvgPool2dBackwardKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const Pool2dParams& p);
+// grad_in (zeroed by the kernel) <- grad_out scattered through per-plane indices, summed.
+using IndexScatter2dKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices, const Pool2dParams& p);
+extern KernelTable<MaxPool2dKernel> max_pool2d_kernel;
+extern KernelTable<AvgPool2dKernel> avg_pool2d_kernel;
+extern KernelTable<AvgPool2dBackwardKernel> avg_pool2d_backward_kernel;
+extern KernelTable<AdaptiveMaxPool2dKernel> adaptive_max_pool2d_kernel;
+extern KernelTable<AdaptiveAvgPool2dKernel> adaptive_avg_pool2d_kernel;
+extern KernelTable<AdaptiveAvgPool2dBackwardKernel> adaptive_avg_pool2d_backward_kernel;
+extern KernelTable<IndexScatter2dKernel> index_scatter2d_kernel;
+
+// Resampling of (planes, H, W): `scale_*` is the user's scale factor (0 = none; then in / out).
+enum class UpsampleMode : uint8_t { Nearest, NearestExact, Linear };
+struct UpsampleParams {
+  UpsampleMode mode = UpsampleMode::Nearest;
+  int64_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  double scale_h = 0, scale_w = 0;
+  bool align_corners = false;
+};
+using UpsampleKernel = void (*)(const Tensor& out, const Tensor& in, const UpsampleParams& p);
+// grad_in (zeroed by the kernel) <- the adjoint of the resampling.
+using UpsampleBackwardKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const UpsampleParams& p);
+extern KernelTable<UpsampleKernel> upsample_kernel;
+extern KernelTable<UpsampleBackwardKernel> upsample_backward_kernel;
+
+// Embedding: out (n, dim) <- rows of weight (num, dim) picked by n int64 indices (checked).
+using EmbeddingKernel = void (*)(const Tensor& out, const Tensor& weight, const Tensor& indices);
+// grad_weight (num, dim), zeroed by the kernel, <- sum of grad rows (n, dim) per index; rows of
+// padding_idx (< 0: none) stay zero; with scale_by_freq each index's sum is divided by its count.
+using EmbeddingBackwardKernel = void (*)(const Tensor& grad_weight, const Tensor& grad, const Tensor& indices,
+                                         int64_t padding_idx, bool scale_by_freq);
+extern KernelTable<EmbeddingKernel> embedding_kernel;
+extern KernelTable<EmbeddingBackwardKernel> embedding_backward_kernel;
+
 }  // namespace ember
 
 namespace ember {

@@ -21,6 +21,17 @@ KernelTable<ClampKernel> clamp_kernel;
 
 KernelTable<NllLossKernel> nll_loss_kernel;
 KernelTable<NllLossBackwardKernel> nll_loss_backward_kernel;
+KernelTable<MaxPool2dKernel> max_pool2d_kernel;
+KernelTable<AvgPool2dKernel> avg_pool2d_kernel;
+KernelTable<AvgPool2dBackwardKernel> avg_pool2d_backward_kernel;
+KernelTable<AdaptiveMaxPool2dKernel> adaptive_max_pool2d_kernel;
+KernelTable<AdaptiveAvgPool2dKernel> adaptive_avg_pool2d_kernel;
+KernelTable<AdaptiveAvgPool2dBackwardKernel> adaptive_avg_pool2d_backward_kernel;
+KernelTable<IndexScatter2dKernel> index_scatter2d_kernel;
+KernelTable<UpsampleKernel> upsample_kernel;
+KernelTable<UpsampleBackwardKernel> upsample_backward_kernel;
+KernelTable<EmbeddingKernel> embedding_kernel;
+KernelTable<EmbeddingBackwardKernel> embedding_backward_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

@@ -36,6 +36,10 @@ void bind_random(py::module_& m);
 void bind_interop(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_loss(py::module_& m);
+void bind_pool(py::module_& m);
+void bind_interpolate(py::module_& m);
+void bind_embedding(py::module_& m);
+void bind_dropout(py::module_& m);
 
 }  // namespace ember_py
 

@@ -88,4 +88,8 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_interop(m);
   ember_py::bind_linalg(m);
   ember_py::bind_loss(m);
+  ember_py::bind_pool(m);
+  ember_py::bind_interpolate(m);
+  ember_py::bind_embedding(m);
+  ember_py::bind_dropout(m);
 }

@@ -193,6 +193,82 @@ EMBER_API std::ostream& operator<<(std::ostream& os, const Tensor& t);  // write
 // ---- linear algebra (issue: the op library grows this) ----------------------------------------
 EMBER_API Tensor matmul(const Tensor& a, const Tensor& b);
 
+// ---- pooling, interpolation, embedding, dropout --------------------------------------------------
+// torch.nn.functional's semantics over NCHW floating tensors. 2-D ops take (N, C, H, W) or
+// unbatched (C, H, W); 1-D ops (N, C, L) or (C, L). Window arguments hold one entry (used for
+// every spatial dim) or one per spatial dim; an empty stride means stride = kernel_size.
+// Padding is at most half the kernel; with ceil_mode the last window must start inside the
+// input or its left padding. Indices are flat positions h * W + w within each plane.
+class Generator;
+EMBER_API std::tuple<Tensor, Tensor> max_pool2d_with_indices(
+    const Tensor& input, const IntArray& kernel_size, const IntArray& stride = {},
+    const IntArray& padding = {0}, const IntArray& dilation = {1}, bool ceil_mode = false);
+EMBER_API Tensor max_pool2d(const Tensor& input, const IntArray& kernel_size, const IntArray& stride = {},
+                            const IntArray& padding = {0}, const IntArray& dilation = {1}, bool ceil_mode = false);
+EMBER_API std::tuple<Tensor, Tensor> max_pool1d_with_indices(
+    const Tensor& input, const IntArray& kernel_size, const IntArray& stride = {},
+    const IntArray& padding = {0}, const IntArray& dilation = {1}, bool ceil_mode = false);
+EMBER_API Tensor max_pool1d(const Tensor& input, const IntArray& kernel_size, const IntArray& stride = {},
+                            const IntArray& padding = {0}, const IntArray& dilation = {1}, bool ceil_mode = false);
+// The gradient of max_pool2d and adaptive_max_pool2d (max_pool1d_backward: of the 1-D ones):
+// grad_output scattered through `indices` into zeros of input_size, summed where windows overlap.
+EMBER_API Tensor max_pool2d_backward(const Tensor& grad_output, const IntArray& input_size, const Tensor& indices);
+EMBER_API Tensor max_pool1d_backward(const Tensor& grad_output, const IntArray& input_size, const Tensor& indices);
+EMBER_API Tensor avg_pool2d(const Tensor& input, const IntArray& kernel_size, const IntArray& stride = {},
+                            const IntArray& padding = {0}, bool ceil_mode = false, bool count_include_pad = true,
+                            std::optional<int64_t> divisor_override = std::nullopt);
+EMBER_API Tensor avg_pool2d_backward(const Tensor& grad_output, const IntArray& input_size,
+                                     const IntArray& kernel_size, const IntArray& stride = {},
+                                     const IntArray& padding = {0}, bool ceil_mode = false,
+                                     bool count_include_pad = true,
+                                     std::optional<int64_t> divisor_override = std::nullopt);
+EMBER_API Tensor avg_pool1d(const Tensor& input, const IntArray& kernel_size, const IntArray& stride = {},
+                            const IntArray& padding = {0}, bool ceil_mode = false, bool count_include_pad = true);
+EMBER_API Tensor avg_pool1d_backward(const Tensor& grad_output, const IntArray& input_size,
+                                     const IntArray& kernel_size, const IntArray& stride = {},
+                                     const IntArray& padding = {0}, bool ceil_mode = false,
+                                     bool count_include_pad = true);
+// Adaptive pools: output_size has one entry per spatial dim; -1 keeps that input size.
+EMBER_API Tensor adaptive_avg_pool2d(const Tensor& input, const IntArray& output_size);
+EMBER_API Tensor adaptive_avg_pool1d(const Tensor& input, const IntArray& output_size);
+EMBER_API Tensor adaptive_avg_pool2d_backward(const Tensor& grad_output, const IntArray& input_size);
+EMBER_API Tensor adaptive_avg_pool1d_backward(const Tensor& grad_output, const IntArray& input_size);
+EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const IntArray& output_size);
+EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, const IntArray& output_size);
+
+// Resampling of (N, C, W) or (N, C, H, W): output_size has one entry per spatial dim; `scales`
+// is empty or holds the caller's scale factors (0 = none), which replace in / out in the
+// coordinate map as in PyTorch. Nearest is PyTorch's legacy floor(dst * scale); `exact` gives
+// nearest-exact, floor((dst + 0.5) * scale). Linear is (bi)linear with align_corners.
+EMBER_API Tensor upsample_nearest(const Tensor& input, const IntArray& output_size,
+                                  const std::vector<double>& scales = {}, bool exact = false);
+EMBER_API Tensor upsample_nearest_backward(const Tensor& grad_output, const IntArray& input_size,
+                                           const std::vector<double>& scales = {}, bool exact = false);
+EMBER_API Tensor upsample_linear(const Tensor& input, const IntArray& output_size, bool align_corners,
+                                 const std::vector<double>& scales = {});
+EMBER_API Tensor upsample_linear_backward(const Tensor& grad_output, const IntArray& input_size,
+                                          bool align_corners, const std::vector<double>& scales = {});
+
+// Rows of weight (num_embeddings, dim) picked by integer indices: shape indices.shape + [dim].
+// An index outside [0, num_embeddings) raises IndexError.
+EMBER_API Tensor embedding(const Tensor& weight, const Tensor& indices);
+// The dense gradient of embedding: (num_weights, dim), repeated indices summed, the row of
+// padding_idx (< 0: none) zero; scale_grad_by_freq divides each row by its index's count.
+EMBER_API Tensor embedding_backward(const Tensor& grad_output, const Tensor& indices, int64_t num_weights,
+                                    int64_t padding_idx = -1, bool scale_grad_by_freq = false);
+// Rescales in place each row of weight named by indices whose norm_type-norm exceeds max_norm.
+EMBER_API Tensor& embedding_renorm_(Tensor& weight, const Tensor& indices, double max_norm, double norm_type = 2);
+
+// Dropout in training mode: (output, mask) with mask a bool tensor of mask_shape (empty: the
+// input's shape; else a shape broadcasting to it, as [N, C, 1, 1] for channel dropout) drawn
+// from the Philox stream, and output = input * mask / (1 - p); p = 1 gives zeros.
+EMBER_API std::tuple<Tensor, Tensor> native_dropout(const Tensor& input, double p, Generator* generator = nullptr,
+                                                    const IntArray& mask_shape = {});
+// grad_output * mask * scale, scale being 1 / (1 - p) (0 when p = 1).
+EMBER_API Tensor dropout_backward(const Tensor& grad_output, const Tensor& mask, double scale);
+// torch.dropout: the input itself when not training.
+EMBER_API Tensor dropout(const Tensor& input, double p, bool train, Generator* generator = nullptr);
+
 }  // namespace ember
 
 namespace ember {

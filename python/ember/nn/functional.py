@@ -3,3 +3,7 @@
 Each op family lives in its own module (ember._nn_*); this module gathers them.
 """
 from .._nn_loss import *  # noqa: F401,F403
+from .._nn_pool import *  # noqa: E402,F401,F403
+from .._nn_interpolate import *  # noqa: E402,F401,F403
+from .._nn_embedding import *  # noqa: E402,F401,F403
+from .._nn_dropout import *  # noqa: E402,F401,F403
