@@ -19,6 +19,12 @@ KernelTable<UnaryKernel> unary_kernel;
 KernelTable<WhereKernel> where_kernel;
 KernelTable<ClampKernel> clamp_kernel;
 
+KernelTable<SortKernel> sort_kernel;
+KernelTable<TopkKernel> topk_kernel;
+KernelTable<SelectKernel> select_kernel;
+KernelTable<UniqueKernel> unique_kernel;
+KernelTable<SearchsortedKernel> searchsorted_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 
