@@ -1,9 +1,11 @@
 // CPU kernels of sort, topk, kthvalue and median. Each row along the dim is gathered into a
 // buffer of (key, position) entries and ordered there with a strict total order (value, then
-// position), so the fast unstable std algorithms still give a stable sort's answer. topk and the
-// selections use partial algorithms (partial_sort, nth_element) instead of a full sort.
+// position), so the fast unstable std algorithms still give a stable sort's answer. Long rows
+// are sorted by a stable radix sort instead (cpu/radix_sort.h), which gives the same order in
+// linear time. topk and the selections use partial algorithms (partial_sort, nth_element).
 #include <algorithm>
 
+#include "cpu/radix_sort.h"
 #include "cpu/sort_common.h"
 #include "dispatch/kernels.h"
 
@@ -26,26 +28,38 @@ void gather(std::vector<Entry<key_t<T>>>& buf, const T* src, int64_t stride, int
   for (int64_t j = 0; j < n; ++j) buf[j] = {static_cast<key_t<T>>(src[j * stride]), j};
 }
 
+// Rows at least this long are radix sorted: below it std::sort wins (fewer passes, no histograms).
+constexpr int64_t kRadixMinRow = 1024;
+
 void cpu_sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending) {
   const int64_t n = in.size(dim);
   if (in.numel() == 0) return;
   dispatch_all(in.dtype(), "sort", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using K = key_t<T>;
+    using U = typename RadixKey<T>::U;
     const T* src = static_cast<const T*>(in.data_ptr());
     T* vals = static_cast<T*>(values.data_ptr());
     int64_t* idx = static_cast<int64_t*>(indices.data_ptr());
     const int64_t s_in = in.stride(dim), s_v = values.stride(dim), s_i = indices.stride(dim);
-    for_each_row<3>({&in, &values, &indices}, dim, sort_cost(n), [&] {
-      return [&, buf = std::vector<Entry<K>>(n)](const int64_t* off) mutable {
+    const bool radix = n >= kRadixMinRow;
+    for_each_row<3>({&in, &values, &indices}, dim, radix ? 4 * n : sort_cost(n), [&] {
+      return [&, buf = std::vector<Entry<K>>(radix ? 0 : n),
+              scratch = RadixScratch<U>(n)](const int64_t* off) mutable {
         const T* row = src + off[0];
-        gather(buf, row, s_in, n);
-        if (descending) std::sort(buf.begin(), buf.end(), ByValueThenIndex<Descending>());
-        else std::sort(buf.begin(), buf.end(), ByValueThenIndex<Ascending>());
+        int64_t* order = scratch.order;
+        if (radix) {
+          radix_argsort(row, s_in, n, descending, scratch.a, scratch.b, order);
+        } else {
+          gather(buf, row, s_in, n);
+          if (descending) std::sort(buf.begin(), buf.end(), ByValueThenIndex<Descending>());
+          else std::sort(buf.begin(), buf.end(), ByValueThenIndex<Ascending>());
+          for (int64_t j = 0; j < n; ++j) order[j] = buf[j].i;
+        }
         // Values are copied from the input, not converted back from keys: bits stay as they were.
         for (int64_t j = 0; j < n; ++j) {
-          vals[off[1] + j * s_v] = row[buf[j].i * s_in];
-          idx[off[2] + j * s_i] = buf[j].i;
+          vals[off[1] + j * s_v] = row[order[j] * s_in];
+          idx[off[2] + j * s_i] = order[j];
         }
       };
     });

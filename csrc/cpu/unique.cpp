@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "cpu/radix_sort.h"
 #include "cpu/sort_common.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
@@ -18,7 +19,12 @@ template <typename T>
 std::vector<int64_t> sorted_rows(const T* p, int64_t n, int64_t m) {
   using K = key_t<T>;
   std::vector<int64_t> order(n);
-  if (m == 1) {  // single elements: sort (key, position) entries, the fast common case
+  if (m == 1 && n >= 1024) {  // many single elements: the stable radix sort
+    RadixScratch<typename RadixKey<T>::U> scratch(n);
+    radix_argsort(p, 1, n, false, scratch.a, scratch.b, order.data());
+    return order;
+  }
+  if (m == 1) {  // few single elements: sort (key, position) entries
     std::vector<Entry<K>> buf(n);
     for (int64_t j = 0; j < n; ++j) buf[j] = {static_cast<K>(p[j]), j};
     std::sort(buf.begin(), buf.end(), ByValueThenIndex<Ascending>());
