@@ -17,6 +17,7 @@ void register_cpu_loss_kernels();
 void register_cpu_pool_kernels();
 void register_cpu_interpolate_kernels();
 void register_cpu_embedding_kernels();
+void register_cpu_sort_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -60,6 +61,7 @@ void register_cpu_kernels() {
   register_cpu_pool_kernels();
   register_cpu_interpolate_kernels();
   register_cpu_embedding_kernels();
+  register_cpu_sort_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -203,4 +203,40 @@ using NllLossKernel = void (*)(const NllLossArgs& args, const void* input, void*
 using NllLossBackwardKernel = void (*)(const NllLossArgs& args, const void* grad, void* grad_input);
 extern KernelTable<NllLossKernel> nll_loss_kernel;
 extern KernelTable<NllLossBackwardKernel> nll_loss_backward_kernel;
+// ---- sorting, selection, unique, searchsorted (cpu/sort.cpp) ------------------------------------
+// Along `dim`, every other dim is a batch of independent rows; operands may have any strides.
+// The order is ascending with NaN last (descending: NaN first), and equal values keep their
+// original order, so indices are those of a stable sort (and ties in topk/kthvalue are decided
+// the same way). `values` has the input's dtype, `indices` is int64.
+// sort: values/indices have `in`'s shape (at least 1 dim).
+using SortKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+                            bool descending);
+// topk: values/indices have `in`'s shape with `dim` of size k (1 <= k <= size). Selects without a
+// full sort; unsorted, the k results come in no particular order.
+using TopkKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+                            int64_t k, bool largest, bool sorted);
+// kthvalue (the k-th smallest, 1 <= k <= size), median (the lower of the two middle values; a
+// row holding NaN gives its first NaN) and nanmedian (NaN ignored; an all-NaN row gives its first
+// NaN). values/indices have `in`'s shape with `dim` of size 1; rows are not empty.
+enum class SelectOp : uint8_t { Kth, Median, NanMedian };
+using SelectKernel = void (*)(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+                              int64_t k, SelectOp op);
+// unique over the rows of a contiguous 2-D tensor `in` [n, m] (m == 1: single elements), each
+// row compared as a whole: equal when every element is equal, so NaN is never equal to anything.
+// Allocates `values` [groups, m] (ascending lexicographically, or one per run of equal
+// neighbours in input order when `consecutive`), `inverse` [n] and `counts` [groups] (int64).
+using UniqueKernel = void (*)(const Tensor& in, bool consecutive, Tensor& values, Tensor& inverse,
+                              Tensor& counts);
+// searchsorted: for each row r, out[r, j] = the insertion point of values[r, j] into the sorted
+// row boundaries[r, :] (read through `sorter[r, :]` when given): the first position whose value
+// is >= the value (> when `right`). All operands are 2-D with R rows (boundaries and sorter may
+// have row stride 0); boundaries and values share a dtype; out is int64 or int32.
+using SearchsortedKernel = void (*)(const Tensor& out, const Tensor& boundaries, const Tensor& values,
+                                    const Tensor* sorter, bool right);
+extern KernelTable<SortKernel> sort_kernel;
+extern KernelTable<TopkKernel> topk_kernel;
+extern KernelTable<SelectKernel> select_kernel;
+extern KernelTable<UniqueKernel> unique_kernel;
+extern KernelTable<SearchsortedKernel> searchsorted_kernel;
+
 }  // namespace ember

@@ -32,6 +32,11 @@ KernelTable<UpsampleKernel> upsample_kernel;
 KernelTable<UpsampleBackwardKernel> upsample_backward_kernel;
 KernelTable<EmbeddingKernel> embedding_kernel;
 KernelTable<EmbeddingBackwardKernel> embedding_backward_kernel;
+KernelTable<SortKernel> sort_kernel;
+KernelTable<TopkKernel> topk_kernel;
+KernelTable<SelectKernel> select_kernel;
+KernelTable<UniqueKernel> unique_kernel;
+KernelTable<SearchsortedKernel> searchsorted_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

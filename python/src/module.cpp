@@ -92,4 +92,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_interpolate(m);
   ember_py::bind_embedding(m);
   ember_py::bind_dropout(m);
+  ember_py::bind_sort(m);
 }
