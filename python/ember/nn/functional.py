@@ -2,3 +2,4 @@
 
 Each op family lives in its own module (ember._nn_*); this module gathers them.
 """
+from .._nn_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
