@@ -24,6 +24,7 @@ using cpu_conv::im2col;
 constexpr int64_t kSmallImageWork = int64_t(1) << 23;
 // Column buffer elements all threads may hold at once (256 MiB of float32).
 constexpr int64_t kColumnBudget = int64_t(1) << 26;
+constexpr int64_t kMinThreadWork = int64_t(1) << 18;  // multiply-adds
 constexpr int64_t kPackGrain = int64_t(1) << 15;  // elements per thread for packing loops
 
 bool pointwise(const ConvGeometry& g) {
@@ -36,7 +37,9 @@ int64_t image_chunks(const ConvGeometry& g, int64_t work_per_image, int64_t buff
   const int64_t threads = get_num_threads();
   if (threads <= 1 || g.batch <= 1 || in_parallel_region()) return 1;
   if (g.batch < threads && work_per_image >= kSmallImageWork) return 1;
-  int64_t chunks = std::min<int64_t>(threads, g.batch);
+  // Below a few hundred thousand multiply-adds a thread costs more to wake than it saves.
+  int64_t chunks = std::min({threads, g.batch, work_per_image * g.batch / kMinThreadWork});
+  if (chunks <= 1) return 1;
   if (buffer_per_image > 0) chunks = std::min(chunks, std::max<int64_t>(1, kColumnBudget / buffer_per_image));
   return chunks;
 }
