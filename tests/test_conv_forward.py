@@ -100,3 +100,35 @@ def test_error_messages_name_op_and_shapes():
         F.conv_transpose2d(ember.zeros((2, 8, 5, 5)), w, [1.0])
     with pytest.raises(TypeError, match="groups"):
         F.conv2d(x, ember.zeros((8, 2, 3, 3)), groups=2.0)
+
+
+@pytest.mark.parametrize("x_shape,kw", [((1, 256, 70, 70), {}), ((2, 256, 71, 70), dict(stride=2, padding=1))],
+                         ids=["stride-1", "stride-2"])
+def test_large_image_packed_in_bands(x_shape, kw):
+    """An image whose column buffer would pass the per-thread bound (16 MiB) is packed a band
+    of output rows at a time; forward and both gradients must not notice."""
+    from ember import _nn_conv
+    from op_db_conv import _conv_transpose_reference
+    rng = np.random.default_rng(4)
+    x = _data(rng, *x_shape, dtype=ember.float64)
+    w = _data(rng, 2, 256, 5, 5, dtype=ember.float64)
+    out = F.conv2d(x, w, **kw)
+    np.testing.assert_allclose(to_numpy(out), conv2d_reference(to_numpy(x), to_numpy(w), **kw), rtol=1e-10,
+                               atol=1e-10)
+    go = _data(rng, *out.shape, dtype=ember.float64)
+    gi, gw, _ = _nn_conv.conv2d_backward(go, x, w, **kw)
+    # the input gradient is the transposed convolution; output_padding restores the size
+    full = F.conv_transpose2d(go, w, **kw).shape
+    output_padding = tuple(x.shape[d] - full[d] for d in (2, 3))
+    want_gi = _conv_transpose_reference(2)(to_numpy(go), to_numpy(w), output_padding=output_padding, **kw)
+    np.testing.assert_allclose(to_numpy(gi), want_gi, rtol=1e-10, atol=1e-10)
+    # the weight gradient: tap (i, j) correlates grad_output with the shifted padded input
+    s, p = kw.get("stride", 1), kw.get("padding", 0)
+    xp = np.pad(to_numpy(x), [(0, 0), (0, 0), (p, p), (p, p)])
+    oh, ow = go.shape[2:]
+    want_gw = np.empty((2, 256, 5, 5))
+    for i in range(5):
+        for j in range(5):
+            patch = xp[:, :, i:i + s * (oh - 1) + 1:s, j:j + s * (ow - 1) + 1:s]
+            want_gw[:, :, i, j] = np.einsum("nohw,nchw->oc", to_numpy(go), patch)
+    np.testing.assert_allclose(to_numpy(gw), want_gw, rtol=1e-10, atol=1e-10)
