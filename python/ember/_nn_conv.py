@@ -8,8 +8,10 @@ unbatched input (C, H, W) / (C, L) gives an unbatched result.
 The private functions at the end are the backward kernels the autograd layer wires in; they
 take and return ember Tensors (None for a gradient that output_mask leaves out).
 """
+import operator
+
 from . import _C
-from ._tensor import Tensor, _wrap
+from ._tensor import Size, Tensor, _wrap
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -24,12 +26,25 @@ def _bias(bias, op):
     return None if bias is None else _impl(bias, "bias", op)
 
 
+def _int(value):
+    """An integer (int, numpy integer, anything with __index__ but bool) or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _ints(value, name, op):
     """An int or a sequence of ints as a list (the native layer expands one value to all dims)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
-    if isinstance(value, (tuple, list)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return list(value)
+    one = _int(value)
+    if one is not None:
+        return [one]
+    if isinstance(value, (tuple, list, Size)):
+        items = [_int(v) for v in value]
+        if None not in items:
+            return items
     raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of ints, not {value!r}")
 
 
@@ -38,8 +53,8 @@ def _padding(value, op):
 
 
 def _groups(value, op):
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
+    if _int(value) is not None:
+        return _int(value)
     raise TypeError(f"{op}(): argument 'groups' must be int, not {type(value).__name__}")
 
 
