@@ -238,5 +238,33 @@ extern KernelTable<TopkKernel> topk_kernel;
 extern KernelTable<SelectKernel> select_kernel;
 extern KernelTable<UniqueKernel> unique_kernel;
 extern KernelTable<SearchsortedKernel> searchsorted_kernel;
+// ---- convolution: NCHW, 2-D (conv1d runs with H = 1; transposed convolutions swap forward
+// and backward-input) -----------------------------------------------------------------------
+// Every tensor is contiguous and of one dtype, float32 or float64 (the front-end converts the
+// 16-bit ones). Input and output sizes are both given: a kernel computes exactly out_h x out_w
+// positions, reading input positions outside [0, in_h) x [0, in_w) as zero, so the sizes need
+// not satisfy the forward size formula (output_padding and 'same' padding rely on that).
+// Output position (oh, ow) with kernel tap (i, j) reads input
+//   (oh * stride_h - pad_h + i * dilation_h, ow * stride_w - pad_w + j * dilation_w).
+struct ConvGeometry {
+  int64_t batch = 0, in_channels = 0, in_h = 0, in_w = 0;
+  int64_t out_channels = 0, out_h = 0, out_w = 0;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
+  int64_t groups = 1;
+};
+// out (N, Cout, OH, OW) = input (N, Cin, H, W) convolved with weight (Cout, Cin/groups, KH, KW),
+// plus bias (Cout) when given.
+using ConvForwardKernel = void (*)(const ConvGeometry& g, const Tensor& out, const Tensor& input,
+                                   const Tensor& weight, const Tensor* bias);
+// grad_input (N, Cin, H, W), overwritten, from grad_output (N, Cout, OH, OW) and the weight.
+using ConvBackwardInputKernel = void (*)(const ConvGeometry& g, const Tensor& grad_input,
+                                         const Tensor& grad_output, const Tensor& weight);
+// grad_weight (Cout, Cin/groups, KH, KW), overwritten, from grad_output and the input.
+using ConvBackwardWeightKernel = void (*)(const ConvGeometry& g, const Tensor& grad_weight,
+                                          const Tensor& grad_output, const Tensor& input);
+extern KernelTable<ConvForwardKernel> conv2d_kernel;
+extern KernelTable<ConvBackwardInputKernel> conv2d_backward_input_kernel;
+extern KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
 
 }  // namespace ember

@@ -37,6 +37,9 @@ KernelTable<TopkKernel> topk_kernel;
 KernelTable<SelectKernel> select_kernel;
 KernelTable<UniqueKernel> unique_kernel;
 KernelTable<SearchsortedKernel> searchsorted_kernel;
+KernelTable<ConvForwardKernel> conv2d_kernel;
+KernelTable<ConvBackwardInputKernel> conv2d_backward_input_kernel;
+KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

@@ -41,6 +41,7 @@ void bind_interpolate(py::module_& m);
 void bind_embedding(py::module_& m);
 void bind_dropout(py::module_& m);
 void bind_sort(py::module_& m);
+void bind_conv(py::module_& m);
 
 }  // namespace ember_py
 

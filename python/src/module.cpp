@@ -93,4 +93,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_embedding(m);
   ember_py::bind_dropout(m);
   ember_py::bind_sort(m);
+  ember_py::bind_conv(m);
 }

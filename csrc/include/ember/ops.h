@@ -2,6 +2,7 @@
 // Every op of the library as a free function. Names and semantics follow PyTorch: broadcasting,
 // type promotion as torch.result_type, dims that may be negative. Python scalars enter as
 // Scalar (or as a wrapped-number tensor from scalar_tensor), which never widens a category.
+#include <array>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -382,5 +383,86 @@ EMBER_API Tensor tensordot(const Tensor& a, const Tensor& b, const IntArray& dim
 EMBER_API Tensor tensordot(const Tensor& a, const Tensor& b, int64_t dims = 2);
 // The Kronecker product (dims aligned from the right).
 EMBER_API Tensor kron(const Tensor& a, const Tensor& b);
+// ---- convolution ---------------------------------------------------------------------------
+// NCHW (NCL for 1-D) with PyTorch's semantics. stride, padding, dilation and output_padding take
+// one value per spatial dim or one value for all; padding may also be "valid" or "same" (stride
+// 1 only; an odd total goes on the bottom/right, as PyTorch pads). An unbatched input ((C, H, W)
+// or (C, L)) gives an unbatched result. Floating dtypes, one for input, weight and bias;
+// float16/bfloat16 compute in float32. Weights: (out_channels, in_channels / groups, kH, kW).
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
+                        const IntArray& stride = {1}, const IntArray& padding = {0},
+                        const IntArray& dilation = {1}, int64_t groups = 1);
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                        const IntArray& stride, const std::string& padding, const IntArray& dilation = {1},
+                        int64_t groups = 1);
+EMBER_API Tensor conv1d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
+                        const IntArray& stride = {1}, const IntArray& padding = {0},
+                        const IntArray& dilation = {1}, int64_t groups = 1);
+EMBER_API Tensor conv1d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                        const IntArray& stride, const std::string& padding, const IntArray& dilation = {1},
+                        int64_t groups = 1);
+// Transposed convolutions (the input gradient of a convolution): weight is (in_channels,
+// out_channels / groups, kH, kW); output_padding (each below the stride or the dilation) adds
+// rows and columns at the bottom and right of the result.
+EMBER_API Tensor conv_transpose2d(const Tensor& input, const Tensor& weight,
+                                  const std::optional<Tensor>& bias = std::nullopt, const IntArray& stride = {1},
+                                  const IntArray& padding = {0}, const IntArray& output_padding = {0},
+                                  int64_t groups = 1, const IntArray& dilation = {1});
+EMBER_API Tensor conv_transpose1d(const Tensor& input, const Tensor& weight,
+                                  const std::optional<Tensor>& bias = std::nullopt, const IntArray& stride = {1},
+                                  const IntArray& padding = {0}, const IntArray& output_padding = {0},
+                                  int64_t groups = 1, const IntArray& dilation = {1});
+// Backward kernels, for autograd. grad_output has the forward result's shape; each gradient
+// comes back in the shape and dtype of what it differentiates. The combined forms return
+// (grad_input, grad_weight, grad_bias), computing only those output_mask selects (the others
+// are undefined tensors).
+EMBER_API Tensor conv2d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,
+                                       const IntArray& stride, const IntArray& padding, const IntArray& dilation,
+                                       int64_t groups);
+EMBER_API Tensor conv2d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,
+                                       const IntArray& stride, const std::string& padding,
+                                       const IntArray& dilation, int64_t groups);
+EMBER_API Tensor conv2d_backward_weight(const Tensor& grad_output, const Tensor& input, const IntArray& weight_size,
+                                        const IntArray& stride, const IntArray& padding, const IntArray& dilation,
+                                        int64_t groups);
+EMBER_API Tensor conv2d_backward_weight(const Tensor& grad_output, const Tensor& input, const IntArray& weight_size,
+                                        const IntArray& stride, const std::string& padding,
+                                        const IntArray& dilation, int64_t groups);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv2d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const IntArray& padding, const IntArray& dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv2d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const std::string& padding, const IntArray& dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API Tensor conv1d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,
+                                       const IntArray& stride, const IntArray& padding, const IntArray& dilation,
+                                       int64_t groups);
+EMBER_API Tensor conv1d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,
+                                       const IntArray& stride, const std::string& padding,
+                                       const IntArray& dilation, int64_t groups);
+EMBER_API Tensor conv1d_backward_weight(const Tensor& grad_output, const Tensor& input, const IntArray& weight_size,
+                                        const IntArray& stride, const IntArray& padding, const IntArray& dilation,
+                                        int64_t groups);
+EMBER_API Tensor conv1d_backward_weight(const Tensor& grad_output, const Tensor& input, const IntArray& weight_size,
+                                        const IntArray& stride, const std::string& padding,
+                                        const IntArray& dilation, int64_t groups);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv1d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const IntArray& padding, const IntArray& dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv1d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const std::string& padding, const IntArray& dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv_transpose2d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const IntArray& padding, const IntArray& output_padding, int64_t groups, const IntArray& dilation,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv_transpose1d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const IntArray& padding, const IntArray& output_padding, int64_t groups, const IntArray& dilation,
+    std::array<bool, 3> output_mask = {true, true, true});
 
 }  // namespace ember

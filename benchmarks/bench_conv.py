@@ -1,0 +1,117 @@
+"""Convolution benchmarks: ember against PyTorch (when installed) on typical layer shapes.
+
+    python benchmarks/bench_conv.py [--repeats R] [--json out.json] [--only NAME]
+
+Each case runs both on the same float32 data: one warm-up, then the median of R timed runs.
+The ratio is torch time / ember time (above 1: ember is faster). Backward cases time the three
+gradients together (ember._nn_conv.conv2d_backward against aten's convolution_backward).
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import ember
+from ember import _nn_conv
+
+try:
+    import torch
+except ImportError:  # the peer is optional
+    torch = None
+
+# name, input shape, weight shape, keyword arguments
+LAYERS = [
+    ("3x3 first layer", (32, 3, 32, 32), (16, 3, 3, 3), dict(padding=1)),
+    ("3x3 resnet stage 1", (8, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
+    ("3x3 stride 2", (8, 64, 56, 56), (128, 64, 3, 3), dict(padding=1, stride=2)),
+    ("1x1 pointwise", (8, 64, 56, 56), (256, 64, 1, 1), {}),
+    ("3x3 depthwise", (8, 64, 56, 56), (64, 1, 3, 3), dict(padding=1, groups=64)),
+]
+
+
+def median_seconds(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def cases():
+    rng = np.random.default_rng(0)
+    for name, x_shape, w_shape, kw in LAYERS:
+        x_np = rng.standard_normal(x_shape, dtype=np.float32)
+        w_np = rng.standard_normal(w_shape, dtype=np.float32)
+        b_np = rng.standard_normal(w_shape[0], dtype=np.float32)
+        x, w, b = ember.from_numpy(x_np), ember.from_numpy(w_np), ember.from_numpy(b_np)
+        out_shape = tuple(ember.conv2d(x, w, b, **kw).shape)
+        go_np = rng.standard_normal(out_shape, dtype=np.float32)
+        go = ember.from_numpy(go_np)
+        what = f"{x_shape} * {w_shape} {kw or ''}".strip()
+        t_fwd = t_bwd = None
+        if torch is not None:
+            tx, tw, tb, tgo = (torch.from_numpy(a) for a in (x_np, w_np, b_np, go_np))
+            stride, padding = kw.get("stride", 1), kw.get("padding", 0)
+            groups = kw.get("groups", 1)
+
+            def t_fwd(tx=tx, tw=tw, tb=tb, kw=kw):
+                with torch.no_grad():
+                    return torch.nn.functional.conv2d(tx, tw, tb, **kw)
+
+            def t_bwd(tx=tx, tw=tw, tgo=tgo, stride=stride, padding=padding, groups=groups, n=w_shape[0]):
+                return torch.ops.aten.convolution_backward(
+                    tgo, tx, tw, [n], [stride] * 2, [padding] * 2, [1, 1], False, [0, 0], groups,
+                    [True, True, True])
+
+        yield (f"{name} forward", what, lambda x=x, w=w, b=b, kw=kw: ember.conv2d(x, w, b, **kw), t_fwd)
+        yield (f"{name} backward", what,
+               lambda go=go, x=x, w=w, kw=kw: _nn_conv.conv2d_backward(go, x, w, **kw), t_bwd)
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except OSError:
+        return ""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--only", help="run the cases whose name contains this")
+    args = parser.parse_args()
+    threads = ember.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    print(f"ember {ember.__version__} ({ember._C.build_info().get('cpu_capability', '?')}), "
+          f"torch {torch.__version__ if torch else 'absent'}, {threads} threads, median of {args.repeats}")
+    print(f"{'case':34s} {'shapes':58s} {'ember':>10s} {'torch':>10s} {'torch/ember':>11s}")
+    rows = []
+    for name, what, ember_fn, torch_fn in cases():
+        if args.only and args.only not in name:
+            continue
+        e = median_seconds(ember_fn, args.repeats)
+        t = median_seconds(torch_fn, args.repeats) if torch_fn else None
+        ratio = f"{t / e:11.2f}" if t else f"{'-':>11s}"
+        t_str = f"{t * 1e3:8.2f}ms" if t else f"{'-':>10s}"
+        print(f"{name:34s} {what:58s} {e * 1e3:8.2f}ms {t_str} {ratio}", flush=True)
+        rows.append({"case": name, "shapes": what, "ember_s": e, "torch_s": t})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": platform.processor() or platform.machine(), "python": sys.version.split()[0],
+                       "commit": git_commit(), "threads": threads, "numpy": np.__version__,
+                       "torch": torch.__version__ if torch else None, "results": rows}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+// CPU convolution kernels: im2col + the GEMM kernel table, col2im for the input gradient, and
+// direct loops for depthwise convolutions (cpu/conv_depthwise.cpp). A 1x1 convolution with
+// stride 1 and no padding needs no column buffer: the GEMM reads the image itself.
+//
+// Threads: when images are small (or many), each thread takes whole images with its own column
+// buffer, and its GEMM calls run on that thread; otherwise images go one after another and the
+// column packing and each GEMM are split over the threads.
+#include <algorithm>
+#include <vector>
+
+#include "cpu/conv_depthwise.h"
+#include "cpu/conv_im2col.h"
+#include "cpu/parallel.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/kernels.h"
+
+namespace ember {
+
+namespace {
+using cpu_conv::col2im;
+using cpu_conv::im2col;
+
+// Multiply-adds per image below which a GEMM is too small to split over threads well.
+constexpr int64_t kSmallImageWork = int64_t(1) << 23;
+constexpr int64_t kMinThreadWork = int64_t(1) << 18;  // multiply-adds
+// Column buffer elements per thread (16 MiB of float32): a bigger image is packed a band of
+// output rows at a time.
+constexpr int64_t kColumnTile = int64_t(1) << 22;
+constexpr int64_t kPackGrain = int64_t(1) << 15;  // elements per thread for packing loops
+
+bool pointwise(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
+         g.pad_w == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+}
+
+// How many chunks of whole images run in parallel; 1: images in turn, parallel inside.
+int64_t image_chunks(const ConvGeometry& g, int64_t work_per_image) {
+  const int64_t threads = get_num_threads();
+  if (threads <= 1 || g.batch <= 1 || in_parallel_region()) return 1;
+  if (g.batch < threads && work_per_image >= kSmallImageWork) return 1;
+  // Below a few hundred thousand multiply-adds a thread costs more to wake than it saves.
+  return std::max<int64_t>(1, std::min({threads, g.batch, work_per_image * g.batch / kMinThreadWork}));
+}
+
+// Images [begin, end) of chunk c of `chunks`.
+inline int64_t chunk_start(int64_t c, int64_t chunks, int64_t n) { return c * n / chunks; }
+
+// Runs image(n, column_buffer) for every image, in parallel chunks of whole images or in turn.
+template <typename T, typename F>
+void for_each_image(const ConvGeometry& g, int64_t work_per_image, int64_t buffer, const F& image) {
+  const int64_t chunks = image_chunks(g, work_per_image);
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    std::vector<T> col(buffer);
+    for (int64_t n = chunk_start(c0, chunks, g.batch); n < chunk_start(c1, chunks, g.batch); ++n) image(n, col.data());
+  });
+}
+
+GemmKernel cpu_gemm() { return gemm_kernel.get(Device(kCPU), "conv2d"); }
+
+// A GEMM batched over the groups: operand X of group q starts X_bs[0] elements after group 0's.
+GemmArgs group_gemm(DType dtype, const ConvGeometry& g, int64_t m, int64_t n, int64_t k) {
+  GemmArgs a;
+  a.dtype = dtype;
+  a.m = m;
+  a.n = n;
+  a.k = k;
+  a.batch_ndim = 1;
+  a.batch_sizes[0] = g.groups;
+  return a;
+}
+
+// Sizes shared by the three kernels.
+struct Dims {
+  int64_t groups, cig, cog, in_plane, out_plane, k, in_image, out_image, rows;
+  bool direct;     // 1x1, stride 1, no padding: the image is its own column buffer
+  int64_t band;    // output rows per column buffer (all of them when direct)
+  int64_t buffer;  // column buffer elements: a band of output rows
+  explicit Dims(const ConvGeometry& g)
+      : groups(g.groups),
+        cig(g.in_channels / g.groups),
+        cog(g.out_channels / g.groups),
+        in_plane(g.in_h * g.in_w),
+        out_plane(g.out_h * g.out_w),
+        k(cig * g.kernel_h * g.kernel_w),
+        in_image(g.in_channels * in_plane),
+        out_image(g.out_channels * out_plane),
+        rows(g.groups * k),
+        direct(pointwise(g)) {
+    band = direct ? g.out_h : std::clamp<int64_t>(kColumnTile / std::max<int64_t>(1, rows * g.out_w), 1, g.out_h);
+    buffer = direct ? 0 : rows * band * g.out_w;
+  }
+  int64_t work() const { return cog * k * out_plane * groups; }  // multiply-adds per image
+};
+
+// Packs the columns of output rows [oh0, oh1) of one image, split over threads unless already
+// inside a parallel region.
+template <typename T>
+void pack_columns(const ConvGeometry& g, const Dims& d, const T* image, T* col, int64_t oh0, int64_t oh1) {
+  const int64_t cols = (oh1 - oh0) * g.out_w;
+  const int64_t grain = std::max<int64_t>(1, kPackGrain / std::max<int64_t>(1, cols));
+  parallel_for(0, d.rows, grain, [&](int64_t r0, int64_t r1) { im2col(g, image, col, cols, r0, r1, oh0, oh1); });
+}
+
+template <typename T>
+void add_bias(const Dims& d, const ConvGeometry& g, T* out, const T* bias) {
+  for (int64_t c = 0; c < g.out_channels; ++c) {
+    T* plane = out + c * d.out_plane;
+    const T b = bias[c];
+#pragma omp simd
+    for (int64_t p = 0; p < d.out_plane; ++p) plane[p] += b;
+  }
+}
+
+template <typename T>
+void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bias) {
+  const Dims d(g);
+  if (d.k == 0) {  // no input channels: the bias alone
+    parallel_for(0, g.batch, 1, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) {
+        std::fill(out + n * d.out_image, out + (n + 1) * d.out_image, T(0));
+        if (bias) add_bias(d, g, out + n * d.out_image, bias);
+      }
+    });
+    return;
+  }
+  // out_q (Cog x P) = w_q (Cog x K) @ columns_q (K x P) for each group q, a band of output
+  // rows (columns of P) at a time
+  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.cog, 0, d.k);
+  ga.a = w;
+  ga.a_rs = d.k;
+  ga.a_cs = 1;
+  ga.a_bs[0] = d.cog * d.k;
+  ga.b_cs = 1;
+  ga.c_rs = d.out_plane;
+  ga.c_cs = 1;
+  ga.c_bs[0] = d.cog * d.out_plane;
+  const GemmKernel gemm = cpu_gemm();
+  for_each_image<T>(g, d.work(), d.buffer, [&](int64_t n, T* col) {
+    const T* x = in + n * d.in_image;
+    for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += d.band) {
+      const int64_t oh1 = std::min(g.out_h, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+      if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
+      GemmArgs a = ga;
+      a.n = cols;
+      a.b = d.direct ? x : col;
+      a.b_rs = cols;
+      a.b_bs[0] = d.k * cols;
+      a.c = out + n * d.out_image + oh0 * g.out_w;
+      gemm(a);
+    }
+    if (bias) add_bias(d, g, out + n * d.out_image, bias);
+  });
+}
+
+template <typename T>
+void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
+  const Dims d(g);
+  if (d.k == 0) return;  // no input channels: nothing to write
+  // columns_q (K x P) = w_q^T (K x Cog) @ grad_out_q (Cog x P); the transpose is a stride swap
+  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.k, 0, d.cog);
+  ga.a = w;
+  ga.a_rs = 1;
+  ga.a_cs = d.k;
+  ga.a_bs[0] = d.cog * d.k;
+  ga.b_rs = d.out_plane;
+  ga.b_cs = 1;
+  ga.b_bs[0] = d.cog * d.out_plane;
+  ga.c_cs = 1;
+  const GemmKernel gemm = cpu_gemm();
+  const int64_t grain = std::max<int64_t>(1, kPackGrain / std::max<int64_t>(1, d.out_plane * g.kernel_h * g.kernel_w));
+  for_each_image<T>(g, d.work(), d.buffer, [&](int64_t n, T* col) {
+    T* gi = grad_in + n * d.in_image;
+    for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += d.band) {
+      const int64_t oh1 = std::min(g.out_h, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+      GemmArgs a = ga;
+      a.n = cols;
+      a.b = grad_out + n * d.out_image + oh0 * g.out_w;
+      a.c = d.direct ? gi : col;  // 1x1: the columns are the input gradient itself
+      a.c_rs = cols;
+      a.c_bs[0] = d.k * cols;
+      gemm(a);
+      if (d.direct) continue;
+      // Bands overlap in the input rows they touch, so each adds; the first clears the image.
+      parallel_for(0, g.in_channels, grain, [&](int64_t c0, int64_t c1) {
+        if (oh0 == 0) std::fill(gi + c0 * d.in_plane, gi + c1 * d.in_plane, T(0));
+        col2im(g, col, cols, gi, c0, c1, oh0, oh1);
+      });
+    }
+  });
+}
+
+template <typename T>
+void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const T* in) {
+  const Dims d(g);
+  const int64_t wsize = g.out_channels * d.k;
+  if (wsize == 0) return;
+  if (g.batch == 0 || d.out_plane == 0) {
+    std::fill(grad_w, grad_w + wsize, T(0));
+    return;
+  }
+  // grad_w_q (Cog x K) += grad_out_q (Cog x P) @ columns_q^T (P x K), summed over the images
+  // and the bands of output rows
+  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.cog, d.k, 0);
+  ga.a_rs = d.out_plane;
+  ga.a_cs = 1;
+  ga.a_bs[0] = d.cog * d.out_plane;
+  ga.b_rs = 1;
+  ga.c_rs = d.k;
+  ga.c_cs = 1;
+  ga.c_bs[0] = d.cog * d.k;
+  const GemmKernel gemm = cpu_gemm();
+  // Each chunk of images sums into its own partial gradient (the first straight into grad_w);
+  // the partials are added in chunk order, so a result depends only on the chunk count.
+  const int64_t chunks = image_chunks(g, d.work());
+  const int64_t buffer = d.buffer;
+  std::vector<T> partials((chunks - 1) * wsize);
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    std::vector<T> col(buffer);
+    for (int64_t c = c0; c < c1; ++c) {
+      T* acc = c == 0 ? grad_w : partials.data() + (c - 1) * wsize;
+      const int64_t n0 = chunk_start(c, chunks, g.batch);
+      for (int64_t n = n0; n < chunk_start(c + 1, chunks, g.batch); ++n) {
+        const T* x = in + n * d.in_image;
+        for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += d.band) {
+          const int64_t oh1 = std::min(g.out_h, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+          if (!d.direct) pack_columns(g, d, x, col.data(), oh0, oh1);
+          GemmArgs a = ga;
+          a.k = cols;
+          a.a = grad_out + n * d.out_image + oh0 * g.out_w;
+          a.b = d.direct ? x : col.data();
+          a.b_cs = d.direct ? d.in_plane : cols;
+          a.b_bs[0] = d.k * (d.direct ? d.in_plane : cols);
+          a.c = acc;
+          a.beta = n == n0 && oh0 == 0 ? 0.0 : 1.0;
+          gemm(a);
+        }
+      }
+    }
+  });
+  if (chunks > 1) {
+    parallel_for(0, wsize, kPackGrain, [&](int64_t i0, int64_t i1) {
+      for (int64_t c = 0; c < chunks - 1; ++c) {
+        const T* p = partials.data() + c * wsize;
+        for (int64_t i = i0; i < i1; ++i) grad_w[i] += p[i];
+      }
+    });
+  }
+}
+
+bool depthwise(const ConvGeometry& g) { return g.groups > 1 && g.groups == g.in_channels; }
+
+// The front-end hands over float32 or float64 (16-bit inputs are converted once, up front).
+template <typename F>
+void dispatch_compute(DType t, const char* op, F&& f) {
+  if (t == kFloat32) f(TypeTag<float>{});
+  else if (t == kFloat64) f(TypeTag<double>{});
+  else EMBER_FAIL(ErrorKind::Type, op, ": the CPU kernel computes in float32 or float64, got ", dtype_name(t));
+}
+
+void cpu_conv2d(const ConvGeometry& g, const Tensor& out, const Tensor& input, const Tensor& weight,
+                const Tensor* bias) {
+  dispatch_compute(out.dtype(), "conv2d", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* b = bias ? bias->data_ptr<T>() : nullptr;
+    if (depthwise(g)) cpu_conv::depthwise_forward(g, out.data_ptr<T>(), input.data_ptr<T>(), weight.data_ptr<T>(), b);
+    else forward(g, out.data_ptr<T>(), input.data_ptr<T>(), weight.data_ptr<T>(), b);
+  });
+}
+
+void cpu_conv2d_backward_input(const ConvGeometry& g, const Tensor& grad_input, const Tensor& grad_output,
+                               const Tensor& weight) {
+  dispatch_compute(grad_input.dtype(), "conv2d_backward_input", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* gi = grad_input.data_ptr<T>();
+    if (depthwise(g)) cpu_conv::depthwise_backward_input(g, gi, grad_output.data_ptr<T>(), weight.data_ptr<T>());
+    else backward_input(g, gi, grad_output.data_ptr<T>(), weight.data_ptr<T>());
+  });
+}
+
+void cpu_conv2d_backward_weight(const ConvGeometry& g, const Tensor& grad_weight, const Tensor& grad_output,
+                                const Tensor& input) {
+  dispatch_compute(grad_weight.dtype(), "conv2d_backward_weight", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* gw = grad_weight.data_ptr<T>();
+    if (depthwise(g)) cpu_conv::depthwise_backward_weight(g, gw, grad_output.data_ptr<T>(), input.data_ptr<T>());
+    else backward_weight(g, gw, grad_output.data_ptr<T>(), input.data_ptr<T>());
+  });
+}
+}  // namespace
+
+void register_cpu_conv_kernels() {
+  conv2d_kernel.set(DeviceType::CPU, cpu_conv2d);
+  conv2d_backward_input_kernel.set(DeviceType::CPU, cpu_conv2d_backward_input);
+  conv2d_backward_weight_kernel.set(DeviceType::CPU, cpu_conv2d_backward_weight);
+}
+
+}  // namespace ember
