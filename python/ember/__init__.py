@@ -30,6 +30,7 @@ from ._random import *  # noqa: E402,F401,F403
 from ._interop import *  # noqa: E402,F401,F403
 from ._linalg import *  # noqa: E402,F401,F403
 from . import cpu, cuda, nn  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,155 @@
+// LU with partial pivoting, its solve, Cholesky and triangular solves on one row-major float64
+// matrix. Big LU factorizations are blocked: a panel of kBlock columns is factored unblocked,
+// and the trailing matrix is updated by one call of the gemm kernel table, where nearly all
+// the flops of a large factorization are.
+#include <cmath>
+#include <utility>
+
+#include "cpu/linalg.h"
+#include "dispatch/kernels.h"
+
+namespace ember::cpu::linalg {
+namespace {
+
+constexpr int64_t kBlock = 64;           // panel width of the blocked LU
+constexpr int64_t kBlockedFrom = 128;    // n above which the blocked path runs
+
+void swap_rows(double* a, int64_t lda, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+  if (r0 == r1) return;
+  for (int64_t j = c0; j < c1; ++j) std::swap(a[r0 * lda + j], a[r1 * lda + j]);
+}
+
+// Factors columns [c0, c1) of rows [c0, n): picks pivots, swaps whole rows (every column of the
+// matrix, as LAPACK's getrf does), scales the multipliers and updates only the panel's own
+// columns. Returns the first zero pivot (1-based) or 0.
+int64_t lu_panel(double* a, int64_t n, int64_t c0, int64_t c1, int64_t* pivots) {
+  int64_t info = 0;
+  for (int64_t j = c0; j < c1; ++j) {
+    int64_t p = j;
+    double best = std::abs(a[j * n + j]);
+    for (int64_t i = j + 1; i < n; ++i) {
+      const double v = std::abs(a[i * n + j]);
+      if (v > best) best = v, p = i;
+    }
+    pivots[j] = p;
+    swap_rows(a, n, j, p, 0, n);
+    const double pivot = a[j * n + j];
+    if (pivot == 0) {  // singular: record it, leave the column as it is and go on
+      if (info == 0) info = j + 1;
+      continue;
+    }
+    const double inv = 1.0 / pivot;
+    for (int64_t i = j + 1; i < n; ++i) {
+      double* row = a + i * n;
+      const double l = row[j] *= inv;
+      if (l == 0) continue;
+      const double* prow = a + j * n;
+      for (int64_t c = j + 1; c < c1; ++c) row[c] -= l * prow[c];
+    }
+  }
+  return info;
+}
+
+}  // namespace
+
+int64_t lu_factor(double* a, int64_t n, int64_t* pivots) {
+  if (n <= kBlockedFrom) return lu_panel(a, n, 0, n, pivots);
+  int64_t info = 0;
+  for (int64_t j = 0; j < n; j += kBlock) {
+    const int64_t jb = std::min(kBlock, n - j), je = j + jb;
+    const int64_t panel_info = lu_panel(a, n, j, je, pivots);
+    if (info == 0 && panel_info != 0) info = panel_info;
+    if (je >= n) break;
+    // U12 = L11^-1 A12 (unit lower triangle of the panel), rows [j, je), columns [je, n).
+    for (int64_t i = j + 1; i < je; ++i) {
+      double* row = a + i * n;
+      for (int64_t p = j; p < i; ++p) {
+        const double l = row[p];
+        if (l == 0) continue;
+        const double* prow = a + p * n;
+        for (int64_t c = je; c < n; ++c) row[c] -= l * prow[c];
+      }
+    }
+    // A22 -= L21 @ U12 through the gemm table.
+    GemmArgs g;
+    g.dtype = kFloat64;
+    g.m = n - je;
+    g.n = n - je;
+    g.k = jb;
+    g.alpha = -1;
+    g.beta = 1;
+    g.a = a + je * n + j;
+    g.a_rs = n;
+    g.a_cs = 1;
+    g.b = a + j * n + je;
+    g.b_rs = n;
+    g.b_cs = 1;
+    g.c = a + je * n + je;
+    g.c_rs = n;
+    g.c_cs = 1;
+    gemm_kernel.get(Device(), "lu_factor")(g);
+  }
+  return info;
+}
+
+void lu_solve(const double* lu, const int64_t* pivots, int64_t n, double* b, int64_t k) {
+  for (int64_t i = 0; i < n; ++i) swap_rows(b, k, i, pivots[i], 0, k);
+  triangular_solve(lu, n, b, k, /*upper=*/false, /*unit=*/true);
+  triangular_solve(lu, n, b, k, /*upper=*/true, /*unit=*/false);
+}
+
+void triangular_solve(const double* a, int64_t n, double* b, int64_t k, bool upper, bool unit) {
+  // Row-oriented substitution: each solved row of b is subtracted from the rows below (lower)
+  // or above (upper) it, so the inner loop runs along contiguous rows of b.
+  if (!upper) {
+    for (int64_t i = 0; i < n; ++i) {
+      double* bi = b + i * k;
+      for (int64_t p = 0; p < i; ++p) {
+        const double l = a[i * n + p];
+        if (l == 0) continue;
+        const double* bp = b + p * k;
+        for (int64_t c = 0; c < k; ++c) bi[c] -= l * bp[c];
+      }
+      if (!unit) {
+        const double inv = 1.0 / a[i * n + i];
+        for (int64_t c = 0; c < k; ++c) bi[c] *= inv;
+      }
+    }
+  } else {
+    for (int64_t i = n - 1; i >= 0; --i) {
+      double* bi = b + i * k;
+      for (int64_t p = i + 1; p < n; ++p) {
+        const double u = a[i * n + p];
+        if (u == 0) continue;
+        const double* bp = b + p * k;
+        for (int64_t c = 0; c < k; ++c) bi[c] -= u * bp[c];
+      }
+      if (!unit) {
+        const double inv = 1.0 / a[i * n + i];
+        for (int64_t c = 0; c < k; ++c) bi[c] *= inv;
+      }
+    }
+  }
+}
+
+int64_t cholesky(double* a, int64_t n) {
+  // Row by row (Cholesky-Banachiewicz): L[i][j] = (A[i][j] - L[i][:j] . L[j][:j]) / L[j][j].
+  for (int64_t i = 0; i < n; ++i) {
+    double* li = a + i * n;
+    for (int64_t j = 0; j <= i; ++j) {
+      const double* lj = a + j * n;
+      double s = li[j];
+      for (int64_t p = 0; p < j; ++p) s -= li[p] * lj[p];
+      if (j == i) {
+        if (!(s > 0)) return i + 1;  // also catches NaN
+        li[i] = std::sqrt(s);
+      } else {
+        li[j] = s / lj[j];
+      }
+    }
+    for (int64_t j = i + 1; j < n; ++j) li[j] = 0;
+  }
+  return 0;
+}
+
+}  // namespace ember::cpu::linalg
