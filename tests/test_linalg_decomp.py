@@ -288,3 +288,43 @@ def test_torch_parity_solve_broadcast_and_lstsq():
         for got, want in zip(r[1:], rt[1:]):
             assert tuple(got.shape) == tuple(want.shape), driver
             np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-10, atol=1e-12)
+
+
+_EDGE_CASES = [
+    ("det 0x0", lambda l, a: l.linalg.det(a), [(0, 0)]),
+    ("slogdet 0x0 batch", lambda l, a: tuple(l.linalg.slogdet(a)), [(2, 0, 0)]),
+    ("eigh zero batch", lambda l, a: l.linalg.eigvalsh(a), [(0, 3, 3)]),
+    ("svd no columns", lambda l, a: l.linalg.svd(a)[1], [(3, 0)]),
+    ("matrix_norm 1 no columns", lambda l, a: l.linalg.matrix_norm(a, 1), [(3, 0)]),
+    ("matrix_norm inf no rows", lambda l, a: l.linalg.matrix_norm(a, float("inf")), [(0, 3)]),
+    ("matrix_norm 2 of 0x0", lambda l, a: l.linalg.matrix_norm(a, 2), [(2, 0, 0)]),
+    ("matrix_norm nuc", lambda l, a: l.linalg.matrix_norm(a, "nuc"), [(3, 0)]),
+    ("torch.svd without uv", lambda l, a: tuple(l.svd(a, compute_uv=False)), [(4, 3)]),
+    ("lstsq vector B", lambda l, a, b: tuple(l.linalg.lstsq(a, b)), [(5, 3), (5,)]),
+    ("lstsq gelsd wide", lambda l, a, b: tuple(l.linalg.lstsq(a, b, driver="gelsd"))[2:], [(3, 5), (3, 2)]),
+    ("pinv zero batch", lambda l, a: l.linalg.pinv(a), [(0, 3, 4)]),
+    ("matrix_rank no columns", lambda l, a: l.linalg.matrix_rank(a), [(2, 3, 0)]),
+    ("solve right", lambda l, a, b: l.linalg.solve(a, b, left=False), [(3, 3), (2, 3)]),
+    ("vector_norm keepdim", lambda l, a: l.linalg.vector_norm(a, 0, keepdim=True), [(2, 3)]),
+    ("norm keepdim", lambda l, a: l.linalg.norm(a, keepdim=True), [(2, 3, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", _EDGE_CASES, ids=[c[0] for c in _EDGE_CASES])
+def test_torch_parity_edge_shapes(name, fn, shapes):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    got = fn(ember, *[ember.tensor(a) for a in arrays])
+    want = fn(torch, *[torch.from_numpy(a.copy()) for a in arrays])
+    got, want = (got, want) if isinstance(want, tuple) else ((got,), (want,))
+    for g, w in zip(got, want):
+        assert tuple(g.shape) == tuple(w.shape)
+        assert str(g.dtype).rsplit(".", 1)[-1] == str(w.dtype).rsplit(".", 1)[-1]
+        np.testing.assert_allclose(to_numpy(g), w.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("ord", [-1, -2, -math.inf])
+def test_matrix_norm_min_over_nothing_raises(ord):
+    with pytest.raises(RuntimeError, match="not defined"):
+        ember.linalg.matrix_norm(T(np.zeros((2, 0, 0))), ord)

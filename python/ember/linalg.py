@@ -121,18 +121,28 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
         if ord == "nuc":
             r = _reduce.sum(s, -1)
-        elif A.shape[d0] == 0 or A.shape[d1] == 0:
-            raise _C.ArgumentError(f"linalg.matrix_norm: the {ord} norm of an empty matrix is not defined")
+        elif s.shape[-1] == 0:
+            r = _empty_extreme(s.sum(-1), ord)  # no singular values
         else:
             r = _reduce.amax(s, -1) if ord == 2 else _reduce.amin(s, -1)
         return _restore_dims(r, d0, d1, keepdim)
     # inf: rows summed along d1 then the max over d0; 1: columns summed along d0, max over d1.
     sum_dim, ext_dim = (d1, d0) if ord in (math.inf, -math.inf) else (d0, d1)
-    if A.shape[ext_dim] == 0:
-        raise _C.ArgumentError(f"linalg.matrix_norm: the {ord} norm of a matrix with a zero-size dim is not defined")
     sums = _reduce.sum(A.abs(), sum_dim, keepdim=True)
-    r = _reduce.amax(sums, ext_dim, keepdim=True) if ord > 0 else _reduce.amin(sums, ext_dim, keepdim=True)
+    if A.shape[ext_dim] == 0:
+        r = _empty_extreme(sums.sum(ext_dim, keepdim=True), ord)
+    else:
+        r = _reduce.amax(sums, ext_dim, keepdim=True) if ord > 0 else _reduce.amin(sums, ext_dim, keepdim=True)
     return r if keepdim else r.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+
+
+def _empty_extreme(zeros, ord):
+    """The max over nothing is 0 for these non-negative quantities (as PyTorch answers); the
+    min over nothing has no value."""
+    if ord < 0:
+        raise _C.ArgumentError(f"linalg.matrix_norm: the {ord} norm of a matrix with a zero-size dim is not "
+                               "defined (a minimum over no values)")
+    return zeros
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
@@ -456,8 +466,10 @@ _TorchSVD = namedtuple("svd", ["U", "S", "V"])
 def _torch_svd(A, some=True, compute_uv=True):
     """torch.svd: (U, S, V) with V, not Vh; without compute_uv, U and V are zero-filled."""
     U, S, Vh = svd(A, full_matrices=not some)
-    if not compute_uv:
-        return _TorchSVD(U.new_zeros(tuple(U.shape)), S, Vh.new_zeros(tuple(Vh.shape)))
+    if not compute_uv:  # zero-filled m x m and n x n, as PyTorch returns them
+        m, n = A.shape[-2], A.shape[-1]
+        batch = tuple(A.shape[:-2])
+        return _TorchSVD(S.new_zeros(batch + (m, m)), S, S.new_zeros(batch + (n, n)))
     return _TorchSVD(U, S, Vh.mT.contiguous())
 
 
