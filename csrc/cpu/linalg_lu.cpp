@@ -1,7 +1,9 @@
 // LU with partial pivoting, its solve, Cholesky and triangular solves on one row-major float64
 // matrix. Big LU factorizations are blocked: a panel of kBlock columns is factored unblocked,
 // and the trailing matrix is updated by one call of the gemm kernel table, where nearly all
-// the flops of a large factorization are.
+// the flops of a large factorization are. Triangular solves with many right-hand sides (inv)
+// are blocked the same way.
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -98,37 +100,70 @@ void lu_solve(const double* lu, const int64_t* pivots, int64_t n, double* b, int
   triangular_solve(lu, n, b, k, /*upper=*/true, /*unit=*/false);
 }
 
+namespace {
+
+// Substitution on an n x n triangle with leading dimension lda. Row-oriented: each solved row
+// of b is subtracted from the rows below (lower) or above (upper) it, so the inner loop runs
+// along contiguous rows of b.
+void substitute(const double* a, int64_t lda, int64_t n, double* b, int64_t k, bool upper, bool unit) {
+  for (int64_t step = 0; step < n; ++step) {
+    const int64_t i = upper ? n - 1 - step : step;
+    double* bi = b + i * k;
+    const int64_t p0 = upper ? i + 1 : 0, p1 = upper ? n : i;
+    for (int64_t p = p0; p < p1; ++p) {
+      const double l = a[i * lda + p];
+      if (l == 0) continue;
+      const double* bp = b + p * k;
+      for (int64_t c = 0; c < k; ++c) bi[c] -= l * bp[c];
+    }
+    if (!unit) {
+      const double inv = 1.0 / a[i * lda + i];
+      for (int64_t c = 0; c < k; ++c) bi[c] *= inv;
+    }
+  }
+}
+
+// c (m x k, row stride ldc) -= a (m x depth, row stride lda) @ b (depth x k, row stride ldb).
+void gemm_subtract(const double* a, int64_t lda, const double* b, int64_t ldb, double* c, int64_t ldc,
+                   int64_t m, int64_t k, int64_t depth) {
+  if (m == 0 || k == 0 || depth == 0) return;
+  GemmArgs g;
+  g.dtype = kFloat64;
+  g.m = m;
+  g.n = k;
+  g.k = depth;
+  g.alpha = -1;
+  g.beta = 1;
+  g.a = a;
+  g.a_rs = lda;
+  g.a_cs = 1;
+  g.b = b;
+  g.b_rs = ldb;
+  g.b_cs = 1;
+  g.c = c;
+  g.c_rs = ldc;
+  g.c_cs = 1;
+  gemm_kernel.get(Device(), "triangular_solve")(g);
+}
+
+}  // namespace
+
 void triangular_solve(const double* a, int64_t n, double* b, int64_t k, bool upper, bool unit) {
-  // Row-oriented substitution: each solved row of b is subtracted from the rows below (lower)
-  // or above (upper) it, so the inner loop runs along contiguous rows of b.
-  if (!upper) {
-    for (int64_t i = 0; i < n; ++i) {
-      double* bi = b + i * k;
-      for (int64_t p = 0; p < i; ++p) {
-        const double l = a[i * n + p];
-        if (l == 0) continue;
-        const double* bp = b + p * k;
-        for (int64_t c = 0; c < k; ++c) bi[c] -= l * bp[c];
-      }
-      if (!unit) {
-        const double inv = 1.0 / a[i * n + i];
-        for (int64_t c = 0; c < k; ++c) bi[c] *= inv;
-      }
-    }
-  } else {
-    for (int64_t i = n - 1; i >= 0; --i) {
-      double* bi = b + i * k;
-      for (int64_t p = i + 1; p < n; ++p) {
-        const double u = a[i * n + p];
-        if (u == 0) continue;
-        const double* bp = b + p * k;
-        for (int64_t c = 0; c < k; ++c) bi[c] -= u * bp[c];
-      }
-      if (!unit) {
-        const double inv = 1.0 / a[i * n + i];
-        for (int64_t c = 0; c < k; ++c) bi[c] *= inv;
-      }
-    }
+  if (n <= kBlockedFrom || k < 16) {
+    substitute(a, n, n, b, k, upper, unit);
+    return;
+  }
+  // Blocked: each block of kBlock rows first takes the already solved rows off through one
+  // gemm, then is solved against its diagonal block.
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  for (int64_t step = 0; step < blocks; ++step) {
+    const int64_t blk = upper ? blocks - 1 - step : step;
+    const int64_t i0 = blk * kBlock, ib = std::min(kBlock, n - i0);
+    if (upper)
+      gemm_subtract(a + i0 * n + i0 + ib, n, b + (i0 + ib) * k, k, b + i0 * k, k, ib, k, n - i0 - ib);
+    else
+      gemm_subtract(a + i0 * n, n, b, k, b + i0 * k, k, ib, k, i0);
+    substitute(a + i0 * n + i0, n, ib, b + i0 * k, k, upper, unit);
   }
 }
 
