@@ -328,3 +328,31 @@ def test_torch_parity_edge_shapes(name, fn, shapes):
 def test_matrix_norm_min_over_nothing_raises(ord):
     with pytest.raises(RuntimeError, match="not defined"):
         ember.linalg.matrix_norm(T(np.zeros((2, 0, 0))), ord)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+def test_blocked_triangular_solve(upper, left):
+    rng = np.random.default_rng(9)
+    n, k = 200, 24  # past the blocked threshold, with enough right-hand sides to block
+    A = rng.standard_normal((n, n)) / np.sqrt(n) + 2 * np.eye(n)
+    Tri = np.triu(A) if upper else np.tril(A)
+    B = rng.standard_normal((n, k) if left else (k, n))
+    X = to_numpy(ember.linalg.solve_triangular(T(A), T(B), upper=upper, left=left))
+    np.testing.assert_allclose(Tri @ X if left else X @ Tri, B, atol=1e-10)
+
+
+def test_views_with_negative_steps_and_offsets():
+    rng = np.random.default_rng(10)
+    base = rng.standard_normal((3, 9, 12))
+    view = T(base)[:, ::-2, 1::2]  # (3, 5, 6)... made square below
+    A = view[:, :, :5]
+    a = base[:, ::-2, 1::2][:, :, :5] + 0.0
+    before = snapshot(A)
+    np.testing.assert_allclose(to_numpy(ember.linalg.det(A)), np.linalg.det(a), rtol=1e-10)
+    np.testing.assert_allclose(to_numpy(ember.linalg.svdvals(view)), np.linalg.svd(base[:, ::-2, 1::2],
+                                                                                   compute_uv=False), rtol=1e-10)
+    B = T(base)[:, ::-1, 0][:, :5]
+    np.testing.assert_allclose(to_numpy(ember.linalg.solve(A, B)),
+                               np.linalg.solve(a, base[:, ::-1, 0][:, :5, None])[..., 0], rtol=1e-8)
+    assert_unchanged(before)
