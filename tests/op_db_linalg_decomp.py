@@ -196,6 +196,65 @@ def _tri_samples(rng, dtype):
     yield Sample((_square(rng, 0, 3, 3), random_data(rng, 0, 3, 2)), {"upper": True}, name="zero batch")
 
 
+# ---- LU ---------------------------------------------------------------------------------------
+
+def _lu_op(lib, A):
+    P, L, U = lib.linalg.lu(A)
+    return P @ L @ U, L.abs().amax(dim=(-2, -1)) if L.numel() else L.sum(dim=(-2, -1))
+
+
+def _lu_ref(A):
+    # Partial pivoting keeps every multiplier at most 1 in magnitude.
+    k = min(A.shape[-2], A.shape[-1])
+    return A, np.ones(A.shape[:-2]) if k else np.zeros(A.shape[:-2])
+
+
+def _lu_samples(rng, dtype):
+    yield Sample((random_data(rng, 4, 4),), name="square")
+    yield Sample((random_data(rng, 5, 3),), name="tall")
+    yield Sample((random_data(rng, 2, 3, 6),), name="wide batched")
+    yield Sample((np.array([[0.0, 1, 2], [1, 0, 3], [4, -3, 8]]),), name="pivots")
+    yield Sample((random_data(rng, 0, 3, 3),), name="zero batch")
+    yield Sample((np.zeros((2, 0, 3)),), name="no rows")
+
+
+def _lu_solve_op(lib, A, B, **kwargs):
+    LU, pivots = lib.linalg.lu_factor(A)
+    return lib.linalg.lu_solve(LU, pivots, B, **kwargs)
+
+
+def _lu_solve_ref(A, B, left=True, adjoint=False):
+    M = _mt(A) if adjoint else A
+    if not left:
+        return _mt(_lu_solve_ref(_mt(M), _mt(B)))
+    batch = np.broadcast_shapes(M.shape[:-2], B.shape[:-2])
+    return np.linalg.solve(np.broadcast_to(M, batch + M.shape[-2:]), np.broadcast_to(B, batch + B.shape[-2:]))
+
+
+def _lu_solve_samples(rng, dtype):
+    A = random_data(rng, 4, 4) + 2 * np.eye(4)
+    for left in (True, False):
+        for adjoint in (False, True):
+            B = random_data(rng, 4, 3) if left else random_data(rng, 3, 4)
+            yield Sample((A, B), {"left": left, "adjoint": adjoint}, name=f"left={left} adjoint={adjoint}")
+    yield Sample((random_data(rng, 2, 1, 3, 3) + 3 * np.eye(3), random_data(rng, 4, 3, 2)), name="broadcast batch")
+    yield Sample((random_data(rng, 0, 3, 3), random_data(rng, 0, 3, 2)), name="zero batch")
+
+
+def _lu_factor_errors():
+    yield ErrorCase((np.array([[1.0, 2], [2, 4]]),), exc=RuntimeError,
+                    match=r"linalg.lu_factor: U\[2,2\] is zero")
+    yield ErrorCase((np.eye(2),), {"pivot": False}, exc=ValueError, match="without pivoting")
+    yield ErrorCase((np.eye(2, dtype=np.int64),), exc=TypeError, match="int64")
+    yield ErrorCase((np.eye(2),), dtype=ember.float16, exc=TypeError, match="float16")
+
+
+def _lu_unpack_op(lib, A):
+    LU, pivots = lib.linalg.lu_factor(A)
+    P, L, U = lib.lu_unpack(LU, pivots)
+    return P @ L @ U
+
+
 # ---- Cholesky ---------------------------------------------------------------------------------
 
 def _cholesky_ref(A, upper=False):
@@ -457,6 +516,13 @@ ENTRIES = [
        errors=_square_errors("linalg.det")),
     _e("linalg.slogdet", lambda lib, A: tuple(lib.linalg.slogdet(A)), _pivoting_samples, _slogdet_ref,
        errors=_square_errors("linalg.slogdet")),
+    _e("linalg.lu", _lu_op, _lu_samples, _lu_ref, errors=_matrix_errors("linalg.lu")),
+    _e("linalg.lu_factor", lambda lib, A, **k: lib.linalg.lu_solve(*lib.linalg.lu_factor(A, **k), A),
+       _square_samples, lambda A: np.broadcast_to(np.eye(A.shape[-1]), A.shape), errors=_lu_factor_errors),
+    _e("linalg.lu_factor_ex", lambda lib, A: lib.linalg.lu_factor_ex(A)[2], _square_samples,
+       lambda A: np.zeros(A.shape[:-2], np.int32)),
+    _e("linalg.lu_solve", _lu_solve_op, _lu_solve_samples, _lu_solve_ref),
+    _e("lu_unpack", _lu_unpack_op, _lu_samples, lambda A: A),
     _e("linalg.solve", lambda lib, A, B, **k: lib.linalg.solve(A, B, **k), _solve_samples, _solve_ref,
        errors=_solve_errors),
     _e("linalg.solve_triangular", lambda lib, A, B, **k: lib.linalg.solve_triangular(A, B, **k), _tri_samples,

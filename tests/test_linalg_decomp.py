@@ -356,3 +356,28 @@ def test_views_with_negative_steps_and_offsets():
     np.testing.assert_allclose(to_numpy(ember.linalg.solve(A, B)),
                                np.linalg.solve(a, base[:, ::-1, 0][:, :5, None])[..., 0], rtol=1e-8)
     assert_unchanged(before)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 150, 150), (140, 200)])
+def test_lu_factor_matches_torch(shape):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(11).standard_normal(shape)
+    LU, pivots = ember.linalg.lu_factor(ember.tensor(a))
+    LUt, pivots_t = torch.linalg.lu_factor(torch.from_numpy(a.copy()))
+    assert pivots.dtype == ember.int32
+    np.testing.assert_array_equal(to_numpy(pivots), pivots_t.numpy())
+    np.testing.assert_allclose(to_numpy(LU), LUt.numpy(), rtol=1e-9, atol=1e-11)
+    P, L, U = ember.linalg.lu(ember.tensor(a))
+    Pt, Lt, Ut = torch.linalg.lu(torch.from_numpy(a.copy()))
+    for got, want in ((P, Pt), (L, Lt), (U, Ut)):
+        np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_lu_factor_ex_reports_singular_elements():
+    A = T(np.stack([np.eye(2), [[1.0, 2], [2, 4]]]))
+    LU, pivots, info = ember.linalg.lu_factor_ex(A)
+    np.testing.assert_array_equal(to_numpy(info), [0, 2])
+    with pytest.raises(RuntimeError, match=r"\(Batch element 1\): U\[2,2\] is zero"):
+        ember.linalg.lu_factor_ex(A, check_errors=True)
+    with pytest.raises(ValueError, match="pivots must be in"):
+        ember.linalg.lu_solve(LU, ember.zeros(2, 2, dtype=ember.int32), T(np.ones((2, 2, 1))))

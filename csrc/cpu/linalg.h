@@ -5,8 +5,9 @@
 
 namespace ember::cpu::linalg {
 
-// One n x n LU factorization in place; returns 0 or the 1-based index of the first zero pivot.
-int64_t lu_factor(double* a, int64_t n, int64_t* pivots);
+// One m x n LU factorization in place (min(m, n) pivots); returns 0 or the 1-based index of the
+// first zero pivot.
+int64_t lu_factor(double* a, int64_t m, int64_t n, int64_t* pivots);
 void lu_solve(const double* lu, const int64_t* pivots, int64_t n, double* b, int64_t k);
 // Returns 0 or the order of the first leading minor that is not positive-definite.
 int64_t cholesky(double* a, int64_t n);

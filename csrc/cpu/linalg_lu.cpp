@@ -21,15 +21,15 @@ void swap_rows(double* a, int64_t lda, int64_t r0, int64_t r1, int64_t c0, int64
   for (int64_t j = c0; j < c1; ++j) std::swap(a[r0 * lda + j], a[r1 * lda + j]);
 }
 
-// Factors columns [c0, c1) of rows [c0, n): picks pivots, swaps whole rows (every column of the
-// matrix, as LAPACK's getrf does), scales the multipliers and updates only the panel's own
-// columns. Returns the first zero pivot (1-based) or 0.
-int64_t lu_panel(double* a, int64_t n, int64_t c0, int64_t c1, int64_t* pivots) {
+// Factors columns [c0, c1) of rows [c0, m) of an m x n matrix: picks pivots, swaps whole rows
+// (every column of the matrix, as LAPACK's getrf does), scales the multipliers and updates only
+// the panel's own columns. Returns the first zero pivot (1-based) or 0.
+int64_t lu_panel(double* a, int64_t m, int64_t n, int64_t c0, int64_t c1, int64_t* pivots) {
   int64_t info = 0;
   for (int64_t j = c0; j < c1; ++j) {
     int64_t p = j;
     double best = std::abs(a[j * n + j]);
-    for (int64_t i = j + 1; i < n; ++i) {
+    for (int64_t i = j + 1; i < m; ++i) {
       const double v = std::abs(a[i * n + j]);
       if (v > best) best = v, p = i;
     }
@@ -41,7 +41,7 @@ int64_t lu_panel(double* a, int64_t n, int64_t c0, int64_t c1, int64_t* pivots) 
       continue;
     }
     const double inv = 1.0 / pivot;
-    for (int64_t i = j + 1; i < n; ++i) {
+    for (int64_t i = j + 1; i < m; ++i) {
       double* row = a + i * n;
       const double l = row[j] *= inv;
       if (l == 0) continue;
@@ -54,12 +54,29 @@ int64_t lu_panel(double* a, int64_t n, int64_t c0, int64_t c1, int64_t* pivots) 
 
 }  // namespace
 
-int64_t lu_factor(double* a, int64_t n, int64_t* pivots) {
-  if (n <= kBlockedFrom) return lu_panel(a, n, 0, n, pivots);
+int64_t lu_factor(double* a, int64_t m, int64_t n, int64_t* pivots) {
+  const int64_t steps = std::min(m, n);
+  // Unblocked: the panel is every column (the columns past min(m, n) get updated too).
+  if (steps <= kBlockedFrom) {
+    int64_t info = lu_panel(a, m, n, 0, steps, pivots);
+    // A wide matrix: columns [m, n) still need the updates of every step.
+    if (n > steps) {
+      for (int64_t j = 0; j < steps; ++j) {
+        const double* prow = a + j * n;
+        for (int64_t i = j + 1; i < m; ++i) {
+          double* row = a + i * n;
+          const double l = row[j];
+          if (l == 0 || prow[j] == 0) continue;
+          for (int64_t c = steps; c < n; ++c) row[c] -= l * prow[c];
+        }
+      }
+    }
+    return info;
+  }
   int64_t info = 0;
-  for (int64_t j = 0; j < n; j += kBlock) {
-    const int64_t jb = std::min(kBlock, n - j), je = j + jb;
-    const int64_t panel_info = lu_panel(a, n, j, je, pivots);
+  for (int64_t j = 0; j < steps; j += kBlock) {
+    const int64_t jb = std::min(kBlock, steps - j), je = j + jb;
+    const int64_t panel_info = lu_panel(a, m, n, j, je, pivots);
     if (info == 0 && panel_info != 0) info = panel_info;
     if (je >= n) break;
     // U12 = L11^-1 A12 (unit lower triangle of the panel), rows [j, je), columns [je, n).
@@ -72,10 +89,11 @@ int64_t lu_factor(double* a, int64_t n, int64_t* pivots) {
         for (int64_t c = je; c < n; ++c) row[c] -= l * prow[c];
       }
     }
+    if (je >= m) continue;
     // A22 -= L21 @ U12 through the gemm table.
     GemmArgs g;
     g.dtype = kFloat64;
-    g.m = n - je;
+    g.m = m - je;
     g.n = n - je;
     g.k = jb;
     g.alpha = -1;

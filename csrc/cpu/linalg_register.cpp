@@ -15,7 +15,7 @@ void linalg_cpu(LinalgOp op, const LinalgArgs& x) {
     for (int64_t i = b0; i < b1; ++i) {
       switch (op) {
         case LinalgOp::LuFactor:
-          x.info[i] = cpu::linalg::lu_factor(x.a + i * n * n, n, x.pivots + i * n);
+          x.info[i] = cpu::linalg::lu_factor(x.a + i * m * n, m, n, x.pivots + i * kmin);
           break;
         case LinalgOp::LuSolve:
           cpu::linalg::lu_solve(x.a + i * n * n, x.pivots + i * n, n, x.b + i * n * k, k);

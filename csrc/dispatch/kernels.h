@@ -135,8 +135,8 @@ extern KernelTable<ClampKernel> clamp_kernel;
 // ---- linalg: dense factorizations over a batch of contiguous row-major float64 matrices -------
 // The front-ends (ops/linalg_decomp.cpp) convert to float64 and lay out the operands; each
 // kernel walks `batch` independent problems (in parallel). Per op (matrices are row-major):
-//   LuFactor:        a (n x n) <- L\U with unit L (partial pivoting); pivots (n, int64): row
-//                    swapped with row i at step i; info: 0, or the 1-based first zero pivot.
+//   LuFactor:        a (m x n) <- L\U with unit L (partial pivoting); pivots (min(m, n), int64):
+//                    the row swapped with row i at step i; info: 0, or the 1-based first zero pivot.
 //   LuSolve:         a, pivots from LuFactor; b (n x k) <- A^-1 b.
 //   Cholesky:        a (n x n) <- L (lower, upper part zeroed); info: 0, or the order of the
 //                    first leading minor that is not positive-definite.

@@ -2,8 +2,10 @@
 // arguments, copy the input into a float64 work buffer, run the kernel over the flattened batch,
 // and return results in the input's dtype. float32 inputs are thus factored in float64, which
 // costs time but keeps the Jacobi and LU results accurate to float32 rounding.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "ops/linalg_common.h"
 
@@ -13,19 +15,20 @@ using namespace linalg_detail;
 namespace {
 
 struct LuResult {
-  Tensor lu, pivots, info;  // float64 (*, n, n), int64 (*, n), int64 (*)
+  Tensor lu, pivots, info;  // float64 (*, m, n), int64 (*, min(m, n)) 0-based, int64 (*)
 };
 
 LuResult lu_factor_f64(const Tensor& A, const char* op) {
-  const int64_t n = A.size(-1);
+  const int64_t m = A.size(-2), n = A.size(-1);
   LuResult r;
   r.lu = work_copy(A);
   IntArray piv_shape = batch_shape(A);
   r.info = zeros(piv_shape, TensorOptions(kInt64));
-  piv_shape.push_back(n);
+  piv_shape.push_back(std::min(m, n));
   r.pivots = empty(piv_shape, TensorOptions(kInt64));
   LinalgArgs args;
   args.batch = r.info.numel();
+  args.m = m;
   args.n = n;
   args.a = r.lu.data_ptr<double>();
   args.pivots = r.pivots.data_ptr<int64_t>();
@@ -150,6 +153,167 @@ Tensor linalg_det(const Tensor& A) {
     det.data_ptr<double>()[b] = d;
   }
   return det.to(A.dtype());
+}
+
+// ---- LU -------------------------------------------------------------------------------------
+
+namespace {
+
+std::tuple<Tensor, Tensor, Tensor> lu_factor_ex_impl(const Tensor& A, bool pivot, bool check_errors, const char* op) {
+  check_matrix(A, op);
+  EMBER_CHECK_VALUE(pivot, op, ": LU without pivoting is not implemented on the CPU");
+  const LuResult lu = lu_factor_f64(A, op);
+  const int64_t bad = first_failure(lu.info);
+  EMBER_CHECK(!(check_errors && bad >= 0), op, ": ", batch_prefix(A, bad), "U[",
+              bad >= 0 ? lu.info.data_ptr<int64_t>()[bad] : 0, ",", bad >= 0 ? lu.info.data_ptr<int64_t>()[bad] : 0,
+              "] is zero and using it on lu_solve would result in a division by zero. If you still want to perform "
+              "the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)");
+  // LAPACK's convention: 1-based int32 pivots.
+  Tensor pivots = add(lu.pivots, scalar_tensor(1, kInt64)).to(kInt32);
+  return {lu.lu.to(A.dtype()), pivots, lu.info.to(kInt32)};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot, bool check_errors) {
+  return lu_factor_ex_impl(A, pivot, check_errors, "linalg.lu_factor_ex");
+}
+
+std::tuple<Tensor, Tensor> linalg_lu_factor(const Tensor& A, bool pivot) {
+  auto [lu, pivots, info] = lu_factor_ex_impl(A, pivot, /*check_errors=*/true, "linalg.lu_factor");
+  return {lu, pivots};
+}
+
+namespace {
+
+// The permutation of the rows that LAPACK's swap sequence applies: row r of P^T A is row
+// perm[r] of A, for each batch element (perm is int64 (*, m)).
+Tensor pivots_to_permutation(const Tensor& pivots, int64_t m, const char* op) {
+  const Tensor piv = pivots.to(kInt64).contiguous();
+  const int64_t k = piv.size(-1);
+  IntArray shape(piv.shape().begin(), piv.shape().end() - 1);
+  const int64_t count = numel_of(shape);
+  shape.push_back(m);
+  Tensor perm = empty(shape, TensorOptions(kInt64));
+  const int64_t* p = piv.data_ptr<int64_t>();
+  int64_t* out = perm.data_ptr<int64_t>();
+  for (int64_t b = 0; b < count; ++b) {
+    int64_t* row = out + b * m;
+    for (int64_t i = 0; i < m; ++i) row[i] = i;
+    for (int64_t i = 0; i < k; ++i) {
+      const int64_t j = p[b * k + i] - 1;
+      EMBER_CHECK_VALUE(j >= i && j < m, op, ": pivots must be in [", i + 1, ", ", m, "] at position ", i,
+                        ", but got ", j + 1);
+      std::swap(row[i], row[j]);
+    }
+  }
+  return perm;
+}
+
+}  // namespace
+
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
+  const char* op = "linalg.lu_solve";
+  check_square(LU, op, "LU");
+  check_matrix(B, op, "B");
+  EMBER_CHECK_TYPE(LU.dtype() == B.dtype(), op, ": expected LU and B to have the same dtype, but got ",
+                   dtype_name(LU.dtype()), " and ", dtype_name(B.dtype()));
+  EMBER_CHECK_TYPE(pivots.dtype() == kInt32 || pivots.dtype() == kInt64, op, ": pivots must be int32, but got ",
+                   dtype_name(pivots.dtype()));
+  const int64_t n = LU.size(-1);
+  EMBER_CHECK_SHAPE(pivots.dim() >= 1 && pivots.size(-1) == n &&
+                        IntArray(pivots.shape().begin(), pivots.shape().end() - 1) == batch_shape(LU),
+                    op, ": pivots of shape ", shape_str(pivots.shape()), " do not match LU of shape ",
+                    shape_str(LU.shape()));
+  if (!left) adjoint = !adjoint;  // X A = B  <=>  A^T X^T = B^T
+  const Tensor Bm = left ? B : B.transpose(-2, -1);
+  EMBER_CHECK_SHAPE(Bm.size(-2) == n, op, ": Incompatible shapes of A and B for the equation ",
+                    left ? "AX = B" : "XA = B", " (", matrix_str(LU), " and ", matrix_str(B), ")");
+  const IntArray batch = broadcast_shapes(batch_shape(LU), batch_shape(Bm), op);
+  const int64_t k = Bm.size(-1), count = numel_of(batch);
+  Tensor X = f64_empty(with_matrix(batch, n, k));
+  if (X.numel() == 0) return (left ? X : X.transpose(-2, -1)).to(B.dtype()).contiguous();
+  X.copy_(Bm.expand(with_matrix(batch, n, k)));
+  IntArray piv_full = batch;
+  piv_full.push_back(n);
+  const Tensor perm = pivots_to_permutation(pivots.expand(piv_full), n, op);
+  // P^T A = L U. A X = B: X = U^-1 L^-1 (P^T B). A^T X = B: X = P (L^-T U^-T B).
+  const Tensor F = work_copy((adjoint ? LU.transpose(-2, -1) : LU).expand(with_matrix(batch, n, n)));
+  const int64_t* pm = perm.data_ptr<int64_t>();
+  double* x = X.data_ptr<double>();
+  std::vector<double> row_buf(static_cast<size_t>(n * k));
+  auto permute_rows = [&](bool inverse) {
+    for (int64_t b = 0; b < count; ++b) {
+      double* xb = x + b * n * k;
+      std::copy(xb, xb + n * k, row_buf.begin());
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t src = inverse ? r : pm[b * n + r], dst = inverse ? pm[b * n + r] : r;
+        std::copy(row_buf.begin() + src * k, row_buf.begin() + (src + 1) * k, xb + dst * k);
+      }
+    }
+  };
+  LinalgArgs args;
+  args.batch = count;
+  args.n = n;
+  args.k = k;
+  args.a = F.data_ptr<double>();
+  args.b = x;
+  if (!adjoint) {
+    permute_rows(false);
+    args.upper = false, args.unitriangular = true;  // L
+    run(LinalgOp::TriangularSolve, args, op);
+    args.upper = true, args.unitriangular = false;  // U
+    run(LinalgOp::TriangularSolve, args, op);
+  } else {
+    args.upper = false, args.unitriangular = false;  // U^T: the lower triangle of F
+    run(LinalgOp::TriangularSolve, args, op);
+    args.upper = true, args.unitriangular = true;  // L^T: the strict upper triangle of F
+    run(LinalgOp::TriangularSolve, args, op);
+    permute_rows(true);
+  }
+  return (left ? X : X.transpose(-2, -1)).to(B.dtype()).contiguous();
+}
+
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data,
+                                             bool unpack_pivots) {
+  const char* op = "lu_unpack";
+  check_matrix(LU, op, "LU");
+  const int64_t m = LU.size(-2), n = LU.size(-1), k = std::min(m, n);
+  const IntArray batch = batch_shape(LU);
+  const int64_t count = numel_of(batch);
+  Tensor P = f64_empty({0}), L = f64_empty({0}), U = f64_empty({0});
+  if (unpack_pivots) {
+    EMBER_CHECK_SHAPE(pivots.dim() >= 1 && pivots.size(-1) == k, op, ": pivots of shape ", shape_str(pivots.shape()),
+                      " do not match LU of shape ", shape_str(LU.shape()));
+    IntArray piv_full = batch;
+    piv_full.push_back(k);
+    const Tensor perm = pivots_to_permutation(pivots.expand(piv_full), m, op);
+    P = zeros(with_matrix(batch, m, m), TensorOptions(kFloat64));
+    for (int64_t b = 0; b < count; ++b)
+      for (int64_t r = 0; r < m; ++r) P.data_ptr<double>()[(b * m + perm.data_ptr<int64_t>()[b * m + r]) * m + r] = 1;
+  }
+  if (unpack_data) {
+    const Tensor F = work_copy(LU);
+    L = zeros(with_matrix(batch, m, k), TensorOptions(kFloat64));
+    U = zeros(with_matrix(batch, k, n), TensorOptions(kFloat64));
+    const double* f = F.data_ptr<double>();
+    double* l = L.data_ptr<double>();
+    double* u = U.data_ptr<double>();
+    for (int64_t b = 0; b < count; ++b)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          const double v = f[(b * m + i) * n + j];
+          if (j < i && j < k) l[(b * m + i) * k + j] = v;
+          if (i == j && i < k) l[(b * m + i) * k + j] = 1;
+          if (j >= i && i < k) u[(b * k + i) * n + j] = v;
+        }
+  }
+  return {P.to(LU.dtype()), L.to(LU.dtype()), U.to(LU.dtype())};
+}
+
+std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& A, bool pivot) {
+  auto [lu, pivots, info] = lu_factor_ex_impl(A, pivot, /*check_errors=*/false, "linalg.lu");
+  return lu_unpack(lu, pivots, true, true);
 }
 
 // ---- solves -----------------------------------------------------------------------------------

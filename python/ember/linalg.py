@@ -12,7 +12,7 @@ from ._tensor import Tensor, _wrap
 
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "inv", "inv_ex", "solve", "solve_triangular", "det",
-    "slogdet", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "lstsq",
+    "slogdet", "lu_factor", "lu_factor_ex", "lu_solve", "lu", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "lstsq",
     "matrix_rank", "pinv", "cross", "vecdot", "multi_dot", "matrix_power", "diagonal", "matmul",
 ]
 
@@ -23,6 +23,9 @@ CholeskyExResult = namedtuple("cholesky_ex", ["L", "info"])
 QRResult = namedtuple("qr", ["Q", "R"])
 EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("svd", ["U", "S", "Vh"])
+LUFactorResult = namedtuple("lu_factor", ["LU", "pivots"])
+LUFactorExResult = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
+LUResult = namedtuple("lu", ["P", "L", "U"])
 LstsqResult = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _FLOATS = (_C.dtype.float32, _C.dtype.float64)
@@ -183,6 +186,36 @@ def det(A):
 def slogdet(A):
     r = _C.linalg_slogdet(_tensor(A, "linalg.slogdet")._impl)
     return SlogdetResult(_wrap(r[0]), _wrap(r[1]))
+
+
+def lu_factor(A, *, pivot=True):
+    r = _C.linalg_lu_factor(_tensor(A, "linalg.lu_factor")._impl, pivot)
+    return LUFactorResult(_wrap(r[0]), _wrap(r[1]))
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    r = _C.linalg_lu_factor_ex(_tensor(A, "linalg.lu_factor_ex")._impl, pivot, check_errors)
+    return LUFactorExResult(*(_wrap(x) for x in r))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    _tensor(LU, "linalg.lu_solve", "LU")
+    _tensor(pivots, "linalg.lu_solve", "pivots")
+    _tensor(B, "linalg.lu_solve", "B")
+    return _wrap(_C.linalg_lu_solve(LU._impl, pivots._impl, B._impl, left, adjoint))
+
+
+def lu(A, *, pivot=True):
+    r = _C.linalg_lu(_tensor(A, "linalg.lu")._impl, pivot)
+    return LUResult(*(_wrap(x) for x in r))
+
+
+def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """torch.lu_unpack: (P, L, U) from lu_factor's result."""
+    _tensor(LU_data, "lu_unpack", "LU_data")
+    _tensor(LU_pivots, "lu_unpack", "LU_pivots")
+    r = _C.lu_unpack(LU_data._impl, LU_pivots._impl, unpack_data, unpack_pivots)
+    return LUResult(*(_wrap(x) for x in r))
 
 
 def solve(A, B, *, left=True):
@@ -503,7 +536,7 @@ _TOP_LEVEL = {
     "det": det, "logdet": _logdet, "slogdet": slogdet, "inverse": inv, "cholesky": _torch_cholesky,
     "cholesky_solve": _cholesky_solve, "qr": _torch_qr, "svd": _torch_svd,
     "triangular_solve": _triangular_solve, "matrix_power": matrix_power, "pinverse": _pinverse,
-    "cross": _torch_cross,
+    "cross": _torch_cross, "lu_unpack": _lu_unpack,
 }
 
 

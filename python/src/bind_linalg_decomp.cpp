@@ -10,6 +10,14 @@ void bind_linalg_decomp(py::module_& m) {
   m.def("linalg_inv_ex", &linalg_inv_ex, py::arg("A"), py::arg("check_errors") = false, nogil);
   m.def("linalg_det", &linalg_det, py::arg("A"), nogil);
   m.def("linalg_slogdet", &linalg_slogdet, py::arg("A"), nogil);
+  m.def("linalg_lu_factor", &linalg_lu_factor, py::arg("A"), py::arg("pivot") = true, nogil);
+  m.def("linalg_lu_factor_ex", &linalg_lu_factor_ex, py::arg("A"),
+        py::arg("pivot") = true, py::arg("check_errors") = false, nogil);
+  m.def("linalg_lu_solve", &linalg_lu_solve, py::arg("LU"), py::arg("pivots"), py::arg("B"), py::arg("left") = true,
+        py::arg("adjoint") = false, nogil);
+  m.def("lu_unpack", &lu_unpack, py::arg("LU"), py::arg("pivots"), py::arg("unpack_data") = true,
+        py::arg("unpack_pivots") = true, nogil);
+  m.def("linalg_lu", &linalg_lu, py::arg("A"), py::arg("pivot") = true, nogil);
   m.def("linalg_solve", &linalg_solve, py::arg("A"), py::arg("B"), py::arg("left") = true, nogil);
   m.def("linalg_solve_triangular", &linalg_solve_triangular, py::arg("A"), py::arg("B"), py::arg("upper"),
         py::arg("left") = true, py::arg("unitriangular") = false, nogil);

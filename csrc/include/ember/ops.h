@@ -201,6 +201,19 @@ EMBER_API Tensor linalg_inv(const Tensor& A);
 EMBER_API std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors = false);
 EMBER_API Tensor linalg_det(const Tensor& A);
 EMBER_API std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);  // (sign, logabsdet)
+// LU with partial pivoting of (*, m, n): LU packed, pivots 1-based int32, info int32 (the first
+// zero pivot). lu_factor raises on a zero pivot; pivot=false is refused, as PyTorch on the CPU.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true,
+                                                                 bool check_errors = false);
+EMBER_API std::tuple<Tensor, Tensor> linalg_lu_factor(const Tensor& A, bool pivot = true);
+// Solves A X = B (or X A = B; adjoint: with A^T) from lu_factor's result; batch dims broadcast.
+EMBER_API Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
+                                 bool adjoint = false);
+// (P, L, U) with A = P L U; lu_unpack unpacks lu_factor's result (empty tensors for the parts
+// not asked for).
+EMBER_API std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots,
+                                                       bool unpack_data = true, bool unpack_pivots = true);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& A, bool pivot = true);
 // A X = B (left) or X A = B; B is a vector batch when 1-D or shaped like A without its last dim;
 // batch dims broadcast.
 EMBER_API Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left = true);
