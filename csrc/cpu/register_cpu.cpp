@@ -19,6 +19,7 @@ void register_cpu_interpolate_kernels();
 void register_cpu_embedding_kernels();
 void register_cpu_sort_kernels();
 void register_cpu_conv_kernels();
+void register_cpu_linalg_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -64,6 +65,7 @@ void register_cpu_kernels() {
   register_cpu_embedding_kernels();
   register_cpu_sort_kernels();
   register_cpu_conv_kernels();
+  register_cpu_linalg_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -266,5 +266,36 @@ using ConvBackwardWeightKernel = void (*)(const ConvGeometry& g, const Tensor& g
 extern KernelTable<ConvForwardKernel> conv2d_kernel;
 extern KernelTable<ConvBackwardInputKernel> conv2d_backward_input_kernel;
 extern KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
+// ---- linalg: dense factorizations over a batch of contiguous row-major float64 matrices -------
+// The front-ends (ops/linalg_decomp.cpp) convert to float64 and lay out the operands; each
+// kernel walks `batch` independent problems (in parallel). Per op (matrices are row-major):
+//   LuFactor:        a (m x n) <- L\U with unit L (partial pivoting); pivots (min(m, n), int64):
+//                    the row swapped with row i at step i; info: 0, or the 1-based first zero pivot.
+//   LuSolve:         a, pivots from LuFactor; b (n x k) <- A^-1 b.
+//   Cholesky:        a (n x n) <- L (lower, upper part zeroed); info: 0, or the order of the
+//                    first leading minor that is not positive-definite.
+//   TriangularSolve: b (n x k) <- A^-1 b, A = the `upper` or lower triangle of a (n x n), with
+//                    a unit diagonal when `unitriangular`.
+//   Qr:              a (m x n) <- R (zeros below the diagonal); c (m x k) <- the first k
+//                    columns of Q when c is set (k = m or min(m, n)).
+//   Eigh:            a (n x n, symmetric) is destroyed; b (n) <- eigenvalues ascending; c (n x n)
+//                    <- eigenvectors as columns when c is set.
+//   Svd:             a (m x n) is destroyed; b (min(m, n)) <- singular values descending; when c
+//                    is set, c (m x k) <- U and d (k x n) <- Vh, with k = min(m, n), or U m x m
+//                    and Vh n x n when `full`.
+enum class LinalgOp : uint8_t { LuFactor, LuSolve, Cholesky, TriangularSolve, Qr, Eigh, Svd };
+struct LinalgArgs {
+  int64_t batch = 0;
+  int64_t m = 0, n = 0, k = 0;
+  double* a = nullptr;
+  double* b = nullptr;
+  double* c = nullptr;
+  double* d = nullptr;
+  int64_t* pivots = nullptr;
+  int64_t* info = nullptr;  // one per batch element
+  bool upper = false, unitriangular = false, full = false;
+};
+using LinalgKernel = void (*)(LinalgOp op, const LinalgArgs& args);
+extern KernelTable<LinalgKernel> linalg_kernel;
 
 }  // namespace ember

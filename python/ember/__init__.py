@@ -36,6 +36,7 @@ from ._nn_pool import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  #
 from ._nn_embedding import _torch_embedding as embedding  # noqa: E402,F401
 from ._nn_dropout import _torch_dropout as dropout  # noqa: E402,F401
 from ._nn_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
 
 __version__ = "0.1.0"
 

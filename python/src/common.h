@@ -42,6 +42,7 @@ void bind_embedding(py::module_& m);
 void bind_dropout(py::module_& m);
 void bind_sort(py::module_& m);
 void bind_conv(py::module_& m);
+void bind_linalg_decomp(py::module_& m);
 
 }  // namespace ember_py
 

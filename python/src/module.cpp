@@ -94,4 +94,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_dropout(m);
   ember_py::bind_sort(m);
   ember_py::bind_conv(m);
+  ember_py::bind_linalg_decomp(m);
 }

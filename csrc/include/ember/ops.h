@@ -464,5 +464,48 @@ EMBER_API std::tuple<Tensor, Tensor, Tensor> conv_transpose1d_backward(
     const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
     const IntArray& padding, const IntArray& output_padding, int64_t groups, const IntArray& dilation,
     std::array<bool, 3> output_mask = {true, true, true});
+// ---- linalg ----------------------------------------------------------------------------------
+// torch.linalg's factorizations on float32/float64 CPU tensors, batched over leading dims
+// (computed in float64, returned in the input's dtype). Other dtypes raise a TypeError.
+// inv / inv_ex: singular inputs raise (inv) or are reported in info (int32, the first zero pivot).
+EMBER_API Tensor linalg_inv(const Tensor& A);
+EMBER_API std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors = false);
+EMBER_API Tensor linalg_det(const Tensor& A);
+EMBER_API std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);  // (sign, logabsdet)
+// LU with partial pivoting of (*, m, n): LU packed, pivots 1-based int32, info int32 (the first
+// zero pivot). lu_factor raises on a zero pivot; pivot=false is refused, as PyTorch on the CPU.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true,
+                                                                 bool check_errors = false);
+EMBER_API std::tuple<Tensor, Tensor> linalg_lu_factor(const Tensor& A, bool pivot = true);
+// Solves A X = B (or X A = B; adjoint: with A^T) from lu_factor's result; batch dims broadcast.
+EMBER_API Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
+                                 bool adjoint = false);
+// (P, L, U) with A = P L U; lu_unpack unpacks lu_factor's result (empty tensors for the parts
+// not asked for).
+EMBER_API std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots,
+                                                       bool unpack_data = true, bool unpack_pivots = true);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& A, bool pivot = true);
+// A X = B (left) or X A = B; B is a vector batch when 1-D or shaped like A without its last dim;
+// batch dims broadcast.
+EMBER_API Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left = true);
+// Reads only the `upper` or lower triangle of A; unitriangular assumes a unit diagonal.
+EMBER_API Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
+                                         bool unitriangular = false);
+// torch.triangular_solve(b, A): (solution, A broadcast to the batch); `transpose` solves A^T X = b.
+EMBER_API std::tuple<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& A, bool upper = true,
+                                                      bool transpose = false, bool unitriangular = false);
+// Reads the lower triangle; not positive-definite raises (cholesky) or sets info (int32).
+EMBER_API Tensor linalg_cholesky(const Tensor& A, bool upper = false);
+EMBER_API std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper = false,
+                                                        bool check_errors = false);
+// mode: "reduced", "complete" or "r" (Q is then empty).
+EMBER_API std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode = "reduced");
+// Symmetric eigen-decomposition from the UPLO ("L" or "U") triangle: eigenvalues ascending,
+// eigenvectors as columns.
+EMBER_API std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& UPLO = "L");
+EMBER_API Tensor linalg_eigvalsh(const Tensor& A, const std::string& UPLO = "L");
+// (U, S, Vh) with S descending; full_matrices gives square U and Vh.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices = true);
+EMBER_API Tensor linalg_svdvals(const Tensor& A);
 
 }  // namespace ember

@@ -1,0 +1,50 @@
+// The CPU linalg kernel: runs one LinalgOp over the batch, one problem per task, in parallel.
+#include "cpu/linalg.h"
+#include "cpu/parallel.h"
+#include "dispatch/kernels.h"
+
+namespace ember {
+namespace {
+
+void linalg_cpu(LinalgOp op, const LinalgArgs& x) {
+  const int64_t m = x.m, n = x.n, k = x.k;
+  const int64_t kmin = std::min(m, n);
+  // A big problem already runs near cache capacity: one per thread is enough parallelism.
+  const int64_t grain = n >= 64 ? 1 : std::max<int64_t>(1, 4096 / std::max<int64_t>(1, n * n));
+  parallel_for(0, x.batch, grain, [&](int64_t b0, int64_t b1) {
+    for (int64_t i = b0; i < b1; ++i) {
+      switch (op) {
+        case LinalgOp::LuFactor:
+          x.info[i] = cpu::linalg::lu_factor(x.a + i * m * n, m, n, x.pivots + i * kmin);
+          break;
+        case LinalgOp::LuSolve:
+          cpu::linalg::lu_solve(x.a + i * n * n, x.pivots + i * n, n, x.b + i * n * k, k);
+          break;
+        case LinalgOp::Cholesky:
+          x.info[i] = cpu::linalg::cholesky(x.a + i * n * n, n);
+          break;
+        case LinalgOp::TriangularSolve:
+          cpu::linalg::triangular_solve(x.a + i * n * n, n, x.b + i * n * k, k, x.upper, x.unitriangular);
+          break;
+        case LinalgOp::Qr:
+          cpu::linalg::qr(x.a + i * m * n, m, n, x.c ? x.c + i * m * k : nullptr, k);
+          break;
+        case LinalgOp::Eigh:
+          cpu::linalg::eigh(x.a + i * n * n, n, x.b + i * n, x.c ? x.c + i * n * n : nullptr);
+          break;
+        case LinalgOp::Svd: {
+          const int64_t ku = x.full ? m : kmin, kv = x.full ? n : kmin;
+          cpu::linalg::svd(x.a + i * m * n, m, n, x.b + i * kmin, x.c ? x.c + i * m * ku : nullptr,
+                           x.d ? x.d + i * kv * n : nullptr, x.full);
+          break;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void register_cpu_linalg_kernels() { linalg_kernel.set(DeviceType::CPU, linalg_cpu); }
+
+}  // namespace ember
