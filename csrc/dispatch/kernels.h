@@ -133,3 +133,12 @@ extern KernelTable<WhereKernel> where_kernel;
 extern KernelTable<ClampKernel> clamp_kernel;
 
 }  // namespace ember
+
+// ---- shape: triangular masks ------------------------------------------------------------------
+namespace ember {
+// out = tril/triu(in) over the last two dims (batched): element (i, j) is kept when j - i <=
+// diagonal (lower) or j - i >= diagonal (upper), else zero. `out` and `in` have the same shape
+// and dtype; they may be the same tensor (in place). Only the element size matters.
+using TriangularKernel = void (*)(const Tensor& out, const Tensor& in, int64_t diagonal, bool upper);
+extern KernelTable<TriangularKernel> triangular_kernel;
+}  // namespace ember

@@ -19,6 +19,8 @@ KernelTable<UnaryKernel> unary_kernel;
 KernelTable<WhereKernel> where_kernel;
 KernelTable<ClampKernel> clamp_kernel;
 
+KernelTable<TriangularKernel> triangular_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 
