@@ -229,3 +229,10 @@ def test_pad_errors_leave_input():
     with pytest.raises(TypeError):
         F.pad(x, 1)
     np.testing.assert_array_equal(to_numpy(x), np.arange(6.).reshape(1, 2, 3))
+
+
+def test_repeat_many_dims():
+    # 13 dims that all repeat need 26 iterator dims in one copy; the op splits the work.
+    x = ember.arange(2 ** 13).reshape([2] * 13)
+    got = x.repeat([2] * 13)
+    np.testing.assert_array_equal(to_numpy(got), np.tile(to_numpy(x), [2] * 13))

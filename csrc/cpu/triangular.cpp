@@ -3,6 +3,7 @@
 // element width serves all ten dtypes.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "cpu/parallel.h"
 #include "dispatch/kernels.h"
@@ -40,6 +41,12 @@ void triangular_loop(const Tensor& out, const Tensor& in, int64_t diagonal, bool
       const int64_t edge = i + diagonal;
       const int64_t lo = upper ? std::clamp<int64_t>(edge, 0, cols) : 0;
       const int64_t hi = upper ? cols : std::clamp<int64_t>(edge + 1, 0, cols);
+      if (o_cs == 1 && i_cs == 1) {  // contiguous rows: block moves
+        std::memset(o, 0, lo * sizeof(E));
+        if (o != src && hi > lo) std::memmove(o + lo, src + lo, (hi - lo) * sizeof(E));
+        std::memset(o + hi, 0, (cols - hi) * sizeof(E));
+        continue;
+      }
       for (int64_t j = 0; j < lo; ++j) o[j * o_cs] = E(0);
       if (o != src || o_cs != i_cs)
         for (int64_t j = lo; j < hi; ++j) o[j * o_cs] = src[j * i_cs];

@@ -44,6 +44,7 @@ void check_output_size(std::optional<int64_t> output_size, int64_t total, const 
 }  // namespace
 
 Tensor flip(const Tensor& t, const IntArray& dims) {
+  EMBER_CHECK(t.dim() <= 64, "flip: tensors of more than 64 dims are not supported");
   uint64_t seen = 0;
   Tensor view = t;
   for (int64_t d : dims) {
@@ -80,19 +81,39 @@ Tensor repeat(const Tensor& t, const IntArray& repeats) {
                     ") can not be smaller than number of dimensions of tensor (", t.dim(), ")");
   for (int64_t r : repeats)
     EMBER_CHECK_VALUE(r >= 0, "repeat: repeats can not be negative, got ", shape_str(repeats));
-  // The input with leading 1s, seen as [r0, s0, r1, s1, ...] with stride 0 on every r.
-  IntArray out_shape(k), pair_shape(2 * k), pair_strides(2 * k);
+  // The input with leading 1s, seen as [r0, s0, r1, s1, ...] with stride 0 on every r; the
+  // output viewed the same way receives it in one copy. Pairs with r == 1 or s == 1 need one
+  // dim, not two.
+  IntArray out_shape(k), pair_shape, pair_strides;
   for (int64_t i = 0; i < k; ++i) {
     const int64_t j = i - (k - t.dim());
     const int64_t size = j >= 0 ? t.shape()[j] : 1, stride = j >= 0 ? t.strides()[j] : 0;
     out_shape[i] = size * repeats[i];
-    pair_shape[2 * i] = repeats[i];
-    pair_shape[2 * i + 1] = size;
-    pair_strides[2 * i] = 0;
-    pair_strides[2 * i + 1] = stride;
+    if (repeats[i] != 1) {
+      pair_shape.push_back(repeats[i]);
+      pair_strides.push_back(0);
+    }
+    if (size != 1 || repeats[i] == 1) {
+      pair_shape.push_back(size);
+      pair_strides.push_back(stride);
+    }
   }
   Tensor out = empty_for(t, out_shape);
   if (out.numel() == 0) return out;
+  if (static_cast<int64_t>(pair_shape.size()) > TensorIter::kMaxDims && k < TensorIter::kMaxDims) {
+    // Too many dims for one iterator: repeat one dim at a time (at most k + 1 dims each).
+    IntArray padded(k, 1);
+    for (int64_t i = 0; i < t.dim(); ++i) padded[k - t.dim() + i] = t.shape()[i];
+    Tensor cur = t.reshape(padded);
+    for (int64_t i = 0; i < k; ++i) {
+      if (repeats[i] == 1) continue;
+      IntArray ones(k, 1);
+      ones[i] = repeats[i];
+      cur = repeat(cur, ones);
+    }
+    strided_copy(out, cur);
+    return out;
+  }
   strided_copy(out.view(pair_shape), t.as_strided(pair_shape, pair_strides));
   return out;
 }
