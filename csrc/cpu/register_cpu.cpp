@@ -14,6 +14,7 @@ void register_cpu_copy_kernels();
 void register_cpu_random_kernels();
 void register_cpu_gemm_kernels();
 void register_cpu_triangular_kernels();
+void register_cpu_pad_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -54,6 +55,7 @@ void register_cpu_kernels() {
   register_cpu_random_kernels();
   register_cpu_gemm_kernels();
   register_cpu_triangular_kernels();
+  register_cpu_pad_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -20,6 +20,7 @@ KernelTable<WhereKernel> where_kernel;
 KernelTable<ClampKernel> clamp_kernel;
 
 KernelTable<TriangularKernel> triangular_kernel;
+KernelTable<PadEdgeKernel> pad_edge_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

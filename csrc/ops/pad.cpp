@@ -3,9 +3,10 @@
 // Forward: the output is allocated once and the input is copied into its centre; each padded
 // dim then fills its two pad regions by a strided copy from the output itself: a reversed
 // (negative-stride) view for reflect, an expanded edge slice for replicate, the opposite end
-// for circular. Dims are filled one after another, each over the full extent of the dims done
-// before it and the centre of the dims after it, so corners come out right. Negative pads crop
-// the input first.
+// for circular. The innermost dim, where those copies would be runs of a few elements, has a
+// kernel that copies each input row and fills its pads in one pass. Dims are filled one after another, each over the full
+// extent of the dims done before it and the centre of the dims after it, so corners come out
+// right. Negative pads crop the input first.
 //
 // Backward runs the same steps in reverse: each pad region's gradient is added into the
 // positions it was copied from (reversed for reflect, summed onto the edge for replicate), then
@@ -114,8 +115,14 @@ Tensor pad(const Tensor& t, const IntArray& pad, const std::string& mode_name, c
   Tensor out = empty(padded_shape(t.shape(), dims), TensorOptions(t.dtype()).device(t.device()));
   Tensor src = t;
   for (const DimPad& p : dims) src = src.narrow(p.dim, p.crop_left(), t.shape()[p.dim] - p.crop_left() - p.crop_right());
-  strided_copy(centre(out, dims, 0, t.shape()), src);
-  for (size_t j = 0; j < dims.size(); ++j) {
+  // The innermost dim (dims[0]) in one kernel pass: the input's rows into the centre of every
+  // other dim, with their pads. The other dims then fill their pads by strided copies.
+  const PadEdge edge = mode == PadMode::Reflect     ? PadEdge::Reflect
+                       : mode == PadMode::Replicate ? PadEdge::Replicate
+                                                    : PadEdge::Circular;
+  pad_edge_kernel.get(t.device(), "pad")(centre(out, dims, 1, t.shape()), src, dims[0].pad_left(),
+                                         dims[0].pad_right(), edge);
+  for (size_t j = 1; j < dims.size(); ++j) {
     const DimPad& p = dims[j];
     const int64_t d = p.dim, l = p.pad_left(), r = p.pad_right();
     const int64_t n = src.shape()[d];
