@@ -20,6 +20,8 @@ void register_cpu_embedding_kernels();
 void register_cpu_sort_kernels();
 void register_cpu_conv_kernels();
 void register_cpu_linalg_kernels();
+void register_cpu_triangular_kernels();
+void register_cpu_pad_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -66,6 +68,8 @@ void register_cpu_kernels() {
   register_cpu_sort_kernels();
   register_cpu_conv_kernels();
   register_cpu_linalg_kernels();
+  register_cpu_triangular_kernels();
+  register_cpu_pad_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

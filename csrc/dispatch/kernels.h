@@ -299,3 +299,25 @@ using LinalgKernel = void (*)(LinalgOp op, const LinalgArgs& args);
 extern KernelTable<LinalgKernel> linalg_kernel;
 
 }  // namespace ember
+
+// ---- shape: triangular masks ------------------------------------------------------------------
+namespace ember {
+// out = tril/triu(in) over the last two dims (batched): element (i, j) is kept when j - i <=
+// diagonal (lower) or j - i >= diagonal (upper), else zero. `out` and `in` have the same shape
+// and dtype; they may be the same tensor (in place). Only the element size matters.
+using TriangularKernel = void (*)(const Tensor& out, const Tensor& in, int64_t diagonal, bool upper);
+extern KernelTable<TriangularKernel> triangular_kernel;
+}  // namespace ember
+
+// ---- shape: pad regions of the innermost dim ---------------------------------------------------
+namespace ember {
+// Pads the innermost dim: every row of `in` (n elements) is copied into the middle of the same
+// row of `out` (left + n + right elements), and the row's first `left` and last `right` elements
+// are filled from that middle: mirrored without the edge (Reflect), the edge repeated
+// (Replicate), or the other end (Circular). n is at least each pad (Reflect: more). `out` and
+// `in` share every other dim's size. Strided copies would walk the pads as runs of a few
+// elements; one pass per row is several times faster.
+enum class PadEdge : uint8_t { Reflect, Replicate, Circular };
+using PadEdgeKernel = void (*)(const Tensor& out, const Tensor& in, int64_t left, int64_t right, PadEdge mode);
+extern KernelTable<PadEdgeKernel> pad_edge_kernel;
+}  // namespace ember

@@ -41,6 +41,8 @@ KernelTable<ConvForwardKernel> conv2d_kernel;
 KernelTable<ConvBackwardInputKernel> conv2d_backward_input_kernel;
 KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
 KernelTable<LinalgKernel> linalg_kernel;
+KernelTable<TriangularKernel> triangular_kernel;
+KernelTable<PadEdgeKernel> pad_edge_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

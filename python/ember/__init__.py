@@ -31,6 +31,7 @@ from ._interop import *  # noqa: E402,F401,F403
 from ._linalg import *  # noqa: E402,F401,F403
 from ._sort import *  # noqa: E402,F401,F403
 from ._einsum import *  # noqa: E402,F401,F403
+from ._shape_ops import *  # noqa: E402,F401,F403
 from . import cpu, cuda, nn  # noqa: E402,F401
 from ._nn_pool import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402,F401
 from ._nn_embedding import _torch_embedding as embedding  # noqa: E402,F401

@@ -43,6 +43,7 @@ void bind_dropout(py::module_& m);
 void bind_sort(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_linalg_decomp(py::module_& m);
+void bind_shape(py::module_& m);
 
 }  // namespace ember_py
 

@@ -95,4 +95,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_sort(m);
   ember_py::bind_conv(m);
   ember_py::bind_linalg_decomp(m);
+  ember_py::bind_shape(m);
 }
