@@ -150,13 +150,14 @@ void gemv(int64_t m, int64_t k, T alpha, const S* a, int64_t a_rs, int64_t a_cs,
   }
   for (int64_t i = 0; i < m; ++i) {  // one dot product per row
     const S* row = a + i * a_rs;
-    T sum = 0;
-    if (a_cs == 1 && xs == 1) {
-#pragma omp simd reduction(+ : sum)
-      for (int64_t p = 0; p < k; ++p) sum += load<T>(row + p) * load<T>(x + p);
-    } else {
-      for (int64_t p = 0; p < k; ++p) sum += load<T>(row + p * a_cs) * load<T>(x + p * xs);
+    if constexpr (std::is_same_v<S, T>) {
+      if (a_cs == 1 && xs == 1) {
+        store(i, dot(row, x, k));
+        continue;
+      }
     }
+    T sum = 0;
+    for (int64_t p = 0; p < k; ++p) sum += load<T>(row + p * a_cs) * load<T>(x + p * xs);
     store(i, sum);
   }
 }

@@ -31,6 +31,7 @@ template <> struct Vec<float> {
   static V set1(float x) { return _mm512_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
 };
 template <> struct Vec<double> {
   using V = __m512d;
@@ -41,6 +42,7 @@ template <> struct Vec<double> {
   static V set1(double x) { return _mm512_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
 };
 constexpr int kMR = 12;
 #elif defined(__AVX2__)
@@ -53,6 +55,7 @@ template <> struct Vec<float> {
   static V set1(float x) { return _mm256_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
 };
 template <> struct Vec<double> {
   using V = __m256d;
@@ -63,6 +66,7 @@ template <> struct Vec<double> {
   static V set1(double x) { return _mm256_set1_pd(x); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
 };
 constexpr int kMR = 6;
 #else
@@ -76,11 +80,35 @@ template <typename T> struct GenericVec {
   static V set1(T x) { return V{} + x; }
   static V fma(V a, V b, V c) { return a * b + c; }
   static V mul(V a, V b) { return a * b; }
+  static V add(V a, V b) { return a + b; }
 };
 template <> struct Vec<float> : GenericVec<float> {};
 template <> struct Vec<double> : GenericVec<double> {};
 constexpr int kMR = 6;
 #endif
+
+// sum_p a[p] * x[p] over contiguous arrays, in four vector accumulators (a dot product is
+// latency-bound in one): the matrix-vector path.
+template <typename T> inline T dot(const T* a, const T* x, int64_t k) {
+  using VT = Vec<T>;
+  using V = typename VT::V;
+  constexpr int W = VT::W;
+  V s0 = VT::zero(), s1 = VT::zero(), s2 = VT::zero(), s3 = VT::zero();
+  int64_t p = 0;
+  for (; p + 4 * W <= k; p += 4 * W) {
+    s0 = VT::fma(VT::load(a + p), VT::load(x + p), s0);
+    s1 = VT::fma(VT::load(a + p + W), VT::load(x + p + W), s1);
+    s2 = VT::fma(VT::load(a + p + 2 * W), VT::load(x + p + 2 * W), s2);
+    s3 = VT::fma(VT::load(a + p + 3 * W), VT::load(x + p + 3 * W), s3);
+  }
+  for (; p + W <= k; p += W) s0 = VT::fma(VT::load(a + p), VT::load(x + p), s0);
+  alignas(64) T lanes[W];
+  VT::store(lanes, VT::add(VT::add(s0, s1), VT::add(s2, s3)));
+  T sum = 0;
+  for (int i = 0; i < W; ++i) sum += lanes[i];
+  for (; p < k; ++p) sum += a[p] * x[p];
+  return sum;
+}
 
 // The register tile and the cache blocks of one compute type. KC keeps the A micro-panel
 // (MR x KC) in L1 while the kernel walks across the packed B block; KC x NC of B is sized for
