@@ -71,17 +71,18 @@ void check_coefficients(const char* op, DType dtype, const Scalar& beta, const S
 }
 
 // `input` of an add-form op must broadcast to the product's shape and share its dtype.
-void check_input(const char* op, const Tensor& input, const Tensor& like, const IntArray& shape) {
-  EMBER_CHECK_TYPE(input.dtype() == like.dtype(), op, ": expected input of dtype ", dtype_name(like.dtype()),
+void check_input(const char* op, const Tensor& input, const Tensor& like, const IntArray& shape,
+                 const char* what = "input") {
+  EMBER_CHECK_TYPE(input.dtype() == like.dtype(), op, ": expected ", what, " of dtype ", dtype_name(like.dtype()),
                    " like the matrices, but got ", dtype_name(input.dtype()));
-  EMBER_CHECK(input.device() == like.device(), op, ": expected input on ", like.device().str(), ", but got ",
+  EMBER_CHECK(input.device() == like.device(), op, ": expected ", what, " on ", like.device().str(), ", but got ",
               input.device().str());
   bool ok = input.dim() <= static_cast<int64_t>(shape.size());
   for (int64_t i = 1; ok && i <= input.dim(); ++i) {
     const int64_t s = input.size(-i);
     ok = s == 1 || s == shape[shape.size() - i];
   }
-  EMBER_CHECK_SHAPE(ok, op, ": input of shape ", shape_str(input.shape()), " cannot be broadcast to the product's shape ",
+  EMBER_CHECK_SHAPE(ok, op, ": ", what, " of shape ", shape_str(input.shape()), " cannot be broadcast to the product's shape ",
                     shape_str(shape));
 }
 
@@ -261,7 +262,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const std::optional<Ten
   Tensor out = empty(shape, TensorOptions(input.dtype()).device(input.device()));
   const Tensor out2 = out.view({rows, out_features});
   if (bias) {
-    check_input(op, *bias, weight, shape);
+    check_input(op, *bias, weight, shape, "bias");
     out.copy_(*bias);
   }
   gemm_into(x, weight.t(), out2, 1.0, bias ? 1.0 : 0.0);
