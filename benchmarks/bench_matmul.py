@@ -6,8 +6,8 @@ Cases: square float32 products from 64 to 2048, float64 ones, tall-skinny shapes
 operands (read in place by ember's packing), and batches of small matrices. Each case runs
 every peer on the same data: one warm-up each, then R rounds in which the peers run in turn, so
 a noisy shared machine slows all of them alike (calls shorter than 2 ms are repeated within a
-round); --cpu-time with --threads 1 measures the kernels where other processes load the
-machine. The table gives the median time, ember's
+round); --cpu-time with --threads 1 measures the kernels by the calling thread's CPU time, for a
+machine that other processes load (the wall time then measures them). The table gives the median time, ember's
 GFLOP/s and the ratios peer time / ember time (above 1: ember is faster).
 """
 import argparse
@@ -18,9 +18,21 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 
-import ember
+def _early_threads():
+    """--threads N also caps numpy's BLAS, which reads its thread count when it loads."""
+    for i, arg in enumerate(sys.argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else (
+            sys.argv[i + 1] if arg == "--threads" and i + 1 < len(sys.argv) else None)
+        if value:
+            for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+                os.environ.setdefault(var, value)
+
+
+_early_threads()
+import numpy as np  # noqa: E402
+
+import ember  # noqa: E402
 
 try:
     import torch
@@ -106,8 +118,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="skip the 2048 case")
     parser.add_argument("--threads", type=int, default=None, help="threads for ember and torch")
     parser.add_argument("--cpu-time", action="store_true",
-                        help="time with the process's CPU time (with --threads 1: the kernels' speed on a "
-                             "machine shared with other work, where wall time measures the other work)")
+                        help="time with the calling thread's CPU time (with --threads 1, where every peer "
+                             "computes on the calling thread: the kernels' speed on a machine shared with "
+                             "other work, where wall time measures the other work)")
     parser.add_argument("--json", default=None, help="write results to this file")
     args = parser.parse_args()
     if args.threads:
@@ -125,7 +138,7 @@ def main():
     for name, mkn, batch, dtype, ta, tb in cases(args.quick):
         a_np, b_np = operands(rng, mkn, batch, dtype, ta, tb)
         peers = make_peers(a_np, b_np, ta, tb)
-        med = time_round_robin(peers, args.repeats, time.process_time if args.cpu_time else time.perf_counter)
+        med = time_round_robin(peers, args.repeats, time.thread_time if args.cpu_time else time.perf_counter)
         m, k, n = mkn
         flops = 2.0 * m * k * n * (batch or 1)
         row = {"case": name, "dtype": dtype, "m": m, "k": k, "n": n, "batch": batch or 1,
