@@ -53,6 +53,14 @@ struct Scratch {
     }
     return static_cast<T*>(p);
   }
+  // Frees a buffer grown past `keep` bytes, so that one big product does not pin its workspace.
+  void shrink(size_t keep) {
+    if (bytes > keep) {
+      std::free(p);
+      p = nullptr;
+      bytes = 0;
+    }
+  }
 };
 // tl_work holds gemv's column sums, tl_out the float32 result of a 16-bit product.
 thread_local Scratch tl_a_pack, tl_b_pack, tl_work, tl_out;
@@ -146,6 +154,7 @@ void gemv(int64_t m, int64_t k, T alpha, const S* a, int64_t a_rs, int64_t a_cs,
       for (int64_t i = 0; i < m; ++i) acc[i] += load<T>(col + i) * xp;
     }
     for (int64_t i = 0; i < m; ++i) store(i, acc[i]);
+    tl_work.shrink(size_t(16) << 20);
     return;
   }
   for (int64_t i = 0; i < m; ++i) {  // one dot product per row
@@ -208,6 +217,7 @@ template <typename S, typename T> void gemm_tile(const Problem<T>& q, const S* a
         const T v = q.alpha * work[i * q.n + j];
         out = convert<S>(q.beta == T(0) ? v : v + q.beta * convert<T>(out));
       }
+    tl_out.shrink(size_t(16) << 20);
   }
 }
 
