@@ -3,15 +3,18 @@ interpreter) against numpy in float64: every operand layout (row-major, column-m
 negative strides, on A, B and the output), sizes around the micro-tile edges (1..MR+1 rows,
 1..NR+1 columns, for every ISA's MR x NR), depths 0, 1 and across the KC depth block, alpha and
 beta values (beta = 0 must ignore NaN in C), broadcast batch strides of 0, sizes that split
-over threads and cross the NC column block, and the 16-bit dtypes."""
+over threads (2, 3 and 1 of them) and cross the NC column block, and the 16-bit dtypes."""
 import pytest
 
 from conftest import run_isa_subprocess
 
 SCRIPT = r"""
 import itertools
+import os
 import numpy as np
 import ember
+
+assert ember._C.build_info()["cpu_capability"] == os.environ["EMBER_CPU_ISA"], "the variant was not chosen"
 
 rng = np.random.default_rng(0)
 TOL = {ember.float64: 1e-12, ember.float32: 2e-5, ember.float16: 4e-3, ember.bfloat16: 2e-2}
@@ -117,6 +120,14 @@ for dtype in (ember.float32, ember.float64, ember.float16):
     check(ember.addmm(c, z1, z2, beta=3), 3 * ref64(c), dtype, "k=0 beta=3")
     nan = ember.full((4, 5), float("nan"), dtype=dtype)
     check(ember.addmm(nan, z1, z2, beta=0), np.zeros((4, 5)), dtype, "k=0 beta=0")
+# 7. Other thread counts: the output splits into 3 uneven tiles, or stays on one thread.
+for threads in (3, 1):
+    ember.set_num_threads(threads)
+    for dtype in (ember.float32, ember.float16):
+        for shape_a, shape_b in [((301, 200), (200, 129)), ((2, 77, 90), (90, 300)), ((5, 64, 64), (5, 64, 64))]:
+            a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+            ta, tb = ember.tensor(a, dtype=dtype), ember.tensor(b, dtype=dtype)
+            check(ta @ tb, ref64(ta) @ ref64(tb), dtype, f"{threads} threads {shape_a} @ {shape_b}")
 print("OK")
 """
 
