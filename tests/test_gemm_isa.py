@@ -113,6 +113,11 @@ for dtype in (ember.float16, ember.bfloat16):
             c = ember.tensor(rng.standard_normal((m, n)), dtype=dtype)
             check(ember.addmm(c, ta, tb, beta=0.5, alpha=2), 0.5 * ref64(c) + 2 * want, dtype, f"{dtype} addmm")
 
+    # a wide output: the float32 workspace covers it in several bands of rows
+    a, b = rng.standard_normal((50, 20)), rng.standard_normal((20, 40000))
+    ta, tb, c = ember.tensor(a, dtype=dtype), ember.tensor(b, dtype=dtype), ember.ones(50, 40000, dtype=dtype)
+    check(ember.addmm(c, ta, tb, alpha=0.5), 1 + 0.5 * product(ta, tb), dtype, f"{dtype} banded workspace")
+
 # 6. Depth 0 with beta: C = beta * C, or zeros for beta == 0 (NaN ignored).
 for dtype in (ember.float32, ember.float64, ember.float16):
     z1, z2 = ember.ones(4, 0, dtype=dtype), ember.ones(0, 5, dtype=dtype)

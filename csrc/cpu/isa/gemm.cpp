@@ -53,7 +53,8 @@ struct Scratch {
     }
     return static_cast<T*>(p);
   }
-  // Frees a buffer grown past `keep` bytes, so that one big product does not pin its workspace.
+  // Frees a buffer grown past `keep` bytes, so that one big matrix-vector product does not pin
+  // its workspace.
   void shrink(size_t keep) {
     if (bytes > keep) {
       std::free(p);
@@ -62,7 +63,7 @@ struct Scratch {
     }
   }
 };
-// tl_work holds gemv's column sums, tl_out the float32 result of a 16-bit product.
+// tl_work holds gemv's column sums, tl_out the float32 result of a 16-bit product (a band).
 thread_local Scratch tl_a_pack, tl_b_pack, tl_work, tl_out;
 
 template <typename T, typename S> inline T load(const S* p) { return convert<T>(*p); }
@@ -199,25 +200,30 @@ template <typename S, typename T> void gemm_2d(const Problem<T>& q, const S* a, 
 }
 
 // One output tile of storage type S. The 16-bit types accumulate into a float32 workspace,
-// then alpha, beta and the single rounding apply on the way out.
+// then alpha, beta and the single rounding apply on the way out. The workspace covers a band
+// of rows at a time (about 4 MiB), so its size stays bounded whatever the output's.
 template <typename S, typename T> void gemm_tile(const Problem<T>& q, const S* a, const S* b, S* c) {
   if constexpr (std::is_same_v<S, T>) {
     gemm_2d<S, T>(q, a, b, c);
   } else {
-    T* work = tl_out.get<T>(size_t(q.m) * q.n);
-    Problem<T> w = q;
-    w.alpha = T(1);
-    w.beta = T(0);
-    w.c_rs = q.n;
-    w.c_cs = 1;
-    gemm_2d<S, T>(w, a, b, work);
-    for (int64_t i = 0; i < q.m; ++i)
-      for (int64_t j = 0; j < q.n; ++j) {
-        S& out = c[i * q.c_rs + j * q.c_cs];
-        const T v = q.alpha * work[i * q.n + j];
-        out = convert<S>(q.beta == T(0) ? v : v + q.beta * convert<T>(out));
-      }
-    tl_out.shrink(size_t(16) << 20);
+    constexpr int64_t MR = Tile<T>::MR;
+    const int64_t band = std::max<int64_t>(MR, (int64_t(4) << 20) / int64_t(sizeof(T)) / q.n / MR * MR);
+    T* work = tl_out.get<T>(size_t(std::min(band, q.m)) * q.n);
+    for (int64_t i0 = 0; i0 < q.m; i0 += band) {
+      Problem<T> w = q;
+      w.m = std::min(band, q.m - i0);
+      w.alpha = T(1);
+      w.beta = T(0);
+      w.c_rs = q.n;
+      w.c_cs = 1;
+      gemm_2d<S, T>(w, a + i0 * q.a_rs, b, work);
+      for (int64_t i = 0; i < w.m; ++i)
+        for (int64_t j = 0; j < q.n; ++j) {
+          S& out = c[(i0 + i) * q.c_rs + j * q.c_cs];
+          const T v = q.alpha * work[i * q.n + j];
+          out = convert<S>(q.beta == T(0) ? v : v + q.beta * convert<T>(out));
+        }
+    }
   }
 }
 
