@@ -228,3 +228,30 @@ ENTRIES += [
     _entry("nn.functional.linear", lambda lib, *args: lib.nn.functional.linear(*args), _linear_samples, _linear_ref,
            _linear_errors),
 ]
+
+
+def _bilinear_samples(rng, dtype):
+    r = lambda *s: random_data(rng, *s)
+    yield Sample((r(3, 4), r(3, 5), r(2, 4, 5), r(2)), name="2-D with bias")
+    yield Sample((r(2, 3, 4), r(2, 3, 5), r(6, 4, 5)), name="3-D, no bias")
+    yield Sample((r(4), r(5), r(3, 4, 5), r(3)), name="1-D inputs")
+    yield Sample((r(0, 4), r(0, 5), r(2, 4, 5), r(2)), name="zero rows")
+
+
+def _bilinear_ref(x1, x2, w, b=None):
+    out = np.einsum("...i,oij,...j->...o", x1, w, x2)
+    return out if b is None else out + b
+
+
+def _bilinear_errors():
+    yield ErrorCase((np.zeros((3, 4)), np.zeros((3, 5)), np.zeros((2, 5, 4))), exc=ember.ShapeError,
+                    match=r"input1 \[3, 4\], input2 \[3, 5\], weight \[2, 5, 4\]")
+    yield ErrorCase((np.zeros((3, 4)), np.zeros((2, 5)), np.zeros((2, 4, 5))), exc=ember.ShapeError, match="leading")
+    yield ErrorCase((np.zeros((3, 4)), Arg(np.zeros((3, 5)), ember.float64), np.zeros((2, 4, 5))),
+                    exc=ember.DTypeError, match="float64")
+
+
+ENTRIES.append(OpEntry("nn.functional.bilinear", lambda lib, *args: lib.nn.functional.bilinear(*args),
+                       _bilinear_samples, dtypes=FLOAT_DTYPES, reference=_bilinear_ref,
+                       tolerances={ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 1e-1)},
+                       errors=_bilinear_errors))

@@ -2,4 +2,4 @@
 
 Each op family lives in its own module (ember._nn_*); this module gathers them.
 """
-from .._nn_linear import linear  # noqa: E402,F401
+from .._nn_linear import bilinear, linear  # noqa: E402,F401
