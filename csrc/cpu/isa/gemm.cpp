@@ -116,9 +116,9 @@ template <typename T>
 inline void run_kernel(int64_t kc, const T* a, const T* b, T* c, int64_t c_rs, int64_t c_cs, int mr, int nr,
                        T alpha, T beta) {
   constexpr int MR = Tile<T>::MR;
-  if (mr > 2 * MR / 3) micro_kernel<T, MR>(kc, a, b, c, c_rs, c_cs, mr, nr, alpha, beta);
-  else if (mr > MR / 3) micro_kernel<T, 2 * MR / 3>(kc, a, b, c, c_rs, c_cs, mr, nr, alpha, beta);
-  else micro_kernel<T, MR / 3>(kc, a, b, c, c_rs, c_cs, mr, nr, alpha, beta);
+  if (mr > 2 * MR / 3) micro_kernel<T, MR>(kc, a, 0, b, c, c_rs, c_cs, mr, nr, alpha, beta);
+  else if (mr > MR / 3) micro_kernel<T, 2 * MR / 3>(kc, a, 0, b, c, c_rs, c_cs, mr, nr, alpha, beta);
+  else micro_kernel<T, MR / 3>(kc, a, 0, b, c, c_rs, c_cs, mr, nr, alpha, beta);
 }
 
 // One strided 2-D problem: C = alpha * A @ B + beta * C (beta == 0 never reads C).
@@ -179,6 +179,7 @@ template <typename S, typename T> void gemm_2d(const Problem<T>& q, const S* a, 
   using Blk = Tile<T>;
   T* b_pack = tl_b_pack.get<T>(size_t(Blk::KC) * Blk::NC);
   T* a_pack = tl_a_pack.get<T>(size_t(Blk::MR) * Blk::KC);
+  const bool direct_a = q.a_cs == 1 && q.n <= 2 * Blk::NR;
   for (int64_t jc = 0; jc < q.n; jc += Blk::NC) {
     const int64_t nc = std::min<int64_t>(Blk::NC, q.n - jc);
     for (int64_t pc = 0; pc < q.k; pc += Blk::KC) {
@@ -187,8 +188,20 @@ template <typename S, typename T> void gemm_2d(const Problem<T>& q, const S* a, 
       const T beta = pc == 0 ? q.beta : T(1);  // later depth blocks add to the partial sums in C
       for (int64_t ir = 0; ir < q.m; ir += Blk::MR) {
         const int mr = static_cast<int>(std::min<int64_t>(Blk::MR, q.m - ir));
-        pack_a(mr, kc, a + ir * q.a_rs + pc * q.a_cs, q.a_rs, q.a_cs, a_pack);
         T* c_row = c + ir * q.c_rs + jc * q.c_cs;
+        if constexpr (std::is_same_v<S, T>) {
+          // Few columns: packing A would cost as much as using it, so full tiles of a
+          // row-major A are read in place.
+          if (direct_a && mr == Blk::MR) {
+            const T* a_tile = a + ir * q.a_rs + pc;
+            for (int64_t jr = 0; jr < nc; jr += Blk::NR)
+              micro_kernel<T, Blk::MR, false>(kc, a_tile, q.a_rs, b_pack + (jr / Blk::NR) * kc * Blk::NR,
+                                              c_row + jr * q.c_cs, q.c_rs, q.c_cs, mr,
+                                              static_cast<int>(std::min<int64_t>(Blk::NR, nc - jr)), q.alpha, beta);
+            continue;
+          }
+        }
+        pack_a(mr, kc, a + ir * q.a_rs + pc * q.a_cs, q.a_rs, q.a_cs, a_pack);
         for (int64_t jr = 0; jr < nc; jr += Blk::NR) {
           const int nr = static_cast<int>(std::min<int64_t>(Blk::NR, nc - jr));
           run_kernel<T>(kc, a_pack, b_pack + (jr / Blk::NR) * kc * Blk::NR, c_row + jr * q.c_cs, q.c_rs, q.c_cs, mr,

@@ -123,9 +123,10 @@ template <typename T> struct Tile {
 
 // C[0:mr, 0:nr] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * C, with R <= MR live rows
 // (a partial tile at the bottom edge computes only the rows it has). beta == 0 never reads C.
+// PackedA = false reads a full tile's rows of A in place, a_rs apart with unit column stride.
 // The fast store needs a full tile with unit column stride; other tiles go through a buffer.
-template <typename T, int R>
-inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t c_rs,
+template <typename T, int R, bool PackedA = true>
+inline void micro_kernel(int64_t kc, const T* __restrict a, int64_t a_rs, const T* __restrict b, T* c, int64_t c_rs,
                          int64_t c_cs, int mr, int nr, T alpha, T beta) {
   using VT = Vec<T>;
   using V = typename VT::V;
@@ -142,11 +143,11 @@ inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict 
     for (int v = 0; v < NV; ++v) bv[v] = VT::load(b + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      const V av = VT::set1(a[i]);
+      const V av = VT::set1(PackedA ? a[i] : a[i * a_rs]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = VT::fma(av, bv[v], acc[i][v]);
     }
-    a += MR;
+    a += PackedA ? MR : 1;
     b += NR;
   }
   const V va = VT::set1(alpha), vb = VT::set1(beta);
