@@ -1,12 +1,14 @@
 // The reference CPU GEMM: cache-blocked and correct for every layout and dtype, parallel over
 // blocks of output rows. Each block of A and B is first packed into contiguous buffers of the
 // accumulation type (this absorbs any strides, transposes and 16-bit conversions), so the inner
-// loop is a plain vectorizable axpy. A register-blocked BLIS-style kernel replaces it for speed.
+// loop is a plain vectorizable axpy. The BLIS-style GEMM of cpu/isa/gemm.cpp replaces it for the
+// floating dtypes; integers stay here (their wrapping uint64 accumulation has no vector FMA).
 #include <algorithm>
 #include <type_traits>
 #include <vector>
 
 #include "cpu/convert.h"
+#include "cpu/gemm.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
@@ -112,11 +114,13 @@ void gemm(const GemmArgs& g) {
   });
 }
 
-void cpu_gemm(const GemmArgs& args) {
-  dispatch_numeric(args.dtype, "matmul", [&](auto tag) { gemm<typename decltype(tag)::type>(args); });
-}
 }  // namespace
 
-void register_cpu_gemm_kernels() { gemm_kernel.set(DeviceType::CPU, cpu_gemm); }
+void gemm_reference(const GemmArgs& args) {
+  dispatch_numeric(args.dtype, "matmul", [&](auto tag) { gemm<typename decltype(tag)::type>(args); });
+}
+
+// The per-ISA registration (cpu/register_cpu.cpp) then replaces it with the fast GEMM.
+void register_cpu_gemm_kernels() { gemm_kernel.set(DeviceType::CPU, gemm_reference); }
 
 }  // namespace ember

@@ -27,6 +27,7 @@ void register_cpu_pad_kernels();
   namespace cpu::isa {                       \
   void register_elementwise_kernels();       \
   void register_reduce_kernels();            \
+  void register_gemm_kernels();              \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -75,16 +76,19 @@ void register_cpu_kernels() {
   if (std::strcmp(g_isa, "avx512") == 0) {
     cpu::avx512::register_elementwise_kernels();
     cpu::avx512::register_reduce_kernels();
+    cpu::avx512::register_gemm_kernels();
     return;
   }
   if (std::strcmp(g_isa, "avx2") == 0) {
     cpu::avx2::register_elementwise_kernels();
     cpu::avx2::register_reduce_kernels();
+    cpu::avx2::register_gemm_kernels();
     return;
   }
 #endif
   cpu::base::register_elementwise_kernels();
   cpu::base::register_reduce_kernels();
+  cpu::base::register_gemm_kernels();
 }
 
 }  // namespace ember

@@ -5,6 +5,7 @@
 #include "core/shape.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
+#include "ops/matmul.h"
 
 namespace ember {
 
@@ -45,29 +46,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   IntArray a_full = batch, b_full = batch;
   a_full.insert(a_full.end(), {m, k});
   b_full.insert(b_full.end(), {k, n});
-  const Tensor ae = A.expand(a_full), be = B.expand(b_full);  // broadcast dims get stride 0
-  GemmArgs g;
-  g.dtype = a.dtype();
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.a = ae.data_ptr();
-  g.a_rs = ae.stride(-2);
-  g.a_cs = ae.stride(-1);
-  g.b = be.data_ptr();
-  g.b_rs = be.stride(-2);
-  g.b_cs = be.stride(-1);
-  g.c = out.data_ptr();
-  g.c_rs = out.stride(-2);
-  g.c_cs = out.stride(-1);
-  g.batch_ndim = static_cast<int>(nb);
-  for (size_t i = 0; i < nb; ++i) {
-    g.batch_sizes[i] = batch[i];
-    g.a_bs[i] = ae.strides()[i];
-    g.b_bs[i] = be.strides()[i];
-    g.c_bs[i] = out.strides()[i];
-  }
-  if (out.numel() > 0) gemm_kernel.get(a.device(), "matmul")(g);
+  gemm_into(A.expand(a_full), B.expand(b_full), out, 1.0, 0.0);  // broadcast dims get stride 0
 
   // Drop the dims that the 1-D operands stood in for.
   IntArray result_shape = batch;

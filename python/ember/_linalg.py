@@ -1,8 +1,12 @@
-"""Linear algebra: ember.matmul / mm / bmm / mv / dot and the @ operator (PyTorch semantics)."""
+"""Matrix products with PyTorch's names and semantics: matmul (and @), mm, bmm, mv, dot, vdot,
+outer/ger, addmm, addmv, addbmm, baddbmm. Checks and the GEMM calls are in C++
+(csrc/ops/matmul.cpp); `out=` writes straight into the given tensor where the op has an out
+form, else copies the result into it."""
 from . import _C
 from ._tensor import Tensor, _wrap
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv", "addbmm",
+           "baddbmm"]
 
 
 def _check_tensor(x, op, name):
@@ -10,47 +14,77 @@ def _check_tensor(x, op, name):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
 
 
-def _check_dims(op, input, other, want_input, want_other, what):
-    if input.dim() != want_input or other.dim() != want_other:
-        raise _C.ShapeError(f"{op}: expected {what}, but got shapes {list(input.shape)} and {list(other.shape)}")
+def _check_out(out, op):
+    if out is not None and not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
 
 
-def matmul(input, other):
+def _finish(impl, out):
+    if out is None:
+        return _wrap(impl)
+    out.copy_(_wrap(impl))
+    return out
+
+
+def matmul(input, other, *, out=None):
     """The matrix product with broadcasting: 1-D x 1-D is a dot product, a 1-D operand is a
     vector, and leading dims broadcast as a batch."""
     _check_tensor(input, "matmul", "input")
     _check_tensor(other, "matmul", "other")
-    return _wrap(_C.matmul(input._impl, other._impl))
+    _check_out(out, "matmul")
+    return _finish(_C.matmul(input._impl, other._impl), out)
 
 
-def mm(input, mat2):
-    _check_tensor(input, "mm", "input")
-    _check_tensor(mat2, "mm", "mat2")
-    _check_dims("mm", input, mat2, 2, 2, "two 2-D matrices")
-    return _wrap(_C.matmul(input._impl, mat2._impl))
+def _binary(op, native, native_out, names):
+    def fn(input, other, *, out=None):
+        _check_tensor(input, op, names[0])
+        _check_tensor(other, op, names[1])
+        _check_out(out, op)
+        if out is not None and native_out is not None:
+            native_out(out._impl, input._impl, other._impl)
+            return out
+        return _finish(native(input._impl, other._impl), out)
+    fn.__name__ = fn.__qualname__ = op
+    return fn
 
 
-def bmm(input, mat2):
-    _check_tensor(input, "bmm", "input")
-    _check_tensor(mat2, "bmm", "mat2")
-    _check_dims("bmm", input, mat2, 3, 3, "two 3-D batches of matrices")
-    if input.shape[0] != mat2.shape[0]:
-        raise _C.ShapeError(f"bmm: batch sizes differ: shapes {list(input.shape)} and {list(mat2.shape)}")
-    return _wrap(_C.matmul(input._impl, mat2._impl))
+mm = _binary("mm", _C.mm, _C.mm_out, ("input", "mat2"))
+bmm = _binary("bmm", _C.bmm, _C.bmm_out, ("input", "mat2"))
+mv = _binary("mv", _C.mv, _C.mv_out, ("input", "vec"))
+dot = _binary("dot", _C.dot, None, ("input", "tensor"))
+vdot = _binary("vdot", _C.vdot, None, ("input", "other"))
+outer = _binary("outer", _C.outer, None, ("input", "vec2"))
+ger = _binary("ger", _C.outer, None, ("input", "vec2"))
+mm.__doc__ = "The product of two 2-D matrices."
+bmm.__doc__ = "The products of two batches of matrices, (B, n, k) @ (B, k, m)."
+mv.__doc__ = "The product of a 2-D matrix and a 1-D vector."
+dot.__doc__ = "The dot product of two 1-D tensors (0-dim result)."
+vdot.__doc__ = "The dot product of two 1-D tensors (ember's dtypes are real: no conjugate)."
+outer.__doc__ = ger.__doc__ = "The outer product of two 1-D tensors, promoting their dtypes."
 
 
-def mv(input, vec):
-    _check_tensor(input, "mv", "input")
-    _check_tensor(vec, "mv", "vec")
-    _check_dims("mv", input, vec, 2, 1, "a 2-D matrix and a 1-D vector")
-    return _wrap(_C.matmul(input._impl, vec._impl))
+def _addition(op, native, native_out, names):
+    def fn(input, a, b, *, beta=1, alpha=1, out=None):
+        _check_tensor(input, op, "input")
+        _check_tensor(a, op, names[0])
+        _check_tensor(b, op, names[1])
+        _check_out(out, op)
+        if out is not None and native_out is not None:
+            native_out(out._impl, input._impl, a._impl, b._impl, beta, alpha)
+            return out
+        return _finish(native(input._impl, a._impl, b._impl, beta, alpha), out)
+    fn.__name__ = fn.__qualname__ = op
+    return fn
 
 
-def dot(input, tensor):
-    _check_tensor(input, "dot", "input")
-    _check_tensor(tensor, "dot", "tensor")
-    _check_dims("dot", input, tensor, 1, 1, "two 1-D tensors")
-    return _wrap(_C.matmul(input._impl, tensor._impl))
+addmm = _addition("addmm", _C.addmm, _C.addmm_out, ("mat1", "mat2"))
+addmv = _addition("addmv", _C.addmv, _C.addmv_out, ("mat", "vec"))
+baddbmm = _addition("baddbmm", _C.baddbmm, _C.baddbmm_out, ("batch1", "batch2"))
+addbmm = _addition("addbmm", _C.addbmm, None, ("batch1", "batch2"))
+addmm.__doc__ = "beta * input + alpha * (mat1 @ mat2), input broadcast; beta=0 ignores input."
+addmv.__doc__ = "beta * input + alpha * (mat @ vec), input broadcast; beta=0 ignores input."
+baddbmm.__doc__ = "beta * input + alpha * bmm(batch1, batch2), input broadcast; beta=0 ignores input."
+addbmm.__doc__ = "beta * input + alpha * sum_i batch1[i] @ batch2[i]; beta=0 ignores input."
 
 
 def _matmul_op(self, other):
@@ -69,10 +103,29 @@ def _rmatmul_op(self, other):
     return _wrap(_C.matmul(left._impl, self._impl))
 
 
-Tensor.matmul = matmul
-Tensor.mm = mm
-Tensor.bmm = bmm
-Tensor.mv = mv
-Tensor.dot = dot
+def _method(fn):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _inplace(native_out, op):
+    """self.addmm_(mat1, mat2, beta=, alpha=): the out form writing into self."""
+    def method(self, a, b, *, beta=1, alpha=1):
+        _check_tensor(a, op, "a")
+        _check_tensor(b, op, "b")
+        native_out(self._impl, self._impl, a._impl, b._impl, beta, alpha)
+        return self
+    method.__name__ = method.__qualname__ = op
+    return method
+
+
+for _fn in (matmul, mm, bmm, mv, dot, vdot, outer, ger, addmm, addmv, addbmm, baddbmm):
+    setattr(Tensor, _fn.__name__, _method(_fn))
+Tensor.addmm_ = _inplace(_C.addmm_out, "addmm_")
+Tensor.addmv_ = _inplace(_C.addmv_out, "addmv_")
+Tensor.baddbmm_ = _inplace(_C.baddbmm_out, "baddbmm_")
 Tensor.__matmul__ = _matmul_op
 Tensor.__rmatmul__ = _rmatmul_op

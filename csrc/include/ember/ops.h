@@ -561,4 +561,35 @@ EMBER_API Tensor diag(const Tensor& t, int64_t offset = 0);
 EMBER_API Tensor diag_embed(const Tensor& t, int64_t offset = 0, int64_t dim1 = -2, int64_t dim2 = -1);
 EMBER_API Tensor diagflat(const Tensor& t, int64_t offset = 0);
 EMBER_API Tensor trace(const Tensor& t);  // sum of the main diagonal of a matrix
+// ---- matrix products (PyTorch semantics; every operand of one dtype, bool refused) -----------
+EMBER_API Tensor mm(const Tensor& a, const Tensor& b);                 // (n, k) @ (k, m)
+EMBER_API Tensor bmm(const Tensor& a, const Tensor& b);                // (B, n, k) @ (B, k, m)
+EMBER_API Tensor mv(const Tensor& a, const Tensor& v);                 // (n, k) @ (k,)
+EMBER_API Tensor dot(const Tensor& a, const Tensor& b);                // (k,) . (k,), 0-dim
+EMBER_API Tensor vdot(const Tensor& a, const Tensor& b);               // dot (real dtypes: no conjugate)
+EMBER_API Tensor outer(const Tensor& a, const Tensor& b);              // a[:, None] * b, promoting
+// beta * input + alpha * product, input broadcast to the product's shape; beta == 0 ignores
+// input (NaN included). Integer operands take integer beta/alpha only.
+EMBER_API Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta = 1,
+                       const Scalar& alpha = 1);
+EMBER_API Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, const Scalar& beta = 1,
+                       const Scalar& alpha = 1);
+EMBER_API Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta = 1,
+                         const Scalar& alpha = 1);
+// beta * input + alpha * sum over the batch of b1[i] @ b2[i].
+EMBER_API Tensor addbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta = 1,
+                        const Scalar& alpha = 1);
+// input @ weight.T + bias over any leading dims of input (weight: (out_features, in_features)).
+EMBER_API Tensor linear(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt);
+// out= forms: `out` must already have the result's shape and dtype; it may be `input` itself.
+EMBER_API Tensor& mm_out(Tensor& out, const Tensor& a, const Tensor& b);
+EMBER_API Tensor& bmm_out(Tensor& out, const Tensor& a, const Tensor& b);
+EMBER_API Tensor& mv_out(Tensor& out, const Tensor& a, const Tensor& v);
+EMBER_API Tensor& addmm_out(Tensor& out, const Tensor& input, const Tensor& m1, const Tensor& m2,
+                            const Scalar& beta = 1, const Scalar& alpha = 1);
+EMBER_API Tensor& addmv_out(Tensor& out, const Tensor& input, const Tensor& mat, const Tensor& vec,
+                            const Scalar& beta = 1, const Scalar& alpha = 1);
+EMBER_API Tensor& baddbmm_out(Tensor& out, const Tensor& input, const Tensor& b1, const Tensor& b2,
+                              const Scalar& beta = 1, const Scalar& alpha = 1);
+
 }  // namespace ember
