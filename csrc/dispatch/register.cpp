@@ -19,6 +19,13 @@ KernelTable<UnaryKernel> unary_kernel;
 KernelTable<WhereKernel> where_kernel;
 KernelTable<ClampKernel> clamp_kernel;
 
+KernelTable<BatchNormKernel> batch_norm_kernel;
+KernelTable<BatchNormBackwardKernel> batch_norm_backward_kernel;
+KernelTable<RowNormKernel> row_norm_kernel;
+KernelTable<RowNormBackwardKernel> row_norm_backward_kernel;
+KernelTable<ActivationKernel> activation_kernel;
+KernelTable<ActivationKernel> activation_backward_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 

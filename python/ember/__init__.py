@@ -29,6 +29,7 @@ from ._reduce import *  # noqa: E402,F401,F403
 from ._random import *  # noqa: E402,F401,F403
 from ._interop import *  # noqa: E402,F401,F403
 from ._linalg import *  # noqa: E402,F401,F403
+from ._nn_norm import _batch_norm_top as batch_norm, _layer_norm_top as layer_norm, _group_norm_top as group_norm  # noqa: E402,F401,E501
 from . import cpu, cuda, nn  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -35,6 +35,9 @@ void bind_reduce(py::module_& m);
 void bind_random(py::module_& m);
 void bind_interop(py::module_& m);
 void bind_linalg(py::module_& m);
+void bind_nn_norm(py::module_& m);
+void bind_nn_activation(py::module_& m);
+void bind_nn_attention(py::module_& m);
 
 }  // namespace ember_py
 

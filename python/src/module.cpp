@@ -87,4 +87,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_random(m);
   ember_py::bind_interop(m);
   ember_py::bind_linalg(m);
+  ember_py::bind_nn_norm(m);
+  ember_py::bind_nn_activation(m);
+  ember_py::bind_nn_attention(m);
 }
