@@ -146,3 +146,24 @@ def test_functional_reexports():
     np.testing.assert_allclose(to_numpy(F.sigmoid(x)), to_numpy(ember.sigmoid(x)))
     np.testing.assert_allclose(to_numpy(F.tanh(x)), to_numpy(ember.tanh(x)))
     np.testing.assert_allclose(to_numpy(F.relu(x)), to_numpy(ember.relu(x)))
+
+
+@pytest.mark.parametrize("name,args", [("hardtanh", (-1, 2)), ("threshold", (1, 9)), ("relu6", ()),
+                                       ("softsign", ())])
+def test_integer_inputs(name, args):
+    x = np.array([-5, -1, 0, 1, 2, 7], dtype=np.int32)
+    got = getattr(F, name)(ember.tensor(x), *args)
+    if name == "softsign":
+        assert got.dtype == ember.float32
+        np.testing.assert_allclose(to_numpy(got), x / (1 + np.abs(x)), rtol=1e-6)
+        return
+    assert got.dtype == ember.int32
+    want = {"hardtanh": np.clip(x, -1, 2), "threshold": np.where(x > 1, x, 9), "relu6": np.clip(x, 0, 6)}[name]
+    np.testing.assert_array_equal(to_numpy(got), want)
+
+
+def test_output_follows_input_layout():
+    x = ember.tensor(np.linspace(-2, 2, 12).reshape(3, 4).astype(np.float32)).t()
+    y = F.gelu(x)
+    assert y.stride() == x.stride()
+    np.testing.assert_allclose(to_numpy(y), to_numpy(F.gelu(x.contiguous())), rtol=1e-6)

@@ -7,6 +7,7 @@
 
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
+#include "ops/elementwise.h"
 #include "ops/overlap.h"
 
 namespace ember {
@@ -26,7 +27,8 @@ Tensor activate(const char* name, const Tensor& t, ActivationOp op, ActivationPa
   const DType result = floating ? t.dtype() : kFloat32;
   const DType ct = compute_dtype(result);
   Tensor x = t.to(ct);
-  Tensor out = empty(t.shape(), TensorOptions(ct).device(t.device()));
+  // laid out like the input (a transposed input gives a transposed output), so both stream
+  Tensor out = elementwise::new_output(t.shape(), ct, t.device(), {x});
   if (out.numel() > 0) {
     TensorIter iter = TensorIter::elementwise(out, {x});
     activation_kernel.get(t.device(), name)(iter, op, p);
@@ -44,10 +46,10 @@ Tensor activate_backward(const char* name, const Tensor& grad, const Tensor& inp
                     " does not match input of shape ", shape_str(input.shape()));
   const DType result = promote_types(grad.dtype(), input.dtype());
   const DType ct = compute_dtype(result);
-  Tensor out = empty(input.shape(), TensorOptions(ct).device(input.device()));
+  // The iterator keeps raw pointers: the converted operands must outlive it.
+  const Tensor g = grad.to(ct), x = input.to(ct);
+  Tensor out = elementwise::new_output(input.shape(), ct, input.device(), {x, g});
   if (out.numel() > 0) {
-    // The iterator keeps raw pointers: the converted operands must outlive it.
-    const Tensor g = grad.to(ct), x = input.to(ct);
     TensorIter iter = TensorIter::elementwise(out, {g, x});
     activation_backward_kernel.get(input.device(), name)(iter, op, p);
   }
