@@ -21,10 +21,15 @@ template <typename T>
 T sigmoid(T x) {
   return T(1) / (T(1) + std::exp(-x));
 }
-// log(1 + exp(x)) without overflow.
+// tanh(softplus(x)) with one exp: with e = exp(x), (1 + e)^2 = n + 1 for n = e * (e + 2), and
+// tanh(log(1 + e)) = ((1 + e)^2 - 1) / ((1 + e)^2 + 1) = n / (n + 2). Above 20 it is 1 to
+// double precision (and e * e would overflow float32 near 44).
 template <typename T>
-T log1p_exp(T x) {
-  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
+T mish_tanh(T x) {
+  if (x > T(20)) return T(1);
+  const T e = std::exp(x);
+  const T n = e * (e + T(2));
+  return n / (n + T(2));
 }
 
 // out[i] = f(in[i]) over the iterator (operands out, in).
@@ -77,7 +82,7 @@ void activation_typed(const TensorIter& iter, ActivationOp op, const ActivationP
     case ActivationOp::LeakyRelu: return forward_loop<T>(iter, [a](T x) { return x > T(0) ? x : x * a; });
     case ActivationOp::Hardtanh:  // NaN passes through
       return forward_loop<T>(iter, [a, b](T x) { return x < a ? a : (x > b ? b : x); });
-    case ActivationOp::Mish: return forward_loop<T>(iter, [](T x) { return x * std::tanh(log1p_exp(x)); });
+    case ActivationOp::Mish: return forward_loop<T>(iter, [](T x) { return x * mish_tanh(x); });
     case ActivationOp::Hardswish:
       return forward_loop<T>(iter, [](T x) { return x * std::min(std::max(x + T(3), T(0)), T(6)) / T(6); });
     case ActivationOp::Hardsigmoid:
@@ -122,7 +127,8 @@ void activation_backward_typed(const TensorIter& iter, ActivationOp op, const Ac
       return backward_loop<T>(iter, [a, b](T g, T x) { return x <= a || x >= b ? T(0) : g; });
     case ActivationOp::Mish:
       return backward_loop<T>(iter, [](T g, T x) {
-        const T t = std::tanh(log1p_exp(x));
+        if (x > T(20)) return g;
+        const T t = mish_tanh(x);
         return g * (t + x * sigmoid(x) * (T(1) - t * t));
       });
     case ActivationOp::Hardswish:

@@ -119,7 +119,8 @@ std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_forward(
   const int64_t L = query.size(-2), S = key.size(-2);
   const DType ct = compute_dtype(query.dtype());
   const Tensor q = query.to(ct), k = repeat_heads(key.to(ct), rep), v = repeat_heads(value.to(ct), rep);
-  Tensor scores = mul(matmul(q, k.transpose(-2, -1)), default_scale(query, scale));
+  // The scale goes on q (L x E values) rather than on the scores (L x S).
+  Tensor scores = matmul(mul(q, default_scale(query, scale)), k.transpose(-2, -1));
   const Tensor neg_inf = scalar_tensor(-INFINITY, ct);
   if (is_causal) {  // keep key j for query i when j <= i
     const TensorOptions opts = TensorOptions(kInt64).device(query.device());
@@ -135,8 +136,9 @@ std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_forward(
     scores = m.dtype() == kBool ? where(m, scores, neg_inf) : add(scores, m.to(ct));
   }
   Tensor attn = softmax(scores, -1);
-  if (attn.numel() > 0) {
-    // Rows with every score -inf: zeros instead of softmax's NaN.
+  if (has_mask && attn.numel() > 0) {
+    // Rows with every key masked out: zeros instead of softmax's NaN. (A causal mask always
+    // keeps key 0, and without a mask only infinite inputs give -inf scores.)
     Tensor dead = eq(amax(scores, IntArray{-1}, /*keepdim=*/true), neg_inf);
     attn = where(dead, scalar_tensor(0.0, ct), attn);
   }
