@@ -1,6 +1,5 @@
 """op_db entries: normalization layers, activation functions and scaled dot-product attention
-(ember.nn.functional). NumPy references for the norms and activations; PyTorch is the oracle
-for attention's forward here (test_attention.py checks it against a NumPy reference too)."""
+(ember.nn.functional), with NumPy references."""
 import math
 
 import numpy as np
@@ -225,6 +224,22 @@ def _sdpa_errors():
     yield ErrorCase((np.zeros(4), np.zeros(4), np.zeros(4)), exc=ValueError, match="at least 2 dims")
 
 
+def sdpa_ref(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
+    if enable_gqa:
+        rep = q.shape[-3] // k.shape[-3]
+        k, v = np.repeat(k, rep, axis=-3), np.repeat(v, rep, axis=-3)
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    s = q @ np.swapaxes(k, -1, -2) * scale
+    if is_causal:
+        attn_mask = np.tril(np.ones(s.shape[-2:], dtype=bool))
+    if attn_mask is not None:
+        s = np.where(attn_mask, s, -np.inf) if attn_mask.dtype == bool else s + attn_mask
+    m = s.max(axis=-1, keepdims=True) if s.size else s
+    e = np.exp(s - np.where(np.isfinite(m), m, 0))
+    total = e.sum(-1, keepdims=True)
+    return (e / np.where(total == 0, 1, total)) @ v
+
+
 def _sdpa(lib, q, k, v, **kw):
     return F(lib).scaled_dot_product_attention(q, k, v, **kw)
 
@@ -237,7 +252,7 @@ ENTRIES = [
     OpEntry("group_norm", lambda lib, *a, **kw: F(lib).group_norm(*a, **kw), _gn_samples, reference=gn_ref,
             tolerances=LOW, errors=_gn_errors),
     *[_activation_entry(name, ref, variants) for name, (ref, variants) in ACTIVATIONS.items()],
-    OpEntry("scaled_dot_product_attention", _sdpa, _sdpa_samples, reference=None,
+    OpEntry("scaled_dot_product_attention", _sdpa, _sdpa_samples, reference=sdpa_ref,
             tolerances={ember.float32: (1e-5, 1e-5), ember.float16: (5e-3, 5e-3), ember.bfloat16: (3e-2, 3e-2)},
             errors=_sdpa_errors),
 ]
