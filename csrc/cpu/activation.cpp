@@ -78,7 +78,7 @@ void activation_typed(const TensorIter& iter, ActivationOp op, const ActivationP
     case ActivationOp::Softplus:  // linear above threshold / beta
       return forward_loop<T>(iter, [a, b](T x) { return x * a > b ? x : std::log1p(std::exp(x * a)) / a; });
     case ActivationOp::Elu:  // scale * (x > 0 ? x : alpha * (exp(x * input_scale) - 1))
-      return forward_loop<T>(iter, [a, b, c](T x) { return x > T(0) ? x * b : b * a * std::expm1(x * c); });
+      return forward_loop<T>(iter, [a, b, c](T x) { return x <= T(0) ? b * a * std::expm1(x * c) : x * b; });
     case ActivationOp::LeakyRelu: return forward_loop<T>(iter, [a](T x) { return x > T(0) ? x : x * a; });
     case ActivationOp::Hardtanh:  // NaN passes through
       return forward_loop<T>(iter, [a, b](T x) { return x < a ? a : (x > b ? b : x); });
@@ -121,10 +121,10 @@ void activation_backward_typed(const TensorIter& iter, ActivationOp op, const Ac
     case ActivationOp::Softplus:
       return backward_loop<T>(iter, [a, b](T g, T x) { return x * a > b ? g : g * sigmoid(x * a); });
     case ActivationOp::Elu:
-      return backward_loop<T>(iter, [a, b, c](T g, T x) { return x > T(0) ? g * b : g * b * a * c * std::exp(x * c); });
+      return backward_loop<T>(iter, [a, b, c](T g, T x) { return x <= T(0) ? g * b * a * c * std::exp(x * c) : g * b; });
     case ActivationOp::LeakyRelu: return backward_loop<T>(iter, [a](T g, T x) { return x > T(0) ? g : g * a; });
-    case ActivationOp::Hardtanh:  // zero at and beyond the bounds, as PyTorch
-      return backward_loop<T>(iter, [a, b](T g, T x) { return x <= a || x >= b ? T(0) : g; });
+    case ActivationOp::Hardtanh:  // zero at and beyond the bounds (and for NaN), as PyTorch
+      return backward_loop<T>(iter, [a, b](T g, T x) { return x > a && x < b ? g : T(0); });
     case ActivationOp::Mish:
       return backward_loop<T>(iter, [](T g, T x) {
         if (x > T(20)) return g;
@@ -133,7 +133,7 @@ void activation_backward_typed(const TensorIter& iter, ActivationOp op, const Ac
       });
     case ActivationOp::Hardswish:
       return backward_loop<T>(iter, [](T g, T x) {
-        return x <= T(-3) ? T(0) : (x < T(3) ? g * (x / T(3) + T(0.5)) : g);
+        return x <= T(-3) ? T(0) : (x >= T(3) ? g : g * (x / T(3) + T(0.5)));
       });
     case ActivationOp::Hardsigmoid:
       return backward_loop<T>(iter, [](T g, T x) { return x > T(-3) && x < T(3) ? g / T(6) : T(0); });
