@@ -83,8 +83,6 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    if min_val > max_val:  # checked before anything is written
-        raise _C.ArgumentError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return _inplace(input, "hardtanh", min_val, max_val)
 
 
