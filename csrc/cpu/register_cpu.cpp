@@ -22,12 +22,14 @@ void register_cpu_conv_kernels();
 void register_cpu_linalg_kernels();
 void register_cpu_triangular_kernels();
 void register_cpu_pad_kernels();
+void register_cpu_normalization_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
   void register_elementwise_kernels();       \
   void register_reduce_kernels();            \
   void register_gemm_kernels();              \
+  void register_activation_kernels();        \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -71,24 +73,28 @@ void register_cpu_kernels() {
   register_cpu_linalg_kernels();
   register_cpu_triangular_kernels();
   register_cpu_pad_kernels();
+  register_cpu_normalization_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {
     cpu::avx512::register_elementwise_kernels();
     cpu::avx512::register_reduce_kernels();
     cpu::avx512::register_gemm_kernels();
+    cpu::avx512::register_activation_kernels();
     return;
   }
   if (std::strcmp(g_isa, "avx2") == 0) {
     cpu::avx2::register_elementwise_kernels();
     cpu::avx2::register_reduce_kernels();
     cpu::avx2::register_gemm_kernels();
+    cpu::avx2::register_activation_kernels();
     return;
   }
 #endif
   cpu::base::register_elementwise_kernels();
   cpu::base::register_reduce_kernels();
   cpu::base::register_gemm_kernels();
+  cpu::base::register_activation_kernels();
 }
 
 }  // namespace ember

@@ -320,4 +320,62 @@ namespace ember {
 enum class PadEdge : uint8_t { Reflect, Replicate, Circular };
 using PadEdgeKernel = void (*)(const Tensor& out, const Tensor& in, int64_t left, int64_t right, PadEdge mode);
 extern KernelTable<PadEdgeKernel> pad_edge_kernel;
+// ---- normalization: contiguous float32/float64 operands (16-bit inputs are computed in
+// float32 by the front-ends); statistics accumulate in float64. Undefined tensors are absent
+// parameters (weight, bias) or unwanted gradients.
+// Batch norm over input (N, C, L): in training the kernel writes the batch mean and biased
+// variance into `mean`/`var`; in eval it reads them (the running statistics). Either way it
+// writes invstd = 1/sqrt(var + eps) and the output.
+struct BatchNormArgs {
+  Tensor out, in, weight, bias, mean, var, invstd;
+  bool training = true;
+  double eps = 1e-5;
+};
+using BatchNormKernel = void (*)(const BatchNormArgs& args);
+// grad_in = the training formula (through the batch statistics) or the eval one (constants).
+struct BatchNormBackwardArgs {
+  Tensor grad_in, grad_weight, grad_bias, grad_out, in, weight, mean, invstd;
+  bool training = true;
+};
+using BatchNormBackwardKernel = void (*)(const BatchNormBackwardArgs& args);
+// Layer and group norm share one form: `rows` rows of `cols` values, each row normalized with
+// its own mean/rstd. Rows are (n, g) for g < groups; a row holds cols / inner channels of
+// `inner` values each, so value j of row r has the affine channel
+// (r % groups) * (cols / inner) + j / inner. Layer norm: groups = 1, inner = 1 (a channel per
+// value); group norm: inner = the spatial size.
+struct RowNormArgs {
+  Tensor out, in, weight, bias, mean, rstd;  // mean/rstd: `rows` values
+  int64_t rows = 0, cols = 0, inner = 1, groups = 1;
+  double eps = 1e-5;
+};
+using RowNormKernel = void (*)(const RowNormArgs& args);
+// grad_weight/grad_bias: one value per channel (groups * cols / inner), summed over n and the
+// positions inside the channel.
+struct RowNormBackwardArgs {
+  Tensor grad_in, grad_weight, grad_bias, grad_out, in, weight, mean, rstd;
+  int64_t rows = 0, cols = 0, inner = 1, groups = 1;
+};
+using RowNormBackwardKernel = void (*)(const RowNormBackwardArgs& args);
+extern KernelTable<BatchNormKernel> batch_norm_kernel;
+extern KernelTable<BatchNormBackwardKernel> batch_norm_backward_kernel;
+extern KernelTable<RowNormKernel> row_norm_kernel;
+extern KernelTable<RowNormBackwardKernel> row_norm_backward_kernel;
+
+// ---- activations: forward iterators are (out, input), backward ones (grad_input, grad_output,
+// input); one floating dtype throughout. Parameters by op:
+//   Gelu/GeluTanh: -; Softplus: a = beta, b = threshold; Elu: a = alpha, b = scale,
+//   c = input_scale (selu and celu are Elus); LeakyRelu: a = slope; Hardtanh: a = min, b = max;
+//   Threshold: a = threshold, b = value; Relu, Sigmoid and Tanh are backward-only here, and
+//   their backward reads the output for Sigmoid/Tanh.
+enum class ActivationOp : uint8_t {
+  Gelu, GeluTanh, Silu, Softplus, Elu, LeakyRelu, Hardtanh, Mish, Hardswish, Hardsigmoid,
+  LogSigmoid, Softsign, Tanhshrink, Threshold, Relu, Sigmoid, Tanh,
+};
+struct ActivationParams {
+  double a = 0, b = 0, c = 0;
+};
+using ActivationKernel = void (*)(const TensorIter& iter, ActivationOp op, const ActivationParams& params);
+extern KernelTable<ActivationKernel> activation_kernel;
+extern KernelTable<ActivationKernel> activation_backward_kernel;
+
 }  // namespace ember

@@ -43,6 +43,12 @@ KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
 KernelTable<LinalgKernel> linalg_kernel;
 KernelTable<TriangularKernel> triangular_kernel;
 KernelTable<PadEdgeKernel> pad_edge_kernel;
+KernelTable<BatchNormKernel> batch_norm_kernel;
+KernelTable<BatchNormBackwardKernel> batch_norm_backward_kernel;
+KernelTable<RowNormKernel> row_norm_kernel;
+KernelTable<RowNormBackwardKernel> row_norm_backward_kernel;
+KernelTable<ActivationKernel> activation_kernel;
+KernelTable<ActivationKernel> activation_backward_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

@@ -44,6 +44,9 @@ void bind_sort(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_linalg_decomp(py::module_& m);
 void bind_shape(py::module_& m);
+void bind_nn_norm(py::module_& m);
+void bind_nn_activation(py::module_& m);
+void bind_nn_attention(py::module_& m);
 
 }  // namespace ember_py
 

@@ -96,4 +96,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_conv(m);
   ember_py::bind_linalg_decomp(m);
   ember_py::bind_shape(m);
+  ember_py::bind_nn_norm(m);
+  ember_py::bind_nn_activation(m);
+  ember_py::bind_nn_attention(m);
 }

@@ -591,5 +591,111 @@ EMBER_API Tensor& addmv_out(Tensor& out, const Tensor& input, const Tensor& mat,
                             const Scalar& beta = 1, const Scalar& alpha = 1);
 EMBER_API Tensor& baddbmm_out(Tensor& out, const Tensor& input, const Tensor& b1, const Tensor& b2,
                               const Scalar& beta = 1, const Scalar& alpha = 1);
+// ---- normalization, activations, attention ----------------------------------------------------
+class Generator;  // ember/random.h
+
+// Batch norm over (N, C), (N, C, L), (N, C, H, W): statistics per channel (dim 1). Training uses
+// the batch's mean and biased variance, and updates running_mean/running_var in place (when
+// given) with momentum and the unbiased variance; eval normalizes with the running statistics.
+EMBER_API Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& running_mean,
+                            const std::optional<Tensor>& running_var, const std::optional<Tensor>& weight,
+                            const std::optional<Tensor>& bias, bool training, double momentum = 0.1,
+                            double eps = 1e-5);
+// batch_norm that also returns what its backward needs: the mean and 1/sqrt(var + eps) per
+// channel used to normalize (the batch's in training, the running ones in eval), float32 for
+// 16-bit inputs.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> native_batch_norm(
+    const Tensor& input, const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
+    const std::optional<Tensor>& weight, const std::optional<Tensor>& bias, bool training, double momentum,
+    double eps);
+// Gradients of (input, weight, bias); an undefined Tensor where output_mask is false or the
+// parameter has no gradient (weight/bias absent: still computed if asked, shape (C,)).
+EMBER_API std::tuple<Tensor, Tensor, Tensor> batch_norm_backward(
+    const Tensor& grad_output, const Tensor& input, const std::optional<Tensor>& weight, const Tensor& save_mean,
+    const Tensor& save_invstd, bool training, std::array<bool, 3> output_mask = {true, true, true});
+// Layer norm over the trailing dims given by normalized_shape.
+EMBER_API Tensor layer_norm(const Tensor& input, const IntArray& normalized_shape,
+                            const std::optional<Tensor>& weight = std::nullopt,
+                            const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+// (output, mean, rstd); mean/rstd have the input's leading dims and size 1 on the normalized ones.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const IntArray& normalized_shape,
+                                                               const std::optional<Tensor>& weight,
+                                                               const std::optional<Tensor>& bias, double eps);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(
+    const Tensor& grad_output, const Tensor& input, const IntArray& normalized_shape, const Tensor& mean,
+    const Tensor& rstd, const std::optional<Tensor>& weight, std::array<bool, 3> output_mask = {true, true, true});
+// Group norm of (N, C, *) with C split into num_groups groups; weight/bias are per channel.
+EMBER_API Tensor group_norm(const Tensor& input, int64_t num_groups, const std::optional<Tensor>& weight = std::nullopt,
+                            const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+// (output, mean, rstd) with mean/rstd of shape (N, num_groups).
+EMBER_API std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input, int64_t num_groups,
+                                                               const std::optional<Tensor>& weight,
+                                                               const std::optional<Tensor>& bias, double eps);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> group_norm_backward(
+    const Tensor& grad_output, const Tensor& input, int64_t num_groups, const Tensor& mean, const Tensor& rstd,
+    const std::optional<Tensor>& weight, std::array<bool, 3> output_mask = {true, true, true});
+
+// Activations (floating inputs; hardtanh, relu6 and threshold also take integers, like PyTorch).
+// Each has a backward taking (grad_output, input, <same parameters>) and giving grad_input.
+EMBER_API Tensor gelu(const Tensor& t, const std::string& approximate = "none");  // or "tanh"
+EMBER_API Tensor silu(const Tensor& t);
+EMBER_API Tensor softplus(const Tensor& t, double beta = 1, double threshold = 20);
+EMBER_API Tensor elu(const Tensor& t, double alpha = 1);
+EMBER_API Tensor selu(const Tensor& t);
+EMBER_API Tensor celu(const Tensor& t, double alpha = 1);
+EMBER_API Tensor leaky_relu(const Tensor& t, double negative_slope = 0.01);
+EMBER_API Tensor hardtanh(const Tensor& t, const Scalar& min_val = -1, const Scalar& max_val = 1);
+EMBER_API Tensor relu6(const Tensor& t);
+EMBER_API Tensor mish(const Tensor& t);
+EMBER_API Tensor hardswish(const Tensor& t);
+EMBER_API Tensor hardsigmoid(const Tensor& t);
+EMBER_API Tensor logsigmoid(const Tensor& t);
+EMBER_API Tensor softsign(const Tensor& t);
+EMBER_API Tensor tanhshrink(const Tensor& t);
+EMBER_API Tensor threshold(const Tensor& t, const Scalar& threshold, const Scalar& value);
+// The activation named `op` applied in place ("elu", "hardtanh", ...; the parameters as above,
+// in order: params[0], params[1]); returns self.
+EMBER_API Tensor& activation_(Tensor& self, const std::string& op, const std::vector<double>& params = {});
+EMBER_API Tensor gelu_backward(const Tensor& grad, const Tensor& input, const std::string& approximate = "none");
+EMBER_API Tensor silu_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor softplus_backward(const Tensor& grad, const Tensor& input, double beta = 1, double threshold = 20);
+EMBER_API Tensor elu_backward(const Tensor& grad, const Tensor& input, double alpha = 1);
+EMBER_API Tensor selu_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor celu_backward(const Tensor& grad, const Tensor& input, double alpha = 1);
+EMBER_API Tensor leaky_relu_backward(const Tensor& grad, const Tensor& input, double negative_slope = 0.01);
+EMBER_API Tensor hardtanh_backward(const Tensor& grad, const Tensor& input, const Scalar& min_val = -1,
+                                   const Scalar& max_val = 1);
+EMBER_API Tensor relu6_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor mish_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor hardswish_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor logsigmoid_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor softsign_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor tanhshrink_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor threshold_backward(const Tensor& grad, const Tensor& input, const Scalar& threshold);
+// Backward of the existing relu, sigmoid and tanh: from the input (relu) or the output.
+EMBER_API Tensor relu_backward(const Tensor& grad, const Tensor& input);
+EMBER_API Tensor sigmoid_backward(const Tensor& grad, const Tensor& output);
+EMBER_API Tensor tanh_backward(const Tensor& grad, const Tensor& output);
+
+// softmax(q @ k^T * scale + mask) @ v over (..., L, E), (..., S, E), (..., S, Ev) with batch dims
+// broadcast. A bool mask keeps where true, a float mask is added; is_causal keeps j <= i (the
+// top-left aligned lower triangle). A row with every key masked gives zeros, as PyTorch's CPU
+// kernels do. scale defaults to 1/sqrt(E); enable_gqa lets k/v have fewer heads (dim -3) than q.
+EMBER_API Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                              const std::optional<Tensor>& attn_mask = std::nullopt,
+                                              double dropout_p = 0, bool is_causal = false,
+                                              std::optional<double> scale = std::nullopt, bool enable_gqa = false,
+                                              Generator* generator = nullptr);
+// (output, attention probabilities before dropout, the dropout keep-mask (undefined without
+// dropout)). `dropout_mask`, when given, replaces the random one (1 keeps, 0 drops).
+EMBER_API std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_forward(
+    const Tensor& query, const Tensor& key, const Tensor& value, const std::optional<Tensor>& attn_mask,
+    double dropout_p, bool is_causal, std::optional<double> scale, bool enable_gqa,
+    const std::optional<Tensor>& dropout_mask = std::nullopt, Generator* generator = nullptr);
+// (dq, dk, dv) from the probabilities and keep-mask the forward returned.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_backward(
+    const Tensor& grad_output, const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& attn,
+    const std::optional<Tensor>& dropout_mask, double dropout_p, std::optional<double> scale, bool enable_gqa);
 
 }  // namespace ember

@@ -10,3 +10,6 @@ from .._nn_dropout import *  # noqa: E402,F401,F403
 from .._nn_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from .._nn_pad import pad  # noqa: F401
 from .._nn_linear import bilinear, linear  # noqa: E402,F401
+from .._nn_norm import *  # noqa: E402,F401,F403
+from .._nn_activation import *  # noqa: E402,F401,F403
+from .._nn_attention import *  # noqa: E402,F401,F403

@@ -1,0 +1,49 @@
+"""scaled_dot_product_attention with PyTorch's signature (ember.nn.functional), and the private
+forward-with-probabilities and backward wrappers the autograd layer calls."""
+from . import _C
+from ._tensor import Tensor, _wrap
+
+__all__ = ["scaled_dot_product_attention"]
+
+
+def _t(x, name, optional=False):
+    if x is None and optional:
+        return None
+    if not isinstance(x, Tensor):
+        raise TypeError(f"scaled_dot_product_attention(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x._impl
+
+
+def _gen(generator):
+    return None if generator is None else generator._impl
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False, *, generator=None):
+    """softmax(query @ key^T * scale + mask) @ value, with dropout on the weights when
+    dropout_p > 0. A bool mask keeps positions where it is True; a float mask is added.
+    is_causal keeps key j for query i when j <= i. Batch dims broadcast."""
+    return _wrap(_C.scaled_dot_product_attention(
+        _t(query, "query"), _t(key, "key"), _t(value, "value"), _t(attn_mask, "attn_mask", True), float(dropout_p),
+        bool(is_causal), None if scale is None else float(scale), bool(enable_gqa), _gen(generator)))
+
+
+def scaled_dot_product_attention_forward(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                                         scale=None, enable_gqa=False, dropout_mask=None, generator=None):
+    """(output, attn, keep): the attention probabilities before dropout and the dropout keep-mask
+    (None without dropout). A given dropout_mask (1 keeps, 0 drops) replaces the random one."""
+    out, attn, keep = _C.scaled_dot_product_attention_forward(
+        _t(query, "query"), _t(key, "key"), _t(value, "value"), _t(attn_mask, "attn_mask", True), float(dropout_p),
+        bool(is_causal), None if scale is None else float(scale), bool(enable_gqa),
+        _t(dropout_mask, "dropout_mask", True), _gen(generator))
+    return _wrap(out), _wrap(attn), None if keep is None else _wrap(keep)
+
+
+def scaled_dot_product_attention_backward(grad_output, query, key, value, attn, dropout_mask=None, dropout_p=0.0,
+                                          scale=None, enable_gqa=False):
+    """(grad_query, grad_key, grad_value) from the forward's saved probabilities and keep-mask."""
+    r = _C.scaled_dot_product_attention_backward(
+        _t(grad_output, "grad_output"), _t(query, "query"), _t(key, "key"), _t(value, "value"), _t(attn, "attn"),
+        _t(dropout_mask, "dropout_mask", True), float(dropout_p), None if scale is None else float(scale),
+        bool(enable_gqa))
+    return tuple(_wrap(x) for x in r)
