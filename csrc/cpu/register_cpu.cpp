@@ -13,6 +13,7 @@ namespace ember {
 void register_cpu_copy_kernels();
 void register_cpu_random_kernels();
 void register_cpu_gemm_kernels();
+void register_cpu_index_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -52,6 +53,7 @@ void register_cpu_kernels() {
   register_cpu_copy_kernels();
   register_cpu_random_kernels();
   register_cpu_gemm_kernels();
+  register_cpu_index_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -19,6 +19,12 @@ KernelTable<UnaryKernel> unary_kernel;
 KernelTable<WhereKernel> where_kernel;
 KernelTable<ClampKernel> clamp_kernel;
 
+KernelTable<IndexOffsetsKernel> index_offsets_kernel;
+KernelTable<IndexCheckKernel> index_check_kernel;
+KernelTable<IndexKernel> index_kernel;
+KernelTable<GatherScatterKernel> gather_scatter_kernel;
+KernelTable<NonzeroKernel> nonzero_kernel;
+
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp
 

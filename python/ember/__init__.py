@@ -29,6 +29,7 @@ from ._reduce import *  # noqa: E402,F401,F403
 from ._random import *  # noqa: E402,F401,F403
 from ._interop import *  # noqa: E402,F401,F403
 from ._linalg import *  # noqa: E402,F401,F403
+from ._indexing import *  # noqa: E402,F401,F403
 from . import cpu, cuda, nn  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -35,6 +35,7 @@ void bind_reduce(py::module_& m);
 void bind_random(py::module_& m);
 void bind_interop(py::module_& m);
 void bind_linalg(py::module_& m);
+void bind_indexing(py::module_& m);
 
 }  // namespace ember_py
 

@@ -87,4 +87,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_random(m);
   ember_py::bind_interop(m);
   ember_py::bind_linalg(m);
+  ember_py::bind_indexing(m);
 }
