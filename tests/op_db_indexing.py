@@ -13,15 +13,17 @@ from op_db import Arg, ErrorCase, OpEntry, Sample, random_data
 
 
 def _split_key(key):
-    """PyTorch applies the integers of an index as selects before the tensor entries, so an
-    integer never counts as an advanced index (numpy would move `t[0, :, idx]`'s dims to the
+    """PyTorch applies the integers of an index (0-dim integer tensors too) as selects before
+    the tensor entries, so an integer never counts as an advanced index (numpy would move `t[0, :, idx]`'s dims to the
     front). Returns (basic, rest): numpy applies `basic` (a view), then `rest` (only slices,
     ... and arrays) to that view, which gives PyTorch's result."""
     if not isinstance(key, tuple):
         key = (key,)
     basic, rest = [], []
     for k in key:
-        if isinstance(k, (list, np.ndarray, bool, np.bool_)):
+        if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
+            basic.append(int(k))  # a 0-dim integer tensor is an integer
+        elif isinstance(k, (list, np.ndarray, bool, np.bool_)):
             a = np.asarray(k)
             if a.dtype == bool and a.ndim == 0:  # a 0-dim mask: a new dim, indexed by [0] or []
                 basic.append(None)
@@ -57,10 +59,14 @@ def np_setitem(a, key, value, accumulate=False):
     """A copy of `a` with a[key] = value (or += with every repeated index adding up)."""
     out = np.array(a, copy=True)
     basic, rest = _split_key(key)
-    view = out[basic] if basic else out
-    if not _has_array(rest):
-        rest = (Ellipsis,)
     value = np.asarray(value)
+    if not _has_array(rest):  # basic indexing only (maybe of a single element)
+        if accumulate:
+            out[basic] += value
+        else:
+            out[basic] = value
+        return out
+    view = out[basic]
     if accumulate:
         np.add.at(view, rest, value)
     else:

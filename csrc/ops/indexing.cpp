@@ -88,6 +88,14 @@ AdvancedIndex plan_index(const Tensor& t, const std::vector<TensorIndex>& indice
           EMBER_CHECK_INDEX(index.dtype() == kInt64 || index.dtype() == kInt32,
                             "tensors used as indices must be long, int, byte or bool tensors, got a ",
                             dtype_name(index.dtype()), " tensor");
+          if (index.dim() == 0) {  // like PyTorch, a 0-dim integer tensor is an integer (a select)
+            const int64_t i = index.item().to<int64_t>(), size = out.shape()[d];
+            EMBER_CHECK_INDEX(i >= -size && i < size, op, ": index ", i, " is out of bounds for dimension ", src,
+                              " with size ", size);
+            out = out.select(d, i);
+            ++src;
+            break;
+          }
           ai.indexed.push_back({d, src, index});
           ++d, ++src;
           break;
