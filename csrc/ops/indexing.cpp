@@ -36,6 +36,14 @@ IntArray take(const IntArray& v, const std::vector<int64_t>& positions) {
 }
 }  // namespace
 
+bool broadcasts_to(const IntArray& from, const IntArray& to) {
+  const size_t n = from.size(), m = to.size();
+  if (n > m) return false;
+  for (size_t i = 1; i <= n; ++i)
+    if (from[n - i] != 1 && from[n - i] != to[m - i]) return false;
+  return true;
+}
+
 void check_index_dtype(const Tensor& index, const char* op) {
   EMBER_CHECK_TYPE(index.dtype() == kInt64 || index.dtype() == kInt32, op,
                    ": expected an int64 or int32 index tensor, got ", dtype_name(index.dtype()));
@@ -237,12 +245,7 @@ void put_index(const AdvancedIndex& ai, const Tensor& values, bool accumulate) {
   // Like PyTorch, leading size-1 dims of the value may exceed the target's rank.
   const int64_t rank = static_cast<int64_t>(ai.result_shape.size());
   while (v.dim() > rank && v.shape()[0] == 1) v = v.squeeze(0);
-  bool fits = v.dim() <= rank;
-  for (int64_t i = 1; fits && i <= v.dim(); ++i) {
-    const int64_t have = v.shape()[v.dim() - i];
-    fits = have == 1 || have == ai.result_shape[rank - i];
-  }
-  EMBER_CHECK_SHAPE(fits, ai.op,
+  EMBER_CHECK_SHAPE(broadcasts_to(v.shape(), ai.result_shape), ai.op,
                     ": shape mismatch: value tensor of shape ", shape_str(values.shape()),
                     " cannot be broadcast to indexing result of shape ", shape_str(ai.result_shape));
   if (may_overlap(ai.view, v)) v = v.clone();

@@ -39,6 +39,9 @@ Tensor gather_index(const AdvancedIndex& ai);
 // version of the view's storage once, after every check.
 void put_index(const AdvancedIndex& ai, const Tensor& values, bool accumulate);
 
+// Whether a tensor of shape `from` broadcasts to `to` without growing (numpy's rule).
+bool broadcasts_to(const IntArray& from, const IntArray& to);
+
 // The common checks of the ops that take an index tensor.
 void check_index_dtype(const Tensor& index, const char* op);
 // IndexError naming op, the bad value, dim and size when an element of `index` is outside [-size, size).

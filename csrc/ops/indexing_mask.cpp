@@ -14,7 +14,7 @@ void check_mask(const Tensor& mask, const char* op) {
 
 // The mask broadcasts to self's shape (in-place forms cannot grow self).
 void check_mask_fits(const Tensor& self, const Tensor& mask, const char* op) {
-  EMBER_CHECK_SHAPE(mask.dim() <= self.dim() && broadcast_shapes(self.shape(), mask.shape(), op) == self.shape(), op,
+  EMBER_CHECK_SHAPE(broadcasts_to(mask.shape(), self.shape()), op,
                     ": mask of shape ", shape_str(mask.shape()), " cannot be broadcast to self's shape ",
                     shape_str(self.shape()));
 }
