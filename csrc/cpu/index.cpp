@@ -1,6 +1,7 @@
 // CPU kernels of advanced indexing: index values to byte offsets (with the range check), and
 // the gather/put loop over those offsets. Registers every indexing kernel of the CPU.
 #include <atomic>
+#include <cstdlib>
 
 #include "cpu/index_kernels.h"
 
@@ -66,6 +67,17 @@ void index_loop(const TensorIter& iter, const IndexArgs& a, const Op& op) {
   const size_t es = dtype_size(iter.dtype(0));
   auto positions = [&](int64_t b0, int64_t b1) {
     return [=, &op](char** data, const int64_t* strides, int64_t n) {
+      // The non-indexed operand steps by `stride` along the positions: when that is its inner
+      // direction (x[:, idx] of a wide x), walk the positions innermost.
+      const int64_t other = put ? strides[1] : strides[0];
+      if (n > 1 && std::abs(stride) < std::abs(other)) {
+        for (int64_t k = 0; k < n; ++k) {
+          char* dst = data[0] + k * strides[0];
+          const char* src = data[1] + k * strides[1];
+          for (int64_t b = b0; b < b1; ++b) op(dst + (put ? offsets[b] : b * stride), src + (put ? b * stride : offsets[b]));
+        }
+        return;
+      }
       const bool dense = strides[0] == static_cast<int64_t>(es) && strides[1] == static_cast<int64_t>(es);
       for (int64_t b = b0; b < b1; ++b) {
         char* dst = data[0] + (put ? offsets[b] : b * stride);

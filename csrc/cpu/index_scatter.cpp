@@ -1,4 +1,6 @@
 // CPU kernel of gather, scatter and scatter_add: an index value per element, along one dim.
+#include <cstdlib>
+
 #include "cpu/index_kernels.h"
 
 namespace ember::cpu_index {
@@ -8,15 +10,21 @@ template <typename I, typename Op>
 void gather_scatter_loop(const TensorIter& iter, const GatherScatterArgs& a, const Op& op) {
   auto positions = [&](int64_t b0, int64_t b1) {
     return [=, &op](char** data, const int64_t* strides, int64_t n) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const char* index = data[2] + b * a.index_stride;
-        for (int64_t k = 0; k < n; ++k) {
-          int64_t v = *reinterpret_cast<const I*>(index + k * strides[2]);
-          if (v < 0) v += a.dim_size;  // in range: the front-end checked
-          char* dst = data[0] + k * strides[0] + (a.scatter ? v * a.dst_stride : b * a.dst_stride);
-          const char* src = data[1] + k * strides[1] + (a.scatter ? b * a.src_stride : v * a.src_stride);
-          op(dst, src);
-        }
+      auto one = [&](int64_t k, int64_t b) {
+        int64_t v = *reinterpret_cast<const I*>(data[2] + k * strides[2] + b * a.index_stride);
+        if (v < 0) v += a.dim_size;  // in range: the front-end checked
+        char* dst = data[0] + k * strides[0] + (a.scatter ? v * a.dst_stride : b * a.dst_stride);
+        const char* src = data[1] + k * strides[1] + (a.scatter ? b * a.src_stride : v * a.src_stride);
+        op(dst, src);
+      };
+      // Walk the index in its memory order: along dim innermost when dim is the inner one
+      // (gather along the last dim). Either order visits one element's writes in dim order.
+      if (std::abs(a.index_stride) < std::abs(strides[2])) {
+        for (int64_t k = 0; k < n; ++k)
+          for (int64_t b = b0; b < b1; ++b) one(k, b);
+      } else {
+        for (int64_t b = b0; b < b1; ++b)
+          for (int64_t k = 0; k < n; ++k) one(k, b);
       }
     };
   };
