@@ -161,9 +161,10 @@ void prepare_index(AdvancedIndex& ai) {
     }
   }
   // The result's shape: B replaces the indexed dims where they sit when adjacent, else leads.
-  bool adjacent = true;
-  for (size_t i = 1; i < ai.indexed.size(); ++i) adjacent = adjacent && ai.indexed[i].dim == ai.indexed[i - 1].dim + 1;
-  ai.result_pos = adjacent ? ai.indexed.front().dim : 0;
+  ai.adjacent = true;
+  for (size_t i = 1; i < ai.indexed.size(); ++i)
+    ai.adjacent = ai.adjacent && ai.indexed[i].dim == ai.indexed[i - 1].dim + 1;
+  ai.result_pos = ai.adjacent ? ai.indexed.front().dim : 0;
   IntArray result(view.shape().begin(), view.shape().begin() + ai.result_pos);
   result.insert(result.end(), shape.begin(), shape.end());
   for (int64_t i = ai.result_pos, k = 0; i < view.dim(); ++i) {
@@ -180,20 +181,18 @@ struct Rest {
   std::vector<int64_t> view_dims, result_dims;
 };
 Rest rest_dims(const AdvancedIndex& ai) {
-  // In the result, a dim after the first indexed one moves by (nb - the indexed dims before it);
-  // one before it keeps its place, unless B leads (indices not adjacent), which puts every
-  // other dim after B in order.
+  // Adjacent indices: a dim before them keeps its place, one after moves by (nb - m). Else B
+  // leads and the other dims follow in order.
   Rest r;
   const int64_t m = static_cast<int64_t>(ai.indexed.size()), nb = static_cast<int64_t>(ai.broadcast_shape.size());
-  const bool leading = ai.result_pos == 0 && ai.indexed.front().dim != 0;
   for (int64_t i = 0, k = 0; i < ai.view.dim(); ++i) {
-    if (k < m && ai.indexed[k].dim == i) { ++k; continue; }
+    if (k < m && ai.indexed[k].dim == i) {
+      ++k;
+      continue;
+    }
+    const int64_t j = static_cast<int64_t>(r.view_dims.size());
     r.view_dims.push_back(i);
-    // before the indexed block (adjacent case), or after B
-    r.result_dims.push_back(!leading && k == 0 ? i : i - k + nb);
-  }
-  if (leading) {  // B leads, the rest keeps its order after it
-    for (size_t j = 0; j < r.view_dims.size(); ++j) r.result_dims[j] = nb + static_cast<int64_t>(j);
+    r.result_dims.push_back(!ai.adjacent ? nb + j : k == 0 ? i : i - m + nb);
   }
   return r;
 }

@@ -25,6 +25,7 @@ struct AdvancedIndex {
   IntArray broadcast_shape;         // B
   Tensor offsets;                   // int64, contiguous, of shape B: byte offsets into the view
   IntArray result_shape;
+  bool adjacent = true;             // the indexed dims are adjacent: B takes their place
   int64_t result_pos = 0;           // where B starts in result_shape
   const char* op = "index";
 };
