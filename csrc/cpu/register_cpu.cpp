@@ -23,6 +23,7 @@ void register_cpu_linalg_kernels();
 void register_cpu_triangular_kernels();
 void register_cpu_pad_kernels();
 void register_cpu_normalization_kernels();
+void register_cpu_index_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -74,6 +75,7 @@ void register_cpu_kernels() {
   register_cpu_triangular_kernels();
   register_cpu_pad_kernels();
   register_cpu_normalization_kernels();
+  register_cpu_index_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -377,5 +377,51 @@ struct ActivationParams {
 using ActivationKernel = void (*)(const TensorIter& iter, ActivationOp op, const ActivationParams& params);
 extern KernelTable<ActivationKernel> activation_kernel;
 extern KernelTable<ActivationKernel> activation_backward_kernel;
+// ---- indexing ---------------------------------------------------------------------------------
+// Index tensors are int32 or int64. Offsets and strides are in bytes.
+//
+// offsets[i] += wrap(index[i]) * stride for every element, where wrap maps [-size, size) onto
+// [0, size). The iterator's operand 0 is the contiguous int64 offsets tensor, operand 1 the
+// index broadcast to it. Returns false, with one offending value in *bad, when an index is out
+// of range (then the offsets are partly updated and must not be used).
+using IndexOffsetsKernel = bool (*)(const TensorIter& iter, int64_t size, int64_t stride, int64_t* bad);
+// Checks that every element of the iterator's operand 0 (an index tensor) is in [-size, size).
+using IndexCheckKernel = bool (*)(const TensorIter& iter, int64_t size, int64_t* bad);
+// Advanced indexing. The iterator walks the dims the indices leave alone (operand 0 the written
+// tensor, operand 1 the read one, same dtype); at each of its elements the kernel walks the
+// `count` index positions: the indexed operand moves by offsets[b], the other by b * stride.
+// Gathers (indexed_is_dst false) write each element once. Puts keep the order of the index
+// positions, so the last of repeated indices wins, or they all add up with accumulate; their
+// threads split only the iterator's elements, which never share a written element.
+struct IndexArgs {
+  int64_t count = 0;
+  const int64_t* offsets = nullptr;
+  int64_t stride = 0;
+  bool indexed_is_dst = false;
+  bool accumulate = false;
+};
+using IndexKernel = void (*)(const TensorIter& iter, const IndexArgs& args);
+// gather / scatter along one dim. The iterator walks the index's shape without `dim`: operand 0
+// the written tensor, 1 the read one (same dtype), 2 the index (checked in range beforehand).
+// Along `dim` the kernel walks `count` positions: the index moves by index_stride; the gathered
+// (src) or scattered-into (dst) operand moves by wrap(index) * its stride, the other by b * its
+// stride. Scatters keep the order along `dim` and split threads over the iterator only.
+struct GatherScatterArgs {
+  int64_t count = 0;
+  int64_t index_stride = 0;
+  int64_t dst_stride = 0, src_stride = 0;
+  int64_t dim_size = 0;  // of the indexed operand, to wrap negative indices
+  bool scatter = false;
+  bool accumulate = false;
+};
+using GatherScatterKernel = void (*)(const TensorIter& iter, const GatherScatterArgs& args);
+// The coordinates of the non-zero elements of `t` in row-major order: an int64 tensor of shape
+// [n, t.dim()] on t's device.
+using NonzeroKernel = Tensor (*)(const Tensor& t);
+extern KernelTable<IndexOffsetsKernel> index_offsets_kernel;
+extern KernelTable<IndexCheckKernel> index_check_kernel;
+extern KernelTable<IndexKernel> index_kernel;
+extern KernelTable<GatherScatterKernel> gather_scatter_kernel;
+extern KernelTable<NonzeroKernel> nonzero_kernel;
 
 }  // namespace ember

@@ -49,6 +49,11 @@ KernelTable<RowNormKernel> row_norm_kernel;
 KernelTable<RowNormBackwardKernel> row_norm_backward_kernel;
 KernelTable<ActivationKernel> activation_kernel;
 KernelTable<ActivationKernel> activation_backward_kernel;
+KernelTable<IndexOffsetsKernel> index_offsets_kernel;
+KernelTable<IndexCheckKernel> index_check_kernel;
+KernelTable<IndexKernel> index_kernel;
+KernelTable<GatherScatterKernel> gather_scatter_kernel;
+KernelTable<NonzeroKernel> nonzero_kernel;
 
 void register_cpu_kernels();   // cpu/register_cpu.cpp
 void register_cuda_kernels();  // cuda/, or no_cuda.cpp

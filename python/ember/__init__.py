@@ -33,6 +33,7 @@ from ._sort import *  # noqa: E402,F401,F403
 from ._einsum import *  # noqa: E402,F401,F403
 from ._shape_ops import *  # noqa: E402,F401,F403
 from ._nn_norm import _batch_norm_top as batch_norm, _layer_norm_top as layer_norm, _group_norm_top as group_norm  # noqa: E402,F401,E501
+from ._indexing import *  # noqa: E402,F401,F403
 from . import cpu, cuda, nn  # noqa: E402,F401
 from ._nn_pool import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402,F401
 from ._nn_embedding import _torch_embedding as embedding  # noqa: E402,F401

@@ -32,6 +32,51 @@ def _unwrap(x):
     raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
 
 
+_BASIC_KEYS = (int, slice, type(None), type(Ellipsis))
+
+
+def _index_tensor(k):
+    """A list, numpy array or bool used as an index, as a native tensor: bools and bool arrays
+    are masks, integer ones int64 (int32 stays int32), an empty list an empty int64 index."""
+    if isinstance(k, (bool, np.bool_)):
+        return _C.from_numpy(np.array(bool(k)))
+    a = np.array(k)
+    if a.dtype.kind == "b":
+        return _C.from_numpy(a)
+    if a.dtype.kind in "iu":
+        return _C.from_numpy(a if a.dtype == np.int32 else a.astype(np.int64))
+    if a.size == 0:
+        return _C.from_numpy(a.astype(np.int64))
+    raise IndexError("tensors used as indices must be long, int, byte or bool tensors, got an index of "
+                     f"numpy dtype {a.dtype}")
+
+
+def _sequence_is_tuple(key):
+    """PyTorch (after old numpy) reads a short list holding slices, None, ..., tensors or
+    sequences as a tuple of indices: t[[0, slice(None)]] is t[0, :], t[[[0, 1], [1, 2]]] is
+    t[[0, 1], [1, 2]]."""
+    if len(key) >= 32:
+        return False
+    return any(k is None or k is Ellipsis or isinstance(k, (slice, Tensor, list, tuple, np.ndarray)) for k in key)
+
+
+def _index_entry(k):
+    if type(k) in _BASIC_KEYS:
+        return k
+    if isinstance(k, Tensor):
+        return k._impl
+    if isinstance(k, (bool, np.bool_, list, tuple, np.ndarray)):
+        return _index_tensor(k)
+    return k  # an integer-like object (np.int64, __index__), or a bad key _C names
+
+
+def _index_key(key):
+    """A user's key as _C's getitem takes it: a tuple of ints, slices, None, ... and native tensors."""
+    if isinstance(key, tuple) or (isinstance(key, list) and _sequence_is_tuple(key)):
+        return tuple(_index_entry(k) for k in key)
+    return _index_entry(key)
+
+
 def _dims(dim):
     """dim=None | int | sequence -> None or a list, as _C reductions take it."""
     if dim is None:
@@ -280,15 +325,13 @@ class Tensor:
         return _wrap(self._impl.unfold(dimension, size, step))
 
     def __getitem__(self, key):
-        if isinstance(key, Tensor) or (isinstance(key, tuple) and any(isinstance(k, (Tensor, list, np.ndarray)) for k in key)) \
-                or isinstance(key, (list, np.ndarray)):
-            raise IndexError("indexing with tensors, lists and masks is not supported yet; "
-                             "use ints, slices, None and ...")
-        return _wrap(self._impl.getitem(key))
+        if type(key) in _BASIC_KEYS:  # the common t[0] and t[1:3]: no key to rewrite
+            return _wrap(self._impl.getitem(key))
+        return _wrap(self._impl.getitem(_index_key(key)))
 
     def __setitem__(self, key, value):
-        if isinstance(key, (Tensor, list, np.ndarray)):
-            raise IndexError("assignment through tensor, list or mask indices is not supported yet")
+        if type(key) not in _BASIC_KEYS:
+            key = _index_key(key)
         self._impl.setitem(key, _unwrap(value))
 
     # ---- copies and conversion ----------------------------------------------------------------

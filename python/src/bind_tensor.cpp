@@ -1,4 +1,6 @@
-// ember._C.Tensor: metadata, views, copies, basic indexing. The Python class ember.Tensor wraps it.
+// ember._C.Tensor: metadata, views, copies, indexing. The Python class ember.Tensor wraps it.
+#include <algorithm>
+
 #include "common.h"
 
 namespace ember_py {
@@ -21,10 +23,12 @@ TensorIndex one_index(py::handle h) {
     auto step = opt_index(s->step);
     return TensorIndex::slice(opt_index(s->start), opt_index(s->stop), step.value_or(1));
   }
+  // Tensor entries (ember.Tensor turns lists, arrays and bools into them before calling).
+  if (py::isinstance<Tensor>(h)) return TensorIndex::tensor(h.cast<Tensor>());
   if (PyBool_Check(h.ptr()) == 0 && py::hasattr(h, "__index__"))
     return TensorIndex::at(py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>());
-  throw py::index_error("only integers, slices (`:`), ellipsis (`...`) and None are valid indices here, got " +
-                        py::str(py::type::of(h)).cast<std::string>());
+  throw py::index_error("only integers, slices (`:`), ellipsis (`...`), None, and integer or boolean tensors are "
+                        "valid indices, got " + py::str(py::type::of(h)).cast<std::string>());
 }
 
 std::vector<TensorIndex> parse_index(py::handle key) {
@@ -96,11 +100,24 @@ void bind_tensor(py::module_& m) {
       .def("item", [](const Tensor& t) { return t.item(); })
       .def("__repr__", &Tensor::repr)
       .def("_repr", [](const Tensor& t, const std::vector<std::string>& suffixes) { return ember::tensor_repr(t, suffixes); })
-      // basic indexing
-      .def("getitem", [](const Tensor& t, py::handle key) { return ember::index(t, parse_index(key)); })
-      .def("setitem", [](const Tensor& t, py::handle key, const TensorArg& v) {
-        ember::index_assign(t, parse_index(key), v.t);
-      });
+      // indexing: basic entries make views, tensor entries copy
+      .def("getitem", [](const Tensor& t, py::handle key) {
+        auto indices = parse_index(key);
+        // A view is made in no time; only a copy is worth releasing the GIL for.
+        const bool copies = std::any_of(indices.begin(), indices.end(),
+                                        [](const TensorIndex& x) { return x.kind == TensorIndex::Kind::Tensor; });
+        if (!copies) return ember::index(t, indices);
+        py::gil_scoped_release nogil;
+        return ember::index(t, indices);
+      })
+      // accumulate: t[key] += v with repeated indices adding up (the backward of t[key])
+      .def("setitem", [](const Tensor& t, py::handle key, const TensorArg& v, bool accumulate) {
+        auto indices = parse_index(key);
+        py::gil_scoped_release nogil;
+        if (!accumulate) return ember::index_assign(t, indices, v.t);
+        Tensor target = t;
+        ember::index_put_(target, indices, v.t, true);
+      }, py::arg("key"), py::arg("value"), py::arg("accumulate") = false);
 }
 
 }  // namespace ember_py

@@ -99,4 +99,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_nn_norm(m);
   ember_py::bind_nn_activation(m);
   ember_py::bind_nn_attention(m);
+  ember_py::bind_indexing(m);
 }
