@@ -148,3 +148,14 @@ ENTRIES = [
     OpEntry("std_mean", lambda lib, a, *args, **kw: lib.std_mean(a, *args, **kw), _stat_mean_samples,
             dtypes=FLOAT_DTYPES, reference=_std_mean_ref, tolerances={ember.bfloat16: (3e-2, 3e-2)}),
 ]
+
+
+def _atleast_samples(rng, dtype):
+    for shape in ((), (3,), (2, 3), (2, 3, 4)):
+        yield Sample((random_data(rng, *shape),), name=str(shape))
+
+
+ENTRIES += [
+    _view_entry(name, (lambda n: lambda lib, a: getattr(lib, n)(a))(name), _atleast_samples, getattr(np, name))
+    for name in ("atleast_1d", "atleast_2d", "atleast_3d")
+]
