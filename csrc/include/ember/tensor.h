@@ -16,6 +16,7 @@
 namespace ember {
 
 using IntArray = std::vector<int64_t>;
+using OptDims = std::optional<IntArray>;  // dims of a reduction; nullopt: all dims
 
 // A reference-counted byte buffer on one device. Views share it. The version counter is bumped
 // by every in-place op; autograd compares it against the version a saved tensor had.
