@@ -4,9 +4,9 @@
 
 Cases: square float32 products from 64 to 2048, float64 ones, tall-skinny shapes, transposed
 operands (read in place by ember's packing), and batches of small matrices. Each case runs
-every peer on the same data: one warm-up each, then R rounds in which the peers run in turn, so
-a noisy shared machine slows all of them alike (calls shorter than 2 ms are repeated within a
-round); --cpu-time with --threads 1 measures the kernels by the calling thread's CPU time, for a
+every peer on the same data: one warm-up, then R timed runs of that peer alone (calls shorter
+than 2 ms are repeated within a run; see time_in_blocks on why peers do not take turns);
+--cpu-time with --threads 1 measures the kernels by the calling thread's CPU time, for a
 machine that other processes load (the wall time then measures them). The table gives the median time, ember's
 GFLOP/s and the ratios peer time / ember time (above 1: ember is faster).
 """
@@ -86,12 +86,17 @@ def make_peers(a_np, b_np, ta, tb):
     return peers
 
 
-def time_round_robin(peers, repeats, clock=time.perf_counter):
+def time_in_blocks(peers, repeats, clock=time.perf_counter):
+    """The median time of each peer, timed in a block of its own calls.
+
+    Not round robin: each library keeps its own thread pool spinning for a while after a call
+    (OpenMP's default wait policy, OpenBLAS's threads), and interleaved calls then share the
+    cores with the previous peer's spinning workers, which doubled some times on 2 cores.
+    """
     times = {name: [] for name in peers}
-    for fn in peers.values():
-        fn()
-    for _ in range(repeats):
-        for name, fn in peers.items():
+    for name, fn in peers.items():
+        fn()  # warm-up: first-touch of buffers, thread start
+        for _ in range(repeats):
             # short calls are repeated so that the clock's resolution does not matter
             calls, t0 = 0, clock()
             while True:
@@ -138,7 +143,7 @@ def main():
     for name, mkn, batch, dtype, ta, tb in cases(args.quick):
         a_np, b_np = operands(rng, mkn, batch, dtype, ta, tb)
         peers = make_peers(a_np, b_np, ta, tb)
-        med = time_round_robin(peers, args.repeats, time.thread_time if args.cpu_time else time.perf_counter)
+        med = time_in_blocks(peers, args.repeats, time.thread_time if args.cpu_time else time.perf_counter)
         m, k, n = mkn
         flops = 2.0 * m * k * n * (batch or 1)
         row = {"case": name, "dtype": dtype, "m": m, "k": k, "n": n, "batch": batch or 1,
