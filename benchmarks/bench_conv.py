@@ -8,15 +8,13 @@ gradients together (ember._nn_conv.conv2d_backward against aten's convolution_ba
 """
 import argparse
 import json
-import os
 import platform
-import subprocess
 import sys
-import time
 
 import numpy as np
 
 import ember
+from timing import git_commit, median_seconds
 from ember import _nn_conv
 
 try:
@@ -33,16 +31,6 @@ LAYERS = [
     ("3x3 depthwise", (8, 64, 56, 56), (64, 1, 3, 3), dict(padding=1, groups=64)),
 ]
 
-
-def median_seconds(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def cases():
@@ -75,13 +63,6 @@ def cases():
         yield (f"{name} backward", what,
                lambda go=go, x=x, w=w, kw=kw: _nn_conv.conv2d_backward(go, x, w, **kw), t_bwd)
 
-
-def git_commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
-    except OSError:
-        return ""
 
 
 def main():

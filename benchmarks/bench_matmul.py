@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 
@@ -33,6 +32,7 @@ _early_threads()
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
+from timing import git_commit  # noqa: E402
 
 try:
     import torch
@@ -108,13 +108,6 @@ def time_in_blocks(peers, repeats, clock=time.perf_counter):
             times[name].append(elapsed / calls)
     return {name: sorted(ts)[len(ts) // 2] for name, ts in times.items()}
 
-
-def git_commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
-    except OSError:
-        return ""
 
 
 def main():

@@ -10,30 +10,19 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
-import time
 import timeit
 
 import numpy as np
 
 import ember
+from timing import git_commit, median_seconds
 
 try:
     import torch
 except ImportError:  # parity peers are optional
     torch = None
 
-
-def median_seconds(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def per_call_seconds(fn, number=20000, repeats=7):
@@ -74,13 +63,6 @@ def cases(n, side):
          peers.get("tiny_add"), True),
     ]
 
-
-def git_commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or None
-    except OSError:
-        return None
 
 
 def main(argv=None):

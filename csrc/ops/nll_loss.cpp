@@ -46,6 +46,20 @@ std::optional<Tensor> class_weight(const Tensor& input, const std::optional<Tens
   return weight->to(input.dtype()).contiguous();
 }
 
+// The kernels' view of a call: the input as (n, c, s), `target_int64` its contiguous int64 copy.
+NllLossArgs nll_args(const Tensor& input, const Tensor& target_int64, const std::optional<Tensor>& weight,
+                     int64_t ignore_index) {
+  NllLossArgs args;
+  args.dtype = input.dtype();
+  args.n = input.dim() >= 2 ? input.size(0) : 1;
+  args.c = input.size(class_dim(input));
+  args.s = target_int64.numel() / std::max<int64_t>(1, args.n);  // positions per sample
+  args.target = target_int64.data_ptr<int64_t>();
+  args.weight = weight ? weight->data_ptr() : nullptr;
+  args.ignore_index = ignore_index;
+  return args;
+}
+
 // The loss and the weight counted at each target position (0 where ignored), target-shaped.
 struct NllParts {
   Tensor loss, counted;
@@ -53,21 +67,11 @@ struct NllParts {
 
 NllParts nll_parts(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
                    int64_t ignore_index) {
-  const int64_t c = input.size(class_dim(input));
-  const int64_t n = input.dim() >= 2 ? input.size(0) : 1;
-  const int64_t s = target.numel() / std::max<int64_t>(1, n);  // positions per sample
-  const Tensor x = input.reshape({n, c, s}).contiguous();
   const Tensor t = target.to(kInt64).contiguous();
+  const NllLossArgs args = nll_args(input, t, weight, ignore_index);
+  const Tensor x = input.reshape({args.n, args.c, args.s}).contiguous();
   NllParts parts{empty(target.shape(), TensorOptions(input.dtype()).device(input.device())),
                  empty(target.shape(), TensorOptions(input.dtype()).device(input.device()))};
-  NllLossArgs args;
-  args.dtype = input.dtype();
-  args.n = n;
-  args.c = c;
-  args.s = s;
-  args.target = t.data_ptr<int64_t>();
-  args.weight = weight ? weight->data_ptr() : nullptr;
-  args.ignore_index = ignore_index;
   if (target.numel() > 0)
     nll_loss_kernel.get(input.device(), "nll_loss")(args, x.data_ptr(), parts.loss.data_ptr(), parts.counted.data_ptr());
   return parts;
@@ -96,18 +100,9 @@ Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& 
   if (reduction == "mean") g = div(g, sum(nll_parts(input, target, w, ignore_index).counted));
   const Tensor g_values = g.to(input.dtype()).contiguous();
 
-  const int64_t c = input.size(class_dim(input));
-  const int64_t n = input.dim() >= 2 ? input.size(0) : 1;
   Tensor grad_input = zeros(input.shape(), TensorOptions(input.dtype()).device(input.device()));
   const Tensor t = target.to(kInt64).contiguous();
-  NllLossArgs args;
-  args.dtype = input.dtype();
-  args.n = n;
-  args.c = c;
-  args.s = target.numel() / std::max<int64_t>(1, n);
-  args.target = t.data_ptr<int64_t>();
-  args.weight = w ? w->data_ptr() : nullptr;
-  args.ignore_index = ignore_index;
+  const NllLossArgs args = nll_args(input, t, w, ignore_index);
   if (target.numel() > 0)
     nll_loss_backward_kernel.get(input.device(), "nll_loss_backward")(args, g_values.data_ptr(), grad_input.data_ptr());
   return grad_input;
