@@ -25,7 +25,7 @@ NOT_OPS = {
     # dtypes and configuration: test_promotion.py, test_tensor_api.py
     "promote_types", "can_cast", "result_type", "is_tensor", "numel", "get_num_threads",
     "set_num_threads", "is_floating_point", "is_nonzero", "set_printoptions", "get_default_dtype",
-    "set_default_dtype", "is_grad_enabled", "broadcast_shapes",
+    "set_default_dtype", "is_grad_enabled", "is_inference_mode_enabled", "broadcast_shapes",
     # random masks: test_pool_dropout.py checks their statistics and reproducibility
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
 }

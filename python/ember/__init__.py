@@ -63,3 +63,6 @@ def is_tensor(obj):
 
 def numel(input):
     return input.numel()
+from . import autograd  # noqa: E402,F401
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
