@@ -4,24 +4,22 @@ Signatures follow PyTorch: ember.sum(x, dim=None, keepdim=False, *, dtype=None),
 ember.var(x, 1, unbiased=False), ember.softmax(x, -1), ... `dim` is an int, a sequence of ints,
 or None (every dim; an empty sequence means every dim too).
 """
-import collections
 import functools
 import operator
 
-from . import _C
+from . import _C, return_types
 from ._tensor import Tensor, _wrap
 
 __all__ = [
     "sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",
     "argmax", "argmin", "all", "any", "logsumexp", "norm", "cumsum", "cumprod", "softmax",
-    "log_softmax", "return_types",
+    "log_softmax",
 ]
 
 
-class return_types:  # noqa: N801 (named like torch.return_types)
-    """The named tuples that max(dim) and min(dim) return, like torch.return_types."""
-    max = collections.namedtuple("max", ["values", "indices"], module="ember.return_types")
-    min = collections.namedtuple("min", ["values", "indices"], module="ember.return_types")
+# The named tuples that max(dim) and min(dim) return, like torch.return_types.
+return_types.make("max", ["values", "indices"])
+return_types.make("min", ["values", "indices"])
 
 
 def _impl(x, op):

@@ -4,20 +4,18 @@ ember.sort(x, dim=-1, descending=False, stable=False) -> (values, indices), x.to
 ember.unique(x, return_counts=True), ember.searchsorted(seq, values, side="right"), ...
 NaN sorts as the largest value, and sorting is stable: equal values keep their order.
 """
-import collections
 import numbers
 import operator
 
 from . import _C
-from ._reduce import return_types
+from . import return_types
 from ._tensor import Tensor, _wrap
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "quantile",
            "unique", "unique_consecutive", "searchsorted", "bucketize", "count_nonzero"]
 
 for _name in ("sort", "topk", "kthvalue", "median", "nanmedian"):
-    setattr(return_types, _name,
-            collections.namedtuple(_name, ["values", "indices"], module="ember.return_types"))
+    return_types.make(_name, ["values", "indices"])
 
 
 def _impl(x, op, name="input"):

@@ -5,9 +5,8 @@ composite functions are built here from ember ops.
 import builtins
 import math
 import numbers
-from collections import namedtuple
 
-from . import _C
+from . import _C, return_types
 from ._tensor import Tensor, _wrap
 
 __all__ = [
@@ -16,17 +15,17 @@ __all__ = [
     "matrix_rank", "pinv", "cross", "vecdot", "multi_dot", "matrix_power", "diagonal", "matmul",
 ]
 
-# Named result tuples, as torch.return_types names them.
-SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
-InvExResult = namedtuple("inv_ex", ["inverse", "info"])
-CholeskyExResult = namedtuple("cholesky_ex", ["L", "info"])
-QRResult = namedtuple("qr", ["Q", "R"])
-EighResult = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
-SVDResult = namedtuple("svd", ["U", "S", "Vh"])
-LUFactorResult = namedtuple("lu_factor", ["LU", "pivots"])
-LUFactorExResult = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
-LUResult = namedtuple("lu", ["P", "L", "U"])
-LstsqResult = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+# Named result tuples, as torch.return_types names them (ember.return_types.linalg_*).
+SlogdetResult = return_types.make("linalg_slogdet", ["sign", "logabsdet"])
+InvExResult = return_types.make("linalg_inv_ex", ["inverse", "info"])
+CholeskyExResult = return_types.make("linalg_cholesky_ex", ["L", "info"])
+QRResult = return_types.make("linalg_qr", ["Q", "R"])
+EighResult = return_types.make("linalg_eigh", ["eigenvalues", "eigenvectors"])
+SVDResult = return_types.make("linalg_svd", ["U", "S", "Vh"])
+LUFactorResult = return_types.make("linalg_lu_factor", ["LU", "pivots"])
+LUFactorExResult = return_types.make("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+LUResult = return_types.make("linalg_lu", ["P", "L", "U"])
+LstsqResult = return_types.make("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _FLOATS = (_C.dtype.float32, _C.dtype.float64)
 
@@ -493,7 +492,7 @@ def _torch_qr(A, some=True):
     return QRResult(*qr(A, "reduced" if some else "complete"))
 
 
-_TorchSVD = namedtuple("svd", ["U", "S", "V"])
+_TorchSVD = return_types.make("svd", ["U", "S", "V"])
 
 
 def _torch_svd(A, some=True, compute_uv=True):
@@ -506,7 +505,7 @@ def _torch_svd(A, some=True, compute_uv=True):
     return _TorchSVD(U, S, Vh.mT.contiguous())
 
 
-_TriangularSolve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+_TriangularSolve = return_types.make("triangular_solve", ["solution", "cloned_coefficient"])
 
 
 def _triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
