@@ -13,3 +13,4 @@ from .._nn_linear import bilinear, linear  # noqa: E402,F401
 from .._nn_norm import *  # noqa: E402,F401,F403
 from .._nn_activation import *  # noqa: E402,F401,F403
 from .._nn_attention import *  # noqa: E402,F401,F403
+from .._nn_extra import *  # noqa: E402,F401,F403
