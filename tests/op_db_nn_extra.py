@@ -46,6 +46,7 @@ def _one_hot_errors():
     yield _err(np.array([0, 5], dtype=np.int64), 3, exc=ValueError, match="smaller than num_classes")
     yield _err(np.array([-1, 0], dtype=np.int64), exc=ValueError, match="non-negative")
     yield _err(np.zeros(0, dtype=np.int64), exc=ValueError, match="empty")
+    yield _err(np.zeros(0, dtype=np.int64), 0, exc=ValueError, match="empty")
     yield _err(np.array([1, 2], dtype=np.int32), exc=TypeError, match="int64")
 
 

@@ -54,3 +54,29 @@ def test_one_hot_matches_eye_rows():
     out = F.one_hot(idx)
     assert out.dtype == ember.int64
     np.testing.assert_array_equal(to_numpy(out), np.eye(3, dtype=np.int64)[to_numpy(idx)])
+
+
+def _layout_cases():
+    from op_db_nn_extra import ENTRIES
+    return [pytest.param(e, id=e.name) for e in ENTRIES]
+
+
+@pytest.mark.parametrize("entry", _layout_cases())
+def test_noncontiguous_inputs_give_the_same_result_and_stay_unchanged(entry):
+    # PyTorch is these ops' reference, so the generated forward test (which runs the
+    # non-contiguous layouts) skips them; compare the two layouts with each other here.
+    from conftest import assert_unchanged, snapshot
+    from op_db import as_tuple, ember_args, tensors_in
+    dtype = entry.dtypes[0] if ember.float64 not in entry.dtypes else ember.float64
+    for sample in entry.samples(np.random.default_rng(2), dtype):
+        if "running" in sample.name:
+            continue  # updates its running-stat inputs on purpose
+        args, kwargs = ember_args(sample, dtype)
+        expected = as_tuple(entry.op(ember, *args, **kwargs))
+        args, kwargs = ember_args(sample, dtype, noncontiguous=True)
+        inputs = snapshot(*tensors_in(args), *tensors_in(kwargs))
+        actual = as_tuple(entry.op(ember, *args, **kwargs))
+        assert_unchanged(inputs)
+        for a, e in zip(actual, expected):
+            assert tuple(a.shape) == tuple(e.shape) and a.dtype == e.dtype, sample.name
+            np.testing.assert_allclose(to_numpy(a), to_numpy(e), rtol=1e-12, atol=1e-12, err_msg=sample.name)

@@ -76,9 +76,9 @@ def one_hot(tensor, num_classes=-1):
     _tensor(tensor, "one_hot", "tensor")
     if tensor.dtype != ember.int64:
         raise ember.DTypeError(f"one_hot is only applicable to index tensor of type int64, got {tensor.dtype}")
+    if tensor.numel() == 0 and num_classes <= 0:
+        raise ValueError("one_hot: can not infer the number of classes from an empty tensor")
     if num_classes == -1:
-        if tensor.numel() == 0:
-            raise ValueError("one_hot: can not infer the number of classes from an empty tensor")
         num_classes = int(tensor.max().item()) + 1
     elif num_classes < -1:
         raise ValueError(f"one_hot: num_classes should be -1 or non-negative, got {num_classes}")
