@@ -80,3 +80,10 @@ def test_noncontiguous_inputs_give_the_same_result_and_stay_unchanged(entry):
         for a, e in zip(actual, expected):
             assert tuple(a.shape) == tuple(e.shape) and a.dtype == e.dtype, sample.name
             np.testing.assert_allclose(to_numpy(a), to_numpy(e), rtol=1e-12, atol=1e-12, err_msg=sample.name)
+
+
+def test_softmin_implicit_dim_warns_and_uses_the_legacy_choice():
+    x = ember.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]])
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        out = F.softmin(x)
+    np.testing.assert_allclose(to_numpy(out), to_numpy(F.softmin(x, 1)), rtol=1e-6)
