@@ -4,7 +4,7 @@ reference (reference=None): these are defined by its implementation."""
 import numpy as np
 
 import ember
-from conftest import FLOAT_DTYPES
+from conftest import FLOAT_DTYPES, INT_DTYPES
 from op_db import Arg, ErrorCase, OpEntry, Sample, random_data
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -29,7 +29,8 @@ def _err(*args, exc=Exception, match=None, **kwargs):
     return ErrorCase(args, kwargs, exc=exc, match=match)
 
 
-X = np.ones((2, 3))
+# Shuffles only move elements: every dtype.
+SHUFFLE_DTYPES = FLOAT_DTYPES + INT_DTYPES + (ember.bool,)
 
 
 # ---- encodings and activations ------------------------------------------------------------
@@ -361,9 +362,9 @@ ENTRIES = [
     _entry("rms_norm", _rms_samples, _rms_errors),
     _entry("instance_norm", _instance_samples, _instance_errors),
     _entry("local_response_norm", _lrn_samples, _lrn_errors),
-    _entry("pixel_shuffle", _pixel_shuffle_samples, _pixel_shuffle_errors),
-    _entry("pixel_unshuffle", _pixel_unshuffle_samples, _pixel_unshuffle_errors),
-    _entry("channel_shuffle", _channel_shuffle_samples, _channel_shuffle_errors),
+    _entry("pixel_shuffle", _pixel_shuffle_samples, _pixel_shuffle_errors, dtypes=SHUFFLE_DTYPES),
+    _entry("pixel_unshuffle", _pixel_unshuffle_samples, _pixel_unshuffle_errors, dtypes=SHUFFLE_DTYPES),
+    _entry("channel_shuffle", _channel_shuffle_samples, _channel_shuffle_errors, dtypes=SHUFFLE_DTYPES),
     _entry("unfold", _unfold_samples, _unfold_errors),
     _entry("fold", _fold_samples, _fold_errors),
     _entry("margin_ranking_loss", _ranking_samples, _ranking_errors),

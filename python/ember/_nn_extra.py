@@ -520,7 +520,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ember.ShapeError(f"multi_margin_loss: expected a 0-D, 1-D or 2-D input, got {list(input.shape)}")
     x = input.reshape(1, -1) if input.dim() < 2 else input
     n, c = x.shape
-    if input.dim() < 2 and input.numel() == 0 or c == 0 and input.dim() == 2 and n:
+    if c == 0 and (input.dim() < 2 or n):  # an empty batch of no classes is allowed
         raise ember.ShapeError(f"multi_margin_loss: expected a non-empty class dimension, got {list(input.shape)}")
     if target.numel() != n or target.dim() > 1:
         raise ember.ShapeError(f"multi_margin_loss: inconsistent target size {list(target.shape)} for input "
