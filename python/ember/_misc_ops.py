@@ -109,19 +109,21 @@ def lerp(input, end, weight, *, out=None):
     return _into(result, out)
 
 
-def _check_value(value, op, input, t1, t2):
+def _value(value, op, input, t1, t2):
+    """The multiplier as the result's dtype takes it: integral results truncate it, as
+    PyTorch does (addcmul(ints, value=1.7) adds 1 * t1 * t2)."""
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}(): argument 'value' must be Number, not {type(value).__name__}")
-    integral = all(not _is_float(t) for t in (input, t1, t2))
-    if integral and isinstance(value, float) and not float(value).is_integer():
-        raise TypeError(f"{op}(): value {value} cannot be converted to an integral type without overflow")
+    if all(not _is_float(t) for t in (input, t1, t2)):
+        return int(value)
+    return value
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2 (broadcast, promoted)."""
-    for i, (name, t) in enumerate((("input", input), ("tensor1", tensor1), ("tensor2", tensor2))):
+    for name, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
         _tensor(t, "addcmul", name)
-    _check_value(value, "addcmul", input, tensor1, tensor2)
+    value = _value(value, "addcmul", input, tensor1, tensor2)
     return _into(input + (tensor1 * tensor2) * value, out)
 
 
@@ -134,7 +136,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
         raise _C.DTypeError(
             "addcdiv(): integer division with addcdiv is not supported (tensor1 "
             f"{_dtype_name(tensor1.dtype)}, tensor2 {_dtype_name(tensor2.dtype)}); use a floating tensor")
-    _check_value(value, "addcdiv", input, tensor1, tensor2)
+    value = _value(value, "addcdiv", input, tensor1, tensor2)
     return _into(input + (tensor1 / tensor2) * value, out)
 
 
