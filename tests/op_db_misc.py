@@ -198,6 +198,40 @@ def _trapezoid_errors():
     yield ErrorCase((np.ones((2, 3)), np.ones(4)), exc=ember.ShapeError, match="points")
 
 
+# ---- covariance -----------------------------------------------------------------------------
+
+def _cov_samples(rng, dtype):
+    r = lambda *s: random_data(rng, *s)
+    yield Sample((r(3, 6),), name="3 variables")
+    yield Sample((r(6),), name="one variable")
+    yield Sample((r(3, 6),), dict(correction=0), name="correction 0")
+    yield Sample((r(2, 5),), dict(fweights=np.array([1, 2, 0, 3, 1])), name="fweights")
+    yield Sample((r(2, 5),), dict(aweights=rng.uniform(0.1, 2, 5),
+                                  fweights=np.array([1, 2, 1, 3, 1]), correction=2), name="both weights")
+
+
+def _cov_ref(a, correction=1, fweights=None, aweights=None):
+    return np.cov(a, ddof=correction, fweights=fweights, aweights=aweights)
+
+
+def _cov_errors():
+    yield ErrorCase((np.ones((2, 2, 2)),), exc=ember.ShapeError, match="two or fewer")
+    yield ErrorCase((np.ones((2, 3)),), dict(fweights=np.array([1, 2])), exc=ember.ShapeError, match="fweights")
+    yield ErrorCase((np.ones((2, 3)),), dict(fweights=np.ones(3)), exc=ember.DTypeError, match="integral")
+    yield ErrorCase((np.ones((2, 3)),), dict(fweights=np.array([1, -1, 1])), exc=ValueError, match="negative")
+    yield ErrorCase((np.ones((2, 3)),), dict(aweights=np.array([1, 1, 1])), exc=ember.DTypeError,
+                    match="floating")
+
+
+def _corrcoef_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 6),), name="3 variables")
+    yield Sample((random_data(rng, 6),), name="one variable")
+
+
+def _corrcoef_ref(a):
+    return np.clip(np.corrcoef(a), -1, 1)
+
+
 # ---- distances and rotation -----------------------------------------------------------------
 
 def _cdist_samples(rng, dtype):
@@ -332,4 +366,8 @@ ENTRIES = [
     OpEntry("logcumsumexp", lambda lib, a, d: lib.logcumsumexp(a, d), _logcumsumexp_samples,
             errors=_scan_errors("logcumsumexp"), reference=_logcumsumexp_ref,
             tolerances={ember.float32: (1e-5, 1e-5)}),
+    OpEntry("cov", lambda lib, a, **kw: lib.cov(a, **kw), _cov_samples, dtypes=HIGH_PRECISION,
+            errors=_cov_errors, reference=_cov_ref, tolerances={ember.float32: (1e-4, 1e-5)}),
+    OpEntry("corrcoef", lambda lib, a: lib.corrcoef(a), _corrcoef_samples, dtypes=HIGH_PRECISION,
+            reference=_corrcoef_ref, tolerances={ember.float32: (1e-4, 1e-5)}),
 ]

@@ -79,3 +79,15 @@ def test_long_scans_against_torch():
     b[0, 100:110] = -math.inf
     np.testing.assert_allclose(to_numpy(ember.logcumsumexp(ember.tensor(b), 1)),
                                torch.logcumsumexp(torch.tensor(b), 1).numpy(), rtol=1e-12)
+
+
+def test_cov_weights_promote_and_too_few_observations_warn():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(4).normal(size=(2, 5)).astype(np.float32)
+    w = np.array([0.5, 1.0, 2.0, 0.1, 1.0])
+    got = ember.cov(ember.tensor(a), aweights=ember.tensor(w))
+    want = torch.cov(torch.tensor(a), aweights=torch.tensor(w))
+    assert got.dtype == ember.float64 and want.dtype == torch.float64
+    np.testing.assert_allclose(to_numpy(got), want.numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        assert np.isnan(to_numpy(ember.cov(ember.tensor([1.0]))))

@@ -1,6 +1,6 @@
 """Miscellaneous PyTorch functions written as composites of ember ops (PyTorch's names,
 signatures and semantics): comparisons within a tolerance (isclose, allclose, equal),
-interpolation and fused arithmetic (lerp, addcmul, addcdiv, clamp_min/clamp_max, nan_to_num),
+covariance (cov, corrcoef), interpolation and fused arithmetic (lerp, addcmul, addcdiv, clamp_min/clamp_max, nan_to_num),
 differences and counts (diff, bincount, histc, trapezoid), distances (cdist), rotation (rot90)
 and scans that the core lacks (cummax, cummin, logcumsumexp).
 
@@ -10,13 +10,14 @@ elements takes O(n log n) work without a Python loop over its elements.
 """
 import math
 import numbers
+import warnings
 
 from . import _C, return_types
 from ._tensor import Tensor, _wrap
 
 __all__ = ["isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max",
            "nan_to_num", "diff", "bincount", "histc", "cdist", "rot90", "cummax", "cummin",
-           "logcumsumexp", "trapezoid"]
+           "logcumsumexp", "trapezoid", "cov", "corrcoef"]
 
 _F = None  # the ember module, bound on first use (this module is imported by ember itself)
 
@@ -84,7 +85,7 @@ def equal(input, other):
     return bool((input == other).all().item())
 
 
-# ---- interpolation and fused arithmetic -----------------------------------------------------
+# ---- covariance (cov, corrcoef), interpolation and fused arithmetic -----------------------------------------------------
 
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input), evaluated from the nearer end for accuracy; weight is a
@@ -285,6 +286,79 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     return (mids * spacing).sum(dim)
 
 
+# ---- covariance -----------------------------------------------------------------------------
+
+def _observation_weights(weights, name, observations, integral):
+    E = _ember()
+    _tensor(weights, "cov", name)
+    if weights.dim() > 1:
+        raise _C.ShapeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                            f"shape {list(weights.shape)}")
+    if weights.numel() != observations:
+        raise _C.ShapeError(f"cov(): expected {name} to have the same numel as there are observations "
+                            f"in the input ({observations}) but got {weights.numel()}")
+    if integral and (_is_float(weights) or weights.dtype == E.bool):
+        raise _C.DTypeError(f"cov(): expected {name} to have integral dtype but got {_dtype_name(weights.dtype)}")
+    if not integral and not _is_float(weights):
+        raise _C.DTypeError(f"cov(): expected {name} to have floating point dtype but got "
+                            f"{_dtype_name(weights.dtype)}")
+    if weights.numel() and weights.min().item() < 0:
+        raise ValueError(f"cov(): {name} cannot be negative")
+    return weights.reshape(-1)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in input's rows (a 1-D input is one variable and
+    gives a 0-dim result), its columns the observations, optionally weighted by integer
+    frequencies and floating importance weights; integer inputs give float32."""
+    E = _ember()
+    _tensor(input, "cov")
+    if input.dim() > 2:
+        raise _C.ShapeError(f"cov(): expected input to have two or fewer dimensions but got an input "
+                            f"with {input.dim()} dimensions")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    if not _is_float(x):
+        x = x.to(E.float32)
+    observations = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = _observation_weights(fweights, "fweights", observations, True)
+    if aweights is not None:
+        a = _observation_weights(aweights, "aweights", observations, False)
+        w = a if w is None else w * a
+    if w is None:
+        w_sum = float(observations)
+        mean = x.mean(1, keepdim=True) if observations else E.zeros((x.shape[0], 1), dtype=x.dtype)
+    else:
+        w = w.to(E.promote_types(w.dtype, x.dtype))
+        w_sum = float(w.sum().item())
+        mean = (x * w).sum(1, keepdim=True) / w_sum
+    if w is not None and aweights is not None and correction != 0:
+        norm = w_sum - correction * float((w * aweights).sum().item()) / w_sum
+    else:
+        norm = w_sum - correction
+    if norm <= 0:  # too few observations: the result is inf and nan, as in PyTorch
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the number of observations.", UserWarning, stacklevel=2)
+        norm = 0.0
+    centred = x - mean
+    weighted = centred if w is None else centred * w
+    result = (centred @ weighted.transpose(0, 1)) / norm
+    return result.reshape(()) if input.dim() < 2 else result
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the variables in input's rows (see cov), clipped to
+    [-1, 1]."""
+    E = _ember()
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    std = E.diagonal(c).sqrt()
+    c = c / std.unsqueeze(1) / std.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
 # ---- distances and rotation -----------------------------------------------------------------
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
@@ -462,7 +536,8 @@ def _inplace(fn):
 
 
 for _name in ("isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max",
-              "nan_to_num", "diff", "bincount", "histc", "rot90", "cummax", "cummin", "logcumsumexp"):
+              "nan_to_num", "diff", "bincount", "histc", "rot90", "cummax", "cummin", "logcumsumexp",
+              "cov", "corrcoef"):
     setattr(Tensor, _name, globals()[_name])
 for _name in ("lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace(globals()[_name]))
