@@ -136,10 +136,6 @@ def _bincount_ref(x, weights=None, minlength=0):
     return np.bincount(x, weights=weights, minlength=minlength)
 
 
-def _bincount_out(dtype):
-    return None
-
-
 def _bincount_errors():
     yield ErrorCase((np.array([1, -1]),), exc=ValueError, match="non-negative")
     yield ErrorCase((np.array([[1, 2]]),), exc=ValueError, match="1-d")

@@ -1,8 +1,8 @@
 """Miscellaneous PyTorch functions written as composites of ember ops (PyTorch's names,
 signatures and semantics): comparisons within a tolerance (isclose, allclose, equal),
-covariance (cov, corrcoef), interpolation and fused arithmetic (lerp, addcmul, addcdiv, clamp_min/clamp_max, nan_to_num),
-differences and counts (diff, bincount, histc, trapezoid), distances (cdist), rotation (rot90)
-and scans that the core lacks (cummax, cummin, logcumsumexp).
+interpolation and fused arithmetic (lerp, addcmul, addcdiv, clamp_min/clamp_max, nan_to_num),
+differences and counts (diff, bincount, histc, trapezoid), covariance (cov, corrcoef),
+distances (cdist), rotation (rot90) and scans that the core lacks (cummax, cummin, logcumsumexp).
 
 The scans run as log2(n) rounds of elementwise steps over shifted copies (a Hillis-Steele
 scan): each round combines every position with the one `step` before it, so a dim of n
@@ -85,7 +85,7 @@ def equal(input, other):
     return bool((input == other).all().item())
 
 
-# ---- covariance (cov, corrcoef), interpolation and fused arithmetic -----------------------------------------------------
+# ---- interpolation and fused arithmetic -----------------------------------------------------
 
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input), evaluated from the nearer end for accuracy; weight is a
