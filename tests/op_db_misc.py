@@ -287,6 +287,7 @@ def _scan_samples(rng, dtype):
 def _scan_errors(op):
     def errors():
         yield ErrorCase((np.ones((2, 3)), 2), exc=IndexError, match=op)
+        yield ErrorCase((np.array(1.0), 1), exc=IndexError, match=op)
     return errors
 
 

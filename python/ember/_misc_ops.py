@@ -55,9 +55,9 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         raise _C.DTypeError(f"isclose(): input dtype {_dtype_name(input.dtype)} does not match "
                             f"other dtype {_dtype_name(other.dtype)}")
     if rtol < 0:
-        raise ValueError(f"isclose(): rtol must be greater than or equal to zero, but got {rtol}")
+        raise _C.ArgumentError(f"isclose(): rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
-        raise ValueError(f"isclose(): atol must be greater than or equal to zero, but got {atol}")
+        raise _C.ArgumentError(f"isclose(): atol must be greater than or equal to zero, but got {atol}")
     close = input == other
     if input.dtype == E.bool:
         return close
@@ -191,7 +191,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     if input.dim() == 0:
         raise _C.ShapeError("diff(): expects input to be at least one-dimensional")
     if n < 0:
-        raise ValueError(f"diff(): order must be non-negative but got {n}")
+        raise _C.ArgumentError(f"diff(): order must be non-negative but got {n}")
     parts = [t for t in (prepend, input, append) if t is not None]
     x = E.cat(parts, dim) if len(parts) > 1 else input
     for _ in range(n):
@@ -211,9 +211,9 @@ def bincount(input, weights=None, minlength=0):
     if _is_float(input) or input.dtype == E.bool:
         raise _C.DTypeError(f"bincount(): expected an integral input, got {_dtype_name(input.dtype)}")
     if minlength < 0:
-        raise ValueError(f"bincount(): minlength should be >= 0, got {minlength}")
+        raise _C.ArgumentError(f"bincount(): minlength should be >= 0, got {minlength}")
     if input.dim() != 1 or (input.numel() and input.min().item() < 0):
-        raise ValueError(f"bincount(): only supports 1-d non-negative integral inputs, got shape "
+        raise _C.ArgumentError(f"bincount(): only supports 1-d non-negative integral inputs, got shape "
                          f"{list(input.shape)}")
     if weights is not None:
         _tensor(weights, "bincount", "weights")
@@ -236,16 +236,16 @@ def histc(input, bins=100, min=0, max=0):
     if not _is_float(input):
         raise _C.DTypeError(f"histc(): expected a floating point input, got {_dtype_name(input.dtype)}")
     if bins <= 0:
-        raise ValueError(f"histc(): bins must be > 0, but got {bins}")
+        raise _C.ArgumentError(f"histc(): bins must be > 0, but got {bins}")
     lo, hi = float(min), float(max)
     if lo > hi:
-        raise ValueError(f"histc(): max must be larger than min, got min {lo} and max {hi}")
+        raise _C.ArgumentError(f"histc(): max must be larger than min, got min {lo} and max {hi}")
     if lo == hi and input.numel():
         lo, hi = float(input.min().item()), float(input.max().item())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise ValueError(f"histc(): range of [{lo}, {hi}] is not finite")
+        raise _C.ArgumentError(f"histc(): range of [{lo}, {hi}] is not finite")
     # The bin of an element as PyTorch computes it, each step rounded to the input's dtype:
     # (x - min) * bins / (max - min), truncated; max itself goes to the last bin.
     x = input.reshape(-1)
@@ -303,7 +303,7 @@ def _observation_weights(weights, name, observations, integral):
         raise _C.DTypeError(f"cov(): expected {name} to have floating point dtype but got "
                             f"{_dtype_name(weights.dtype)}")
     if weights.numel() and weights.min().item() < 0:
-        raise ValueError(f"cov(): {name} cannot be negative")
+        raise _C.ArgumentError(f"cov(): {name} cannot be negative")
     return weights.reshape(-1)
 
 
@@ -382,10 +382,10 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise _C.ShapeError(f"cdist(): X1 and X2 must have the same number of columns. "
                             f"X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     if not p >= 0:
-        raise ValueError(f"cdist(): only supports non-negative p values, got {p}")
+        raise _C.ArgumentError(f"cdist(): only supports non-negative p values, got {p}")
     modes = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
     if compute_mode not in modes:
-        raise ValueError(f"cdist(): {compute_mode} is not a valid value for compute_mode")
+        raise _C.ArgumentError(f"cdist(): {compute_mode} is not a valid value for compute_mode")
     batch = tuple(E.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2])))
     rows1, rows2, cols = x1.shape[-2], x2.shape[-2], x1.shape[-1]
     a = x1.broadcast_to(batch + (rows1, cols))
@@ -417,7 +417,7 @@ def rot90(input, k=1, dims=(0, 1)):
     _tensor(input, "rot90")
     dims = list(dims)
     if len(dims) != 2:
-        raise ValueError(f"rot90(): expected total rotation dims == 2, but got dims = {len(dims)}")
+        raise _C.ArgumentError(f"rot90(): expected total rotation dims == 2, but got dims = {len(dims)}")
     if input.dim() < 2:
         raise _C.ShapeError(f"rot90(): expected total dims >= 2, but got total dims = {input.dim()}")
     d0, d1 = (d % input.dim() if -input.dim() <= d < input.dim() else d for d in dims)
@@ -425,7 +425,7 @@ def rot90(input, k=1, dims=(0, 1)):
         if not 0 <= d < input.dim():
             raise IndexError(f"rot90(): rotation dim {d} out of range for a tensor of {input.dim()} dims")
     if d0 == d1:
-        raise ValueError(f"rot90(): expected rotation dims to be different, but got dim0 = {dims[0]} "
+        raise _C.ArgumentError(f"rot90(): expected rotation dims to be different, but got dim0 = {dims[0]} "
                          f"and dim1 = {dims[1]}")
     k %= 4
     if k == 1:
@@ -439,14 +439,18 @@ def rot90(input, k=1, dims=(0, 1)):
 
 # ---- scans ----------------------------------------------------------------------------------
 
+def _check_scan_dim(input, dim, op):
+    """dim must name a dim of input (-1 or 0 for a 0-dim input)."""
+    n = max(input.dim(), 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}(): dimension {dim} out of range (expected to be in range of [{-n}, {n - 1}])")
+
+
 def _scan(tensors, dim, combine):
     """An inclusive scan of the tensors along dim: combine(earlier, later) -> combined, each a
     tuple of tensors, must be associative. Returns the scanned tensors, contiguous."""
     ref = tensors[0]
-    zero_dim = ref.dim() == 0
-    if zero_dim:
-        if dim not in (0, -1):
-            raise IndexError(f"dimension {dim} out of range (expected to be in range of [-1, 0])")
+    if ref.dim() == 0:
         return tuple(t.clone() for t in tensors)
     ts = tuple(t.movedim(dim, -1) for t in tensors)
     n = ref.shape[dim]
@@ -476,9 +480,7 @@ def _cumulative_extreme(input, dim, op, better):
     _tensor(input, op)
     if not isinstance(dim, numbers.Integral):
         raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
-    if input.dim() and not -input.dim() <= dim < input.dim():
-        raise IndexError(f"{op}(): dimension {dim} out of range (expected to be in range of "
-                         f"[{-input.dim()}, {input.dim() - 1}])")
+    _check_scan_dim(input, dim, op)
     floating = _is_float(input)
 
     def combine(earlier, later):
@@ -511,9 +513,7 @@ def logcumsumexp(input, dim):
     _tensor(input, "logcumsumexp")
     if not _is_float(input):
         raise _C.DTypeError(f"logcumsumexp(): expected a floating point input, got {_dtype_name(input.dtype)}")
-    if input.dim() and not -input.dim() <= dim < input.dim():
-        raise IndexError(f"logcumsumexp(): dimension {dim} out of range (expected to be in range of "
-                         f"[{-input.dim()}, {input.dim() - 1}])")
+    _check_scan_dim(input, dim, "logcumsumexp")
     x = input.to(E.float32) if input.dtype in (E.float16, E.bfloat16) else input
 
     def combine(earlier, later):
