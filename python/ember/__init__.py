@@ -66,3 +66,4 @@ def numel(input):
 from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
+from ._misc_ops import *  # noqa: E402,F401,F403
