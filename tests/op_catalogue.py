@@ -166,6 +166,8 @@ SHIFT = Domain("shift", _uniform(0.0, 3.0), (0, 3))
 WITH_SPECIALS = Domain("with_specials", _with_specials, (-9, 9))
 NEAR_ONE = Domain("near_one", _uniform(0.99, 1.01), (-1, 1), nonzero=True)
 UNIT_POSITIVE = Domain("unit_positive", _uniform(0.0, 1.0), (0, 3))
+UNIT_INTERVAL = Domain("unit_interval", _uniform(-0.95, 0.95), (-1, 1))
+ABOVE_ONE = Domain("above_one", _uniform(1.0, 5.0), (1, 20))
 NONZERO_SMALL_INTS = Domain("nonzero_small_ints", _uniform(0.9, 1.1), (-2, 2), nonzero=True)
 
 # ---------------------------------------------------------------------------
@@ -241,6 +243,79 @@ def _sign(x):
     return np.sign(x.astype(np.int64)).astype(x.dtype) if x.dtype == np.bool_ else np.sign(x)
 
 
+def _nonpositive_integer(v):
+    return v <= 0 and (v == -math.inf or v == math.floor(v))
+
+
+def _lgamma_scalar(v):
+    if math.isnan(v):
+        return v
+    return math.inf if _nonpositive_integer(v) else math.lgamma(v)
+
+
+def _lgamma(x):
+    return np.vectorize(_lgamma_scalar, otypes=[np.float64])(x)
+
+
+def _digamma_scalar(v):
+    """psi(v): reflection below 0, the recurrence up to 20, the asymptotic series there."""
+    if math.isnan(v) or v == math.inf:
+        return v
+    if v == 0:
+        return math.copysign(math.inf, -v)
+    if _nonpositive_integer(v):
+        return math.nan
+    if v < 0:
+        return _digamma_scalar(1 - v) - math.pi / math.tan(math.pi * math.fmod(v, 1.0))
+    acc = 0.0
+    while v < 20:
+        acc -= 1 / v
+        v += 1
+    z = 1 / (v * v)
+    tail = z / 12 - z ** 2 / 120 + z ** 3 / 252 - z ** 4 / 240 + z ** 5 / 132
+    return acc + math.log(v) - 0.5 / v - tail
+
+
+def _digamma(x):
+    return np.vectorize(_digamma_scalar, otypes=[np.float64])(x)
+
+
+def _erfinv_scalar(y):
+    """Bisection on erf to a bracket, then Newton steps (through erfc near 1)."""
+    if math.isnan(y) or abs(y) > 1:
+        return math.nan
+    if abs(y) == 1:
+        return math.copysign(math.inf, y)
+    a = abs(y)
+    if a < 1e-8:
+        return y * math.sqrt(math.pi) / 2 * (1 + math.pi * y * y / 12)
+    lo, hi = 0.0, 6.0
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if math.erf(mid) < a else (lo, mid)
+    x = (lo + hi) / 2
+    for _ in range(4):
+        residual = math.erf(x) - a if a < 0.5 else (1 - a) - math.erfc(x)
+        x -= residual / (2 / math.sqrt(math.pi) * math.exp(-x * x))
+    return math.copysign(x, y)
+
+
+def _erfinv(x):
+    return np.vectorize(_erfinv_scalar, otypes=[np.float64])(x)
+
+
+def _erfc(x):
+    return np.vectorize(math.erfc, otypes=[np.float64])(x)
+
+
+def _signbit(x):
+    return np.signbit(x.astype(np.float64)) if x.dtype == np.bool_ else np.signbit(x)
+
+
+def _xlogy(x, y):
+    return np.where(np.isnan(y), np.nan, np.where(x == 0, 0.0, x * np.log(y)))
+
+
 def _unary(name, ref, **kw):
     kw.setdefault("method", name)
     return ElementwiseOp(name, _call(name), ref, arity=1, **kw)
@@ -304,6 +379,23 @@ UNARY_OPS = [
     _unary("logical_not", np.logical_not, domains=(SMALL_GRID,), result=BOOL),
     _unary("bitwise_not", np.invert, dtypes=BOOL_AND_INTS, rejects=FLOAT_DTYPES,
            operator=operator.invert),
+    _unary("sinh", np.sinh, **_FLOAT_RESULT),
+    _unary("cosh", np.cosh, **_FLOAT_RESULT),
+    _unary("asin", np.arcsin, domains=(UNIT_INTERVAL,), **_FLOAT_RESULT),
+    _unary("acos", np.arccos, domains=(UNIT_INTERVAL,), **_FLOAT_RESULT),
+    _unary("atan", np.arctan, **_FLOAT_RESULT),
+    _unary("asinh", np.arcsinh, **_FLOAT_RESULT),
+    _unary("acosh", np.arccosh, domains=(ABOVE_ONE,), **_FLOAT_RESULT),
+    _unary("atanh", np.arctanh, domains=(UNIT_INTERVAL,), **_FLOAT_RESULT),
+    _unary("erfc", _erfc, **_FLOAT_RESULT),
+    _unary("erfinv", _erfinv, domains=(UNIT_INTERVAL,), **_FLOAT_RESULT),
+    _unary("lgamma", _lgamma, domains=(POSITIVE,), **_FLOAT_RESULT),
+    _unary("digamma", _digamma, domains=(POSITIVE,), **_FLOAT_RESULT),
+    _unary("frac", lambda x: x - np.trunc(x), dtypes=FLOAT_DTYPES, rejects=BOOL_AND_INTS,
+           special_values=True),
+    _unary("signbit", _signbit, domains=(WITH_SPECIALS,), result=BOOL),
+    _unary("deg2rad", np.deg2rad, **_FLOAT_RESULT),
+    _unary("rad2deg", np.rad2deg, **_FLOAT_RESULT),
     ElementwiseOp("clamp", _call("clamp", min=1, max=5), lambda x: np.clip(x, 1, 5),
                   dtypes=INTS_AND_FLOATS, domains=(GRID,), method=None),
     ElementwiseOp("clamp_min", _call("clamp", min=1), lambda x: np.maximum(x, 1),
@@ -353,6 +445,12 @@ BINARY_OPS = [
     _binary("bitwise_and", np.bitwise_and, operator=operator.and_, **_BITWISE),
     _binary("bitwise_or", np.bitwise_or, operator=operator.or_, **_BITWISE),
     _binary("bitwise_xor", np.bitwise_xor, operator=operator.xor, **_BITWISE),
+    # hypot and logaddexp take no Python number in PyTorch (ember accepts one).
+    _binary("hypot", np.hypot, dtypes=FLOAT_DTYPES, rejects=BOOL_AND_INTS),
+    _binary("copysign", np.copysign, domains=(REAL, GRID), result=FLOAT, scalars=(-2, 0.5)),
+    _binary("logaddexp", np.logaddexp, dtypes=FLOAT_DTYPES, rejects=BOOL_AND_INTS),
+    _binary("logaddexp2", np.logaddexp2, dtypes=FLOAT_DTYPES, rejects=BOOL_AND_INTS),
+    _binary("xlogy", _xlogy, domains=(GRID, POSITIVE), result=FLOAT, scalars=(2, 0.5)),
     ElementwiseOp("lshift", lambda m, a, b: a << b, np.left_shift, arity=2,
                   operator=operator.lshift, **_SHIFT),
     ElementwiseOp("rshift", lambda m, a, b: a >> b, np.right_shift, arity=2,

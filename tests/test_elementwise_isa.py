@@ -19,7 +19,8 @@ tx, ty, tb = make_tensor(x), make_tensor(y), make_tensor(big)
 h = make_tensor(x, ember.float16)
 i = make_tensor(rng.integers(-1000, 1000, (70,)).astype(np.int32))
 out = {}
-for name in ["exp", "log", "tanh", "sigmoid", "sin", "cos", "erf", "sqrt", "round", "abs", "expm1"]:
+for name in ["exp", "log", "tanh", "sigmoid", "sin", "cos", "erf", "sqrt", "round", "abs", "expm1",
+             "sinh", "atan", "erfc", "lgamma", "digamma", "frac"]:
     out[name] = to_numpy(getattr(ember, name)(tb))
     out[name + "_f16"] = to_numpy(getattr(ember, name)(h)).astype(np.float32)
 out["add_t"] = to_numpy(tx.t() + ty.t())
@@ -32,6 +33,11 @@ out["clamp"] = to_numpy(ember.clamp(tx, -3, 3))
 out["int"] = to_numpy((i * 7 - 3) // 5 % 11)
 out["shift"] = to_numpy(i << 3)
 out["cmp"] = to_numpy(tx >= ty)
+out["signbit"] = to_numpy(ember.signbit(tb)).astype(np.float32)
+out["erfinv"] = to_numpy(ember.erfinv(tb / 31))
+out["logaddexp"] = to_numpy(ember.logaddexp(tx, ty))
+out["xlogy"] = to_numpy(ember.xlogy(tx, ty))
+out["hypot"] = to_numpy(ember.hypot(tx.t(), ty.t()))
 np.savez(sys.argv[1], **out)
 """
 

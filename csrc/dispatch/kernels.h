@@ -112,11 +112,14 @@ extern KernelTable<GemmKernel> gemm_kernel;
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Maximum, Minimum, Atan2,
   Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitAnd, BitOr, BitXor, Shl, Shr,
+  Hypot, Copysign, Logaddexp, Logaddexp2, Xlogy,
 };
 enum class UnaryOp : uint8_t {
   Neg, Abs, Sign, Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan, Tanh,
   Sigmoid, Relu, Erf, Floor, Ceil, Round, Trunc, Reciprocal, Square, LogicalNot, BitNot, IsNan,
   IsInf, IsFinite,
+  Sinh, Cosh, Asin, Acos, Atan, Asinh, Acosh, Atanh, Erfc, Erfinv, Lgamma, Digamma, Frac, Signbit,
+  Deg2rad, Rad2deg,
 };
 // out = a op b; `alpha` scales b for Add/Sub (a + alpha * b). Integer division by zero throws
 // "ZeroDivisionError" after the loop (the output may then hold partial results).

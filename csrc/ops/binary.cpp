@@ -21,6 +21,7 @@ enum class Kind {
   Logical,  // compute on truth values, bool result
   Bitwise,  // integers and bool
   Shift,    // integers
+  FloatOnly,  // result_type, floating only (hypot, logaddexp)
 };
 
 struct Spec {
@@ -57,6 +58,11 @@ constexpr Spec kSpecs[] = {
     {"bitwise_xor", BinaryOp::BitXor, Kind::Bitwise},
     {"bitwise_left_shift", BinaryOp::Shl, Kind::Shift},
     {"bitwise_right_shift", BinaryOp::Shr, Kind::Shift},
+    {"hypot", BinaryOp::Hypot, Kind::FloatOnly},
+    {"copysign", BinaryOp::Copysign, Kind::FloatFn},
+    {"logaddexp", BinaryOp::Logaddexp, Kind::FloatOnly},
+    {"logaddexp2", BinaryOp::Logaddexp2, Kind::FloatOnly},
+    {"xlogy", BinaryOp::Xlogy, Kind::FloatFn},
 };
 
 const Spec& spec(BinaryOp op) { return kSpecs[static_cast<int>(op)]; }
@@ -122,6 +128,10 @@ DType compute_dtype(const Spec& s, const Tensor& a, const Tensor& b) {
       return ct;
     case Kind::Shift:
       EMBER_CHECK_TYPE(is_integral(ct, false), s.name, ": only integer tensors are supported, got ",
+                       dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+      return ct;
+    case Kind::FloatOnly:
+      EMBER_CHECK_TYPE(is_floating(ct), s.name, ": only floating point tensors are supported, got ",
                        dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
       return ct;
   }
@@ -193,6 +203,11 @@ EMBER_BINARY(bitwise_or, BitOr)
 EMBER_BINARY(bitwise_xor, BitXor)
 EMBER_BINARY(bitwise_left_shift, Shl)
 EMBER_BINARY(bitwise_right_shift, Shr)
+EMBER_BINARY(hypot, Hypot)
+EMBER_BINARY(copysign, Copysign)
+EMBER_BINARY(logaddexp, Logaddexp)
+EMBER_BINARY(logaddexp2, Logaddexp2)
+EMBER_BINARY(xlogy, Xlogy)
 #undef EMBER_BINARY
 
 Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) { return add(a, number(b), alpha); }

@@ -15,6 +15,7 @@ enum class Kind {
   Square,     // keeps the dtype; bool -> int64
   Predicate,  // bool result
   BitNot,     // integers and bool
+  Floating,   // floating tensors only (frac)
 };
 
 struct Spec {
@@ -55,12 +56,30 @@ constexpr Spec kSpecs[] = {
     {"isnan", UnaryOp::IsNan, Kind::Predicate},
     {"isinf", UnaryOp::IsInf, Kind::Predicate},
     {"isfinite", UnaryOp::IsFinite, Kind::Predicate},
+    {"sinh", UnaryOp::Sinh, Kind::FloatFn},
+    {"cosh", UnaryOp::Cosh, Kind::FloatFn},
+    {"asin", UnaryOp::Asin, Kind::FloatFn},
+    {"acos", UnaryOp::Acos, Kind::FloatFn},
+    {"atan", UnaryOp::Atan, Kind::FloatFn},
+    {"asinh", UnaryOp::Asinh, Kind::FloatFn},
+    {"acosh", UnaryOp::Acosh, Kind::FloatFn},
+    {"atanh", UnaryOp::Atanh, Kind::FloatFn},
+    {"erfc", UnaryOp::Erfc, Kind::FloatFn},
+    {"erfinv", UnaryOp::Erfinv, Kind::FloatFn},
+    {"lgamma", UnaryOp::Lgamma, Kind::FloatFn},
+    {"digamma", UnaryOp::Digamma, Kind::FloatFn},
+    {"frac", UnaryOp::Frac, Kind::Floating},
+    {"signbit", UnaryOp::Signbit, Kind::Predicate},
+    {"deg2rad", UnaryOp::Deg2rad, Kind::FloatFn},
+    {"rad2deg", UnaryOp::Rad2deg, Kind::FloatFn},
 };
 
 UnaryOp op_by_name(const std::string& name) {
   struct Alias { const char* name; UnaryOp op; };
   static constexpr Alias kAliases[] = {
       {"negative", UnaryOp::Neg}, {"absolute", UnaryOp::Abs}, {"fix", UnaryOp::Trunc},
+      {"arcsin", UnaryOp::Asin}, {"arccos", UnaryOp::Acos}, {"arctan", UnaryOp::Atan},
+      {"arcsinh", UnaryOp::Asinh}, {"arccosh", UnaryOp::Acosh}, {"arctanh", UnaryOp::Atanh},
   };
   for (const Spec& s : kSpecs)
     if (name == s.name) return s.op;
@@ -86,6 +105,10 @@ DType compute_dtype(const Spec& s, DType dt) {
     case Kind::BitNot:
       EMBER_CHECK_TYPE(is_integral(dt, true), "bitwise_not: only integer and bool tensors are supported, got ",
                        dtype_name(dt));
+      return dt;
+    case Kind::Floating:
+      EMBER_CHECK_TYPE(is_floating(dt), s.name, ": not implemented for ", dtype_name(dt),
+                       " tensors (floating point tensors only)");
       return dt;
     case Kind::Sign:
     case Kind::Predicate:
@@ -141,6 +164,22 @@ EMBER_UNARY(bitwise_not, BitNot)
 EMBER_UNARY(isnan, IsNan)
 EMBER_UNARY(isinf, IsInf)
 EMBER_UNARY(isfinite, IsFinite)
+EMBER_UNARY(sinh, Sinh)
+EMBER_UNARY(cosh, Cosh)
+EMBER_UNARY(asin, Asin)
+EMBER_UNARY(acos, Acos)
+EMBER_UNARY(atan, Atan)
+EMBER_UNARY(asinh, Asinh)
+EMBER_UNARY(acosh, Acosh)
+EMBER_UNARY(atanh, Atanh)
+EMBER_UNARY(erfc, Erfc)
+EMBER_UNARY(erfinv, Erfinv)
+EMBER_UNARY(lgamma, Lgamma)
+EMBER_UNARY(digamma, Digamma)
+EMBER_UNARY(frac, Frac)
+EMBER_UNARY(signbit, Signbit)
+EMBER_UNARY(deg2rad, Deg2rad)
+EMBER_UNARY(rad2deg, Rad2deg)
 #undef EMBER_UNARY
 
 void unary_out(const std::string& op, const Tensor& t, const Tensor& out) { unary(op_by_name(op), t, &out); }

@@ -17,14 +17,19 @@ _binary_out, _unary_out = _C.binary_out, _C.unary_out
 
 _BINARY = ("remainder", "fmod", "floor_divide", "pow", "maximum", "minimum", "atan2",
            "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift")
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
+           "hypot", "copysign", "logaddexp", "logaddexp2", "xlogy")
 _BINARY_ALIASES = {"greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
                    "not_equal": "ne", "arctan2": "atan2"}
 _UNARY = ("neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt",
           "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf", "floor", "ceil",
           "trunc", "reciprocal", "square", "logical_not", "bitwise_not", "isnan", "isinf",
-          "isfinite")  # round is separate: it takes `decimals`
-_UNARY_ALIASES = {"negative": "neg", "absolute": "abs", "fix": "trunc"}
+          "isfinite", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "erfc",
+          "erfinv", "lgamma", "digamma", "frac", "signbit", "deg2rad", "rad2deg")
+# round is separate: it takes `decimals`
+_UNARY_ALIASES = {"negative": "neg", "absolute": "abs", "fix": "trunc", "arcsin": "asin",
+                  "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh",
+                  "arctanh": "atanh"}
 
 
 def _operand(x):
@@ -264,7 +269,7 @@ def _install_methods():
     for alias, name in {**_BINARY_ALIASES, **_UNARY_ALIASES}.items():
         methods[alias], methods[alias + "_"] = methods[name], methods[name + "_"]
     # isnan & co. have no in-place form in PyTorch
-    for name in ("isnan_", "isinf_", "isfinite_"):
+    for name in ("isnan_", "isinf_", "isfinite_", "signbit_", "logaddexp_", "logaddexp2_"):
         del methods[name]
     for name, fn in methods.items():
         fn.__name__ = name

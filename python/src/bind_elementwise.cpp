@@ -65,6 +65,11 @@ void bind_elementwise(py::module_& m) {
       {"bitwise_xor", ember::bitwise_xor},
       {"bitwise_left_shift", ember::bitwise_left_shift},
       {"bitwise_right_shift", ember::bitwise_right_shift},
+      {"hypot", ember::hypot},
+      {"copysign", ember::copysign},
+      {"logaddexp", ember::logaddexp},
+      {"logaddexp2", ember::logaddexp2},
+      {"xlogy", ember::xlogy},
   };
   for (const auto& [name, fn] : binaries) {
     m.def(name, [fn = fn](const TensorArg& a, const TensorArg& b) {
@@ -84,6 +89,12 @@ void bind_elementwise(py::module_& m) {
       {"round", ember::round},   {"trunc", ember::trunc},       {"reciprocal", ember::reciprocal},
       {"square", ember::square}, {"logical_not", ember::logical_not}, {"bitwise_not", ember::bitwise_not},
       {"isnan", ember::isnan},   {"isinf", ember::isinf},       {"isfinite", ember::isfinite},
+      {"sinh", ember::sinh},     {"cosh", ember::cosh},         {"asin", ember::asin},
+      {"acos", ember::acos},     {"atan", ember::atan},         {"asinh", ember::asinh},
+      {"acosh", ember::acosh},   {"atanh", ember::atanh},       {"erfc", ember::erfc},
+      {"erfinv", ember::erfinv}, {"lgamma", ember::lgamma},     {"digamma", ember::digamma},
+      {"frac", ember::frac},     {"signbit", ember::signbit},   {"deg2rad", ember::deg2rad},
+      {"rad2deg", ember::rad2deg},
   };
   for (const auto& [name, fn] : unaries) {
     m.def(name, [fn = fn](const Tensor& t) {

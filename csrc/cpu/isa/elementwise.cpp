@@ -133,6 +133,11 @@ void binary_cpu(const TensorIter& iter, BinaryOp op, const Scalar& alpha) {
       return dispatch_in<kIntegerSet>(iter.dtype(1), "bitwise_right_shift", [&](auto tag) {
         same_type<Shr, typename decltype(tag)::type>(iter);
       });
+    case BinaryOp::Hypot: return arithmetic<Hypot, kFloatingSet>(iter, "hypot");
+    case BinaryOp::Copysign: return arithmetic<Copysign, kFloatingSet>(iter, "copysign");
+    case BinaryOp::Logaddexp: return arithmetic<Logaddexp, kFloatingSet>(iter, "logaddexp");
+    case BinaryOp::Logaddexp2: return arithmetic<Logaddexp2, kFloatingSet>(iter, "logaddexp2");
+    case BinaryOp::Xlogy: return arithmetic<Xlogy, kFloatingSet>(iter, "xlogy");
   }
 }
 

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "cpu/isa/isa.h"
+#include "cpu/isa/special_math.h"
 #include "cpu/isa/vec_math.h"
 
 EMBER_ISA_NAMESPACE_BEGIN
@@ -260,6 +261,64 @@ template <typename T> struct Cos {
   T operator()(T a) const { if constexpr (std::is_same_v<T, float>) return vec::cos(a); else return std::cos(a); }
   static bool needs_slow(T a) { if constexpr (std::is_same_v<T, float>) return vec::trig_needs_libm(a); else return false; }
   static T slow(T a) { return static_cast<T>(std::cos(static_cast<double>(a))); }
+};
+
+// ---- special functions: libm on the compute type; erfinv and digamma in double ----
+#define EMBER_LIBM_FN(Name, std_fn) \
+  template <typename T> struct Name { T operator()(T a) const { return std_fn(a); } };
+EMBER_LIBM_FN(Sinh, std::sinh)
+EMBER_LIBM_FN(Cosh, std::cosh)
+EMBER_LIBM_FN(Asin, std::asin)
+EMBER_LIBM_FN(Acos, std::acos)
+EMBER_LIBM_FN(Atan, std::atan)
+EMBER_LIBM_FN(Asinh, std::asinh)
+EMBER_LIBM_FN(Acosh, std::acosh)
+EMBER_LIBM_FN(Atanh, std::atanh)
+EMBER_LIBM_FN(Erfc, std::erfc)
+EMBER_LIBM_FN(Lgamma, std::lgamma)
+#undef EMBER_LIBM_FN
+template <typename T> struct Erfinv { T operator()(T a) const { return static_cast<T>(special::erfinv(a)); } };
+template <typename T> struct Digamma { T operator()(T a) const { return static_cast<T>(special::digamma(a)); } };
+template <typename T> struct Frac { T operator()(T a) const { return a - std::trunc(a); } };
+// Multiplication by the constant rounded to T, as PyTorch does.
+template <typename T> struct Deg2rad { T operator()(T a) const { return a * static_cast<T>(special::kPi / 180.0); } };
+template <typename T> struct Rad2deg { T operator()(T a) const { return a * static_cast<T>(180.0 / special::kPi); } };
+template <typename T> struct Signbit {
+  bool operator()(T a) const {
+    // copysign rather than std::signbit: GCC 12 fails to compile the vectorized signbit of float.
+    if constexpr (kFloat<T>) return std::copysign(T(1), a) < T(0);
+    else if constexpr (kSignedInt<T>) return a < 0;
+    else return false;
+  }
+};
+
+// Binary floating functions. logaddexp: log(e^a + e^b) without overflow; equal infinities
+// give themselves (inf - inf would be NaN).
+template <typename T> struct Hypot { T operator()(T a, T b) const { return std::hypot(a, b); } };
+template <typename T> struct Copysign { T operator()(T a, T b) const { return std::copysign(a, b); } };
+template <typename T> struct Logaddexp {
+  T operator()(T a, T b) const {
+    if (std::isinf(a) && a == b) return a;
+    if (a != a || b != b) return a + b;
+    const T m = a < b ? b : a;
+    return m + std::log1p(std::exp(-std::fabs(a - b)));
+  }
+};
+template <typename T> struct Logaddexp2 {
+  T operator()(T a, T b) const {
+    if (std::isinf(a) && a == b) return a;
+    if (a != a || b != b) return a + b;
+    const T m = a < b ? b : a;
+    return m + std::log1p(std::exp2(-std::fabs(a - b))) * static_cast<T>(1.0 / 0.69314718055994530942);
+  }
+};
+// x * log(y), with 0 * log(y) = 0 for every y but NaN.
+template <typename T> struct Xlogy {
+  T operator()(T a, T b) const {
+    if (b != b) return b;
+    if (a == T(0)) return T(0);
+    return a * std::log(b);
+  }
 };
 
 // predicates

@@ -66,6 +66,22 @@ void unary_cpu(const TensorIter& iter, UnaryOp op) {
     case UnaryOp::IsNan: return predicate<IsNan>(iter, "isnan");
     case UnaryOp::IsInf: return predicate<IsInf>(iter, "isinf");
     case UnaryOp::IsFinite: return predicate<IsFinite>(iter, "isfinite");
+    case UnaryOp::Sinh: return same_type<Sinh, kFloatingSet>(iter, "sinh");
+    case UnaryOp::Cosh: return same_type<Cosh, kFloatingSet>(iter, "cosh");
+    case UnaryOp::Asin: return same_type<Asin, kFloatingSet>(iter, "asin");
+    case UnaryOp::Acos: return same_type<Acos, kFloatingSet>(iter, "acos");
+    case UnaryOp::Atan: return same_type<Atan, kFloatingSet>(iter, "atan");
+    case UnaryOp::Asinh: return same_type<Asinh, kFloatingSet>(iter, "asinh");
+    case UnaryOp::Acosh: return same_type<Acosh, kFloatingSet>(iter, "acosh");
+    case UnaryOp::Atanh: return same_type<Atanh, kFloatingSet>(iter, "atanh");
+    case UnaryOp::Erfc: return same_type<Erfc, kFloatingSet>(iter, "erfc");
+    case UnaryOp::Erfinv: return same_type<Erfinv, kFloatingSet>(iter, "erfinv");
+    case UnaryOp::Lgamma: return same_type<Lgamma, kFloatingSet>(iter, "lgamma");
+    case UnaryOp::Digamma: return same_type<Digamma, kFloatingSet>(iter, "digamma");
+    case UnaryOp::Frac: return same_type<Frac, kFloatingSet>(iter, "frac");
+    case UnaryOp::Signbit: return predicate<Signbit>(iter, "signbit");
+    case UnaryOp::Deg2rad: return same_type<Deg2rad, kFloatingSet>(iter, "deg2rad");
+    case UnaryOp::Rad2deg: return same_type<Rad2deg, kFloatingSet>(iter, "rad2deg");
   }
 }
 

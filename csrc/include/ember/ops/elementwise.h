@@ -93,4 +93,29 @@ EMBER_API Tensor& clamp_(Tensor& self, const std::optional<Tensor>& min, const s
 EMBER_API void binary_out(const std::string& op, const Tensor& a, const Tensor& b, const Tensor& out);
 EMBER_API void unary_out(const std::string& op, const Tensor& t, const Tensor& out);
 
+
+// ---- elementwise: special functions ------------------------------------------------------------
+// Floating functions of integer or bool tensors return float32, as in PyTorch.
+EMBER_API Tensor sinh(const Tensor& t);
+EMBER_API Tensor cosh(const Tensor& t);
+EMBER_API Tensor asin(const Tensor& t);
+EMBER_API Tensor acos(const Tensor& t);
+EMBER_API Tensor atan(const Tensor& t);
+EMBER_API Tensor asinh(const Tensor& t);
+EMBER_API Tensor acosh(const Tensor& t);
+EMBER_API Tensor atanh(const Tensor& t);
+EMBER_API Tensor erfc(const Tensor& t);
+EMBER_API Tensor erfinv(const Tensor& t);   // +-inf at +-1, NaN outside [-1, 1]
+EMBER_API Tensor lgamma(const Tensor& t);
+EMBER_API Tensor digamma(const Tensor& t);  // -inf at +0, NaN at negative integers
+EMBER_API Tensor frac(const Tensor& t);     // t - trunc(t); floating tensors only
+EMBER_API Tensor signbit(const Tensor& t);  // bool: the sign bit (-0.0 included)
+EMBER_API Tensor deg2rad(const Tensor& t);
+EMBER_API Tensor rad2deg(const Tensor& t);
+EMBER_API Tensor hypot(const Tensor& a, const Tensor& b);      // floating tensors only
+EMBER_API Tensor copysign(const Tensor& a, const Tensor& b);
+EMBER_API Tensor logaddexp(const Tensor& a, const Tensor& b);  // floating tensors only
+EMBER_API Tensor logaddexp2(const Tensor& a, const Tensor& b); // floating tensors only
+EMBER_API Tensor xlogy(const Tensor& a, const Tensor& b);      // 0 where a == 0 (unless b is NaN)
+
 }  // namespace ember
