@@ -83,6 +83,9 @@ class OpEntry:
     differentiable: bool = True
     # Run also with every tensor argument non-contiguous.
     noncontiguous: bool = True
+    # The op updates some of its inputs in place by design (running statistics), so the tests
+    # do not require the inputs unchanged.
+    updates_inputs: bool = False
     # errors() -> iterable of ErrorCase.
     errors: Optional[Callable] = None
 

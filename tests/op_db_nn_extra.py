@@ -360,7 +360,7 @@ ENTRIES = [
     _entry("cosine_similarity", _cosine_samples),
     _entry("pairwise_distance", _pairwise_samples),
     _entry("rms_norm", _rms_samples, _rms_errors),
-    _entry("instance_norm", _instance_samples, _instance_errors),
+    _entry("instance_norm", _instance_samples, _instance_errors, updates_inputs=True),  # running stats
     _entry("local_response_norm", _lrn_samples, _lrn_errors),
     _entry("pixel_shuffle", _pixel_shuffle_samples, _pixel_shuffle_errors, dtypes=SHUFFLE_DTYPES),
     _entry("pixel_unshuffle", _pixel_unshuffle_samples, _pixel_unshuffle_errors, dtypes=SHUFFLE_DTYPES),

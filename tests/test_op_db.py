@@ -1,11 +1,11 @@
 """Tests generated from the op database (op_db.py, op_db_<family>.py): forward values against
-NumPy in contiguous and non-contiguous layouts, parity with PyTorch when it is installed, and
-bad input."""
+NumPy in contiguous and non-contiguous layouts (for ops whose reference is PyTorch: the two
+layouts must agree), parity with PyTorch when it is installed, and bad input."""
 import numpy as np
 import pytest
 
 import ember
-from conftest import assert_unchanged, dtype_name, snapshot, to_numpy
+from conftest import DEFAULT_TOLERANCES, assert_unchanged, dtype_name, snapshot, to_numpy
 from op_db import (all_entries, as_tuple, check_results, ember_args, tensors_in, to_reference,
                    to_tensor, to_torch)
 
@@ -20,10 +20,43 @@ def _call(entry, lib, args, kwargs):
     return entry.op(lib, *args, **kwargs)
 
 
+def _flat_tensors(result):
+    out = []
+    for r in as_tuple(result):
+        out.extend(_flat_tensors(r) if isinstance(r, (list, tuple)) else [r])
+    return out
+
+
+def _check_layouts_agree(entry, dtype):
+    """For entries whose reference is PyTorch: without it, the non-contiguous layout must still
+    give the contiguous layout's results (dtype, shape, values), and no input may change."""
+    rng = np.random.default_rng(0)
+    rtol, atol = entry.tolerances.get(dtype, DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0)))
+    for sample in entry.samples(rng, dtype):
+        results = []
+        for noncontiguous in (False, True):
+            args, kwargs = ember_args(sample, dtype, noncontiguous)
+            inputs = snapshot(*tensors_in(args), *tensors_in(kwargs))
+            results.append(_flat_tensors(_call(entry, ember, args, kwargs)))
+            if not entry.updates_inputs:
+                assert_unchanged(inputs)
+        for a, b in zip(*results):
+            if not isinstance(a, ember.Tensor):
+                assert a == b, f"{entry.name} sample {sample.name!r}"
+                continue
+            assert (a.dtype, tuple(a.shape)) == (b.dtype, tuple(b.shape)), f"{entry.name} sample {sample.name!r}"
+            np.testing.assert_allclose(to_numpy(b).astype(np.float64), to_numpy(a).astype(np.float64), rtol=rtol,
+                                       atol=atol, equal_nan=True,
+                                       err_msg=f"{entry.name} sample {sample.name!r}: layouts disagree")
+
+
 @pytest.mark.parametrize("entry,dtype", _cases(ENTRIES))
 def test_forward(entry, dtype):
     if entry.reference is None:
-        pytest.skip("PyTorch is this op's reference (test_torch_parity)")
+        if not entry.noncontiguous:
+            pytest.skip("PyTorch is this op's reference (test_torch_parity)")
+        _check_layouts_agree(entry, dtype)
+        return
     rng = np.random.default_rng(0)
     layouts = (False, True) if entry.noncontiguous else (False,)
     for sample in entry.samples(rng, dtype):
@@ -34,7 +67,8 @@ def test_forward(entry, dtype):
             actual = _call(entry, ember, args, kwargs)
             try:
                 check_results(entry, actual, expected, dtype, sample)
-                assert_unchanged(inputs)
+                if not entry.updates_inputs:
+                    assert_unchanged(inputs)
             except AssertionError as e:
                 layout = "non-contiguous" if noncontiguous else "contiguous"
                 raise AssertionError(f"{entry.name} sample {sample.name!r} ({layout}): {e}") from e
