@@ -77,6 +77,12 @@ NllParts nll_parts(const Tensor& input, const Tensor& target, const std::optiona
   return parts;
 }
 
+Tensor reduce_nll(const NllParts& parts, const std::string& reduction) {
+  if (reduction == "none") return parts.loss;
+  if (reduction == "sum") return sum(parts.loss);
+  return div(sum(parts.loss), sum(parts.counted));  // 0 / 0 = NaN when every target is ignored
+}
+
 }  // namespace
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
@@ -84,10 +90,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const std::optional<T
   loss::check_reduction(reduction, "nll_loss");
   check_input(input, "nll_loss");
   check_class_targets(input, target, "nll_loss");
-  const NllParts parts = nll_parts(input, target, class_weight(input, weight, "nll_loss"), ignore_index);
-  if (reduction == "none") return parts.loss;
-  if (reduction == "sum") return sum(parts.loss);
-  return div(sum(parts.loss), sum(parts.counted));  // 0 / 0 = NaN when every target is ignored
+  return reduce_nll(nll_parts(input, target, class_weight(input, weight, "nll_loss"), ignore_index), reduction);
 }
 
 Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
@@ -140,14 +143,15 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const std::optio
   }
 
   check_class_targets(input, target, "cross_entropy");
-  const Tensor nll = nll_loss(log_p, target, w, reduction, ignore_index);
+  const NllParts parts = nll_parts(log_p, target, w, ignore_index);
+  const Tensor nll = reduce_nll(parts, reduction);
   if (label_smoothing == 0) return nll;
   // Smoothing spreads label_smoothing of the target mass evenly over the classes.
   Tensor smooth = neg(sum(w_along ? mul(log_p, *w_along) : log_p, IntArray{cdim}));
   smooth = where(eq(target, scalar_tensor(ignore_index, std::nullopt, true)), loss::number(0.0), smooth);
   Tensor smooth_reduced;
   if (reduction == "mean")
-    smooth_reduced = div(sum(smooth), sum(nll_parts(log_p, target, w, ignore_index).counted));
+    smooth_reduced = div(sum(smooth), sum(parts.counted));
   else
     smooth_reduced = loss::reduce(smooth, reduction);
   return add(mul(nll, loss::number(1 - label_smoothing)), mul(smooth_reduced, loss::number(label_smoothing / double(c))));
