@@ -17,7 +17,22 @@ _CTensor = _C.Tensor
 def _wrap(impl):
     t = _new(Tensor)
     t._impl = impl
+    t._node = None
     return t
+
+
+def _wrap_view(impl, base):
+    """A view of `base`: in-place writes into it reach the base's gradient (autograd)."""
+    t = _new(Tensor)
+    t._impl = impl
+    t._node = None
+    t._view_base = getattr(base, "_view_base", base)
+    return t
+
+
+def _wrap_maybe_view(impl, base):
+    """The result of an op that returns a view when it can and a copy when it must."""
+    return _wrap_view(impl, base) if impl._same_storage(base._impl) else _wrap(impl)
 
 
 def _unwrap(x):
@@ -109,7 +124,9 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_impl", "__weakref__")
+    # _node: None for a constant, else the autograd edge (node, output_nr) that receives this
+    # tensor's gradient (autograd/graph.py). The other slots are set only when used.
+    __slots__ = ("_impl", "_node", "_grad_value", "_view_base", "_retains_grad", "_name", "__weakref__")
 
     # ---- metadata ---------------------------------------------------------------------------
     @property
@@ -179,30 +196,94 @@ class Tensor:
     def _version(self):
         return self._impl._version
 
-    # Autograd attributes arrive with ember.autograd; until then every tensor is a constant.
+    # ---- autograd (the graph itself lives in ember/autograd) ------------------------------------
     @property
     def requires_grad(self):
-        return False
+        return self._node is not None
 
-    @property
-    def grad(self):
-        return None
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        from .autograd import tensor_api
+        return tensor_api.requires_grad_(self, requires_grad)
 
     @property
     def grad_fn(self):
-        return None
+        node = self._node
+        if node is None or node[0]._backward is None:  # a leaf's AccumulateGrad is not its grad_fn
+            return None
+        return node[0]
 
     @property
     def is_leaf(self):
-        return True
+        node = self._node
+        return node is None or node[0]._backward is None
 
-    def requires_grad_(self, requires_grad=True):
-        if requires_grad:
-            raise NotImplementedError("requires_grad: ember has no autograd yet; every tensor is a constant")
-        return self
+    @property
+    def grad(self):
+        return getattr(self, "_grad_value", None)
+
+    @grad.setter
+    def grad(self, value):
+        from .autograd import tensor_api
+        tensor_api.set_grad(self, value)
+
+    @grad.deleter
+    def grad(self):
+        self._grad_value = None
+
+    @property
+    def retains_grad(self):
+        return getattr(self, "_retains_grad", False)
+
+    def retain_grad(self):
+        from .autograd import tensor_api
+        tensor_api.retain_grad(self)
+
+    def register_hook(self, hook):
+        from .autograd import tensor_api
+        return tensor_api.register_hook(self, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    @property
+    def output_nr(self):
+        node = self._node
+        return 0 if node is None else node[1]
+
+    @property
+    def _base(self):
+        return getattr(self, "_view_base", None)
+
+    @property
+    def is_view(self):
+        return getattr(self, "_view_base", None) is not None
+
+    @property
+    def data(self):
+        """The values, detached: in-place updates through `.data` bypass autograd."""
+        return _wrap(self._impl.alias())
+
+    @data.setter
+    def data(self, value):
+        self._impl = value._impl
 
     def detach(self):
         return _wrap(self._impl.alias())
+
+    def detach_(self):
+        if getattr(self, "_view_base", None) is not None and self._node is not None:
+            raise RuntimeError("detach_: can't detach views in-place. Use detach() instead.")
+        self._node = None
+        return self
+
+    @property
+    def name(self):
+        return getattr(self, "_name", None)
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
@@ -252,82 +333,82 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _C.dtype):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
-        return _wrap(self._impl.view(_size_args(shape)))
+        return _wrap_view(self._impl.view(_size_args(shape)), self)
 
     def view_as(self, other):
-        return _wrap(self._impl.view(list(other.shape)))
+        return _wrap_view(self._impl.view(list(other.shape)), self)
 
     def reshape(self, *shape):
-        return _wrap(self._impl.reshape(_size_args(shape)))
+        return _wrap_maybe_view(self._impl.reshape(_size_args(shape)), self)
 
     def reshape_as(self, other):
-        return _wrap(self._impl.reshape(list(other.shape)))
+        return _wrap_maybe_view(self._impl.reshape(list(other.shape)), self)
 
     def permute(self, *dims):
-        return _wrap(self._impl.permute(_size_args(dims)))
+        return _wrap_view(self._impl.permute(_size_args(dims)), self)
 
     def transpose(self, dim0, dim1):
-        return _wrap(self._impl.transpose(dim0, dim1))
+        return _wrap_view(self._impl.transpose(dim0, dim1), self)
 
     swapaxes = transpose
     swapdims = transpose
 
     def t(self):
-        return _wrap(self._impl.t())
+        return _wrap_view(self._impl.t(), self)
 
     @property
     def T(self):
         n = self._impl.ndim
-        return _wrap(self._impl.permute(list(range(n - 1, -1, -1))))
+        return _wrap_view(self._impl.permute(list(range(n - 1, -1, -1))), self)
 
     @property
     def mT(self):
-        return _wrap(self._impl.transpose(-2, -1))
+        return _wrap_view(self._impl.transpose(-2, -1), self)
 
     def expand(self, *sizes):
-        return _wrap(self._impl.expand(_size_args(sizes)))
+        return _wrap_view(self._impl.expand(_size_args(sizes)), self)
 
     def expand_as(self, other):
-        return _wrap(self._impl.expand(list(other.shape)))
+        return _wrap_view(self._impl.expand(list(other.shape)), self)
 
     def squeeze(self, dim=None):
         if dim is None:
-            return _wrap(self._impl.squeeze())
+            return _wrap_view(self._impl.squeeze(), self)
         if isinstance(dim, (tuple, list)):
             impl = self._impl
             for d in sorted((d % max(impl.ndim, 1) for d in dim), reverse=True):
                 impl = impl.squeeze(d)
-            return _wrap(impl)
-        return _wrap(self._impl.squeeze(dim))
+            return _wrap_view(impl, self)
+        return _wrap_view(self._impl.squeeze(dim), self)
 
     def unsqueeze(self, dim):
-        return _wrap(self._impl.unsqueeze(dim))
+        return _wrap_view(self._impl.unsqueeze(dim), self)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        return _wrap(self._impl.flatten(start_dim, end_dim))
+        return _wrap_maybe_view(self._impl.flatten(start_dim, end_dim), self)
 
     def unflatten(self, dim, sizes):
-        return _wrap(self._impl.unflatten(dim, list(sizes)))
+        return _wrap_view(self._impl.unflatten(dim, list(sizes)), self)
 
     def narrow(self, dim, start, length):
-        return _wrap(self._impl.narrow(dim, int(start), length))
+        return _wrap_view(self._impl.narrow(dim, int(start), length), self)
 
     def select(self, dim, index):
-        return _wrap(self._impl.select(dim, index))
+        return _wrap_view(self._impl.select(dim, index), self)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        return _wrap(self._impl.diagonal(offset, dim1, dim2))
+        return _wrap_view(self._impl.diagonal(offset, dim1, dim2), self)
 
     def as_strided(self, size, stride, storage_offset=None):
-        return _wrap(self._impl.as_strided(list(size), list(stride), storage_offset))
+        return _wrap_view(self._impl.as_strided(list(size), list(stride), storage_offset), self)
 
     def unfold(self, dimension, size, step):
-        return _wrap(self._impl.unfold(dimension, size, step))
+        return _wrap_view(self._impl.unfold(dimension, size, step), self)
 
     def __getitem__(self, key):
         if type(key) in _BASIC_KEYS:  # the common t[0] and t[1:3]: no key to rewrite
-            return _wrap(self._impl.getitem(key))
-        return _wrap(self._impl.getitem(_index_key(key)))
+            return _wrap_view(self._impl.getitem(key), self)
+        return _wrap_maybe_view(self._impl.getitem(_index_key(key)), self)
 
     def __setitem__(self, key, value):
         if type(key) not in _BASIC_KEYS:

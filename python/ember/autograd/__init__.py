@@ -1,8 +1,14 @@
-"""ember.autograd: gradients of ember programs.
+"""ember.autograd: define-by-run automatic differentiation.
 
-The grad modes are here; the graph (Tensor.backward, ember.autograd.grad, Function) is being
-built, and until it lands every tensor is a constant.
+Ops on tensors that require grad record a graph (dispatch.py: one rule per op, the rules in
+rules/, one file per op family); `Tensor.backward` and `ember.autograd.grad` walk it back
+(engine.py). `Function` defines new differentiable ops, `gradcheck` checks gradients against
+finite differences and `functional` holds jacobian, hessian, vjp and jvp.
 """
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
 from . import grad_mode  # noqa: F401
+from .api import backward, grad  # noqa: F401
+from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
+from .graph import Node  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401

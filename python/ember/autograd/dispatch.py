@@ -1,0 +1,264 @@
+"""Recording ops into the graph.
+
+Each differentiable op has a *rule*, registered by name in one of the family files of
+autograd/rules/: a `setup(ctx, result, *args, **kwargs)` that runs after the forward with the
+op's own arguments, saves what backward needs (`ctx.save_for_backward`, attributes on ctx) and
+returns the op's differentiable inputs in order; and a `backward(ctx, *grads)` that returns one
+gradient per input so named, written in ember ops so that it can itself be differentiated.
+
+`wire()` wraps every public function and Tensor method that has a rule: the wrapper calls the
+op untouched unless grad mode is on and an operand requires grad (one attribute test per
+operand), and otherwise records a node. In-place methods are recorded through their
+out-of-place forms (`record_inplace`), which also handles in-place writes into views.
+"""
+import functools
+
+from .. import _C
+from .._tensor import Tensor, _wrap
+from . import grad_mode
+from .graph import AccumulateGrad, Node
+
+_state = grad_mode._state
+RULES = {}
+
+
+def register(names, setup, backward):
+    """Registers the rule of the ops `names` (a name or a tuple of names: aliases, method forms
+    spelled `Tensor.name` where they take other arguments than the function)."""
+    if isinstance(names, str):
+        names = (names,)
+    for name in names:
+        if name in RULES:
+            raise ValueError(f"autograd rule {name!r} registered twice")
+        RULES[name] = (setup, backward)
+
+
+def requires_grad_in(args, kwargs):
+    """Whether any tensor among the arguments (or in a list/tuple argument) requires grad."""
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._node is not None:
+                return True
+        elif type(a) is list or type(a) is tuple:
+            for t in a:
+                if isinstance(t, Tensor) and t._node is not None:
+                    return True
+    if kwargs:
+        for a in kwargs.values():
+            if isinstance(a, Tensor) and a._node is not None:
+                return True
+    return False
+
+
+def _node_name(name):
+    base = name.rsplit(".", 1)[-1].strip("_")
+    return "".join(part[:1].upper() + part[1:] for part in base.split("_")) + "Backward0"
+
+
+def link(node, inputs, result):
+    """Connects `node` to the inputs that require grad and marks the floating outputs as its
+    own. Returns `result`."""
+    edges, metas, needs = [], [], []
+    linked = False
+    for t in inputs:
+        edge = t._node if isinstance(t, Tensor) else None
+        edges.append(edge)
+        if edge is None:
+            metas.append(None)
+            needs.append(False)
+        else:
+            impl = t._impl
+            metas.append((impl.shape, impl.dtype))
+            needs.append(True)
+            linked = True
+    if not linked:
+        return result
+    node.next_edges = tuple(edges)
+    node._input_meta = metas
+    node.needs_input_grad = tuple(needs)
+    if isinstance(result, Tensor):
+        if result._impl.dtype.is_floating_point:
+            result._node = (node, 0)
+        return result
+    meta = []
+    for i, r in enumerate(result):
+        impl = r._impl
+        meta.append((impl.shape, impl.dtype, impl.device))
+        if impl.dtype.is_floating_point:
+            r._node = (node, i)
+    node._output_meta = meta
+    return result
+
+
+def record(name, node_name, fn, setup, backward, args, kwargs):
+    """Runs `fn` without recording inside it, then links a node of the rule to the result."""
+    if kwargs.get("out") is not None:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    _state.grad_enabled = False
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        _state.grad_enabled = True
+    node = Node(node_name, backward)
+    node._outputs = (result,) if isinstance(result, Tensor) else tuple(result)
+    inputs = setup(node, result, *args, **kwargs)
+    node._outputs = ()
+    return link(node, inputs, result)
+
+
+def differentiable(name, fn):
+    """`fn` recording the rule `name` when it must."""
+    setup, backward = RULES[name]
+    node_name = _node_name(name)
+
+    def op(*args, **kwargs):
+        if _state.grad_enabled and requires_grad_in(args, kwargs):
+            return record(name, node_name, fn, setup, backward, args, kwargs)
+        return fn(*args, **kwargs)
+
+    functools.update_wrapper(op, fn)
+    op.__ember_undifferentiated__ = fn
+    return op
+
+
+# ---- in-place ops and views ---------------------------------------------------------------------
+
+def check_inplace(name, t):
+    """In-place writes into a leaf that requires grad (or a view of one) are refused outside
+    no_grad: the gradient would belong to a value that no longer exists."""
+    edge = t._node
+    if edge is not None and type(edge[0]) is AccumulateGrad:
+        raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    base = view_base(t)
+    if base is not None and base._node is not None and type(base._node[0]) is AccumulateGrad:
+        raise RuntimeError(f"{name}: a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
+def view_base(t):
+    return getattr(t, "_view_base", None)
+
+
+def record_inplace(name, self, functional, args, kwargs):
+    """`self.op_(...)` with autograd: `functional(copy of self, ...)` records the op out of
+    place, its value is written into self, and self takes the result's place in the graph. For
+    a view, its base takes a node that routes the written region's gradient to the new value
+    and the rest to the base's old value."""
+    check_inplace(name, self)
+    old = _wrap(self._impl.clone())
+    old._node = self._node
+    y = functional(old, *args, **kwargs)
+    impl = self._impl
+    if y._impl.shape != impl.shape:
+        raise RuntimeError(f"{name}: output with shape {list(impl.shape)} doesn't match the broadcast "
+                           f"shape {list(y._impl.shape)}")
+    if y._impl.dtype != impl.dtype:
+        if not impl.dtype.is_floating_point and y._impl.dtype.is_floating_point:
+            raise TypeError(f"{name}: result type {y._impl.dtype.name} can't be cast to the desired "
+                            f"output type {impl.dtype.name}")
+        y = y.to(impl.dtype)
+    impl.copy_(y._impl)
+    base = view_base(self)
+    if base is None:
+        self._node = y._node
+        return self
+    _rebase_view(self, base, y._node)
+    return self
+
+
+def _rebase_view(view, base, value_edge):
+    """After an in-place write of a value with edge `value_edge` into `view`: the base's
+    gradient splits between its old value (outside the view) and the value (inside)."""
+    node = Node("CopySlices", _copy_slices_backward)
+    node.geometry = _geometry(view, base)
+    node.base_shape = base._impl.shape
+    inputs = (_EdgeHolder(base._node, base), _EdgeHolder(value_edge, view))
+    edges = tuple(h.edge for h in inputs)
+    node.next_edges = edges
+    node._input_meta = [(h.t._impl.shape, h.t._impl.dtype) if h.edge is not None else None
+                        for h in inputs]
+    node.needs_input_grad = tuple(e is not None for e in edges)
+    if True in node.needs_input_grad:
+        base._node = (node, 0)
+    view_node = Node("AsStridedBackward0", _view_of_base_backward)
+    view_node.geometry = node.geometry
+    view_node.base_shape = base._impl.shape
+    view_node.next_edges = (base._node,)
+    view_node._input_meta = [(base._impl.shape, base._impl.dtype)]
+    view_node.needs_input_grad = (base._node is not None,)
+    view._node = (view_node, 0) if base._node is not None else None
+
+
+class _EdgeHolder:
+    __slots__ = ("edge", "t")
+
+    def __init__(self, edge, t):
+        self.edge, self.t = edge, t
+
+
+def _geometry(view, base):
+    """The view's shape, strides and offset, relative to its base's first element."""
+    v = view._impl
+    return (v.shape, v.stride(), v.storage_offset() - base._impl.storage_offset(), base._impl.stride())
+
+
+def _positions(shape, strides, offset):
+    """int64 tensor of the storage positions (from the base's first element) of a geometry."""
+    from .. import arange, zeros
+    pos = zeros(list(shape), dtype=_C.dtype.int64) + offset
+    for d, (size, stride) in enumerate(zip(shape, strides)):
+        view = [1] * len(shape)
+        view[d] = size
+        pos = pos + (arange(size, dtype=_C.dtype.int64) * stride).reshape(view)
+    return pos
+
+
+def _copy_slices_backward(ctx, grad):
+    shape, strides, offset, base_strides = ctx.geometry
+    inside = _positions(shape, strides, offset).reshape(-1)
+    base_pos = _positions(ctx.base_shape, base_strides, 0)
+    # grad in storage order: position p of the base's storage holds grad at base_pos == p
+    flat_grad = _scatter_to_storage(grad, base_pos)
+    grad_value = flat_grad[inside].reshape(list(shape)) if ctx.needs_input_grad[1] else None
+    grad_base = None
+    if ctx.needs_input_grad[0]:
+        from .. import ones
+        keep = ones(flat_grad.shape, dtype=grad.dtype)
+        keep[inside] = 0
+        grad_base = (flat_grad * keep)[base_pos.reshape(-1)].reshape(list(ctx.base_shape))
+    return grad_base, grad_value
+
+
+def _view_of_base_backward(ctx, grad):
+    shape, strides, offset, base_strides = ctx.geometry
+    base_pos = _positions(ctx.base_shape, base_strides, 0)
+    size = int(base_pos.max().item()) + 1 if base_pos.numel() else 0
+    inside = _positions(shape, strides, offset).reshape(-1)
+    from .. import zeros
+    flat = zeros(max(size, int(inside.max().item()) + 1 if inside.numel() else 0), dtype=grad.dtype)
+    flat = flat.index_add(0, inside, grad.reshape(-1))
+    return flat[base_pos.reshape(-1)].reshape(list(ctx.base_shape))
+
+
+def _scatter_to_storage(grad, base_pos):
+    """grad (of the base's shape) laid out by storage position: a 1-D tensor whose element p is
+    grad at the base element stored at p."""
+    from .. import zeros
+    n = int(base_pos.max().item()) + 1 if base_pos.numel() else 0
+    flat = zeros(n, dtype=grad.dtype)
+    return flat.index_add(0, base_pos.reshape(-1), grad.reshape(-1))
+
+
+def inplace_method(name, fn, functional):
+    """The in-place method `fn` (`Tensor.add_`), recorded through `functional` (`Tensor.add`)."""
+
+    def method(self, *args, **kwargs):
+        if _state.grad_enabled and (self._node is not None or requires_grad_in(args, kwargs)):
+            return record_inplace(name, self, functional, args, kwargs)
+        return fn(self, *args, **kwargs)
+
+    functools.update_wrapper(method, fn)
+    method.__ember_undifferentiated__ = fn
+    return method
