@@ -287,7 +287,13 @@ class Tensor:
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
-        return repr(self._impl)
+        text = repr(self._impl)
+        node = self._node
+        if node is None:
+            return text
+        if node[0]._backward is None:
+            return text[:-1] + ", requires_grad=True)"
+        return text[:-1] + f", grad_fn=<{node[0]._name}>)"
 
     def __len__(self):
         if self._impl.ndim == 0:
@@ -298,7 +304,9 @@ class Tensor:
         if self._impl.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         impl = self._impl
-        return (_wrap(impl.select(0, i)) for i in range(impl.shape[0]))
+        if self._node is not None:  # through select, so that the rows stay in the graph
+            return (self.select(0, i) for i in range(impl.shape[0]))
+        return (_wrap_view(impl.select(0, i), self) for i in range(impl.shape[0]))
 
     def __bool__(self):
         if self._impl.numel() != 1:

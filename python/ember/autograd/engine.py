@@ -100,7 +100,7 @@ def _accumulate(node, grad, create_graph):
     elif create_graph or old._node is not None:
         leaf._grad_value = old + grad
     else:
-        old._impl.add_(grad._impl, 1)
+        _C.add_(old._impl, grad._impl, 1)
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True,
