@@ -108,18 +108,44 @@ def record(name, node_name, fn, setup, backward, args, kwargs):
 
 
 def differentiable(name, fn):
-    """`fn` recording the rule `name` when it must."""
+    """`fn` recording the rule `name` when it must. The test for "must" is inlined: it runs on
+    every call of every op."""
     setup, backward = RULES[name]
     node_name = _node_name(name)
 
-    def op(*args, **kwargs):
-        if _state.grad_enabled and requires_grad_in(args, kwargs):
+    if name.startswith("Tensor.__") and fn.__code__.co_argcount == 2:
+        def op(self, other):  # binary operators: the hottest path, no argument packing
+            if self._node is None and (type(other) is not Tensor or other._node is None) and (
+                    type(other) is Tensor or not isinstance(other, Tensor) or other._node is None):
+                return fn(self, other)
+            if not _state.grad_enabled:
+                return fn(self, other)
+            return record(name, node_name, fn, setup, backward, (self, other), {})
+    else:
+        def op(*args, **kwargs):
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._node is not None:
+                        break
+                elif (type(a) is list or type(a) is tuple) and _any_requires_grad(a):
+                    break
+            else:
+                if not kwargs or not _any_requires_grad(kwargs.values()):
+                    return fn(*args, **kwargs)
+            if not _state.grad_enabled:
+                return fn(*args, **kwargs)
             return record(name, node_name, fn, setup, backward, args, kwargs)
-        return fn(*args, **kwargs)
 
     functools.update_wrapper(op, fn)
     op.__ember_undifferentiated__ = fn
     return op
+
+
+def _any_requires_grad(values):
+    for t in values:
+        if isinstance(t, Tensor) and t._node is not None:
+            return True
+    return False
 
 
 # ---- in-place ops and views ---------------------------------------------------------------------
