@@ -444,3 +444,14 @@ def test_out_argument_with_grad_raises():
     out = ember.empty(1, dtype=ember.float64)
     with pytest.raises(RuntimeError, match="out="):
         ember.mul(x, 2, out=out)
+
+
+# ---- views and in-place writes ---------------------------------------------------------------------
+
+def test_a_view_made_before_an_in_place_change_of_its_base_sees_the_new_value():
+    a = leaf([1.0, 2.0, 3.0, 4.0])
+    b = a * 1
+    v = b.view(2, 2)
+    b.mul_(3)
+    (v * ember.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ember.float64)).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [3.0, 6.0, 9.0, 12.0])

@@ -18,6 +18,7 @@ def _wrap(impl):
     t = _new(Tensor)
     t._impl = impl
     t._node = None
+    t._view_base = None
     return t
 
 
@@ -26,7 +27,8 @@ def _wrap_view(impl, base):
     t = _new(Tensor)
     t._impl = impl
     t._node = None
-    t._view_base = getattr(base, "_view_base", base)
+    root = getattr(base, "_view_base", None)
+    t._view_base = base if root is None else root
     return t
 
 
@@ -212,6 +214,9 @@ class Tensor:
     @property
     def grad_fn(self):
         node = self._node
+        if node is not None and type(node) is not tuple:  # a view's edge, maybe stale
+            from .autograd.dispatch import current_edge
+            node = current_edge(self)
         if node is None or node[0]._backward is None:  # a leaf's AccumulateGrad is not its grad_fn
             return None
         return node[0]

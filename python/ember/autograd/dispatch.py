@@ -55,13 +55,33 @@ def _node_name(name):
     return "".join(part[:1].upper() + part[1:] for part in base.split("_")) + "Backward0"
 
 
+class ViewEdge(tuple):
+    """The edge of a view in the graph, with the version of the storage when it was made: once
+    an in-place op changes the base (or another view of it), the view's gradient must flow
+    to the base's new value, so a stale edge is remade from the base (`current_edge`)."""
+
+    def __new__(cls, edge, view):
+        self = tuple.__new__(cls, edge)
+        self.version = view._impl._version
+        return self
+
+
+def current_edge(t):
+    """t's edge, remade if t is a view whose storage changed in place since it was made."""
+    edge = t._node
+    if type(edge) is ViewEdge and edge.version != t._impl._version:
+        base = t._view_base
+        edge = t._node = _view_of_base_edge(t, base) if base._node is not None else None
+    return edge
+
+
 def link(node, inputs, result):
     """Connects `node` to the inputs that require grad and marks the floating outputs as its
     own. Returns `result`."""
     edges, metas, needs = [], [], []
     linked = False
     for t in inputs:
-        edge = t._node if isinstance(t, Tensor) else None
+        edge = (t._node if type(t._node) is not ViewEdge else current_edge(t)) if isinstance(t, Tensor) else None
         edges.append(edge)
         if edge is None:
             metas.append(None)
@@ -101,10 +121,14 @@ def record(name, node_name, fn, setup, backward, args, kwargs):
     finally:
         _state.grad_enabled = True
     node = Node(node_name, backward)
-    node._outputs = (result,) if isinstance(result, Tensor) else tuple(result)
+    node._outputs = outputs = (result,) if isinstance(result, Tensor) else tuple(result)
     inputs = setup(node, result, *args, **kwargs)
     node._outputs = ()
-    return link(node, inputs, result)
+    link(node, inputs, result)
+    for out in outputs:
+        if out._node is not None and getattr(out, "_view_base", None) is not None:
+            out._node = ViewEdge(out._node, out)
+    return result
 
 
 def differentiable(name, fn):
@@ -174,7 +198,7 @@ def record_inplace(name, self, functional, args, kwargs):
     and the rest to the base's old value."""
     check_inplace(name, self)
     old = _wrap(self._impl.clone())
-    old._node = self._node
+    old._node = current_edge(self)
     y = functional(old, *args, **kwargs)
     impl = self._impl
     if y._impl.shape != impl.shape:
@@ -208,13 +232,18 @@ def _rebase_view(view, base, value_edge):
     node.needs_input_grad = tuple(e is not None for e in edges)
     if True in node.needs_input_grad:
         base._node = (node, 0)
-    view_node = Node("AsStridedBackward0", _view_of_base_backward)
-    view_node.geometry = node.geometry
-    view_node.base_shape = base._impl.shape
-    view_node.next_edges = (base._node,)
-    view_node._input_meta = [(base._impl.shape, base._impl.dtype)]
-    view_node.needs_input_grad = (base._node is not None,)
-    view._node = (view_node, 0) if base._node is not None else None
+    view._node = _view_of_base_edge(view, base) if base._node is not None else None
+
+
+def _view_of_base_edge(view, base):
+    """An edge making `view` a view of `base`'s current value in the graph."""
+    node = Node("AsStridedBackward0", _view_of_base_backward)
+    node.geometry = _geometry(view, base)
+    node.base_shape = base._impl.shape
+    node.next_edges = (base._node,)
+    node._input_meta = [(base._impl.shape, base._impl.dtype)]
+    node.needs_input_grad = (True,)
+    return ViewEdge((node, 0), view)
 
 
 class _EdgeHolder:
