@@ -455,3 +455,21 @@ def test_a_view_made_before_an_in_place_change_of_its_base_sees_the_new_value():
     b.mul_(3)
     (v * ember.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ember.float64)).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [3.0, 6.0, 9.0, 12.0])
+
+
+# ---- anomaly detection -----------------------------------------------------------------------------
+
+def test_detect_anomaly_names_the_node_that_made_a_nan():
+    x = leaf([0.0, 1.0])
+    with ember.autograd.detect_anomaly():
+        y = (x * x).exp() * float("nan")
+        with pytest.raises(RuntimeError, match="MulBackward0.*nan"):
+            y.sum().backward()
+    assert not ember.autograd.anomaly_mode.is_anomaly_enabled()
+    ember.autograd.set_detect_anomaly(True)
+    try:
+        assert ember.autograd.anomaly_mode.is_anomaly_enabled()
+    finally:
+        ember.autograd.set_detect_anomaly(False)
+    (x * float("nan")).sum().backward()  # off: the NaN reaches the leaf
+    assert np.isnan(x.grad.numpy()).all()
