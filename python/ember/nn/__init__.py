@@ -7,3 +7,4 @@ from . import functional  # noqa: F401
 from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .modules import Module, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
+from . import init, utils  # noqa: F401,E402
