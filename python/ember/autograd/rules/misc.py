@@ -1,10 +1,12 @@
 """Backward rules of the miscellaneous ops (python/ember/_misc_ops.py).
 
-Those ops are composites of ember ops, and most need no rule: their gradients come through the
-ops they call (lerp, addcmul, addcdiv, clamp_min/clamp_max, nan_to_num, diff, trapezoid, cov,
-corrcoef, rot90). Rules here replace a composite's graph where PyTorch defines the gradient
-differently or where the composite's graph is needlessly large:
+Those ops are composites of ember ops: without a rule their gradients come through the ops they
+call (diff, trapezoid, cov, corrcoef, rot90 work that way). Rules here replace a composite's
+graph where PyTorch defines the gradient differently, where the composite's graph is needlessly
+large, or where the op has an in-place form (which is recorded through its out-of-place rule):
 
+- lerp, addcmul, addcdiv, clamp_min, clamp_max, nan_to_num: one node each, PyTorch's formulas
+  (nan_to_num passes the gradient where the input is finite);
 - cdist: PyTorch's subgradients where a distance or a difference is 0 (the composite would
   give NaN through sqrt at 0), and all ties of the p = inf distance get the gradient;
 - cummax, cummin: the values' gradient goes to the index each was taken from (one scatter
@@ -15,6 +17,78 @@ import math
 
 import ember
 from ..dispatch import register
+from .elementwise import _clamp_backward
+
+
+# ---- lerp, addcmul, addcdiv, clamp_min, clamp_max, nan_to_num ----------------------------------------
+
+def _lerp_setup(ctx, result, input, end, weight, **kwargs):
+    ctx.save_for_backward(input, end, weight)
+    return input, end, weight
+
+
+def _lerp_backward(ctx, grad):
+    input, end, weight = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    return (grad * (1 - weight) if need[0] else None,
+            grad * weight if need[1] else None,
+            grad * (end - input) if need[2] else None)
+
+
+register("lerp", _lerp_setup, _lerp_backward)
+
+
+def _addc_setup(ctx, result, input, tensor1, tensor2, *, value=1, **kwargs):
+    ctx.value = value
+    ctx.save_for_backward(tensor1, tensor2)
+    return input, tensor1, tensor2
+
+
+def _addcmul_backward(ctx, grad):
+    t1, t2 = ctx.saved_tensors
+    need, value = ctx.needs_input_grad, ctx.value
+    return (grad if need[0] else None,
+            grad * (t2 * value) if need[1] else None,
+            grad * (t1 * value) if need[2] else None)
+
+
+def _addcdiv_backward(ctx, grad):
+    t1, t2 = ctx.saved_tensors
+    need, value = ctx.needs_input_grad, ctx.value
+    return (grad if need[0] else None,
+            grad * (value / t2) if need[1] else None,
+            -grad * (t1 * value) / (t2 * t2) if need[2] else None)
+
+
+register("addcmul", _addc_setup, _addcmul_backward)
+register("addcdiv", _addc_setup, _addcdiv_backward)
+
+
+def _clamp_min_setup(ctx, result, input, min, **kwargs):
+    ctx.save_for_backward(input, min, None)
+    return input, min, None
+
+
+def _clamp_max_setup(ctx, result, input, max, **kwargs):
+    ctx.save_for_backward(input, None, max)
+    return input, None, max
+
+
+register("clamp_min", _clamp_min_setup, _clamp_backward)
+register("clamp_max", _clamp_max_setup, _clamp_backward)
+
+
+def _nan_to_num_setup(ctx, result, input, *args, **kwargs):
+    ctx.save_for_backward(input)
+    return (input,)
+
+
+def _nan_to_num_backward(ctx, grad):
+    x, = ctx.saved_tensors
+    return ember.where(ember.isfinite(x), grad, 0.0)
+
+
+register("nan_to_num", _nan_to_num_setup, _nan_to_num_backward)
 
 
 # ---- cdist --------------------------------------------------------------------------------------
