@@ -724,3 +724,22 @@ def test_no_grad_records_nothing():
     with ember.no_grad():
         for out in (x + 1, x * x, x.sin(), ember.where(x > 0, x, 0.0), x.clamp(0, 1), 2 ** x):
             assert not out.requires_grad and out.grad_fn is None
+
+
+# ---- other floating dtypes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float16, ember.bfloat16],
+                         ids=["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("op", [pytest.param(op, id=op.name) for op in DIFFERENTIABLE])
+def test_gradients_in_lower_precision(op, dtype, rng):
+    """The gradients keep the input's dtype and agree with float64's (float32 against torch's)."""
+    inputs64 = _make_inputs(op, "broadcast_3x1_1x2" if op.arity == 2 else "contiguous", rng)
+    inputs = [x.detach().to(dtype).requires_grad_() for x in inputs64]
+    out = _call(op)(*inputs)
+    grads = ember.autograd.grad(out.sum(), inputs)
+    rounded = [x.detach().to(ember.float64).requires_grad_() for x in inputs]
+    exact = ember.autograd.grad(_call(op)(*rounded).sum(), rounded)
+    tol = {ember.float32: 1e-4, ember.float16: 3e-2, ember.bfloat16: 1e-1}[dtype]
+    for g, e in zip(grads, exact):
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g.to(ember.float64).numpy(), e.numpy(), rtol=tol, atol=tol)
