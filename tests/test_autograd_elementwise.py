@@ -9,7 +9,6 @@ torch by hand. Then: the operators (reflected ones and Python-number operands in
 methods whose arguments differ from the functions', in-place forms on non-leaf tensors, and
 the ops whose outputs must not require grad.
 """
-import math
 import operator
 
 import numpy as np

@@ -4,16 +4,18 @@ Gradients may be returned at the broadcast shape: the engine sums them back to e
 shape (engine.sum_to_shape). Operands may be Python numbers: they are saved as values and get
 no gradient. The formulas follow PyTorch's (tools/autograd/derivatives.yaml), including its
 conventions at the points where an op is not differentiable: abs and copysign have gradient 0
-at 0, maximum/minimum split a tie's gradient in half, relu's gradient at 0 is 0, pow's
-gradients are 0 where the exponent is 0 (and the base's where 0 ** nonnegative), and the
-rounding ops (floor, ceil, trunc, round, sign, div with a rounding mode, floor_divide) have zero
-gradients. Every formula is written in ember ops, so that it can itself be differentiated.
+at 0, maximum/minimum split a tie's gradient in half, relu's gradient at 0 is 0, pow's base
+gets 0 where the exponent is 0 and its exponent gets 0 where the base is 0 and the exponent
+nonnegative, and the rounding ops (floor, ceil, trunc, round, sign, div with a rounding mode,
+floor_divide) have zero gradients. Every formula is written in ember ops, so that it can itself
+be differentiated.
 """
 import math
 
 import ember  # ops are looked up when a backward runs: the wrapped, recording ones
 from ..._tensor import Tensor
 from ..dispatch import register
+
 
 def _is_tensor(x):
     return isinstance(x, Tensor)
