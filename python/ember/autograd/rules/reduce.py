@@ -205,11 +205,17 @@ def _centered(input, dims):
     return input - input.mean(dim=dims, keepdim=True)
 
 
+def _inverse_dof(shape, dims, correction):
+    """1 / (N - correction); infinite (as PyTorch's NaN gradient) when that is 0."""
+    d = count(shape, dims) - correction
+    return 1.0 / d if d != 0 else float("inf")
+
+
 def _var_backward(ctx, grad):
     input, _ = ctx.saved_tensors
     shape, dims = ctx.shape, ctx.dims
     g = restore(grad, shape, dims)
-    return g * (2.0 / (count(shape, dims) - ctx.correction)) * _centered(input, dims)
+    return g * (2.0 * _inverse_dof(shape, dims, ctx.correction)) * _centered(input, dims)
 
 
 def _std_backward(ctx, grad):
@@ -219,7 +225,7 @@ def _std_backward(ctx, grad):
     r = restore(result, shape, dims)
     zero = r == 0
     scale = g / safe(r, zero) * float_mask(~zero, g.dtype)
-    return scale * (1.0 / (count(shape, dims) - ctx.correction)) * _centered(input, dims)
+    return scale * _inverse_dof(shape, dims, ctx.correction) * _centered(input, dims)
 
 
 register("var", _var_setup, _var_backward)
