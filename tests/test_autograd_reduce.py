@@ -63,9 +63,22 @@ def _probe_rules():
 
 
 MISSING = _probe_rules()
-needs_second_order = pytest.mark.skipif(
-    bool(MISSING), reason=f"second derivatives need the rules of: {', '.join(MISSING)}")
-needs_expand = pytest.mark.skipif("expand" in MISSING, reason="needs the rule of expand")
+# What every second-derivative test needs; the others name what they need beyond it.
+BASE_RULES = ("expand", "truediv", "truediv by tensor", "div by number", "mul by number", "rsub", "neg",
+              "where", "to", "sign", "abs", "pow")
+
+
+def second_order(*extra):
+    """Skips a second-derivative test while a rule its backward formulas use is missing."""
+    missing = [name for name in BASE_RULES + extra if name in MISSING]
+    return pytest.mark.skipif(bool(missing),
+                              reason=f"second derivatives need the rules of: {', '.join(missing)}")
+
+
+def require_second_order(*extra):
+    missing = [name for name in BASE_RULES + extra if name in MISSING]
+    if missing:
+        pytest.skip(f"second derivatives need the rules of: {', '.join(missing)}")
 
 
 def noncontiguous_leaf(array):
@@ -185,9 +198,12 @@ def _second_order_params():
             for s in _samples_for(op) if s.name in keep]
 
 
-@needs_second_order
+SECOND_ORDER_EXTRA = {"cumsum": ("flip",), "cumprod": ("flip",)}
+
+
 @pytest.mark.parametrize("op, sample", _second_order_params())
 def test_gradgradcheck(op, sample, rng):
+    require_second_order(*SECOND_ORDER_EXTRA.get(op.name, ()))
     x, fn = _leaf_and_fn(op, sample, rng)
     assert gradgradcheck(fn, (x,))
 
@@ -221,6 +237,18 @@ def test_method_records_too(op, rng):
     out = getattr(x, op.method)(dim=1)
     assert out.requires_grad and out.grad_fn is not None
     assert gradcheck(lambda t: getattr(t, op.method)(dim=1), (x,))
+
+
+@pytest.mark.xfail(reason="autograd wiring bug: rules/__init__.py wire() wraps a Tensor method that is "
+                          "the same object as the ember function twice (the method-form lookup finds the "
+                          "already wrapped function), costing a second requires-grad scan per method call",
+                   strict=False)
+@pytest.mark.parametrize("op", [op for op in DIFFERENTIABLE_OPS if op.method], ids=lambda op: op.name)
+def test_method_wrapped_once(op):
+    """A method that is the function itself (x.sum is ember.sum) is recorded by one wrapper."""
+    method = vars(ember.Tensor)[op.method]
+    function = getattr(ember, op.method)
+    assert method is function or method.__ember_undifferentiated__ is function.__ember_undifferentiated__
 
 
 @pytest.mark.parametrize("op", [op for op in REDUCTION_OPS if op.name in NOT_DIFFERENTIABLE],
@@ -326,7 +354,7 @@ def test_binary_form_broadcast_gradcheck(name, rng):
     assert gradcheck(lambda x, y: getattr(x, name)(y), (a, b))
 
 
-@needs_second_order
+@second_order()
 @pytest.mark.parametrize("name", ["max", "min"])
 def test_binary_form_gradgradcheck(name, rng):
     a = ember.tensor(rng.uniform(-2, 2, (3, 4)), dtype=F64, requires_grad=True)
@@ -364,7 +392,7 @@ def test_prod_with_zeros(form, fn, name, values):
     np.testing.assert_allclose(to_numpy(x.grad), t.grad.numpy(), rtol=1e-12, atol=0)
 
 
-@needs_second_order
+@second_order("permute", "unsqueeze")
 @pytest.mark.parametrize("form, fn", _prod_forms(), ids=[f[0] for f in _prod_forms()])
 @pytest.mark.parametrize("name, values", PROD_ZEROS, ids=[c[0] for c in PROD_ZEROS])
 def test_prod_with_zeros_second_order(form, fn, name, values):
@@ -407,7 +435,7 @@ def test_cumprod_with_zeros(values, monkeypatch):
     np.testing.assert_allclose(to_numpy(x.grad), t.grad.numpy(), rtol=1e-12, atol=0)
 
 
-@needs_second_order
+@second_order("flip", "movedim", "unsqueeze")
 @pytest.mark.parametrize("values", CUMPROD_ZEROS, ids=[str(i) for i in range(len(CUMPROD_ZEROS))])
 def test_cumprod_with_zeros_second_order(values):
     x = ember.tensor([values], dtype=F64, requires_grad=True)
@@ -449,7 +477,7 @@ def test_var_std_forms(name, fn, rng):
     np.testing.assert_allclose(to_numpy(x.grad), t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-@needs_second_order
+@second_order()
 @pytest.mark.parametrize("name, fn", VAR_FORMS, ids=[f[0] for f in VAR_FORMS])
 def test_var_std_forms_second_order(name, fn, rng):
     x = ember.tensor(rng.uniform(-2, 2, (3, 4)), dtype=F64, requires_grad=True)
@@ -492,7 +520,7 @@ def test_norm(name, kw, rng):
     np.testing.assert_allclose(to_numpy(x.grad), expected, rtol=1e-10, atol=1e-12)
 
 
-@needs_second_order
+@second_order()
 @pytest.mark.parametrize("name, kw", [f for f in NORM_FORMS if "inf" not in f[0]],
                          ids=[f[0] for f in NORM_FORMS if "inf" not in f[0]])
 def test_norm_second_order(name, kw, rng):
@@ -605,7 +633,7 @@ def test_scan_and_softmax_forms(name, fn, rng):
     assert gradcheck(fn, (x,))
 
 
-@needs_second_order
+@second_order("flip")
 @pytest.mark.parametrize("name, fn", SCAN_FORMS, ids=[f[0] for f in SCAN_FORMS])
 def test_scan_and_softmax_forms_second_order(name, fn, rng):
     x = _scan_input(name, rng)

@@ -15,7 +15,7 @@ from ember.autograd import gradcheck, gradgradcheck
 from conftest import to_numpy
 from op_db import Arg, ember_args, tensors_in, to_torch
 from op_db_sort import ENTRIES, EINSUM_CASES
-from test_autograd_reduce import MISSING, needs_second_order, noncontiguous_leaf
+from test_autograd_reduce import MISSING, noncontiguous_leaf, second_order
 
 F64 = ember.float64
 DIFFERENTIABLE = [e for e in ENTRIES if e.differentiable and not e.name.endswith("_int")]
@@ -348,7 +348,7 @@ SECOND_ORDER_EINSUM = [("ij,jk->ik", (2, 3), (3, 2)), ("ii->i", (3, 3)), ("bij,b
                        ("iij->j", (2, 2, 3))]
 
 
-@needs_second_order
+@second_order("permute")
 @pytest.mark.parametrize("eq, shapes", [pytest.param(e, s, id=e) for e, *s in SECOND_ORDER_EINSUM])
 def test_einsum_second_order(eq, shapes, rng):
     xs = tuple(ember.tensor(rng.uniform(-2, 2, s), dtype=F64, requires_grad=True) for s in shapes)
@@ -378,7 +378,7 @@ def test_tensordot(name, sa, sb, kw, rng):
     np.testing.assert_allclose(to_numpy(gb), tgb.numpy(), rtol=1e-10, atol=1e-12)
 
 
-@needs_second_order
+@second_order("permute")
 def test_tensordot_and_kron_second_order(rng):
     a = ember.tensor(rng.uniform(-2, 2, (2, 3)), dtype=F64, requires_grad=True)
     b = ember.tensor(rng.uniform(-2, 2, (3, 2)), dtype=F64, requires_grad=True)
@@ -404,7 +404,7 @@ def test_kron(sa, sb, rng):
     np.testing.assert_allclose(to_numpy(b.grad), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-@needs_second_order
+@second_order("scatter", "movedim", "unsqueeze")
 def test_sort_family_second_order(rng):
     """Selections are linear in the input: their second derivatives flow through the
     scatter / mask of the first (zero for the input, the selection for grad_output)."""
@@ -413,3 +413,17 @@ def test_sort_family_second_order(rng):
                lambda t: t.kthvalue(2, 1).values ** 2, lambda t: t.median(0).values ** 2,
                lambda t: ember.quantile(t, 0.37, dim=1) ** 2, lambda t: t.median() ** 2):
         assert gradgradcheck(fn, (x,))
+
+
+@pytest.mark.skipif("expand" in MISSING, reason="needs the rule of expand")
+def test_broadcast_inputs(rng):
+    """A row broadcast over a dim (stride 0) going through each op: the gradient sums back."""
+    b = ember.tensor(rng.permutation(4) * 0.5 + 0.25, dtype=F64).reshape(1, 4).requires_grad_()
+    c = ember.tensor(rng.uniform(-1, 1, (4, 3)), dtype=F64, requires_grad=True)
+    for fn in (lambda t: t.expand(3, 4).sort(1, descending=True).values,
+               lambda t: t.expand(3, 4).topk(2).values, lambda t: t.expand(3, 4).kthvalue(3).values,
+               lambda t: t.expand(3, 4).median(1).values, lambda t: ember.quantile(t.expand(3, 4), 0.4, dim=1),
+               lambda t: t.expand(3, 4).sort(0).values, lambda t: ember.msort(t.expand(2, 4)),
+               lambda t: ember.einsum("ij,jk->ik", t.expand(2, 4), c), lambda t: ember.kron(t.expand(2, 4), c),
+               lambda t: ember.tensordot(t.expand(3, 4), c, 1)):
+        assert gradcheck(fn, (b,))
