@@ -201,10 +201,24 @@ def _det_setup(ctx, result, A):
 
 
 def _det_backward(ctx, grad):
-    # d det(A) = det(A) tr(A^-1 dA); A must be invertible.
+    # d det(A) = tr(adj(A) dA): the gradient is adj(A)^T = det(A) A^-T for invertible A, and
+    # comes from the SVD when a matrix of the batch is singular.
     A, d = ctx.saved_tensors
+    if A.numel() and bool((d == 0).any()):
+        return _det_grad_singular(A, grad)
     scale = (grad * d).unsqueeze(-1).unsqueeze(-1)
     return scale * _mT(_linalg().inv(A))
+
+
+def _det_grad_singular(A, grad):
+    """adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} S_j) Vh for A = U diag(S) Vh."""
+    ember, linalg = _ember(), _linalg()
+    U, S, Vh = linalg.svd(A)
+    eye = ember.eye(S.shape[-1], dtype=S.dtype)
+    others = S.unsqueeze(-2) * (1 - eye) + eye  # row i: S with S_i replaced by 1
+    adj_S = others.prod(-1)
+    sign = linalg.det(U) * linalg.det(Vh)
+    return (grad * sign).unsqueeze(-1).unsqueeze(-1) * U.matmul(adj_S.unsqueeze(-1) * Vh)
 
 
 register("linalg.det", _det_setup, _det_backward)
