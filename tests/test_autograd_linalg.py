@@ -387,10 +387,8 @@ def test_multi_dot(shapes):
                         [t.detach().numpy() for t in ts])
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 5, -1, -2])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, -1, -2])
 def test_matrix_power(n):
-    if abs(n) == 1 and not _AVAILABLE["clone"]:
-        pytest.skip("needs the autograd rule of clone (another op family)")
     rng = _rng("matrix_power", n)
     A = leaf(well_conditioned(rng, 2, 3, 3) / 3)
     assert gradcheck(lambda x: LA.matrix_power(x, n), (A,))
@@ -458,6 +456,27 @@ def test_det_negative_and_batched_torch():
     assert_torch_parity(ember.logdet, torch.logdet, [s])
 
 
+def test_logdet_and_slogdet_at_nonpositive_determinants():
+    torch = pytest.importorskip("torch")
+    rng = _rng("logdet-neg")
+    negative = np.array([[0.0, 1.0], [1.0, 0.0]])
+    mixed = np.stack([spd(rng, 2, 2), negative])
+    for a in (negative, mixed):
+        assert_torch_parity(ember.logdet, torch.logdet, [a])  # zero gradient where det < 0
+        assert_torch_parity(lambda x: LA.slogdet(x)[1], lambda x: torch.linalg.slogdet(x)[1], [a])
+    A = leaf(np.array([[1.0, 2.0], [2.0, 4.0]]))  # singular: an infinite gradient, no error
+    LA.slogdet(A)[1].backward()
+    assert np.all(np.isinf(A.grad.numpy()))
+
+
+def test_matrix_power_zero_requires_grad():
+    A = leaf(np.eye(3) * 2)
+    out = LA.matrix_power(A, 0)
+    assert out.requires_grad  # as in PyTorch, with a zero gradient
+    out.sum().backward()
+    assert np.all(A.grad.numpy() == 0)
+
+
 def test_det_of_singular_matrices():
     torch = pytest.importorskip("torch")
     rng = _rng("det-singular")
@@ -473,6 +492,14 @@ def test_det_of_singular_matrices():
     LA.det(A).backward()
     np.testing.assert_allclose(A.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
     assert gradcheck(LA.det, (leaf(np.stack([exact, np.eye(2)])),))
+
+
+@needs_second_order
+def test_matrix_power_gradgradcheck():
+    rng = _rng("mp-gg")
+    A = leaf(well_conditioned(rng, 3, 3) / 3)
+    assert gradgradcheck(lambda x: LA.matrix_power(x, 3), (A,))
+    assert gradgradcheck(lambda x: LA.matrix_power(x, -2), (A,))
 
 
 @needs_second_order

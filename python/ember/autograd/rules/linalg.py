@@ -224,21 +224,79 @@ def _det_grad_singular(A, grad):
 register("linalg.det", _det_setup, _det_backward)
 
 
+def _inverse_T(A, scale):
+    """scale * A^-T per matrix (scale of the batch shape): the gradient of log|det A| times
+    scale. A batch holding a singular matrix takes adj(A)^T / det(A) (infinite there, as in
+    PyTorch) instead of the inverse, which would raise."""
+    linalg = _linalg()
+    scale = scale.unsqueeze(-1).unsqueeze(-1)
+    if A.numel():
+        d = linalg.det(A)
+        if bool((d == 0).any()):
+            return _det_grad_singular(A, scale.squeeze(-1).squeeze(-1)) / d.unsqueeze(-1).unsqueeze(-1)
+    return scale * _mT(linalg.inv(A))
+
+
 def _slogdet_backward(ctx, grad_sign, grad_logabs):
     # the sign is piecewise constant: only logabsdet carries a gradient
     A, = ctx.saved_tensors
-    return grad_logabs.unsqueeze(-1).unsqueeze(-1) * _mT(_linalg().inv(A))
+    return _inverse_T(A, grad_logabs)
 
 
 register("linalg.slogdet", _save_input, _slogdet_backward)
 
 
+def _logdet_setup(ctx, result, A):
+    ctx.save_for_backward(A, result)
+    return (A,)
+
+
 def _logdet_backward(ctx, grad):
+    # logdet is NaN where det < 0, a constant there: zero gradient, as PyTorch gives
+    A, out = ctx.saved_tensors
+    grad = _ember().where(out == out, grad, grad.new_zeros(()))
+    return _inverse_T(A, grad)
+
+
+register("logdet", _logdet_setup, _logdet_backward)
+
+
+def _matrix_power_setup(ctx, result, A, n):
+    ctx.n = int(n)
+    ctx.save_for_backward(A)
+    return (A,)
+
+
+def _power_grad(A, n, grad):
+    """gA of A^n, n > 0: sum_k (A^k)^T grad (A^(n-1-k))^T."""
+    powers = [None, A]
+    for _ in range(2, n):
+        powers.append(powers[-1].matmul(A))
+    gA = None
+    for k in range(n):
+        term = grad
+        if k:
+            term = _mT(powers[k]).matmul(term)
+        if n - 1 - k:
+            term = term.matmul(_mT(powers[n - 1 - k]))
+        gA = term if gA is None else gA + term
+    return gA
+
+
+def _matrix_power_backward(ctx, grad):
     A, = ctx.saved_tensors
-    return grad.unsqueeze(-1).unsqueeze(-1) * _mT(_linalg().inv(A))
+    n = ctx.n
+    if n == 0:
+        return grad.new_zeros(tuple(A.shape))
+    if n > 0:
+        return _power_grad(A, n, grad)
+    B = _linalg().inv(A)
+    gB = _power_grad(B, -n, grad)
+    B_T = _mT(B)
+    return -B_T.matmul(gB).matmul(B_T)
 
 
-register("logdet", _save_input, _logdet_backward)
+register("linalg.matrix_power", _matrix_power_setup, _matrix_power_backward)
 
 
 # ---- solves -------------------------------------------------------------------------------------
