@@ -1073,3 +1073,22 @@ def test_vecdot(sa, sb, dim):
     torch = pytest.importorskip("torch")
     assert_torch_parity(lambda x, y: LA.vecdot(x, y, dim=dim), lambda x, y: torch.linalg.vecdot(x, y, dim=dim),
                         [a.detach().numpy(), b.detach().numpy()])
+
+
+# ---- zero-size inputs ------------------------------------------------------------------------------
+
+_ZERO_SIZE_OPS = {
+    "lu": lambda a: tuple(LA.lu(a))[1:], "lu_factor": lambda a: LA.lu_factor(a).LU,
+    "lu_unpack": lambda a: tuple(ember.lu_unpack(*LA.lu_factor(a)))[1:], "qr": lambda a: tuple(LA.qr(a)),
+    "svd": lambda a: tuple(LA.svd(a, full_matrices=False)), "svdvals": LA.svdvals, "pinv": LA.pinv,
+    "vector_norm": LA.vector_norm,
+}
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 3), (3, 0), (0, 0)], ids=str)
+@pytest.mark.parametrize("name", list(_ZERO_SIZE_OPS))
+def test_zero_size_decompositions(name, shape):
+    A = leaf(np.zeros(shape))
+    outs = [o for o in _as_tuple(_ZERO_SIZE_OPS[name](A)) if o.requires_grad]
+    grads = ember.autograd.grad([o.sum() for o in outs], A, allow_unused=True)
+    assert grads[0] is None or tuple(grads[0].shape) == shape
