@@ -197,7 +197,7 @@ def _group_norm_backward(ctx, grad):
     g = ctx.num_groups
     with no_grad():
         x = input.detach()
-        flat = x.reshape(x.shape[0], g, -1)
+        flat = x.reshape(x.shape[0], g, x.numel() // max(x.shape[0] * g, 1))
         mean = flat.mean(dim=2)
         rstd = (flat.var(dim=2, correction=0) + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
@@ -225,7 +225,7 @@ def _from_result(name, params):
     if name == "relu":
         return lambda y: (y > 0).to(y.dtype)
     if name == "leaky_relu" and params[0] > 0:
-        return lambda y: ember.where(y > 0, 1.0, params[0]).to(y.dtype)
+        return lambda y: ember.where(y > 0, ember.ones_like(y), ember.full_like(y, params[0]))
     if name == "elu" and params[0] > 0:
         return lambda y: ember.where(y > 0, ember.ones_like(y), y + params[0])
     if name == "celu" and params[0] > 0:
