@@ -32,6 +32,9 @@ _KINK_SAMPLES = ("kinks",)
 # Positional arguments (by entry name) and keywords that are never differentiated.
 _NOT_DIFFERENTIATED = {"batch_norm": (1, 2), "nn.functional.instance_norm": (1, 2)}
 _NOT_DIFFERENTIATED_KW = ("running_mean", "running_var")
+# Class weights and pos_weight get no gradient, in PyTorch as here.
+_NOT_DIFFERENTIATED_KW_BY_ENTRY = {name: ("weight", "pos_weight") for name in (
+    "nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
 
 
 # ---- the generic checks (test_autograd_loss.py uses them too) -----------------------------------
@@ -56,7 +59,8 @@ def grad_inputs(entry, sample, args, kwargs):
     else:
         skip = _NOT_DIFFERENTIATED.get(entry.name, ())
         chosen = [t for i, a in enumerate(args) if i not in skip for t in tensors_in(a)]
-        chosen += [t for k, v in kwargs.items() if k not in _NOT_DIFFERENTIATED_KW for t in tensors_in(v)]
+        skip_kw = _NOT_DIFFERENTIATED_KW + _NOT_DIFFERENTIATED_KW_BY_ENTRY.get(entry.name, ())
+        chosen += [t for k, v in kwargs.items() if k not in skip_kw for t in tensors_in(v)]
     chosen = [t for t in chosen if isinstance(t, ember.Tensor) and t.is_floating_point()]
     for t in chosen:
         t.requires_grad_()
@@ -94,8 +98,12 @@ def check_gradcheck(entry, index, noncontiguous, missing=()):
     if missing is None:
         return
     sample = sample_of(entry, index)
-    if sample.name.startswith(_KINK_SAMPLES):
+    if sample.name.startswith(_KINK_SAMPLES) or (entry.name == "softplus" and sample.name.startswith("0-dim")
+                                                 and sample.kwargs.get("threshold") == 3.0):
+        # (softplus with beta 2 switches to linear at 1.5, the 0-dim sample's value)
         pytest.skip("no derivative on the kinks: compared with torch instead")
+    if entry.name.endswith("embedding") and ({"padding_idx", "scale_grad_by_freq"} & set(sample.kwargs)):
+        pytest.skip("padding_idx and scale_grad_by_freq shape the gradient on purpose: compared with torch")
     args, kwargs = ember_args(sample, F64, noncontiguous)
     inputs = grad_inputs(entry, sample, args, kwargs)
     if not inputs:
@@ -129,7 +137,7 @@ def _torch_inputs(torch, value, mapping):
     return op_db.to_torch(torch, value)
 
 
-def check_torch_parity(entry, index, missing=(), rtol=1e-7, atol=1e-9):
+def check_torch_parity(entry, index, missing=(), rtol=1e-7, atol=1e-9, ignore_torch_nan=False):
     torch = pytest.importorskip("torch")
     missing = missing or other_family(entry)
     if missing:
@@ -172,7 +180,10 @@ def check_torch_parity(entry, index, missing=(), rtol=1e-7, atol=1e-9):
         if g is None and missing:
             pytest.skip(f"needs the rules of: {', '.join(missing)}")
         assert g is not None, f"gradient {i}: ember gives none"
-        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=rtol, atol=atol, err_msg=f"gradient {i}")
+        g, w = g.numpy(), w.numpy()
+        if ignore_torch_nan:
+            g, w = g[~np.isnan(w)], w[~np.isnan(w)]
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"gradient {i}")
 
 
 # ---- the database's entries -------------------------------------------------------------------------
@@ -205,11 +216,11 @@ def missing_rules(names):
 
 
 # What the composites of _nn_extra.py are built from (other families' rules).
-_COMPOSITE_OPS = ("div", "mul", "sub", "add", "pow", "sqrt", "log", "exp", "abs", "neg", "clamp", "where",
-                  "maximum", "minimum", "sigmoid", "softmax", "log_softmax", "mean", "sum", "amax", "gather",
-                  "matmul", "Tensor.permute", "Tensor.reshape", "Tensor.unsqueeze", "Tensor.squeeze",
-                  "Tensor.transpose", "Tensor.expand", "Tensor.__getitem__", "Tensor.__neg__",
-                  "Tensor.__truediv__", "Tensor.__pow__", "Tensor.__rsub__", "Tensor.contiguous")
+_COMPOSITE_OPS = ("where", "clamp", "log", "exp", "sigmoid", "rsqrt", "minimum", "index_add", "cat", "sum", "mean",
+                  "abs", "pow", "sqrt", "gather", "amax", "amin", "softmax", "Tensor.unsqueeze", "Tensor.narrow",
+                  "Tensor.squeeze", "Tensor.permute", "Tensor.expand", "Tensor.transpose", "Tensor.repeat",
+                  "Tensor.chunk", "Tensor.max", "Tensor.min", "Tensor.reshape", "Tensor._copy_out_of_place",
+                  "Tensor.__truediv__", "Tensor.__neg__", "Tensor.__rsub__", "Tensor.__pow__")
 
 
 @pytest.mark.parametrize("entry,index", list(cases([op_db_nn_extra])))
