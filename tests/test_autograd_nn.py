@@ -30,11 +30,13 @@ MAX_GRADCHECK_NUMEL = 400
 # their one-sided convention is compared with torch's.
 _KINK_SAMPLES = ("kinks",)
 # Positional arguments (by entry name) and keywords that are never differentiated.
-_NOT_DIFFERENTIATED = {"batch_norm": (1, 2), "nn.functional.instance_norm": (1, 2)}
+_NOT_DIFFERENTIATED = {"batch_norm": (1, 2), "nn.functional.instance_norm": (1, 2),
+                       "nn.functional.soft_margin_loss": (1,)}
 _NOT_DIFFERENTIATED_KW = ("running_mean", "running_var")
 # Class weights and pos_weight get no gradient, in PyTorch as here.
 _NOT_DIFFERENTIATED_KW_BY_ENTRY = {name: ("weight", "pos_weight") for name in (
-    "nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")}
+    "nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "nn.functional.multi_margin_loss")}
 
 
 # ---- the generic checks (test_autograd_loss.py uses them too) -----------------------------------
@@ -223,15 +225,26 @@ _COMPOSITE_OPS = ("where", "clamp", "log", "exp", "sigmoid", "rsqrt", "minimum",
                   "Tensor.__truediv__", "Tensor.__neg__", "Tensor.__rsub__", "Tensor.__pow__")
 
 
+# Composite samples where finite differences can't judge the gradient: a clamp at eps far below
+# the differencing step (zero vectors), the Stirling term's switch at target 1, a variance of
+# 0 that the step makes negative. They are compared with torch.
+_COMPOSITE_NO_GRADCHECK = ("zero rows", "zero vector", "full", "clamped var")
+# Where torch's target gradient is nan (log of a zero count) and the composite's finite.
+_COMPOSITE_TORCH_NAN = ("full",)
+
+
 @pytest.mark.parametrize("entry,index", list(cases([op_db_nn_extra])))
 @pytest.mark.parametrize("layout", ["contiguous", "noncontiguous"])
 def test_composite_gradcheck(entry, index, layout):
+    if sample_of(entry, index).name.startswith(_COMPOSITE_NO_GRADCHECK):
+        pytest.skip("finite differences can't judge this sample: compared with torch")
     check_gradcheck(entry, index, layout == "noncontiguous", missing_rules(_COMPOSITE_OPS))
 
 
 @pytest.mark.parametrize("entry,index", list(cases([op_db_nn_extra])))
 def test_composite_torch_parity(entry, index):
-    check_torch_parity(entry, index, missing_rules(_COMPOSITE_OPS))
+    nan_ok = sample_of(entry, index).name.startswith(_COMPOSITE_TORCH_NAN)
+    check_torch_parity(entry, index, missing_rules(_COMPOSITE_OPS), ignore_torch_nan=nan_ok)
 
 
 def test_composites_run_with_every_rule_present():
