@@ -153,7 +153,17 @@ def test_bce_weight_and_pos_weight():
         np.testing.assert_allclose(g.numpy(), e, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.xfail(raises=AttributeError, strict=True,
+def _accumulation_works():
+    x = ember.ones(1, requires_grad=True)
+    try:
+        for _ in range(2):
+            (x * 2).sum().backward()
+    except AttributeError:
+        return False
+    return True
+
+
+@pytest.mark.xfail(not _accumulation_works(), raises=AttributeError, strict=True,
                    reason="engine bug: a second backward into a leaf that has a .grad fails in "
                           "engine._accumulate (old._impl.add_: ember._C.Tensor has no add_)")
 def test_retain_graph_and_accumulation():
