@@ -70,3 +70,6 @@ from ._misc_ops import *  # noqa: E402,F401,F403
 from .autograd import rules as _autograd_rules  # noqa: E402
 
 _autograd_rules.wire()  # last: every op the rules name must exist by now
+
+# Data loading and bundled data sets.
+from . import datasets, utils  # noqa: E402,F401
