@@ -23,7 +23,7 @@ from ..._tensor import Tensor
 __all__ = ["WorkerInfo", "get_worker_info"]
 
 # How often (seconds) a worker checks that its parent is alive while it waits for work.
-MP_STATUS_CHECK_INTERVAL = 2.0
+MP_STATUS_CHECK_INTERVAL = 1.0
 
 
 class WorkerInfo:
@@ -138,7 +138,12 @@ class ExceptionWrapper:
         except Exception:
             # The type's constructor wants other arguments: keep the message, lose the type.
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # The raising frame must not keep the exception (a cycle that would keep the
+            # DataLoader iterator, and its workers, alive until the next garbage collection).
+            del exception
 
 
 def _safe_dumps(obj, where):
@@ -215,6 +220,8 @@ def _worker_loop(is_iterable, payload, index_queue, data_queue, done_event, auto
             try:
                 r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
             except queue.Empty:
+                if done_event.is_set():
+                    break  # shutting down, and the None that says so did not come
                 continue
             if isinstance(r, _ResumeIteration):
                 # A new epoch of a persistent worker: acknowledge, then start the dataset over.
