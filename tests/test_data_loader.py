@@ -519,3 +519,25 @@ def test_custom_sampler_subclass():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Sampler(RangeMap(2))
+
+
+def test_classes_take_type_parameters_like_torch():
+    from typing import Tuple
+
+    class Typed(Dataset[Tuple[int, int]]):
+        def __getitem__(self, i):
+            return i, i
+
+        def __len__(self):
+            return 2
+
+    class TypedSampler(Sampler[int]):
+        def __iter__(self):
+            return iter([1, 0])
+
+        def __len__(self):
+            return 2
+
+    loader: DataLoader[int] = DataLoader(Typed(), batch_size=2, sampler=TypedSampler())
+    assert [b.tolist() for b in next(iter(loader))] == [[1, 0], [1, 0]]
+    assert IterableDataset[int] is not None

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import warnings
+from typing import Generic, TypeVar
 
 from ... import _C
 from ..._creation import empty
@@ -23,6 +24,7 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 get_worker_info = _worker.get_worker_info
+T_co = TypeVar("T_co", covariant=True)
 
 _python_exiting = False
 
@@ -54,7 +56,7 @@ def _positive_int(value, name):
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterates over `dataset` in batches.
 
     Map-style datasets are read in the order of `sampler` (SequentialSampler, or RandomSampler
@@ -158,7 +160,7 @@ class DataLoader:
         self.__initialized = True
         self._IterableDataset_len_called = None
         self._iterator = None
-        self._check_worker_number()
+        self.check_worker_number_rationality()
 
     # ---- configuration -------------------------------------------------------------------------
     @property
@@ -204,7 +206,7 @@ class DataLoader:
         # What the iterators draw keys from: whole batches with auto-collation, else samples.
         return self.batch_sampler if self._auto_collation else self.sampler
 
-    def _check_worker_number(self):
+    def check_worker_number_rationality(self):
         if self.num_workers == 0:
             return
         try:

@@ -5,6 +5,7 @@ import itertools
 import math
 import numbers
 import warnings
+from typing import Generic, TypeVar
 
 from ..._random import default_generator, randperm
 from ..._tensor import Tensor
@@ -12,8 +13,10 @@ from ..._tensor import Tensor
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",
            "Subset", "random_split"]
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """A map from keys (usually the indices 0..len-1) to samples. Subclasses define
     `__getitem__` and, for the default samplers, `__len__`; a `__getitems__(indices)` that
     returns the list of samples lets the DataLoader fetch a whole batch in one call."""
@@ -25,7 +28,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A stream of samples: subclasses define `__iter__`. With `num_workers > 0` every worker
     process iterates its own copy of the dataset, so unless `__iter__` shards its stream with
     `get_worker_info()` each sample comes once per worker."""
@@ -66,8 +69,8 @@ class StackDataset(Dataset):
 
     def __init__(self, *args, **kwargs):
         if args and kwargs:
-            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
-                             "but both types are given.")
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
         if args:
             self._length = len(args[0])
             if any(self._length != len(d) for d in args):

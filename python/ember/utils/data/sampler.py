@@ -6,6 +6,7 @@ pass draws a fresh seed from the default generator, so `ember.manual_seed(s)` fi
 that follows (the numbers differ from PyTorch's, whose generator is a different algorithm).
 """
 import numbers
+from typing import Generic, TypeVar
 
 from ... import _C
 from ..._random import Generator, randint, randperm
@@ -15,8 +16,10 @@ from ..._tensor import Tensor
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Sampler:
+
+class Sampler(Generic[T_co]):
     """Base class: subclasses define `__iter__` (the keys, in order) and usually `__len__`."""
 
     def __init__(self, data_source=None):
