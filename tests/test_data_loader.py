@@ -154,6 +154,8 @@ def test_default_collate_errors():
         default_collate([np.array(["a"]), np.array(["b"])])
     with pytest.raises(RuntimeError, match=r"equal size"):
         default_collate([np.ones(3), np.ones(4)])
+    with pytest.raises(IndexError, match="empty batch"):
+        default_collate([])
 
 
 def test_collate_types_keep_their_class():
@@ -318,6 +320,13 @@ def test_dataset_getitems_fetches_whole_batches():
 
 def test_get_worker_info_is_none_in_the_main_process():
     assert get_worker_info() is None
+
+
+def test_import_paths():
+    import ember.utils.data
+    from ember.utils.data.dataloader import default_collate as from_dataloader
+    assert ember.utils.data.DataLoader is DataLoader
+    assert from_dataloader is default_collate
 
 
 def test_iterator_len_and_reuse():

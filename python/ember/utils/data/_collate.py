@@ -72,7 +72,7 @@ def collate(batch, *, collate_fn_map=None):
     if not isinstance(batch, (list, tuple)) and not isinstance(batch, collections.abc.Sequence):
         batch = list(batch)
     if len(batch) == 0:
-        raise ValueError("default_collate: got an empty batch")
+        raise IndexError("default_collate: got an empty batch")
     elem = batch[0]
     elem_type = type(elem)
 
