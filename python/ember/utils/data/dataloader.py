@@ -52,7 +52,7 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
-def _positive_int(value, name):
+def _positive_int(value):
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -135,7 +135,7 @@ class DataLoader(Generic[T_co]):
             if drop_last:
                 raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
                                  "drop_last")
-        elif not _positive_int(batch_size, "batch_size"):
+        elif not _positive_int(batch_size):
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
 
         if sampler is None:
@@ -263,7 +263,6 @@ class _BaseDataLoaderIter:
         self._base_seed = int(empty((), dtype=_C.dtype.int64).random_(generator=loader.generator).item())
         self._persistent_workers = loader.persistent_workers
         self._num_yielded = 0
-        self._profile_name = f"enumerate(DataLoader)#{self.__class__.__name__}.__next__"
 
     def __iter__(self):
         return self
