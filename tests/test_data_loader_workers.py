@@ -230,8 +230,10 @@ def test_worker_errors_keep_their_type():
 
 
 def test_worker_init_fn_error_propagates():
-    with pytest.raises(ZeroDivisionError, match="in DataLoader worker process"):
-        list(DataLoader(RangeMap(4), num_workers=1, worker_init_fn=lambda wid: 1 / 0))
+    it = iter(DataLoader(RangeMap(4), num_workers=1, worker_init_fn=lambda wid: 1 / 0))
+    for _ in range(2):  # every batch of a worker that could not start raises its error
+        with pytest.raises(ZeroDivisionError, match="in DataLoader worker process 0"):
+            next(it)
 
 
 def test_a_dead_worker_is_reported():

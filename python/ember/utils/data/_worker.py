@@ -239,7 +239,7 @@ def _worker_loop(is_iterable, payload, index_queue, data_queue, done_event, auto
                 continue  # drain the queue without working until the None arrives
             idx, index = r
             if init_exception is not None:
-                data, init_exception = init_exception, None
+                data = init_exception  # every task answers with the start-up error
             else:
                 try:
                     data = fetcher.fetch(index)
