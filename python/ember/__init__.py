@@ -74,3 +74,6 @@ _autograd_rules.wire()  # last: every op the rules name must exist by now
 from . import optim  # noqa: E402,F401
 from . import accelerator, nn  # noqa: E402,F401
 from ._legacy_types import *  # noqa: E402,F401,F403
+
+# Data loading and bundled data sets.
+from . import datasets, utils  # noqa: E402,F401
