@@ -763,3 +763,48 @@ def test_gradients_in_lower_precision(op, dtype, rng):
     for g, e in zip(grads, exact):
         assert g.dtype == dtype
         np.testing.assert_allclose(g.to(ember.float64).numpy(), e.numpy(), rtol=tol, atol=tol)
+
+
+# ---- keyword forms and methods against torch ---------------------------------------------------------
+
+def _torch_extra_cases(rng):
+    cond = rng.random((2, 3)) < 0.5
+    lo, hi = rng.uniform(-1.5, -0.5, (2, 3)), rng.uniform(0.5, 1.5, (2, 3))
+    x = np.where(rng.random((2, 3)) < 0.5, lo - 0.4, hi + 0.4)
+    x[0, 0] = (lo[0, 0] + hi[0, 0]) / 2
+    a, b = rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (3,))
+    nz = _NONZERO(rng, (2, 3))
+    pos = rng.uniform(0.3, 2.0, (2, 3))
+
+    def c(m):
+        return m.tensor(cond)
+
+    return [
+        ("where", lambda m, x, y: m.where(c(m), x, y), (a, b)),
+        ("where_method", lambda m, x, y: x.where(c(m), y), (a, b)),
+        ("where_number", lambda m, x: m.where(c(m), x, 0.5), (a,)),
+        ("clamp_tensor_bounds", lambda m, x, l, h: m.clamp(x, l, h), (x, lo, hi)),
+        ("clamp_tensor_min", lambda m, x, l: x.clamp(min=l), (x, lo)),
+        ("clip_tensor_max", lambda m, x, h: m.clip(x, max=h), (x, hi)),
+        ("add_alpha", lambda m, x, y: m.add(x, y, alpha=2.5), (a, b)),
+        ("sub_method_alpha", lambda m, x, y: x.sub(y, alpha=-1.5), (a, b)),
+        ("div_trunc", lambda m, x, y: m.div(x, y, rounding_mode="trunc"), (a, nz)),
+        ("div_floor_method", lambda m, x, y: x.div(y, rounding_mode="floor"), (a, nz)),
+        ("round_decimals", lambda m, x: m.round(x, decimals=1), (a,)),
+        ("pow_number_base", lambda m, y: m.pow(2.5, y), (b,)),
+        ("xlogy_number_input", lambda m, y: m.xlogy(1.5, y), (pos,)),
+        ("xlogy_number_other", lambda m, x: m.xlogy(x, 2.5), (a,)),
+        ("true_divide_method", lambda m, x, y: x.true_divide(y), (a, nz)),
+    ]
+
+
+def _torch_extra_ids():
+    return [c[0] for c in _torch_extra_cases(np.random.default_rng(0))]
+
+
+@pytest.mark.parametrize("index", range(len(_torch_extra_ids())), ids=_torch_extra_ids())
+def test_extra_forms_against_torch(index, rng):
+    name, fn, arrays = _torch_extra_cases(np.random.default_rng(11))[index]
+    inputs = [ember.tensor(a, dtype=ember.float64).requires_grad_() for a in arrays]
+    torch = _torch()
+    _compare_with_torch(lambda *xs: fn(ember, *xs), lambda *xs: fn(torch, *xs), inputs, rng)
