@@ -50,8 +50,15 @@ def requires_grad_in(args, kwargs):
     return False
 
 
+# Operators are named after their ops, as PyTorch names their nodes (`1 - x`: RsubBackward0).
+_OPERATOR_NODES = {"radd": "add", "rmul": "mul", "truediv": "div", "rtruediv": "div", "mod": "remainder",
+                   "rmod": "remainder", "floordiv": "floor_divide", "rfloordiv": "floor_divide",
+                   "rpow": "pow", "rmatmul": "matmul", "getitem": "index", "setitem": "index_put"}
+
+
 def _node_name(name):
     base = name.rsplit(".", 1)[-1].strip("_")
+    base = _OPERATOR_NODES.get(base, base)
     return "".join(part[:1].upper() + part[1:] for part in base.split("_")) + "Backward0"
 
 
