@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from autograd_op_db import cases, check_gradients, check_torch_parity
+from autograd_op_db import cases, check_entry, check_entry_torch
 from conftest import supports_negative_strides, to_numpy
 from op_db import _noncontiguous
 from op_db_views import ENTRIES
@@ -44,16 +44,12 @@ def torch_or_skip():
 def test_gradcheck_op_db(entry, layout):
     if layout == "noncontiguous" and not entry.noncontiguous:
         pytest.skip("the op takes contiguous inputs only")
-    rng = np.random.default_rng(0)
-    for sample in entry.samples(rng, F64):
-        check_gradients(entry, sample, layout == "noncontiguous")
+    check_entry(entry, layout)
 
 
 @pytest.mark.parametrize("entry", cases(ENTRIES, VIEW_OPS))
 def test_torch_parity_op_db(entry):
-    rng = np.random.default_rng(1)
-    for sample in entry.samples(rng, F64):
-        check_torch_parity(entry, sample, rng)
+    check_entry_torch(entry)
 
 
 @pytest.mark.parametrize("name,fn", [

@@ -37,7 +37,9 @@ def _cat_setup(ctx, result, tensors, dim=0, **kwargs):
 
 
 def _cat_backward(ctx, grad):
-    return tuple(None if r is None else grad.narrow(ctx.dim, r[0], r[1]) for r in ctx.ranges)
+    from ... import zeros
+    return tuple(zeros(0, dtype=grad.dtype, device=grad.device) if r is None else grad.narrow(ctx.dim, r[0], r[1])
+                 for r in ctx.ranges)
 
 
 register("cat", _cat_setup, _cat_backward)
@@ -79,7 +81,9 @@ register("block_diag", _block_diag_setup, _block_diag_backward)
 
 def _mark_views(result, input):
     """The pieces share the input's storage: writes into them must reach its gradient."""
-    base = getattr(input, "_view_base", None) or input
+    base = getattr(input, "_view_base", None)
+    if base is None:
+        base = input
     impl = input._impl
     for r in result:
         if r._impl._same_storage(impl):
