@@ -99,9 +99,14 @@ def check_torch_parity(entry, sample, rng):
     seeds = [rng.standard_normal(tuple(o.shape)) for o in outs]
     got = ember.autograd.grad(outs, inputs, [ember.tensor(s, dtype=F64) for s in seeds], allow_unused=True)
     t_leaves = [leaves[id(t)] for t in inputs]
-    want = torch.autograd.grad([o for o in t_outs if o.requires_grad],
-                               t_leaves, [torch.from_numpy(s) for s, o in zip(seeds, t_outs) if o.requires_grad],
-                               allow_unused=True)
+    try:
+        want = torch.autograd.grad([o for o in t_outs if o.requires_grad], t_leaves,
+                                   [torch.from_numpy(s) for s, o in zip(seeds, t_outs) if o.requires_grad],
+                                   allow_unused=True)
+    except RuntimeError:
+        # PyTorch's own backward fails on a few samples it does not support (scatter with a src
+        # larger than the index, index_fill with negative indices): gradcheck covers them.
+        return False
     for i, (g, w) in enumerate(zip(got, want)):
         if w is None:
             assert g is None or not np.any(to_numpy(g)), f"input {i}: torch gives no gradient"
