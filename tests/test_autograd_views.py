@@ -545,3 +545,30 @@ def test_inplace_ops_on_a_view_update_the_version_seen_by_the_base():
     b[0].zero_()  # a write through a view of b
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         c.sum().backward()
+
+
+# A view keeps the grad_fn it was made with: after an in-place write into its base (or into a
+# sibling view), dispatch does not regenerate it from the base's new node (PyTorch does, when the
+# base's version has moved on), so gradients through the stale view are wrong.
+STALE_VIEW = ("dispatch: a view's grad_fn is not refreshed after an in-place write into its base or "
+              "another view of it")
+
+
+@pytest.mark.xfail(reason=STALE_VIEW, strict=True)
+def test_view_taken_before_an_inplace_write_into_its_base():
+    a = leaf(3)
+    b = a * 1
+    v = b[0:2]
+    b.mul_(2)
+    v.sum().backward()
+    np.testing.assert_array_equal(to_numpy(a.grad), [2, 2, 0])
+
+
+@pytest.mark.xfail(reason=STALE_VIEW, strict=True)
+def test_write_through_a_view_of_a_view_reaches_the_outer_view():
+    a, y = leaf(2, 3), leaf(3, seed=1)
+    b = (a * 1).t()
+    b[:, 0].copy_(y)
+    b.sum().backward()
+    np.testing.assert_array_equal(to_numpy(a.grad), [[0, 0, 0], [1, 1, 1]])
+    np.testing.assert_array_equal(to_numpy(y.grad), [1, 1, 1])

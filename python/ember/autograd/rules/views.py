@@ -13,7 +13,7 @@ differentiable.
 """
 from ... import _C
 from ..._indexing import _getitem_backward
-from ..._tensor import _BASIC_KEYS, Tensor, _index_key, _unwrap, _unwrap_tensor, _wrap
+from ..._tensor import _BASIC_KEYS, Tensor, _index_key, _unwrap, _unwrap_tensor, _wrap, _wrap_view
 from ..dispatch import _positions, register
 
 
@@ -95,25 +95,21 @@ def _identity_backward(ctx, grad):
 register(("Tensor.expand", "Tensor.expand_as"), _expand_setup, _identity_backward)
 
 
-# T and mT are properties: they take the differentiable methods when the tensor requires grad.
-_T_fget = Tensor.T.fget
-_mT_fget = Tensor.mT.fget
-
-
+# T and mT are properties, which the wiring cannot wrap: they take the differentiable methods
+# when the tensor requires grad, and keep the direct view (the bodies of _tensor.py's) otherwise.
 def _T(self):
+    impl = self._impl
     if self._node is None:
-        return _T_fget(self)
-    return self.permute(list(range(self._impl.ndim - 1, -1, -1)))
+        return _wrap_view(impl.permute(list(range(impl.ndim - 1, -1, -1))), self)
+    return self.permute(list(range(impl.ndim - 1, -1, -1)))
 
 
 def _mT(self):
     if self._node is None:
-        return _mT_fget(self)
+        return _wrap_view(self._impl.transpose(-2, -1), self)
     return self.transpose(-2, -1)
 
 
-_T.__doc__ = _T_fget.__doc__
-_mT.__doc__ = _mT_fget.__doc__
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 
