@@ -175,6 +175,15 @@ def test_getitem_advanced(name, key, noncontiguous):
     assert gradgradcheck(lambda a: a[key], (x,))
 
 
+def test_keyword_arguments():
+    x = leaf(3, 4)
+    for fn in (lambda a: a.narrow(0, start=1, length=2), lambda a: a.select(dim=1, index=2),
+               lambda a: a.unfold(1, size=2, step=1), lambda a: a.diagonal(offset=1, dim1=1, dim2=0),
+               lambda a: a.transpose(dim0=0, dim1=1), lambda a: a.flatten(start_dim=0),
+               lambda a: a.as_strided(size=(2, 2), stride=(1, 2), storage_offset=1), lambda a: a.permute((1, 0))):
+        assert gradcheck(fn, (x,))
+
+
 def test_narrow_select_diagonal_values():
     x = leaf(3, 4)
     (g,) = grads_of(x.narrow(1, 1, 2).sum() + x.select(0, 2).sum() * 10 + x.diagonal(1).sum() * 100, [x])
@@ -422,6 +431,27 @@ def test_write_into_a_view_of_a_constant_base():
     assert x.requires_grad
     (x * 2).sum().backward()
     np.testing.assert_array_equal(to_numpy(y.grad), [2, 2, 2])
+
+
+def test_the_written_view_itself_is_differentiable():
+    y = leaf(2)
+    x = ember.zeros(4, dtype=F64)
+    v = x[1:3]
+    v.copy_(y)
+    assert v.requires_grad and x.requires_grad
+    (v * ember.tensor([2.0, 3.0], dtype=F64)).sum().backward()
+    np.testing.assert_array_equal(to_numpy(y.grad), [2, 3])
+
+
+def test_successive_writes():
+    y, z = leaf(2), leaf(seed=1)
+    x = ember.zeros(4, dtype=F64)
+    x[:2] = y
+    x[1] = z  # overwrites y[1]
+    x[3] = z
+    (x * ember.arange(4, dtype=F64)).sum().backward()
+    np.testing.assert_array_equal(to_numpy(y.grad), [0, 0])
+    np.testing.assert_array_equal(to_numpy(z.grad), 4.0)
 
 
 @pytest.mark.parametrize("src_shape,src_dtype", [((2, 3), F64), ((3,), F64), ((2, 3), ember.float32), ((1,), F64)])

@@ -11,6 +11,8 @@ dispatcher records them through (rules/__init__.py `_INPLACE_FORMS`): `x[key] = 
 `x.copy_(src)`, `x.fill_(v)` and `x.zero_()`, and makes the properties `T` / `mT` and iteration
 differentiable.
 """
+import numbers
+
 from ... import _C
 from ..._indexing import _getitem_backward
 from ..._tensor import _BASIC_KEYS, Tensor, _index_key, _unwrap, _unwrap_tensor, _wrap, _wrap_view
@@ -44,7 +46,7 @@ register(("Tensor.view", "Tensor.reshape", "Tensor.view_as", "Tensor.reshape_as"
 
 
 def _permute_setup(ctx, result, input, *dims):
-    if len(dims) == 1 and not isinstance(dims[0], int):
+    if len(dims) == 1 and not isinstance(dims[0], numbers.Integral):
         dims = dims[0]
     n = input._impl.ndim
     inverse = [0] * n
@@ -165,21 +167,36 @@ def _view_backward_backward(ctx, grad):
 register("Tensor._view_backward", _view_backward_setup, _view_backward_backward)
 
 
-def _part_setup(method, accumulate=False):
-    def setup(ctx, result, input, *args):
-        ctx.shape = input.shape
-        ctx.args = args
-        return (input,)
-
-    def backward(ctx, grad):
-        return grad._view_backward(ctx.shape, method, ctx.args, accumulate)
-
-    return setup, backward
+def _narrow_setup(ctx, result, input, dim, start, length):
+    ctx.shape, ctx.args = input.shape, (dim, start, length)
+    return (input,)
 
 
-register("Tensor.narrow", *_part_setup("narrow"))
-register("Tensor.select", *_part_setup("select"))
-register("Tensor.unfold", *_part_setup("unfold", accumulate=True))
+def _narrow_backward(ctx, grad):
+    return grad._view_backward(ctx.shape, "narrow", ctx.args)
+
+
+def _select_setup(ctx, result, input, dim, index):
+    ctx.shape, ctx.args = input.shape, (dim, index)
+    return (input,)
+
+
+def _select_backward(ctx, grad):
+    return grad._view_backward(ctx.shape, "select", ctx.args)
+
+
+def _unfold_setup(ctx, result, input, dimension, size, step):
+    ctx.shape, ctx.args = input.shape, (dimension, size, step)
+    return (input,)
+
+
+def _unfold_backward(ctx, grad):
+    return grad._view_backward(ctx.shape, "unfold", ctx.args, True)  # windows may overlap
+
+
+register("Tensor.narrow", _narrow_setup, _narrow_backward)
+register("Tensor.select", _select_setup, _select_backward)
+register("Tensor.unfold", _unfold_setup, _unfold_backward)
 
 
 def _diagonal_setup(ctx, result, input, offset=0, dim1=0, dim2=1):
