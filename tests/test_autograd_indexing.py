@@ -183,3 +183,23 @@ def test_zero_size():
         assert y.requires_grad
         (g,) = ember.autograd.grad(y.sum(), [x])
         assert tuple(g.shape) == (0, 3)
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("index_select", lambda e: e.index_select(1, T([2, 2, 0]))),
+    ("gather", lambda e: e.gather(0, T([[0, 2, 2], [1, 1, 0]]))),
+    ("scatter", lambda e: e.scatter(1, T([[0], [2], [1]]), 5.0)),
+    ("scatter_add", lambda e: e.scatter_add(0, T([[0, 0, 0]]), e[:1] * 2)),
+    ("index_add", lambda e: e.index_add(0, T([1, 1]), e[:2])),
+    ("index_fill", lambda e: e.index_fill(1, T([1]), 0.0)),
+    ("index_put", lambda e: e.index_put((T([0, 0]),), e[2], accumulate=True)),
+    ("masked_fill", lambda e: e.masked_fill(T([True, False, True]), 1.0)),
+    ("masked_select", lambda e: e.masked_select(T([[True, False, True]] * 3))),
+    ("masked_scatter", lambda e: e.masked_scatter(T([True, False, True]), e.t().flatten())),
+    ("take_along_dim", lambda e: e.take_along_dim(T([[2, 0]] * 3), 1)),
+    ("getitem", lambda e: e[T([1, 1]), T([0, 2])]),
+])
+def test_broadcast_inputs(name, fn):
+    """Inputs with stride-0 dims (an expanded leaf) go through the ops like any other."""
+    assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(1, 3),))
+    assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(3, 1),))

@@ -204,3 +204,17 @@ def test_out_argument_refused_with_grad():
 def test_integer_inputs_are_not_differentiable():
     t = ember.tensor([[1, 2], [3, 4]])
     assert not ember.trace(t).requires_grad and not ember.flip(t, [0]).requires_grad
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("cat", lambda e: ember.cat([e, e * 2], 1)), ("stack", lambda e: ember.stack([e, e])),
+    ("flip", lambda e: e.flip(0, 1)), ("roll", lambda e: e.roll(1, 0)), ("repeat", lambda e: e.repeat(1, 2)),
+    ("tile", lambda e: e.tile(2)), ("repeat_interleave", lambda e: e.repeat_interleave(2, 0)),
+    ("tril", lambda e: e.tril()), ("diag", lambda e: ember.diag(e)), ("trace", lambda e: ember.trace(e)),
+    ("split", lambda e: e.split(2, 1)), ("unbind", lambda e: e.unbind(0)), ("diag_embed", lambda e: ember.diag_embed(e)),
+    ("broadcast_to", lambda e: ember.broadcast_to(e, (2, 3, 3))), ("block_diag", lambda e: ember.block_diag(e, e)),
+])
+def test_broadcast_inputs(name, fn):
+    """Inputs with stride-0 dims (an expanded leaf) go through the ops like any other."""
+    assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(1, 3),))
+    assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(3, 1),))

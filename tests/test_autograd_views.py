@@ -225,6 +225,27 @@ def test_as_strided_of_a_view_reads_the_storage():
     np.testing.assert_allclose(to_numpy(g), tg.numpy())
 
 
+@pytest.mark.parametrize("shape,expanded,args", [
+    ((1, 4), (3, 4), ((2, 2), (1, 1))),
+    ((3, 1), (3, 4), ((2, 2), (1, 0), 1)),
+    ((4,), (3, 4), ((3, 2), (1, 1))),
+    ((2, 1, 3), (2, 2, 3), ((2, 2), (3, 1))),
+])
+def test_as_strided_of_an_expanded_input(shape, expanded, args):
+    """The input overlaps itself: the gradient at a storage position is shared out among the
+    input's elements stored there (PyTorch's rule), so expand's backward sums it back whole."""
+    x = leaf(*shape)
+    fn = lambda a: a.expand(*expanded).as_strided(*args)  # noqa: E731
+    assert gradcheck(fn, (x,))
+    assert gradgradcheck(fn, (x,))
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(to_numpy(x.detach())).requires_grad_()
+    seed = np.random.default_rng(1).standard_normal(args[0])
+    (g,) = grads_of(fn(x), [x], ember.tensor(seed, dtype=F64))
+    (tg,) = torch.autograd.grad(tx.expand(*expanded).as_strided(*args), [tx], torch.tensor(seed))
+    np.testing.assert_allclose(to_numpy(g), tg.numpy())
+
+
 @pytest.mark.parametrize("args", [(1, 2, 1), (1, 2, 2), (0, 3, 1), (1, 4, 3), (0, 1, 2)])
 def test_unfold(args):
     x = leaf(3, 4)
@@ -602,3 +623,17 @@ def test_write_through_a_view_of_a_view_reaches_the_outer_view():
     b.sum().backward()
     np.testing.assert_array_equal(to_numpy(a.grad), [[0, 0, 0], [1, 1, 1]])
     np.testing.assert_array_equal(to_numpy(y.grad), [1, 1, 1])
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("permute", lambda e: e.permute(1, 0)), ("t", lambda e: e.t()), ("basic key", lambda e: e[1:, ::2]),
+    ("advanced key", lambda e: e[[0, 0, 2], 1:]), ("mask", lambda e: e[ember.tensor([True, False, True])]),
+    ("narrow", lambda e: e.narrow(1, 1, 2)), ("select", lambda e: e.select(0, 2)),
+    ("diagonal", lambda e: e.diagonal()), ("unfold", lambda e: e.unfold(1, 2, 1)),
+    ("flatten", lambda e: e.flatten()), ("reshape", lambda e: e.reshape(2, 6)), ("view", lambda e: e.view(3, 2, 2)),
+    ("clone", lambda e: e.clone()), ("contiguous", lambda e: e.contiguous()), ("unsqueeze", lambda e: e.unsqueeze(1)),
+])
+def test_broadcast_inputs(name, fn):
+    """Inputs with stride-0 dims (an expanded leaf) go through the views like any other."""
+    assert gradcheck(lambda a: fn(a.expand(3, 4)), (leaf(1, 4),))
+    assert gradcheck(lambda a: fn(a.expand(3, 4)), (leaf(3, 1),))

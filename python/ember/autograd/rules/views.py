@@ -241,8 +241,11 @@ def _as_strided_setup(ctx, result, input, size, stride, storage_offset=None):
 
 def _as_strided_backward(ctx, grad):
     """as_strided reads the input's storage: every output element adds its gradient at its
-    storage position, and each input element takes what its own position received."""
-    from ... import zeros
+    storage position, and each input element takes what its own position received (shared
+    out among the input's elements stored there, where the input overlaps itself, as an
+    expanded tensor does)."""
+    from ... import ones, zeros
+    shape, strides, _ = ctx.input_geometry
     inside = _positions(*ctx.input_geometry)
     outside = _positions(*ctx.geometry).reshape(-1)
     size = 0
@@ -250,7 +253,22 @@ def _as_strided_backward(ctx, grad):
         if pos.numel():
             size = max(size, int(pos.max().item()) + 1)
     flat = zeros(size, dtype=grad.dtype, device=grad.device).index_add(0, outside, grad.reshape(-1))
+    if any(st == 0 and n > 1 for n, st in zip(shape, strides)) or not _distinct(shape, strides):
+        count = zeros(size, dtype=grad.dtype, device=grad.device).index_add(
+            0, inside.reshape(-1), ones(inside.numel(), dtype=grad.dtype, device=grad.device))
+        flat = flat * (1.0 / count.clamp_min(1))  # the counts are constants: only mul records
     return flat[inside]
+
+
+def _distinct(shape, strides):
+    """Whether a geometry maps its elements to distinct positions (a sufficient test: sorted by
+    stride, each stride passes the extent of the smaller dims)."""
+    extent = 1
+    for n, st in sorted(((n, abs(st)) for n, st in zip(shape, strides) if n > 1), key=lambda p: p[1]):
+        if st < extent:
+            return False
+        extent = st * (n - 1) + extent
+    return True
 
 
 register("Tensor.as_strided", _as_strided_setup, _as_strided_backward)
