@@ -203,3 +203,24 @@ def test_broadcast_inputs(name, fn):
     """Inputs with stride-0 dims (an expanded leaf) go through the ops like any other."""
     assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(1, 3),))
     assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(3, 1),))
+
+
+def _set(x, i):
+    x[i] = 0.0
+    return x
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("getitem", lambda x, i: x[i]),
+    ("getitem tuple", lambda x, i: x[1:, i]),
+    ("setitem", lambda x, i: _set(x.clone(), i)),
+    ("index_put", lambda x, i: x.index_put((i,), ember.zeros(1, dtype=F64))),
+    ("index_select", lambda x, i: x.index_select(0, i)),
+])
+def test_index_modified_in_place_is_caught(name, fn):
+    x = leaf(3, 3) * 1
+    i = T([0, 2])
+    out = fn(x, i)
+    i[0] = 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()

@@ -218,3 +218,16 @@ def test_broadcast_inputs(name, fn):
     """Inputs with stride-0 dims (an expanded leaf) go through the ops like any other."""
     assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(1, 3),))
     assert gradcheck(lambda a: fn(a.expand(3, 3)), (leaf(3, 1),))
+
+
+def test_tril_triu_in_place():
+    def fn(a):
+        b = a * 1
+        b.tril_(1)
+        c = a * 2
+        c.triu_(-1)
+        return b + c
+    assert gradcheck(fn, (leaf(3, 4),))
+    x = leaf(2, 2)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x.tril_()

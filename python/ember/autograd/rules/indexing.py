@@ -9,6 +9,7 @@ scatter_add, index_put with accumulate). nonzero and argwhere have integer resul
 """
 from ..._tensor import Tensor
 from ..dispatch import register
+from .views import save_key
 
 
 def _zeros(shape, like):
@@ -183,12 +184,14 @@ register("take_along_dim", _take_along_dim_setup, _take_along_dim_backward)
 def _index_put_setup(ctx, result, input, indices, values, accumulate=False):
     ctx.indices = tuple(indices)
     ctx.accumulate = accumulate
+    save_key(ctx, ctx.indices)
     if isinstance(values, Tensor):
         ctx.values_shape = values.shape
     return input, values
 
 
 def _index_put_backward(ctx, grad):
+    ctx.saved_tensors  # noqa: B018 (version check of the index tensors)
     grad_input = grad_values = None
     if ctx.needs_input_grad[0]:
         grad_input = grad if ctx.accumulate else grad.index_put(ctx.indices, 0.0)

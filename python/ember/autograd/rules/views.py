@@ -218,14 +218,27 @@ def _is_basic(key):
     return type(key) is tuple and all(type(k) in _BASIC_KEYS for k in key)
 
 
+def save_key(ctx, key):
+    """Keeps an indexing key for backward: its index tensors through save_for_backward, so that
+    an in-place change to one is caught (backward calls `ctx.saved_tensors` to check)."""
+    ctx.key = key
+    if type(key) is tuple or type(key) is list:
+        tensors = [k for k in key if isinstance(k, Tensor)]
+    else:
+        tensors = [key] if isinstance(key, Tensor) else []
+    if tensors:
+        ctx.save_for_backward(*tensors)
+
+
 def _getitem_setup(ctx, result, input, key):
     ctx.shape = input.shape
-    ctx.key = key
     ctx.basic = _is_basic(key)
+    save_key(ctx, key)
     return (input,)
 
 
 def _getitem_grad_backward(ctx, grad):
+    ctx.saved_tensors  # noqa: B018 (version check of the index tensors)
     return grad._view_backward(ctx.shape, "__getitem__", (ctx.key,), not ctx.basic)
 
 
@@ -302,13 +315,14 @@ def _setitem_out_of_place(self, key, value):
 
 
 def _setitem_setup(ctx, result, input, key, value):
-    ctx.key = key
+    save_key(ctx, key)
     if isinstance(value, Tensor):
         ctx.value_shape = value.shape
     return (input, value)
 
 
 def _setitem_backward(ctx, grad):
+    ctx.saved_tensors  # noqa: B018 (version check of the index tensors)
     key = ctx.key
     grad_input = grad._setitem_out_of_place(key, 0) if ctx.needs_input_grad[0] else None
     grad_value = None
