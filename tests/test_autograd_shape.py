@@ -211,7 +211,8 @@ def test_integer_inputs_are_not_differentiable():
     ("flip", lambda e: e.flip(0, 1)), ("roll", lambda e: e.roll(1, 0)), ("repeat", lambda e: e.repeat(1, 2)),
     ("tile", lambda e: e.tile(2)), ("repeat_interleave", lambda e: e.repeat_interleave(2, 0)),
     ("tril", lambda e: e.tril()), ("diag", lambda e: ember.diag(e)), ("trace", lambda e: ember.trace(e)),
-    ("split", lambda e: e.split(2, 1)), ("unbind", lambda e: e.unbind(0)), ("diag_embed", lambda e: ember.diag_embed(e)),
+    ("split", lambda e: e.split(2, 1)), ("unbind", lambda e: e.unbind(0)),
+    ("diag_embed", lambda e: ember.diag_embed(e)),
     ("broadcast_to", lambda e: ember.broadcast_to(e, (2, 3, 3))), ("block_diag", lambda e: ember.block_diag(e, e)),
 ])
 def test_broadcast_inputs(name, fn):

@@ -138,7 +138,8 @@ def test_getitem_basic(name, key, noncontiguous):
 
 
 @pytest.mark.skipif(not supports_negative_strides(), reason="negative steps are an ember extension")
-@pytest.mark.parametrize("key", [slice(None, None, -1), (slice(None), slice(3, 0, -2)), (Ellipsis, slice(None, None, -3))])
+@pytest.mark.parametrize("key", [slice(None, None, -1), (slice(None), slice(3, 0, -2)),
+                                 (Ellipsis, slice(None, None, -3))])
 def test_getitem_negative_steps(key):
     x = leaf(3, 4)
     assert gradcheck(lambda a: a[key], (x,))
