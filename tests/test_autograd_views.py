@@ -638,3 +638,20 @@ def test_broadcast_inputs(name, fn):
     """Inputs with stride-0 dims (an expanded leaf) go through the views like any other."""
     assert gradcheck(lambda a: fn(a.expand(3, 4)), (leaf(1, 4),))
     assert gradcheck(lambda a: fn(a.expand(3, 4)), (leaf(3, 1),))
+
+
+def test_views_saving_nothing_backward_twice():
+    """Like PyTorch's, the backward of an op that saved no tensor may run again without
+    retain_graph."""
+    x = leaf(3, 4)
+    for fn in (lambda a: a[1:], lambda a: a[0, 1], lambda a: a.t(), lambda a: a.narrow(0, 1, 1),
+               lambda a: a.unfold(1, 2, 1), lambda a: a.reshape(12), lambda a: a.expand(2, 3, 4)):
+        y = fn(x).sum()
+        first, = ember.autograd.grad(y, [x])
+        second, = ember.autograd.grad(y, [x])
+        np.testing.assert_array_equal(to_numpy(first), to_numpy(second))
+    x = leaf(3)
+    y = x[ember.tensor([0, 0])].sum()
+    ember.autograd.grad(y, [x])
+    with pytest.raises(RuntimeError, match="second time"):
+        ember.autograd.grad(y, [x])  # saved its index, as PyTorch's IndexBackward does

@@ -9,7 +9,7 @@ scatter_add, index_put with accumulate). nonzero and argwhere have integer resul
 """
 from ..._tensor import Tensor
 from ..dispatch import register
-from .views import save_key
+from .views import check_key, save_key
 
 
 def _zeros(shape, like):
@@ -191,7 +191,7 @@ def _index_put_setup(ctx, result, input, indices, values, accumulate=False):
 
 
 def _index_put_backward(ctx, grad):
-    ctx.saved_tensors  # noqa: B018 (version check of the index tensors)
+    check_key(ctx)
     grad_input = grad_values = None
     if ctx.needs_input_grad[0]:
         grad_input = grad if ctx.accumulate else grad.index_put(ctx.indices, 0.0)

@@ -226,8 +226,16 @@ def save_key(ctx, key):
         tensors = [k for k in key if isinstance(k, Tensor)]
     else:
         tensors = [key] if isinstance(key, Tensor) else []
+    ctx.key_saved = bool(tensors)
     if tensors:
         ctx.save_for_backward(*tensors)
+
+
+def check_key(ctx):
+    """The version check of the index tensors save_key kept (a key without tensors saved
+    nothing, and its backward may run again, as PyTorch's does)."""
+    if ctx.key_saved:
+        ctx.saved_tensors  # noqa: B018
 
 
 def _getitem_setup(ctx, result, input, key):
@@ -238,7 +246,7 @@ def _getitem_setup(ctx, result, input, key):
 
 
 def _getitem_grad_backward(ctx, grad):
-    ctx.saved_tensors  # noqa: B018 (version check of the index tensors)
+    check_key(ctx)
     return grad._view_backward(ctx.shape, "__getitem__", (ctx.key,), not ctx.basic)
 
 
@@ -322,7 +330,7 @@ def _setitem_setup(ctx, result, input, key, value):
 
 
 def _setitem_backward(ctx, grad):
-    ctx.saved_tensors  # noqa: B018 (version check of the index tensors)
+    check_key(ctx)
     key = ctx.key
     grad_input = grad._setitem_out_of_place(key, 0) if ctx.needs_input_grad[0] else None
     grad_value = None
