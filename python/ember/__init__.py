@@ -70,3 +70,7 @@ from ._misc_ops import *  # noqa: E402,F401,F403
 from .autograd import rules as _autograd_rules  # noqa: E402
 
 _autograd_rules.wire()  # last: every op the rules name must exist by now
+
+# serialization: ember.save / ember.load, and pickling and deepcopy of tensors
+from . import serialization  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
