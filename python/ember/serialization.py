@@ -327,6 +327,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         raise RuntimeError("ember.load: pickle_module cannot be given with weights_only=True; pass "
                            "weights_only=False to unpickle with a custom pickle module")
     pickle_module = pickle_module or pickle
+    if not (map_location is None or isinstance(map_location, (str, _C.device, dict)) or callable(map_location)):
+        raise TypeError(f"ember.load: map_location must be None, a string, a device, a dict or a "
+                        f"callable, got {type(map_location).__name__}")
     path = os.fspath(f) if isinstance(f, (str, os.PathLike)) else None
     if mmap and path is None:
         raise ValueError("ember.load: mmap=True needs f to be a path")
@@ -381,6 +384,12 @@ def _wrap_storage(impl):
     return _wrap(impl)
 
 
+class _StorageFailure(Exception):
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
 _PICKLE_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError, TypeError,
                   AttributeError, struct.error, UnicodeDecodeError, OverflowError, RecursionError,
                   ImportError)
@@ -407,6 +416,12 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
         loaded = {}
 
         def persistent_load(pid):
+            try:
+                return _persistent_load(pid)
+            except Exception as e:  # not a pickle problem: raised as it is, unwrapped below
+                raise _StorageFailure(e) from e
+
+        def _persistent_load(pid):
             if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
                 raise UnpicklingError(f"ember.load: {name}: unknown persistent id {pid!r} in data.pkl")
             _, storage_type, key, location, numel = pid
@@ -448,6 +463,8 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
         unpickler.persistent_load = persistent_load
         try:
             return unpickler.load()
+        except _StorageFailure as e:
+            raise e.error from None
         except UnpicklingError:
             raise
         except _PICKLE_ERRORS as e:
