@@ -724,3 +724,13 @@ def test_top_level_names():
     assert isinstance(ember.ones(1).device, ember.device)
     assert FLOAT_DTYPES  # the shared dtype lists are importable
     assert pathlib.Path  # noqa
+
+
+def test_unknown_location_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(serialization, "_location", lambda impl: "tpu:7")
+    data = saved_bytes(ember.ones(2))
+    monkeypatch.undo()
+    with pytest.raises(RuntimeError, match="tpu:7"):
+        ember.load(io.BytesIO(data))
+    assert_same(ember.ones(2), ember.load(io.BytesIO(data), map_location="cpu"))
+    assert_same(ember.ones(2), ember.load(io.BytesIO(data), map_location={"tpu:7": "cpu"}))

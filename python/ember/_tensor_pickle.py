@@ -132,7 +132,14 @@ def _rebuild_storage(data, dtype_name, numel, device="cpu"):
 
 def restore_location(impl, location):
     """Move a CPU storage to the device named `location`, as saved."""
-    device = _C.device(location) if isinstance(location, str) else location
+    if isinstance(location, str):
+        try:
+            device = _C.device(location)
+        except Exception:
+            raise RuntimeError(f"cannot restore a storage to the unknown location {location!r}; "
+                               "pass map_location to place it") from None
+    else:
+        device = location
     if device.type == "cuda" and not _C.cuda.is_available():
         raise RuntimeError(
             f"Attempting to deserialize a tensor saved on {location}, but ember.cuda.is_available() "
