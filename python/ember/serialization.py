@@ -41,6 +41,7 @@ import struct
 import sys
 import threading
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -48,7 +49,7 @@ from . import _C
 from ._tensor import Size, Tensor
 from ._tensor_pickle import (_NP_DTYPES, _Storage, _rebuild_storage, _rebuild_tensor,
                              _rebuild_tensor_subclass, _as_subclass, _device, dtype_from_name,
-                             from_le_bytes, le_bytes, restore_location, storage_impl)
+                             from_le_bytes, le_bytes, raw_view, restore_location, storage_impl)
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals", "UnpicklingError", "save_safetensors", "load_safetensors"]
@@ -486,10 +487,19 @@ def _read_record(zf, record, name):
 
 def _read_storage(zf, record, name, dtype, numel, byteorder, mmap_path):
     nbytes = numel * dtype.itemsize
+    info = zf.NameToInfo.get(record)
+    if info is None:
+        raise RuntimeError(f"ember.load: {name} lacks the record {record!r} (truncated or not written "
+                           "by ember.save/torch.save)")
+    if info.file_size < nbytes:
+        raise RuntimeError(f"ember.load: the record {record!r} of {name} holds {info.file_size} bytes, "
+                           f"but its storage needs {nbytes} ({numel} x {dtype.name}): truncated file?")
     if mmap_path is not None:
-        impl = _mmap_storage(zf, record, name, dtype, numel, byteorder, mmap_path)
+        impl = _mmap_storage(zf, info, name, dtype, numel, byteorder, mmap_path)
         if impl is not None:
             return impl
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size == nbytes and nbytes:
+        return _read_stored(zf, info, name, dtype, numel, byteorder)
     data = _read_record(zf, record, name)
     if len(data) < nbytes:
         raise RuntimeError(f"ember.load: the record {record!r} of {name} holds {len(data)} bytes, but "
@@ -497,24 +507,48 @@ def _read_storage(zf, record, name, dtype, numel, byteorder, mmap_path):
     return from_le_bytes(data, dtype, numel, byteorder)
 
 
-def _mmap_storage(zf, record, name, dtype, numel, byteorder, path):
-    """The storage mapped from the file where it is stored uncompressed, aligned and in this
-    machine's byte order, and numpy has the dtype; None to read it instead."""
-    info = zf.NameToInfo.get(record)
-    if (info is None or info.compress_type != zipfile.ZIP_STORED or dtype.name == "bfloat16"
-            or numel == 0 or (byteorder != sys.byteorder and dtype.itemsize > 1)):
-        return None
-    nbytes = numel * dtype.itemsize
+def _data_offset(zf, info, name):
+    """Where the bytes of the record `info` start in the archive's file."""
     fp = zf.fp
     fp.seek(info.header_offset)
     header = fp.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise RuntimeError(f"ember.load: {name}: bad local header for the record {record!r}")
+        raise RuntimeError(f"ember.load: {name}: bad local header for the record {info.filename!r} "
+                           "(corrupt or truncated file?)")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
-    offset = info.header_offset + 30 + name_len + extra_len
-    if info.file_size < nbytes or offset + nbytes > os.path.getsize(path):
-        raise RuntimeError(f"ember.load: the record {record!r} of {name} is shorter than its storage "
-                           f"({nbytes} bytes): truncated file?")
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def _read_stored(zf, info, name, dtype, numel, byteorder):
+    """An uncompressed record read straight into a new tensor's memory, its CRC checked."""
+    fp = zf.fp
+    offset = _data_offset(zf, info, name)
+    impl = _C.empty([numel], dtype, _CPU)
+    dst = raw_view(impl)
+    fp.seek(offset)
+    got = fp.readinto(memoryview(dst))
+    if got != dst.size:
+        raise RuntimeError(f"ember.load: the record {info.filename!r} of {name} ends after {got} of its "
+                           f"{dst.size} bytes: truncated file?")
+    if zlib.crc32(dst) != info.CRC:
+        raise RuntimeError(f"ember.load: the record {info.filename!r} of {name} fails its CRC check: "
+                           "the file is corrupt")
+    if byteorder != sys.byteorder and dtype.itemsize > 1:
+        dst.view(_NP_DTYPES[dtype.name]).byteswap(inplace=True)
+    return impl
+
+
+def _mmap_storage(zf, info, name, dtype, numel, byteorder, path):
+    """The storage mapped from the file where it is stored uncompressed, aligned and in this
+    machine's byte order, and numpy has the dtype; None to read it instead."""
+    if (info.compress_type != zipfile.ZIP_STORED or dtype.name == "bfloat16" or numel == 0
+            or (byteorder != sys.byteorder and dtype.itemsize > 1)):
+        return None
+    nbytes = numel * dtype.itemsize
+    offset = _data_offset(zf, info, name)
+    if offset + nbytes > os.path.getsize(path):
+        raise RuntimeError(f"ember.load: the record {info.filename!r} of {name} is shorter than its "
+                           f"storage ({nbytes} bytes): truncated file?")
     if offset % dtype.itemsize:
         return None
     array = np.memmap(path, dtype=_NP_DTYPES[dtype.name], mode="c", offset=offset, shape=(numel,))
