@@ -57,6 +57,7 @@ __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_g
 FORMAT_VERSION = "1"
 _ALIGN = 64
 _CPU = _C.device("cpu")
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
 class UnpicklingError(pickle.UnpicklingError):
@@ -651,8 +652,11 @@ def _safetensors_header(fobj, name):
 
 
 def _load_safetensors(fobj, name, map_location):
+    if not (hasattr(fobj, "seekable") and fobj.seekable()):
+        fobj = io.BytesIO(fobj.read())
     header, _ = _safetensors_header(fobj, name)
-    buffer = fobj.read()
+    data_start = fobj.tell()
+    buffer_len = fobj.seek(0, io.SEEK_END) - data_start
     entries = []
     for key, spec in header.items():
         if key == "__metadata__":
@@ -682,16 +686,22 @@ def _load_safetensors(fobj, name, map_location):
             problem = "overlaps another tensor" if begin < end else f"leaves a hole at byte {end}"
             raise _st_error(name, f"{key!r} (data_offsets [{begin}, {stop}]) {problem}")
         end = stop
-    if end > len(buffer):
-        raise _st_error(name, f"the data buffer holds {len(buffer)} bytes, the header describes {end} "
+    if end > buffer_len:
+        raise _st_error(name, f"the data buffer holds {buffer_len} bytes, the header describes {end} "
                               "(truncated?)")
-    if end != len(buffer):
-        raise _st_error(name, f"the data buffer holds {len(buffer)} bytes, the header describes only {end}")
+    if end != buffer_len:
+        raise _st_error(name, f"the data buffer holds {buffer_len} bytes, the header describes only {end}")
     from ._tensor import _wrap
     out = {}
-    view = memoryview(buffer)
     for begin, stop, key, dtype, shape, numel in entries:
-        impl = from_le_bytes(view[begin:stop], dtype, numel).view(shape)
+        impl = _C.empty([numel], dtype, _CPU)
+        dst = raw_view(impl)
+        fobj.seek(data_start + begin)
+        if dst.size and fobj.readinto(memoryview(dst)) != dst.size:
+            raise _st_error(name, f"{key!r}: the file ended early (truncated?)")
+        if _BIG_ENDIAN and dtype.itemsize > 1:
+            dst.view(_NP_DTYPES[dtype.name]).byteswap(inplace=True)
+        impl = impl.view(shape)
         if map_location is not None and map_location != "cpu":
             impl = _map_storage(impl, "cpu", map_location)
         out[key] = _wrap(impl)
