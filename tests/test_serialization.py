@@ -731,3 +731,17 @@ def test_unknown_location_is_a_clear_error(monkeypatch):
         ember.load(io.BytesIO(data))
     assert_same(ember.ones(2), ember.load(io.BytesIO(data), map_location="cpu"))
     assert_same(ember.ones(2), ember.load(io.BytesIO(data), map_location={"tpu:7": "cpu"}))
+
+
+def test_add_safe_globals_rejects_non_globals():
+    with pytest.raises(TypeError, match="add_safe_globals"):
+        serialization.add_safe_globals([3])
+
+
+def test_torch_complex_tensor_refused_clearly():
+    torch = pytest.importorskip("torch")
+    buf = io.BytesIO()
+    torch.save({"c": torch.ones(2, dtype=torch.complex64)}, buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="ComplexFloatStorage"):
+        ember.load(buf)

@@ -96,10 +96,13 @@ def add_safe_globals(safe_globals):
     object, or a pair (object, "module.name") for an object pickled under another name."""
     with _safe_lock:
         for entry in safe_globals:
-            if isinstance(entry, tuple):
+            if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str):
                 obj, name = entry
-            else:
+            elif hasattr(entry, "__module__") and hasattr(entry, "__qualname__"):
                 obj, name = entry, _name_of(entry)
+            else:
+                raise TypeError(f"add_safe_globals: expected classes or functions (or (object, "
+                                f"'module.name') pairs), got {entry!r}")
             _safe_globals[name] = obj
 
 
@@ -186,8 +189,8 @@ def _torch_device(type_or_spec, index=None):
 def _torch_global(module, name):
     """The ember object standing for a global of a torch file, or None."""
     if module == "torch":
-        if name in _TORCH_STORAGE_DTYPES:
-            return _TorchStorageType(_TORCH_STORAGE_DTYPES[name])
+        if name.endswith("Storage"):  # dtypes ember lacks (complex, quantized) fail at the storage
+            return _TorchStorageType(_TORCH_STORAGE_DTYPES.get(name, f"torch.{name}"))
         if name in _TORCH_DTYPES:
             return dtype_from_name(_TORCH_DTYPES[name])
         if name == "Size":
