@@ -745,3 +745,10 @@ def test_torch_complex_tensor_refused_clearly():
     buf.seek(0)
     with pytest.raises(pickle.UnpicklingError, match="ComplexFloatStorage"):
         ember.load(buf)
+
+
+def test_weights_only_none_follows_pickle_module():
+    data = saved_bytes([Point(1, 2)])
+    with pytest.raises(serialization.UnpicklingError):
+        ember.load(io.BytesIO(data), weights_only=None)
+    assert ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=None)[0].y == 2

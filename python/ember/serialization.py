@@ -52,7 +52,8 @@ from ._tensor_pickle import (_NP_DTYPES, _Storage, _rebuild_storage, _rebuild_te
                              from_le_bytes, le_bytes, raw_view, restore_location, storage_impl)
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
-           "safe_globals", "UnpicklingError", "save_safetensors", "load_safetensors"]
+           "safe_globals", "UnpicklingError", "save_safetensors", "load_safetensors",
+           "read_safetensors_metadata"]
 
 FORMAT_VERSION = "1"
 _ALIGN = 64
@@ -79,7 +80,6 @@ _BUILTIN_GLOBALS.update({
     "ember._C.dtype": _C.dtype,
     "ember._C.device": _C.device,
     "ember._tensor.Size": Size,
-    "ember._tensor.Tensor": Tensor,
     "ember._tensor_pickle.dtype_from_name": dtype_from_name,
     "ember._tensor_pickle._device": _device,
     "ember._tensor_pickle._rebuild_tensor": _rebuild_tensor,
@@ -324,10 +324,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     ('cpu', 'cuda:0': every tensor there), a dict mapping saved locations to new ones
     ({'cuda:0': 'cpu'}), or a callable (storage, location) -> storage that gets each storage on
     the CPU as a 1-D tensor (returning None keeps the default).
+    weights_only=None means True, or False when a pickle_module is given (as in PyTorch).
     mmap=True (f must be a path): tensor data is mapped from the file (copy-on-write) instead of
     read, where the record allows it.
     """
     name = _describe(f)
+    if weights_only is None:  # PyTorch's default: restricted unless a pickle module is given
+        weights_only = pickle_module is None
     if pickle_module is not None and weights_only:
         raise RuntimeError("ember.load: pickle_module cannot be given with weights_only=True; pass "
                            "weights_only=False to unpickle with a custom pickle module")
