@@ -752,3 +752,29 @@ def test_weights_only_none_follows_pickle_module():
     with pytest.raises(serialization.UnpicklingError):
         ember.load(io.BytesIO(data), weights_only=None)
     assert ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=None)[0].y == 2
+
+
+def test_save_over_a_mapped_file(tmp_path):
+    p = tmp_path / "m.pt"
+    ember.save({"w": ember.arange(100000.)}, p)
+    os.chmod(p, 0o640)
+    mapped = ember.load(p, mmap=True)
+    ember.save(mapped, p)  # reads the mapped data while replacing the file
+    assert_same(ember.arange(100000.), ember.load(p)["w"])
+    assert_same(ember.arange(100000.), mapped["w"])
+    assert os.stat(p).st_mode & 0o777 == 0o640
+    assert sorted(os.listdir(tmp_path)) == ["m.pt"]
+
+
+def test_failed_save_keeps_old_file(tmp_path):
+    p = tmp_path / "keep.pt"
+    ember.save({"a": ember.ones(2)}, p)
+    before = p.read_bytes()
+
+    class Boom:
+        def __reduce__(self):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        ember.save([Boom()], p)
+    assert p.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["keep.pt"]

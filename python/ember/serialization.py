@@ -37,6 +37,7 @@ import io
 import json
 import os
 import pickle
+import shutil
 import struct
 import sys
 import threading
@@ -270,10 +271,34 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     data = io.BytesIO()
     _Pickler(data, protocol=pickle_protocol).dump(obj)
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fobj:
-            _write_archive(fobj, data.getvalue(), storages)
+        _replace_file(f, lambda fobj: _write_archive(fobj, data.getvalue(), storages))
     else:
         _write_archive(f, data.getvalue(), storages)
+
+
+def _replace_file(path, write):
+    """Write a new file and move it over `path`: tensors that ember.load(..., mmap=True) mapped
+    from the old file keep their data (truncating it in place would make reading them fault),
+    and a failed save leaves the old file whole."""
+    path = os.path.realpath(os.fspath(path))
+    directory, base = os.path.split(path)
+    while True:
+        tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as fobj:
+            write(fobj)
+        if os.path.exists(path):
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _record(name):
