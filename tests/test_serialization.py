@@ -778,3 +778,10 @@ def test_failed_save_keeps_old_file(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         ember.save([Boom()], p)
     assert p.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["keep.pt"]
+
+
+def test_save_to_a_device_path_writes_in_place():
+    if not os.path.exists(os.devnull) or os.name != "posix":
+        pytest.skip("needs /dev/null")
+    ember.save({"a": ember.ones(3)}, os.devnull)
+    assert not os.path.isfile(os.devnull)

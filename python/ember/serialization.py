@@ -281,6 +281,10 @@ def _replace_file(path, write):
     from the old file keep their data (truncating it in place would make reading them fault),
     and a failed save leaves the old file whole."""
     path = os.path.realpath(os.fspath(path))
+    if os.path.exists(path) and not os.path.isfile(path):  # a device, a pipe: written in place
+        with open(path, "wb") as fobj:
+            write(fobj)
+        return
     directory, base = os.path.split(path)
     while True:
         tmp = os.path.join(directory, f".{base}.{os.urandom(6).hex()}.tmp")
