@@ -785,3 +785,18 @@ def test_save_to_a_device_path_writes_in_place():
         pytest.skip("needs /dev/null")
     ember.save({"a": ember.ones(3)}, os.devnull)
     assert not os.path.isfile(os.devnull)
+
+
+@pytest.mark.parametrize("pid", [
+    ("storage", "float32", ["0"], "cpu", 4), ("storage", "float32", "0", "cpu", -1),
+    ("storage", "float32", "0", 5, 4), ("storage", "complex32", "0", "cpu", 4), ("weird",), "text"])
+def test_bad_persistent_ids(pid):
+    class P(pickle.Pickler):
+        def persistent_id(self, obj):
+            return pid if obj == "STORAGE" else None
+
+    out = io.BytesIO()
+    P(out, protocol=2).dump(["STORAGE"])
+    data = _rewrite(saved_bytes(ember.arange(4.)), replace={"archive/data.pkl": out.getvalue()})
+    with pytest.raises(serialization.UnpicklingError):
+        ember.load(io.BytesIO(data))

@@ -462,6 +462,9 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
             if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
                 raise UnpicklingError(f"ember.load: {name}: unknown persistent id {pid!r} in data.pkl")
             _, storage_type, key, location, numel = pid
+            if not (isinstance(key, str) and isinstance(location, str) and type(numel) is int
+                    and numel >= 0):
+                raise UnpicklingError(f"ember.load: {name}: bad storage record {pid!r}")
             if key in loaded:
                 return loaded[key]
             if isinstance(storage_type, _TorchStorageType):
@@ -475,9 +478,6 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
             except ValueError:
                 raise UnpicklingError(f"ember.load: {name}: storage {key!r} has an unsupported dtype "
                                       f"{dtype_name!r}") from None
-            if not (isinstance(key, str) and isinstance(location, str) and isinstance(numel, int)
-                    and numel >= 0):
-                raise UnpicklingError(f"ember.load: {name}: bad storage record {pid!r}")
             record = f"{prefix}data/{key}"
             impl = _read_storage(zf, record, name, dtype, numel, byteorder, mmap_path)
             storage = _Storage(_map_storage(impl, location, map_location))
