@@ -800,3 +800,19 @@ def test_bad_persistent_ids(pid):
     data = _rewrite(saved_bytes(ember.arange(4.)), replace={"archive/data.pkl": out.getvalue()})
     with pytest.raises(serialization.UnpicklingError):
         ember.load(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_every_pickle_protocol(protocol):
+    sd = collections.OrderedDict(w=ember.randn(2, 2), b=ember.arange(3))
+    sd._metadata = {"": {"version": 1}}
+    obj = {"sd": sd, "size": ember.Size([1, 2]), "bytes": b"x\x00\xff", "set": {1}, "dtype": ember.int8,
+           "device": ember.device("cpu"), "view": sd["w"][1]}
+    buf = io.BytesIO()
+    ember.save(obj, buf, pickle_protocol=protocol)
+    buf.seek(0)
+    back = ember.load(buf)
+    assert_same(sd["w"], back["sd"]["w"]) and back["sd"]._metadata == sd._metadata
+    assert shares_storage(back["sd"]["w"], back["view"])
+    assert back["size"] == ember.Size([1, 2]) and isinstance(back["size"], ember.Size)
+    assert back["bytes"] == b"x\x00\xff" and back["set"] == {1} and back["dtype"] == ember.int8

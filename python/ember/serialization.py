@@ -30,9 +30,11 @@ state dicts and containers of them) into ember tensors, without importing torch.
 `ember.load` also reads `.safetensors` files (see `load_safetensors`).
 """
 import _compat_pickle
+import ast
 import builtins
 import collections
 import contextlib
+import copyreg
 import io
 import json
 import os
@@ -78,6 +80,9 @@ _BUILTIN_GLOBALS = {f"builtins.{n}": getattr(builtins, n) for n in (
 _BUILTIN_GLOBALS.update({
     "collections.OrderedDict": collections.OrderedDict,
     "_codecs.encode": __import__("_codecs").encode,  # how protocol 2 pickles bytes
+    # how protocols 0 and 1 pickle a subclass of a builtin (Size, OrderedDict's state): it
+    # calls base.__new__(cls, state), both of which must themselves be allowed globals
+    "copyreg._reconstructor": copyreg._reconstructor,
     "ember._C.dtype": _C.dtype,
     "ember._C.device": _C.device,
     "ember._tensor.Size": Size,
@@ -459,6 +464,9 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
                 raise _StorageFailure(e) from e
 
         def _persistent_load(pid):
+            if isinstance(pid, str):  # protocol 0 writes persistent ids as their repr
+                with contextlib.suppress(ValueError, SyntaxError, MemoryError, RecursionError):
+                    pid = ast.literal_eval(pid)
             if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
                 raise UnpicklingError(f"ember.load: {name}: unknown persistent id {pid!r} in data.pkl")
             _, storage_type, key, location, numel = pid
