@@ -428,3 +428,21 @@ def test_broadcast_inputs(rng):
                lambda t: ember.einsum("ij,jk->ik", t.expand(2, 4), c), lambda t: ember.kron(t.expand(2, 4), c),
                lambda t: ember.tensordot(t.expand(3, 4), c, 1)):
         assert gradcheck(fn, (b,))
+
+
+INDEX_OPS = [("sort", lambda x: x.sort(1)), ("topk", lambda x: x.topk(1)), ("kthvalue", lambda x: x.kthvalue(1)),
+             ("median", lambda x: x.median(1)), ("nanmedian", lambda x: x.nanmedian(0)),
+             ("max", lambda x: x.max(1)), ("min", lambda x: ember.min(x, 0))]
+
+
+@pytest.mark.parametrize("name, fn", INDEX_OPS, ids=[c[0] for c in INDEX_OPS])
+def test_saved_indices(name, fn):
+    """The saved indices stay integer constants inside backward, and changing the returned
+    indices in place before backward is caught."""
+    x = ember.tensor([[1.0, 3.0], [4.0, 2.0]], dtype=F64, requires_grad=True)
+    values, indices = fn(x)
+    saved = [t for t in values.grad_fn.saved_tensors if isinstance(t, ember.Tensor)]
+    assert saved and all(not t.requires_grad for t in saved if not t.is_floating_point())
+    indices.add_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        values.sum().backward()
