@@ -13,7 +13,7 @@ import pytest
 import ember
 from ember.autograd import gradcheck, gradgradcheck
 from conftest import to_numpy
-from op_db import Arg, ember_args, tensors_in, to_torch
+from op_db import ember_args, tensors_in, to_torch
 from op_db_sort import ENTRIES, EINSUM_CASES
 from test_autograd_reduce import MISSING, noncontiguous_leaf, second_order
 

@@ -15,7 +15,7 @@ import numbers
 import operator
 
 from ..dispatch import register
-from .reduce import evenly, indices_to_save, reduced_dims, restore, select_backward
+from .reduce import evenly, indices_to_save, reduced_dims, select_backward
 
 
 # ---- sort, topk -----------------------------------------------------------------------------------
