@@ -15,7 +15,7 @@ import pytest
 import ember
 from ember.autograd import gradcheck, gradgradcheck
 from conftest import to_numpy
-from op_catalogue import (EXPANDED, REDUCTION_OPS, STEPPED, TRANSPOSED, Operand, make_operand)
+from op_catalogue import (CONTIGUOUS, EXPANDED, REDUCTION_OPS, STEPPED, TRANSPOSED, Operand, make_operand)
 
 F64 = ember.float64
 NOT_DIFFERENTIABLE = {"argmax", "argmin", "all", "any"}
@@ -656,3 +656,44 @@ def test_chain_through_several_reductions(rng):
         return (p.cumsum(1).amax(1) * t.std(1)).sum() + ember.logsumexp(t, 0).mean()
 
     assert gradcheck(loss, (x,))
+
+
+@pytest.mark.parametrize("zeros", [0, 1, 2])
+def test_prod_over_several_dims(zeros, rng):
+    """ember's prod also takes a tuple of dims (an extension over PyTorch)."""
+    values = rng.uniform(0.5, 1.5, (2, 3, 2)) * np.sign(rng.uniform(-1, 1, (2, 3, 2)))
+    values.reshape(-1)[[1, 9][:zeros]] = 0.0
+    x = ember.tensor(values, dtype=F64, requires_grad=True)
+    for fn in (lambda t: ember.prod(t, (0, 2)), lambda t: t.prod(dim=(2, 1), keepdim=True)):
+        assert gradcheck(fn, (x,))
+    expected = np.zeros_like(values)
+    for j in range(3):
+        for idx in np.ndindex(2, 2):
+            i = (idx[0], j, idx[1])
+            others = [values[a, j, b] for a, b in np.ndindex(2, 2) if (a, b) != idx]
+            expected[i] = np.prod(others)
+    ember.prod(x, (0, 2)).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), expected, rtol=1e-12)
+
+
+def test_logsumexp_over_every_dim(rng):
+    x = ember.tensor(rng.uniform(-1, 1, (2, 3)), dtype=F64, requires_grad=True)
+    assert gradcheck(lambda t: ember.logsumexp(t, ()), (x,))
+    assert gradcheck(lambda t: t.logsumexp([0, 1], keepdim=True), (x,))
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+@pytest.mark.parametrize("op", DIFFERENTIABLE_OPS, ids=lambda op: op.name)
+@pytest.mark.parametrize("layout", [CONTIGUOUS, TRANSPOSED])
+def test_large_input_matches_torch(op, layout, rng):
+    """Inputs large enough for the parallel kernels, in float64: PyTorch's gradient."""
+    torch = pytest.importorskip("torch")
+    operand = Operand((257, 273), layout)
+    x, _ = make_operand(rng, op.domain, F64, operand)
+    x.requires_grad_()
+    kw = {"dim": 0}
+    out = op.fn(ember, x, **kw)
+    weight = rng.uniform(-1, 1, size=tuple(out.shape))
+    (out * ember.tensor(weight, dtype=F64)).sum().backward()
+    expected = _torch_grad(torch, lambda t: op.fn(torch, t, **kw), np.array(to_numpy(x.detach())), weight)
+    np.testing.assert_allclose(to_numpy(x.grad), expected, rtol=1e-9, atol=1e-12)
