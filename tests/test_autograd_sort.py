@@ -446,3 +446,26 @@ def test_saved_indices(name, fn):
     indices.add_(0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         values.sum().backward()
+
+
+LARGE = [
+    ("sort", lambda m, x: m.sort(x, 1, descending=True)[0]), ("sort_dim0", lambda m, x: m.sort(x, 0)[0]),
+    ("topk", lambda m, x: m.topk(x, 7, 1)[0]), ("kthvalue", lambda m, x: m.kthvalue(x, 40, 1)[0]),
+    ("median", lambda m, x: m.median(x, 0)[0]), ("median_all", lambda m, x: m.median(x)),
+    ("nanmedian", lambda m, x: m.nanmedian(x, 1, keepdim=True)[0]),
+    ("quantile", lambda m, x: m.quantile(x, 0.3, dim=1)), ("msort", lambda m, x: m.msort(x)),
+    ("einsum", lambda m, x: m.einsum("ij,ik->jk", x, x)),
+]
+
+
+@pytest.mark.parametrize("name, fn", LARGE, ids=[c[0] for c in LARGE])
+def test_large_input_matches_torch(name, fn, rng):
+    torch = pytest.importorskip("torch")
+    values = (rng.permutation(65 * 300) * 0.01).reshape(300, 65).T  # distinct, non-contiguous
+    x = ember.tensor(np.ascontiguousarray(values.T), dtype=F64).t().requires_grad_()
+    out = fn(ember, x)
+    w = rng.uniform(-1, 1, tuple(out.shape))
+    (out * ember.tensor(w, dtype=F64)).sum().backward()
+    t = torch.tensor(values, requires_grad=True)
+    (fn(torch, t) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), t.grad.numpy(), rtol=1e-10, atol=1e-10)
