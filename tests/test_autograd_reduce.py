@@ -697,3 +697,20 @@ def test_large_input_matches_torch(op, layout, rng):
     (out * ember.tensor(weight, dtype=F64)).sum().backward()
     expected = _torch_grad(torch, lambda t: op.fn(torch, t, **kw), np.array(to_numpy(x.detach())), weight)
     np.testing.assert_allclose(to_numpy(x.grad), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_inplace_change_of_a_saved_result_is_caught():
+    """softmax, std, cumprod... save their result: changing it in place before backward raises,
+    as in PyTorch; sum saves nothing, so its result may change."""
+    for fn in (lambda t: t.softmax(1), lambda t: t.std(1), lambda t: t.cumprod(1), lambda t: t.amax(1),
+               lambda t: ember.logsumexp(t, 1), lambda t: t.norm(dim=1)):
+        x = ember.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=F64, requires_grad=True)
+        y = fn(x)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+    x = ember.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=F64, requires_grad=True)
+    y = x.sum(1)
+    y.mul_(2)
+    y.sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), np.full((2, 2), 2.0))
