@@ -714,3 +714,31 @@ def test_inplace_change_of_a_saved_result_is_caught():
     y.mul_(2)
     y.sum().backward()
     np.testing.assert_array_equal(to_numpy(x.grad), np.full((2, 2), 2.0))
+
+
+LOW_PRECISION_FORMS = {
+    "sum": lambda t: t.sum(1), "mean": lambda t: t.mean(), "prod": lambda t: t.prod(1),
+    "prod_zero": lambda t: t.prod(1), "var": lambda t: t.var(1), "std": lambda t: t.std(),
+    "amax": lambda t: t.amax(1), "max": lambda t: t.max(), "max_dim": lambda t: t.max(1).values,
+    "max_binary": lambda t: ember.max(t, t * 0.9), "logsumexp": lambda t: t.logsumexp(1),
+    "norm": lambda t: t.norm(), "norm3": lambda t: t.norm(3, dim=1), "norm_inf": lambda t: t.norm(float("inf")),
+    "cumsum": lambda t: t.cumsum(1), "cumprod": lambda t: t.cumprod(1), "cumprod_zero": lambda t: t.cumprod(1),
+    "softmax": lambda t: t.softmax(1), "log_softmax": lambda t: t.log_softmax(0),
+}
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float16, ember.bfloat16], ids=str)
+@pytest.mark.parametrize("name", list(LOW_PRECISION_FORMS))
+def test_other_float_dtypes(name, dtype, rng):
+    """The gradient comes back in the input's dtype, close to the float64 one."""
+    values = np.random.default_rng(0).permutation(12).reshape(3, 4) * 0.25 + 0.5
+    if name.endswith("zero"):
+        values[0, 1] = 0.0
+    fn = LOW_PRECISION_FORMS[name]
+    ref = ember.tensor(values, dtype=F64, requires_grad=True)
+    fn(ref).sum().backward()
+    x = ember.tensor(values, dtype=dtype, requires_grad=True)
+    fn(x).sum().backward()
+    assert x.grad.dtype == dtype
+    tol = 1e-5 if dtype == ember.float32 else 5e-2
+    np.testing.assert_allclose(to_numpy(x.grad.to(F64)), to_numpy(ref.grad), rtol=tol, atol=tol)

@@ -469,3 +469,37 @@ def test_large_input_matches_torch(name, fn, rng):
     t = torch.tensor(values, requires_grad=True)
     (fn(torch, t) * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(to_numpy(x.grad), t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+LOW_PRECISION_FORMS = {
+    "sort": lambda t: t.sort(1).values, "topk": lambda t: t.topk(2).values, "kthvalue": lambda t: t.kthvalue(2).values,
+    "median": lambda t: t.median(), "median_dim": lambda t: t.median(1).values,
+    "nanmedian_dim": lambda t: t.nanmedian(0).values, "msort": lambda t: ember.msort(t),
+    "einsum": lambda t: ember.einsum("ij,kj->ik", t, t), "tensordot": lambda t: ember.tensordot(t, t, 2),
+    "kron": lambda t: ember.kron(t, t),
+}
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float16, ember.bfloat16], ids=str)
+@pytest.mark.parametrize("name", list(LOW_PRECISION_FORMS))
+def test_other_float_dtypes(name, dtype):
+    """The gradient comes back in the input's dtype, close to the float64 one."""
+    values = np.random.default_rng(0).permutation(12).reshape(3, 4) * 0.25 + 0.5
+    fn = LOW_PRECISION_FORMS[name]
+    ref = ember.tensor(values, dtype=F64, requires_grad=True)
+    fn(ref).sum().backward()
+    x = ember.tensor(values, dtype=dtype, requires_grad=True)
+    fn(x).sum().backward()
+    assert x.grad.dtype == dtype
+    tol = 1e-5 if dtype == ember.float32 else 5e-2
+    np.testing.assert_allclose(to_numpy(x.grad.to(F64)), to_numpy(ref.grad), rtol=tol, atol=tol)
+
+
+def test_quantile_float32():
+    values = np.random.default_rng(0).permutation(12).reshape(3, 4) * 0.25 + 0.5
+    ref = ember.tensor(values, dtype=F64, requires_grad=True)
+    ember.quantile(ref, 0.3, dim=1).sum().backward()
+    x = ember.tensor(values, dtype=ember.float32, requires_grad=True)
+    ember.quantile(x, 0.3, dim=1).sum().backward()
+    assert x.grad.dtype == ember.float32
+    np.testing.assert_allclose(to_numpy(x.grad), to_numpy(ref.grad), rtol=1e-6, atol=1e-6)
