@@ -239,10 +239,6 @@ def test_method_records_too(op, rng):
     assert gradcheck(lambda t: getattr(t, op.method)(dim=1), (x,))
 
 
-@pytest.mark.xfail(reason="autograd wiring bug: rules/__init__.py wire() wraps a Tensor method that is "
-                          "the same object as the ember function twice (the method-form lookup finds the "
-                          "already wrapped function), costing a second requires-grad scan per method call",
-                   strict=False)
 @pytest.mark.parametrize("op", [op for op in DIFFERENTIABLE_OPS if op.method], ids=lambda op: op.name)
 def test_method_wrapped_once(op):
     """A method that is the function itself (x.sum is ember.sum) is recorded by one wrapper."""
