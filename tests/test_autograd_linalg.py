@@ -720,7 +720,8 @@ def test_cholesky_solve(upper, layout):
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("shape,mode", [((4, 3), "reduced"), ((3, 3), "reduced"), ((3, 4), "reduced"),
                                         ((2, 4, 2), "reduced"), ((3, 3), "complete"), ((2, 4), "complete"),
-                                        ((0, 3, 2), "reduced")], ids=str)
+                                        ((0, 3, 2), "reduced"), ((3, 0), "complete"), ((2, 0, 0), "reduced")],
+                         ids=str)
 def test_qr(shape, mode, layout):
     rng = _rng("qr", shape, mode)
     A = leaf(randn(rng, *shape) + np.eye(*shape[-2:]), layout)

@@ -460,6 +460,8 @@ def _qr_backward(ctx, gQ, gR):
         raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
                            "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
                            "differentiate through linalg.qr.")
+    if m == 0 or n == 0:  # nothing to differentiate
+        return _ember().zeros(ctx.shape, dtype=gR.dtype)
     if ctx.mode == "complete" and m > n:
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
                            "nrows > ncols.")
