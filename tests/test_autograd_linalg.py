@@ -899,6 +899,23 @@ def test_lstsq(sa, sb, layout):
                         [A.detach().numpy(), B.detach().numpy()])
 
 
+@needs_second_order
+def test_pinv_and_lstsq_gradgradcheck():
+    rng = _rng("pinv-gg")
+    A, B = leaf(distinct_singular(rng, 3, 2)), leaf(randn(rng, 3, 2))
+    assert gradgradcheck(LA.pinv, (A,))
+    assert gradgradcheck(lambda a, b: LA.lstsq(a, b).solution, (A, B))
+
+
+@needs_second_order
+def test_triangular_and_cholesky_solve_gradgradcheck():
+    rng = _rng("tri-chol-gg")
+    A, B = leaf(well_conditioned(rng, 3, 3)), leaf(randn(rng, 3, 2))
+    assert gradgradcheck(lambda b, a: tuple(ember.triangular_solve(b, a)), (B, A))
+    L = leaf(np.linalg.cholesky(spd(rng, 3, 3)))
+    assert gradgradcheck(ember.cholesky_solve, (B, L))
+
+
 def test_matrix_rank_is_not_differentiable():
     A = leaf(np.eye(3))
     r = LA.matrix_rank(A)
@@ -934,6 +951,15 @@ def test_lu_torch(shape):
     a = _lu_input(rng, shape)
     assert_torch_parity(lambda x: tuple(LA.lu(x))[1:], lambda x: tuple(torch.linalg.lu(x))[1:], [a])
     assert_torch_parity(lambda x: LA.lu_factor(x).LU, lambda x: torch.linalg.lu_factor(x).LU, [a])
+    assert_torch_parity(lambda x: tuple(ember.lu_unpack(*LA.lu_factor(x)))[1:],
+                        lambda x: tuple(torch.lu_unpack(*torch.linalg.lu_factor(x)))[1:], [a])
+
+
+@needs_second_order
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4)], ids=str)
+def test_lu_gradgradcheck(shape):
+    rng = _rng("lu-gg", shape)
+    assert gradgradcheck(lambda a: LA.lu_factor(a).LU, (leaf(_lu_input(rng, shape)),))
 
 
 @pytest.mark.parametrize("left,adjoint", [(True, False), (True, True), (False, False), (False, True)])
