@@ -129,6 +129,8 @@ def record(name, node_name, fn, setup, backward, args, kwargs):
         result = fn(*args, **kwargs)
     finally:
         _state.grad_enabled = True
+    if result is NotImplemented:  # an operator leaving the other operand's reflected method to try
+        return result
     node = Node(node_name, backward)
     node._outputs = outputs = (result,) if isinstance(result, Tensor) else tuple(result)
     inputs = setup(node, result, *args, **kwargs)
