@@ -2,12 +2,13 @@
 
 `load_digits()`: the UCI handwritten digits (1,797 images of 8x8 pixels, labels 0..9), the
 set scikit-learn ships as `load_digits`. Source and license (CC BY 4.0): ember/data/README.md.
+`load_tiny_verses()`: a small text for the character-level language model example.
 """
 import os
 
 import numpy as np
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "load_tiny_verses"]
 
 _DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
@@ -44,3 +45,11 @@ def load_digits(*, n_class=10, scale=True, as_dataset=False):
         from .utils.data import TensorDataset
         return TensorDataset(x, y)
     return x, y
+
+
+def load_tiny_verses():
+    """The small text that ships with ember (python/ember/data/tiny_verses.txt, lower-case
+    proverb-like lines written for it): the corpus of the character-level language model
+    example."""
+    with open(os.path.join(_DATA_DIR, "tiny_verses.txt"), encoding="utf-8") as f:
+        return f.read()
