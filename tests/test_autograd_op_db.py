@@ -8,13 +8,21 @@ For each entry with `differentiable=True` that runs in float64, and each of its 
   those inside list arguments such as cat's included), with contiguous and with
   non-contiguous inputs;
 - test_grad_matches_torch: when PyTorch is installed and the entry runs there, the
-  gradients for a fixed random grad_output are PyTorch's.
+  gradients for a fixed random grad_output are PyTorch's (where the forward values agree:
+  results right in more than one way, like eigenvector signs, have gradients that differ
+  with them).
 
 An op whose outputs do not require grad when its inputs do has no autograd rule (ops
-without one are recorded as constants): the tests say so ("no autograd rule for <op>").
-Ops whose gradients cannot be checked (random, integer or boolean results) carry
-`differentiable=False` in their entry. The elementwise and reduction ops of op_catalogue.py
-have their own autograd tests.
+without one are recorded as constants): the tests say so ("no autograd rule for <op>"), and
+a gradient that is wrong because the graph does not reach an input says that too.
+Ops whose gradients cannot be checked at all (random, integer or boolean results) carry
+`differentiable=False` in their entry; samples at points where the op is not differentiable
+(kinks, ties, rank drops) are listed in UNCHECKABLE_SAMPLES with the reason, tensor
+arguments that are not differentiable by definition (class weights, running statistics,
+labels) in NOT_DIFFERENTIATED, and ops that read one triangle of a matrix are differentiated
+through the input transformation of WRAPPERS. Zero-size samples run backward and check the
+gradients' shapes. The elementwise and reduction ops of op_catalogue.py have their own
+autograd tests.
 """
 import numpy as np
 import pytest
@@ -327,8 +335,8 @@ def test_gradcheck(entry, layout):
 # ---- against PyTorch ------------------------------------------------------------------------------
 
 def _torch_setup(torch, entry, sample):
-    """(torch function of the differentiated tensors, torch inputs); None where PyTorch does not
-    run the sample."""
+    """The sample's ember arguments and differentiated paths, the PyTorch function of the
+    differentiated tensors and its leaf inputs."""
     args, kwargs = ember_args(sample, DTYPE)
     paths = _grad_paths(sample, args, kwargs, NOT_DIFFERENTIATED.get(entry.name, ()))
     t_args = to_torch(torch, args)
