@@ -70,3 +70,10 @@ from ._misc_ops import *  # noqa: E402,F401,F403
 from .autograd import rules as _autograd_rules  # noqa: E402
 
 _autograd_rules.wire()  # last: every op the rules name must exist by now
+# The training stack: layers, optimizers.
+from . import optim  # noqa: E402,F401
+from . import accelerator, nn  # noqa: E402,F401
+from ._legacy_types import *  # noqa: E402,F401,F403
+
+# Data loading and bundled data sets.
+from . import datasets, utils  # noqa: E402,F401

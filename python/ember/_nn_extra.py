@@ -54,21 +54,11 @@ def _check_reduction(reduction, op):
 
 def _norm(x, p, dim, keepdim=False):
     """The p-norm along `dim`, accumulated in float32 for the 16-bit types (as PyTorch does)."""
+    # linalg.vector_norm rather than sqrt(sum(x * x)): its gradient at a zero vector is 0, as
+    # PyTorch's, where the composite's would be 0 * inf = nan (normalize of a zero row).
     dtype = x.dtype
     y = x.to(ember.float32) if dtype in _LOW_PRECISION else x
-    if p == math.inf:
-        out = y.abs().amax(dim, keepdim=keepdim)
-    elif p == -math.inf:
-        out = y.abs().amin(dim, keepdim=keepdim)
-    elif p == 0:
-        out = (y != 0).to(y.dtype).sum(dim, keepdim=keepdim)
-    elif p == 1:
-        out = y.abs().sum(dim, keepdim=keepdim)
-    elif p == 2:
-        out = (y * y).sum(dim, keepdim=keepdim).sqrt()
-    else:
-        out = y.abs().pow(p).sum(dim, keepdim=keepdim).pow(1.0 / p)
-    return out.to(dtype)
+    return ember.linalg.vector_norm(y, p, dim, keepdim).to(dtype)
 
 
 # ---- encodings and activations ------------------------------------------------------------
@@ -499,7 +489,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean
         elif not (len(ishape) == len(vshape) and sum(v for i, v in zip(ishape, vshape) if i != v) == 1):
             raise ember.ShapeError(f"gaussian_nll_loss: var is of incorrect size {vshape} for input {ishape}")
     _check_reduction(reduction, "gaussian_nll_loss")
-    var = ember.clamp(var, min=eps)
+    # As in PyTorch, the clamp is not differentiated: var's gradient is taken as if unclamped
+    # (var - var.detach() is an exact zero that carries it).
+    var = ember.where(var < eps, var - var.detach() + eps, var)
     loss = 0.5 * (ember.log(var) + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)

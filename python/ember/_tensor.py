@@ -18,6 +18,7 @@ def _wrap(impl):
     t = _new(Tensor)
     t._impl = impl
     t._node = None
+    t._view_base = None
     return t
 
 
@@ -26,7 +27,8 @@ def _wrap_view(impl, base):
     t = _new(Tensor)
     t._impl = impl
     t._node = None
-    t._view_base = getattr(base, "_view_base", base)
+    root = getattr(base, "_view_base", None)
+    t._view_base = base if root is None else root
     return t
 
 
@@ -212,6 +214,9 @@ class Tensor:
     @property
     def grad_fn(self):
         node = self._node
+        if node is not None and type(node) is not tuple:  # a view's edge, maybe stale
+            from .autograd.dispatch import current_edge
+            node = current_edge(self)
         if node is None or node[0]._backward is None:  # a leaf's AccumulateGrad is not its grad_fn
             return None
         return node[0]
@@ -287,7 +292,13 @@ class Tensor:
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
-        return repr(self._impl)
+        text = repr(self._impl)
+        node = self._node
+        if node is None:
+            return text
+        if node[0]._backward is None:
+            return text[:-1] + ", requires_grad=True)"
+        return text[:-1] + f", grad_fn=<{node[0]._name}>)"
 
     def __len__(self):
         if self._impl.ndim == 0:
@@ -298,7 +309,9 @@ class Tensor:
         if self._impl.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         impl = self._impl
-        return (_wrap(impl.select(0, i)) for i in range(impl.shape[0]))
+        if self._node is not None:  # through select, so that the rows stay in the graph
+            return (self.select(0, i) for i in range(impl.shape[0]))
+        return (_wrap_view(impl.select(0, i), self) for i in range(impl.shape[0]))
 
     def __bool__(self):
         if self._impl.numel() != 1:

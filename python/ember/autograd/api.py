@@ -1,6 +1,7 @@
 """ember.autograd.backward and ember.autograd.grad: the entry points into the engine."""
 from .. import _C
 from .._tensor import Tensor, _wrap
+from .dispatch import current_edge
 from .engine import run_backward
 
 
@@ -32,7 +33,7 @@ def _root_grads(outputs, grad_outputs, caller):
         elif g._impl.shape != out._impl.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {list(g._impl.shape)} "
                                f"and output[{i}] has a shape of {list(out._impl.shape)}.")
-        roots.append(out._node)
+        roots.append(current_edge(out))
         grads.append(g)
     return roots, grads
 
@@ -44,7 +45,7 @@ def _input_edges(inputs, caller):
             raise TypeError(f"{caller}: inputs must be Tensors, got {type(t).__name__}")
         if t._node is None:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        edges.append(t._node)
+        edges.append(current_edge(t))
     return edges
 
 

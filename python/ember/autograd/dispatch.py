@@ -50,9 +50,36 @@ def requires_grad_in(args, kwargs):
     return False
 
 
+# Operators are named after their ops, as PyTorch names their nodes (`1 - x`: RsubBackward0).
+_OPERATOR_NODES = {"radd": "add", "rmul": "mul", "truediv": "div", "rtruediv": "div", "mod": "remainder",
+                   "rmod": "remainder", "floordiv": "floor_divide", "rfloordiv": "floor_divide",
+                   "rpow": "pow", "rmatmul": "matmul", "getitem": "index", "setitem": "index_put"}
+
+
 def _node_name(name):
     base = name.rsplit(".", 1)[-1].strip("_")
+    base = _OPERATOR_NODES.get(base, base)
     return "".join(part[:1].upper() + part[1:] for part in base.split("_")) + "Backward0"
+
+
+class ViewEdge(tuple):
+    """The edge of a view in the graph, with the version of the storage when it was made: once
+    an in-place op changes the base (or another view of it), the view's gradient must flow
+    to the base's new value, so a stale edge is remade from the base (`current_edge`)."""
+
+    def __new__(cls, edge, view):
+        self = tuple.__new__(cls, edge)
+        self.version = view._impl._version
+        return self
+
+
+def current_edge(t):
+    """t's edge, remade if t is a view whose storage changed in place since it was made."""
+    edge = t._node
+    if type(edge) is ViewEdge and edge.version != t._impl._version:
+        base = t._view_base
+        edge = t._node = _view_of_base_edge(t, base) if base._node is not None else None
+    return edge
 
 
 def link(node, inputs, result):
@@ -61,7 +88,7 @@ def link(node, inputs, result):
     edges, metas, needs = [], [], []
     linked = False
     for t in inputs:
-        edge = t._node if isinstance(t, Tensor) else None
+        edge = (t._node if type(t._node) is not ViewEdge else current_edge(t)) if isinstance(t, Tensor) else None
         edges.append(edge)
         if edge is None:
             metas.append(None)
@@ -101,25 +128,55 @@ def record(name, node_name, fn, setup, backward, args, kwargs):
     finally:
         _state.grad_enabled = True
     node = Node(node_name, backward)
-    node._outputs = (result,) if isinstance(result, Tensor) else tuple(result)
+    node._outputs = outputs = (result,) if isinstance(result, Tensor) else tuple(result)
     inputs = setup(node, result, *args, **kwargs)
     node._outputs = ()
-    return link(node, inputs, result)
+    link(node, inputs, result)
+    for out in outputs:
+        if out._node is not None and getattr(out, "_view_base", None) is not None:
+            out._node = ViewEdge(out._node, out)
+    return result
 
 
 def differentiable(name, fn):
-    """`fn` recording the rule `name` when it must."""
+    """`fn` recording the rule `name` when it must. The test for "must" is inlined: it runs on
+    every call of every op."""
     setup, backward = RULES[name]
     node_name = _node_name(name)
 
-    def op(*args, **kwargs):
-        if _state.grad_enabled and requires_grad_in(args, kwargs):
+    if name.startswith("Tensor.__") and fn.__code__.co_argcount == 2:
+        def op(self, other):  # binary operators: the hottest path, no argument packing
+            if self._node is None and (type(other) is not Tensor or other._node is None) and (
+                    type(other) is Tensor or not isinstance(other, Tensor) or other._node is None):
+                return fn(self, other)
+            if not _state.grad_enabled:
+                return fn(self, other)
+            return record(name, node_name, fn, setup, backward, (self, other), {})
+    else:
+        def op(*args, **kwargs):
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._node is not None:
+                        break
+                elif (type(a) is list or type(a) is tuple) and _any_requires_grad(a):
+                    break
+            else:
+                if not kwargs or not _any_requires_grad(kwargs.values()):
+                    return fn(*args, **kwargs)
+            if not _state.grad_enabled:
+                return fn(*args, **kwargs)
             return record(name, node_name, fn, setup, backward, args, kwargs)
-        return fn(*args, **kwargs)
 
     functools.update_wrapper(op, fn)
     op.__ember_undifferentiated__ = fn
     return op
+
+
+def _any_requires_grad(values):
+    for t in values:
+        if isinstance(t, Tensor) and t._node is not None:
+            return True
+    return False
 
 
 # ---- in-place ops and views ---------------------------------------------------------------------
@@ -148,7 +205,7 @@ def record_inplace(name, self, functional, args, kwargs):
     and the rest to the base's old value."""
     check_inplace(name, self)
     old = _wrap(self._impl.clone())
-    old._node = self._node
+    old._node = current_edge(self)
     y = functional(old, *args, **kwargs)
     impl = self._impl
     if y._impl.shape != impl.shape:
@@ -182,13 +239,18 @@ def _rebase_view(view, base, value_edge):
     node.needs_input_grad = tuple(e is not None for e in edges)
     if True in node.needs_input_grad:
         base._node = (node, 0)
-    view_node = Node("AsStridedBackward0", _view_of_base_backward)
-    view_node.geometry = node.geometry
-    view_node.base_shape = base._impl.shape
-    view_node.next_edges = (base._node,)
-    view_node._input_meta = [(base._impl.shape, base._impl.dtype)]
-    view_node.needs_input_grad = (base._node is not None,)
-    view._node = (view_node, 0) if base._node is not None else None
+    view._node = _view_of_base_edge(view, base) if base._node is not None else None
+
+
+def _view_of_base_edge(view, base):
+    """An edge making `view` a view of `base`'s current value in the graph."""
+    node = Node("AsStridedBackward0", _view_of_base_backward)
+    node.geometry = _geometry(view, base)
+    node.base_shape = base._impl.shape
+    node.next_edges = (base._node,)
+    node._input_meta = [(base._impl.shape, base._impl.dtype)]
+    node.needs_input_grad = (True,)
+    return ViewEdge((node, 0), view)
 
 
 class _EdgeHolder:

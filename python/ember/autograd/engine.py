@@ -8,7 +8,7 @@ are fitted to each input (summed over broadcast dims, cast to its dtype) by one 
 """
 from .. import _C
 from .._tensor import Tensor, _wrap
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad
 
 
@@ -100,7 +100,7 @@ def _accumulate(node, grad, create_graph):
     elif create_graph or old._node is not None:
         leaf._grad_value = old + grad
     else:
-        old._impl.add_(grad._impl, 1)
+        _C.add_(old._impl, grad._impl, 1)
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True,
@@ -179,6 +179,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
             if len(out) != len(edges):
                 raise RuntimeError(f"function {node._name} returned an incorrect number of gradients "
                                    f"(expected {len(edges)}, got {len(out)})")
+            if anomaly_mode._enabled and anomaly_mode._check_nan:
+                anomaly_mode.check_gradients(node, out)
             if node._hooks:
                 for hook in tuple(node._hooks):
                     new = hook(out, tuple(grads))

@@ -1,6 +1,7 @@
 """The autograd methods of Tensor (requires_grad_, .grad, retain_grad, register_hook)."""
 import weakref
 
+from .dispatch import current_edge
 from .graph import RemovableHandle, accumulate_grad_node, tensor_hooks
 
 
@@ -37,7 +38,7 @@ def set_grad(t, value):
 
 def retain_grad(t):
     """A non-leaf keeps its gradient in `.grad` after backward (a leaf does anyway)."""
-    node = t._node
+    node = current_edge(t)
     if node is None:
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     if node[0]._backward is None or getattr(t, "_retains_grad", False):
@@ -57,7 +58,7 @@ def retain_grad(t):
 
 def register_hook(t, hook):
     """hook(grad) runs when the gradient of `t` is computed; a returned tensor replaces it."""
-    node = t._node
+    node = current_edge(t)
     if node is None:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     hooks = tensor_hooks(node, create=True)

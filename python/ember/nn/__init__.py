@@ -1,2 +1,10 @@
-"""ember.nn: neural-network building blocks. `ember.nn.functional` holds the functional ops."""
+"""ember.nn: neural-network building blocks.
+
+`Module` and the layers (ember.nn.modules), `Parameter`, the functional ops
+(`ember.nn.functional`), initialisations (`ember.nn.init`) and utilities (`ember.nn.utils`).
+"""
 from . import functional  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import Module, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
+from . import init, utils  # noqa: F401,E402

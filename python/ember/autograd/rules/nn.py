@@ -1,0 +1,464 @@
+"""Backward rules of the neural-network ops: convolutions, pools, interpolate, normalizations,
+activations, attention, embedding, dropout, pad and linear.
+
+The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_backward, ...);
+those are not differentiable themselves, so these ops have no second derivatives. Statistics
+a backward op needs and the forward did not return (the indices of a max pool called without
+return_indices, batch statistics, attention probabilities) are recomputed in backward from the
+saved input, on a detached copy, so the forward stays exactly the kernel call.
+
+Functions of ember.nn.functional that are also top-level ember functions (conv2d, max_pool2d,
+...) are registered under the plain name; the others under "nn.functional.name". The top-level
+ember.batch_norm / layer_norm / group_norm / embedding / dropout take torch's argument order
+and call the nn.functional functions, so they are recorded through these rules.
+"""
+import ember
+import ember.nn.functional as F
+from ember import _nn_activation as _act
+from ember import _nn_attention as _attn
+from ember import _nn_conv as _conv
+from ember import _nn_dropout as _drop
+from ember import _nn_embedding as _emb
+from ember import _nn_interpolate as _interp
+from ember import _nn_norm as _norm
+from ember import _nn_pad as _pad
+from ember import _nn_pool as _pool
+
+from ..dispatch import check_inplace, register
+from ..grad_mode import no_grad
+
+
+def _name(short):
+    """The rule name of F.short: the plain name where ember.short is the same function."""
+    return short if getattr(ember, short, None) is getattr(F, short) else f"nn.functional.{short}"
+
+
+def _needs(ctx, i):
+    return ctx.needs_input_grad[i]
+
+
+# ---- convolutions -----------------------------------------------------------------------------
+
+def _conv_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    ctx.save_for_backward(input, weight)
+    ctx.args = (stride, padding, dilation, groups)
+    return input, weight, bias
+
+
+def _conv_backward(kernel):
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        return kernel(grad, input, weight, *ctx.args, output_mask=ctx.needs_input_grad)
+    return backward
+
+
+def _conv_transpose_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                          dilation=1):
+    ctx.save_for_backward(input, weight)
+    ctx.args = (stride, padding, output_padding, groups, dilation)
+    return input, weight, bias
+
+
+register(_name("conv1d"), _conv_setup, _conv_backward(_conv.conv1d_backward))
+register(_name("conv2d"), _conv_setup, _conv_backward(_conv.conv2d_backward))
+register(_name("conv_transpose1d"), _conv_transpose_setup, _conv_backward(_conv.conv_transpose1d_backward))
+register(_name("conv_transpose2d"), _conv_transpose_setup, _conv_backward(_conv.conv_transpose2d_backward))
+
+
+# ---- pools ------------------------------------------------------------------------------------
+
+def _max_pool_setup(nargs):
+    """nargs: how many positional arguments after the input come before return_indices."""
+    def setup(ctx, result, input, *args, **kwargs):
+        # The indices are an output when asked for; otherwise backward recomputes them.
+        if isinstance(result, tuple):
+            ctx.save_for_backward(input, result[1])
+        else:
+            kwargs.pop("return_indices", None)
+            ctx.save_for_backward(input, None)
+            ctx.args, ctx.kwargs = args[:nargs], kwargs
+        return (input,)
+    return setup
+
+
+def _max_pool_backward(forward, kernel):
+    def backward(ctx, grad, *unused):
+        input, indices = ctx.saved_tensors
+        if indices is None:
+            with no_grad():
+                indices = forward(input.detach(), *ctx.args, return_indices=True, **ctx.kwargs)[1]
+        return kernel(grad, input.shape, indices)
+    return backward
+
+
+register(_name("max_pool1d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool1d, _pool.max_pool1d_backward))
+register(_name("max_pool2d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool2d, _pool.max_pool2d_backward))
+register(_name("adaptive_max_pool1d"), _max_pool_setup(1),
+         _max_pool_backward(_pool.adaptive_max_pool1d, _pool.adaptive_max_pool1d_backward))
+register(_name("adaptive_max_pool2d"), _max_pool_setup(1),
+         _max_pool_backward(_pool.adaptive_max_pool2d, _pool.adaptive_max_pool2d_backward))
+
+
+def _avg_pool_setup(ctx, result, input, *args, **kwargs):
+    ctx.shape = input.shape
+    ctx.args, ctx.kwargs = args, kwargs
+    return (input,)
+
+
+def _avg_pool_backward(kernel):
+    def backward(ctx, grad):
+        return kernel(grad, ctx.shape, *ctx.args, **ctx.kwargs)
+    return backward
+
+
+def _adaptive_avg_backward(kernel):
+    def backward(ctx, grad):
+        return kernel(grad, ctx.shape)
+    return backward
+
+
+register(_name("avg_pool1d"), _avg_pool_setup, _avg_pool_backward(_pool.avg_pool1d_backward))
+register(_name("avg_pool2d"), _avg_pool_setup, _avg_pool_backward(_pool.avg_pool2d_backward))
+register(_name("adaptive_avg_pool1d"), _avg_pool_setup, _adaptive_avg_backward(_pool.adaptive_avg_pool1d_backward))
+register(_name("adaptive_avg_pool2d"), _avg_pool_setup, _adaptive_avg_backward(_pool.adaptive_avg_pool2d_backward))
+
+
+def _interpolate_setup(ctx, result, input, *args, **kwargs):
+    ctx.save_for_backward(input)  # interpolate_backward plans from the input's shape
+    ctx.args, ctx.kwargs = args, kwargs
+    return (input,)
+
+
+def _interpolate_backward(ctx, grad):
+    input, = ctx.saved_tensors
+    return _interp.interpolate_backward(grad, input, *ctx.args, **ctx.kwargs)
+
+
+register(_name("interpolate"), _interpolate_setup, _interpolate_backward)
+
+
+# ---- normalizations ---------------------------------------------------------------------------
+
+def _batch_norm_setup(ctx, result, input, running_mean, running_var, weight=None, bias=None, training=False,
+                      momentum=0.1, eps=1e-05):
+    # In training the forward has already updated the running statistics in place: they are
+    # not needed (backward recomputes the batch's). In eval they are the statistics used.
+    if training:
+        ctx.save_for_backward(input, weight, None, None)
+    else:
+        ctx.save_for_backward(input, weight, running_mean, running_var)
+    ctx.training, ctx.eps = bool(training), float(eps)
+    return input, weight, bias
+
+
+def _batch_norm_backward(ctx, grad):
+    input, weight, running_mean, running_var = ctx.saved_tensors
+    with no_grad():
+        x = input.detach()
+        if ctx.training:
+            dims = [0] + list(range(2, x.dim()))
+            mean = x.mean(dim=dims)
+            invstd = (x.var(dim=dims, correction=0) + ctx.eps).rsqrt()
+        else:
+            mean = running_mean.detach()
+            invstd = (running_var.detach() + ctx.eps).rsqrt()
+    w = None if weight is None else weight.detach()
+    mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
+    return _norm.batch_norm_backward(grad, input, w, mean, invstd, ctx.training, mask)
+
+
+def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    ctx.save_for_backward(input, weight)
+    ctx.normalized_shape, ctx.eps = normalized_shape, float(eps)
+    return input, weight, bias
+
+
+def _layer_norm_backward(ctx, grad):
+    input, weight = ctx.saved_tensors
+    shape = _norm._shape(ctx.normalized_shape)
+    with no_grad():
+        x = input.detach()
+        dims = list(range(x.dim() - len(shape), x.dim()))
+        mean = x.mean(dim=dims, keepdim=True)
+        rstd = (x.var(dim=dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
+    w = None if weight is None else weight.detach()
+    mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
+    return _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask)
+
+
+def _group_norm_setup(ctx, result, input, num_groups, weight=None, bias=None, eps=1e-05):
+    ctx.save_for_backward(input, weight)
+    ctx.num_groups, ctx.eps = int(num_groups), float(eps)
+    return input, weight, bias
+
+
+def _group_norm_backward(ctx, grad):
+    input, weight = ctx.saved_tensors
+    g = ctx.num_groups
+    with no_grad():
+        x = input.detach()
+        flat = x.reshape(x.shape[0], g, x.numel() // max(x.shape[0] * g, 1))
+        mean = flat.mean(dim=2)
+        rstd = (flat.var(dim=2, correction=0) + ctx.eps).rsqrt()
+    w = None if weight is None else weight.detach()
+    mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
+    return _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask)
+
+
+register(_name("batch_norm"), _batch_norm_setup, _batch_norm_backward)
+register(_name("layer_norm"), _layer_norm_setup, _layer_norm_backward)
+register(_name("group_norm"), _group_norm_setup, _group_norm_backward)
+
+
+# ---- activations ------------------------------------------------------------------------------
+# Each takes (grad, input, parameters) in its backward kernel. In-place forms (inplace=True and
+# the functions ending in "_") have overwritten the input by the time the rule runs, so their
+# gradient comes from the result, for the activations where the result determines it.
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _from_result(name, params):
+    """The gradient factor of an in-place activation, from its result `y`; None when the
+    result does not determine it."""
+    if name == "relu":
+        return lambda y: (y > 0).to(y.dtype)
+    if name == "leaky_relu" and params[0] > 0:
+        return lambda y: ember.where(y > 0, ember.ones_like(y), ember.full_like(y, params[0]))
+    if name == "elu" and params[0] > 0:
+        return lambda y: ember.where(y > 0, ember.ones_like(y), y + params[0])
+    if name == "celu" and params[0] > 0:
+        return lambda y: ember.where(y > 0, ember.ones_like(y), y / params[0] + 1)
+    if name == "selu":
+        return lambda y: ember.where(y > 0, ember.full_like(y, _SELU_SCALE), y + _SELU_SCALE * _SELU_ALPHA)
+    if name in ("hardtanh", "relu6"):
+        lo, hi = params if name == "hardtanh" else (0.0, 6.0)
+        return lambda y: ((y > lo) & (y < hi)).to(y.dtype)
+    if name == "threshold":
+        return lambda y: (y > params[0]).to(y.dtype)
+    if name == "hardsigmoid":
+        return lambda y: ((y > 0) & (y < 1)).to(y.dtype) / 6
+    return None
+
+
+def _activation(name, defaults, inplace_only=False):
+    """Registers F.name (and F.name_ when it exists). defaults: the parameters' defaults, in
+    the order the function and the backward kernel take them."""
+    kernel = getattr(_act, f"{name}_backward")
+    nparams = len(defaults)
+
+    def params_of(args, kwargs, names):
+        values = list(defaults)
+        for i, a in enumerate(args[:nparams]):
+            values[i] = a
+        for i, n in enumerate(names):
+            if n in kwargs:
+                values[i] = kwargs[n]
+        return values
+
+    names = _PARAM_NAMES.get(name, ())
+
+    def setup(ctx, result, input, *args, **kwargs):
+        params = params_of(args, kwargs, names)
+        inplace = inplace_only or kwargs.get("inplace", args[nparams] if len(args) > nparams else False)
+        ctx.params = params
+        if inplace:
+            check_inplace(name, input)
+            factor = _from_result(name, params)
+            if factor is None:
+                raise RuntimeError(f"{name}(inplace=True) can't be differentiated: the result does not determine "
+                                   "the gradient; use inplace=False")
+            if getattr(input, "_view_base", None) is not None:
+                raise RuntimeError(f"{name}(inplace=True) on a view can't be differentiated; use inplace=False")
+            ctx.factor = factor
+            ctx.save_for_backward(result)
+        else:
+            ctx.factor = None
+            ctx.save_for_backward(input)
+        return (input,)
+
+    def backward(ctx, grad):
+        saved, = ctx.saved_tensors
+        if ctx.factor is not None:
+            with no_grad():
+                return grad * ctx.factor(saved.detach())
+        return kernel(grad, saved, *[_param(name, p) for p in ctx.params])
+
+    if not inplace_only:
+        register(_name(name), setup, backward)
+    return setup, backward
+
+
+_PARAM_NAMES = {"gelu": ("approximate",), "softplus": ("beta", "threshold"), "elu": ("alpha",),
+                "celu": ("alpha",), "leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val"),
+                "threshold": ("threshold", "value")}
+
+
+def _param(name, p):
+    return p if isinstance(p, str) else float(p)
+
+
+_ACTIVATIONS = {"gelu": ("none",), "silu": (), "softplus": (1.0, 20.0), "elu": (1.0,), "selu": (), "celu": (1.0,),
+                "leaky_relu": (0.01,), "hardtanh": (-1.0, 1.0), "relu6": (), "mish": (), "hardswish": (),
+                "hardsigmoid": (), "logsigmoid": (), "softsign": (), "tanhshrink": (), "relu": ()}
+
+for _n, _d in _ACTIVATIONS.items():
+    _activation(_n, _d)
+
+
+def _threshold_setup(ctx, result, input, threshold, value, inplace=False):
+    ctx.params = (threshold, value)
+    if inplace:
+        check_inplace("threshold", input)
+        if getattr(input, "_view_base", None) is not None:
+            raise RuntimeError("threshold(inplace=True) on a view can't be differentiated; use inplace=False")
+        ctx.inplace = True
+        ctx.save_for_backward(result)
+    else:
+        ctx.inplace = False
+        ctx.save_for_backward(input)
+    return (input,)
+
+
+def _threshold_backward(ctx, grad):
+    saved, = ctx.saved_tensors
+    # threshold_backward keeps grad where the input (or, in place, the result) is > threshold
+    return _act.threshold_backward(grad, saved, float(ctx.params[0]))
+
+
+register(_name("threshold"), _threshold_setup, _threshold_backward)
+
+
+def _threshold_inplace_setup(ctx, result, input, threshold, value):
+    return _threshold_setup(ctx, result, input, threshold, value, True)
+
+
+register(_name("threshold_"), _threshold_inplace_setup, _threshold_backward)
+
+for _n in ("relu", "elu", "selu", "celu", "leaky_relu", "hardtanh"):
+    register(_name(f"{_n}_"), *_activation(_n, _ACTIVATIONS[_n], inplace_only=True))
+
+
+# ---- attention ----------------------------------------------------------------------------------
+
+def _sdpa_setup(ctx, result, query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                enable_gqa=False, *, generator=None):
+    ctx.args = (float(dropout_p), bool(is_causal), scale, bool(enable_gqa))
+    if dropout_p > 0:
+        # The forward's dropout mask is gone: draw the computation again with its own mask and
+        # make the result the one that mask gives, so backward and result agree.
+        with no_grad():
+            out, attn, keep = _attn.scaled_dot_product_attention_forward(
+                query.detach(), key.detach(), value.detach(),
+                None if attn_mask is None else attn_mask.detach(), dropout_p, is_causal, scale, enable_gqa,
+                None, generator)
+            result._impl.copy_(out._impl)
+        ctx.save_for_backward(query, key, value, attn_mask, attn, keep)
+    else:
+        ctx.save_for_backward(query, key, value, attn_mask, None, None)
+    mask_input = attn_mask if attn_mask is not None and attn_mask.is_floating_point() else None
+    return query, key, value, mask_input
+
+
+def _sdpa_backward(ctx, grad):
+    query, key, value, attn_mask, attn, keep = ctx.saved_tensors
+    dropout_p, is_causal, scale, enable_gqa = ctx.args
+    q, k, v = query.detach(), key.detach(), value.detach()
+    if attn is None:
+        with no_grad():
+            _, attn, keep = _attn.scaled_dot_product_attention_forward(
+                q, k, v, None if attn_mask is None else attn_mask.detach(), dropout_p, is_causal, scale, enable_gqa)
+    gq, gk, gv = _attn.scaled_dot_product_attention_backward(grad, q, k, v, attn, keep, dropout_p, scale, enable_gqa)
+    gmask = None
+    if len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]:
+        # The mask is added to the scaled scores: its gradient is the scores' gradient.
+        with no_grad():
+            if enable_gqa and v.dim() >= 3 and v.shape[-3] != q.shape[-3]:
+                v = v.repeat_interleave(q.shape[-3] // v.shape[-3], dim=-3)
+            dp = grad @ v.transpose(-2, -1)
+            if keep is not None:
+                dp = dp * keep.to(dp.dtype) * _drop.dropout_scale(dropout_p)
+            gmask = attn * (dp - (dp * attn).sum(-1, keepdim=True))
+    return gq, gk, gv, gmask
+
+
+register(_name("scaled_dot_product_attention"), _sdpa_setup, _sdpa_backward)
+
+
+# ---- embedding, dropout, pad, linear --------------------------------------------------------------
+
+def _embedding_setup(ctx, result, input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+                     scale_grad_by_freq=False, sparse=False):
+    ctx.save_for_backward(input)
+    ctx.num, ctx.padding_idx, ctx.by_freq = weight.shape[0], padding_idx, bool(scale_grad_by_freq)
+    return (weight,)
+
+
+def _embedding_backward(ctx, grad):
+    indices, = ctx.saved_tensors
+    return _emb.embedding_backward(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq)
+
+
+register(_name("embedding"), _embedding_setup, _embedding_backward)
+
+# dropout, dropout1d, dropout2d and alpha_dropout are compositions around the one call that
+# draws the mask, _dropout_with_mask (output, keep-mask); the rule on it reuses that mask.
+# It is named in nn.functional (privately) so that the wiring can find it.
+F._dropout_with_mask = _drop._dropout_with_mask
+
+
+def _dropout_setup(ctx, result, input, p, generator=None, mask_shape=None):
+    ctx.save_for_backward(result[1])
+    ctx.scale = _drop.dropout_scale(float(p))
+    return (input,)
+
+
+def _dropout_backward(ctx, grad, grad_mask=None):
+    mask, = ctx.saved_tensors
+    return grad * mask.to(grad.dtype) * ctx.scale
+
+
+register("nn.functional._dropout_with_mask", _dropout_setup, _dropout_backward)
+
+
+def _pad_setup(ctx, result, input, pad, mode="constant", value=None):
+    ctx.shape, ctx.pad, ctx.mode = input.shape, list(pad), mode
+    return (input,)
+
+
+def _pad_backward(ctx, grad):
+    return _pad.pad_backward(grad, ctx.shape, ctx.pad, ctx.mode)
+
+
+register(_name("pad"), _pad_setup, _pad_backward)
+
+
+def _linear_setup(ctx, result, input, weight, bias=None):
+    ctx.save_for_backward(input, weight)
+    return input, weight, bias
+
+
+def _linear_backward(ctx, grad):
+    input, weight = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    gi = gw = gb = None
+    if weight.dim() == 1:  # y = input @ weight (+ bias): one output feature, no feature dim
+        if need[0]:
+            gi = grad.unsqueeze(-1) * weight
+        if need[1]:
+            gw = (grad.unsqueeze(-1) * input).reshape(-1, weight.shape[0]).sum(0)
+        if len(need) > 2 and need[2]:
+            gb = grad.sum()
+        return gi, gw, gb
+    out_features, in_features = weight.shape
+    if need[0]:
+        gi = grad @ weight
+    if need[1]:
+        gw = grad.reshape(-1, out_features).transpose(0, 1) @ input.reshape(-1, in_features)
+    if len(need) > 2 and need[2]:
+        gb = grad.reshape(-1, out_features).sum(0)
+    return gi, gw, gb
+
+
+register(_name("linear"), _linear_setup, _linear_backward)
