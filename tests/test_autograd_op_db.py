@@ -51,7 +51,7 @@ UNCHECKABLE_SAMPLES = {
                  "switch to the linear branch"},
     "cummax": {"ties along rows": _TIES, "NaN propagates": "NaN values"},
     "cummin": {"ties along rows": _TIES, "NaN propagates": "NaN values"},
-    "sort": {"ties*": _TIES},
+    "sort": {"ties*": _TIES, "nan": "NaN values"},
     "msort": {"": _TIES},
     "median": {"nan rows": "NaN values", "all values with nan": "NaN values"},
     "nanmedian": {"nan rows": "NaN values", "all values with nan": "NaN values"},
