@@ -73,16 +73,17 @@ COMPOSITES = {
     "row_stack", "vstack", "as_strided", "clone", "contiguous", "diagonal", "flatten", "moveaxis", "movedim",
     "narrow", "permute", "reshape", "select", "squeeze", "swapaxes", "swapdims", "t", "transpose", "unflatten",
     "unsqueeze", "linalg.diagonal", "Tensor.moveaxis", "Tensor.movedim", "Tensor.split", "Tensor.tile",
-    "Tensor.flip", "Tensor.__pos__",
+    "Tensor.flip", "Tensor.__pos__", "fliplr", "flipud", "rot90", "Tensor.fliplr", "Tensor.flipud", "Tensor.rot90",
     # arithmetic and reductions
     "addcmul", "clamp_max", "clamp_min", "true_divide", "nan_to_num", "std_mean", "var_mean", "corrcoef",
     "cummax", "cummin", "msort", "Tensor.round", "Tensor.msort", "Tensor.cummax", "Tensor.cummin",
     "Tensor.corrcoef", "Tensor.nan_to_num", "Tensor.clamp_max", "Tensor.clamp_min", "Tensor.addcmul",
+    "cov", "diff", "trapezoid", "Tensor.cov", "Tensor.diff",
     # dtype and device moves through Tensor.to
     "Tensor.float", "Tensor.double", "Tensor.half", "Tensor.bfloat16", "Tensor.type", "Tensor.cpu", "Tensor.cuda",
     # linear algebra in terms of the linalg functions
     "cholesky", "cholesky_solve", "cross", "logdet", "pinverse", "qr", "svd", "linalg.matmul", "linalg.pinv",
-    "linalg.vecdot", "Tensor.cholesky", "Tensor.cholesky_solve", "Tensor.cross", "Tensor.logdet",
+    "linalg.vecdot", "linalg.matrix_norm", "linalg.norm", "linalg.multi_dot", "Tensor.cholesky", "Tensor.cholesky_solve", "Tensor.cross", "Tensor.logdet",
     "Tensor.pinverse", "Tensor.qr", "Tensor.svd", "Tensor.matmul", "Tensor.mm", "Tensor.bmm", "Tensor.mv",
     "Tensor.dot", "Tensor.vdot", "Tensor.outer", "Tensor.ger", "Tensor.addmm", "Tensor.addmv", "Tensor.addbmm",
     "Tensor.baddbmm",
@@ -101,7 +102,8 @@ COMPOSITES = {
     "nn.functional.celu_", "nn.functional.elu_", "nn.functional.hardtanh_", "nn.functional.leaky_relu_",
     "nn.functional.relu_", "nn.functional.selu_", "nn.functional.threshold_",
     # dropout: the input times a random mask (the mask is not differentiated)
-    "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout",
+    "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
+    "nn.functional.dropout2d",
 }
 
 # Differentiable primitives that the wiring cannot wrap (properties, generators): they must be
