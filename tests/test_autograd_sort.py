@@ -13,7 +13,7 @@ import pytest
 import ember
 from ember.autograd import gradcheck, gradgradcheck
 from conftest import to_numpy
-from op_db import Arg, ember_args, tensors_in, to_torch
+from op_db import ember_args, tensors_in, to_torch
 from op_db_sort import ENTRIES, EINSUM_CASES
 from test_autograd_reduce import MISSING, noncontiguous_leaf, second_order
 
@@ -48,15 +48,16 @@ def _grad_indices(entry, sample, args):
     return [i for i, a in enumerate(args) if isinstance(a, ember.Tensor) and a.dtype == F64]
 
 
-def _cases():
+def _cases(nan_ok=False):
     out = []
     for entry in DIFFERENTIABLE:
         rng = np.random.default_rng(0)
         for k, sample in enumerate(entry.samples(rng, F64)):
             name = sample.name or str(k)
             marks = []
-            if _has_nan(sample):
-                marks.append(pytest.mark.skip(reason="NaN sample: see the hand-written NaN tests"))
+            if _has_nan(sample) and not nan_ok:
+                marks.append(pytest.mark.skip(reason="NaN sample: finite differences through NaN are "
+                                                     "NaN; its gradient is compared with PyTorch's"))
             for layout in ("contiguous", "noncontiguous"):
                 if layout == "noncontiguous" and not entry.noncontiguous:
                     continue
@@ -101,7 +102,7 @@ def test_gradcheck(entry, sample, layout, rng):
     assert gradcheck(fn, tuple(args[i] for i in idx))
 
 
-@pytest.mark.parametrize("entry, sample, layout", [p for p in _cases() if p.values[2] == "contiguous"])
+@pytest.mark.parametrize("entry, sample, layout", [p for p in _cases(nan_ok=True) if p.values[2] == "contiguous"])
 def test_matches_torch(entry, sample, layout, rng):
     torch = pytest.importorskip("torch")
     if not entry.torch:
@@ -427,3 +428,78 @@ def test_broadcast_inputs(rng):
                lambda t: ember.einsum("ij,jk->ik", t.expand(2, 4), c), lambda t: ember.kron(t.expand(2, 4), c),
                lambda t: ember.tensordot(t.expand(3, 4), c, 1)):
         assert gradcheck(fn, (b,))
+
+
+INDEX_OPS = [("sort", lambda x: x.sort(1)), ("topk", lambda x: x.topk(1)), ("kthvalue", lambda x: x.kthvalue(1)),
+             ("median", lambda x: x.median(1)), ("nanmedian", lambda x: x.nanmedian(0)),
+             ("max", lambda x: x.max(1)), ("min", lambda x: ember.min(x, 0))]
+
+
+@pytest.mark.parametrize("name, fn", INDEX_OPS, ids=[c[0] for c in INDEX_OPS])
+def test_saved_indices(name, fn):
+    """The saved indices stay integer constants inside backward, and changing the returned
+    indices in place before backward is caught."""
+    x = ember.tensor([[1.0, 3.0], [4.0, 2.0]], dtype=F64, requires_grad=True)
+    values, indices = fn(x)
+    saved = [t for t in values.grad_fn.saved_tensors if isinstance(t, ember.Tensor)]
+    assert saved and all(not t.requires_grad for t in saved if not t.is_floating_point())
+    indices.add_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        values.sum().backward()
+
+
+LARGE = [
+    ("sort", lambda m, x: m.sort(x, 1, descending=True)[0]), ("sort_dim0", lambda m, x: m.sort(x, 0)[0]),
+    ("topk", lambda m, x: m.topk(x, 7, 1)[0]), ("kthvalue", lambda m, x: m.kthvalue(x, 40, 1)[0]),
+    ("median", lambda m, x: m.median(x, 0)[0]), ("median_all", lambda m, x: m.median(x)),
+    ("nanmedian", lambda m, x: m.nanmedian(x, 1, keepdim=True)[0]),
+    ("quantile", lambda m, x: m.quantile(x, 0.3, dim=1)), ("msort", lambda m, x: m.msort(x)),
+    ("einsum", lambda m, x: m.einsum("ij,ik->jk", x, x)),
+]
+
+
+@pytest.mark.parametrize("name, fn", LARGE, ids=[c[0] for c in LARGE])
+def test_large_input_matches_torch(name, fn, rng):
+    torch = pytest.importorskip("torch")
+    values = (rng.permutation(65 * 300) * 0.01).reshape(300, 65).T  # distinct, non-contiguous
+    x = ember.tensor(np.ascontiguousarray(values.T), dtype=F64).t().requires_grad_()
+    out = fn(ember, x)
+    w = rng.uniform(-1, 1, tuple(out.shape))
+    (out * ember.tensor(w, dtype=F64)).sum().backward()
+    t = torch.tensor(values, requires_grad=True)
+    (fn(torch, t) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+LOW_PRECISION_FORMS = {
+    "sort": lambda t: t.sort(1).values, "topk": lambda t: t.topk(2).values, "kthvalue": lambda t: t.kthvalue(2).values,
+    "median": lambda t: t.median(), "median_dim": lambda t: t.median(1).values,
+    "nanmedian_dim": lambda t: t.nanmedian(0).values, "msort": lambda t: ember.msort(t),
+    "einsum": lambda t: ember.einsum("ij,kj->ik", t, t), "tensordot": lambda t: ember.tensordot(t, t, 2),
+    "kron": lambda t: ember.kron(t, t),
+}
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float16, ember.bfloat16], ids=str)
+@pytest.mark.parametrize("name", list(LOW_PRECISION_FORMS))
+def test_other_float_dtypes(name, dtype):
+    """The gradient comes back in the input's dtype, close to the float64 one."""
+    values = np.random.default_rng(0).permutation(12).reshape(3, 4) * 0.25 + 0.5
+    fn = LOW_PRECISION_FORMS[name]
+    ref = ember.tensor(values, dtype=F64, requires_grad=True)
+    fn(ref).sum().backward()
+    x = ember.tensor(values, dtype=dtype, requires_grad=True)
+    fn(x).sum().backward()
+    assert x.grad.dtype == dtype
+    tol = 1e-5 if dtype == ember.float32 else 5e-2
+    np.testing.assert_allclose(to_numpy(x.grad.to(F64)), to_numpy(ref.grad), rtol=tol, atol=tol)
+
+
+def test_quantile_float32():
+    values = np.random.default_rng(0).permutation(12).reshape(3, 4) * 0.25 + 0.5
+    ref = ember.tensor(values, dtype=F64, requires_grad=True)
+    ember.quantile(ref, 0.3, dim=1).sum().backward()
+    x = ember.tensor(values, dtype=ember.float32, requires_grad=True)
+    ember.quantile(x, 0.3, dim=1).sum().backward()
+    assert x.grad.dtype == ember.float32
+    np.testing.assert_allclose(to_numpy(x.grad), to_numpy(ref.grad), rtol=1e-6, atol=1e-6)

@@ -77,3 +77,7 @@ from ._legacy_types import *  # noqa: E402,F401,F403
 
 # Data loading and bundled data sets.
 from . import datasets, utils  # noqa: E402,F401
+
+# serialization: ember.save / ember.load, and pickling and deepcopy of tensors
+from . import serialization  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401

@@ -77,7 +77,9 @@ def current_edge(t):
     """t's edge, remade if t is a view whose storage changed in place since it was made."""
     edge = t._node
     if type(edge) is ViewEdge and edge.version != t._impl._version:
-        base = t._view_base
+        base = getattr(t, "_view_base", None)
+        if base is None:  # a copy that inherited a view's edge: its own storage never changed
+            return edge
         edge = t._node = _view_of_base_edge(t, base) if base._node is not None else None
     return edge
 
@@ -127,6 +129,8 @@ def record(name, node_name, fn, setup, backward, args, kwargs):
         result = fn(*args, **kwargs)
     finally:
         _state.grad_enabled = True
+    if result is NotImplemented:  # an operator leaving the other operand's reflected method to try
+        return result
     node = Node(node_name, backward)
     node._outputs = outputs = (result,) if isinstance(result, Tensor) else tuple(result)
     inputs = setup(node, result, *args, **kwargs)
@@ -205,7 +209,8 @@ def record_inplace(name, self, functional, args, kwargs):
     and the rest to the base's old value."""
     check_inplace(name, self)
     old = _wrap(self._impl.clone())
-    old._node = current_edge(self)
+    edge = current_edge(self)
+    old._node = None if edge is None else (edge[0], edge[1])
     y = functional(old, *args, **kwargs)
     impl = self._impl
     if y._impl.shape != impl.shape:

@@ -130,7 +130,8 @@ class Node:
                 values.append(v)
             else:
                 t = _wrap(impl)
-                t._node = (self, nr)
+                if impl.dtype.is_floating_point:  # integer outputs (indices) are never in the graph
+                    t._node = (self, nr)
                 values.append(t)
         return tuple(values)
 

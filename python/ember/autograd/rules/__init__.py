@@ -78,7 +78,8 @@ def wire():
             _replace_methods(original, done[id(original)])
         if prefix == "" and f"Tensor.{short}" not in RULES:
             method = vars(Tensor).get(short)
-            if method is not None and id(method) not in done and method is not original:
+            if method is not None and id(method) not in done and method is not original \
+                    and not hasattr(method, "__ember_undifferentiated__"):
                 done[id(method)] = differentiable(name, method)
                 _replace_methods(method, done[id(method)])
     _wire_inplace()

@@ -36,9 +36,8 @@ def _save_both(ctx, result, input, other, **kwargs):
     return input, other
 
 
-def _matmul_grads(ctx, grad, a, b):
+def _matmul_grads(need_a, need_b, grad, a, b):
     """Gradients of a @ b with matmul's 1-D and broadcast rules (the engine sums the batch)."""
-    need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
     if a.dim() == 1 and b.dim() == 1:
         return (grad * b if need_a else None), (grad * a if need_b else None)
     a_vec, b_vec = a.dim() == 1, b.dim() == 1
@@ -62,7 +61,7 @@ def _matmul_grads(ctx, grad, a, b):
 
 def _matmul_backward(ctx, grad):
     a, b = ctx.saved_tensors
-    return _matmul_grads(ctx, grad, a, b)
+    return _matmul_grads(ctx.needs_input_grad[0], ctx.needs_input_grad[1], grad, a, b)
 
 
 register(("matmul", "Tensor.__matmul__"), _save_both, _matmul_backward)
@@ -75,18 +74,11 @@ def _rmatmul_setup(ctx, result, self, other):
     return (self,)
 
 
-class _Needs:
-    __slots__ = ("needs_input_grad",)
-
-    def __init__(self, *needs):
-        self.needs_input_grad = needs
-
-
 def _rmatmul_backward(ctx, grad):
     # other @ self: the gradient of self reads only the left operand's value
     left, = ctx.saved_tensors
     right = left.new_zeros(ctx.shape)
-    return (_matmul_grads(_Needs(False, True), grad, left, right)[1],)
+    return (_matmul_grads(False, True, grad, left, right)[1],)
 
 
 register("Tensor.__rmatmul__", _rmatmul_setup, _rmatmul_backward)
@@ -460,6 +452,8 @@ def _qr_backward(ctx, gQ, gR):
         raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
                            "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
                            "differentiate through linalg.qr.")
+    if m == 0 or n == 0:  # nothing to differentiate
+        return _ember().zeros(ctx.shape, dtype=gR.dtype)
     if ctx.mode == "complete" and m > n:
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
                            "nrows > ncols.")
@@ -535,10 +529,10 @@ def _svd_grad(U, S, Vh, gU, gS, gVh, full_matrices):
     m, n = U.shape[-2], Vh.shape[-1]
     k = S.shape[-1]
     if full_matrices and m != n:
-        # only the first k columns of U (rows of Vh) are determined by A
+        # Only the first k columns of U (rows of Vh) are functions of A: the others are any
+        # basis of the complement, and their gradient is ignored (as PyTorch does).
         U, Vh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k)
         gU, gVh = gU.narrow(-1, 0, k), gVh.narrow(-2, 0, k)
-        # the gradient for the other columns is ignored (they are not functions of A)
     if k == 0:
         return ember.zeros(tuple(U.shape[:-2]) + (m, n), dtype=S.dtype)
     V, gV = _mT(Vh), _mT(gVh)
@@ -581,7 +575,10 @@ register("linalg.svd", _svd_setup, _svd_backward)
 def _torch_svd_setup(ctx, result, A, some=True, compute_uv=True):
     ctx.full_matrices = not some
     ctx.compute_uv = compute_uv
-    ctx.save_for_backward(A) if not compute_uv else ctx.save_for_backward(*result)
+    if compute_uv:
+        ctx.save_for_backward(*result)
+    else:
+        ctx.save_for_backward(A)
     return (A,)
 
 

@@ -94,6 +94,14 @@ def select_backward(grad, indices, shape, dim, keepdim):
     return g * float_mask(pos == idx, g.dtype)
 
 
+def indices_to_save(result):
+    """The indices output of a (values, indices) op, to save for backward: an alias of it, so
+    that it is saved as a plain tensor (version-checked all the same). Saved as the output
+    itself, unpacking it would link the integer tensor to the node, and it would report
+    requires_grad=True inside backward."""
+    return result[1].detach()
+
+
 def expand_to(t, shape):
     return t.expand(list(shape)) if list(t.shape) != list(shape) else t
 
@@ -266,7 +274,7 @@ def _max_setup(ctx, result, input, dim=None, keepdim=False, **kwargs):
         return (input, dim)
     ctx.form = "dim"
     ctx.shape, ctx.dim, ctx.keepdim = list(input.shape), operator.index(dim), keepdim
-    ctx.save_for_backward(result[1])
+    ctx.save_for_backward(indices_to_save(result))
     return (input,)
 
 

@@ -15,7 +15,7 @@ import numbers
 import operator
 
 from ..dispatch import register
-from .reduce import evenly, reduced_dims, restore, select_backward
+from .reduce import evenly, indices_to_save, reduced_dims, select_backward
 
 
 # ---- sort, topk -----------------------------------------------------------------------------------
@@ -28,13 +28,13 @@ def _scatter_back(grad, indices, shape, dim):
 
 def _sort_setup(ctx, result, input, dim=-1, descending=False, stable=False):
     ctx.shape, ctx.dim = list(input.shape), operator.index(dim)
-    ctx.save_for_backward(result[1])
+    ctx.save_for_backward(indices_to_save(result))
     return (input,)
 
 
 def _topk_setup(ctx, result, input, k, dim=-1, largest=True, sorted=True):
     ctx.shape, ctx.dim = list(input.shape), operator.index(dim)
-    ctx.save_for_backward(result[1])
+    ctx.save_for_backward(indices_to_save(result))
     return (input,)
 
 
@@ -53,7 +53,7 @@ register("topk", _topk_setup, _sort_backward)
 def _kthvalue_setup(ctx, result, input, k, dim=-1, keepdim=False):
     ctx.form = "dim"
     ctx.shape, ctx.dim, ctx.keepdim = list(input.shape), operator.index(dim), bool(keepdim)
-    ctx.save_for_backward(result[1])
+    ctx.save_for_backward(indices_to_save(result))
     return (input,)
 
 
