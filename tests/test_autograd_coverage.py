@@ -60,6 +60,7 @@ NOT_DIFFERENTIABLE = {
         "tolist", "numpy", "__array__", "__dlpack__", "__dlpack_device__", "__bool__", "__float__", "__int__",
         "__index__", "__len__", "__hash__", "__repr__",
     },
+    "serialization: files, not tensors": {"save", "load"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
