@@ -58,7 +58,7 @@ def mlp_step(lib, repeats):
     sizes = [784, 256, 128, 10]
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        w = lib.tensor(rng.standard_normal((fan_out, fan_in), dtype=np.float32) / np.sqrt(fan_in),
+        w = lib.tensor((rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32),
                        requires_grad=True)
         b = lib.zeros(fan_out, requires_grad=True)
         params += [w, b]

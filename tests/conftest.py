@@ -15,10 +15,18 @@ import re
 import subprocess
 import sys
 
-import numpy as np
-import pytest
+# Under pytest-xdist each worker is a process of its own: two workers with two OpenMP threads
+# each on a two-core machine make every parallel region wait for a descheduled thread (the
+# suite then runs several times slower). One thread per worker keeps the cores busy; the
+# tests that check thread-count independence set their thread counts explicitly. This must
+# happen before ember (and torch) start their thread pools.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import ember
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import ember  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # dtypes

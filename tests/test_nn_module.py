@@ -257,3 +257,32 @@ def test_nn_init_functions():
     assert nn.init.calculate_gain("relu") == pytest.approx(np.sqrt(2))
     with pytest.raises(ValueError, match="Fan in and fan out"):
         nn.init.xavier_uniform_(ember.empty(3))
+
+
+def test_save_and_load_modules_and_state_dicts(tmp_path):
+    net = Net()
+    ember.save(net.state_dict(), tmp_path / "sd.pt")
+    other = Net()
+    other.load_state_dict(ember.load(tmp_path / "sd.pt"))
+    np.testing.assert_array_equal(other.fc1.weight.detach().numpy(), net.fc1.weight.detach().numpy())
+    p = nn.Parameter(ember.ones(2))
+    ember.save({"p": p}, tmp_path / "p.pt")
+    loaded = ember.load(tmp_path / "p.pt")["p"]  # Parameters are allowed with weights_only=True
+    assert isinstance(loaded, nn.Parameter) and loaded.requires_grad
+    ember.save(net, tmp_path / "net.pt")
+    with pytest.raises(ember.serialization.UnpicklingError, match="Net"):
+        ember.load(tmp_path / "net.pt")
+    whole = ember.load(tmp_path / "net.pt", weights_only=False)
+    assert isinstance(whole, Net) and isinstance(whole.fc1.weight, nn.Parameter)
+    np.testing.assert_array_equal(whole.fc2.weight.detach().numpy(), net.fc2.weight.detach().numpy())
+
+
+def test_deepcopy_of_a_module_copies_its_parameters():
+    import copy
+    net = Net()
+    clone = copy.deepcopy(net)
+    assert clone.fc1.weight is not net.fc1.weight and isinstance(clone.fc1.weight, nn.Parameter)
+    np.testing.assert_array_equal(clone.fc1.weight.detach().numpy(), net.fc1.weight.detach().numpy())
+    with ember.no_grad():
+        clone.fc1.weight.add_(1)
+    assert not np.array_equal(clone.fc1.weight.detach().numpy(), net.fc1.weight.detach().numpy())

@@ -30,23 +30,6 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
-    def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.detach(), self.requires_grad))
-
-    def __deepcopy__(self, memo):
-        if id(self) in memo:
-            return memo[id(self)]
-        result = Parameter(self.detach().clone(), self.requires_grad)
-        grad = self.grad
-        if grad is not None:
-            result.grad = grad.detach().clone()
-        memo[id(self)] = result
-        return result
-
-
-def _rebuild_parameter(data, requires_grad):
-    return Parameter(data, requires_grad)
-
 
 class Buffer(Tensor):
     """A tensor that a Module registers as a buffer when assigned (`persistent=False` keeps it
