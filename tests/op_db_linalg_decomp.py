@@ -520,7 +520,7 @@ ENTRIES = [
     _e("linalg.lu_factor", lambda lib, A, **k: lib.linalg.lu_solve(*lib.linalg.lu_factor(A, **k), A),
        _square_samples, lambda A: np.broadcast_to(np.eye(A.shape[-1]), A.shape), errors=_lu_factor_errors),
     _e("linalg.lu_factor_ex", lambda lib, A: lib.linalg.lu_factor_ex(A)[2], _square_samples,
-       lambda A: np.zeros(A.shape[:-2], np.int32)),
+       lambda A: np.zeros(A.shape[:-2], np.int32), differentiable=False),  # the op gives the integer info only
     _e("linalg.lu_solve", _lu_solve_op, _lu_solve_samples, _lu_solve_ref),
     _e("lu_unpack", _lu_unpack_op, _lu_samples, lambda A: A),
     _e("linalg.solve", lambda lib, A, B, **k: lib.linalg.solve(A, B, **k), _solve_samples, _solve_ref,
@@ -540,7 +540,7 @@ ENTRIES = [
        lambda A: np.linalg.svd(A, compute_uv=False)),
     _e("linalg.lstsq", _lstsq_op, _lstsq_samples, _lstsq_ref),
     _e("linalg.matrix_rank", lambda lib, A, **k: lib.linalg.matrix_rank(A, **k), _rank_samples,
-       lambda A, hermitian=False: np.linalg.matrix_rank(A, hermitian=hermitian)),
+       lambda A, hermitian=False: np.linalg.matrix_rank(A, hermitian=hermitian), differentiable=False),  # integer
     _e("linalg.pinv", lambda lib, A, **k: lib.linalg.pinv(A, **k), _pinv_samples,
        lambda A, hermitian=False: np.linalg.pinv(A, hermitian=hermitian)),
     _e("linalg.cross", lambda lib, a, b, **k: lib.linalg.cross(a, b, **k), _cross_samples,

@@ -14,8 +14,7 @@ def _data(rng, dtype):
 
 
 def _entry(name, op, samples, reference, errors=None, dtypes=ALL_DTYPES, **kw):
-    return OpEntry(name, op, samples, dtypes=dtypes, reference=reference, errors=errors,
-                   differentiable=False, **kw)
+    return OpEntry(name, op, samples, dtypes=dtypes, reference=reference, errors=errors, **kw)
 
 
 # ---- cat / stack ------------------------------------------------------------------------------
