@@ -331,16 +331,16 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         mean = x.mean(1, keepdim=True) if observations else E.zeros((x.shape[0], 1), dtype=x.dtype)
     else:
         w = w.to(E.promote_types(w.dtype, x.dtype))
-        w_sum = float(w.sum().item())
+        w_sum = w.sum()  # a tensor: the weights' gradient flows through the normalisation too
         mean = (x * w).sum(1, keepdim=True) / w_sum
     if w is not None and aweights is not None and correction != 0:
-        norm = w_sum - correction * float((w * aweights).sum().item()) / w_sum
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
     else:
         norm = w_sum - correction
-    if norm <= 0:  # too few observations: the result is inf and nan, as in PyTorch
+    if float(norm) <= 0:  # too few observations: the result is inf and nan, as in PyTorch
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than "
                       "the number of observations.", UserWarning, stacklevel=2)
-        norm = 0.0
+        norm = norm * 0.0 if isinstance(norm, Tensor) else 0.0
     centred = x - mean
     weighted = centred if w is None else centred * w
     result = (centred @ weighted.transpose(0, 1)) / norm

@@ -44,9 +44,7 @@ def requires_grad_in(args, kwargs):
                 if isinstance(t, Tensor) and t._node is not None:
                     return True
     if kwargs:
-        for a in kwargs.values():
-            if isinstance(a, Tensor) and a._node is not None:
-                return True
+        return requires_grad_in(tuple(kwargs.values()), None)
     return False
 
 
@@ -165,7 +163,7 @@ def differentiable(name, fn):
                 elif (type(a) is list or type(a) is tuple) and _any_requires_grad(a):
                     break
             else:
-                if not kwargs or not _any_requires_grad(kwargs.values()):
+                if not kwargs or not requires_grad_in(tuple(kwargs.values()), None):
                     return fn(*args, **kwargs)
             if not _state.grad_enabled:
                 return fn(*args, **kwargs)

@@ -95,7 +95,7 @@ def _accumulate(node, grad, create_graph):
         # A fresh, contiguous tensor of the leaf's own: what backward handed over may be shared
         # (one gradient sent to two inputs, a stride-0 expansion, the caller's `gradient`).
         impl = grad._impl
-        leaf._grad_value = grad if create_graph else _wrap(
+        leaf._grad_value = grad.clone() if create_graph else _wrap(
             impl.clone() if impl.is_contiguous() else impl.contiguous())
     elif create_graph or old._node is not None:
         leaf._grad_value = old + grad
