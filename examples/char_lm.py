@@ -1,7 +1,7 @@
 """A character-level language model: an LSTM trained on the small text that ships with ember
 (ember.datasets.load_tiny_verses), then sampling new lines from it.
 
-    python examples/char_lm.py [--steps 600] [--seed 0]
+    python examples/char_lm.py [--steps 400] [--seed 0]
 """
 import argparse
 import time
@@ -51,7 +51,7 @@ def sample(model, stoi, itos, prompt="the ", length=200, temperature=0.8):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     ember.manual_seed(args.seed)

@@ -136,7 +136,10 @@ class RNNBase(Module):
         b_ih = getattr(self, names[2]) if self.bias else None
         b_hh = getattr(self, names[3]) if self.bias else None
         w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
-        projections = F.linear(x, w_ih, b_ih)  # (L, N, gates * H) in one product
+        # The input projections of all steps in one product, split by one op (whose backward
+        # stacks the steps' gradients once, where indexing each step would add a full-size
+        # gradient per step).
+        projections = F.linear(x, w_ih, b_ih).unbind(0)
         steps = range(x.shape[0] - 1, -1, -1) if direction == 1 else range(x.shape[0])
         outputs = [None] * x.shape[0]
         for t in steps:
