@@ -725,3 +725,45 @@ def test_small_cnn_parameter_gradients_match_torch(dtype):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), **tol)
     for r, tr in zip(running, trunning):
         np.testing.assert_allclose(r.numpy(), tr.numpy(), **tol)
+
+
+# ---- create_graph: derivatives of derivatives ---------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.pad(x, (1, 2, 0, 1)), lambda x: F.pad(x, (1, 1, 2, 0), mode="reflect"),
+    lambda x: F.avg_pool2d(x, 2, 1, 1), lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+    lambda x: F.avg_pool1d(x.reshape(2, 3, 4), 3, 2, 1),
+    lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), lambda x: F.interpolate(x, size=(3, 5)),
+    lambda x: F.relu(x), lambda x: F.leaky_relu(x, 0.2), lambda x: F.hardtanh(x, -0.5, 0.5), lambda x: F.relu6(x * 4),
+    lambda x: F.threshold(x, 0.1, 2.0), lambda x: F.max_pool2d(x, 2, 1), lambda x: F.max_pool1d(x.reshape(2, 3, 4), 2),
+    lambda x: F.adaptive_max_pool2d(x, (2, 2)),
+], ids=["pad", "pad_reflect", "avg_pool2d", "adaptive_avg_pool2d", "avg_pool1d", "bilinear", "nearest", "relu",
+        "leaky_relu", "hardtanh", "relu6", "threshold", "max_pool2d", "max_pool1d", "adaptive_max_pool2d"])
+def test_gradgradcheck_linear_backward(fn):
+    x = rand(1, 2, 3, 4, low=-2, high=2)
+    assert ember.autograd.gradgradcheck(fn, (x,))
+
+
+def test_nll_loss_gradgradcheck():
+    x = rand(4, 3)
+    t = ember.tensor([0, 2, 1, 2])
+    w = ember.tensor([0.5, 1.0, 2.0], dtype=F64)
+    assert ember.autograd.gradgradcheck(lambda x: F.nll_loss(x, t, weight=w), (x,))
+    assert ember.autograd.gradgradcheck(lambda x: F.nll_loss(x, t, reduction="none"), (x,))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: F.layer_norm(x, [4], w[0, 0, 0]),
+    lambda x, w: F.gelu(x) * w.sum(), lambda x, w: F.mse_loss(x * w.sum(), x.detach()),
+], ids=["conv2d", "layer_norm", "gelu", "mse_loss"])
+def test_second_derivative_through_a_kernel_raises(fn):
+    """The C++ backward kernels are differentiable once: a second backward that reaches one
+    raises instead of leaving its terms out."""
+    x, w = rand(1, 2, 3, 4), rand(2, 2, 3, 4)
+    g, = ember.autograd.grad(fn(x, w).sum(), x, create_graph=True)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiable once"):
+        ember.autograd.grad((g * g).sum(), [x, w], allow_unused=True)
+    # first derivatives are unchanged by create_graph
+    g0, = ember.autograd.grad(fn(x, w).sum(), x)
+    np.testing.assert_allclose(g.detach().numpy(), g0.numpy())

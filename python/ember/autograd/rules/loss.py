@@ -2,7 +2,8 @@
 smooth_l1_loss, huber_loss, binary_cross_entropy(_with_logits), kl_div).
 
 Gradients come from the C++ backward ops (ember._nn_loss.*_backward), which return the input's
-gradient and, where the target is differentiable, the target's. As in PyTorch, the class
+gradient and, where the target is differentiable, the target's. They are differentiable once:
+under create_graph, reaching them in a second backward raises (nn._kernel). As in PyTorch, the class
 weights of nll_loss / cross_entropy / the BCEs get no gradient; the element weights of
 mse_loss / l1_loss / huber_loss (applied by ember ops around the unreduced loss) do.
 """
@@ -12,6 +13,7 @@ from ember import _nn_loss as _loss
 
 from ..dispatch import register
 from ..grad_mode import no_grad
+from .nn import _kernel, _linear
 
 
 def _name(short):
@@ -57,7 +59,8 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
     def backward(ctx, grad):
         input, target, weight = ctx.saved_tensors
         if weight is None:
-            return _pick(kernel(grad, input, target, ctx.reduction, *ctx.extra), ctx, 2)
+            return _pick(_kernel(name, lambda: kernel(grad, input, target, ctx.reduction, *ctx.extra),
+                                 grad, input, target), ctx, 2)
         # loss = reduce(per_element(input, target) * weight)
         w = weight.detach()
         red = ctx.reduction
@@ -66,7 +69,7 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
             g = grad * w / denom
         else:
             g = grad * w
-        gi, gt = kernel(g, input, target, "none", *ctx.extra)
+        gi, gt = _kernel(name, lambda: kernel(g, input, target, "none", *ctx.extra), g, input, target)
         gw = None
         if ctx.needs_input_grad[2]:
             with no_grad():
@@ -99,7 +102,8 @@ def _bce_setup(ctx, result, input, target, weight=None, size_average=None, reduc
 
 def _bce_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    return _pick(_loss.binary_cross_entropy_backward(grad, input, target, weight, ctx.reduction), ctx, 2)
+    return _pick(_kernel("binary_cross_entropy", lambda: _loss.binary_cross_entropy_backward(
+        grad, input, target, weight, ctx.reduction), grad, input, target), ctx, 2)
 
 
 register(_name("binary_cross_entropy"), _bce_setup, _bce_backward)
@@ -114,8 +118,8 @@ def _bce_logits_setup(ctx, result, input, target, weight=None, size_average=None
 
 def _bce_logits_backward(ctx, grad):
     input, target, weight, pos_weight = ctx.saved_tensors
-    return _pick(_loss.binary_cross_entropy_with_logits_backward(grad, input, target, weight, pos_weight,
-                                                                 ctx.reduction), ctx, 2)
+    return _pick(_kernel("binary_cross_entropy_with_logits", lambda: _loss.binary_cross_entropy_with_logits_backward(
+        grad, input, target, weight, pos_weight, ctx.reduction), grad, input, target), ctx, 2)
 
 
 register(_name("binary_cross_entropy_with_logits"), _bce_logits_setup, _bce_logits_backward)
@@ -129,7 +133,8 @@ def _kl_setup(ctx, result, input, target, size_average=None, reduce=None, reduct
 
 def _kl_backward(ctx, grad):
     input, target = ctx.saved_tensors
-    return _pick(_loss.kl_div_backward(grad, input, target, ctx.reduction, ctx.log_target), ctx, 2)
+    return _pick(_kernel("kl_div", lambda: _loss.kl_div_backward(grad, input, target, ctx.reduction, ctx.log_target),
+                         grad, input, target), ctx, 2)
 
 
 register(_name("kl_div"), _kl_setup, _kl_backward)
@@ -146,7 +151,11 @@ def _nll_setup(ctx, result, input, target, weight=None, size_average=None, ignor
 
 def _nll_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    return _loss.nll_loss_backward(grad, input, target, weight, ctx.reduction, ctx.ignore_index)
+    # nll_loss is linear in its input, so its backward is linear in grad alone, with nll_loss
+    # itself as the derivative: it differentiates any number of times.
+    x = input.detach()
+    return _linear(grad, lambda g: _loss.nll_loss_backward(g, x, target, weight, ctx.reduction, ctx.ignore_index),
+                   lambda gg: F.nll_loss(gg, target, weight, ignore_index=ctx.ignore_index, reduction=ctx.reduction))
 
 
 register(_name("nll_loss"), _nll_setup, _nll_backward)
@@ -163,8 +172,9 @@ def _ce_setup(ctx, result, input, target, weight=None, size_average=None, ignore
 
 def _ce_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    return _pick(_loss.cross_entropy_backward(grad, input, target, weight, ctx.reduction, ctx.ignore_index,
-                                              ctx.label_smoothing), ctx, 2)
+    return _pick(_kernel("cross_entropy", lambda: _loss.cross_entropy_backward(
+        grad, input, target, weight, ctx.reduction, ctx.ignore_index, ctx.label_smoothing), grad, input, target),
+        ctx, 2)
 
 
 register(_name("cross_entropy"), _ce_setup, _ce_backward)

@@ -1,8 +1,13 @@
 """Backward rules of the neural-network ops: convolutions, pools, interpolate, normalizations,
 activations, attention, embedding, dropout, pad and linear.
 
-The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_backward, ...);
-those are not differentiable themselves, so these ops have no second derivatives. Statistics
+The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_backward, ...).
+Those are not differentiable themselves: under create_graph their results are linked to their
+inputs through a node that raises when reached (_kernel), rather than giving a second
+derivative with terms silently missing. The backward kernels that are linear in the gradient
+alone (pad, average pools, interpolate) have the forward op as their derivative (_linear), and
+the piecewise-linear activations switch to grad * mask under create_graph, so these have
+derivatives of every order. Statistics
 a backward op needs and the forward did not return (the indices of a max pool called without
 return_indices, batch statistics, attention probabilities) are recomputed in backward from the
 saved input, on a detached copy, so the forward stays exactly the kernel call.
@@ -24,8 +29,9 @@ from ember import _nn_norm as _norm
 from ember import _nn_pad as _pad
 from ember import _nn_pool as _pool
 
-from ..dispatch import check_inplace, register
-from ..grad_mode import no_grad
+from ..dispatch import check_inplace, register, requires_grad_in
+from ..function import Function
+from ..grad_mode import _state, no_grad
 
 
 def _name(short):
@@ -33,8 +39,48 @@ def _name(short):
     return short if getattr(ember, short, None) is getattr(F, short) else f"nn.functional.{short}"
 
 
-def _needs(ctx, i):
-    return ctx.needs_input_grad[i]
+class _OnceDifferentiable(Function):
+    """The gradients a C++ backward kernel computed. Under create_graph they are linked to what
+    they were computed from through this node, whose own backward refuses: the kernels have no
+    derivative, and a silently missing term would be worse than an error."""
+
+    @staticmethod
+    def forward(ctx, op, compute, *deps):
+        ctx.op = op
+        return compute()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(f"the derivative of {ctx.op}'s backward is not implemented: its gradient is computed "
+                           "by a kernel that is differentiable once (double backward through it is not supported)")
+
+
+def _kernel(op, compute, *deps):
+    """compute() (a backward kernel's gradients), made to refuse differentiation when grad mode
+    is on (create_graph=True) and one of deps (what the gradients depend on) requires grad."""
+    if _state.grad_enabled and requires_grad_in(deps, None):
+        return _OnceDifferentiable.apply(op, compute, *deps)
+    return compute()
+
+
+class _LinearBackward(Function):
+    """A backward kernel linear in the gradient alone (pad, average pools, interpolate): its
+    derivative is the forward op itself, so these differentiate any number of times."""
+
+    @staticmethod
+    def forward(ctx, grad, backward, forward):
+        ctx.forward_op = forward
+        return backward(grad)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ctx.forward_op(gg), None, None
+
+
+def _linear(grad, backward, forward):
+    if _state.grad_enabled and grad.requires_grad:
+        return _LinearBackward.apply(grad, backward, forward)
+    return backward(grad)
 
 
 # ---- convolutions -----------------------------------------------------------------------------
@@ -48,7 +94,8 @@ def _conv_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, dila
 def _conv_backward(kernel):
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
-        return kernel(grad, input, weight, *ctx.args, output_mask=ctx.needs_input_grad)
+        return _kernel(kernel.__name__, lambda: kernel(grad, input, weight, *ctx.args, output_mask=ctx.needs_input_grad),
+                       grad, input, weight)
     return backward
 
 
@@ -81,22 +128,38 @@ def _max_pool_setup(nargs):
     return setup
 
 
-def _max_pool_backward(forward, kernel):
+def _gather_planes(values, indices, spatial):
+    """values (..., *in_spatial) at the flat per-plane indices (..., *out_spatial) of a max pool."""
+    lead = list(indices.shape[:indices.dim() - spatial])
+    flat = values.reshape(lead + [-1]) if values.numel() else values.reshape(lead + [_numel(values.shape[-spatial:])])
+    return flat.gather(-1, indices.reshape(lead + [-1]) if indices.numel() else
+                       indices.reshape(lead + [_numel(indices.shape[-spatial:])])).reshape(list(indices.shape))
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _max_pool_backward(forward, kernel, spatial):
     def backward(ctx, grad, *unused):
         input, indices = ctx.saved_tensors
         if indices is None:
             with no_grad():
                 indices = forward(input.detach(), *ctx.args, return_indices=True, **ctx.kwargs)[1]
-        return kernel(grad, input.shape, indices)
+        # linear in grad alone; its derivative picks gg at the indices (derivatives of any order)
+        return _linear(grad, lambda g: kernel(g, input.shape, indices), lambda gg: _gather_planes(gg, indices, spatial))
     return backward
 
 
-register(_name("max_pool1d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool1d, _pool.max_pool1d_backward))
-register(_name("max_pool2d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool2d, _pool.max_pool2d_backward))
+register(_name("max_pool1d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool1d, _pool.max_pool1d_backward, 1))
+register(_name("max_pool2d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool2d, _pool.max_pool2d_backward, 2))
 register(_name("adaptive_max_pool1d"), _max_pool_setup(1),
-         _max_pool_backward(_pool.adaptive_max_pool1d, _pool.adaptive_max_pool1d_backward))
+         _max_pool_backward(_pool.adaptive_max_pool1d, _pool.adaptive_max_pool1d_backward, 1))
 register(_name("adaptive_max_pool2d"), _max_pool_setup(1),
-         _max_pool_backward(_pool.adaptive_max_pool2d, _pool.adaptive_max_pool2d_backward))
+         _max_pool_backward(_pool.adaptive_max_pool2d, _pool.adaptive_max_pool2d_backward, 2))
 
 
 def _avg_pool_setup(ctx, result, input, *args, **kwargs):
@@ -105,22 +168,28 @@ def _avg_pool_setup(ctx, result, input, *args, **kwargs):
     return (input,)
 
 
-def _avg_pool_backward(kernel):
+def _avg_pool_backward(kernel, forward):
     def backward(ctx, grad):
-        return kernel(grad, ctx.shape, *ctx.args, **ctx.kwargs)
+        return _linear(grad, lambda g: kernel(g, ctx.shape, *ctx.args, **ctx.kwargs),
+                       lambda gg: forward(gg, *ctx.args, **ctx.kwargs))
     return backward
 
 
-def _adaptive_avg_backward(kernel):
+def _adaptive_avg_backward(kernel, forward):
     def backward(ctx, grad):
-        return kernel(grad, ctx.shape)
+        return _linear(grad, lambda g: kernel(g, ctx.shape), lambda gg: forward(gg, list(grad.shape[2:])))
     return backward
 
 
-register(_name("avg_pool1d"), _avg_pool_setup, _avg_pool_backward(_pool.avg_pool1d_backward))
-register(_name("avg_pool2d"), _avg_pool_setup, _avg_pool_backward(_pool.avg_pool2d_backward))
-register(_name("adaptive_avg_pool1d"), _avg_pool_setup, _adaptive_avg_backward(_pool.adaptive_avg_pool1d_backward))
-register(_name("adaptive_avg_pool2d"), _avg_pool_setup, _adaptive_avg_backward(_pool.adaptive_avg_pool2d_backward))
+# The forward ops are looked up when called, so that they are the recorded (wired) functions.
+register(_name("avg_pool1d"), _avg_pool_setup,
+         _avg_pool_backward(_pool.avg_pool1d_backward, lambda *a, **k: F.avg_pool1d(*a, **k)))
+register(_name("avg_pool2d"), _avg_pool_setup,
+         _avg_pool_backward(_pool.avg_pool2d_backward, lambda *a, **k: F.avg_pool2d(*a, **k)))
+register(_name("adaptive_avg_pool1d"), _avg_pool_setup,
+         _adaptive_avg_backward(_pool.adaptive_avg_pool1d_backward, lambda *a: F.adaptive_avg_pool1d(*a)))
+register(_name("adaptive_avg_pool2d"), _avg_pool_setup,
+         _adaptive_avg_backward(_pool.adaptive_avg_pool2d_backward, lambda *a: F.adaptive_avg_pool2d(*a)))
 
 
 def _interpolate_setup(ctx, result, input, *args, **kwargs):
@@ -131,7 +200,9 @@ def _interpolate_setup(ctx, result, input, *args, **kwargs):
 
 def _interpolate_backward(ctx, grad):
     input, = ctx.saved_tensors
-    return _interp.interpolate_backward(grad, input, *ctx.args, **ctx.kwargs)
+    x = input.detach()
+    return _linear(grad, lambda g: _interp.interpolate_backward(g, x, *ctx.args, **ctx.kwargs),
+                   lambda gg: F.interpolate(gg, *ctx.args, **ctx.kwargs))
 
 
 register(_name("interpolate"), _interpolate_setup, _interpolate_backward)
@@ -164,7 +235,8 @@ def _batch_norm_backward(ctx, grad):
             invstd = (running_var.detach() + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
-    return _norm.batch_norm_backward(grad, input, w, mean, invstd, ctx.training, mask)
+    return _kernel("batch_norm", lambda: _norm.batch_norm_backward(grad, input, w, mean, invstd, ctx.training, mask),
+                   grad, input, weight)
 
 
 def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=None, eps=1e-05):
@@ -183,7 +255,8 @@ def _layer_norm_backward(ctx, grad):
         rstd = (x.var(dim=dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
-    return _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask)
+    return _kernel("layer_norm", lambda: _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask),
+                   grad, input, weight)
 
 
 def _group_norm_setup(ctx, result, input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -202,7 +275,8 @@ def _group_norm_backward(ctx, grad):
         rstd = (flat.var(dim=2, correction=0) + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
-    return _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask)
+    return _kernel("group_norm", lambda: _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask),
+                   grad, input, weight)
 
 
 register(_name("batch_norm"), _batch_norm_setup, _batch_norm_backward)
@@ -283,12 +357,24 @@ def _activation(name, defaults, inplace_only=False):
         if ctx.factor is not None:
             with no_grad():
                 return grad * ctx.factor(saved.detach())
-        return kernel(grad, saved, *[_param(name, p) for p in ctx.params])
+        mask = _MASKS.get(name)
+        if mask is not None and _state.grad_enabled:
+            # create_graph: the piecewise-linear ones as grad * mask, differentiable in grad
+            return grad * mask(saved.detach(), ctx.params)
+        return _kernel(name, lambda: kernel(grad, saved, *[_param(name, p) for p in ctx.params]), grad, saved)
 
     if not inplace_only:
         register(_name(name), setup, backward)
     return setup, backward
 
+
+# The gradient factor of the piecewise-linear activations, from their input.
+_MASKS = {
+    "relu": lambda x, p: (x > 0).to(x.dtype),
+    "leaky_relu": lambda x, p: ember.where(x > 0, ember.ones_like(x), ember.full_like(x, float(p[0]))),
+    "hardtanh": lambda x, p: ((x > p[0]) & (x < p[1])).to(x.dtype),
+    "relu6": lambda x, p: ((x > 0) & (x < 6)).to(x.dtype),
+}
 
 _PARAM_NAMES = {"gelu": ("approximate",), "softplus": ("beta", "threshold"), "elu": ("alpha",),
                 "celu": ("alpha",), "leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val"),
@@ -324,6 +410,8 @@ def _threshold_setup(ctx, result, input, threshold, value, inplace=False):
 def _threshold_backward(ctx, grad):
     saved, = ctx.saved_tensors
     # threshold_backward keeps grad where the input (or, in place, the result) is > threshold
+    if _state.grad_enabled:
+        return grad * (saved.detach() > ctx.params[0]).to(grad.dtype)
     return _act.threshold_backward(grad, saved, float(ctx.params[0]))
 
 
@@ -369,7 +457,8 @@ def _sdpa_backward(ctx, grad):
         with no_grad():
             _, attn, keep = _attn.scaled_dot_product_attention_forward(
                 q, k, v, None if attn_mask is None else attn_mask.detach(), dropout_p, is_causal, scale, enable_gqa)
-    gq, gk, gv = _attn.scaled_dot_product_attention_backward(grad, q, k, v, attn, keep, dropout_p, scale, enable_gqa)
+    gq, gk, gv = _kernel("scaled_dot_product_attention", lambda: _attn.scaled_dot_product_attention_backward(
+        grad, q, k, v, attn, keep, dropout_p, scale, enable_gqa), grad, query, key, value, attn_mask)
     gmask = None
     if len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]:
         # The mask is added to the scaled scores: its gradient is the scores' gradient.
@@ -380,6 +469,8 @@ def _sdpa_backward(ctx, grad):
             if keep is not None:
                 dp = dp * keep.to(dp.dtype) * _drop.dropout_scale(dropout_p)
             gmask = attn * (dp - (dp * attn).sum(-1, keepdim=True))
+        if gmask is not None:
+            gmask = _kernel("scaled_dot_product_attention", lambda: gmask, grad, query, key, value, attn_mask)
     return gq, gk, gv, gmask
 
 
@@ -397,7 +488,8 @@ def _embedding_setup(ctx, result, input, weight, padding_idx=None, max_norm=None
 
 def _embedding_backward(ctx, grad):
     indices, = ctx.saved_tensors
-    return _emb.embedding_backward(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq)
+    return _kernel("embedding", lambda: _emb.embedding_backward(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq),
+                   grad)
 
 
 register(_name("embedding"), _embedding_setup, _embedding_backward)
@@ -428,7 +520,8 @@ def _pad_setup(ctx, result, input, pad, mode="constant", value=None):
 
 
 def _pad_backward(ctx, grad):
-    return _pad.pad_backward(grad, ctx.shape, ctx.pad, ctx.mode)
+    return _linear(grad, lambda g: _pad.pad_backward(g, ctx.shape, ctx.pad, ctx.mode),
+                   lambda gg: F.pad(gg, ctx.pad, mode=ctx.mode))
 
 
 register(_name("pad"), _pad_setup, _pad_backward)
