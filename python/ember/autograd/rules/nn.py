@@ -5,9 +5,9 @@ The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_bac
 Those are not differentiable themselves: under create_graph their results are linked to their
 inputs through a node that raises when reached (_kernel), rather than giving a second
 derivative with terms silently missing. The backward kernels that are linear in the gradient
-alone (pad, average pools, interpolate) have the forward op as their derivative (_linear), and
-the piecewise-linear activations switch to grad * mask under create_graph, so these have
-derivatives of every order. Statistics
+alone (pad, average and max pools, interpolate) have the forward op as their derivative
+(_linear), and the activations switch to their derivative written in ember ops under
+create_graph, so these have derivatives of every order. Statistics
 a backward op needs and the forward did not return (the indices of a max pool called without
 return_indices, batch statistics, attention probabilities) are recomputed in backward from the
 saved input, on a detached copy, so the forward stays exactly the kernel call.
@@ -17,6 +17,8 @@ Functions of ember.nn.functional that are also top-level ember functions (conv2d
 ember.batch_norm / layer_norm / group_norm / embedding / dropout take torch's argument order
 and call the nn.functional functions, so they are recorded through these rules.
 """
+import math
+
 import ember
 import ember.nn.functional as F
 from ember import _nn_activation as _act
@@ -357,10 +359,12 @@ def _activation(name, defaults, inplace_only=False):
         if ctx.factor is not None:
             with no_grad():
                 return grad * ctx.factor(saved.detach())
-        mask = _MASKS.get(name)
-        if mask is not None and _state.grad_enabled:
-            # create_graph: the piecewise-linear ones as grad * mask, differentiable in grad
-            return grad * mask(saved.detach(), ctx.params)
+        if _state.grad_enabled:
+            # create_graph: the derivative in ember ops, so that it is differentiated in turn
+            mask = _MASKS.get(name)
+            if mask is not None:
+                return grad * mask(saved.detach(), ctx.params)
+            return grad * _DERIVATIVES[name](saved, *[_param(name, p) for p in ctx.params])
         return _kernel(name, lambda: kernel(grad, saved, *[_param(name, p) for p in ctx.params]), grad, saved)
 
     if not inplace_only:
@@ -374,6 +378,40 @@ _MASKS = {
     "leaky_relu": lambda x, p: ember.where(x > 0, ember.ones_like(x), ember.full_like(x, float(p[0]))),
     "hardtanh": lambda x, p: ((x > p[0]) & (x < p[1])).to(x.dtype),
     "relu6": lambda x, p: ((x > 0) & (x < 6)).to(x.dtype),
+}
+
+_SQRT_2_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_derivative(x, approximate):
+    if approximate == "tanh":
+        t = ember.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+    return 0.5 * (1 + ember.erf(x * (1 / math.sqrt(2)))) + x * ember.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+
+
+def _mish_derivative(x):
+    t = ember.tanh(F.softplus(x))
+    return t + x * ember.sigmoid(x) * (1 - t * t)
+
+
+# The derivatives of the smooth activations (and hardswish / hardsigmoid), in ember ops: used
+# under create_graph, where they are differentiated in turn.
+_DERIVATIVES = {
+    "gelu": _gelu_derivative,
+    "silu": lambda x: ember.sigmoid(x) * (1 + x * (1 - ember.sigmoid(x))),
+    "softplus": lambda x, beta, threshold: ember.where(x * beta > threshold, ember.ones_like(x),
+                                                       ember.sigmoid(x * beta)),
+    "elu": lambda x, alpha: ember.where(x > 0, ember.ones_like(x), alpha * ember.exp(x)),
+    "selu": lambda x: _SELU_SCALE * ember.where(x > 0, ember.ones_like(x), _SELU_ALPHA * ember.exp(x)),
+    "celu": lambda x, alpha: ember.where(x > 0, ember.ones_like(x), ember.exp(x * (1 / alpha))),
+    "logsigmoid": lambda x: ember.sigmoid(-x),
+    "softsign": lambda x: 1 / ((1 + x.abs()) * (1 + x.abs())),
+    "tanhshrink": lambda x: ember.tanh(x) * ember.tanh(x),
+    "mish": _mish_derivative,
+    "hardswish": lambda x: ember.where(x < -3, ember.zeros_like(x),
+                                       ember.where(x > 3, ember.ones_like(x), x * (1 / 3) + 0.5)),
+    "hardsigmoid": lambda x: ((x > -3) & (x < 3)).to(x.dtype) / 6,
 }
 
 _PARAM_NAMES = {"gelu": ("approximate",), "softplus": ("beta", "threshold"), "elu": ("alpha",),
