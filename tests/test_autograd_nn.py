@@ -800,3 +800,16 @@ def test_activation_gradgradcheck(name, kw):
     got, = ember.autograd.grad((eg * eg).sum(), x)
     # (torch's celu takes 1 / alpha in single precision)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6 if name == "celu" else 1e-10, atol=1e-12)
+
+
+def test_shape_only_rules_ignore_later_inplace_changes_of_the_input():
+    """pad, interpolate and the average pools need only the input's shape: an in-place change
+    of the input after the op must not make their backward refuse."""
+    x = rand(1, 2, 3, 4)
+    for fn in (lambda h: F.interpolate(h, scale_factor=2), lambda h: F.pad(h, (1, 1)),
+               lambda h: F.avg_pool2d(h, 2), lambda h: F.adaptive_avg_pool2d(h, 2)):
+        h = x * 2.0
+        out = fn(h)
+        F.relu_(h)
+        g, = ember.autograd.grad(out.sum(), x)
+        assert tuple(g.shape) == (1, 2, 3, 4)

@@ -195,14 +195,15 @@ register(_name("adaptive_avg_pool2d"), _avg_pool_setup,
 
 
 def _interpolate_setup(ctx, result, input, *args, **kwargs):
-    ctx.save_for_backward(input)  # interpolate_backward plans from the input's shape
+    # Only the input's shape is needed (a later in-place change of the input is no concern)
+    ctx.shape, ctx.dtype = list(input.shape), input.dtype
     ctx.args, ctx.kwargs = args, kwargs
     return (input,)
 
 
 def _interpolate_backward(ctx, grad):
-    input, = ctx.saved_tensors
-    x = input.detach()
+    # interpolate_backward plans from a tensor of the input's shape: a stride-0 stand-in
+    x = ember.zeros(1, dtype=ctx.dtype).reshape([1] * len(ctx.shape)).expand(ctx.shape)
     return _linear(grad, lambda g: _interp.interpolate_backward(g, x, *ctx.args, **ctx.kwargs),
                    lambda gg: F.interpolate(gg, *ctx.args, **ctx.kwargs))
 
