@@ -813,3 +813,26 @@ def test_shape_only_rules_ignore_later_inplace_changes_of_the_input():
         F.relu_(h)
         g, = ember.autograd.grad(out.sum(), x)
         assert tuple(g.shape) == (1, 2, 3, 4)
+
+
+def test_inplace_activation_on_a_view_refuses():
+    h = rand(3, 4) * 1.0
+    with pytest.raises(RuntimeError, match="view"):
+        F.relu_(h.view(12))
+
+
+def test_inplace_activation_under_create_graph():
+    x = rand(3, 4, low=-2, high=2)
+    h = x * 3.0
+    out = F.leaky_relu(h, 0.2, inplace=True)
+    g, = ember.autograd.grad(out.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), np.where(x.detach().numpy() > 0, 3.0, 0.6))
+
+
+def test_max_pool_with_indices_needs_only_the_input_shape():
+    x = rand(1, 1, 4, 4)
+    h = x * 1.0
+    out, idx = F.max_pool2d(h, 2, return_indices=True)
+    F.relu_(h)
+    g, = ember.autograd.grad(out.sum(), x)
+    assert g.sum().item() == 4.0

@@ -7,10 +7,11 @@ inputs through a node that raises when reached (_kernel), rather than giving a s
 derivative with terms silently missing. The backward kernels that are linear in the gradient
 alone (pad, average and max pools, interpolate) have the forward op as their derivative
 (_linear), and the activations switch to their derivative written in ember ops under
-create_graph, so these have derivatives of every order. Statistics
-a backward op needs and the forward did not return (the indices of a max pool called without
-return_indices, batch statistics, attention probabilities) are recomputed in backward from the
-saved input, on a detached copy, so the forward stays exactly the kernel call.
+create_graph, so these have derivatives of every order.
+
+Statistics a backward op needs and the forward did not return (the indices of a max pool
+called without return_indices, batch statistics, attention probabilities) are recomputed in
+backward from the saved input, on a detached copy, so the forward stays exactly the kernel call.
 
 Functions of ember.nn.functional that are also top-level ember functions (conv2d, max_pool2d,
 ...) are registered under the plain name; the others under "nn.functional.name". The top-level
@@ -31,7 +32,7 @@ from ember import _nn_norm as _norm
 from ember import _nn_pad as _pad
 from ember import _nn_pool as _pool
 
-from ..dispatch import check_inplace, register, requires_grad_in
+from ..dispatch import check_inplace, register, requires_grad_in, view_base
 from ..function import Function
 from ..grad_mode import _state, no_grad
 
@@ -66,8 +67,9 @@ def _kernel(op, compute, *deps):
 
 
 class _LinearBackward(Function):
-    """A backward kernel linear in the gradient alone (pad, average pools, interpolate): its
-    derivative is the forward op itself, so these differentiate any number of times."""
+    """A backward kernel linear in the gradient alone (pad, pools, interpolate, nll_loss): its
+    derivative is the forward op itself (for max pools, picking at the indices), so these
+    differentiate any number of times."""
 
     @staticmethod
     def forward(ctx, grad, backward, forward):
@@ -120,8 +122,9 @@ def _max_pool_setup(nargs):
     """nargs: how many positional arguments after the input come before return_indices."""
     def setup(ctx, result, input, *args, **kwargs):
         # The indices are an output when asked for; otherwise backward recomputes them.
+        ctx.shape = input.shape
         if isinstance(result, tuple):
-            ctx.save_for_backward(input, result[1])
+            ctx.save_for_backward(None, result[1])  # the input's shape is enough
         else:
             kwargs.pop("return_indices", None)
             ctx.save_for_backward(input, None)
@@ -133,9 +136,9 @@ def _max_pool_setup(nargs):
 def _gather_planes(values, indices, spatial):
     """values (..., *in_spatial) at the flat per-plane indices (..., *out_spatial) of a max pool."""
     lead = list(indices.shape[:indices.dim() - spatial])
-    flat = values.reshape(lead + [-1]) if values.numel() else values.reshape(lead + [_numel(values.shape[-spatial:])])
-    return flat.gather(-1, indices.reshape(lead + [-1]) if indices.numel() else
-                       indices.reshape(lead + [_numel(indices.shape[-spatial:])])).reshape(list(indices.shape))
+    flat = values.reshape(lead + [_numel(values.shape[-spatial:])])
+    picked = flat.gather(-1, indices.reshape(lead + [_numel(indices.shape[-spatial:])]))
+    return picked.reshape(list(indices.shape))
 
 
 def _numel(shape):
@@ -152,7 +155,7 @@ def _max_pool_backward(forward, kernel, spatial):
             with no_grad():
                 indices = forward(input.detach(), *ctx.args, return_indices=True, **ctx.kwargs)[1]
         # linear in grad alone; its derivative picks gg at the indices (derivatives of any order)
-        return _linear(grad, lambda g: kernel(g, input.shape, indices), lambda gg: _gather_planes(gg, indices, spatial))
+        return _linear(grad, lambda g: kernel(g, ctx.shape, indices), lambda gg: _gather_planes(gg, indices, spatial))
     return backward
 
 
@@ -346,7 +349,7 @@ def _activation(name, defaults, inplace_only=False):
             if factor is None:
                 raise RuntimeError(f"{name}(inplace=True) can't be differentiated: the result does not determine "
                                    "the gradient; use inplace=False")
-            if getattr(input, "_view_base", None) is not None:
+            if view_base(input) is not None:
                 raise RuntimeError(f"{name}(inplace=True) on a view can't be differentiated; use inplace=False")
             ctx.factor = factor
             ctx.save_for_backward(result)
@@ -358,8 +361,7 @@ def _activation(name, defaults, inplace_only=False):
     def backward(ctx, grad):
         saved, = ctx.saved_tensors
         if ctx.factor is not None:
-            with no_grad():
-                return grad * ctx.factor(saved.detach())
+            return grad * ctx.factor(saved.detach())
         if _state.grad_enabled:
             # create_graph: the derivative in ember ops, so that it is differentiated in turn
             mask = _MASKS.get(name)
@@ -436,7 +438,7 @@ def _threshold_setup(ctx, result, input, threshold, value, inplace=False):
     ctx.params = (threshold, value)
     if inplace:
         check_inplace("threshold", input)
-        if getattr(input, "_view_base", None) is not None:
+        if view_base(input) is not None:
             raise RuntimeError("threshold(inplace=True) on a view can't be differentiated; use inplace=False")
         ctx.inplace = True
         ctx.save_for_backward(result)
