@@ -176,3 +176,36 @@ def test_retain_graph_and_accumulation():
     np.testing.assert_allclose(x.grad.numpy(), 2 * first)
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(reduction="sum"), dict(reduction="none"),
+                                dict(weight=True, ignore_index=1)], ids=str)
+def test_cross_entropy_second_derivative(kw):
+    """With class indices and no smoothing, cross_entropy differentiates twice (as meta-learning
+    needs); the other forms raise on a second backward."""
+    missing = nn_tests.missing_rules(["softmax"])
+    if missing:
+        pytest.skip("needs the rule of softmax (reductions)")
+    x = rand(4, 3)
+    t = ember.tensor([0, 2, 1, 2])
+    kw = dict(kw)
+    if kw.pop("weight", False):
+        kw["weight"] = ember.tensor([0.5, 1.0, 2.0], dtype=F64)
+    assert ember.autograd.gradgradcheck(lambda x: F.cross_entropy(x, t, **kw), (x,))
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    tkw = {k: torch.tensor(v.numpy()) if isinstance(v, ember.Tensor) else v for k, v in kw.items()}
+    tg, = torch.autograd.grad(torch.nn.functional.cross_entropy(tx, torch.tensor(t.numpy()), **tkw).sum(), tx,
+                              create_graph=True)
+    want, = torch.autograd.grad((tg * tg).sum(), tx)
+    g, = ember.autograd.grad(F.cross_entropy(x, t, **kw).sum(), x, create_graph=True)
+    got, = ember.autograd.grad((g * g).sum(), x)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_with_smoothing_refuses_a_second_derivative():
+    x = rand(4, 3)
+    t = ember.tensor([0, 2, 1, 2])
+    g, = ember.autograd.grad(F.cross_entropy(x, t, label_smoothing=0.1), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="differentiable once"):
+        ember.autograd.grad((g * g).sum(), x)

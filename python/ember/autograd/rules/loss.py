@@ -12,7 +12,7 @@ import ember.nn.functional as F
 from ember import _nn_loss as _loss
 
 from ..dispatch import register
-from ..grad_mode import no_grad
+from ..grad_mode import _state, no_grad
 from .nn import _kernel, _linear
 
 
@@ -172,6 +172,14 @@ def _ce_setup(ctx, result, input, target, weight=None, size_average=None, ignore
 
 def _ce_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
+    if _state.grad_enabled and ctx.label_smoothing == 0 and not target.is_floating_point():
+        # create_graph with class indices: cross_entropy = nll_loss(log_softmax(input)), its
+        # gradient in ember ops (nll_loss's backward, then log_softmax's), differentiable again
+        dim = 1 if input.dim() >= 2 else 0
+        x = input.detach()
+        g = _linear(grad, lambda g: _loss.nll_loss_backward(g, x, target, weight, ctx.reduction, ctx.ignore_index),
+                    lambda gg: F.nll_loss(gg, target, weight, ignore_index=ctx.ignore_index, reduction=ctx.reduction))
+        return g - ember.softmax(input, dim) * g.sum(dim, keepdim=True), None
     return _pick(_kernel("cross_entropy", lambda: _loss.cross_entropy_backward(
         grad, input, target, weight, ctx.reduction, ctx.ignore_index, ctx.label_smoothing), grad, input, target),
         ctx, 2)
