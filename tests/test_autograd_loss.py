@@ -209,3 +209,35 @@ def test_cross_entropy_with_smoothing_refuses_a_second_derivative():
     g, = ember.autograd.grad(F.cross_entropy(x, t, label_smoothing=0.1), x, create_graph=True)
     with pytest.raises(RuntimeError, match="differentiable once"):
         ember.autograd.grad((g * g).sum(), x)
+
+
+@pytest.mark.parametrize("name,kw", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", dict(beta=0.7)),
+                                     ("smooth_l1_loss", dict(beta=0.0)), ("huber_loss", dict(delta=0.6)),
+                                     ("mse_loss", dict(weight=True)), ("l1_loss", dict(weight=True)),
+                                     ("huber_loss", dict(weight=True))], ids=str)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_pointwise_loss_second_derivative(name, kw, reduction):
+    """Under create_graph the pointwise losses' gradients are ember ops: they differentiate
+    again in input, target and element weight."""
+    missing = nn_tests.missing_rules(["where", "Tensor.__truediv__", "Tensor.__neg__", "abs"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    fn = getattr(F, name)
+    x, y = rand(2, 3, low=-2, high=2), rand(2, 3, low=-2, high=2, seed=1)
+    kw = dict(kw)
+    inputs = [x, y]
+    if kw.pop("weight", False):
+        inputs.append(rand(2, 3, low=0.5, high=2.0, seed=2))
+        assert ember.autograd.gradgradcheck(lambda x, y, w: fn(x, y, reduction=reduction, weight=w, **kw),
+                                            tuple(inputs))
+    else:
+        assert ember.autograd.gradgradcheck(lambda x, y: fn(x, y, reduction=reduction, **kw), tuple(inputs))
+    # the first derivatives under create_graph are the kernel's
+    call = (lambda *a: fn(a[0], a[1], reduction=reduction, weight=a[2], **kw)) if len(inputs) == 3 else \
+        (lambda *a: fn(*a, reduction=reduction, **kw))
+    out = call(*inputs)
+    cot = ember.tensor(np.random.default_rng(0).standard_normal(tuple(out.shape)), dtype=F64)
+    with_graph = ember.autograd.grad(out, inputs, cot, create_graph=True)
+    plain = ember.autograd.grad(call(*inputs), inputs, cot)
+    for a, b in zip(with_graph, plain):
+        np.testing.assert_allclose(a.detach().numpy(), b.numpy(), rtol=1e-12, atol=1e-14)

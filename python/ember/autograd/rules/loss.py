@@ -58,6 +58,8 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
 
     def backward(ctx, grad):
         input, target, weight = ctx.saved_tensors
+        if _state.grad_enabled:
+            return _pointwise_create_graph(name, ctx, grad, input, target, weight, mean_by_weight)
         if weight is None:
             return _pick(_kernel(name, lambda: kernel(grad, input, target, ctx.reduction, *ctx.extra),
                                  grad, input, target), ctx, 2)
@@ -84,6 +86,49 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
         return (gi if ctx.needs_input_grad[0] else None, gt if ctx.needs_input_grad[1] else None, gw)
 
     register(_name(name), setup, backward)
+
+
+def _sign(d):
+    return (d > 0).to(d.dtype) - (d < 0).to(d.dtype)
+
+
+# d loss / d input of the pointwise losses in ember ops (d loss / d target is its negative).
+_POINTWISE_DERIVATIVES = {
+    "mse_loss": lambda d: 2 * d,
+    "l1_loss": _sign,
+    "smooth_l1_loss": lambda d, beta: _sign(d) if beta == 0 else ember.where(d.abs() < beta, d * (1 / beta), _sign(d)),
+    "huber_loss": lambda d, delta: ember.where(d.abs() <= delta, d, _sign(d) * delta),
+}
+
+
+def _pointwise_create_graph(name, ctx, grad, input, target, weight, mean_by_weight):
+    """The gradients of a pointwise loss in ember ops, for create_graph (every argument
+    differentiable again, the weight included)."""
+    diff = input - target
+    deriv = _POINTWISE_DERIVATIVES[name](diff, *ctx.extra)
+    red = ctx.reduction
+    scale = grad if weight is None else grad * weight
+    if red == "mean":
+        if weight is not None and mean_by_weight:
+            denom = weight.sum()
+        else:
+            denom = float(diff.numel())
+        scale = scale / denom
+    g = scale * deriv
+    grads = (g if ctx.needs_input_grad[0] else None, -g if ctx.needs_input_grad[1] else None)
+    if weight is None:
+        return grads
+    gw = None
+    if ctx.needs_input_grad[2]:
+        per_element = getattr(F, name)(input, target, reduction="none", **(
+            {"delta": ctx.extra[0]} if name == "huber_loss" else {}))
+        if red == "mean" and mean_by_weight:
+            gw = grad * (per_element - (per_element * weight).sum() / denom) / denom
+        elif red == "mean":
+            gw = grad * per_element / denom
+        else:
+            gw = grad * per_element
+    return grads + (gw,)
 
 
 _pointwise("mse_loss", ("weight",), weighted=True)
