@@ -753,10 +753,10 @@ def test_nll_loss_gradgradcheck():
 
 
 @pytest.mark.parametrize("fn", [
-    lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: F.layer_norm(x, [4], w[0, 0, 0]),
+    lambda x, w: F.conv_transpose2d(x, w[:, :, :2, :2], padding=1), lambda x, w: F.layer_norm(x, [4], w[0, 0, 0]),
     lambda x, w: F.group_norm(x, 2) * w.sum(),
     lambda x, w: F.binary_cross_entropy_with_logits(x * w.sum(), x.detach().abs() / 4),
-], ids=["conv2d", "layer_norm", "group_norm", "bce_with_logits"])
+], ids=["conv_transpose2d", "layer_norm", "group_norm", "bce_with_logits"])
 def test_second_derivative_through_a_kernel_raises(fn):
     """The C++ backward kernels are differentiable once: a second backward that reaches one
     raises instead of leaving its terms out."""
@@ -837,3 +837,41 @@ def test_max_pool_with_indices_needs_only_the_input_shape():
     F.relu_(h)
     g, = ember.autograd.grad(out.sum(), x)
     assert g.sum().item() == 4.0
+
+
+_CONV_GRADGRAD = [("conv2d", dict(padding=1)), ("conv2d", dict(stride=2)), ("conv2d", dict(dilation=2, padding=1)),
+                  ("conv2d", dict(padding="same")), ("conv2d", dict(groups=2, stride=(2, 1))),
+                  ("conv1d", dict(stride=2, padding=1)), ("conv1d", dict(padding="same", dilation=2))]
+
+
+@pytest.mark.parametrize("name,kw", _CONV_GRADGRAD, ids=[f"{n}{kw}" for n, kw in _CONV_GRADGRAD])
+def test_conv_second_derivative(name, kw):
+    """Under create_graph conv1d / conv2d's gradients are convolutions: a gradient penalty
+    through a convolution works, checked with gradgradcheck and against torch."""
+    missing = missing_rules(["Tensor.transpose", "Tensor.narrow", "cat", "Tensor.unsqueeze", "Tensor.squeeze"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    nd = 2 if name == "conv2d" else 1
+    spatial = (5, 4) if nd == 2 else (6,)
+    x = rand(1, 2, *spatial)
+    w = rand(2, 1 if kw.get("groups") else 2, *(3,) * nd, seed=1)
+    b = rand(2, seed=2)
+    fn = getattr(F, name)
+    assert ember.autograd.gradgradcheck(lambda x, w, b: fn(x, w, b, **kw), (x, w, b))
+    torch = pytest.importorskip("torch")
+    tx, tw, tb = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (x, w, b))
+    tfn = getattr(torch.nn.functional, name)
+    tg = torch.autograd.grad((tfn(tx, tw, tb, **kw) ** 2).sum(), [tx, tw], create_graph=True)
+    want = torch.autograd.grad(sum((g * g).sum() for g in tg), [tx, tw, tb])
+    eg = ember.autograd.grad((fn(x, w, b, **kw) * fn(x, w, b, **kw)).sum(), [x, w], create_graph=True)
+    got = ember.autograd.grad((eg[0] * eg[0]).sum() + (eg[1] * eg[1]).sum(), [x, w, b])
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_conv_gradient_penalty_unbatched():
+    missing = missing_rules(["Tensor.transpose", "Tensor.narrow", "cat", "Tensor.unsqueeze", "Tensor.squeeze"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    x, w = rand(2, 4, 4), rand(3, 2, 2, 2, seed=1)
+    assert ember.autograd.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=2), (x, w))

@@ -98,9 +98,83 @@ def _conv_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, dila
 def _conv_backward(kernel):
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
+        if _state.grad_enabled and len(ctx.args) == 4 and _wired(_CONV_OPS):
+            return _conv_backward_in_ops(ctx, grad, input, weight)
         return _kernel(kernel.__name__, lambda: kernel(grad, input, weight, *ctx.args, output_mask=ctx.needs_input_grad),
                        grad, input, weight)
     return backward
+
+
+# What the convolutions' gradients in ember ops are built from (other families' rules): without
+# them those gradients would be constants, so create_graph falls back to the refusing kernels.
+_CONV_OPS = ("Tensor.transpose", "Tensor.narrow", "Tensor.unsqueeze", "Tensor.squeeze", "cat")
+
+
+def _wired(names):
+    for name in names:
+        obj = vars(ember.Tensor).get(name[7:]) if name.startswith("Tensor.") else getattr(ember, name, None)
+        if not hasattr(obj, "__ember_undifferentiated__"):
+            return False
+    return True
+
+
+def _spatial_padding(padding, nd, kernel, dilation):
+    """(low, high) zero padding per spatial dim of a convolution's padding argument."""
+    if padding == "valid":
+        return [(0, 0)] * nd
+    if padding == "same":
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return [(t // 2, t - t // 2) for t in total]
+    p = _conv._ints(padding, "padding", "conv")
+    p = p * nd if len(p) == 1 else p
+    return [(v, v) for v in p]
+
+
+def _pad_arg(pairs):
+    """F.pad's argument (last dim first) from (low, high) pairs in dim order."""
+    out = []
+    for lo, hi in reversed(pairs):
+        out += [lo, hi]
+    return out
+
+
+def _conv_backward_in_ops(ctx, grad, input, weight):
+    """conv1d / conv2d's gradients as convolutions (ember ops), for create_graph: the input's
+    gradient is a transposed convolution of grad with the weight, the weight's a convolution of
+    the input with grad (batch and channels swapped). Both differentiate again."""
+    stride, padding, dilation, groups = ctx.args
+    nd = input.dim() - 2 if weight.dim() == input.dim() else input.dim() - 1
+    unbatched = input.dim() == nd + 1
+    x, g = (input.unsqueeze(0), grad.unsqueeze(0)) if unbatched else (input, grad)
+    spatial = lambda v: (v * nd if len(v) == 1 else v)
+    stride = spatial(_conv._ints(stride, "stride", "conv"))
+    dilation = spatial(_conv._ints(dilation, "dilation", "conv"))
+    kernel = list(weight.shape[2:])
+    pads = _spatial_padding(padding, nd, kernel, dilation)
+    conv = F.conv1d if nd == 1 else F.conv2d
+    conv_t = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    gi = gw = gb = None
+    need = ctx.needs_input_grad
+    if need[0]:
+        full = conv_t(g, weight, None, stride, 0, 0, groups, dilation)
+        # crop the low padding, and pad (or crop) the end to the input's size
+        fit = [(-lo, x.shape[2 + i] - (full.shape[2 + i] - lo)) for i, (lo, hi) in enumerate(pads)]
+        gi = F.pad(full, _pad_arg(fit))
+        gi = gi.squeeze(0) if unbatched else gi
+    if need[1]:
+        xp = F.pad(x, _pad_arg(pads)) if any(lo or hi for lo, hi in pads) else x
+        cin, cout = x.shape[1] // groups, g.shape[1] // groups
+        parts = []
+        for j in range(groups):
+            xj = xp.narrow(1, j * cin, cin).transpose(0, 1)  # (C_in/groups, N, *spatial)
+            gj = g.narrow(1, j * cout, cout).transpose(0, 1)  # (C_out/groups, N, *out_spatial)
+            parts.append(conv(xj, gj, None, dilation, 0, stride).transpose(0, 1))
+        w = parts[0] if groups == 1 else ember.cat(parts, 0)
+        # the correlation runs past the kernel where strides leave rows over: keep the kernel's
+        gw = F.pad(w, _pad_arg([(0, k - w.shape[2 + i]) for i, k in enumerate(kernel)]))
+    if len(need) > 2 and need[2]:
+        gb = g.sum([0] + list(range(2, g.dim())))
+    return gi, gw, gb
 
 
 def _conv_transpose_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
