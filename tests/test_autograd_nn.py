@@ -753,10 +753,11 @@ def test_nll_loss_gradgradcheck():
 
 
 @pytest.mark.parametrize("fn", [
-    lambda x, w: F.conv_transpose2d(x, w[:, :, :2, :2], padding=1), lambda x, w: F.layer_norm(x, [4], w[0, 0, 0]),
-    lambda x, w: F.group_norm(x, 2) * w.sum(),
+    lambda x, w: F.conv_transpose2d(x, w[:, :, :2, :2], padding=1),
+    lambda x, w: F.scaled_dot_product_attention(x, x, x) * w.sum(),
+    lambda x, w: F.kl_div(x * w.sum(), x.detach().abs() / 4, reduction="sum"),
     lambda x, w: F.binary_cross_entropy_with_logits(x * w.sum(), x.detach().abs() / 4),
-], ids=["conv_transpose2d", "layer_norm", "group_norm", "bce_with_logits"])
+], ids=["conv_transpose2d", "sdpa", "kl_div", "bce_with_logits"])
 def test_second_derivative_through_a_kernel_raises(fn):
     """The C++ backward kernels are differentiable once: a second backward that reaches one
     raises instead of leaving its terms out."""
@@ -875,3 +876,25 @@ def test_conv_gradient_penalty_unbatched():
         pytest.skip(f"needs the rules of: {', '.join(missing)}")
     x, w = rand(2, 4, 4), rand(3, 2, 2, 2, seed=1)
     assert ember.autograd.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=2), (x, w))
+
+
+_NORM_GRADGRAD = {
+    "layer_norm": lambda x, w, b: F.layer_norm(x, [4], w, b),
+    "layer_norm_2d": lambda x, w, b: F.layer_norm(x, [3, 4], w.reshape(1, 4).expand(3, 4), None),
+    "group_norm": lambda x, w, b: F.group_norm(x, 1) + F.group_norm(x, 3) * w.sum() + b.sum(),
+    "group_norm_affine": lambda x, w, b: F.group_norm(x.reshape(2, 4, 3), 2, w, b),
+    "batch_norm_train": lambda x, w, b: F.batch_norm(x.reshape(2, 4, 3), None, None, w, b, training=True),
+    "batch_norm_eval": lambda x, w, b: F.batch_norm(x.reshape(2, 4, 3), ember.tensor([0.1, 0.2, -0.3, 0.0], dtype=F64),
+                                                    ember.tensor([1.5, 0.5, 1.0, 2.0], dtype=F64), w, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NORM_GRADGRAD))
+def test_norm_second_derivative(name):
+    """Under create_graph the normalizations' gradients are ember ops (mean, var, rsqrt):
+    second derivatives against finite differences."""
+    missing = missing_rules(["mean", "var", "rsqrt", "sum", "Tensor.reshape", "Tensor.expand"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    x, w, b = rand(2, 3, 4), rand(4, seed=1), rand(4, seed=2)
+    assert ember.autograd.gradgradcheck(_NORM_GRADGRAD[name], (x, w, b))

@@ -302,8 +302,47 @@ def _batch_norm_setup(ctx, result, input, running_mean, running_var, weight=None
     return input, weight, bias
 
 
+# What the normalizations' gradients in ember ops are built from (the reduction and
+# elementwise families' rules).
+_NORM_OPS = ("mean", "var", "rsqrt", "sum", "Tensor.reshape", "Tensor.__sub__", "Tensor.__mul__")
+
+
+def _normalized_grads(ctx, grad, x, weight, dims, param_shape, stats=None):
+    """(grad_input, grad_weight, grad_bias) of y = xhat * weight + bias, xhat = (x - mean) * rstd
+    over `dims` (keepdim), in ember ops: for create_graph, where they differentiate again.
+    weight is already broadcastable to x; stats: fixed (mean, rstd) (batch_norm in eval)."""
+    if stats is None:
+        mean = x.mean(dim=dims, keepdim=True)
+        rstd = (x.var(dim=dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
+    else:
+        mean, rstd = stats
+    xhat = (x - mean) * rstd
+    gy = grad if weight is None else grad * weight
+    need = ctx.needs_input_grad
+    gi = gw = gb = None
+    if need[0]:
+        if stats is None:
+            gi = rstd * (gy - gy.mean(dim=dims, keepdim=True) - xhat * (gy * xhat).mean(dim=dims, keepdim=True))
+        else:
+            gi = gy * rstd
+    param_dims = [d for d in range(grad.dim()) if d >= grad.dim() or grad.shape[d] != param_shape[d]] \
+        if param_shape is not None else None
+    if need[1] and weight is not None:
+        gw = (grad * xhat).sum(dim=param_dims, keepdim=True)
+    if len(need) > 2 and need[2]:
+        gb = grad.sum(dim=param_dims, keepdim=True)
+    return gi, gw, gb
+
+
 def _batch_norm_backward(ctx, grad):
     input, weight, running_mean, running_var = ctx.saved_tensors
+    if _state.grad_enabled and _wired(_NORM_OPS):
+        view = [1, input.shape[1]] + [1] * (input.dim() - 2)
+        w = None if weight is None else weight.reshape(view)
+        stats = None if ctx.training else (running_mean.detach().reshape(view),
+                                           (running_var.detach().reshape(view) + ctx.eps).rsqrt())
+        gi, gw, gb = _normalized_grads(ctx, grad, input, w, [0] + list(range(2, input.dim())), view, stats)
+        return gi, None if gw is None else gw.reshape([-1]), None if gb is None else gb.reshape([-1])
     with no_grad():
         x = input.detach()
         if ctx.training:
@@ -319,6 +358,16 @@ def _batch_norm_backward(ctx, grad):
                    grad, input, weight)
 
 
+class _Needs:
+    """A ctx stand-in with other needs_input_grad (the rest read from the ctx)."""
+
+    def __init__(self, ctx, needs):
+        self._ctx, self.needs_input_grad = ctx, needs
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
 def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=None, eps=1e-05):
     ctx.save_for_backward(input, weight)
     ctx.normalized_shape, ctx.eps = normalized_shape, float(eps)
@@ -328,6 +377,10 @@ def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=No
 def _layer_norm_backward(ctx, grad):
     input, weight = ctx.saved_tensors
     shape = _norm._shape(ctx.normalized_shape)
+    if _state.grad_enabled and _wired(_NORM_OPS):
+        lead = input.dim() - len(shape)
+        gi, gw, gb = _normalized_grads(ctx, grad, input, weight, list(range(lead, input.dim())), [1] * lead + shape)
+        return gi, None if gw is None else gw.reshape(shape), None if gb is None else gb.reshape(shape)
     with no_grad():
         x = input.detach()
         dims = list(range(x.dim() - len(shape), x.dim()))
@@ -348,6 +401,22 @@ def _group_norm_setup(ctx, result, input, num_groups, weight=None, bias=None, ep
 def _group_norm_backward(ctx, grad):
     input, weight = ctx.saved_tensors
     g = ctx.num_groups
+    if _state.grad_enabled and _wired(_NORM_OPS) and input.numel():
+        n, c = input.shape[0], input.shape[1]
+        view = [1, c] + [1] * (input.dim() - 2)
+        grouped = [n, g, input.numel() // (n * g)]
+        # xhat over each group, then the per-channel affine: the input's gradient on the
+        # grouped view with the weight applied first
+        gy = grad if weight is None else grad * weight.reshape(view)
+        x = input.reshape(grouped)
+        gi, _, _ = _normalized_grads(_Needs(ctx, (ctx.needs_input_grad[0], False, False)), gy.reshape(grouped), x,
+                                     None, [2], None)
+        mean = x.mean(dim=[2], keepdim=True)
+        xhat = ((x - mean) * (x.var(dim=[2], correction=0, keepdim=True) + ctx.eps).rsqrt()).reshape(list(input.shape))
+        dims = [0] + list(range(2, input.dim()))
+        gw = (grad * xhat).sum(dim=dims) if weight is not None and ctx.needs_input_grad[1] else None
+        gb = grad.sum(dim=dims) if ctx.needs_input_grad[2] else None
+        return None if gi is None else gi.reshape(list(input.shape)), gw, gb
     with no_grad():
         x = input.detach()
         flat = x.reshape(x.shape[0], g, x.numel() // max(x.shape[0] * g, 1))
