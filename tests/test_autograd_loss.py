@@ -176,3 +176,68 @@ def test_retain_graph_and_accumulation():
     np.testing.assert_allclose(x.grad.numpy(), 2 * first)
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(reduction="sum"), dict(reduction="none"),
+                                dict(weight=True, ignore_index=1)], ids=str)
+def test_cross_entropy_second_derivative(kw):
+    """With class indices and no smoothing, cross_entropy differentiates twice (as meta-learning
+    needs); the other forms raise on a second backward."""
+    missing = nn_tests.missing_rules(["softmax"])
+    if missing:
+        pytest.skip("needs the rule of softmax (reductions)")
+    x = rand(4, 3)
+    t = ember.tensor([0, 2, 1, 2])
+    kw = dict(kw)
+    if kw.pop("weight", False):
+        kw["weight"] = ember.tensor([0.5, 1.0, 2.0], dtype=F64)
+    assert ember.autograd.gradgradcheck(lambda x: F.cross_entropy(x, t, **kw), (x,))
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    tkw = {k: torch.tensor(v.numpy()) if isinstance(v, ember.Tensor) else v for k, v in kw.items()}
+    tg, = torch.autograd.grad(torch.nn.functional.cross_entropy(tx, torch.tensor(t.numpy()), **tkw).sum(), tx,
+                              create_graph=True)
+    want, = torch.autograd.grad((tg * tg).sum(), tx)
+    g, = ember.autograd.grad(F.cross_entropy(x, t, **kw).sum(), x, create_graph=True)
+    got, = ember.autograd.grad((g * g).sum(), x)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_with_smoothing_refuses_a_second_derivative():
+    x = rand(4, 3)
+    t = ember.tensor([0, 2, 1, 2])
+    g, = ember.autograd.grad(F.cross_entropy(x, t, label_smoothing=0.1), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="differentiable once"):
+        ember.autograd.grad((g * g).sum(), x)
+
+
+@pytest.mark.parametrize("name,kw", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", dict(beta=0.7)),
+                                     ("smooth_l1_loss", dict(beta=0.0)), ("huber_loss", dict(delta=0.6)),
+                                     ("mse_loss", dict(weight=True)), ("l1_loss", dict(weight=True)),
+                                     ("huber_loss", dict(weight=True))], ids=str)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_pointwise_loss_second_derivative(name, kw, reduction):
+    """Under create_graph the pointwise losses' gradients are ember ops: they differentiate
+    again in input, target and element weight."""
+    missing = nn_tests.missing_rules(["where", "Tensor.__truediv__", "Tensor.__neg__", "abs"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    fn = getattr(F, name)
+    x, y = rand(2, 3, low=-2, high=2), rand(2, 3, low=-2, high=2, seed=1)
+    kw = dict(kw)
+    inputs = [x, y]
+    if kw.pop("weight", False):
+        inputs.append(rand(2, 3, low=0.5, high=2.0, seed=2))
+        assert ember.autograd.gradgradcheck(lambda x, y, w: fn(x, y, reduction=reduction, weight=w, **kw),
+                                            tuple(inputs))
+    else:
+        assert ember.autograd.gradgradcheck(lambda x, y: fn(x, y, reduction=reduction, **kw), tuple(inputs))
+    # the first derivatives under create_graph are the kernel's
+    call = (lambda *a: fn(a[0], a[1], reduction=reduction, weight=a[2], **kw)) if len(inputs) == 3 else \
+        (lambda *a: fn(*a, reduction=reduction, **kw))
+    out = call(*inputs)
+    cot = ember.tensor(np.random.default_rng(0).standard_normal(tuple(out.shape)), dtype=F64)
+    with_graph = ember.autograd.grad(out, inputs, cot, create_graph=True)
+    plain = ember.autograd.grad(call(*inputs), inputs, cot)
+    for a, b in zip(with_graph, plain):
+        np.testing.assert_allclose(a.detach().numpy(), b.numpy(), rtol=1e-12, atol=1e-14)

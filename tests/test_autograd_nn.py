@@ -725,3 +725,176 @@ def test_small_cnn_parameter_gradients_match_torch(dtype):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), **tol)
     for r, tr in zip(running, trunning):
         np.testing.assert_allclose(r.numpy(), tr.numpy(), **tol)
+
+
+# ---- create_graph: derivatives of derivatives ---------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.pad(x, (1, 2, 0, 1)), lambda x: F.pad(x, (1, 1, 2, 0), mode="reflect"),
+    lambda x: F.avg_pool2d(x, 2, 1, 1), lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+    lambda x: F.avg_pool1d(x.reshape(2, 3, 4), 3, 2, 1),
+    lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), lambda x: F.interpolate(x, size=(3, 5)),
+    lambda x: F.relu(x), lambda x: F.leaky_relu(x, 0.2), lambda x: F.hardtanh(x, -0.5, 0.5), lambda x: F.relu6(x * 4),
+    lambda x: F.threshold(x, 0.1, 2.0), lambda x: F.max_pool2d(x, 2, 1), lambda x: F.max_pool1d(x.reshape(2, 3, 4), 2),
+    lambda x: F.adaptive_max_pool2d(x, (2, 2)),
+], ids=["pad", "pad_reflect", "avg_pool2d", "adaptive_avg_pool2d", "avg_pool1d", "bilinear", "nearest", "relu",
+        "leaky_relu", "hardtanh", "relu6", "threshold", "max_pool2d", "max_pool1d", "adaptive_max_pool2d"])
+def test_gradgradcheck_linear_backward(fn):
+    x = rand(1, 2, 3, 4, low=-2, high=2)
+    assert ember.autograd.gradgradcheck(fn, (x,))
+
+
+def test_nll_loss_gradgradcheck():
+    x = rand(4, 3)
+    t = ember.tensor([0, 2, 1, 2])
+    w = ember.tensor([0.5, 1.0, 2.0], dtype=F64)
+    assert ember.autograd.gradgradcheck(lambda x: F.nll_loss(x, t, weight=w), (x,))
+    assert ember.autograd.gradgradcheck(lambda x: F.nll_loss(x, t, reduction="none"), (x,))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, w: F.conv_transpose2d(x, w[:, :, :2, :2], padding=1),
+    lambda x, w: F.scaled_dot_product_attention(x, x, x) * w.sum(),
+    lambda x, w: F.kl_div(x * w.sum(), x.detach().abs() / 4, reduction="sum"),
+    lambda x, w: F.binary_cross_entropy_with_logits(x * w.sum(), x.detach().abs() / 4),
+], ids=["conv_transpose2d", "sdpa", "kl_div", "bce_with_logits"])
+def test_second_derivative_through_a_kernel_raises(fn):
+    """The C++ backward kernels are differentiable once: a second backward that reaches one
+    raises instead of leaving its terms out."""
+    x, w = rand(1, 2, 3, 4), rand(2, 2, 3, 4)
+    g, = ember.autograd.grad(fn(x, w).sum(), x, create_graph=True)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiable once"):
+        ember.autograd.grad((g * g).sum(), [x, w], allow_unused=True)
+    # first derivatives are unchanged by create_graph
+    g0, = ember.autograd.grad(fn(x, w).sum(), x)
+    np.testing.assert_allclose(g.detach().numpy(), g0.numpy())
+
+
+_SMOOTH_ACTIVATIONS = [("gelu", {}), ("gelu", dict(approximate="tanh")), ("silu", {}),
+                       ("softplus", dict(beta=2.0, threshold=3.0)), ("elu", dict(alpha=0.7)), ("selu", {}),
+                       ("celu", dict(alpha=1.3)), ("logsigmoid", {}), ("softsign", {}), ("tanhshrink", {}),
+                       ("mish", {}), ("hardswish", {}), ("hardsigmoid", {})]
+
+
+@pytest.mark.parametrize("name,kw", _SMOOTH_ACTIVATIONS, ids=[f"{n}{kw}" for n, kw in _SMOOTH_ACTIVATIONS])
+def test_activation_gradgradcheck(name, kw):
+    """Under create_graph the activations' derivatives are ember ops: second derivatives against
+    finite differences, and against torch's."""
+    missing = missing_rules(["sigmoid", "tanh", "exp", "erf", "where", "abs", "Tensor.__truediv__",
+                             "Tensor.__rtruediv__", "Tensor.__neg__", "Tensor.__rsub__"])
+    # values away from the kinks (hardswish at +-3, softplus's switch at 1.5, elu & co. at 0)
+    x = ember.tensor([[-3.7, -2.1, -0.6, 0.4], [1.1, 2.6, 3.4, -1.3]], dtype=F64).requires_grad_()
+    fn = getattr(F, name)
+    try:
+        assert ember.autograd.gradgradcheck(lambda x: fn(x, **kw), (x,))
+    except (AssertionError, RuntimeError):
+        if missing:
+            pytest.skip(f"needs the rules of: {', '.join(missing)}")
+        raise
+    torch = pytest.importorskip("torch")
+    if name == "hardsigmoid":
+        return  # torch has no second derivative of hardsigmoid
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    g, = torch.autograd.grad(getattr(torch.nn.functional, name)(tx, **kw).sum(), tx, create_graph=True)
+    want, = torch.autograd.grad((g * g).sum(), tx)
+    eg, = ember.autograd.grad(fn(x, **kw).sum(), x, create_graph=True)
+    got, = ember.autograd.grad((eg * eg).sum(), x)
+    # (torch's celu takes 1 / alpha in single precision)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6 if name == "celu" else 1e-10, atol=1e-12)
+
+
+def test_shape_only_rules_ignore_later_inplace_changes_of_the_input():
+    """pad, interpolate and the average pools need only the input's shape: an in-place change
+    of the input after the op must not make their backward refuse."""
+    x = rand(1, 2, 3, 4)
+    for fn in (lambda h: F.interpolate(h, scale_factor=2), lambda h: F.pad(h, (1, 1)),
+               lambda h: F.avg_pool2d(h, 2), lambda h: F.adaptive_avg_pool2d(h, 2)):
+        h = x * 2.0
+        out = fn(h)
+        F.relu_(h)
+        g, = ember.autograd.grad(out.sum(), x)
+        assert tuple(g.shape) == (1, 2, 3, 4)
+
+
+def test_inplace_activation_on_a_view_refuses():
+    h = rand(3, 4) * 1.0
+    with pytest.raises(RuntimeError, match="view"):
+        F.relu_(h.view(12))
+
+
+def test_inplace_activation_under_create_graph():
+    x = rand(3, 4, low=-2, high=2)
+    h = x * 3.0
+    out = F.leaky_relu(h, 0.2, inplace=True)
+    g, = ember.autograd.grad(out.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), np.where(x.detach().numpy() > 0, 3.0, 0.6))
+
+
+def test_max_pool_with_indices_needs_only_the_input_shape():
+    x = rand(1, 1, 4, 4)
+    h = x * 1.0
+    out, idx = F.max_pool2d(h, 2, return_indices=True)
+    F.relu_(h)
+    g, = ember.autograd.grad(out.sum(), x)
+    assert g.sum().item() == 4.0
+
+
+_CONV_GRADGRAD = [("conv2d", dict(padding=1)), ("conv2d", dict(stride=2)), ("conv2d", dict(dilation=2, padding=1)),
+                  ("conv2d", dict(padding="same")), ("conv2d", dict(groups=2, stride=(2, 1))),
+                  ("conv1d", dict(stride=2, padding=1)), ("conv1d", dict(padding="same", dilation=2))]
+
+
+@pytest.mark.parametrize("name,kw", _CONV_GRADGRAD, ids=[f"{n}{kw}" for n, kw in _CONV_GRADGRAD])
+def test_conv_second_derivative(name, kw):
+    """Under create_graph conv1d / conv2d's gradients are convolutions: a gradient penalty
+    through a convolution works, checked with gradgradcheck and against torch."""
+    missing = missing_rules(["Tensor.transpose", "Tensor.narrow", "cat", "Tensor.unsqueeze", "Tensor.squeeze"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    nd = 2 if name == "conv2d" else 1
+    spatial = (5, 4) if nd == 2 else (6,)
+    x = rand(1, 2, *spatial)
+    w = rand(2, 1 if kw.get("groups") else 2, *(3,) * nd, seed=1)
+    b = rand(2, seed=2)
+    fn = getattr(F, name)
+    assert ember.autograd.gradgradcheck(lambda x, w, b: fn(x, w, b, **kw), (x, w, b))
+    torch = pytest.importorskip("torch")
+    tx, tw, tb = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (x, w, b))
+    tfn = getattr(torch.nn.functional, name)
+    tg = torch.autograd.grad((tfn(tx, tw, tb, **kw) ** 2).sum(), [tx, tw], create_graph=True)
+    want = torch.autograd.grad(sum((g * g).sum() for g in tg), [tx, tw, tb])
+    eg = ember.autograd.grad((fn(x, w, b, **kw) * fn(x, w, b, **kw)).sum(), [x, w], create_graph=True)
+    got = ember.autograd.grad((eg[0] * eg[0]).sum() + (eg[1] * eg[1]).sum(), [x, w, b])
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_conv_gradient_penalty_unbatched():
+    missing = missing_rules(["Tensor.transpose", "Tensor.narrow", "cat", "Tensor.unsqueeze", "Tensor.squeeze"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    x, w = rand(2, 4, 4), rand(3, 2, 2, 2, seed=1)
+    assert ember.autograd.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=2), (x, w))
+
+
+_NORM_GRADGRAD = {
+    "layer_norm": lambda x, w, b: F.layer_norm(x, [4], w, b),
+    "layer_norm_2d": lambda x, w, b: F.layer_norm(x, [3, 4], w.reshape(1, 4).expand(3, 4), None),
+    "group_norm": lambda x, w, b: F.group_norm(x, 1) + F.group_norm(x, 3) * w.sum() + b.sum(),
+    "group_norm_affine": lambda x, w, b: F.group_norm(x.reshape(2, 4, 3), 2, w, b),
+    "batch_norm_train": lambda x, w, b: F.batch_norm(x.reshape(2, 4, 3), None, None, w, b, training=True),
+    "batch_norm_eval": lambda x, w, b: F.batch_norm(x.reshape(2, 4, 3), ember.tensor([0.1, 0.2, -0.3, 0.0], dtype=F64),
+                                                    ember.tensor([1.5, 0.5, 1.0, 2.0], dtype=F64), w, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NORM_GRADGRAD))
+def test_norm_second_derivative(name):
+    """Under create_graph the normalizations' gradients are ember ops (mean, var, rsqrt):
+    second derivatives against finite differences."""
+    missing = missing_rules(["mean", "var", "rsqrt", "sum", "Tensor.reshape", "Tensor.expand"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    x, w, b = rand(2, 3, 4), rand(4, seed=1), rand(4, seed=2)
+    assert ember.autograd.gradgradcheck(_NORM_GRADGRAD[name], (x, w, b))

@@ -2,7 +2,8 @@
 smooth_l1_loss, huber_loss, binary_cross_entropy(_with_logits), kl_div).
 
 Gradients come from the C++ backward ops (ember._nn_loss.*_backward), which return the input's
-gradient and, where the target is differentiable, the target's. As in PyTorch, the class
+gradient and, where the target is differentiable, the target's. They are differentiable once:
+under create_graph, reaching them in a second backward raises (nn._kernel). As in PyTorch, the class
 weights of nll_loss / cross_entropy / the BCEs get no gradient; the element weights of
 mse_loss / l1_loss / huber_loss (applied by ember ops around the unreduced loss) do.
 """
@@ -11,7 +12,8 @@ import ember.nn.functional as F
 from ember import _nn_loss as _loss
 
 from ..dispatch import register
-from ..grad_mode import no_grad
+from ..grad_mode import _state, no_grad
+from .nn import _kernel, _linear
 
 
 def _name(short):
@@ -56,8 +58,11 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
 
     def backward(ctx, grad):
         input, target, weight = ctx.saved_tensors
+        if _state.grad_enabled:
+            return _pointwise_create_graph(name, ctx, grad, input, target, weight, mean_by_weight)
         if weight is None:
-            return _pick(kernel(grad, input, target, ctx.reduction, *ctx.extra), ctx, 2)
+            return _pick(_kernel(name, lambda: kernel(grad, input, target, ctx.reduction, *ctx.extra),
+                                 grad, input, target), ctx, 2)
         # loss = reduce(per_element(input, target) * weight)
         w = weight.detach()
         red = ctx.reduction
@@ -66,7 +71,7 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
             g = grad * w / denom
         else:
             g = grad * w
-        gi, gt = kernel(g, input, target, "none", *ctx.extra)
+        gi, gt = _kernel(name, lambda: kernel(g, input, target, "none", *ctx.extra), g, input, target)
         gw = None
         if ctx.needs_input_grad[2]:
             with no_grad():
@@ -81,6 +86,49 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
         return (gi if ctx.needs_input_grad[0] else None, gt if ctx.needs_input_grad[1] else None, gw)
 
     register(_name(name), setup, backward)
+
+
+def _sign(d):
+    return (d > 0).to(d.dtype) - (d < 0).to(d.dtype)
+
+
+# d loss / d input of the pointwise losses in ember ops (d loss / d target is its negative).
+_POINTWISE_DERIVATIVES = {
+    "mse_loss": lambda d: 2 * d,
+    "l1_loss": _sign,
+    "smooth_l1_loss": lambda d, beta: _sign(d) if beta == 0 else ember.where(d.abs() < beta, d * (1 / beta), _sign(d)),
+    "huber_loss": lambda d, delta: ember.where(d.abs() <= delta, d, _sign(d) * delta),
+}
+
+
+def _pointwise_create_graph(name, ctx, grad, input, target, weight, mean_by_weight):
+    """The gradients of a pointwise loss in ember ops, for create_graph (every argument
+    differentiable again, the weight included)."""
+    diff = input - target
+    deriv = _POINTWISE_DERIVATIVES[name](diff, *ctx.extra)
+    red = ctx.reduction
+    scale = grad if weight is None else grad * weight
+    if red == "mean":
+        if weight is not None and mean_by_weight:
+            denom = weight.sum()
+        else:
+            denom = float(diff.numel())
+        scale = scale / denom
+    g = scale * deriv
+    grads = (g if ctx.needs_input_grad[0] else None, -g if ctx.needs_input_grad[1] else None)
+    if weight is None:
+        return grads
+    gw = None
+    if ctx.needs_input_grad[2]:
+        per_element = getattr(F, name)(input, target, reduction="none", **(
+            {"delta": ctx.extra[0]} if name == "huber_loss" else {}))
+        if red == "mean" and mean_by_weight:
+            gw = grad * (per_element - (per_element * weight).sum() / denom) / denom
+        elif red == "mean":
+            gw = grad * per_element / denom
+        else:
+            gw = grad * per_element
+    return grads + (gw,)
 
 
 _pointwise("mse_loss", ("weight",), weighted=True)
@@ -99,7 +147,8 @@ def _bce_setup(ctx, result, input, target, weight=None, size_average=None, reduc
 
 def _bce_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    return _pick(_loss.binary_cross_entropy_backward(grad, input, target, weight, ctx.reduction), ctx, 2)
+    return _pick(_kernel("binary_cross_entropy", lambda: _loss.binary_cross_entropy_backward(
+        grad, input, target, weight, ctx.reduction), grad, input, target), ctx, 2)
 
 
 register(_name("binary_cross_entropy"), _bce_setup, _bce_backward)
@@ -114,8 +163,8 @@ def _bce_logits_setup(ctx, result, input, target, weight=None, size_average=None
 
 def _bce_logits_backward(ctx, grad):
     input, target, weight, pos_weight = ctx.saved_tensors
-    return _pick(_loss.binary_cross_entropy_with_logits_backward(grad, input, target, weight, pos_weight,
-                                                                 ctx.reduction), ctx, 2)
+    return _pick(_kernel("binary_cross_entropy_with_logits", lambda: _loss.binary_cross_entropy_with_logits_backward(
+        grad, input, target, weight, pos_weight, ctx.reduction), grad, input, target), ctx, 2)
 
 
 register(_name("binary_cross_entropy_with_logits"), _bce_logits_setup, _bce_logits_backward)
@@ -129,7 +178,8 @@ def _kl_setup(ctx, result, input, target, size_average=None, reduce=None, reduct
 
 def _kl_backward(ctx, grad):
     input, target = ctx.saved_tensors
-    return _pick(_loss.kl_div_backward(grad, input, target, ctx.reduction, ctx.log_target), ctx, 2)
+    return _pick(_kernel("kl_div", lambda: _loss.kl_div_backward(grad, input, target, ctx.reduction, ctx.log_target),
+                         grad, input, target), ctx, 2)
 
 
 register(_name("kl_div"), _kl_setup, _kl_backward)
@@ -146,7 +196,11 @@ def _nll_setup(ctx, result, input, target, weight=None, size_average=None, ignor
 
 def _nll_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    return _loss.nll_loss_backward(grad, input, target, weight, ctx.reduction, ctx.ignore_index)
+    # nll_loss is linear in its input, so its backward is linear in grad alone, with nll_loss
+    # itself as the derivative: it differentiates any number of times.
+    x = input.detach()
+    return _linear(grad, lambda g: _loss.nll_loss_backward(g, x, target, weight, ctx.reduction, ctx.ignore_index),
+                   lambda gg: F.nll_loss(gg, target, weight, ignore_index=ctx.ignore_index, reduction=ctx.reduction))
 
 
 register(_name("nll_loss"), _nll_setup, _nll_backward)
@@ -163,8 +217,17 @@ def _ce_setup(ctx, result, input, target, weight=None, size_average=None, ignore
 
 def _ce_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    return _pick(_loss.cross_entropy_backward(grad, input, target, weight, ctx.reduction, ctx.ignore_index,
-                                              ctx.label_smoothing), ctx, 2)
+    if _state.grad_enabled and ctx.label_smoothing == 0 and not target.is_floating_point():
+        # create_graph with class indices: cross_entropy = nll_loss(log_softmax(input)), its
+        # gradient in ember ops (nll_loss's backward, then log_softmax's), differentiable again
+        dim = 1 if input.dim() >= 2 else 0
+        x = input.detach()
+        g = _linear(grad, lambda g: _loss.nll_loss_backward(g, x, target, weight, ctx.reduction, ctx.ignore_index),
+                    lambda gg: F.nll_loss(gg, target, weight, ignore_index=ctx.ignore_index, reduction=ctx.reduction))
+        return g - ember.softmax(input, dim) * g.sum(dim, keepdim=True), None
+    return _pick(_kernel("cross_entropy", lambda: _loss.cross_entropy_backward(
+        grad, input, target, weight, ctx.reduction, ctx.ignore_index, ctx.label_smoothing), grad, input, target),
+        ctx, 2)
 
 
 register(_name("cross_entropy"), _ce_setup, _ce_backward)

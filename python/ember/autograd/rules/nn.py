@@ -1,17 +1,25 @@
 """Backward rules of the neural-network ops: convolutions, pools, interpolate, normalizations,
 activations, attention, embedding, dropout, pad and linear.
 
-The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_backward, ...);
-those are not differentiable themselves, so these ops have no second derivatives. Statistics
-a backward op needs and the forward did not return (the indices of a max pool called without
-return_indices, batch statistics, attention probabilities) are recomputed in backward from the
-saved input, on a detached copy, so the forward stays exactly the kernel call.
+The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_backward, ...).
+Those are not differentiable themselves: under create_graph their results are linked to their
+inputs through a node that raises when reached (_kernel), rather than giving a second
+derivative with terms silently missing. The backward kernels that are linear in the gradient
+alone (pad, average and max pools, interpolate) have the forward op as their derivative
+(_linear), and the activations switch to their derivative written in ember ops under
+create_graph, so these have derivatives of every order.
+
+Statistics a backward op needs and the forward did not return (the indices of a max pool
+called without return_indices, batch statistics, attention probabilities) are recomputed in
+backward from the saved input, on a detached copy, so the forward stays exactly the kernel call.
 
 Functions of ember.nn.functional that are also top-level ember functions (conv2d, max_pool2d,
 ...) are registered under the plain name; the others under "nn.functional.name". The top-level
 ember.batch_norm / layer_norm / group_norm / embedding / dropout take torch's argument order
 and call the nn.functional functions, so they are recorded through these rules.
 """
+import math
+
 import ember
 import ember.nn.functional as F
 from ember import _nn_activation as _act
@@ -24,8 +32,9 @@ from ember import _nn_norm as _norm
 from ember import _nn_pad as _pad
 from ember import _nn_pool as _pool
 
-from ..dispatch import check_inplace, register
-from ..grad_mode import no_grad
+from ..dispatch import check_inplace, register, requires_grad_in, view_base
+from ..function import Function
+from ..grad_mode import _state, no_grad
 
 
 def _name(short):
@@ -33,8 +42,49 @@ def _name(short):
     return short if getattr(ember, short, None) is getattr(F, short) else f"nn.functional.{short}"
 
 
-def _needs(ctx, i):
-    return ctx.needs_input_grad[i]
+class _OnceDifferentiable(Function):
+    """The gradients a C++ backward kernel computed. Under create_graph they are linked to what
+    they were computed from through this node, whose own backward refuses: the kernels have no
+    derivative, and a silently missing term would be worse than an error."""
+
+    @staticmethod
+    def forward(ctx, op, compute, *deps):
+        ctx.op = op
+        return compute()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(f"the derivative of {ctx.op}'s backward is not implemented: its gradient is computed "
+                           "by a kernel that is differentiable once (double backward through it is not supported)")
+
+
+def _kernel(op, compute, *deps):
+    """compute() (a backward kernel's gradients), made to refuse differentiation when grad mode
+    is on (create_graph=True) and one of deps (what the gradients depend on) requires grad."""
+    if _state.grad_enabled and requires_grad_in(deps, None):
+        return _OnceDifferentiable.apply(op, compute, *deps)
+    return compute()
+
+
+class _LinearBackward(Function):
+    """A backward kernel linear in the gradient alone (pad, pools, interpolate, nll_loss): its
+    derivative is the forward op itself (for max pools, picking at the indices), so these
+    differentiate any number of times."""
+
+    @staticmethod
+    def forward(ctx, grad, backward, forward):
+        ctx.forward_op = forward
+        return backward(grad)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ctx.forward_op(gg), None, None
+
+
+def _linear(grad, backward, forward):
+    if _state.grad_enabled and grad.requires_grad:
+        return _LinearBackward.apply(grad, backward, forward)
+    return backward(grad)
 
 
 # ---- convolutions -----------------------------------------------------------------------------
@@ -48,8 +98,83 @@ def _conv_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, dila
 def _conv_backward(kernel):
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
-        return kernel(grad, input, weight, *ctx.args, output_mask=ctx.needs_input_grad)
+        if _state.grad_enabled and len(ctx.args) == 4 and _wired(_CONV_OPS):
+            return _conv_backward_in_ops(ctx, grad, input, weight)
+        return _kernel(kernel.__name__, lambda: kernel(grad, input, weight, *ctx.args, output_mask=ctx.needs_input_grad),
+                       grad, input, weight)
     return backward
+
+
+# What the convolutions' gradients in ember ops are built from (other families' rules): without
+# them those gradients would be constants, so create_graph falls back to the refusing kernels.
+_CONV_OPS = ("Tensor.transpose", "Tensor.narrow", "Tensor.unsqueeze", "Tensor.squeeze", "cat")
+
+
+def _wired(names):
+    for name in names:
+        obj = vars(ember.Tensor).get(name[7:]) if name.startswith("Tensor.") else getattr(ember, name, None)
+        if not hasattr(obj, "__ember_undifferentiated__"):
+            return False
+    return True
+
+
+def _spatial_padding(padding, nd, kernel, dilation):
+    """(low, high) zero padding per spatial dim of a convolution's padding argument."""
+    if padding == "valid":
+        return [(0, 0)] * nd
+    if padding == "same":
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return [(t // 2, t - t // 2) for t in total]
+    p = _conv._ints(padding, "padding", "conv")
+    p = p * nd if len(p) == 1 else p
+    return [(v, v) for v in p]
+
+
+def _pad_arg(pairs):
+    """F.pad's argument (last dim first) from (low, high) pairs in dim order."""
+    out = []
+    for lo, hi in reversed(pairs):
+        out += [lo, hi]
+    return out
+
+
+def _conv_backward_in_ops(ctx, grad, input, weight):
+    """conv1d / conv2d's gradients as convolutions (ember ops), for create_graph: the input's
+    gradient is a transposed convolution of grad with the weight, the weight's a convolution of
+    the input with grad (batch and channels swapped). Both differentiate again."""
+    stride, padding, dilation, groups = ctx.args
+    nd = input.dim() - 2 if weight.dim() == input.dim() else input.dim() - 1
+    unbatched = input.dim() == nd + 1
+    x, g = (input.unsqueeze(0), grad.unsqueeze(0)) if unbatched else (input, grad)
+    spatial = lambda v: (v * nd if len(v) == 1 else v)
+    stride = spatial(_conv._ints(stride, "stride", "conv"))
+    dilation = spatial(_conv._ints(dilation, "dilation", "conv"))
+    kernel = list(weight.shape[2:])
+    pads = _spatial_padding(padding, nd, kernel, dilation)
+    conv = F.conv1d if nd == 1 else F.conv2d
+    conv_t = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    gi = gw = gb = None
+    need = ctx.needs_input_grad
+    if need[0]:
+        full = conv_t(g, weight, None, stride, 0, 0, groups, dilation)
+        # crop the low padding, and pad (or crop) the end to the input's size
+        fit = [(-lo, x.shape[2 + i] - (full.shape[2 + i] - lo)) for i, (lo, hi) in enumerate(pads)]
+        gi = F.pad(full, _pad_arg(fit))
+        gi = gi.squeeze(0) if unbatched else gi
+    if need[1]:
+        xp = F.pad(x, _pad_arg(pads)) if any(lo or hi for lo, hi in pads) else x
+        cin, cout = x.shape[1] // groups, g.shape[1] // groups
+        parts = []
+        for j in range(groups):
+            xj = xp.narrow(1, j * cin, cin).transpose(0, 1)  # (C_in/groups, N, *spatial)
+            gj = g.narrow(1, j * cout, cout).transpose(0, 1)  # (C_out/groups, N, *out_spatial)
+            parts.append(conv(xj, gj, None, dilation, 0, stride).transpose(0, 1))
+        w = parts[0] if groups == 1 else ember.cat(parts, 0)
+        # the correlation runs past the kernel where strides leave rows over: keep the kernel's
+        gw = F.pad(w, _pad_arg([(0, k - w.shape[2 + i]) for i, k in enumerate(kernel)]))
+    if len(need) > 2 and need[2]:
+        gb = g.sum([0] + list(range(2, g.dim())))
+    return gi, gw, gb
 
 
 def _conv_transpose_setup(ctx, result, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -71,8 +196,9 @@ def _max_pool_setup(nargs):
     """nargs: how many positional arguments after the input come before return_indices."""
     def setup(ctx, result, input, *args, **kwargs):
         # The indices are an output when asked for; otherwise backward recomputes them.
+        ctx.shape = input.shape
         if isinstance(result, tuple):
-            ctx.save_for_backward(input, result[1])
+            ctx.save_for_backward(None, result[1])  # the input's shape is enough
         else:
             kwargs.pop("return_indices", None)
             ctx.save_for_backward(input, None)
@@ -81,22 +207,38 @@ def _max_pool_setup(nargs):
     return setup
 
 
-def _max_pool_backward(forward, kernel):
+def _gather_planes(values, indices, spatial):
+    """values (..., *in_spatial) at the flat per-plane indices (..., *out_spatial) of a max pool."""
+    lead = list(indices.shape[:indices.dim() - spatial])
+    flat = values.reshape(lead + [_numel(values.shape[-spatial:])])
+    picked = flat.gather(-1, indices.reshape(lead + [_numel(indices.shape[-spatial:])]))
+    return picked.reshape(list(indices.shape))
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _max_pool_backward(forward, kernel, spatial):
     def backward(ctx, grad, *unused):
         input, indices = ctx.saved_tensors
         if indices is None:
             with no_grad():
                 indices = forward(input.detach(), *ctx.args, return_indices=True, **ctx.kwargs)[1]
-        return kernel(grad, input.shape, indices)
+        # linear in grad alone; its derivative picks gg at the indices (derivatives of any order)
+        return _linear(grad, lambda g: kernel(g, ctx.shape, indices), lambda gg: _gather_planes(gg, indices, spatial))
     return backward
 
 
-register(_name("max_pool1d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool1d, _pool.max_pool1d_backward))
-register(_name("max_pool2d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool2d, _pool.max_pool2d_backward))
+register(_name("max_pool1d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool1d, _pool.max_pool1d_backward, 1))
+register(_name("max_pool2d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool2d, _pool.max_pool2d_backward, 2))
 register(_name("adaptive_max_pool1d"), _max_pool_setup(1),
-         _max_pool_backward(_pool.adaptive_max_pool1d, _pool.adaptive_max_pool1d_backward))
+         _max_pool_backward(_pool.adaptive_max_pool1d, _pool.adaptive_max_pool1d_backward, 1))
 register(_name("adaptive_max_pool2d"), _max_pool_setup(1),
-         _max_pool_backward(_pool.adaptive_max_pool2d, _pool.adaptive_max_pool2d_backward))
+         _max_pool_backward(_pool.adaptive_max_pool2d, _pool.adaptive_max_pool2d_backward, 2))
 
 
 def _avg_pool_setup(ctx, result, input, *args, **kwargs):
@@ -105,33 +247,42 @@ def _avg_pool_setup(ctx, result, input, *args, **kwargs):
     return (input,)
 
 
-def _avg_pool_backward(kernel):
+def _avg_pool_backward(kernel, forward):
     def backward(ctx, grad):
-        return kernel(grad, ctx.shape, *ctx.args, **ctx.kwargs)
+        return _linear(grad, lambda g: kernel(g, ctx.shape, *ctx.args, **ctx.kwargs),
+                       lambda gg: forward(gg, *ctx.args, **ctx.kwargs))
     return backward
 
 
-def _adaptive_avg_backward(kernel):
+def _adaptive_avg_backward(kernel, forward):
     def backward(ctx, grad):
-        return kernel(grad, ctx.shape)
+        return _linear(grad, lambda g: kernel(g, ctx.shape), lambda gg: forward(gg, list(grad.shape[2:])))
     return backward
 
 
-register(_name("avg_pool1d"), _avg_pool_setup, _avg_pool_backward(_pool.avg_pool1d_backward))
-register(_name("avg_pool2d"), _avg_pool_setup, _avg_pool_backward(_pool.avg_pool2d_backward))
-register(_name("adaptive_avg_pool1d"), _avg_pool_setup, _adaptive_avg_backward(_pool.adaptive_avg_pool1d_backward))
-register(_name("adaptive_avg_pool2d"), _avg_pool_setup, _adaptive_avg_backward(_pool.adaptive_avg_pool2d_backward))
+# The forward ops are looked up when called, so that they are the recorded (wired) functions.
+register(_name("avg_pool1d"), _avg_pool_setup,
+         _avg_pool_backward(_pool.avg_pool1d_backward, lambda *a, **k: F.avg_pool1d(*a, **k)))
+register(_name("avg_pool2d"), _avg_pool_setup,
+         _avg_pool_backward(_pool.avg_pool2d_backward, lambda *a, **k: F.avg_pool2d(*a, **k)))
+register(_name("adaptive_avg_pool1d"), _avg_pool_setup,
+         _adaptive_avg_backward(_pool.adaptive_avg_pool1d_backward, lambda *a: F.adaptive_avg_pool1d(*a)))
+register(_name("adaptive_avg_pool2d"), _avg_pool_setup,
+         _adaptive_avg_backward(_pool.adaptive_avg_pool2d_backward, lambda *a: F.adaptive_avg_pool2d(*a)))
 
 
 def _interpolate_setup(ctx, result, input, *args, **kwargs):
-    ctx.save_for_backward(input)  # interpolate_backward plans from the input's shape
+    # Only the input's shape is needed (a later in-place change of the input is no concern)
+    ctx.shape, ctx.dtype = list(input.shape), input.dtype
     ctx.args, ctx.kwargs = args, kwargs
     return (input,)
 
 
 def _interpolate_backward(ctx, grad):
-    input, = ctx.saved_tensors
-    return _interp.interpolate_backward(grad, input, *ctx.args, **ctx.kwargs)
+    # interpolate_backward plans from a tensor of the input's shape: a stride-0 stand-in
+    x = ember.zeros(1, dtype=ctx.dtype).reshape([1] * len(ctx.shape)).expand(ctx.shape)
+    return _linear(grad, lambda g: _interp.interpolate_backward(g, x, *ctx.args, **ctx.kwargs),
+                   lambda gg: F.interpolate(gg, *ctx.args, **ctx.kwargs))
 
 
 register(_name("interpolate"), _interpolate_setup, _interpolate_backward)
@@ -151,8 +302,47 @@ def _batch_norm_setup(ctx, result, input, running_mean, running_var, weight=None
     return input, weight, bias
 
 
+# What the normalizations' gradients in ember ops are built from (the reduction and
+# elementwise families' rules).
+_NORM_OPS = ("mean", "var", "rsqrt", "sum", "Tensor.reshape", "Tensor.__sub__", "Tensor.__mul__")
+
+
+def _normalized_grads(ctx, grad, x, weight, dims, param_shape, stats=None):
+    """(grad_input, grad_weight, grad_bias) of y = xhat * weight + bias, xhat = (x - mean) * rstd
+    over `dims` (keepdim), in ember ops: for create_graph, where they differentiate again.
+    weight is already broadcastable to x; stats: fixed (mean, rstd) (batch_norm in eval)."""
+    if stats is None:
+        mean = x.mean(dim=dims, keepdim=True)
+        rstd = (x.var(dim=dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
+    else:
+        mean, rstd = stats
+    xhat = (x - mean) * rstd
+    gy = grad if weight is None else grad * weight
+    need = ctx.needs_input_grad
+    gi = gw = gb = None
+    if need[0]:
+        if stats is None:
+            gi = rstd * (gy - gy.mean(dim=dims, keepdim=True) - xhat * (gy * xhat).mean(dim=dims, keepdim=True))
+        else:
+            gi = gy * rstd
+    param_dims = [d for d in range(grad.dim()) if d >= grad.dim() or grad.shape[d] != param_shape[d]] \
+        if param_shape is not None else None
+    if need[1] and weight is not None:
+        gw = (grad * xhat).sum(dim=param_dims, keepdim=True)
+    if len(need) > 2 and need[2]:
+        gb = grad.sum(dim=param_dims, keepdim=True)
+    return gi, gw, gb
+
+
 def _batch_norm_backward(ctx, grad):
     input, weight, running_mean, running_var = ctx.saved_tensors
+    if _state.grad_enabled and _wired(_NORM_OPS):
+        view = [1, input.shape[1]] + [1] * (input.dim() - 2)
+        w = None if weight is None else weight.reshape(view)
+        stats = None if ctx.training else (running_mean.detach().reshape(view),
+                                           (running_var.detach().reshape(view) + ctx.eps).rsqrt())
+        gi, gw, gb = _normalized_grads(ctx, grad, input, w, [0] + list(range(2, input.dim())), view, stats)
+        return gi, None if gw is None else gw.reshape([-1]), None if gb is None else gb.reshape([-1])
     with no_grad():
         x = input.detach()
         if ctx.training:
@@ -164,7 +354,18 @@ def _batch_norm_backward(ctx, grad):
             invstd = (running_var.detach() + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
-    return _norm.batch_norm_backward(grad, input, w, mean, invstd, ctx.training, mask)
+    return _kernel("batch_norm", lambda: _norm.batch_norm_backward(grad, input, w, mean, invstd, ctx.training, mask),
+                   grad, input, weight)
+
+
+class _Needs:
+    """A ctx stand-in with other needs_input_grad (the rest read from the ctx)."""
+
+    def __init__(self, ctx, needs):
+        self._ctx, self.needs_input_grad = ctx, needs
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
 
 
 def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=None, eps=1e-05):
@@ -176,6 +377,10 @@ def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=No
 def _layer_norm_backward(ctx, grad):
     input, weight = ctx.saved_tensors
     shape = _norm._shape(ctx.normalized_shape)
+    if _state.grad_enabled and _wired(_NORM_OPS):
+        lead = input.dim() - len(shape)
+        gi, gw, gb = _normalized_grads(ctx, grad, input, weight, list(range(lead, input.dim())), [1] * lead + shape)
+        return gi, None if gw is None else gw.reshape(shape), None if gb is None else gb.reshape(shape)
     with no_grad():
         x = input.detach()
         dims = list(range(x.dim() - len(shape), x.dim()))
@@ -183,7 +388,8 @@ def _layer_norm_backward(ctx, grad):
         rstd = (x.var(dim=dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
-    return _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask)
+    return _kernel("layer_norm", lambda: _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask),
+                   grad, input, weight)
 
 
 def _group_norm_setup(ctx, result, input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -195,6 +401,22 @@ def _group_norm_setup(ctx, result, input, num_groups, weight=None, bias=None, ep
 def _group_norm_backward(ctx, grad):
     input, weight = ctx.saved_tensors
     g = ctx.num_groups
+    if _state.grad_enabled and _wired(_NORM_OPS) and input.numel():
+        n, c = input.shape[0], input.shape[1]
+        view = [1, c] + [1] * (input.dim() - 2)
+        grouped = [n, g, input.numel() // (n * g)]
+        # xhat over each group, then the per-channel affine: the input's gradient on the
+        # grouped view with the weight applied first
+        gy = grad if weight is None else grad * weight.reshape(view)
+        x = input.reshape(grouped)
+        gi, _, _ = _normalized_grads(_Needs(ctx, (ctx.needs_input_grad[0], False, False)), gy.reshape(grouped), x,
+                                     None, [2], None)
+        mean = x.mean(dim=[2], keepdim=True)
+        xhat = ((x - mean) * (x.var(dim=[2], correction=0, keepdim=True) + ctx.eps).rsqrt()).reshape(list(input.shape))
+        dims = [0] + list(range(2, input.dim()))
+        gw = (grad * xhat).sum(dim=dims) if weight is not None and ctx.needs_input_grad[1] else None
+        gb = grad.sum(dim=dims) if ctx.needs_input_grad[2] else None
+        return None if gi is None else gi.reshape(list(input.shape)), gw, gb
     with no_grad():
         x = input.detach()
         flat = x.reshape(x.shape[0], g, x.numel() // max(x.shape[0] * g, 1))
@@ -202,7 +424,8 @@ def _group_norm_backward(ctx, grad):
         rstd = (flat.var(dim=2, correction=0) + ctx.eps).rsqrt()
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
-    return _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask)
+    return _kernel("group_norm", lambda: _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask),
+                   grad, input, weight)
 
 
 register(_name("batch_norm"), _batch_norm_setup, _batch_norm_backward)
@@ -269,7 +492,7 @@ def _activation(name, defaults, inplace_only=False):
             if factor is None:
                 raise RuntimeError(f"{name}(inplace=True) can't be differentiated: the result does not determine "
                                    "the gradient; use inplace=False")
-            if getattr(input, "_view_base", None) is not None:
+            if view_base(input) is not None:
                 raise RuntimeError(f"{name}(inplace=True) on a view can't be differentiated; use inplace=False")
             ctx.factor = factor
             ctx.save_for_backward(result)
@@ -281,14 +504,61 @@ def _activation(name, defaults, inplace_only=False):
     def backward(ctx, grad):
         saved, = ctx.saved_tensors
         if ctx.factor is not None:
-            with no_grad():
-                return grad * ctx.factor(saved.detach())
-        return kernel(grad, saved, *[_param(name, p) for p in ctx.params])
+            return grad * ctx.factor(saved.detach())
+        if _state.grad_enabled:
+            # create_graph: the derivative in ember ops, so that it is differentiated in turn
+            mask = _MASKS.get(name)
+            if mask is not None:
+                return grad * mask(saved.detach(), ctx.params)
+            return grad * _DERIVATIVES[name](saved, *[_param(name, p) for p in ctx.params])
+        return _kernel(name, lambda: kernel(grad, saved, *[_param(name, p) for p in ctx.params]), grad, saved)
 
     if not inplace_only:
         register(_name(name), setup, backward)
     return setup, backward
 
+
+# The gradient factor of the piecewise-linear activations, from their input.
+_MASKS = {
+    "relu": lambda x, p: (x > 0).to(x.dtype),
+    "leaky_relu": lambda x, p: ember.where(x > 0, ember.ones_like(x), ember.full_like(x, float(p[0]))),
+    "hardtanh": lambda x, p: ((x > p[0]) & (x < p[1])).to(x.dtype),
+    "relu6": lambda x, p: ((x > 0) & (x < 6)).to(x.dtype),
+}
+
+_SQRT_2_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_derivative(x, approximate):
+    if approximate == "tanh":
+        t = ember.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+    return 0.5 * (1 + ember.erf(x * (1 / math.sqrt(2)))) + x * ember.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+
+
+def _mish_derivative(x):
+    t = ember.tanh(F.softplus(x))
+    return t + x * ember.sigmoid(x) * (1 - t * t)
+
+
+# The derivatives of the smooth activations (and hardswish / hardsigmoid), in ember ops: used
+# under create_graph, where they are differentiated in turn.
+_DERIVATIVES = {
+    "gelu": _gelu_derivative,
+    "silu": lambda x: ember.sigmoid(x) * (1 + x * (1 - ember.sigmoid(x))),
+    "softplus": lambda x, beta, threshold: ember.where(x * beta > threshold, ember.ones_like(x),
+                                                       ember.sigmoid(x * beta)),
+    "elu": lambda x, alpha: ember.where(x > 0, ember.ones_like(x), alpha * ember.exp(x)),
+    "selu": lambda x: _SELU_SCALE * ember.where(x > 0, ember.ones_like(x), _SELU_ALPHA * ember.exp(x)),
+    "celu": lambda x, alpha: ember.where(x > 0, ember.ones_like(x), ember.exp(x * (1 / alpha))),
+    "logsigmoid": lambda x: ember.sigmoid(-x),
+    "softsign": lambda x: 1 / ((1 + x.abs()) * (1 + x.abs())),
+    "tanhshrink": lambda x: ember.tanh(x) * ember.tanh(x),
+    "mish": _mish_derivative,
+    "hardswish": lambda x: ember.where(x < -3, ember.zeros_like(x),
+                                       ember.where(x > 3, ember.ones_like(x), x * (1 / 3) + 0.5)),
+    "hardsigmoid": lambda x: ((x > -3) & (x < 3)).to(x.dtype) / 6,
+}
 
 _PARAM_NAMES = {"gelu": ("approximate",), "softplus": ("beta", "threshold"), "elu": ("alpha",),
                 "celu": ("alpha",), "leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val"),
@@ -311,7 +581,7 @@ def _threshold_setup(ctx, result, input, threshold, value, inplace=False):
     ctx.params = (threshold, value)
     if inplace:
         check_inplace("threshold", input)
-        if getattr(input, "_view_base", None) is not None:
+        if view_base(input) is not None:
             raise RuntimeError("threshold(inplace=True) on a view can't be differentiated; use inplace=False")
         ctx.inplace = True
         ctx.save_for_backward(result)
@@ -324,6 +594,8 @@ def _threshold_setup(ctx, result, input, threshold, value, inplace=False):
 def _threshold_backward(ctx, grad):
     saved, = ctx.saved_tensors
     # threshold_backward keeps grad where the input (or, in place, the result) is > threshold
+    if _state.grad_enabled:
+        return grad * (saved.detach() > ctx.params[0]).to(grad.dtype)
     return _act.threshold_backward(grad, saved, float(ctx.params[0]))
 
 
@@ -369,7 +641,8 @@ def _sdpa_backward(ctx, grad):
         with no_grad():
             _, attn, keep = _attn.scaled_dot_product_attention_forward(
                 q, k, v, None if attn_mask is None else attn_mask.detach(), dropout_p, is_causal, scale, enable_gqa)
-    gq, gk, gv = _attn.scaled_dot_product_attention_backward(grad, q, k, v, attn, keep, dropout_p, scale, enable_gqa)
+    gq, gk, gv = _kernel("scaled_dot_product_attention", lambda: _attn.scaled_dot_product_attention_backward(
+        grad, q, k, v, attn, keep, dropout_p, scale, enable_gqa), grad, query, key, value, attn_mask)
     gmask = None
     if len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]:
         # The mask is added to the scaled scores: its gradient is the scores' gradient.
@@ -380,6 +653,8 @@ def _sdpa_backward(ctx, grad):
             if keep is not None:
                 dp = dp * keep.to(dp.dtype) * _drop.dropout_scale(dropout_p)
             gmask = attn * (dp - (dp * attn).sum(-1, keepdim=True))
+        if gmask is not None:
+            gmask = _kernel("scaled_dot_product_attention", lambda: gmask, grad, query, key, value, attn_mask)
     return gq, gk, gv, gmask
 
 
@@ -397,7 +672,8 @@ def _embedding_setup(ctx, result, input, weight, padding_idx=None, max_norm=None
 
 def _embedding_backward(ctx, grad):
     indices, = ctx.saved_tensors
-    return _emb.embedding_backward(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq)
+    return _kernel("embedding", lambda: _emb.embedding_backward(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq),
+                   grad)
 
 
 register(_name("embedding"), _embedding_setup, _embedding_backward)
@@ -428,7 +704,8 @@ def _pad_setup(ctx, result, input, pad, mode="constant", value=None):
 
 
 def _pad_backward(ctx, grad):
-    return _pad.pad_backward(grad, ctx.shape, ctx.pad, ctx.mode)
+    return _linear(grad, lambda g: _pad.pad_backward(g, ctx.shape, ctx.pad, ctx.mode),
+                   lambda gg: F.pad(gg, ctx.pad, mode=ctx.mode))
 
 
 register(_name("pad"), _pad_setup, _pad_backward)
