@@ -731,10 +731,13 @@ def _linear_backward(ctx, grad):
     out_features, in_features = weight.shape
     if need[0]:
         gi = grad @ weight
+    rows = 1
+    for s in input.shape[:-1]:
+        rows *= s  # explicit: reshape(-1, 0) is ambiguous when a size is 0
     if need[1]:
-        gw = grad.reshape(-1, out_features).transpose(0, 1) @ input.reshape(-1, in_features)
+        gw = grad.reshape(rows, out_features).transpose(0, 1) @ input.reshape(rows, in_features)
     if len(need) > 2 and need[2]:
-        gb = grad.reshape(-1, out_features).sum(0)
+        gb = grad.reshape(rows, out_features).sum(0)
     return gi, gw, gb
 
 
