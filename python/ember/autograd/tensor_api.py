@@ -66,3 +66,19 @@ def register_hook(t, hook):
     at = next((i for i, h in enumerate(hooks) if getattr(h, "_retains_grad", False)), len(hooks))
     hooks.insert(at, hook)
     return RemovableHandle(hooks, hook)
+
+
+def zero_grads(params, set_to_none=True):
+    """What Module.zero_grad and Optimizer.zero_grad do: drop each gradient (set_to_none), or
+    zero it in place after detaching it from any graph."""
+    for p in params:
+        g = getattr(p, "_grad_value", None)
+        if g is None:
+            continue
+        if set_to_none:
+            p._grad_value = None
+            continue
+        if g._node is not None:
+            g = g.detach()
+            p._grad_value = g
+        g.zero_()

@@ -10,6 +10,7 @@ from collections import OrderedDict, defaultdict
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..autograd.tensor_api import zero_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -105,18 +106,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g = g.detach()
-                        p.grad = g
-                    g.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     # ---- state dict ---------------------------------------------------------------------------
     def state_dict(self):

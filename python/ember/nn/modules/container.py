@@ -260,6 +260,19 @@ class ModuleDict(Module):
         raise NotImplementedError("ModuleDict is not callable: index it in your forward()")
 
 
+def _parameters_repr(container, items):
+    """PyTorch's listing of a ParameterList/ParameterDict: one line per entry."""
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"    ({k}): {kind} containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]")
+        else:
+            lines.append(f"    ({k}): Object of type: {type(p).__name__}")
+    name = container._get_name()
+    return f"{name}(\n" + "\n".join(lines) + "\n)" if lines else f"{name}()"
+
+
 def _as_parameter(value):
     if isinstance(value, Tensor) and not isinstance(value, Parameter):
         return Parameter(value)
@@ -309,19 +322,8 @@ class ParameterList(Module):
             self.append(value)
         return self
 
-    def extra_repr(self):
-        lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
-
     def __repr__(self):
-        body = self.extra_repr()
-        return f"{self._get_name()}(\n{body}\n)" if body else f"{self._get_name()}()"
+        return _parameters_repr(self, enumerate(self))
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList is not callable")
@@ -382,19 +384,8 @@ class ParameterDict(Module):
         for key, value in items:
             self[key] = value
 
-    def extra_repr(self):
-        lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
-
     def __repr__(self):
-        body = self.extra_repr()
-        return f"{self._get_name()}(\n{body}\n)" if body else f"{self._get_name()}()"
+        return _parameters_repr(self, self.items())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict is not callable")
