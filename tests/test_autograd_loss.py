@@ -241,3 +241,24 @@ def test_pointwise_loss_second_derivative(name, kw, reduction):
     plain = ember.autograd.grad(call(*inputs), inputs, cot)
     for a, b in zip(with_graph, plain):
         np.testing.assert_allclose(a.detach().numpy(), b.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(reduction="sum"), dict(reduction="none"), dict(weight=True),
+                                dict(pos_weight=True), dict(weight=True, pos_weight=True, reduction="sum")], ids=str)
+def test_bce_with_logits_second_derivative(kw):
+    missing = nn_tests.missing_rules(["sigmoid", "Tensor.__neg__", "Tensor.__truediv__", "Tensor.__rsub__"])
+    if missing:
+        pytest.skip(f"needs the rules of: {', '.join(missing)}")
+    kw = dict(kw)
+    if kw.pop("weight", False):
+        kw["weight"] = rand(3, low=0.5, high=2.0, seed=3, requires_grad=False)
+    if kw.pop("pos_weight", False):
+        kw["pos_weight"] = rand(3, low=0.5, high=3.0, seed=4, requires_grad=False)
+    x, y = rand(2, 3, low=-2, high=2), rand(2, 3, low=0.0, high=1.0, seed=1)
+    assert ember.autograd.gradgradcheck(lambda x, y: F.binary_cross_entropy_with_logits(x, y, **kw), (x, y))
+    out = F.binary_cross_entropy_with_logits(x, y, **kw)
+    cot = ember.tensor(np.random.default_rng(0).standard_normal(tuple(out.shape)), dtype=F64)
+    with_graph = ember.autograd.grad(out, [x, y], cot, create_graph=True)
+    plain = ember.autograd.grad(F.binary_cross_entropy_with_logits(x, y, **kw), [x, y], cot)
+    for a, b in zip(with_graph, plain):
+        np.testing.assert_allclose(a.detach().numpy(), b.numpy(), rtol=1e-12, atol=1e-14)

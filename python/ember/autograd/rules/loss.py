@@ -13,7 +13,7 @@ from ember import _nn_loss as _loss
 
 from ..dispatch import register
 from ..grad_mode import _state, no_grad
-from .nn import _kernel, _linear
+from .nn import _kernel, _linear, _wired
 
 
 def _name(short):
@@ -58,7 +58,7 @@ def _pointwise(name, extra_names, weighted, mean_by_weight=True):
 
     def backward(ctx, grad):
         input, target, weight = ctx.saved_tensors
-        if _state.grad_enabled:
+        if _state.grad_enabled and _wired(("where", "abs")):
             return _pointwise_create_graph(name, ctx, grad, input, target, weight, mean_by_weight)
         if weight is None:
             return _pick(_kernel(name, lambda: kernel(grad, input, target, ctx.reduction, *ctx.extra),
@@ -163,6 +163,17 @@ def _bce_logits_setup(ctx, result, input, target, weight=None, size_average=None
 
 def _bce_logits_backward(ctx, grad):
     input, target, weight, pos_weight = ctx.saved_tensors
+    if _state.grad_enabled and _wired(("sigmoid",)):
+        # create_graph: loss = -w (pw y log s(x) + (1 - y) log s(-x)), its gradients in ember ops
+        scale = grad / float(ember.broadcast_shapes(input.shape, target.shape).numel()) \
+            if ctx.reduction == "mean" else grad
+        if weight is not None:
+            scale = scale * weight
+        pw = 1.0 if pos_weight is None else pos_weight
+        gi = scale * ((pw * target + 1 - target) * ember.sigmoid(input) - pw * target) \
+            if ctx.needs_input_grad[0] else None
+        gt = -scale * (pw * F.logsigmoid(input) - F.logsigmoid(-input)) if ctx.needs_input_grad[1] else None
+        return gi, gt
     return _pick(_kernel("binary_cross_entropy_with_logits", lambda: _loss.binary_cross_entropy_with_logits_backward(
         grad, input, target, weight, pos_weight, ctx.reduction), grad, input, target), ctx, 2)
 
@@ -217,7 +228,7 @@ def _ce_setup(ctx, result, input, target, weight=None, size_average=None, ignore
 
 def _ce_backward(ctx, grad):
     input, target, weight = ctx.saved_tensors
-    if _state.grad_enabled and ctx.label_smoothing == 0 and not target.is_floating_point():
+    if _state.grad_enabled and ctx.label_smoothing == 0 and not target.is_floating_point() and _wired(("softmax",)):
         # create_graph with class indices: cross_entropy = nll_loss(log_softmax(input)), its
         # gradient in ember ops (nll_loss's backward, then log_softmax's), differentiable again
         dim = 1 if input.dim() >= 2 else 0

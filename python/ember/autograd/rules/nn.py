@@ -510,7 +510,8 @@ def _activation(name, defaults, inplace_only=False):
             mask = _MASKS.get(name)
             if mask is not None:
                 return grad * mask(saved.detach(), ctx.params)
-            return grad * _DERIVATIVES[name](saved, *[_param(name, p) for p in ctx.params])
+            if _wired(_ACTIVATION_OPS):
+                return grad * _DERIVATIVES[name](saved, *[_param(name, p) for p in ctx.params])
         return _kernel(name, lambda: kernel(grad, saved, *[_param(name, p) for p in ctx.params]), grad, saved)
 
     if not inplace_only:
@@ -527,6 +528,8 @@ _MASKS = {
 }
 
 _SQRT_2_PI = math.sqrt(2 / math.pi)
+# What the derivatives below are built from (the elementwise family's rules).
+_ACTIVATION_OPS = ("sigmoid", "tanh", "exp", "erf", "where", "abs")
 
 
 def _gelu_derivative(x, approximate):
@@ -672,8 +675,19 @@ def _embedding_setup(ctx, result, input, weight, padding_idx=None, max_norm=None
 
 def _embedding_backward(ctx, grad):
     indices, = ctx.saved_tensors
-    return _kernel("embedding", lambda: _emb.embedding_backward(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq),
-                   grad)
+    backward = lambda g: _emb.embedding_backward(g, indices, ctx.num, ctx.padding_idx, ctx.by_freq)  # noqa: E731
+    if ctx.by_freq:
+        return _kernel("embedding", lambda: backward(grad), grad)
+    # linear in grad: its derivative looks the rows up again (none for padding_idx)
+    pad = ctx.padding_idx
+
+    def forward(gg):
+        rows = F.embedding(indices, gg)
+        if pad is None:
+            return rows
+        keep = (indices != (pad % ctx.num)).unsqueeze(-1).to(rows.dtype)
+        return rows * keep
+    return _linear(grad, backward, forward)
 
 
 register(_name("embedding"), _embedding_setup, _embedding_backward)
