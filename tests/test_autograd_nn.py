@@ -501,10 +501,24 @@ def test_inplace_activations(name, kw):
         fn(rand(2, 2), inplace=True, **kw)
 
 
-@pytest.mark.parametrize("name", ["silu", "mish", "hardswish"])
-def test_inplace_activation_without_result_rule_refuses(name):
-    with pytest.raises(RuntimeError, match="inplace=False"):
-        getattr(F, name)(rand(3) * 1.0, inplace=True)
+@pytest.mark.parametrize("name", ["silu", "mish", "hardswish", "relu", "elu", "leaky_relu", "hardtanh"])
+def test_inplace_activation_matches_out_of_place(name):
+    x = rand(3, 4, low=-2, high=2)
+    fn = getattr(F, name)
+    g_ref, = ember.autograd.grad(fn(x * 2.0).sum(), x)
+    h = x * 2.0
+    out = fn(h, inplace=True)
+    assert out is h
+    g, = ember.autograd.grad(h.sum(), x)
+    np.testing.assert_allclose(g.numpy(), g_ref.numpy(), rtol=1e-12)
+
+
+def test_inplace_activation_on_a_leaf_refuses_before_writing():
+    x = rand(3)
+    before = x.detach().clone()
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        F.relu(x, inplace=True)
+    np.testing.assert_array_equal(x.detach().numpy(), before.numpy())
 
 
 def test_inplace_activation_bumps_version_of_saved_tensor():
@@ -817,10 +831,16 @@ def test_shape_only_rules_ignore_later_inplace_changes_of_the_input():
         assert tuple(g.shape) == (1, 2, 3, 4)
 
 
-def test_inplace_activation_on_a_view_refuses():
-    h = rand(3, 4) * 1.0
-    with pytest.raises(RuntimeError, match="view"):
-        F.relu_(h.view(12))
+def test_inplace_activation_on_a_view_reaches_the_base():
+    x = rand(3, 4, low=-2, high=2)
+    h = x * 1.0
+    F.silu(h[1], inplace=True)
+    g, = ember.autograd.grad(h.sum(), x)
+    xs = x.detach().numpy()
+    sig = 1 / (1 + np.exp(-xs[1]))
+    expected = np.ones_like(xs)
+    expected[1] = sig * (1 + xs[1] * (1 - sig))
+    np.testing.assert_allclose(g.numpy(), expected, rtol=1e-10)
 
 
 def test_inplace_activation_under_create_graph():

@@ -154,6 +154,8 @@ def differentiable(name, fn):
             if not _state.grad_enabled:
                 return fn(self, other)
             return record(name, node_name, fn, setup, backward, (self, other), {})
+    elif _inplace_flag_position(fn) is not None:
+        op = _with_inplace_flag(name, fn, setup, backward, node_name)
     else:
         def op(*args, **kwargs):
             for a in args:
@@ -171,6 +173,41 @@ def differentiable(name, fn):
 
     functools.update_wrapper(op, fn)
     op.__ember_undifferentiated__ = fn
+    return op
+
+
+def _inplace_flag_position(fn):
+    """The position of fn's `inplace` parameter (F.relu(input, inplace=False)), or None."""
+    import inspect
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(params):
+        if p.name == "inplace":
+            return i
+    return None
+
+
+def _with_inplace_flag(name, fn, setup, backward, node_name):
+    """An op with an `inplace=` flag: recorded out of place; with inplace=True and grad needed,
+    through record_inplace like any in-place method (the leaf check comes before the input is
+    written, and writes into views reach their base)."""
+    position = _inplace_flag_position(fn)
+
+    def op(*args, **kwargs):
+        if not (_state.grad_enabled and requires_grad_in(args, kwargs)):
+            return fn(*args, **kwargs)
+        inplace = kwargs.pop("inplace", args[position] if len(args) > position else False)
+        if len(args) > position:
+            args = args[:position] + args[position + 1:]
+        if not inplace:
+            return record(name, node_name, fn, setup, backward, args, kwargs)
+        return record_inplace(name, args[0], out_of_place, args[1:], kwargs)
+
+    def out_of_place(input, *args, **kwargs):
+        return record(name, node_name, fn, setup, backward, (input,) + args, kwargs)
+
     return op
 
 
@@ -314,6 +351,19 @@ def _scatter_to_storage(grad, base_pos):
     n = int(base_pos.max().item()) + 1 if base_pos.numel() else 0
     flat = zeros(n, dtype=grad.dtype)
     return flat.index_add(0, base_pos.reshape(-1), grad.reshape(-1))
+
+
+def inplace_function(name, fn, functional):
+    """The in-place function `fn` (F.relu_(input)), recorded through `functional` (F.relu)."""
+
+    def function(input, *args, **kwargs):
+        if _state.grad_enabled and (input._node is not None or requires_grad_in(args, kwargs)):
+            return record_inplace(name, input, functional, args, kwargs)
+        return fn(input, *args, **kwargs)
+
+    functools.update_wrapper(function, fn)
+    function.__ember_undifferentiated__ = fn
+    return function
 
 
 def inplace_method(name, fn, functional):

@@ -12,7 +12,7 @@ as `Tensor.__rsub__` among them).
 import sys
 
 from ..._tensor import Tensor
-from ..dispatch import RULES, differentiable, inplace_method
+from ..dispatch import RULES, differentiable, inplace_function, inplace_method
 
 _FAMILIES = ("elementwise", "reduce", "views", "shape", "indexing", "sort", "linalg", "nn", "loss",
              "misc")
@@ -83,6 +83,7 @@ def wire():
                 done[id(method)] = differentiable(name, method)
                 _replace_methods(method, done[id(method)])
     _wire_inplace()
+    _wire_inplace_functions(namespaces)
 
 
 # In-place methods whose out-of-place form is not named by dropping the underscore. The private
@@ -108,3 +109,17 @@ def _wire_inplace():
         if functional is None or not hasattr(functional, "__ember_undifferentiated__"):
             continue  # the out-of-place form has no rule: not differentiable
         setattr(Tensor, key, inplace_method(key, method, functional))
+
+
+def _wire_inplace_functions(namespaces):
+    """Functions `op_` (ember.relu_, F.elu_) whose out-of-place `op` has a rule: recorded
+    through it, like in-place methods."""
+    for namespace in namespaces.values():
+        for key, fn in list(vars(namespace).items()):
+            if not key.endswith("_") or key.startswith("_") or not callable(fn) \
+                    or hasattr(fn, "__ember_undifferentiated__"):
+                continue
+            functional = getattr(namespace, key[:-1], None)
+            if functional is None or not hasattr(functional, "__ember_undifferentiated__"):
+                continue
+            _replace_everywhere(fn, inplace_function(key, fn, functional))

@@ -32,7 +32,7 @@ from ember import _nn_norm as _norm
 from ember import _nn_pad as _pad
 from ember import _nn_pool as _pool
 
-from ..dispatch import check_inplace, register, requires_grad_in, view_base
+from ..dispatch import register, requires_grad_in
 from ..function import Function
 from ..grad_mode import _state, no_grad
 
@@ -435,37 +435,14 @@ register(_name("group_norm"), _group_norm_setup, _group_norm_backward)
 
 # ---- activations ------------------------------------------------------------------------------
 # Each takes (grad, input, parameters) in its backward kernel. In-place forms (inplace=True and
-# the functions ending in "_") have overwritten the input by the time the rule runs, so their
-# gradient comes from the result, for the activations where the result determines it.
+# the functions ending in "_") are recorded out of place on a copy of the input by the
+# dispatcher (dispatch.record_inplace), so one rule serves both.
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _from_result(name, params):
-    """The gradient factor of an in-place activation, from its result `y`; None when the
-    result does not determine it."""
-    if name == "relu":
-        return lambda y: (y > 0).to(y.dtype)
-    if name == "leaky_relu" and params[0] > 0:
-        return lambda y: ember.where(y > 0, ember.ones_like(y), ember.full_like(y, params[0]))
-    if name == "elu" and params[0] > 0:
-        return lambda y: ember.where(y > 0, ember.ones_like(y), y + params[0])
-    if name == "celu" and params[0] > 0:
-        return lambda y: ember.where(y > 0, ember.ones_like(y), y / params[0] + 1)
-    if name == "selu":
-        return lambda y: ember.where(y > 0, ember.full_like(y, _SELU_SCALE), y + _SELU_SCALE * _SELU_ALPHA)
-    if name in ("hardtanh", "relu6"):
-        lo, hi = params if name == "hardtanh" else (0.0, 6.0)
-        return lambda y: ((y > lo) & (y < hi)).to(y.dtype)
-    if name == "threshold":
-        return lambda y: (y > params[0]).to(y.dtype)
-    if name == "hardsigmoid":
-        return lambda y: ((y > 0) & (y < 1)).to(y.dtype) / 6
-    return None
-
-
-def _activation(name, defaults, inplace_only=False):
+def _activation(name, defaults):
     """Registers F.name (and F.name_ when it exists). defaults: the parameters' defaults, in
     the order the function and the backward kernel take them."""
     kernel = getattr(_act, f"{name}_backward")
@@ -483,28 +460,12 @@ def _activation(name, defaults, inplace_only=False):
     names = _PARAM_NAMES.get(name, ())
 
     def setup(ctx, result, input, *args, **kwargs):
-        params = params_of(args, kwargs, names)
-        inplace = inplace_only or kwargs.get("inplace", args[nparams] if len(args) > nparams else False)
-        ctx.params = params
-        if inplace:
-            check_inplace(name, input)
-            factor = _from_result(name, params)
-            if factor is None:
-                raise RuntimeError(f"{name}(inplace=True) can't be differentiated: the result does not determine "
-                                   "the gradient; use inplace=False")
-            if view_base(input) is not None:
-                raise RuntimeError(f"{name}(inplace=True) on a view can't be differentiated; use inplace=False")
-            ctx.factor = factor
-            ctx.save_for_backward(result)
-        else:
-            ctx.factor = None
-            ctx.save_for_backward(input)
+        ctx.params = params_of(args, kwargs, names)
+        ctx.save_for_backward(input)
         return (input,)
 
     def backward(ctx, grad):
         saved, = ctx.saved_tensors
-        if ctx.factor is not None:
-            return grad * ctx.factor(saved.detach())
         if _state.grad_enabled:
             # create_graph: the derivative in ember ops, so that it is differentiated in turn
             mask = _MASKS.get(name)
@@ -514,9 +475,7 @@ def _activation(name, defaults, inplace_only=False):
                 return grad * _DERIVATIVES[name](saved, *[_param(name, p) for p in ctx.params])
         return _kernel(name, lambda: kernel(grad, saved, *[_param(name, p) for p in ctx.params]), grad, saved)
 
-    if not inplace_only:
-        register(_name(name), setup, backward)
-    return setup, backward
+    register(_name(name), setup, backward)
 
 
 # The gradient factor of the piecewise-linear activations, from their input.
@@ -582,37 +541,19 @@ for _n, _d in _ACTIVATIONS.items():
 
 def _threshold_setup(ctx, result, input, threshold, value, inplace=False):
     ctx.params = (threshold, value)
-    if inplace:
-        check_inplace("threshold", input)
-        if view_base(input) is not None:
-            raise RuntimeError("threshold(inplace=True) on a view can't be differentiated; use inplace=False")
-        ctx.inplace = True
-        ctx.save_for_backward(result)
-    else:
-        ctx.inplace = False
-        ctx.save_for_backward(input)
+    ctx.save_for_backward(input)
     return (input,)
 
 
 def _threshold_backward(ctx, grad):
     saved, = ctx.saved_tensors
-    # threshold_backward keeps grad where the input (or, in place, the result) is > threshold
+    # threshold_backward keeps grad where the input is > threshold
     if _state.grad_enabled:
         return grad * (saved.detach() > ctx.params[0]).to(grad.dtype)
     return _act.threshold_backward(grad, saved, float(ctx.params[0]))
 
 
 register(_name("threshold"), _threshold_setup, _threshold_backward)
-
-
-def _threshold_inplace_setup(ctx, result, input, threshold, value):
-    return _threshold_setup(ctx, result, input, threshold, value, True)
-
-
-register(_name("threshold_"), _threshold_inplace_setup, _threshold_backward)
-
-for _n in ("relu", "elu", "selu", "celu", "leaky_relu", "hardtanh"):
-    register(_name(f"{_n}_"), *_activation(_n, _ACTIVATIONS[_n], inplace_only=True))
 
 
 # ---- attention ----------------------------------------------------------------------------------
