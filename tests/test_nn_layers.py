@@ -69,7 +69,37 @@ LAYERS = [
     ("Softplus", (), {"beta": 2.0}, [(3, 4)], True),
     ("Mish", (), {}, [(3, 4)], True),
     ("Hardswish", (), {}, [(3, 4)], True),
+    ("ReLU6", (), {}, [(3, 4)], True),
+    ("SELU", (), {}, [(3, 4)], True),
+    ("CELU", (), {"alpha": 0.7}, [(3, 4)], True),
+    ("Hardtanh", (-0.5, 0.5), {}, [(3, 4)], True),
+    ("Hardsigmoid", (), {}, [(3, 4)], True),
+    ("Softsign", (), {}, [(3, 4)], True),
+    ("Tanhshrink", (), {}, [(3, 4)], True),
+    ("LogSigmoid", (), {}, [(3, 4)], True),
+    ("Softmin", (), {"dim": 1}, [(3, 4)], True),
+    ("GLU", (), {"dim": 1}, [(3, 4)], True),
+    ("PReLU", (), {"num_parameters": 4}, [(3, 4)], True),
+    ("Hardshrink", (0.3,), {}, [(3, 4)], True),
+    ("Softshrink", (0.3,), {}, [(3, 4)], True),
+    ("Threshold", (0.1, 20.0), {}, [(3, 4)], True),
+    ("RMSNorm", (5,), {"eps": 1e-6}, [(3, 5)], True),
+    ("AdaptiveMaxPool2d", (2,), {}, [(2, 2, 5, 5)], True),
+    ("AdaptiveMaxPool1d", (3,), {}, [(2, 2, 7)], True),
+    ("PixelShuffle", (2,), {}, [(1, 8, 2, 3)], True),
+    ("Dropout1d", (0.0,), {}, [(2, 3, 4)], True),
+    ("Embedding", (6, 3), {"max_norm": None}, [("int", 6, (7,))], True),
     ("RNN", (3, 4), {"num_layers": 2}, [(5, 2, 3)], True),
+    ("RNN", (3, 4), {"nonlinearity": "relu", "bias": False}, [(4, 2, 3)], True),
+    ("LSTM", (3, 4), {"num_layers": 2, "proj_size": 2}, [(4, 2, 3)], True),
+    ("GRU", (3, 4), {"bidirectional": True, "batch_first": True}, [(2, 4, 3)], True),
+    ("RNNCell", (3, 4), {}, [(2, 3)], True),
+    ("LSTMCell", (3, 4), {}, [(2, 3)], True),
+    ("GRUCell", (3, 4), {}, [(2, 3)], True),
+    ("MultiheadAttention", (8, 2), {"batch_first": True, "kdim": 5, "vdim": 3},
+     [(2, 4, 8), (2, 5, 5), (2, 5, 3)], True),
+    ("TransformerEncoderLayer", (8, 2, 16), {"dropout": 0.0, "norm_first": True, "activation": "gelu"},
+     [(5, 2, 8)], True),
     ("LSTM", (3, 4), {"batch_first": True, "bidirectional": True}, [(2, 5, 3)], True),
     ("GRU", (3, 4), {}, [(5, 3)], True),
     ("MultiheadAttention", (8, 2), {}, [(4, 2, 8), (5, 2, 8), (5, 2, 8)], True),
@@ -144,6 +174,29 @@ def test_loss_matches_torch(name, kwargs, shapes):
     t_out.sum().backward()
     e_out.sum().backward()
     np.testing.assert_allclose(e_in[0].grad.numpy(), t_in[0].grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_transformer_stacks_match_torch(batch_first):
+    torch.manual_seed(0)
+    kwargs = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16,
+                  dropout=0.0, batch_first=batch_first)
+    tmod, emod = torch.nn.Transformer(**kwargs), nn.Transformer(**kwargs)
+    assert list(tmod.state_dict()) == list(emod.state_dict())
+    _port(tmod, emod)
+    rng = np.random.default_rng(4)
+    src = rng.standard_normal((2, 5, 8) if batch_first else (5, 2, 8)).astype(np.float32)
+    tgt = rng.standard_normal((2, 4, 8) if batch_first else (4, 2, 8)).astype(np.float32)
+    t_mask = torch.nn.Transformer.generate_square_subsequent_mask(4)
+    e_mask = nn.Transformer.generate_square_subsequent_mask(4)
+    np.testing.assert_allclose(e_mask.numpy(), t_mask.numpy())
+    t_out = tmod(torch.tensor(src), torch.tensor(tgt), tgt_mask=t_mask)
+    e_out = emod(ember.tensor(src), ember.tensor(tgt), tgt_mask=e_mask)
+    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-4, atol=1e-5)
+    t_out.sum().backward()
+    e_out.sum().backward()
+    for (name, tp), (_, ep) in zip(tmod.named_parameters(), emod.named_parameters()):
+        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
 
 
 def test_batch_norm_eval_uses_running_statistics():
