@@ -85,15 +85,27 @@ def _sub_backward(ctx, grad):
     return grad, (-grad * ctx.alpha if ctx.alpha != 1 else -grad) if ctx.needs_input_grad[1] else None
 
 
+register(("add", "Tensor.__add__"), _alpha_setup, _add_backward)
+register(("sub", "Tensor.__sub__"), _alpha_setup, _sub_backward)
+def _requires_grad(x):
+    return isinstance(x, Tensor) and x._node is not None
+
+
+def _mul_setup(ctx, result, input, other):
+    # Each factor is needed only for the other's gradient: `b[:, 1] * 10` saves nothing that a
+    # later in-place write into b would invalidate (as in PyTorch).
+    ctx.save_for_backward(other if _requires_grad(input) else None,
+                          input if _requires_grad(other) else None)
+    return input, other
+
+
 def _mul_backward(ctx, grad):
-    a, b = ctx.saved_tensors
+    b, a = ctx.saved_tensors
     return (grad * b if ctx.needs_input_grad[0] else None,
             grad * a if ctx.needs_input_grad[1] else None)
 
 
-register(("add", "Tensor.__add__"), _alpha_setup, _add_backward)
-register(("sub", "Tensor.__sub__"), _alpha_setup, _sub_backward)
-register(("mul", "Tensor.__mul__", "Tensor.__rmul__"), _save_inputs, _mul_backward)
+register(("mul", "Tensor.__mul__", "Tensor.__rmul__"), _mul_setup, _mul_backward)
 
 
 def _radd_setup(ctx, result, self, other):
@@ -107,15 +119,13 @@ register("Tensor.__rsub__", _radd_setup, _sub_backward)  # other - self
 
 def _div_setup(ctx, result, input, other, *, rounding_mode=None, **kwargs):
     ctx.rounded = rounding_mode is not None
-    if not ctx.rounded:
-        ctx.save_for_backward(input, other)
+    if not ctx.rounded:  # the dividend only for the divisor's gradient
+        ctx.save_for_backward(input if _requires_grad(other) else None, other)
     return input, other
 
 
 def _reflected_div_setup(ctx, result, self, other):
-    ctx.rounded = False
-    ctx.save_for_backward(other, self)
-    return other, self
+    return _div_setup(ctx, result, other, self)
 
 
 def _div_backward(ctx, grad):
