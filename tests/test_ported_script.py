@@ -41,7 +41,7 @@ def train(model, device, train_loader, optimizer):
         optimizer.step()
 
 
-def test(model, device, test_loader):
+def evaluate(model, device, test_loader):  # named test() in the original
     model.eval()
     test_loss = 0
     correct = 0
@@ -69,7 +69,7 @@ def test_pytorch_mnist_example_learns(tmp_path):
     losses = []
     for epoch in range(1, 6):
         train(model, device, train_loader, optimizer)
-        loss, accuracy = test(model, device, test_loader)
+        loss, accuracy = evaluate(model, device, test_loader)
         losses.append(loss)
         scheduler.step()
     assert losses[-1] < losses[0] and accuracy > 0.85, (losses, accuracy)
