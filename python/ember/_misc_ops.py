@@ -539,6 +539,32 @@ for _name in ("isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "cla
               "nan_to_num", "diff", "bincount", "histc", "rot90", "cummax", "cummin", "logcumsumexp",
               "cov", "corrcoef"):
     setattr(Tensor, _name, globals()[_name])
-for _name in ("lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max", "nan_to_num"):
+for _name in ("clamp_min", "clamp_max", "nan_to_num"):
     setattr(Tensor, _name + "_", _inplace(globals()[_name]))
 del _name
+
+
+# The in-place fused forms are optimizers' inner loop: one temporary and one in-place add each
+# (recording goes through the out-of-place forms' rules instead, autograd/rules/misc.py).
+def lerp_(self, end, weight):
+    if isinstance(weight, Tensor) or not isinstance(end, Tensor) or end.dtype != self.dtype \
+            or not _is_float(self) or abs(weight) >= 0.5:
+        return self.copy_(lerp(self, end, weight))
+    return self.add_(end - self, alpha=weight)
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
+        _tensor(t, "addcmul_", name)
+    return self.add_(tensor1 * tensor2, alpha=_value(value, "addcmul_", self, tensor1, tensor2))
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
+        _tensor(t, "addcdiv_", name)
+    if not _is_float(tensor1) and not _is_float(tensor2):
+        return self.copy_(addcdiv(self, tensor1, tensor2, value=value))  # raises addcdiv's error
+    return self.add_(tensor1 / tensor2, alpha=_value(value, "addcdiv_", self, tensor1, tensor2))
+
+
+Tensor.lerp_, Tensor.addcmul_, Tensor.addcdiv_ = lerp_, addcmul_, addcdiv_

@@ -55,7 +55,7 @@ class Node:
     def __init__(self, name, backward):
         self._name = name
         self._backward = backward
-        self._saved = ()
+        self._saved = ((), ())
         self._outputs = ()
         self._output_meta = None
         self.next_edges = ()
@@ -95,45 +95,44 @@ class Node:
         """Keeps tensors (and anything else: numbers, None) for backward, each with the version
         of its storage, so that a later in-place change is caught when backward unpacks it."""
         outputs = self._outputs
-        saved = []
-        for v in values:
-            if isinstance(v, _Tensor):
-                impl = v._impl
-                for nr, out in enumerate(outputs):
-                    if out is v:  # an output: keep the data only (no cycle node -> output -> node)
-                        saved.append((_SAVED_OUTPUT, impl, impl._version, nr))
-                        break
-                else:
-                    saved.append((_SAVED_INPUT, v, impl._version, 0))
-            else:
-                saved.append((_SAVED_VALUE, v, 0, 0))
-        self._saved = saved
+        versions = []
+        for i, v in enumerate(values):
+            if not isinstance(v, _Tensor):
+                versions.append(None)
+                continue
+            impl = v._impl
+            versions.append(impl._version)
+            for nr, out in enumerate(outputs):
+                if out is v:  # an output: keep the data only (no cycle node -> output -> node)
+                    values = values[:i] + (_SavedOutput(impl, nr),) + values[i + 1:]
+                    break
+        self._saved = (values, versions)
 
     @property
     def saved_tensors(self):
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED)
-        values = []
-        for kind, v, version, nr in saved:
-            if kind is _SAVED_VALUE:
-                values.append(v)
+        result = []
+        for v, version in zip(*saved):
+            if version is None:
+                result.append(v)
                 continue
-            impl = v._impl if kind is _SAVED_INPUT else v
+            output = type(v) is _SavedOutput
+            impl = v.impl if output else v._impl
             if impl._version != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [ember.{impl.dtype.name} {list(impl.shape)}], which is "
-                    f"{'output ' + str(nr) + ' of ' + self._name if kind is _SAVED_OUTPUT else 'an input of ' + self._name}, "
+                    f"{'output ' + str(v.nr) + ' of ' + self._name if output else 'an input of ' + self._name}, "
                     f"is at version {impl._version}; expected version {version} instead.")
-            if kind is _SAVED_INPUT:
-                values.append(v)
-            else:
+            if output:
                 t = _wrap(impl)
                 if impl.dtype.is_floating_point:  # integer outputs (indices) are never in the graph
-                    t._node = (self, nr)
-                values.append(t)
-        return tuple(values)
+                    t._node = (self, v.nr)
+                v = t
+            result.append(v)
+        return tuple(result)
 
     saved_variables = saved_tensors
 
@@ -143,7 +142,14 @@ class Node:
     # `ctx.mark_non_differentiable` / `set_materialize_grads` are Function's (function.py).
 
 
-_SAVED_INPUT, _SAVED_OUTPUT, _SAVED_VALUE = "input", "output", "value"
+class _SavedOutput:
+    """An output saved by its own node: its data and number, not the tensor (which points back
+    at the node)."""
+
+    __slots__ = ("impl", "nr")
+
+    def __init__(self, impl, nr):
+        self.impl, self.nr = impl, nr
 
 
 class AccumulateGrad(Node):
