@@ -473,3 +473,13 @@ def test_detect_anomaly_names_the_node_that_made_a_nan():
         ember.autograd.set_detect_anomaly(False)
     (x * float("nan")).sum().backward()  # off: the NaN reaches the leaf
     assert np.isnan(x.grad.numpy()).all()
+
+
+def test_warnings_from_ops_point_at_the_callers_line():
+    import warnings
+    x = leaf(np.ones((3, 2)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ember.nn.functional.mse_loss(x, ember.ones(2, dtype=ember.float64))  # recording
+        ember.nn.functional.mse_loss(x.detach(), ember.ones(2, dtype=ember.float64))  # not recording
+    assert [w.filename for w in caught] == [__file__, __file__]

@@ -10,9 +10,9 @@ elements takes O(n log n) work without a Python loop over its elements.
 """
 import math
 import numbers
-import warnings
 
 from . import _C, return_types
+from . import _warnings
 from ._tensor import Tensor, _wrap
 
 __all__ = ["isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max",
@@ -338,8 +338,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     else:
         norm = w_sum - correction
     if float(norm) <= 0:  # too few observations: the result is inf and nan, as in PyTorch
-        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the number of observations.", UserWarning, stacklevel=2)
+        _warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than "
+                       "the number of observations.")
         norm = norm * 0.0 if isinstance(norm, Tensor) else 0.0
     centred = x - mean
     weighted = centred if w is None else centred * w

@@ -5,11 +5,11 @@ Each function is a composite of existing ember ops (elementwise math, reductions
 reshapes), so a gradient follows from those ops' own gradients; none needs a kernel of its own.
 """
 import math
-import warnings
 
 import ember
 from ._nn_loss import _reduction
 from ._tensor import Tensor
+from . import _warnings
 
 __all__ = ["one_hot", "normalize", "cosine_similarity", "pairwise_distance", "softmin", "glu",
            "prelu", "softshrink", "hardshrink", "rms_norm", "instance_norm", "local_response_norm",
@@ -85,8 +85,8 @@ def one_hot(tensor, num_classes=-1):
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     _tensor(input, "softmin", "input")
     if dim is None:
-        warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the call to "
-                      "include dim=X as an argument.", stacklevel=_stacklevel)
+        _warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the call to "
+                       "include dim=X as an argument.")
         dim = 0 if input.dim() in (0, 1, 3) else 1  # PyTorch's legacy implicit dim
     return ember.nn.functional.softmax(-input, dim, dtype=dtype)
 

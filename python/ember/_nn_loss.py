@@ -4,9 +4,9 @@ Each calls one native op; the `*_backward` functions at the end are the gradient
 layer wires to them. The deprecated `size_average` / `reduce` arguments are honoured like
 PyTorch's (with its warning), and a `weight` for mse/l1/huber is applied here, as PyTorch does.
 """
-import warnings
 
 from . import _C
+from . import _warnings
 from ._tensor import Tensor, _wrap
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -20,8 +20,8 @@ def _reduction(size_average, reduce, reduction):
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     result = "mean" if size_average and reduce else "sum" if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' "
-                  "instead.", stacklevel=3)
+    _warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' "
+                   "instead.")
     return result
 
 
@@ -37,9 +37,9 @@ def _optional(x, op, name):
 
 def _warn_size(input, target):
     if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+        _warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                       f"({input.shape}). This will likely lead to incorrect results due to "
+                       "broadcasting. Please ensure they have the same size.")
 
 
 def _weighted(op, input, target, weight, reduction, per_element, mean_by_weight):
