@@ -69,6 +69,9 @@ NOT_DIFFERENTIABLE = {
 # Written in other ember ops (no call into the native module of their own). Keys: `name` for
 # ember.name, `nn.functional.name`, `linalg.name`, `Tensor.name`.
 COMPOSITES = {
+    # max pools: the values (and indices) of the recorded private (values, indices) primitives
+    "max_pool1d", "max_pool2d", "nn.functional.max_pool1d", "nn.functional.max_pool2d",
+    "nn.functional.adaptive_max_pool1d", "nn.functional.adaptive_max_pool2d",
     # joining, views and reshaping through Tensor methods, cat and reshape
     "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "concat", "concatenate", "dstack", "hstack",
     "row_stack", "vstack", "as_strided", "clone", "contiguous", "diagonal", "flatten", "moveaxis", "movedim",

@@ -45,24 +45,37 @@ def _shape(input):
     return list(input.shape) if isinstance(input, Tensor) else [int(s) for s in input]
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+# The max pools always compute their indices: the public functions return them on request, and
+# the private (values, indices) primitives are what autograd records, so backward reuses the
+# indices instead of pooling again.
+def _max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode):
     _check_tensor(input, "max_pool1d")
     op = "max_pool1d"
     out, idx = _C.max_pool1d_with_indices(input._impl, _ints(kernel_size, op, "kernel_size"),
                                           _ints(stride, op, "stride"), _ints(padding, op, "padding"),
                                           _ints(dilation, op, "dilation"), bool(ceil_mode))
-    return (_wrap(out), _wrap(idx)) if return_indices else _wrap(out)
+    return _wrap(out), _wrap(idx)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode):
     _check_tensor(input, "max_pool2d")
     op = "max_pool2d"
     out, idx = _C.max_pool2d_with_indices(input._impl, _ints(kernel_size, op, "kernel_size"),
                                           _ints(stride, op, "stride"), _ints(padding, op, "padding"),
                                           _ints(dilation, op, "dilation"), bool(ceil_mode))
-    return (_wrap(out), _wrap(idx)) if return_indices else _wrap(out)
+    return _wrap(out), _wrap(idx)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    out, idx = _max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    out, idx = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, idx) if return_indices else out
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -91,16 +104,26 @@ def adaptive_avg_pool2d(input, output_size):
     return _wrap(_C.adaptive_avg_pool2d(input._impl, _output_size(output_size, 2, "adaptive_avg_pool2d")))
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
+def _adaptive_max_pool1d_with_indices(input, output_size):
     _check_tensor(input, "adaptive_max_pool1d")
     out, idx = _C.adaptive_max_pool1d(input._impl, _output_size(output_size, 1, "adaptive_max_pool1d"))
-    return (_wrap(out), _wrap(idx)) if return_indices else _wrap(out)
+    return _wrap(out), _wrap(idx)
+
+
+def _adaptive_max_pool2d_with_indices(input, output_size):
+    _check_tensor(input, "adaptive_max_pool2d")
+    out, idx = _C.adaptive_max_pool2d(input._impl, _output_size(output_size, 2, "adaptive_max_pool2d"))
+    return _wrap(out), _wrap(idx)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    out, idx = _adaptive_max_pool1d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    _check_tensor(input, "adaptive_max_pool2d")
-    out, idx = _C.adaptive_max_pool2d(input._impl, _output_size(output_size, 2, "adaptive_max_pool2d"))
-    return (_wrap(out), _wrap(idx)) if return_indices else _wrap(out)
+    out, idx = _adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
 
 
 # ---- backward kernels (input: the forward input, or its shape) ----------------------------------

@@ -110,9 +110,11 @@ def link(node, inputs, result):
     meta = []
     for i, r in enumerate(result):
         impl = r._impl
-        meta.append((impl.shape, impl.dtype, impl.device))
         if impl.dtype.is_floating_point:
             r._node = (node, i)
+            meta.append((impl.shape, impl.dtype, impl.device))
+        else:  # indices and other integer outputs: never differentiated, their gradient is None
+            meta.append(None)
     node._output_meta = meta
     return result
 

@@ -192,19 +192,11 @@ register(_name("conv_transpose2d"), _conv_transpose_setup, _conv_backward(_conv.
 
 # ---- pools ------------------------------------------------------------------------------------
 
-def _max_pool_setup(nargs):
-    """nargs: how many positional arguments after the input come before return_indices."""
-    def setup(ctx, result, input, *args, **kwargs):
-        # The indices are an output when asked for; otherwise backward recomputes them.
-        ctx.shape = input.shape
-        if isinstance(result, tuple):
-            ctx.save_for_backward(None, result[1])  # the input's shape is enough
-        else:
-            kwargs.pop("return_indices", None)
-            ctx.save_for_backward(input, None)
-            ctx.args, ctx.kwargs = args[:nargs], kwargs
-        return (input,)
-    return setup
+def _max_pool_setup(ctx, result, input, *args):
+    """The recorded primitive returns (values, indices): backward scatters through the indices."""
+    ctx.shape = input.shape
+    ctx.save_for_backward(result[1])
+    return (input,)
 
 
 def _gather_planes(values, indices, spatial):
@@ -222,23 +214,23 @@ def _numel(shape):
     return n
 
 
-def _max_pool_backward(forward, kernel, spatial):
+def _max_pool_backward(kernel, spatial):
     def backward(ctx, grad, *unused):
-        input, indices = ctx.saved_tensors
-        if indices is None:
-            with no_grad():
-                indices = forward(input.detach(), *ctx.args, return_indices=True, **ctx.kwargs)[1]
+        indices, = ctx.saved_tensors
         # linear in grad alone; its derivative picks gg at the indices (derivatives of any order)
         return _linear(grad, lambda g: kernel(g, ctx.shape, indices), lambda gg: _gather_planes(gg, indices, spatial))
     return backward
 
 
-register(_name("max_pool1d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool1d, _pool.max_pool1d_backward, 1))
-register(_name("max_pool2d"), _max_pool_setup(5), _max_pool_backward(_pool.max_pool2d, _pool.max_pool2d_backward, 2))
-register(_name("adaptive_max_pool1d"), _max_pool_setup(1),
-         _max_pool_backward(_pool.adaptive_max_pool1d, _pool.adaptive_max_pool1d_backward, 1))
-register(_name("adaptive_max_pool2d"), _max_pool_setup(1),
-         _max_pool_backward(_pool.adaptive_max_pool2d, _pool.adaptive_max_pool2d_backward, 2))
+# The public max pools call these private (values, indices) primitives (ember/_nn_pool.py).
+for _n in ("max_pool1d", "max_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"):
+    setattr(F, f"_{_n}_with_indices", getattr(_pool, f"_{_n}_with_indices"))
+register("nn.functional._max_pool1d_with_indices", _max_pool_setup, _max_pool_backward(_pool.max_pool1d_backward, 1))
+register("nn.functional._max_pool2d_with_indices", _max_pool_setup, _max_pool_backward(_pool.max_pool2d_backward, 2))
+register("nn.functional._adaptive_max_pool1d_with_indices", _max_pool_setup,
+         _max_pool_backward(_pool.adaptive_max_pool1d_backward, 1))
+register("nn.functional._adaptive_max_pool2d_with_indices", _max_pool_setup,
+         _max_pool_backward(_pool.adaptive_max_pool2d_backward, 2))
 
 
 def _avg_pool_setup(ctx, result, input, *args, **kwargs):
