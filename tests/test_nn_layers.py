@@ -237,3 +237,55 @@ def test_small_cnn_training_step_matches_torch():
         eopt.step()
     for (name, tp), (_, ep) in zip(tnet.named_parameters(), enet.named_parameters()):
         np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("name,kwargs", [("LSTM", dict(num_layers=2, bidirectional=True)),
+                                         ("GRU", dict(bidirectional=True, batch_first=True)),
+                                         ("RNN", dict()), ("LSTM", dict(proj_size=2))],
+                         ids=["lstm-2-bi", "gru-bi-batch_first", "rnn", "lstm-proj"])
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_packed_sequences_match_torch(name, kwargs, enforce_sorted):
+    R, TR = nn.utils.rnn, torch.nn.utils.rnn
+    tmod, emod = getattr(torch.nn, name)(3, 4, **kwargs), getattr(nn, name)(3, 4, **kwargs)
+    _port(tmod, emod)
+    lengths = [5, 4, 2] if enforce_sorted else [2, 5, 4]
+    batch_first = kwargs.get("batch_first", False)
+    x = np.random.default_rng(5).standard_normal((3, 5, 3) if batch_first else (5, 3, 3)).astype(np.float32)
+    h0 = np.random.default_rng(6).standard_normal(
+        ((2 if kwargs.get("bidirectional") else 1) * kwargs.get("num_layers", 1), 3,
+         kwargs.get("proj_size") or 4)).astype(np.float32)
+    tx, ex = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+    tp = TR.pack_padded_sequence(tx, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
+    ep = R.pack_padded_sequence(ex, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
+    np.testing.assert_array_equal(ep.batch_sizes.numpy(), tp.batch_sizes.numpy())
+    if name == "LSTM":
+        c0 = np.zeros((h0.shape[0], 3, 4), np.float32)
+        t_out, (th, _) = tmod(tp, (torch.tensor(h0), torch.tensor(c0)))
+        e_out, (eh, _) = emod(ep, (ember.tensor(h0), ember.tensor(c0)))
+    else:
+        t_out, th = tmod(tp, torch.tensor(h0))
+        e_out, eh = emod(ep, ember.tensor(h0))
+    assert isinstance(e_out, R.PackedSequence)
+    t_pad, t_len = TR.pad_packed_sequence(t_out, batch_first=batch_first)
+    e_pad, e_len = R.pad_packed_sequence(e_out, batch_first=batch_first)
+    np.testing.assert_array_equal(e_len.numpy(), t_len.numpy())
+    np.testing.assert_allclose(e_pad.detach().numpy(), t_pad.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(eh.detach().numpy(), th.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (t_pad.sum() + th.sum()).backward()
+    (e_pad.sum() + eh.sum()).backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for (n, tp_), (_, ep_) in zip(tmod.named_parameters(), emod.named_parameters()):
+        np.testing.assert_allclose(ep_.grad.numpy(), tp_.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=n)
+
+
+def test_pad_sequence_and_pack_sequence_match_torch():
+    R, TR = nn.utils.rnn, torch.nn.utils.rnn
+    seqs = [np.random.default_rng(i).standard_normal((n, 2)).astype(np.float32) for i, n in enumerate((3, 1, 2))]
+    for kwargs in (dict(), dict(batch_first=True, padding_value=-1.0), dict(padding_side="left")):
+        np.testing.assert_array_equal(R.pad_sequence([ember.tensor(s) for s in seqs], **kwargs).numpy(),
+                                      TR.pad_sequence([torch.tensor(s) for s in seqs], **kwargs).numpy())
+    packed = R.pack_sequence([ember.tensor(s) for s in seqs], enforce_sorted=False)
+    for got, want in zip(R.unpack_sequence(packed), seqs):
+        np.testing.assert_array_equal(got.numpy(), want)
+    with pytest.raises(RuntimeError, match="sorted in decreasing order"):
+        R.pack_padded_sequence(ember.zeros(3, 2, 1), [1, 3])

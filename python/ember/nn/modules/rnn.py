@@ -4,7 +4,7 @@ initialisation (uniform in +-1/sqrt(hidden_size)) and input/output layouts.
 
 The input projections of all time steps are one matrix product per layer and direction; the
 recurrence runs step by step in ember ops, so autograd differentiates it like any other code.
-Packed sequences are not supported.
+Packed sequences (nn.utils.rnn) run each step on the sequences still going.
 """
 import math
 
@@ -147,7 +147,88 @@ class RNNBase(Module):
             outputs[t] = h
         return stack(outputs), h, c
 
+    def _run_packed_direction(self, x, batch_sizes, h0, c0, layer, direction):
+        """One layer and direction over packed steps: x is (sum of lengths, features), step t
+        holds the first batch_sizes[t] sequences. Returns the packed outputs and each
+        sequence's final state."""
+        names = self._layer_names(layer, direction)
+        w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
+        b_ih = getattr(self, names[2]) if self.bias else None
+        b_hh = getattr(self, names[3]) if self.bias else None
+        w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
+        steps_in = F.linear(x, w_ih, b_ih).split(batch_sizes)
+        outputs = [None] * len(batch_sizes)
+        lstm = self.mode == "LSTM"
+        if direction == 0:  # longest first: sequences leave from the end of the batch
+            h, c = h0[:batch_sizes[0]], c0[:batch_sizes[0]] if lstm else None
+            done_h, done_c = [], []
+            for t, b in enumerate(batch_sizes):
+                if b < h.shape[0]:
+                    done_h.append(h[b:])
+                    h = h[:b]
+                    if lstm:
+                        done_c.append(c[b:])
+                        c = c[:b]
+                h, c = self._cell(steps_in[t], h, c, w_hh, b_hh, w_hr)
+                outputs[t] = h
+            h_n = cat([h] + done_h[::-1]) if done_h else h
+            c_n = (cat([c] + done_c[::-1]) if done_c else c) if lstm else None
+        else:  # from the last step back: sequences join as the steps reach their ends
+            h = c = None
+            for t in range(len(batch_sizes) - 1, -1, -1):
+                b = batch_sizes[t]
+                start = 0 if h is None else h.shape[0]
+                if b > start:
+                    h = h0[start:b] if h is None else cat([h, h0[start:b]])
+                    if lstm:
+                        c = c0[start:b] if c is None else cat([c, c0[start:b]])
+                h, c = self._cell(steps_in[t], h, c, w_hh, b_hh, w_hr)
+                outputs[t] = h
+            h_n, c_n = h, c
+        return cat(outputs), h_n, c_n
+
+    def _forward_packed(self, packed, hx):
+        from ..utils.rnn import PackedSequence
+        is_lstm = self.mode == "LSTM"
+        x = packed.data
+        batch_sizes = [int(b) for b in packed.batch_sizes.tolist()]
+        batch = batch_sizes[0]
+        directions = 2 if self.bidirectional else 1
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if hx is None:
+            h0 = zeros((self.num_layers * directions, batch, real_hidden), dtype=x.dtype, device=x.device)
+            c0 = zeros((self.num_layers * directions, batch, self.hidden_size), dtype=x.dtype,
+                       device=x.device) if is_lstm else None
+        else:
+            h0, c0 = hx if is_lstm else (hx, None)
+            if packed.sorted_indices is not None:  # the caller's order -> the packed (sorted) order
+                h0 = h0.index_select(1, packed.sorted_indices)
+                c0 = c0.index_select(1, packed.sorted_indices) if is_lstm else None
+        layer_input, h_n, c_n = x, [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                out, h, c = self._run_packed_direction(layer_input, batch_sizes, h0[k], c0[k] if is_lstm else None,
+                                                       layer, direction)
+                outs.append(out)
+                h_n.append(h)
+                c_n.append(c)
+            layer_input = outs[0] if directions == 1 else cat(outs, -1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        h_n = stack(h_n)
+        c_n = stack(c_n) if is_lstm else None
+        if packed.unsorted_indices is not None:  # back to the caller's order
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if is_lstm else None
+        output = PackedSequence(layer_input, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
+
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         is_lstm = self.mode == "LSTM"
         batched = input.dim() == 3
         if input.dim() not in (2, 3):
