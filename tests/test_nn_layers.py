@@ -289,3 +289,37 @@ def test_pad_sequence_and_pack_sequence_match_torch():
         np.testing.assert_array_equal(got.numpy(), want)
     with pytest.raises(RuntimeError, match="sorted in decreasing order"):
         R.pack_padded_sequence(ember.zeros(3, 2, 1), [1, 3])
+
+
+def _hooked_linear(lib, x_requires_grad):
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor((np.arange(6.0).reshape(2, 3) / 10).astype(np.float32)))
+        lin.bias.fill_(0.1)
+    seen = []
+    lin.register_full_backward_pre_hook(lambda m, grad_output: (grad_output[0] * 2,))
+
+    def hook(module, grad_input, grad_output):
+        seen.append((None if grad_input[0] is None else grad_input[0].detach().numpy().copy(),
+                     grad_output[0].detach().numpy().copy()))
+        return None if grad_input[0] is None else (grad_input[0] * 3,)
+
+    handle = lin.register_full_backward_hook(hook)
+    x = lib.tensor(np.ones((4, 3), np.float32), requires_grad=x_requires_grad)
+    lin(x).sum().backward()
+    handle.remove()
+    lin(x).sum().backward()  # removed: not called again
+    return seen, (x.grad.numpy() if x_requires_grad else None), lin.weight.grad.numpy()
+
+
+@pytest.mark.parametrize("x_requires_grad", [True, False])
+def test_module_backward_hooks_match_torch(x_requires_grad):
+    theirs, ours = _hooked_linear(torch, x_requires_grad), _hooked_linear(ember, x_requires_grad)
+    assert len(ours[0]) == len(theirs[0]) == 1
+    (t_in, t_out), (e_in, e_out) = theirs[0][0], ours[0][0]
+    assert (t_in is None) == (e_in is None)
+    if t_in is not None:
+        np.testing.assert_allclose(e_in, t_in)
+        np.testing.assert_allclose(ours[1], theirs[1])
+    np.testing.assert_allclose(e_out, t_out)
+    np.testing.assert_allclose(ours[2], theirs[2])

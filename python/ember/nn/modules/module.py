@@ -11,6 +11,7 @@ from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.tensor_api import zero_grads
 from ..parameter import Buffer, Parameter
+from ._backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook"]
 
@@ -95,6 +96,7 @@ class Module:
         d["_forward_hooks_with_kwargs"] = {}
         d["_forward_hooks_always_called"] = {}
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
@@ -224,7 +226,8 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        for key in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_state_dict_hooks",
+        for key in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks",
+                    "_state_dict_hooks",
                     "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             self.__dict__.setdefault(key, OrderedDict())
         for key in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
@@ -568,9 +571,23 @@ class Module:
             self._forward_hooks_always_called[handle.id] = True
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) once the gradients of the module's inputs are
+        computed; a returned tuple replaces grad_input."""
+        handle = RemovableHandle(self._backward_hooks)
+        _insert(self._backward_hooks, handle.id, hook, prepend)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) before the module's gradients are computed; a returned
+        tuple replaces grad_output."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        _insert(self._backward_pre_hooks, handle.id, hook, prepend)
+        return handle
+
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or _global_forward_pre_hooks
-                or _global_forward_hooks):
+                or _global_forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -589,7 +606,10 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
+        if self._backward_hooks or self._backward_pre_hooks:
+            output = call_with_backward_hooks(self, self.forward, args, kwargs)
+        else:
+            output = self.forward(*args, **kwargs)
         for hook_id, hook in itertools.chain(_global_forward_hooks.items(), self._forward_hooks.items()):
             if self._forward_hooks_with_kwargs.get(hook_id):
                 result = hook(self, args, kwargs, output)
