@@ -157,14 +157,14 @@ def differentiable(name, fn):
                 return fn(self, other)
             return record(name, node_name, fn, setup, backward, (self, other), {})
     elif _inplace_flag_position(fn) is not None:
-        op = _with_inplace_flag(name, fn, setup, backward, node_name)
+        op = _with_inplace_flag(name, fn, setup, backward, node_name, _inplace_flag_position(fn))
     else:
         def op(*args, **kwargs):
             for a in args:
                 if isinstance(a, Tensor):
                     if a._node is not None:
                         break
-                elif (type(a) is list or type(a) is tuple) and _any_requires_grad(a):
+                elif (type(a) is list or type(a) is tuple) and requires_grad_in(a, None):
                     break
             else:
                 if not kwargs or not requires_grad_in(tuple(kwargs.values()), None):
@@ -191,11 +191,10 @@ def _inplace_flag_position(fn):
     return None
 
 
-def _with_inplace_flag(name, fn, setup, backward, node_name):
-    """An op with an `inplace=` flag: recorded out of place; with inplace=True and grad needed,
-    through record_inplace like any in-place method (the leaf check comes before the input is
-    written, and writes into views reach their base)."""
-    position = _inplace_flag_position(fn)
+def _with_inplace_flag(name, fn, setup, backward, node_name, position):
+    """An op with an `inplace=` flag at `position`: recorded out of place; with inplace=True and
+    grad needed, through record_inplace like any in-place method (the leaf check comes before
+    the input is written, and writes into views reach their base)."""
 
     def op(*args, **kwargs):
         if not (_state.grad_enabled and requires_grad_in(args, kwargs)):
@@ -211,13 +210,6 @@ def _with_inplace_flag(name, fn, setup, backward, node_name):
         return record(name, node_name, fn, setup, backward, (input,) + args, kwargs)
 
     return op
-
-
-def _any_requires_grad(values):
-    for t in values:
-        if isinstance(t, Tensor) and t._node is not None:
-            return True
-    return False
 
 
 # ---- in-place ops and views ---------------------------------------------------------------------
@@ -273,12 +265,10 @@ def _rebase_view(view, base, value_edge):
     node = Node("CopySlices", _copy_slices_backward)
     node.geometry = _geometry(view, base)
     node.base_shape = base._impl.shape
-    inputs = (_EdgeHolder(base._node, base), _EdgeHolder(value_edge, view))
-    edges = tuple(h.edge for h in inputs)
-    node.next_edges = edges
-    node._input_meta = [(h.t._impl.shape, h.t._impl.dtype) if h.edge is not None else None
-                        for h in inputs]
-    node.needs_input_grad = tuple(e is not None for e in edges)
+    node.next_edges = (base._node, value_edge)
+    node._input_meta = [None if edge is None else (t._impl.shape, t._impl.dtype)
+                        for edge, t in ((base._node, base), (value_edge, view))]
+    node.needs_input_grad = (base._node is not None, value_edge is not None)
     if True in node.needs_input_grad:
         base._node = (node, 0)
     view._node = _view_of_base_edge(view, base) if base._node is not None else None
@@ -293,13 +283,6 @@ def _view_of_base_edge(view, base):
     node._input_meta = [(base._impl.shape, base._impl.dtype)]
     node.needs_input_grad = (True,)
     return ViewEdge((node, 0), view)
-
-
-class _EdgeHolder:
-    __slots__ = ("edge", "t")
-
-    def __init__(self, edge, t):
-        self.edge, self.t = edge, t
 
 
 def _geometry(view, base):
@@ -322,37 +305,32 @@ def _positions(shape, strides, offset):
 def _copy_slices_backward(ctx, grad):
     shape, strides, offset, base_strides = ctx.geometry
     inside = _positions(shape, strides, offset).reshape(-1)
-    base_pos = _positions(ctx.base_shape, base_strides, 0)
+    base_pos = _positions(ctx.base_shape, base_strides, 0).reshape(-1)
     # grad in storage order: position p of the base's storage holds grad at base_pos == p
-    flat_grad = _scatter_to_storage(grad, base_pos)
+    flat_grad = _to_storage(grad, base_pos, base_pos)
     grad_value = flat_grad[inside].reshape(list(shape)) if ctx.needs_input_grad[1] else None
     grad_base = None
     if ctx.needs_input_grad[0]:
         from .. import ones
         keep = ones(flat_grad.shape, dtype=grad.dtype)
         keep[inside] = 0
-        grad_base = (flat_grad * keep)[base_pos.reshape(-1)].reshape(list(ctx.base_shape))
+        grad_base = (flat_grad * keep)[base_pos].reshape(list(ctx.base_shape))
     return grad_base, grad_value
 
 
 def _view_of_base_backward(ctx, grad):
     shape, strides, offset, base_strides = ctx.geometry
-    base_pos = _positions(ctx.base_shape, base_strides, 0)
-    size = int(base_pos.max().item()) + 1 if base_pos.numel() else 0
+    base_pos = _positions(ctx.base_shape, base_strides, 0).reshape(-1)
     inside = _positions(shape, strides, offset).reshape(-1)
-    from .. import zeros
-    flat = zeros(max(size, int(inside.max().item()) + 1 if inside.numel() else 0), dtype=grad.dtype)
-    flat = flat.index_add(0, inside, grad.reshape(-1))
-    return flat[base_pos.reshape(-1)].reshape(list(ctx.base_shape))
+    return _to_storage(grad, inside, base_pos)[base_pos].reshape(list(ctx.base_shape))
 
 
-def _scatter_to_storage(grad, base_pos):
-    """grad (of the base's shape) laid out by storage position: a 1-D tensor whose element p is
-    grad at the base element stored at p."""
+def _to_storage(values, positions, base_pos):
+    """A 1-D tensor over the base's storage whose element p sums `values` at `positions == p`
+    (long enough for the base's positions too)."""
     from .. import zeros
-    n = int(base_pos.max().item()) + 1 if base_pos.numel() else 0
-    flat = zeros(n, dtype=grad.dtype)
-    return flat.index_add(0, base_pos.reshape(-1), grad.reshape(-1))
+    size = max([int(p.max().item()) + 1 for p in (positions, base_pos) if p.numel()] or [0])
+    return zeros(size, dtype=values.dtype).index_add(0, positions, values.reshape(-1))
 
 
 def inplace_function(name, fn, functional):

@@ -3,6 +3,21 @@ from .. import _C
 from .._tensor import Tensor, _new
 
 
+def _sharing(cls, data, kind):
+    """A `cls` instance sharing `data`'s storage (an empty float32 tensor for None)."""
+    if data is None:
+        impl = _C.empty([0], _C.dtype.float32, _C.device("cpu"))
+    elif isinstance(data, Tensor):
+        impl = data._impl
+    else:
+        raise TypeError(f"{kind}: data must be a Tensor, got {type(data).__name__}")
+    t = _new(cls)
+    t._impl = impl
+    t._node = None
+    t._view_base = None
+    return t
+
+
 class Parameter(Tensor):
     """A tensor that is a module parameter: assigning one to a Module attribute registers it.
     It shares the data of the tensor it was made from and requires grad by default."""
@@ -10,16 +25,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __new__(cls, data=None, requires_grad=True):
-        if data is None:
-            data = _C.empty([0], _C.dtype.float32, _C.device("cpu"))
-        elif isinstance(data, Tensor):
-            data = data._impl
-        else:
-            raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__}")
-        p = _new(cls)
-        p._impl = data
-        p._node = None
-        p._view_base = None
+        p = _sharing(cls, data, "Parameter")
         if requires_grad:
             p.requires_grad_(True)
         return p
@@ -38,14 +44,7 @@ class Buffer(Tensor):
     __slots__ = ("persistent",)
 
     def __new__(cls, data=None, *, persistent=True):
-        if data is None:
-            data = _C.empty([0], _C.dtype.float32, _C.device("cpu"))
-        elif isinstance(data, Tensor):
-            data = data._impl
-        b = _new(cls)
-        b._impl = data
-        b._node = None
-        b._view_base = None
+        b = _sharing(cls, data, "Buffer")
         b.persistent = persistent
         return b
 

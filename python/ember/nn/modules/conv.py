@@ -20,8 +20,6 @@ def _ntuple(x, n):
 
 
 class _ConvNd(Module):
-    _dims = 2
-
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device=None, dtype=None):
         super().__init__()
@@ -95,9 +93,12 @@ class _ConvNd(Module):
             s += ", padding_mode={padding_mode}"
         return s.format(**self.__dict__)
 
-    def _padded(self, input):
-        """Input padded by padding_mode, for the non-zero modes (then the conv pads nothing)."""
-        return F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+    def forward(self, input):
+        conv = F.conv1d if len(self.kernel_size) == 1 else F.conv2d
+        if self.padding_mode != "zeros":  # padded by the mode first; the convolution pads nothing
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -107,11 +108,6 @@ class Conv1d(_ConvNd):
                          padding if isinstance(padding, str) else _ntuple(padding, 1),
                          _ntuple(dilation, 1), False, (0,), groups, bias, padding_mode, device, dtype)
 
-    def forward(self, input):
-        if self.padding_mode != "zeros":
-            return F.conv1d(self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation,
-                            self.groups)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -121,14 +117,23 @@ class Conv2d(_ConvNd):
                          padding if isinstance(padding, str) else _ntuple(padding, 2),
                          _ntuple(dilation, 2), False, (0, 0), groups, bias, padding_mode, device, dtype)
 
-    def forward(self, input):
-        if self.padding_mode != "zeros":
-            return F.conv2d(self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation,
-                            self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
+    def __init__(self, dims, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+                 bias, dilation, padding_mode, device, dtype):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, _ntuple(kernel_size, dims), _ntuple(stride, dims),
+                         _ntuple(padding, dims), _ntuple(dilation, dims), True, _ntuple(output_padding, dims),
+                         groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input, output_size=None):
+        n = len(self.kernel_size)
+        conv = F.conv_transpose1d if n == 1 else F.conv_transpose2d
+        return conv(input, self.weight, self.bias, self.stride, self.padding,
+                    self._output_padding(input, output_size, n), self.groups, self.dilation)
+
     def _output_padding(self, input, output_size, n):
         if output_size is None:
             return self.output_padding
@@ -150,28 +155,12 @@ class _ConvTransposeNd(_ConvNd):
 class ConvTranspose1d(_ConvTransposeNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, _ntuple(kernel_size, 1), _ntuple(stride, 1),
-                         _ntuple(padding, 1), _ntuple(dilation, 1), True, _ntuple(output_padding, 1),
-                         groups, bias, padding_mode, device, dtype)
-
-    def forward(self, input, output_size=None):
-        output_padding = self._output_padding(input, output_size, 1)
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        super().__init__(1, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, padding_mode, device, dtype)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, _ntuple(kernel_size, 2), _ntuple(stride, 2),
-                         _ntuple(padding, 2), _ntuple(dilation, 2), True, _ntuple(output_padding, 2),
-                         groups, bias, padding_mode, device, dtype)
-
-    def forward(self, input, output_size=None):
-        output_padding = self._output_padding(input, output_size, 2)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        super().__init__(2, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, padding_mode, device, dtype)
