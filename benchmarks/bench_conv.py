@@ -4,7 +4,7 @@
 
 Each case runs both on the same float32 data: one warm-up, then the median of R timed runs.
 The ratio is torch time / ember time (above 1: ember is faster). Backward cases time the three
-gradients together (ember._nn_conv.conv2d_backward against aten's convolution_backward).
+gradients together (ember.nn.functional.conv.conv2d_backward against aten's convolution_backward).
 """
 import argparse
 import json

@@ -7,7 +7,7 @@ import pytest
 import ember
 from conftest import to_numpy
 from op_db import assert_vjp
-from ember import _nn_activation as A
+from ember.nn.functional import activation as A
 
 F = ember.nn.functional
 

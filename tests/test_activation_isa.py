@@ -8,7 +8,7 @@ from conftest import run_isa_subprocess
 SCRIPT = r"""
 import numpy as np
 import ember
-from ember import _nn_activation as A
+from ember.nn.functional import activation as A
 F = ember.nn.functional
 rng = np.random.default_rng(5)
 x = np.concatenate([rng.uniform(-30, 30, 3000), rng.uniform(-4, 4, 3000),

@@ -7,7 +7,7 @@ import pytest
 import ember
 from conftest import to_numpy
 from op_db import assert_vjp
-from ember import _nn_attention as AT
+from ember.nn.functional import attention as AT
 
 F = ember.nn.functional
 

@@ -5,7 +5,7 @@ torch.autograd (all input and parameter gradients) when torch is installed; then
 the database does not describe (dropout, in-place activations, pad, linear, running
 statistics, the top-level aliases) and a small CNN end to end.
 
-The composite functions of ember.nn.functional (_nn_extra.py) need the rules of the
+The composite functions of ember.nn.functional (nn/functional/composites.py) need the rules of the
 elementwise, reduction and view families; where one of those is missing their gradient check
 is skipped and names it.
 """
@@ -217,7 +217,7 @@ def missing_rules(names):
     return missing
 
 
-# What the composites of _nn_extra.py are built from (other families' rules).
+# What the composites of nn/functional/composites.py are built from (other families' rules).
 _COMPOSITE_OPS = ("where", "clamp", "log", "exp", "sigmoid", "rsqrt", "minimum", "index_add", "cat", "sum", "mean",
                   "abs", "pow", "sqrt", "gather", "amax", "amin", "softmax", "Tensor.unsqueeze", "Tensor.narrow",
                   "Tensor.squeeze", "Tensor.permute", "Tensor.expand", "Tensor.transpose", "Tensor.repeat",

@@ -1,11 +1,11 @@
-"""The convolution backward kernels (ember._nn_conv.conv2d_backward and friends): finite
+"""The convolution backward kernels (ember.nn.functional.conv.conv2d_backward and friends): finite
 differences in float64 (op_db.assert_vjp), PyTorch's autograd where it is installed, the
 16-bit dtypes, output_mask, and bad input."""
 import numpy as np
 import pytest
 
 import ember
-from ember import _nn_conv as C
+from ember.nn.functional import conv as C
 from conftest import assert_unchanged, snapshot, to_numpy
 from op_db import assert_vjp
 

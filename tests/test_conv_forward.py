@@ -107,7 +107,7 @@ def test_error_messages_name_op_and_shapes():
 def test_large_image_packed_in_bands(x_shape, kw):
     """An image whose column buffer would pass the per-thread bound (16 MiB) is packed a band
     of output rows at a time; forward and both gradients must not notice."""
-    from ember import _nn_conv
+    from ember.nn.functional import conv as _nn_conv
     from op_db_conv import _conv_transpose_reference
     rng = np.random.default_rng(4)
     x = _data(rng, *x_shape, dtype=ember.float64)

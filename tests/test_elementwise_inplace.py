@@ -225,7 +225,7 @@ def test_methods_and_aliases():
     p = make_tensor(np.array([1.0, 2.0, 3.0], np.float32))
     p.pow_(2)
     check(p, np.array([1.0, 4.0, 9.0]), ember.float32)
-    names = ember._elementwise.__all__
+    names = ember._ops.elementwise.__all__
     assert "add" in names and "where" in names and "clip" in names
     for name in names:
         assert hasattr(ember, name)

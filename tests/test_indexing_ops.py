@@ -191,7 +191,7 @@ def test_gather_large_both_splits(rng):
 # ---- gradients ----------------------------------------------------------------------------------
 
 def test_getitem_backward_is_index_put_accumulate(rng):
-    from ember._indexing import _getitem_backward
+    from ember._ops.indexing import _getitem_backward
     key = (ember.tensor([2, 0, 2]), slice(None), ember.tensor([1, 1, 0]))
     x = rng.standard_normal((3, 2, 2))
     assert_vjp(lambda t: t[key], lambda g, t: _getitem_backward(g, t.shape, key),
@@ -199,21 +199,21 @@ def test_getitem_backward_is_index_put_accumulate(rng):
 
 
 def test_gather_backward_is_scatter_add(rng):
-    from ember._indexing import _gather_backward
+    from ember._ops.indexing import _gather_backward
     index = ember.tensor(rng.integers(0, 4, size=(3, 6)))
     assert_vjp(lambda t: ember.gather(t, 1, index), lambda g, t: _gather_backward(g, t.shape, 1, index),
                [ember.tensor(rng.standard_normal((3, 4)), dtype=ember.float64)], rng.standard_normal((3, 6)))
 
 
 def test_index_select_backward_is_index_add(rng):
-    from ember._indexing import _index_select_backward
+    from ember._ops.indexing import _index_select_backward
     index = ember.tensor([1, 1, 0, 3, 1])
     assert_vjp(lambda t: ember.index_select(t, 0, index), lambda g, t: _index_select_backward(g, t.shape, 0, index),
                [ember.tensor(rng.standard_normal((4, 3)), dtype=ember.float64)], rng.standard_normal((5, 3)))
 
 
 def test_masked_select_backward_is_masked_scatter(rng):
-    from ember._indexing import _masked_select_backward
+    from ember._ops.indexing import _masked_select_backward
     mask = ember.tensor(rng.random(4) < 0.5)
     x = ember.tensor(rng.standard_normal((3, 4)), dtype=ember.float64)
     n = int(to_numpy(mask).sum()) * 3
@@ -223,7 +223,7 @@ def test_masked_select_backward_is_masked_scatter(rng):
 
 def test_backward_kernels_match_torch_autograd(rng):
     torch = pytest.importorskip("torch")
-    from ember._indexing import _gather_backward, _getitem_backward, _index_select_backward
+    from ember._ops.indexing import _gather_backward, _getitem_backward, _index_select_backward
     a = rng.standard_normal((4, 5))
     index = rng.integers(0, 5, size=(4, 7))
     rows = np.array([3, 3, 0, 1, 3])

@@ -221,7 +221,7 @@ def test_accumulate_every_dtype(dtype):
 
 def test_accumulate_through_mixed_keys():
     """The backward of t[key] sums its gradient into zeros at key (ints, slices and tensors)."""
-    from ember._indexing import _getitem_backward
+    from ember._ops.indexing import _getitem_backward
     a = np.zeros((4, 5, 6))
     key = (slice(1, None), np.array([[0, 0], [4, 0]]), 2)
     grad = np.arange(12.0).reshape(3, 2, 2)

@@ -1,10 +1,10 @@
-"""The loss backward ops (ember._nn_loss.*_backward) against finite differences in float64 and
+"""The loss backward ops (ember.nn.functional.loss.*_backward) against finite differences in float64 and
 against torch.autograd."""
 import numpy as np
 import pytest
 
 import ember
-import ember._nn_loss as L
+import ember.nn.functional.loss as L
 import ember.nn.functional as F
 from conftest import to_numpy
 from op_db import assert_vjp

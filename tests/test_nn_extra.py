@@ -1,4 +1,4 @@
-"""Focused tests for ember.nn.functional ops of _nn_extra that the op database cannot express:
+"""Focused tests for ember.nn.functional ops of nn/functional/composites.py that the op database cannot express:
 running-statistics updates of instance_norm, unfold/fold as adjoints, and zero-size shapes."""
 import numpy as np
 import pytest

@@ -6,7 +6,7 @@ import pytest
 import ember
 from conftest import to_numpy
 from op_db import assert_vjp
-from ember import _nn_norm as N
+from ember.nn.functional import normalization as N
 
 F = ember.nn.functional
 

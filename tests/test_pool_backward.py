@@ -6,7 +6,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from ember import _nn_embedding, _nn_interpolate, _nn_pool
+from ember.nn.functional import sparse as _nn_embedding, upsampling as _nn_interpolate, pooling as _nn_pool
 from conftest import to_numpy
 from op_db import assert_vjp
 

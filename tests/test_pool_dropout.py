@@ -5,7 +5,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from ember import _nn_dropout
+from ember.nn.functional import dropouts as _nn_dropout
 from conftest import to_numpy
 
 

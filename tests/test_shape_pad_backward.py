@@ -6,7 +6,7 @@ import pytest
 import ember
 from conftest import to_numpy
 from op_db import assert_vjp
-from ember._nn_pad import pad_backward
+from ember.nn.functional.padding import pad_backward
 
 F = ember.nn.functional
 

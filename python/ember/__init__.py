@@ -20,25 +20,25 @@ int64 = long = _C.dtype.int64
 bool = _C.dtype.bool
 
 from ._tensor import Size, Tensor  # noqa: E402
-from ._creation import (  # noqa: E402
+from ._ops.creation import (  # noqa: E402
     arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full, full_like,
     linspace, ones, ones_like, scalar_tensor, tensor, zeros, zeros_like)
-from ._views import *  # noqa: E402,F401,F403
-from ._elementwise import *  # noqa: E402,F401,F403
-from ._reduce import *  # noqa: E402,F401,F403
-from ._random import *  # noqa: E402,F401,F403
-from ._interop import *  # noqa: E402,F401,F403
-from ._linalg import *  # noqa: E402,F401,F403
-from ._sort import *  # noqa: E402,F401,F403
-from ._einsum import *  # noqa: E402,F401,F403
-from ._shape_ops import *  # noqa: E402,F401,F403
-from ._nn_norm import _batch_norm_top as batch_norm, _layer_norm_top as layer_norm, _group_norm_top as group_norm  # noqa: E402,F401,E501
-from ._indexing import *  # noqa: E402,F401,F403
+from ._ops.views import *  # noqa: E402,F401,F403
+from ._ops.elementwise import *  # noqa: E402,F401,F403
+from ._ops.reduce import *  # noqa: E402,F401,F403
+from ._ops.random import *  # noqa: E402,F401,F403
+from ._ops.interop import *  # noqa: E402,F401,F403
+from ._ops.linalg import *  # noqa: E402,F401,F403
+from ._ops.sort import *  # noqa: E402,F401,F403
+from ._ops.einsum import *  # noqa: E402,F401,F403
+from ._ops.shape import *  # noqa: E402,F401,F403
+from .nn.functional.normalization import _batch_norm_top as batch_norm, _layer_norm_top as layer_norm, _group_norm_top as group_norm  # noqa: E402,F401,E501
+from ._ops.indexing import *  # noqa: E402,F401,F403
 from . import cpu, cuda, nn  # noqa: E402,F401
-from ._nn_pool import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402,F401
-from ._nn_embedding import _torch_embedding as embedding  # noqa: E402,F401
-from ._nn_dropout import _torch_dropout as dropout  # noqa: E402,F401
-from ._nn_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from .nn.functional.pooling import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402,F401
+from .nn.functional.sparse import _torch_embedding as embedding  # noqa: E402,F401
+from .nn.functional.dropouts import _torch_dropout as dropout  # noqa: E402,F401
+from .nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 
 __version__ = "0.1.0"
@@ -66,7 +66,7 @@ def numel(input):
 from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
-from ._misc_ops import *  # noqa: E402,F401,F403
+from ._ops.misc import *  # noqa: E402,F401,F403
 from .autograd import rules as _autograd_rules  # noqa: E402
 
 _autograd_rules.wire()  # last: every op the rules name must exist by now

@@ -15,7 +15,7 @@ class _TypedTensorMeta(type):
         return isinstance(obj, Tensor) and obj.dtype == cls.dtype
 
     def __call__(cls, *args, device=None):
-        from ._creation import empty, tensor
+        from ._ops.creation import empty, tensor
         if len(args) == 1 and isinstance(args[0], Tensor):
             return args[0].to(cls.dtype)
         if not args or all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):

@@ -44,7 +44,7 @@ def _unwrap(x):
     if isinstance(x, (bool, int, float)) or isinstance(x, np.generic):
         return x
     if isinstance(x, (list, tuple, np.ndarray)):
-        from ._creation import tensor
+        from ._ops.creation import tensor
         return tensor(x)._impl
     raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
 
@@ -215,7 +215,7 @@ class Tensor:
     def grad_fn(self):
         node = self._node
         if node is not None and type(node) is not tuple:  # a view's edge, maybe stale
-            from .autograd.dispatch import current_edge
+            from .autograd.recording import current_edge
             node = current_edge(self)
         if node is None or node[0]._backward is None:  # a leaf's AccumulateGrad is not its grad_fn
             return None
@@ -515,7 +515,7 @@ class Tensor:
         return self
 
     def new_tensor(self, data, dtype=None):
-        from ._creation import tensor
+        from ._ops.creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=self.device)
 
     def new_zeros(self, *size, dtype=None):
@@ -535,5 +535,5 @@ def _unwrap_tensor(x, like):
     """A tensor operand for copy-like methods: numbers and lists become tensors."""
     if isinstance(x, Tensor):
         return x._impl
-    from ._creation import tensor
+    from ._ops.creation import tensor
     return tensor(x, dtype=like.dtype)._impl

@@ -107,7 +107,7 @@ def _restore_dims(result, d0, d1, keepdim):
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norms over the two dims `dim`: 'fro', 'nuc', inf / -inf (max / min row sum of
     |A|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular value)."""
-    from . import _reduce
+    from ._ops import reduce as _reduce
     _check_matrix(A, "linalg.matrix_norm")
     A = _with_dtype(A, dtype, "linalg.matrix_norm")
     d0, d1 = _matrix_dims(A, dim, "linalg.matrix_norm")
@@ -265,7 +265,7 @@ def svdvals(A, *, driver=None):
 
 def _tolerance(S, A, atol, rtol, op):
     """The singular-value cutoff max(atol, rtol * S.max) of pinv and matrix_rank, per matrix."""
-    from . import _reduce
+    from ._ops import reduce as _reduce
     eps = 2.0 ** -23 if A.dtype == _C.dtype.float32 else 2.0 ** -52
     if rtol is None:
         rtol = 0.0 if (atol is not None and (not isinstance(atol, numbers.Real) or atol > 0)) \
@@ -284,7 +284,7 @@ def _tolerance(S, A, atol, rtol, op):
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The pseudo-inverse from the SVD, dropping singular values below max(atol, rtol * S.max)
     (rtol defaults to eps * max(m, n) when atol is not given)."""
-    from ._elementwise import where
+    from ._ops.elementwise import where
     _check_matrix(A, "linalg.pinv")
     if hermitian:
         w, V = eigh(A)
@@ -299,7 +299,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values above max(atol, rtol * S.max), as int64."""
-    from . import _reduce
+    from ._ops import reduce as _reduce
     _check_matrix(A, "linalg.matrix_rank")
     S = eigvalsh(A).abs() if hermitian else svdvals(A)
     cutoff = _tolerance(S, A, atol, rtol, "linalg.matrix_rank")
@@ -312,8 +312,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     filled for the drivers that report them in PyTorch ('gelsy': rank only; 'gelsd' and
     'gelss': both; 'gels': neither); residuals are the squared residual norms when m > n and
     every matrix has full rank (not for 'gelsy'), else empty."""
-    from . import _reduce
-    from ._creation import empty
+    from ._ops import reduce as _reduce
+    from ._ops.creation import empty
     _check_matrix(A, "linalg.lstsq")
     _check_float(B, "linalg.lstsq", "B")
     driver = "gelsy" if driver is None else driver
@@ -329,7 +329,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     eps = 2.0 ** -23 if A.dtype == _C.dtype.float32 else 2.0 ** -52
     rc = eps * builtins.max(m, n) if rcond is None or rcond < 0 else float(rcond)
     cutoff = _tolerance(S, A, None, rc, "linalg.lstsq")
-    from ._elementwise import where
+    from ._ops.elementwise import where
     keep = S > cutoff
     inv_s = where(keep, 1.0 / S, S.new_zeros(()))
     X = (Vh.mT * inv_s.unsqueeze(-2)).matmul(U.mT).matmul(Bm)
@@ -353,7 +353,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 def cross(input, other, *, dim=-1):
     """The cross product of 3-vectors along `dim`, with broadcasting."""
-    from ._creation import empty
+    from ._ops.creation import empty
     _tensor(input, "linalg.cross", "input")
     _tensor(other, "linalg.cross", "other")
     if input.dim() != other.dim():
@@ -378,7 +378,7 @@ def cross(input, other, *, dim=-1):
 
 def vecdot(x, y, *, dim=-1):
     """sum(x * y, dim) with broadcasting (real dtypes: no conjugation)."""
-    from . import _reduce
+    from ._ops import reduce as _reduce
     _tensor(x, "linalg.vecdot", "x")
     _tensor(y, "linalg.vecdot", "y")
     return _reduce.sum(x * y, dim)
@@ -435,7 +435,7 @@ def multi_dot(tensors):
 
 def matrix_power(A, n):
     """A^n for an integer n by repeated squaring; n = 0 gives the identity, n < 0 inverts."""
-    from ._creation import eye
+    from ._ops.creation import eye
     _tensor(A, "linalg.matrix_power")
     if not isinstance(n, numbers.Integral):
         raise TypeError(f"linalg.matrix_power: n must be an int, but got {type(n).__name__}")
@@ -464,14 +464,14 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 def matmul(input, other):
-    from ._linalg import matmul as _matmul
+    from ._ops.linalg import matmul as _matmul
     return _matmul(input, other)
 
 
 # ---- top-level aliases that PyTorch has (torch.det, torch.inverse, ...) and Tensor methods ----
 
 def _logdet(A):
-    from ._elementwise import where
+    from ._ops.elementwise import where
     sign, logabs = slogdet(A)
     nan = logabs.new_full((), math.nan)
     return where(sign < 0, nan, logabs)

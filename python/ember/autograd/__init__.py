@@ -1,6 +1,6 @@
 """ember.autograd: define-by-run automatic differentiation.
 
-Ops on tensors that require grad record a graph (dispatch.py: one rule per op, the rules in
+Ops on tensors that require grad record a graph (recording.py: one rule per op, the rules in
 rules/, one file per op family); `Tensor.backward` and `ember.autograd.grad` walk it back
 (engine.py). `Function` defines new differentiable ops, `gradcheck` checks gradients against
 finite differences and `functional` holds jacobian, hessian, vjp and jvp.

@@ -1,7 +1,7 @@
 """ember.autograd.backward and ember.autograd.grad: the entry points into the engine."""
 from .. import _C
 from .._tensor import Tensor, _wrap
-from .dispatch import current_edge
+from .recording import current_edge
 from .engine import run_backward
 
 

@@ -21,7 +21,7 @@ static method, when defined, takes over the saving from forward (PyTorch's newer
 """
 from .._tensor import Tensor
 from . import grad_mode
-from .dispatch import link, requires_grad_in
+from .recording import link, requires_grad_in
 from .graph import Node
 
 _state = grad_mode._state

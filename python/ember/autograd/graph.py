@@ -45,7 +45,7 @@ class RemovableHandle:
 
 class Node:
     """A backward node: `backward(node, *grads)` returns one gradient per input edge (None
-    where an input needs none). Built by the op recorder (autograd/dispatch.py) and by
+    where an input needs none). Built by the op recorder (autograd/recording.py) and by
     `Function.apply`."""
 
     __slots__ = ("_name", "_backward", "next_edges", "needs_input_grad", "_input_meta",

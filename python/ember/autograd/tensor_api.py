@@ -1,7 +1,7 @@
 """The autograd methods of Tensor (requires_grad_, .grad, retain_grad, register_hook)."""
 import weakref
 
-from .dispatch import current_edge
+from .recording import current_edge
 from .graph import RemovableHandle, accumulate_grad_node, tensor_hooks
 
 

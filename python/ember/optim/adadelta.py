@@ -1,6 +1,6 @@
 """Adadelta: PyTorch's single-tensor algorithm (the optimizer of PyTorch's MNIST example)."""
 from .. import _C
-from .._creation import tensor, zeros_like
+from .._ops.creation import tensor, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["Adadelta"]

@@ -1,6 +1,6 @@
 """Adagrad: PyTorch's single-tensor algorithm."""
 from .. import _C
-from .._creation import full_like, tensor
+from .._ops.creation import full_like, tensor
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]

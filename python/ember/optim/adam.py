@@ -1,6 +1,6 @@
 """Adam and AdamW (with amsgrad): PyTorch's single-tensor algorithm, step by step."""
 from .. import _C
-from .._creation import tensor, zeros_like
+from .._ops.creation import tensor, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]

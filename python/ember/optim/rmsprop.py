@@ -1,6 +1,6 @@
 """RMSprop (centered, momentum, weight decay): PyTorch's single-tensor algorithm."""
 from .. import _C
-from .._creation import tensor, zeros_like
+from .._ops.creation import tensor, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]

@@ -12,7 +12,7 @@ as `Tensor.__rsub__` among them).
 import sys
 
 from ..._tensor import Tensor
-from ..dispatch import RULES, differentiable, inplace_function, inplace_method
+from ..recording import RULES, differentiable, inplace_function, inplace_method
 
 _FAMILIES = ("elementwise", "reduce", "views", "shape", "indexing", "sort", "linalg", "nn", "loss",
              "misc")

@@ -14,7 +14,7 @@ import math
 
 import ember  # ops are looked up when a backward runs: the wrapped, recording ones
 from ..._tensor import Tensor
-from ..dispatch import register
+from ..recording import register
 
 
 def _is_tensor(x):

@@ -8,7 +8,7 @@ accumulate where the forward accumulates (index_select, gather, take_along_dim, 
 scatter_add, index_put with accumulate). nonzero and argwhere have integer results: no rule.
 """
 from ..._tensor import Tensor
-from ..dispatch import register
+from ..recording import register
 from .views import check_key, save_key
 
 

@@ -8,7 +8,7 @@ outputs are unique (distinct eigenvalues and singular values, full-rank factors)
 """
 import math
 
-from ..dispatch import register
+from ..recording import register
 
 
 def _mT(x):
@@ -68,7 +68,7 @@ register(("matmul", "Tensor.__matmul__"), _save_both, _matmul_backward)
 
 
 def _rmatmul_setup(ctx, result, self, other):
-    from ..._creation import tensor
+    from ..._ops.creation import tensor
     ctx.save_for_backward(tensor(other).to(self.dtype))
     ctx.shape = tuple(self.shape)
     return (self,)

@@ -1,7 +1,7 @@
 """Backward rules of the losses of ember.nn.functional (cross_entropy, nll_loss, mse_loss, l1_loss,
 smooth_l1_loss, huber_loss, binary_cross_entropy(_with_logits), kl_div).
 
-Gradients come from the C++ backward ops (ember._nn_loss.*_backward), which return the input's
+Gradients come from the C++ backward ops (ember.nn.functional.loss.*_backward), which return the input's
 gradient and, where the target is differentiable, the target's. They are differentiable once:
 under create_graph, reaching them in a second backward raises (nn._kernel). As in PyTorch, the class
 weights of nll_loss / cross_entropy / the BCEs get no gradient; the element weights of
@@ -9,9 +9,9 @@ mse_loss / l1_loss / huber_loss (applied by ember ops around the unreduced loss)
 """
 import ember
 import ember.nn.functional as F
-from ember import _nn_loss as _loss
+from ember.nn.functional import loss as _loss
 
-from ..dispatch import register
+from ..recording import register
 from ..grad_mode import _state, no_grad
 from .nn import _kernel, _linear, _wired
 
@@ -21,7 +21,7 @@ def _name(short):
 
 
 def _reduction(size_average, reduce, reduction):
-    """_nn_loss._reduction without its deprecation warning (the forward has given it)."""
+    """loss._reduction without its deprecation warning (the forward has given it)."""
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average

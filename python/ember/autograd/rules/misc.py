@@ -1,4 +1,4 @@
-"""Backward rules of the miscellaneous ops (python/ember/_misc_ops.py).
+"""Backward rules of the miscellaneous ops (python/ember/_ops/misc.py).
 
 Those ops are composites of ember ops: without a rule their gradients come through the ops they
 call (diff, trapezoid, cov, corrcoef, rot90 work that way). Rules here replace a composite's
@@ -16,7 +16,7 @@ large, or where the op has an in-place form (which is recorded through its out-o
 import math
 
 import ember
-from ..dispatch import register
+from ..recording import register
 from .elementwise import _clamp_backward
 
 

@@ -1,7 +1,7 @@
 """Backward rules of the neural-network ops: convolutions, pools, interpolate, normalizations,
 activations, attention, embedding, dropout, pad and linear.
 
-The first derivatives go through the C++ backward ops (ember._nn_conv.conv2d_backward, ...).
+The first derivatives go through the C++ backward ops (ember.nn.functional.conv.conv2d_backward, ...).
 Those are not differentiable themselves: under create_graph their results are linked to their
 inputs through a node that raises when reached (_kernel), rather than giving a second
 derivative with terms silently missing. The backward kernels that are linear in the gradient
@@ -22,17 +22,17 @@ import math
 
 import ember
 import ember.nn.functional as F
-from ember import _nn_activation as _act
-from ember import _nn_attention as _attn
-from ember import _nn_conv as _conv
-from ember import _nn_dropout as _drop
-from ember import _nn_embedding as _emb
-from ember import _nn_interpolate as _interp
-from ember import _nn_norm as _norm
-from ember import _nn_pad as _pad
-from ember import _nn_pool as _pool
+from ember.nn.functional import activation as _act
+from ember.nn.functional import attention as _attn
+from ember.nn.functional import conv as _conv
+from ember.nn.functional import dropouts as _drop
+from ember.nn.functional import sparse as _emb
+from ember.nn.functional import upsampling as _interp
+from ember.nn.functional import normalization as _norm
+from ember.nn.functional import padding as _pad
+from ember.nn.functional import pooling as _pool
 
-from ..dispatch import register, requires_grad_in
+from ..recording import register, requires_grad_in
 from ..function import Function
 from ..grad_mode import _state, no_grad
 
@@ -222,7 +222,7 @@ def _max_pool_backward(kernel, spatial):
     return backward
 
 
-# The public max pools call these private (values, indices) primitives (ember/_nn_pool.py).
+# The public max pools call these private (values, indices) primitives (ember/nn/functional/pooling.py).
 for _n in ("max_pool1d", "max_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"):
     setattr(F, f"_{_n}_with_indices", getattr(_pool, f"_{_n}_with_indices"))
 register("nn.functional._max_pool1d_with_indices", _max_pool_setup, _max_pool_backward(_pool.max_pool1d_backward, 1))

@@ -10,7 +10,7 @@ gradient at a zero is the product of the other values, std's gradient is zero wh
 """
 import operator
 
-from ..dispatch import register
+from ..recording import register
 
 
 # ---- helpers shared with rules/sort.py ---------------------------------------------------------

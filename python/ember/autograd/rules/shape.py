@@ -1,4 +1,4 @@
-"""Backward rules of the joining, splitting and rearranging ops (python/ember/_shape_ops.py).
+"""Backward rules of the joining, splitting and rearranging ops (python/ember/_ops/shape.py).
 
 The composites (concat, hstack / vstack / dstack / column_stack, atleast_*, fliplr / flipud,
 movedim, rot90) call these ops and need no rules of their own. The pieces of split, chunk,
@@ -8,9 +8,9 @@ in-place write into one reaches the input's gradient (dispatch._rebase_view).
 import numbers
 
 from ... import _C
-from ..._shape_ops import _tensor_args
+from ..._ops.shape import _tensor_args
 from ..._tensor import Tensor, _size_args
-from ..dispatch import register
+from ..recording import register
 
 
 def _dim(dim, ndim):

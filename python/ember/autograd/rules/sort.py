@@ -14,7 +14,7 @@ within that operand alone put back by expansion; tensordot and kron are written 
 import numbers
 import operator
 
-from ..dispatch import register
+from ..recording import register
 from .reduce import evenly, indices_to_save, reduced_dims, select_backward
 
 

@@ -14,9 +14,9 @@ differentiable.
 import numbers
 
 from ... import _C
-from ..._indexing import _getitem_backward
+from ..._ops.indexing import _getitem_backward
 from ..._tensor import _BASIC_KEYS, Tensor, _index_key, _unwrap, _unwrap_tensor, _wrap, _wrap_view
-from ..dispatch import _positions, register
+from ..recording import _positions, register
 
 
 def _zeros(shape, like):

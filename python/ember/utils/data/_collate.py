@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from ... import _C
-from ..._creation import as_tensor, tensor
+from ..._ops.creation import as_tensor, tensor
 from ..._tensor import Tensor
 
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map"]

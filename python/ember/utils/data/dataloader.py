@@ -13,8 +13,8 @@ import warnings
 from typing import Generic, TypeVar
 
 from ... import _C
-from ..._creation import empty
-from ..._random import Generator
+from ..._ops.creation import empty
+from ..._ops.random import Generator
 from . import _worker
 from ._collate import default_collate, default_convert
 from ._fetch import create_fetcher

@@ -7,7 +7,7 @@ import numbers
 import warnings
 from typing import Generic, TypeVar
 
-from ..._random import default_generator, randperm
+from ..._ops.random import default_generator, randperm
 from ..._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",

@@ -9,8 +9,8 @@ import numbers
 from typing import Generic, TypeVar
 
 from ... import _C
-from ..._random import Generator, randint, randperm
-from ..._creation import empty, tensor
+from ..._ops.random import Generator, randint, randperm
+from ..._ops.creation import empty, tensor
 from ..._tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",

@@ -11,9 +11,9 @@ elements takes O(n log n) work without a Python loop over its elements.
 import math
 import numbers
 
-from . import _C, return_types
-from . import _warnings
-from ._tensor import Tensor, _wrap
+from .. import _C, return_types
+from .. import _warnings
+from .._tensor import Tensor, _wrap
 
 __all__ = ["isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max",
            "nan_to_num", "diff", "bincount", "histc", "cdist", "rot90", "cummax", "cummin",

@@ -5,9 +5,9 @@ layer wires to them. The deprecated `size_average` / `reduce` arguments are hono
 PyTorch's (with its warning), and a `weight` for mse/l1/huber is applied here, as PyTorch does.
 """
 
-from . import _C
-from . import _warnings
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ... import _warnings
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]

@@ -5,8 +5,8 @@ closures or keyword parsing per call. Python numbers go to _C as they are; the b
 them into wrapped-number tensors, which promote like scalars (int32 tensor + 2.5 is float32,
 2.5 - int tensor too).
 """
-from . import _C
-from ._tensor import Tensor, _unwrap, _wrap
+from .. import _C
+from .._tensor import Tensor, _unwrap, _wrap
 
 _add, _sub, _mul, _div = _C.add, _C.sub, _C.mul, _C.div
 _pow, _remainder, _floor_divide = _C.pow, _C.remainder, _C.floor_divide

@@ -3,8 +3,8 @@ top-level ember.batch_norm / layer_norm / group_norm in torch's argument order, 
 forward-with-statistics and backward wrappers the autograd layer calls."""
 import numbers
 
-from . import _C
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 

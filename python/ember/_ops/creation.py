@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from . import _C
-from ._tensor import Tensor, _size_args, _wrap
+from .. import _C
+from .._tensor import Tensor, _size_args, _wrap
 
 # numpy dtype <-> ember dtype (bfloat16 has no numpy counterpart)
 _FROM_NUMPY = {

@@ -10,8 +10,8 @@ take and return ember Tensors (None for a gradient that output_mask leaves out).
 """
 import operator
 
-from . import _C
-from ._tensor import Size, Tensor, _wrap
+from ... import _C
+from ..._tensor import Size, Tensor, _wrap
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 

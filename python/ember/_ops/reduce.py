@@ -7,8 +7,8 @@ or None (every dim; an empty sequence means every dim too).
 import functools
 import operator
 
-from . import _C, return_types
-from ._tensor import Tensor, _wrap
+from .. import _C, return_types
+from .._tensor import Tensor, _wrap
 
 __all__ = [
     "sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax", "amin", "max", "min",

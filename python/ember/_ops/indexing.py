@@ -8,8 +8,8 @@ on zeros), for the autograd layer to wire.
 """
 import numbers
 
-from . import _C
-from ._tensor import Tensor, _index_key, _index_tensor, _wrap
+from .. import _C
+from .._tensor import Tensor, _index_key, _index_tensor, _wrap
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "index_add", "index_copy", "index_fill",
            "index_put", "masked_fill", "masked_select", "masked_scatter", "take_along_dim", "nonzero",

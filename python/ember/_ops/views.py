@@ -1,6 +1,6 @@
 """The view ops as functions (ember.transpose, ember.flatten, ...): each calls the Tensor method,
 which shares storage and copies nothing."""
-from ._tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = ["reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
            "flatten", "unflatten", "narrow", "select", "diagonal", "as_strided", "movedim",

@@ -9,10 +9,10 @@ autograd layer to wire.
 import math
 import numbers
 
-from . import _C
-from ._nn_pool import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool1d_backward, \
+from ... import _C
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool1d_backward, \
     adaptive_avg_pool2d_backward
-from ._tensor import Tensor, _wrap
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 

@@ -2,8 +2,8 @@
 import numbers
 import operator
 
-from . import _C
-from ._tensor import Tensor, _wrap
+from .. import _C
+from .._tensor import Tensor, _wrap
 
 __all__ = ["einsum", "tensordot", "kron"]
 

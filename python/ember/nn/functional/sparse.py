@@ -1,7 +1,7 @@
 """nn.functional.embedding with PyTorch's semantics (padding_idx, max_norm), torch.embedding,
 and the dense gradient embedding_backward for the autograd layer."""
-from . import _C
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["embedding"]
 

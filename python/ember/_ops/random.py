@@ -9,9 +9,9 @@ import os
 
 import numpy as np
 
-from . import _C
-from ._creation import _device, _finish
-from ._tensor import Tensor, _size_args, _wrap
+from .. import _C
+from .creation import _device, _finish
+from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "rand", "randn", "randint", "randperm", "rand_like", "randn_like",

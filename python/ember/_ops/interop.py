@@ -2,8 +2,8 @@
 __dlpack__, __dlpack_device__ and tolist. Everything here shares memory unless it says so."""
 import numpy as np
 
-from . import _C
-from ._tensor import Tensor, _wrap
+from .. import _C
+from .._tensor import Tensor, _wrap
 
 __all__ = ["from_dlpack"]
 

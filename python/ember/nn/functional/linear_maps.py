@@ -2,9 +2,9 @@
 dims of input: the bias is written into the output and the GEMM accumulates onto it
 (csrc/ops/matmul.cpp), so no temporary product is made. bilinear is one GEMM against the
 weight laid out as (in1, out * in2), then a product with input2 summed over in2."""
-from . import _C
-from ._C import DTypeError, ShapeError
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._C import DTypeError, ShapeError
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["linear", "bilinear"]
 

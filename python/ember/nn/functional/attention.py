@@ -1,7 +1,7 @@
 """scaled_dot_product_attention with PyTorch's signature (ember.nn.functional), and the private
 forward-with-probabilities and backward wrappers the autograd layer calls."""
-from . import _C
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["scaled_dot_product_attention"]
 

@@ -2,8 +2,8 @@
 outer/ger, addmm, addmv, addbmm, baddbmm. Checks and the GEMM calls are in C++
 (csrc/ops/matmul.cpp); `out=` writes straight into the given tensor where the op has an out
 form, else copies the result into it."""
-from . import _C
-from ._tensor import Tensor, _wrap
+from .. import _C
+from .._tensor import Tensor, _wrap
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv", "addbmm",
            "baddbmm"]
@@ -95,7 +95,7 @@ def _matmul_op(self, other):
 
 def _rmatmul_op(self, other):
     """other @ self for a non-tensor left operand (a numpy array or nested lists)."""
-    from ._creation import tensor
+    from .creation import tensor
     try:
         left = tensor(other)
     except (TypeError, ValueError):

@@ -6,8 +6,8 @@ Splits return views of the input; every other op returns a new tensor made by st
 """
 import numbers
 
-from . import _C
-from ._tensor import Tensor, _size_args, _wrap
+from .. import _C
+from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
            "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "split", "chunk",
@@ -248,7 +248,7 @@ def broadcast_to(input, size):
 
 
 def broadcast_shapes(*shapes):
-    from ._tensor import Size
+    from .._tensor import Size
     result = []
     for shape in shapes:
         shape = [int(shape)] if isinstance(shape, numbers.Integral) else [int(s) for s in shape]

@@ -1,8 +1,8 @@
 """ember.nn.functional.pad (PyTorch's semantics) and its gradient kernel."""
 import numbers
 
-from . import _C
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["pad"]
 

@@ -6,8 +6,8 @@ returning ember tensors, for the autograd layer to wire.
 """
 import numbers
 
-from . import _C
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]

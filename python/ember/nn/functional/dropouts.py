@@ -6,8 +6,8 @@ gradient, for the autograd layer to wire.
 """
 import math
 
-from . import _C
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "alpha_dropout"]
 

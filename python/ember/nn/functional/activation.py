@@ -1,9 +1,9 @@
 """Activation functions with PyTorch's functional names and arguments (ember.nn.functional),
 their in-place forms, and the private backward wrappers the autograd layer calls."""
-from . import _C
-from ._elementwise import sigmoid, tanh
-from ._reduce import log_softmax, softmax
-from ._tensor import Tensor, _wrap
+from ... import _C
+from ..._ops.elementwise import sigmoid, tanh
+from ..._ops.reduce import log_softmax, softmax
+from ..._tensor import Tensor, _wrap
 
 __all__ = ["gelu", "silu", "softplus", "elu", "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu",
            "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "mish", "hardswish", "hardsigmoid", "logsigmoid",

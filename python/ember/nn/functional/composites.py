@@ -7,9 +7,9 @@ reshapes), so a gradient follows from those ops' own gradients; none needs a ker
 import math
 
 import ember
-from ._nn_loss import _reduction
-from ._tensor import Tensor
-from . import _warnings
+from .loss import _reduction
+from ..._tensor import Tensor
+from ... import _warnings
 
 __all__ = ["one_hot", "normalize", "cosine_similarity", "pairwise_distance", "softmin", "glu",
            "prelu", "softshrink", "hardshrink", "rms_norm", "instance_norm", "local_response_norm",

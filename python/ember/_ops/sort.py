@@ -7,9 +7,9 @@ NaN sorts as the largest value, and sorting is stable: equal values keep their o
 import numbers
 import operator
 
-from . import _C
-from . import return_types
-from ._tensor import Tensor, _wrap
+from .. import _C
+from .. import return_types
+from .._tensor import Tensor, _wrap
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "quantile",
            "unique", "unique_consecutive", "searchsorted", "bucketize", "count_nonzero"]
@@ -80,7 +80,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     if isinstance(q, Tensor):
         q_impl = q._impl
     else:
-        from ._creation import tensor
+        from .creation import tensor
         q_impl = tensor(q, dtype=input.dtype)._impl
     return _wrap(_C.quantile(impl, q_impl, None if dim is None else operator.index(dim), bool(keepdim),
                              interpolation))

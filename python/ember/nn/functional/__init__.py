@@ -1,0 +1,16 @@
+"""ember.nn.functional: the neural-network ops as functions, with PyTorch's names and arguments.
+
+Each op family lives in its own module (nn/functional/*.py); this module gathers them.
+"""
+from .loss import *  # noqa: F401,F403
+from .pooling import *  # noqa: E402,F401,F403
+from .upsampling import *  # noqa: E402,F401,F403
+from .sparse import *  # noqa: E402,F401,F403
+from .dropouts import *  # noqa: E402,F401,F403
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from .padding import pad  # noqa: F401
+from .linear_maps import bilinear, linear  # noqa: E402,F401
+from .normalization import *  # noqa: E402,F401,F403
+from .activation import *  # noqa: E402,F401,F403
+from .attention import *  # noqa: E402,F401,F403
+from .composites import *  # noqa: E402,F401,F403
