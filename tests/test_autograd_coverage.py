@@ -3,15 +3,15 @@
 Each public function of ember, ember.nn.functional and ember.linalg, and each public Tensor
 method (operators included), is one of:
 
-- wrapped by the autograd wiring: it has a backward rule (the wrapper carries
-  `__ember_undifferentiated__`); every primitive (an op that calls the native module) that is
-  differentiable must be;
+- recorded by a backward rule (an op of the op layer whose name, or whose out-of-place form's,
+  has a rule); every primitive (an op that calls the native module) that is differentiable
+  must be;
 - a composite: written in other ember ops only, so it is differentiable when they are
   (COMPOSITES; their gradients are checked by test_autograd_op_db.py and the family tests);
 - not differentiable, for a reason given per group (NOT_DIFFERENTIABLE).
 
 A new op in none of the lists fails here. In-place forms (`op_`) follow their out-of-place
-op: the wiring records them through it.
+op: grad recording records them through it.
 """
 import inspect
 
@@ -19,6 +19,8 @@ import pytest
 
 import ember
 import ember.linalg
+from ember._op_layer import op_of
+from ember.autograd.recording import RULES
 import ember.nn.functional
 from conftest import backend_is_torch
 
@@ -110,7 +112,7 @@ COMPOSITES = {
     "nn.functional.dropout2d",
 }
 
-# Differentiable primitives that the wiring cannot wrap (properties, generators): they must be
+# Differentiable primitives that are not ops (properties, generators): they must be
 # composites of wrapped ops. Checked by behaviour in test_properties_and_iteration_record_the_graph.
 MUST_BE_COMPOSITE = {"Tensor.T", "Tensor.mT", "Tensor.__iter__"}
 
@@ -173,7 +175,13 @@ def _composite(key, ops):
 
 
 def _wrapped(obj):
-    return hasattr(obj, "__ember_undifferentiated__")
+    """Whether grad recording records `obj` by a rule of its own (an in-place op: its
+    out-of-place form's)."""
+    od = op_of(obj)
+    if od is None:
+        return False
+    functional = od.functional
+    return (functional if functional is not None else od).lookup(RULES) is not None
 
 
 @pytest.mark.skipif(backend_is_torch(), reason="checks ember's autograd wiring")

@@ -67,9 +67,7 @@ from . import autograd  # noqa: E402,F401
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: E402,F401
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from ._ops.misc import *  # noqa: E402,F401,F403
-from .autograd import rules as _autograd_rules  # noqa: E402
-
-_autograd_rules.wire()  # last: every op the rules name must exist by now
+from .autograd import rules as _autograd_rules  # noqa: E402,F401  (the backward rules, by op name)
 # The training stack: layers, optimizers.
 from . import optim  # noqa: E402,F401
 from . import accelerator, nn  # noqa: E402,F401

@@ -8,7 +8,8 @@ import numbers
 
 import numpy as np
 
-from . import _C
+from . import _C, _op_layer
+from ._op_layer import _ACTIVE
 
 _new = object.__new__
 _CTensor = _C.Tensor
@@ -107,7 +108,7 @@ def _size_args(size):
     """f(2, 3), f((2, 3)), f([2, 3]) and f(ember.Size) all name the shape (2, 3)."""
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
         size = size[0]
-    return [int(s) for s in size]
+    return [s if isinstance(s, int) else int(s) for s in size]  # int subclasses (traced sizes) kept
 
 
 class Size(tuple):
@@ -125,6 +126,9 @@ class Size(tuple):
         return n
 
 
+_op = _op_layer.namespace("Tensor")  # methods that compute are ops of the op layer
+
+
 class Tensor:
     # _node: None for a constant, else the autograd edge (node, output_nr) that receives this
     # tensor's gradient (autograd/graph.py). The other slots are set only when used.
@@ -133,9 +137,20 @@ class Tensor:
     # ---- metadata ---------------------------------------------------------------------------
     @property
     def shape(self):
+        if _ACTIVE:  # a mode may report sizes of its own (tracing: sizes that stay in the graph)
+            sizes = _op_layer.sizes_of(self)
+            if sizes is not None:
+                return sizes
         return Size(self._impl.shape)
 
     def size(self, dim=None):
+        if _ACTIVE:
+            sizes = _op_layer.sizes_of(self)
+            if sizes is not None:
+                if dim is None:
+                    return sizes
+                self._impl.size(dim)  # checks the dim
+                return sizes[dim]
         if dim is None:
             return Size(self._impl.shape)
         return self._impl.size(dim)
@@ -277,9 +292,11 @@ class Tensor:
     def data(self, value):
         self._impl = value._impl
 
+    @_op
     def detach(self):
         return _wrap(self._impl.alias())
 
+    @_op
     def detach_(self):
         if getattr(self, "_view_base", None) is not None and self._node is not None:
             raise RuntimeError("detach_: can't detach views in-place. Use detach() instead.")
@@ -309,11 +326,13 @@ class Tensor:
         if self._impl.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         impl = self._impl
-        if self._node is not None:  # through select, so that the rows stay in the graph
+        if self._node is not None or _ACTIVE:  # through select, so that the rows stay in the graph
             return (self.select(0, i) for i in range(impl.shape[0]))
         return (_wrap_view(impl.select(0, i), self) for i in range(impl.shape[0]))
 
     def __bool__(self):
+        if _ACTIVE:
+            _op_layer.value_read(self, "bool")
         if self._impl.numel() != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self._impl.numel()} elements is ambiguous")
@@ -334,6 +353,8 @@ class Tensor:
         return id(self)
 
     def item(self):
+        if _ACTIVE:
+            _op_layer.value_read(self, "item")
         return self._impl.item()
 
     def _numpy_or_float(self):
@@ -343,47 +364,62 @@ class Tensor:
         return self.numpy()
 
     # ---- views ------------------------------------------------------------------------------
+    @_op
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _C.dtype):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
         return _wrap_view(self._impl.view(_size_args(shape)), self)
 
+    @_op
     def view_as(self, other):
         return _wrap_view(self._impl.view(list(other.shape)), self)
 
+    @_op
     def reshape(self, *shape):
         return _wrap_maybe_view(self._impl.reshape(_size_args(shape)), self)
 
+    @_op
     def reshape_as(self, other):
         return _wrap_maybe_view(self._impl.reshape(list(other.shape)), self)
 
+    @_op
     def permute(self, *dims):
         return _wrap_view(self._impl.permute(_size_args(dims)), self)
 
+    @_op
     def transpose(self, dim0, dim1):
         return _wrap_view(self._impl.transpose(dim0, dim1), self)
 
     swapaxes = transpose
     swapdims = transpose
 
+    @_op
     def t(self):
         return _wrap_view(self._impl.t(), self)
 
+    # T and mT are properties, not ops: they call the ops when a mode or autograd must see them
     @property
     def T(self):
         n = self._impl.ndim
-        return _wrap_view(self._impl.permute(list(range(n - 1, -1, -1))), self)
+        if self._node is None and not _ACTIVE:
+            return _wrap_view(self._impl.permute(list(range(n - 1, -1, -1))), self)
+        return self.permute(list(range(n - 1, -1, -1)))
 
     @property
     def mT(self):
-        return _wrap_view(self._impl.transpose(-2, -1), self)
+        if self._node is None and not _ACTIVE:
+            return _wrap_view(self._impl.transpose(-2, -1), self)
+        return self.transpose(-2, -1)
 
+    @_op
     def expand(self, *sizes):
         return _wrap_view(self._impl.expand(_size_args(sizes)), self)
 
+    @_op
     def expand_as(self, other):
         return _wrap_view(self._impl.expand(list(other.shape)), self)
 
+    @_op
     def squeeze(self, dim=None):
         if dim is None:
             return _wrap_view(self._impl.squeeze(), self)
@@ -394,27 +430,35 @@ class Tensor:
             return _wrap_view(impl, self)
         return _wrap_view(self._impl.squeeze(dim), self)
 
+    @_op
     def unsqueeze(self, dim):
         return _wrap_view(self._impl.unsqueeze(dim), self)
 
+    @_op
     def flatten(self, start_dim=0, end_dim=-1):
         return _wrap_maybe_view(self._impl.flatten(start_dim, end_dim), self)
 
+    @_op
     def unflatten(self, dim, sizes):
         return _wrap_view(self._impl.unflatten(dim, list(sizes)), self)
 
+    @_op
     def narrow(self, dim, start, length):
         return _wrap_view(self._impl.narrow(dim, int(start), length), self)
 
+    @_op
     def select(self, dim, index):
         return _wrap_view(self._impl.select(dim, index), self)
 
+    @_op
     def diagonal(self, offset=0, dim1=0, dim2=1):
         return _wrap_view(self._impl.diagonal(offset, dim1, dim2), self)
 
+    @_op
     def as_strided(self, size, stride, storage_offset=None):
         return _wrap_view(self._impl.as_strided(list(size), list(stride), storage_offset), self)
 
+    @_op
     def unfold(self, dimension, size, step):
         return _wrap_view(self._impl.unfold(dimension, size, step), self)
 
@@ -423,19 +467,23 @@ class Tensor:
             return _wrap_view(self._impl.getitem(key), self)
         return _wrap_maybe_view(self._impl.getitem(_index_key(key)), self)
 
+    @_op
     def __setitem__(self, key, value):
         if type(key) not in _BASIC_KEYS:
             key = _index_key(key)
         self._impl.setitem(key, _unwrap(value))
 
     # ---- copies and conversion ----------------------------------------------------------------
+    @_op
     def contiguous(self):
         impl = self._impl
         return self if impl.is_contiguous() else _wrap(impl.contiguous())
 
+    @_op
     def clone(self):
         return _wrap(self._impl.clone())
 
+    @_op
     def to(self, *args, **kwargs):
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
@@ -461,74 +509,147 @@ class Tensor:
             impl = impl.clone()
         return self if impl is self._impl else _wrap(impl)
 
+    @_op
     def type(self, dtype=None):
         if dtype is None:
             return f"ember.{self._impl.dtype.name}"
         return self.to(dtype)
 
+    @_op
     def float(self):
         return self.to(_C.dtype.float32)
 
+    @_op
     def double(self):
         return self.to(_C.dtype.float64)
 
+    @_op
     def half(self):
         return self.to(_C.dtype.float16)
 
+    @_op
     def bfloat16(self):
         return self.to(_C.dtype.bfloat16)
 
+    @_op
     def int(self):
         return self.to(_C.dtype.int32)
 
+    @_op
     def long(self):
         return self.to(_C.dtype.int64)
 
+    @_op
     def short(self):
         return self.to(_C.dtype.int16)
 
+    @_op
     def char(self):
         return self.to(_C.dtype.int8)
 
+    @_op
     def byte(self):
         return self.to(_C.dtype.uint8)
 
+    @_op
     def bool(self):
         return self.to(_C.dtype.bool)
 
+    @_op
     def cpu(self):
         return self.to("cpu")
 
+    @_op
     def cuda(self, device=None):
         return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
 
+    @_op
     def copy_(self, src, non_blocking=False):
         self._impl.copy_(_unwrap_tensor(src, self))
         return self
 
+    @_op
     def fill_(self, value):
         self._impl.fill_(value._impl if isinstance(value, Tensor) else value)
         return self
 
+    @_op
     def zero_(self):
         self._impl.fill_(0)
         return self
 
+    @_op
     def new_tensor(self, data, dtype=None):
         from ._ops.creation import tensor
         return tensor(data, dtype=dtype or self.dtype, device=self.device)
 
+    @_op
     def new_zeros(self, *size, dtype=None):
         return _wrap(_C.zeros(_size_args(size), dtype or self.dtype, self.device))
 
+    @_op
     def new_ones(self, *size, dtype=None):
         return _wrap(_C.ones(_size_args(size), dtype or self.dtype, self.device))
 
+    @_op
     def new_full(self, size, fill_value, dtype=None):
         return _wrap(_C.full(_size_args((size,)), fill_value, dtype or self.dtype, self.device))
 
+    @_op
     def new_empty(self, *size, dtype=None):
         return _wrap(_C.empty(_size_args(size), dtype or self.dtype, self.device))
+
+    # ---- the out-of-place forms through which in-place specials are recorded and traced --------
+    @_op
+    def _setitem_out_of_place(self, key, value):
+        """A new tensor equal to self with self[key] = value."""
+        impl = self._impl.clone()
+        impl.setitem(key if type(key) in _BASIC_KEYS else _index_key(key), _unwrap(value))
+        return _wrap(impl)
+
+    @_op
+    def _copy_out_of_place(self, src, non_blocking=False):
+        """A new tensor of self's shape and dtype holding src (broadcast and cast)."""
+        impl = self._impl.clone()
+        impl.copy_(_unwrap_tensor(src, self))
+        return _wrap(impl)
+
+    @_op
+    def _fill_out_of_place(self, value):
+        impl = self._impl.clone()
+        impl.fill_(value._impl if isinstance(value, Tensor) else value)
+        return _wrap(impl)
+
+    @_op
+    def _zero_out_of_place(self):
+        return _wrap(_C.zeros(list(self._impl.shape), self._impl.dtype, self._impl.device))
+
+    @_op
+    def _view_backward(self, shape, method, args, accumulate=False):
+        """zeros(shape) receiving `self` at the view `zeros.method(*args)`: the gradient of that
+        view for an input of `shape` (differentiable: its backward is the view again). With
+        `accumulate`, elements the view repeats are summed."""
+        impl = self._impl
+        if accumulate:
+            if method == "__getitem__":
+                from ._ops.indexing import _getitem_backward
+                return _getitem_backward(self, shape, args[0])
+            numel = 1
+            for s in shape:
+                numel *= s
+            index = getattr(_wrap(_C.arange(0, numel, 1, _C.dtype.int64, impl.device)).reshape(list(shape)),
+                            method)(*args)
+            flat = _C.zeros([numel], impl.dtype, impl.device)
+            _C.index_add_(flat, 0, index._impl.reshape([-1]), impl.reshape([-1]), 1)
+            return _wrap(flat.reshape(list(shape)))
+        out = _wrap(_C.zeros(list(shape), impl.dtype, impl.device))
+        getattr(out, method)(*args)._impl.copy_(impl)
+        return out
+
+
+_op_layer.Tensor = Tensor
+# Indexing is as hot as an operator: the same inlined fast-path test (an index never requires grad).
+Tensor.__getitem__ = _op_layer.operator("__getitem__", Tensor.__getitem__)
 
 
 def _unwrap_tensor(x, like):

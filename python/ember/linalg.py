@@ -7,7 +7,10 @@ import math
 import numbers
 
 from . import _C, return_types
+from . import _op_layer
 from ._tensor import Tensor, _wrap
+
+op = _op_layer.namespace("linalg")
 
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "inv", "inv_ex", "solve", "solve_triangular", "det",
@@ -63,6 +66,7 @@ def _with_dtype(x, dtype, op):
 
 # ---- norms ------------------------------------------------------------------------------------
 
+@op
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """sum(|x|^ord)^(1/ord) over `dim` (every element by default); ord may be any real number,
     inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros)."""
@@ -104,6 +108,7 @@ def _restore_dims(result, d0, d1, keepdim):
     return result
 
 
+@op
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norms over the two dims `dim`: 'fro', 'nuc', inf / -inf (max / min row sum of
     |A|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular value)."""
@@ -147,6 +152,7 @@ def _empty_extreme(zeros, ord):
     return zeros
 
 
+@op
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """torch.linalg.norm: a vector norm when `dim` is one dim (or ord is given for a 1-D input),
     a matrix norm when `dim` is two dims (or ord is given for a 2-D input); with neither, the
@@ -169,34 +175,41 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 # ---- inverse, determinants, solves --------------------------------------------------------------
 
+@op
 def inv(A):
     return _wrap(_C.linalg_inv(_tensor(A, "linalg.inv")._impl))
 
 
+@op
 def inv_ex(A, *, check_errors=False):
     r = _C.linalg_inv_ex(_tensor(A, "linalg.inv_ex")._impl, check_errors)
     return InvExResult(_wrap(r[0]), _wrap(r[1]))
 
 
+@op
 def det(A):
     return _wrap(_C.linalg_det(_tensor(A, "linalg.det")._impl))
 
 
+@op
 def slogdet(A):
     r = _C.linalg_slogdet(_tensor(A, "linalg.slogdet")._impl)
     return SlogdetResult(_wrap(r[0]), _wrap(r[1]))
 
 
+@op
 def lu_factor(A, *, pivot=True):
     r = _C.linalg_lu_factor(_tensor(A, "linalg.lu_factor")._impl, pivot)
     return LUFactorResult(_wrap(r[0]), _wrap(r[1]))
 
 
+@op
 def lu_factor_ex(A, *, pivot=True, check_errors=False):
     r = _C.linalg_lu_factor_ex(_tensor(A, "linalg.lu_factor_ex")._impl, pivot, check_errors)
     return LUFactorExResult(*(_wrap(x) for x in r))
 
 
+@op
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     _tensor(LU, "linalg.lu_solve", "LU")
     _tensor(pivots, "linalg.lu_solve", "pivots")
@@ -204,6 +217,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     return _wrap(_C.linalg_lu_solve(LU._impl, pivots._impl, B._impl, left, adjoint))
 
 
+@op
 def lu(A, *, pivot=True):
     r = _C.linalg_lu(_tensor(A, "linalg.lu")._impl, pivot)
     return LUResult(*(_wrap(x) for x in r))
@@ -217,22 +231,26 @@ def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     return LUResult(*(_wrap(x) for x in r))
 
 
+@op
 def solve(A, B, *, left=True):
     _tensor(A, "linalg.solve")
     _tensor(B, "linalg.solve", "B")
     return _wrap(_C.linalg_solve(A._impl, B._impl, left))
 
 
+@op
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     _tensor(A, "linalg.solve_triangular")
     _tensor(B, "linalg.solve_triangular", "B")
     return _wrap(_C.linalg_solve_triangular(A._impl, B._impl, bool(upper), left, unitriangular))
 
 
+@op
 def cholesky(A, *, upper=False):
     return _wrap(_C.linalg_cholesky(_tensor(A, "linalg.cholesky")._impl, upper))
 
 
+@op
 def cholesky_ex(A, *, upper=False, check_errors=False):
     r = _C.linalg_cholesky_ex(_tensor(A, "linalg.cholesky_ex")._impl, upper, check_errors)
     return CholeskyExResult(_wrap(r[0]), _wrap(r[1]))
@@ -240,25 +258,30 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
 
 # ---- decompositions -----------------------------------------------------------------------------
 
+@op
 def qr(A, mode="reduced"):
     r = _C.linalg_qr(_tensor(A, "linalg.qr")._impl, mode)
     return QRResult(_wrap(r[0]), _wrap(r[1]))
 
 
+@op
 def eigh(A, UPLO="L"):
     r = _C.linalg_eigh(_tensor(A, "linalg.eigh")._impl, UPLO)
     return EighResult(_wrap(r[0]), _wrap(r[1]))
 
 
+@op
 def eigvalsh(A, UPLO="L"):
     return _wrap(_C.linalg_eigvalsh(_tensor(A, "linalg.eigvalsh")._impl, UPLO))
 
 
+@op
 def svd(A, full_matrices=True, *, driver=None):
     r = _C.linalg_svd(_tensor(A, "linalg.svd")._impl, full_matrices)
     return SVDResult(_wrap(r[0]), _wrap(r[1]), _wrap(r[2]))
 
 
+@op
 def svdvals(A, *, driver=None):
     return _wrap(_C.linalg_svdvals(_tensor(A, "linalg.svdvals")._impl))
 
@@ -281,6 +304,7 @@ def _tolerance(S, A, atol, rtol, op):
     return cutoff
 
 
+@op
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The pseudo-inverse from the SVD, dropping singular values below max(atol, rtol * S.max)
     (rtol defaults to eps * max(m, n) when atol is not given)."""
@@ -297,6 +321,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     return (Vh.mT * inv_s.unsqueeze(-2)).matmul(U.mT)
 
 
+@op
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values above max(atol, rtol * S.max), as int64."""
     from ._ops import reduce as _reduce
@@ -306,6 +331,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     return _reduce.sum(S > cutoff, -1)
 
 
+@op
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B through the pseudo-inverse (singular values below
     rcond * S.max dropped; rcond defaults to eps * max(m, n)). rank and singular_values are
@@ -351,6 +377,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 # ---- products and small helpers -----------------------------------------------------------------
 
+@op
 def cross(input, other, *, dim=-1):
     """The cross product of 3-vectors along `dim`, with broadcasting."""
     from ._ops.creation import empty
@@ -376,6 +403,7 @@ def cross(input, other, *, dim=-1):
     return out
 
 
+@op
 def vecdot(x, y, *, dim=-1):
     """sum(x * y, dim) with broadcasting (real dtypes: no conjugation)."""
     from ._ops import reduce as _reduce
@@ -384,6 +412,7 @@ def vecdot(x, y, *, dim=-1):
     return _reduce.sum(x * y, dim)
 
 
+@op
 def multi_dot(tensors):
     """A chain of matrix products; the first operand may be a 1-D row vector and the last a 1-D
     column vector. The order of products is chosen to minimize the multiplications."""
@@ -433,6 +462,7 @@ def multi_dot(tensors):
     return result
 
 
+@op
 def matrix_power(A, n):
     """A^n for an integer n by repeated squaring; n = 0 gives the identity, n < 0 inverts."""
     from ._ops.creation import eye
@@ -459,10 +489,12 @@ def matrix_power(A, n):
     return result.clone() if result is A else result
 
 
+@op
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _tensor(A, "linalg.diagonal").diagonal(offset, dim1, dim2)
 
 
+@op
 def matmul(input, other):
     from ._ops.linalg import matmul as _matmul
     return _matmul(input, other)
@@ -544,6 +576,7 @@ def _install_aliases():
     import sys
     package = sys.modules[__name__.rsplit(".", 1)[0]]
     for name, fn in _TOP_LEVEL.items():
+        fn = _op_layer.op(name, fn)  # an op of its own unless it is the linalg function
         setattr(package, name, fn)
         setattr(Tensor, name, fn)
 

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _C
+from .._op_layer import op
 from .._tensor import Tensor, _size_args, _wrap
 
 # numpy dtype <-> ember dtype (bfloat16 has no numpy counterpart)
@@ -66,6 +67,7 @@ def _tensors_to_lists(data):
     return data
 
 
+@op
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, tensors)."""
     if isinstance(data, Tensor):  # a copy that keeps the dtype (bfloat16 included)
@@ -80,6 +82,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return out
 
 
+@op
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor):
         return data.to(dtype=dtype, device=_device(device))
@@ -88,6 +91,7 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
+@op
 def from_numpy(array):
     """A tensor sharing memory with a numpy array (writes show through both ways)."""
     if not isinstance(array, np.ndarray):
@@ -95,24 +99,29 @@ def from_numpy(array):
     return _wrap(_C.from_numpy(array))
 
 
+@op
 def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.empty(_size_args(size), dtype, _device(device)), requires_grad)
 
 
+@op
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.zeros(_size_args(size), dtype, _device(device)), requires_grad)
 
 
+@op
 def ones(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.ones(_size_args(size), dtype, _device(device)), requires_grad)
 
 
+@op
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return _finish(_C.full(_size_args((size,)), fill_value, dtype, _device(device)), requires_grad)
 
 
+@op
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     if end is None:
         start, end = 0, start
@@ -120,14 +129,17 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(_C.arange(start, end, step, dtype, _device(device)), requires_grad)
 
 
+@op
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.linspace(float(start), float(end), int(steps), dtype, _device(device)), requires_grad)
 
 
+@op
 def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.eye(n, m, dtype, _device(device)), requires_grad)
 
 
+@op
 def empty_strided(size, stride, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.empty_strided(list(size), list(stride), dtype, _device(device)), requires_grad)
 
@@ -136,23 +148,28 @@ def _like(t, dtype, device):
     return list(t.shape), dtype or t.dtype, _device(device) or t.device
 
 
+@op
 def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.empty(*_like(input, dtype, device)), requires_grad)
 
 
+@op
 def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.zeros(*_like(input, dtype, device)), requires_grad)
 
 
+@op
 def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     return _finish(_C.ones(*_like(input, dtype, device)), requires_grad)
 
 
+@op
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     shape, dt, dev = _like(input, dtype, device)
     return _finish(_C.full(shape, fill_value, dt, dev), requires_grad)
 
 
+@op
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
     return _finish(_C.full([], s, dtype or _C.dtype.float32, _device(device)), requires_grad)
 

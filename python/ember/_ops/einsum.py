@@ -3,6 +3,7 @@ import numbers
 import operator
 
 from .. import _C
+from .._op_layer import op
 from .._tensor import Tensor, _wrap
 
 __all__ = ["einsum", "tensordot", "kron"]
@@ -28,6 +29,7 @@ def _letters(sublist):
     return out
 
 
+@op
 def einsum(equation, *operands):
     """Einstein summation over the operands, as torch.einsum: einsum("ij,jk->ik", a, b),
     einsum("ij,jk", [a, b]), or the sublist form einsum(a, [0, 1], b, [1, 2], [0, 2])."""
@@ -54,6 +56,7 @@ def _dim_list(d):
     return [operator.index(x) for x in d]
 
 
+@op
 def tensordot(a, b, dims=2):
     """Contracts the last `dims` dims of a with the first `dims` of b, or the dims listed in
     dims=([dims of a], [dims of b])."""
@@ -67,6 +70,7 @@ def tensordot(a, b, dims=2):
     return _wrap(_C.tensordot(ia, ib, _dim_list(dims[0]), _dim_list(dims[1])))
 
 
+@op
 def kron(input, other):
     """The Kronecker product."""
     return _wrap(_C.kron(_check(input, "kron", "input"), _check(other, "kron", "other")))

@@ -6,6 +6,7 @@ them into wrapped-number tensors, which promote like scalars (int32 tensor + 2.5
 2.5 - int tensor too).
 """
 from .. import _C
+from .._op_layer import _ACTIVE, define, install_methods, method, op, operator, slow
 from .._tensor import Tensor, _unwrap, _wrap
 
 _add, _sub, _mul, _div = _C.add, _C.sub, _C.mul, _C.div
@@ -14,6 +15,7 @@ _eq, _ne, _lt, _le, _gt, _ge = _C.eq, _C.ne, _C.lt, _C.le, _C.gt, _C.ge
 _and, _or, _xor = _C.bitwise_and, _C.bitwise_or, _C.bitwise_xor
 _shl, _shr = _C.bitwise_left_shift, _C.bitwise_right_shift
 _binary_out, _unary_out = _C.binary_out, _C.unary_out
+_NO_EXTRA = object()  # an operator's native call takes no trailing argument
 
 _BINARY = ("remainder", "fmod", "floor_divide", "pow", "maximum", "minimum", "atan2",
            "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
@@ -56,6 +58,7 @@ def _finish(result, out):
 
 
 # ---- functions in the ember namespace ----------------------------------------------------------
+@op
 def add(input, other, *, alpha=1, out=None):
     if out is not None and alpha == 1:
         _binary_out("add", _operand(input), _operand(other), out._impl)
@@ -63,6 +66,7 @@ def add(input, other, *, alpha=1, out=None):
     return _finish(_add(_operand(input), _operand(other), alpha), out)
 
 
+@op
 def sub(input, other, *, alpha=1, out=None):
     if out is not None and alpha == 1:
         _binary_out("sub", _operand(input), _operand(other), out._impl)
@@ -73,6 +77,7 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
+@op
 def mul(input, other, *, out=None):
     if out is not None:
         _binary_out("mul", _operand(input), _operand(other), out._impl)
@@ -83,6 +88,7 @@ def mul(input, other, *, out=None):
 multiply = mul
 
 
+@op
 def div(input, other, *, rounding_mode=None, out=None):
     if out is not None:
         name = {None: "div", "trunc": "div_trunc", "floor": "div_floor"}.get(rounding_mode)
@@ -95,6 +101,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 divide = div
 
 
+@op
 def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
 
@@ -129,15 +136,16 @@ def _make_unary(name):
 
 _functions = {}
 for _name in _BINARY:
-    _functions[_name] = _make_binary(_name)
+    _functions[_name] = op(_name, _make_binary(_name))
 for _name in _UNARY:
-    _functions[_name] = _make_unary(_name)
+    _functions[_name] = op(_name, _make_unary(_name))
 for _alias, _name in {**_BINARY_ALIASES, **_UNARY_ALIASES}.items():
     _functions[_alias] = _functions[_name]
 globals().update(_functions)
 del _alias
 
 
+@op
 def round(input, *, decimals=0, out=None):
     """Rounds half to even; with `decimals`, round(input * 10**decimals) / 10**decimals."""
     if decimals == 0:
@@ -152,6 +160,7 @@ def _bound(x):
     return x._impl if isinstance(x, Tensor) else x
 
 
+@op
 def clamp(input, min=None, max=None, *, out=None):
     return _finish(_C.clamp(input._impl, _bound(min), _bound(max)), out)
 
@@ -159,6 +168,7 @@ def clamp(input, min=None, max=None, *, out=None):
 clip = clamp
 
 
+@op
 def where(condition, input=None, other=None):
     if input is None and other is None:
         raise NotImplementedError("where(condition) (the indices of true elements) is not supported yet; "
@@ -271,23 +281,81 @@ def _install_methods():
     # isnan & co. have no in-place form in PyTorch
     for name in ("isnan_", "isinf_", "isfinite_", "signbit_", "logaddexp_", "logaddexp2_"):
         del methods[name]
+    named = set()
     for name, fn in methods.items():
-        fn.__name__ = name
-        fn.__qualname__ = "Tensor." + name
-        setattr(Tensor, name, fn)
+        if id(fn) not in named:  # an alias keeps its op's name
+            named.add(id(fn))
+            fn.__name__ = name
+            fn.__qualname__ = "Tensor." + name
+    install_methods(methods)
 
 
 _install_methods()
 
 
 # ---- operators -------------------------------------------------------------------------------------
-# Written out one by one: each is a direct call, the cheapest path Python offers.
-def __add__(self, other):
-    return _wrap(_add(self._impl, other._impl if type(other) is Tensor else _unwrap(other), 1))
+# The arithmetic and comparison operators are every user's hot loop: each is generated with the
+# op layer's fast-path test inlined before the direct call into _C (one Python frame per `a + b`).
+
+def _operator(name, native, reflected=False, extra=_NO_EXTRA):
+    """Tensor.<name>(self, other) calling native(self, other[, extra]), or native(other, self[,
+    extra]) when `reflected`."""
+    if extra is _NO_EXTRA:
+        if reflected:
+            def impl(self, other):
+                return _wrap(native(_unwrap(other), self._impl))
+        else:
+            def impl(self, other):
+                return _wrap(native(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
+    elif reflected:
+        def impl(self, other):
+            return _wrap(native(_unwrap(other), self._impl, extra))
+    else:
+        def impl(self, other):
+            return _wrap(native(self._impl, other._impl if type(other) is Tensor else _unwrap(other), extra))
+    od = define(f"Tensor.{name}", impl)
+
+    if extra is _NO_EXTRA and not reflected:
+        def op(self, other):
+            if not _ACTIVE and self._node is None:
+                if type(other) is Tensor:
+                    if other._node is None:
+                        return _wrap(native(self._impl, other._impl))
+                elif not isinstance(other, Tensor):
+                    return _wrap(native(self._impl, _unwrap(other)))
+            return slow(od, (self, other))
+    elif not reflected:
+        def op(self, other):
+            if not _ACTIVE and self._node is None:
+                if type(other) is Tensor:
+                    if other._node is None:
+                        return _wrap(native(self._impl, other._impl, extra))
+                elif not isinstance(other, Tensor):
+                    return _wrap(native(self._impl, _unwrap(other), extra))
+            return slow(od, (self, other))
+    else:
+        def op(self, other):
+            if not _ACTIVE and self._node is None and not isinstance(other, Tensor):
+                return impl(self, other)
+            return slow(od, (self, other))
+
+    op.__name__ = impl.__name__ = name
+    op.__qualname__ = impl.__qualname__ = f"Tensor.{name}"
+    op.__ember_op__ = od
+    od.wrapper = op
+    return op
 
 
-def __radd__(self, other):
-    return _wrap(_add(_unwrap(other), self._impl, 1))
+for _name, _native, _reflected, _extra in (
+        ("__add__", _add, False, 1), ("__radd__", _add, True, 1), ("__sub__", _sub, False, 1),
+        ("__rsub__", _sub, True, 1), ("__mul__", _mul, False, _NO_EXTRA), ("__rmul__", _mul, True, _NO_EXTRA),
+        ("__truediv__", _div, False, None), ("__rtruediv__", _div, True, None),
+        ("__floordiv__", _floor_divide, False, _NO_EXTRA), ("__rfloordiv__", _floor_divide, True, _NO_EXTRA),
+        ("__mod__", _remainder, False, _NO_EXTRA), ("__rmod__", _remainder, True, _NO_EXTRA),
+        ("__pow__", _pow, False, _NO_EXTRA), ("__rpow__", _pow, True, _NO_EXTRA),
+        ("__lt__", _lt, False, _NO_EXTRA), ("__le__", _le, False, _NO_EXTRA), ("__gt__", _gt, False, _NO_EXTRA),
+        ("__ge__", _ge, False, _NO_EXTRA)):
+    setattr(Tensor, _name, _operator(_name, _native, _reflected, _extra))
 
 
 def __iadd__(self, other):
@@ -295,25 +363,9 @@ def __iadd__(self, other):
     return self
 
 
-def __sub__(self, other):
-    return _wrap(_sub(self._impl, other._impl if type(other) is Tensor else _unwrap(other), 1))
-
-
-def __rsub__(self, other):
-    return _wrap(_sub(_unwrap(other), self._impl, 1))
-
-
 def __isub__(self, other):
     _C.sub_(self._impl, other._impl if type(other) is Tensor else _unwrap(other), 1)
     return self
-
-
-def __mul__(self, other):
-    return _wrap(_mul(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __rmul__(self, other):
-    return _wrap(_mul(_unwrap(other), self._impl))
 
 
 def __imul__(self, other):
@@ -321,25 +373,9 @@ def __imul__(self, other):
     return self
 
 
-def __truediv__(self, other):
-    return _wrap(_div(self._impl, other._impl if type(other) is Tensor else _unwrap(other), None))
-
-
-def __rtruediv__(self, other):
-    return _wrap(_div(_unwrap(other), self._impl, None))
-
-
 def __itruediv__(self, other):
     _C.div_(self._impl, other._impl if type(other) is Tensor else _unwrap(other), None)
     return self
-
-
-def __floordiv__(self, other):
-    return _wrap(_floor_divide(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __rfloordiv__(self, other):
-    return _wrap(_floor_divide(_unwrap(other), self._impl))
 
 
 def __ifloordiv__(self, other):
@@ -347,25 +383,9 @@ def __ifloordiv__(self, other):
     return self
 
 
-def __mod__(self, other):
-    return _wrap(_remainder(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __rmod__(self, other):
-    return _wrap(_remainder(_unwrap(other), self._impl))
-
-
 def __imod__(self, other):
     _binary_out("remainder", self._impl, _operand(other), self._impl)
     return self
-
-
-def __pow__(self, other):
-    return _wrap(_pow(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __rpow__(self, other):
-    return _wrap(_pow(_unwrap(other), self._impl))
 
 
 def __ipow__(self, other):
@@ -430,32 +450,15 @@ def __ne__(self, other):
     return NotImplemented if o is None else _wrap(_ne(self._impl, o))
 
 
-def __lt__(self, other):
-    return _wrap(_lt(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __le__(self, other):
-    return _wrap(_le(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __gt__(self, other):
-    return _wrap(_gt(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-def __ge__(self, other):
-    return _wrap(_ge(self._impl, other._impl if type(other) is Tensor else _unwrap(other)))
-
-
-for _fn in (__add__, __radd__, __iadd__, __sub__, __rsub__, __isub__, __mul__, __rmul__, __imul__,
-            __truediv__, __rtruediv__, __itruediv__, __floordiv__, __rfloordiv__, __ifloordiv__,
-            __mod__, __rmod__, __imod__, __pow__, __rpow__, __ipow__, __neg__, __pos__, __abs__,
-            __invert__, __eq__, __ne__, __lt__, __le__, __gt__, __ge__):
-    setattr(Tensor, _fn.__name__, _fn)
+for _fn in (__iadd__, __isub__, __imul__, __itruediv__, __ifloordiv__, __imod__, __ipow__, __eq__, __ne__):
+    setattr(Tensor, _fn.__name__, operator(_fn.__name__, _fn))
+for _fn in (__neg__, __pos__, __abs__, __invert__):
+    setattr(Tensor, _fn.__name__, method(_fn.__name__, _fn))
 for _name, _fn in (("__and__", __and__), ("__rand__", __rand__), ("__iand__", __iand__),
                    ("__or__", __or__), ("__ror__", __ror__), ("__ior__", __ior__),
                    ("__xor__", __xor__), ("__rxor__", __rxor__), ("__ixor__", __ixor__),
                    ("__lshift__", __lshift__), ("__rlshift__", __rlshift__), ("__ilshift__", __ilshift__),
                    ("__rshift__", __rshift__), ("__rrshift__", __rrshift__), ("__irshift__", __irshift__)):
     _fn.__name__ = _name
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, operator(_name, _fn))
 del _fn, _name

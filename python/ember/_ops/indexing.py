@@ -9,6 +9,7 @@ on zeros), for the autograd layer to wire.
 import numbers
 
 from .. import _C
+from .._op_layer import install_methods, op
 from .._tensor import Tensor, _index_key, _index_tensor, _wrap
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "index_add", "index_copy", "index_fill",
@@ -46,11 +47,13 @@ def _index_list(indices, op):
 
 # ---- one index vector along a dim ---------------------------------------------------------------
 
+@op
 def index_select(input, dim, index):
     return _wrap(_C.index_select(_tensor_arg(input, "index_select", "input"), dim,
                                  _tensor_arg(index, "index_select", "index")))
 
 
+@op
 def index_add(input, dim, index, source, *, alpha=1):
     op = "index_add"
     return _wrap(_C.index_add(_tensor_arg(input, op, "input"), dim, _tensor_arg(index, op, "index"),
@@ -63,6 +66,7 @@ def _index_add_(self, dim, index, source, *, alpha=1):
     return self
 
 
+@op
 def index_copy(input, dim, index, source):
     op = "index_copy"
     return _wrap(_C.index_copy(_tensor_arg(input, op, "input"), dim, _tensor_arg(index, op, "index"),
@@ -75,6 +79,7 @@ def _index_copy_(self, dim, index, source):
     return self
 
 
+@op
 def index_fill(input, dim, index, value):
     op = "index_fill"
     return _wrap(_C.index_fill(_tensor_arg(input, op, "input"), dim, _tensor_arg(index, op, "index"),
@@ -89,6 +94,7 @@ def _index_fill_(self, dim, index, value):
 
 # ---- an index per element -------------------------------------------------------------------------
 
+@op
 def gather(input, dim, index, *, sparse_grad=False):
     return _wrap(_C.gather(_tensor_arg(input, "gather", "input"), dim, _tensor_arg(index, "gather", "index")))
 
@@ -101,6 +107,7 @@ def _scatter_src(op, src, value, reduce):
     return _value_arg(src if src is not None else value, op, "src")
 
 
+@op
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     op = "scatter"
     s = _scatter_src(op, src, value, reduce)
@@ -127,6 +134,7 @@ def _full_like_index(input, index, value):
     return _C.full(list(index.shape), value, input.dtype, input.device)
 
 
+@op
 def scatter_add(input, dim, index, src):
     op = "scatter_add"
     return _wrap(_C.scatter_add(_tensor_arg(input, op, "input"), dim, _tensor_arg(index, op, "index"),
@@ -139,6 +147,7 @@ def _scatter_add_(self, dim, index, src):
     return self
 
 
+@op
 def take_along_dim(input, indices, dim=None):
     op = "take_along_dim"
     return _wrap(_C.take_along_dim(_tensor_arg(input, op, "input"), _tensor_arg(indices, op, "indices"), dim))
@@ -146,6 +155,7 @@ def take_along_dim(input, indices, dim=None):
 
 # ---- index_put ------------------------------------------------------------------------------------
 
+@op
 def index_put(input, indices, values, accumulate=False):
     op = "index_put"
     return _wrap(_C.index_put(_tensor_arg(input, op, "input"), _index_list(indices, op),
@@ -160,6 +170,7 @@ def _index_put_(self, indices, values, accumulate=False):
 
 # ---- masks ----------------------------------------------------------------------------------------
 
+@op
 def masked_fill(input, mask, value):
     op = "masked_fill"
     return _wrap(_C.masked_fill(_tensor_arg(input, op, "input"), _tensor_arg(mask, op, "mask"),
@@ -172,11 +183,13 @@ def _masked_fill_(self, mask, value):
     return self
 
 
+@op
 def masked_select(input, mask):
     op = "masked_select"
     return _wrap(_C.masked_select(_tensor_arg(input, op, "input"), _tensor_arg(mask, op, "mask")))
 
 
+@op
 def masked_scatter(input, mask, source):
     op = "masked_scatter"
     return _wrap(_C.masked_scatter(_tensor_arg(input, op, "input"), _tensor_arg(mask, op, "mask"),
@@ -189,6 +202,7 @@ def _masked_scatter_(self, mask, source):
     return self
 
 
+@op
 def nonzero(input, *, as_tuple=False):
     """Coordinates of the non-zero elements: [n, input.dim()] int64, or with as_tuple one 1-D
     tensor per dim (a 0-dim input counts as 1-D)."""
@@ -199,6 +213,7 @@ def nonzero(input, *, as_tuple=False):
     return tuple(_wrap(coords.select(1, d)) for d in range(coords.shape[1]))
 
 
+@op
 def argwhere(input):
     return _wrap(_C.argwhere(_tensor_arg(input, "argwhere", "input")))
 
@@ -249,12 +264,7 @@ for _name in ("index_select", "gather", "scatter", "scatter_add", "index_add", "
               "index_put", "masked_fill", "masked_select", "masked_scatter", "take_along_dim", "nonzero",
               "argwhere"):
     setattr(Tensor, _name, globals()[_name])
-Tensor.index_add_ = _index_add_
-Tensor.index_copy_ = _index_copy_
-Tensor.index_fill_ = _index_fill_
-Tensor.scatter_ = _scatter_
-Tensor.scatter_add_ = _scatter_add_
-Tensor.index_put_ = _index_put_
-Tensor.masked_fill_ = _masked_fill_
-Tensor.masked_scatter_ = _masked_scatter_
+install_methods({"index_add_": _index_add_, "index_copy_": _index_copy_, "index_fill_": _index_fill_,
+                 "scatter_": _scatter_, "scatter_add_": _scatter_add_, "index_put_": _index_put_,
+                 "masked_fill_": _masked_fill_, "masked_scatter_": _masked_scatter_})
 del _name

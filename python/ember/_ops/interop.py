@@ -3,6 +3,8 @@ __dlpack__, __dlpack_device__ and tolist. Everything here shares memory unless i
 import numpy as np
 
 from .. import _C
+from .. import _op_layer
+from .._op_layer import _ACTIVE, op
 from .._tensor import Tensor, _wrap
 
 __all__ = ["from_dlpack"]
@@ -13,6 +15,7 @@ _FLOAT32 = _C.dtype.float32
 _DL_CPU, _DL_CUDA = 1, 2  # DLDeviceType values
 
 
+@op
 def from_dlpack(ext_tensor):
     """A tensor sharing memory with `ext_tensor`: any object with __dlpack__ (a numpy array,
     a torch or jax tensor, ...) or a DLPack capsule, which this consumes."""
@@ -30,6 +33,8 @@ def from_dlpack(ext_tensor):
 def _numpy(self, force=False):
     """A numpy array sharing this tensor's memory (views and negative strides included).
     force=True first copies the tensor to the CPU (and detaches it), like PyTorch."""
+    if _ACTIVE:
+        _op_layer.value_read(self, "numpy")
     if force:
         self = self.detach().cpu()
     elif self.requires_grad:
@@ -41,6 +46,8 @@ def _numpy(self, force=False):
 def _array(self, dtype=None, copy=None):
     """numpy's conversion protocol: np.asarray(t) shares memory when it can. bfloat16, which
     numpy lacks, and tensors on another device come back as copies (float32 for bfloat16)."""
+    if _ACTIVE:
+        _op_layer.value_read(self, "numpy")
     impl = self._impl
     needs_copy = impl.dtype == _BFLOAT16 or impl.device.type != "cpu"
     if dtype is not None and np.dtype(dtype) != _numpy_dtype_of(impl.dtype):
@@ -93,6 +100,8 @@ def _dlpack_device(self):
 
 def _tolist(self):
     """Nested Python lists of Python numbers (a number for a 0-dim tensor); int64 stays exact."""
+    if _ACTIVE:
+        _op_layer.value_read(self, "tolist")
     impl = self._impl
     if impl.device.type != "cpu":
         impl = impl.to_device(_CPU)

@@ -3,6 +3,7 @@ outer/ger, addmm, addmv, addbmm, baddbmm. Checks and the GEMM calls are in C++
 (csrc/ops/matmul.cpp); `out=` writes straight into the given tensor where the op has an out
 form, else copies the result into it."""
 from .. import _C
+from .._op_layer import install_methods, op, operator
 from .._tensor import Tensor, _wrap
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "addmv", "addbmm",
@@ -26,6 +27,7 @@ def _finish(impl, out):
     return out
 
 
+@op
 def matmul(input, other, *, out=None):
     """The matrix product with broadcasting: 1-D x 1-D is a dot product, a 1-D operand is a
     vector, and leading dims broadcast as a batch."""
@@ -48,13 +50,13 @@ def _binary(op, native, native_out, names):
     return fn
 
 
-mm = _binary("mm", _C.mm, _C.mm_out, ("input", "mat2"))
-bmm = _binary("bmm", _C.bmm, _C.bmm_out, ("input", "mat2"))
-mv = _binary("mv", _C.mv, _C.mv_out, ("input", "vec"))
-dot = _binary("dot", _C.dot, None, ("input", "tensor"))
-vdot = _binary("vdot", _C.vdot, None, ("input", "other"))
-outer = _binary("outer", _C.outer, None, ("input", "vec2"))
-ger = _binary("ger", _C.outer, None, ("input", "vec2"))
+mm = op("mm", _binary("mm", _C.mm, _C.mm_out, ("input", "mat2")))
+bmm = op("bmm", _binary("bmm", _C.bmm, _C.bmm_out, ("input", "mat2")))
+mv = op("mv", _binary("mv", _C.mv, _C.mv_out, ("input", "vec")))
+dot = op("dot", _binary("dot", _C.dot, None, ("input", "tensor")))
+vdot = op("vdot", _binary("vdot", _C.vdot, None, ("input", "other")))
+outer = op("outer", _binary("outer", _C.outer, None, ("input", "vec2")))
+ger = op("ger", _binary("ger", _C.outer, None, ("input", "vec2")))
 mm.__doc__ = "The product of two 2-D matrices."
 bmm.__doc__ = "The products of two batches of matrices, (B, n, k) @ (B, k, m)."
 mv.__doc__ = "The product of a 2-D matrix and a 1-D vector."
@@ -77,10 +79,10 @@ def _addition(op, native, native_out, names):
     return fn
 
 
-addmm = _addition("addmm", _C.addmm, _C.addmm_out, ("mat1", "mat2"))
-addmv = _addition("addmv", _C.addmv, _C.addmv_out, ("mat", "vec"))
-baddbmm = _addition("baddbmm", _C.baddbmm, _C.baddbmm_out, ("batch1", "batch2"))
-addbmm = _addition("addbmm", _C.addbmm, None, ("batch1", "batch2"))
+addmm = op("addmm", _addition("addmm", _C.addmm, _C.addmm_out, ("mat1", "mat2")))
+addmv = op("addmv", _addition("addmv", _C.addmv, _C.addmv_out, ("mat", "vec")))
+baddbmm = op("baddbmm", _addition("baddbmm", _C.baddbmm, _C.baddbmm_out, ("batch1", "batch2")))
+addbmm = op("addbmm", _addition("addbmm", _C.addbmm, None, ("batch1", "batch2")))
 addmm.__doc__ = "beta * input + alpha * (mat1 @ mat2), input broadcast; beta=0 ignores input."
 addmv.__doc__ = "beta * input + alpha * (mat @ vec), input broadcast; beta=0 ignores input."
 baddbmm.__doc__ = "beta * input + alpha * bmm(batch1, batch2), input broadcast; beta=0 ignores input."
@@ -103,14 +105,6 @@ def _rmatmul_op(self, other):
     return _wrap(_C.matmul(left._impl, self._impl))
 
 
-def _method(fn):
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-    method.__name__ = method.__qualname__ = fn.__name__
-    method.__doc__ = fn.__doc__
-    return method
-
-
 def _inplace(native_out, op):
     """self.addmm_(mat1, mat2, beta=, alpha=): the out form writing into self."""
     def method(self, a, b, *, beta=1, alpha=1):
@@ -122,10 +116,10 @@ def _inplace(native_out, op):
     return method
 
 
+# The methods are the functions, with the tensor as `self`.
 for _fn in (matmul, mm, bmm, mv, dot, vdot, outer, ger, addmm, addmv, addbmm, baddbmm):
-    setattr(Tensor, _fn.__name__, _method(_fn))
-Tensor.addmm_ = _inplace(_C.addmm_out, "addmm_")
-Tensor.addmv_ = _inplace(_C.addmv_out, "addmv_")
-Tensor.baddbmm_ = _inplace(_C.baddbmm_out, "baddbmm_")
-Tensor.__matmul__ = _matmul_op
-Tensor.__rmatmul__ = _rmatmul_op
+    setattr(Tensor, _fn.__name__, _fn)
+install_methods({"addmm_": _inplace(_C.addmm_out, "addmm_"), "addmv_": _inplace(_C.addmv_out, "addmv_"),
+                 "baddbmm_": _inplace(_C.baddbmm_out, "baddbmm_")})
+Tensor.__matmul__ = operator("__matmul__", _matmul_op)
+Tensor.__rmatmul__ = operator("__rmatmul__", _rmatmul_op)

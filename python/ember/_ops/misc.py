@@ -13,6 +13,7 @@ import numbers
 
 from .. import _C, return_types
 from .. import _warnings
+from .._op_layer import install_methods, op
 from .._tensor import Tensor, _wrap
 
 __all__ = ["isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "clamp_min", "clamp_max",
@@ -46,6 +47,7 @@ def _is_float(t):
 
 # ---- comparisons ----------------------------------------------------------------------------
 
+@op
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other| elementwise (broadcast); equal values (infinities
     included) are always close, NaNs only with equal_nan."""
@@ -72,11 +74,13 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return close | (E.isfinite(error) & (error <= allowed))
 
 
+@op
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether isclose holds everywhere (a Python bool)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all().item())
 
 
+@op
 def equal(input, other):
     """True if both tensors have the same shape and the same values (NaN is never equal)."""
     _tensor(input, "equal"), _tensor(other, "equal", "other")
@@ -87,6 +91,7 @@ def equal(input, other):
 
 # ---- interpolation and fused arithmetic -----------------------------------------------------
 
+@op
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input), evaluated from the nearer end for accuracy; weight is a
     number or a tensor, all tensors floating and of one dtype, broadcast together."""
@@ -120,6 +125,7 @@ def _value(value, op, input, t1, t2):
     return value
 
 
+@op
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2 (broadcast, promoted)."""
     for name, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
@@ -128,6 +134,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     return _into(input + (tensor1 * tensor2) * value, out)
 
 
+@op
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (broadcast, promoted); integer tensor1 and tensor2 are
     refused, as in PyTorch."""
@@ -141,10 +148,12 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return _into(input + (tensor1 / tensor2) * value, out)
 
 
+@op
 def clamp_min(input, min, *, out=None):
     return _ember().clamp(_tensor(input, "clamp_min"), min=min, out=out)
 
 
+@op
 def clamp_max(input, max, *, out=None):
     return _ember().clamp(_tensor(input, "clamp_max"), max=max, out=out)
 
@@ -154,6 +163,7 @@ _FLOAT_MAX = {"float32": 3.4028234663852886e+38, "float64": 1.7976931348623157e+
               "float16": 65504.0, "bfloat16": 3.3895313892515355e+38}
 
 
+@op
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """NaN -> nan, +inf -> posinf, -inf -> neginf (defaults: 0 and the dtype's largest and
     lowest finite values); integer and bool inputs are returned as a copy."""
@@ -183,6 +193,7 @@ def _into(result, out):
 
 # ---- differences and counts -----------------------------------------------------------------
 
+@op
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along dim (logical xor for bool), after joining prepend and
     append to the input along that dim."""
@@ -203,6 +214,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return x.clone() if x is input else x
 
 
+@op
 def bincount(input, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (or sums of weights): length
     max(input) + 1, at least minlength."""
@@ -228,6 +240,7 @@ def bincount(input, weights=None, minlength=0):
     return E.zeros(length, dtype=dtype).index_add(0, index, weights.to(dtype))
 
 
+@op
 def histc(input, bins=100, min=0, max=0):
     """A histogram of bins equal-width bins over [min, max] (the data's range when min == max);
     values outside the range and NaNs are not counted, max falls in the last bin."""
@@ -257,6 +270,7 @@ def histc(input, bins=100, min=0, max=0):
     return counts.to(input.dtype)
 
 
+@op
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The integral of y along dim by the trapezoidal rule, at spacing dx (default 1) or at the
     sample points x (1-D along dim, or y's shape)."""
@@ -307,6 +321,7 @@ def _observation_weights(weights, name, observations, integral):
     return weights.reshape(-1)
 
 
+@op
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in input's rows (a 1-D input is one variable and
     gives a 0-dim result), its columns the observations, optionally weighted by integer
@@ -347,6 +362,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     return result.reshape(()) if input.dim() < 2 else result
 
 
+@op
 def corrcoef(input):
     """Pearson correlation coefficients of the variables in input's rows (see cov), clipped to
     [-1, 1]."""
@@ -361,6 +377,7 @@ def corrcoef(input):
 
 # ---- distances and rotation -----------------------------------------------------------------
 
+@op
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """p-norm distances between the rows of x1 [*, P, M] and x2 [*, R, M] -> [*, P, R].
 
@@ -411,6 +428,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return d.pow(p).sum(-1).pow(1.0 / p)
 
 
+@op
 def rot90(input, k=1, dims=(0, 1)):
     """Rotates by 90 degrees k times in the plane of dims, from the first dim towards the
     second."""
@@ -496,16 +514,19 @@ def _cumulative_extreme(input, dim, op, better):
     return return_types.make(op, ["values", "indices"])(values, indices)
 
 
+@op
 def cummax(input, dim):
     """Running maximum along dim and the index where it was reached (the last such index)."""
     return _cumulative_extreme(input, dim, "cummax", lambda new, old: new >= old)
 
 
+@op
 def cummin(input, dim):
     """Running minimum along dim and the index where it was reached (the last such index)."""
     return _cumulative_extreme(input, dim, "cummin", lambda new, old: new <= old)
 
 
+@op
 def logcumsumexp(input, dim):
     """log(cumsum(exp(input))) along dim, computed stably (pairwise log-add-exp, each pair
     shifted by its larger value); half-precision inputs are computed in float32."""
@@ -539,8 +560,7 @@ for _name in ("isclose", "allclose", "equal", "lerp", "addcmul", "addcdiv", "cla
               "nan_to_num", "diff", "bincount", "histc", "rot90", "cummax", "cummin", "logcumsumexp",
               "cov", "corrcoef"):
     setattr(Tensor, _name, globals()[_name])
-for _name in ("clamp_min", "clamp_max", "nan_to_num"):
-    setattr(Tensor, _name + "_", _inplace(globals()[_name]))
+install_methods({name + "_": _inplace(globals()[name]) for name in ("clamp_min", "clamp_max", "nan_to_num")})
 del _name
 
 
@@ -567,4 +587,4 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     return self.add_(tensor1 / tensor2, alpha=_value(value, "addcdiv_", self, tensor1, tensor2))
 
 
-Tensor.lerp_, Tensor.addcmul_, Tensor.addcdiv_ = lerp_, addcmul_, addcdiv_
+install_methods({"lerp_": lerp_, "addcmul_": addcmul_, "addcdiv_": addcdiv_})

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _C
 from .creation import _device, _finish
+from .._op_layer import install_methods, op
 from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
@@ -119,14 +120,17 @@ def _gen(generator):
     return generator._impl
 
 
+@op
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(_C.rand(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
 
 
+@op
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(_C.randn(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
 
 
+@op
 def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None,
             requires_grad=False):
     """randint(high, size) or randint(low, high, size): integers uniform on [low, high)."""
@@ -157,6 +161,7 @@ def _int_arg(x, name):
     return int(x)
 
 
+@op
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     n = _int_arg(n, "n")
     return _finish(_C.randperm(n, dtype, _device(device), _gen(generator)), requires_grad)
@@ -166,14 +171,17 @@ def _like(input, dtype, device):
     return list(input.shape), dtype or input.dtype, _device(device) or input.device
 
 
+@op
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     return _finish(_C.rand(*_like(input, dtype, device), _gen(generator)), requires_grad)
 
 
+@op
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     return _finish(_C.randn(*_like(input, dtype, device), _gen(generator)), requires_grad)
 
 
+@op
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
     """randint_like(input, high) or randint_like(input, low, high)."""
     if high is None:
@@ -182,6 +190,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
                               _gen(generator)), requires_grad)
 
 
+@op
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability `input` (elementwise), or with probability p for every element of a
     tensor shaped like `input` when p is given."""
@@ -190,6 +199,7 @@ def bernoulli(input, p=None, *, generator=None):
     return _wrap(_C.bernoulli_p(input._impl, float(p), _gen(generator)))
 
 
+@op
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Normal samples: tensor mean and/or std (broadcast), or numbers with a size."""
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
@@ -259,9 +269,5 @@ def _bernoulli(self, p=None, *, generator=None):
     return bernoulli(self, p, generator=generator)
 
 
-Tensor.uniform_ = _uniform_
-Tensor.normal_ = _normal_
-Tensor.exponential_ = _exponential_
-Tensor.random_ = _random_
-Tensor.bernoulli_ = _bernoulli_
-Tensor.bernoulli = _bernoulli
+install_methods({"uniform_": _uniform_, "normal_": _normal_, "exponential_": _exponential_, "random_": _random_,
+                 "bernoulli_": _bernoulli_, "bernoulli": _bernoulli})

@@ -7,6 +7,7 @@ Splits return views of the input; every other op returns a new tensor made by st
 import numbers
 
 from .. import _C
+from .._op_layer import install_methods, op
 from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
@@ -41,6 +42,7 @@ def _wrap_all(impls):
 
 # ---- joining --------------------------------------------------------------------------------
 
+@op
 def cat(tensors, dim=0, *, out=None):
     """Joins tensors along an existing dim; dtypes promote like torch.cat, and 1-D empty tensors
     are skipped whatever their neighbours' shapes."""
@@ -53,14 +55,17 @@ def cat(tensors, dim=0, *, out=None):
     return out
 
 
+@op
 def concat(tensors, dim=0, *, out=None):
     return cat(tensors, dim, out=out)
 
 
+@op
 def concatenate(tensors, axis=0, *, dim=None, out=None):
     return cat(tensors, axis if dim is None else dim, out=out)
 
 
+@op
 def stack(tensors, dim=0, *, out=None):
     impls = _impls(tensors, "stack")
     if out is None:
@@ -68,18 +73,21 @@ def stack(tensors, dim=0, *, out=None):
     return cat([t.unsqueeze(dim) for t in tensors], dim, out=out)
 
 
+@op
 def atleast_1d(*tensors):
     ts = _tensor_args(tensors)
     res = tuple(t.reshape(1) if t.dim() == 0 else t for t in ts)
     return res[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else res
 
 
+@op
 def atleast_2d(*tensors):
     ts = _tensor_args(tensors)
     res = tuple(t.reshape(1, 1) if t.dim() == 0 else t.unsqueeze(0) if t.dim() == 1 else t for t in ts)
     return res[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else res
 
 
+@op
 def atleast_3d(*tensors):
     def up(t):
         if t.dim() == 0:
@@ -99,12 +107,14 @@ def _as_list(tensors, op):
     return list(tensors)
 
 
+@op
 def hstack(tensors, *, out=None):
     ts = [atleast_1d(t) for t in _as_list(tensors, "hstack")]
     dim = 0 if ts and all(t.dim() == 1 for t in ts) else 1
     return cat(ts, dim, out=out)
 
 
+@op
 def vstack(tensors, *, out=None):
     return cat([atleast_2d(t) for t in _as_list(tensors, "vstack")], 0, out=out)
 
@@ -112,21 +122,25 @@ def vstack(tensors, *, out=None):
 row_stack = vstack
 
 
+@op
 def dstack(tensors, *, out=None):
     return cat([atleast_3d(t) for t in _as_list(tensors, "dstack")], 2, out=out)
 
 
+@op
 def column_stack(tensors, *, out=None):
     ts = [t.reshape(t.numel(), 1) if t.dim() <= 1 else t for t in _as_list(tensors, "column_stack")]
     return cat(ts, 1, out=out)
 
 
+@op
 def block_diag(*tensors):
     return _wrap(_C.block_diag(_impls(tensors, "block_diag")))
 
 
 # ---- splitting (views) ----------------------------------------------------------------------
 
+@op
 def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces: an int gives pieces of that size (the last may be smaller),
     a list gives pieces of those sizes."""
@@ -138,10 +152,12 @@ def split(tensor, split_size_or_sections, dim=0):
     return _wrap_all(_C.split_with_sizes(tensor._impl, sizes, int(dim)))
 
 
+@op
 def chunk(input, chunks, dim=0):
     return _wrap_all(_C.chunk(input._impl, int(chunks), int(dim)))
 
 
+@op
 def tensor_split(input, indices_or_sections, dim=0):
     """numpy.array_split: an int gives that many near-equal views, a list of indices cuts at
     them."""
@@ -156,6 +172,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     return _wrap_all(_C.tensor_split_indices(input._impl, [int(i) for i in ios], int(dim)))
 
 
+@op
 def unbind(input, dim=0):
     return _wrap_all(_C.unbind(input._impl, int(dim)))
 
@@ -168,22 +185,26 @@ def _int_list(x):
     return [int(v) for v in x]
 
 
+@op
 def flip(input, dims):
     return _wrap(_C.flip(input._impl, _int_list(dims)))
 
 
+@op
 def fliplr(input):
     if input.dim() < 2:
         raise _C.ShapeError(f"fliplr: input must be >= 2-d, got shape {list(input.shape)}")
     return flip(input, [1])
 
 
+@op
 def flipud(input):
     if input.dim() < 1:
         raise _C.ShapeError("flipud: input must be >= 1-d, got a 0-dim tensor")
     return flip(input, [0])
 
 
+@op
 def roll(input, shifts, dims=None):
     """Rolls along dims (elements pushed past the end come back at the start); without dims the
     tensor is rolled as if flattened."""
@@ -194,10 +215,12 @@ def _repeat(self, *sizes):
     return _wrap(_C.repeat(self._impl, _size_args(sizes)))
 
 
+@op
 def tile(input, dims):
     return _wrap(_C.tile(input._impl, _int_list(dims)))
 
 
+@op
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeats each element `repeats` times (an int, or a tensor of counts per position) along
     dim, or over the flattened input when dim is None. With one tensor argument, returns the
@@ -212,10 +235,12 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     raise TypeError(f"repeat_interleave(): argument 'repeats' must be int or Tensor, not {type(repeats).__name__}")
 
 
+@op
 def tril(input, diagonal=0):
     return _wrap(_C.tril(input._impl, int(diagonal)))
 
 
+@op
 def triu(input, diagonal=0):
     return _wrap(_C.triu(input._impl, int(diagonal)))
 
@@ -232,6 +257,7 @@ def _triu_(self, diagonal=0):
 
 # ---- broadcasting ---------------------------------------------------------------------------
 
+@op
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids from 1-D tensors: 'ij' (the default) gives shape (len(t0), len(t1), ...),
     'xy' swaps the first two dims. The grids are expanded views."""
@@ -239,14 +265,17 @@ def meshgrid(*tensors, indexing=None):
     return _wrap_all(_C.meshgrid(_impls(ts, "meshgrid"), indexing or "ij"))
 
 
+@op
 def broadcast_tensors(*tensors):
     return _wrap_all(_C.broadcast_tensors(_impls(_tensor_args(tensors), "broadcast_tensors")))
 
 
+@op
 def broadcast_to(input, size):
     return _wrap(_C.broadcast_to(input._impl, _size_args((size,))))
 
 
+@op
 def broadcast_shapes(*shapes):
     from .._tensor import Size
     result = []
@@ -266,18 +295,22 @@ def broadcast_shapes(*shapes):
 
 # ---- diagonals ------------------------------------------------------------------------------
 
+@op
 def diag(input, diagonal=0):
     return _wrap(_C.diag(input._impl, int(diagonal)))
 
 
+@op
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     return _wrap(_C.diag_embed(input._impl, int(offset), int(dim1), int(dim2)))
 
 
+@op
 def diagflat(input, offset=0):
     return _wrap(_C.diagflat(input._impl, int(offset)))
 
 
+@op
 def trace(input):
     return _wrap(_C.trace(input._impl))
 
@@ -298,23 +331,8 @@ def _split_method(self, split_size, dim=0):
     return split(self, split_size, dim)
 
 
-Tensor.split = _split_method
-Tensor.chunk = chunk
-Tensor.tensor_split = tensor_split
-Tensor.unbind = unbind
-Tensor.flip = _flip_method
-Tensor.fliplr = fliplr
-Tensor.flipud = flipud
-Tensor.roll = roll
-Tensor.repeat = _repeat
-Tensor.repeat_interleave = repeat_interleave
-Tensor.tile = _tile_method
-Tensor.tril = tril
-Tensor.triu = triu
-Tensor.tril_ = _tril_
-Tensor.triu_ = _triu_
-Tensor.broadcast_to = broadcast_to
-Tensor.diag = diag
-Tensor.diag_embed = diag_embed
-Tensor.diagflat = diagflat
-Tensor.trace = trace
+install_methods({
+    "split": _split_method, "chunk": chunk, "tensor_split": tensor_split, "unbind": unbind, "flip": _flip_method,
+    "fliplr": fliplr, "flipud": flipud, "roll": roll, "repeat": _repeat, "repeat_interleave": repeat_interleave,
+    "tile": _tile_method, "tril": tril, "triu": triu, "tril_": _tril_, "triu_": _triu_, "broadcast_to": broadcast_to,
+    "diag": diag, "diag_embed": diag_embed, "diagflat": diagflat, "trace": trace})

@@ -9,6 +9,7 @@ import operator
 
 from .. import _C
 from .. import return_types
+from .._op_layer import op
 from .._tensor import Tensor, _wrap
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "quantile",
@@ -29,33 +30,39 @@ def _pair(kind, result):
     return kind(_wrap(values), _wrap(indices))
 
 
+@op
 def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values along `dim` and their original positions (always stable)."""
     return _pair(return_types.sort, _C.sort(_impl(input, "sort"), operator.index(dim), bool(descending),
                                             bool(stable)))
 
 
+@op
 def argsort(input, dim=-1, descending=False, stable=False):
     return _wrap(_C.argsort(_impl(input, "argsort"), operator.index(dim), bool(descending), bool(stable)))
 
 
+@op
 def msort(input):
     """Sorted along the first dim."""
     return sort(input, 0).values
 
 
+@op
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (smallest when largest=False) values along `dim` and their indices."""
     return _pair(return_types.topk, _C.topk(_impl(input, "topk"), operator.index(k), operator.index(dim),
                                             bool(largest), bool(sorted)))
 
 
+@op
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest value along `dim` (k counts from 1) and its index."""
     return _pair(return_types.kthvalue, _C.kthvalue(_impl(input, "kthvalue"), operator.index(k),
                                                     operator.index(dim), bool(keepdim)))
 
 
+@op
 def median(input, dim=None, keepdim=False):
     """median(x): the lower median of all values (NaN if any is NaN); median(x, dim) -> (values,
     indices)."""
@@ -65,6 +72,7 @@ def median(input, dim=None, keepdim=False):
     return _pair(return_types.median, _C.median_dim(impl, operator.index(dim), bool(keepdim)))
 
 
+@op
 def nanmedian(input, dim=None, keepdim=False):
     """As median, ignoring NaN."""
     impl = _impl(input, "nanmedian")
@@ -73,6 +81,7 @@ def nanmedian(input, dim=None, keepdim=False):
     return _pair(return_types.nanmedian, _C.nanmedian_dim(impl, operator.index(dim), bool(keepdim)))
 
 
+@op
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles (q a number, a sequence or a tensor in [0, 1]) of all values or along
     `dim`; a 1-D q adds a leading dim."""
@@ -98,6 +107,7 @@ def _unique_result(result, return_inverse, return_counts):
     return out
 
 
+@op
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (or slices along `dim`) in ascending order, optionally with the
     inverse indices and the counts. The result is sorted whatever `sorted` says (PyTorch's CPU
@@ -106,6 +116,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return _unique_result(result, return_inverse, return_counts)
 
 
+@op
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """One value (or slice along `dim`) per run of equal neighbours."""
     result = _C.unique_consecutive(_impl(input, "unique_consecutive"), None if dim is None else operator.index(dim))
@@ -120,6 +131,7 @@ def _value_arg(x, op, name):
     raise TypeError(f"{op}(): argument '{name}' must be Tensor or Number, not {type(x).__name__}")
 
 
+@op
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     """Where each value of `input` would be inserted into the innermost dim of `sorted_sequence`
     to keep it sorted (side='right' or right=True: after equal values)."""
@@ -129,12 +141,14 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                  side, sorter_impl))
 
 
+@op
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value among the 1-D sorted `boundaries`."""
     return _wrap(_C.bucketize(_value_arg(input, "bucketize", "input"), _impl(boundaries, "bucketize", "boundaries"),
                               bool(out_int32), bool(right)))
 
 
+@op
 def count_nonzero(input, dim=None):
     """The number of non-zero values over `dim` (an int, a sequence, or None: all)."""
     if dim is None:

@@ -1,5 +1,6 @@
 """The view ops as functions (ember.transpose, ember.flatten, ...): each calls the Tensor method,
 which shares storage and copies nothing."""
+from .._op_layer import op
 from .._tensor import Tensor
 
 __all__ = ["reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
@@ -7,14 +8,17 @@ __all__ = ["reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "sque
            "moveaxis", "contiguous", "clone"]
 
 
+@op
 def reshape(input, shape):
     return input.reshape(shape)
 
 
+@op
 def permute(input, dims):
     return input.permute(dims)
 
 
+@op
 def transpose(input, dim0, dim1):
     return input.transpose(dim0, dim1)
 
@@ -22,50 +26,62 @@ def transpose(input, dim0, dim1):
 swapaxes = swapdims = transpose
 
 
+@op
 def t(input):
     return input.t()
 
 
+@op
 def squeeze(input, dim=None):
     return input.squeeze(dim)
 
 
+@op
 def unsqueeze(input, dim):
     return input.unsqueeze(dim)
 
 
+@op
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 
 
+@op
 def unflatten(input, dim, sizes):
     return input.unflatten(dim, sizes)
 
 
+@op
 def narrow(input, dim, start, length):
     return input.narrow(dim, start, length)
 
 
+@op
 def select(input, dim, index):
     return input.select(dim, index)
 
 
+@op
 def diagonal(input, offset=0, dim1=0, dim2=1):
     return input.diagonal(offset, dim1, dim2)
 
 
+@op
 def as_strided(input, size, stride, storage_offset=None):
     return input.as_strided(size, stride, storage_offset)
 
 
+@op
 def contiguous(input):
     return input.contiguous()
 
 
+@op
 def clone(input):
     return input.clone()
 
 
+@op
 def movedim(input, source, destination):
     """Moves dims to new positions, keeping the others in order (a permute view)."""
     n = input.ndim

@@ -6,13 +6,11 @@ op's own arguments, saves what backward needs (`ctx.save_for_backward`, attribut
 returns the op's differentiable inputs in order; and a `backward(ctx, *grads)` that returns one
 gradient per input so named, written in ember ops so that it can itself be differentiated.
 
-`wire()` wraps every public function and Tensor method that has a rule: the wrapper calls the
-op untouched unless grad mode is on and an operand requires grad (one attribute test per
-operand), and otherwise records a node. In-place methods are recorded through their
-out-of-place forms (`record_inplace`), which also handles in-place writes into views.
+Every op reaches `handle` through the op layer (ember/_op_layer.py) when an operand requires
+grad; it records a node of the op's rule when grad mode is on. In-place ops are recorded
+through their out-of-place forms (`record_inplace`), which also handles in-place writes into
+views.
 """
-import functools
-
 from .. import _C
 from .._tensor import Tensor, _wrap
 from . import grad_mode
@@ -142,40 +140,61 @@ def record(name, node_name, fn, setup, backward, args, kwargs):
     return result
 
 
-def differentiable(name, fn):
-    """`fn` recording the rule `name` when it must. The test for "must" is inlined: it runs on
-    every call of every op."""
-    setup, backward = RULES[name]
-    node_name = _node_name(name)
+def handle(od, args, kwargs, proceed):
+    """Grad recording, the last handler of the op layer's chain (ember/_op_layer.py): records
+    a node of the op's rule when grad mode is on and an operand requires grad, else calls
+    the rest of the chain (the op)."""
+    if not _state.grad_enabled or not requires_grad_in(args, kwargs):
+        return proceed(*args, **kwargs)
+    plan = od.grad_plan
+    if plan is None:
+        plan = od.grad_plan = _plan(od)
+    return plan(args, kwargs, proceed)
 
-    if name.startswith("Tensor.__") and fn.__code__.co_argcount == 2:
-        def op(self, other):  # binary operators: the hottest path, no argument packing
-            if self._node is None and (type(other) is not Tensor or other._node is None) and (
-                    type(other) is Tensor or not isinstance(other, Tensor) or other._node is None):
-                return fn(self, other)
-            if not _state.grad_enabled:
-                return fn(self, other)
-            return record(name, node_name, fn, setup, backward, (self, other), {})
-    elif _inplace_flag_position(fn) is not None:
-        op = _with_inplace_flag(name, fn, setup, backward, node_name, _inplace_flag_position(fn))
-    else:
-        def op(*args, **kwargs):
-            for a in args:
-                if isinstance(a, Tensor):
-                    if a._node is not None:
-                        break
-                elif (type(a) is list or type(a) is tuple) and requires_grad_in(a, None):
-                    break
-            else:
-                if not kwargs or not requires_grad_in(tuple(kwargs.values()), None):
-                    return fn(*args, **kwargs)
-            if not _state.grad_enabled:
-                return fn(*args, **kwargs)
-            return record(name, node_name, fn, setup, backward, args, kwargs)
 
-    functools.update_wrapper(op, fn)
-    op.__ember_undifferentiated__ = fn
-    return op
+def handle_known(od, args, kwargs):
+    """`handle` for a call the op's wrapper has seen an operand requiring grad in, with no mode
+    active: the hot path of recording."""
+    if not _state.grad_enabled:
+        return od.fn(*args, **kwargs)
+    plan = od.grad_plan
+    if plan is None:
+        plan = od.grad_plan = _plan(od)
+    return plan(args, kwargs, od.fn)
+
+
+def _plan(od):
+    """How `od` is recorded, as a function (args, kwargs, proceed) -> result: by its rule, through
+    its out-of-place form (in-place ops), or not at all (composites, whose parts record, and
+    non-differentiable ops)."""
+    name = od.name
+    functional = od.functional
+    if functional is not None:
+        if functional.lookup(RULES) is None:
+            return _not_recorded
+        functional = functional.wrapper
+
+        def inplace(args, kwargs, proceed):
+            return record_inplace(name, args[0], functional, args[1:], kwargs)
+        return inplace
+    rule = od.lookup(RULES)
+    if rule is None:
+        return _not_recorded
+    setup, backward = rule
+    node_name = _node_name(name if name in RULES else name[7:])
+    position = _inplace_flag_position(od.fn)
+    if position is not None:
+        def with_flag(args, kwargs, proceed):
+            return _record_with_inplace_flag(name, node_name, setup, backward, position, proceed, args, kwargs)
+        return with_flag
+
+    def by_rule(args, kwargs, proceed):
+        return record(name, node_name, proceed, setup, backward, args, kwargs)
+    return by_rule
+
+
+def _not_recorded(args, kwargs, proceed):
+    return proceed(*args, **kwargs)
 
 
 def _inplace_flag_position(fn):
@@ -191,25 +210,20 @@ def _inplace_flag_position(fn):
     return None
 
 
-def _with_inplace_flag(name, fn, setup, backward, node_name, position):
-    """An op with an `inplace=` flag at `position`: recorded out of place; with inplace=True and
-    grad needed, through record_inplace like any in-place method (the leaf check comes before
-    the input is written, and writes into views reach their base)."""
-
-    def op(*args, **kwargs):
-        if not (_state.grad_enabled and requires_grad_in(args, kwargs)):
-            return fn(*args, **kwargs)
-        inplace = kwargs.pop("inplace", args[position] if len(args) > position else False)
-        if len(args) > position:
-            args = args[:position] + args[position + 1:]
-        if not inplace:
-            return record(name, node_name, fn, setup, backward, args, kwargs)
-        return record_inplace(name, args[0], out_of_place, args[1:], kwargs)
+def _record_with_inplace_flag(name, node_name, setup, backward, position, proceed, args, kwargs):
+    """An op with an `inplace=` flag: recorded out of place; with inplace=True, through
+    record_inplace like any in-place op (the leaf check comes before the input is written,
+    and writes into views reach their base)."""
+    inplace = kwargs.pop("inplace", args[position] if len(args) > position else False)
+    if len(args) > position:
+        args = args[:position] + args[position + 1:]
+    if not inplace:
+        return record(name, node_name, proceed, setup, backward, args, kwargs)
 
     def out_of_place(input, *args, **kwargs):
-        return record(name, node_name, fn, setup, backward, (input,) + args, kwargs)
+        return record(name, node_name, proceed, setup, backward, (input,) + args, kwargs)
 
-    return op
+    return record_inplace(name, args[0], out_of_place, args[1:], kwargs)
 
 
 # ---- in-place ops and views ---------------------------------------------------------------------
@@ -333,27 +347,11 @@ def _to_storage(values, positions, base_pos):
     return zeros(size, dtype=values.dtype).index_add(0, positions, values.reshape(-1))
 
 
-def inplace_function(name, fn, functional):
-    """The in-place function `fn` (F.relu_(input)), recorded through `functional` (F.relu)."""
-
-    def function(input, *args, **kwargs):
-        if _state.grad_enabled and (input._node is not None or requires_grad_in(args, kwargs)):
-            return record_inplace(name, input, functional, args, kwargs)
-        return fn(input, *args, **kwargs)
-
-    functools.update_wrapper(function, fn)
-    function.__ember_undifferentiated__ = fn
-    return function
-
-
-def inplace_method(name, fn, functional):
-    """The in-place method `fn` (`Tensor.add_`), recorded through `functional` (`Tensor.add`)."""
-
-    def method(self, *args, **kwargs):
-        if _state.grad_enabled and (self._node is not None or requires_grad_in(args, kwargs)):
-            return record_inplace(name, self, functional, args, kwargs)
-        return fn(self, *args, **kwargs)
-
-    functools.update_wrapper(method, fn)
-    method.__ember_undifferentiated__ = fn
-    return method
+def has_rule(fn):
+    """Whether grad recording records the op `fn` by a backward rule (an in-place op: by its
+    out-of-place form's). False for composites, non-differentiable ops and plain functions."""
+    od = getattr(fn, "__ember_op__", None)
+    if od is None:
+        return False
+    functional = od.functional
+    return (functional if functional is not None else od).lookup(RULES) is not None

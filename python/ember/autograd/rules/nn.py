@@ -32,14 +32,14 @@ from ember.nn.functional import normalization as _norm
 from ember.nn.functional import padding as _pad
 from ember.nn.functional import pooling as _pool
 
-from ..recording import register, requires_grad_in
+from ..recording import has_rule, register, requires_grad_in
 from ..function import Function
 from ..grad_mode import _state, no_grad
 
 
 def _name(short):
-    """The rule name of F.short: the plain name where ember.short is the same function."""
-    return short if getattr(ember, short, None) is getattr(F, short) else f"nn.functional.{short}"
+    """The rule name of F.short (ember.conv2d and the other top-level aliases are the same op)."""
+    return f"nn.functional.{short}"
 
 
 class _OnceDifferentiable(Function):
@@ -113,7 +113,7 @@ _CONV_OPS = ("Tensor.transpose", "Tensor.narrow", "Tensor.unsqueeze", "Tensor.sq
 def _wired(names):
     for name in names:
         obj = vars(ember.Tensor).get(name[7:]) if name.startswith("Tensor.") else getattr(ember, name, None)
-        if not hasattr(obj, "__ember_undifferentiated__"):
+        if not has_rule(obj):
             return False
     return True
 

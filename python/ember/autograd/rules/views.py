@@ -6,16 +6,14 @@ picks distinct elements (narrow, select, diagonal, basic indexing) is written in
 view (`Tensor._view_backward`, itself differentiable: its backward is the view again); views
 whose elements may repeat (unfold, advanced indexing, as_strided) accumulate.
 
-This module also defines the private out-of-place forms of the in-place specials that the
-dispatcher records them through (rules/__init__.py `_INPLACE_FORMS`): `x[key] = v`,
-`x.copy_(src)`, `x.fill_(v)` and `x.zero_()`, and makes the properties `T` / `mT` and iteration
-differentiable.
+The in-place specials `x[key] = v`, `x.copy_(src)`, `x.fill_(v)` and `x.zero_()` are recorded
+through private out-of-place forms (`Tensor._setitem_out_of_place`, ... in _tensor.py), whose
+rules are here.
 """
 import numbers
 
 from ... import _C
-from ..._ops.indexing import _getitem_backward
-from ..._tensor import _BASIC_KEYS, Tensor, _index_key, _unwrap, _unwrap_tensor, _wrap, _wrap_view
+from ..._tensor import _BASIC_KEYS, Tensor, _wrap
 from ..recording import _positions, register
 
 
@@ -97,63 +95,7 @@ def _identity_backward(ctx, grad):
 register(("Tensor.expand", "Tensor.expand_as"), _expand_setup, _identity_backward)
 
 
-# T and mT are properties, which the wiring cannot wrap: they take the differentiable methods
-# when the tensor requires grad, and keep the direct view (the bodies of _tensor.py's) otherwise.
-def _T(self):
-    impl = self._impl
-    if self._node is None:
-        return _wrap_view(impl.permute(list(range(impl.ndim - 1, -1, -1))), self)
-    return self.permute(list(range(impl.ndim - 1, -1, -1)))
-
-
-def _mT(self):
-    if self._node is None:
-        return _wrap_view(self._impl.transpose(-2, -1), self)
-    return self.transpose(-2, -1)
-
-
-Tensor.T = property(_T)
-Tensor.mT = property(_mT)
-
-_iter = Tensor.__iter__
-
-
-def _tensor_iter(self):
-    """Iterating over a tensor that requires grad yields differentiable rows."""
-    if self._node is None:
-        return _iter(self)
-    if self._impl.ndim == 0:
-        raise TypeError("iteration over a 0-d tensor")
-    return (self.select(0, i) for i in range(self._impl.shape[0]))
-
-
-Tensor.__iter__ = _tensor_iter
-
-
 # ---- views of part of the input -----------------------------------------------------------------
-
-def _view_backward(self, shape, method, args, accumulate=False):
-    """zeros(shape) receiving `self` at the view `zeros.method(*args)`: the gradient of that view
-    for an input of `shape`. With `accumulate`, elements the view repeats are summed."""
-    impl = self._impl
-    if accumulate:
-        if method == "__getitem__":
-            return _getitem_backward(self, shape, args[0])
-        numel = 1
-        for s in shape:
-            numel *= s
-        index = getattr(_wrap(_C.arange(0, numel, 1, _C.dtype.int64, impl.device)).reshape(list(shape)),
-                        method)(*args)
-        flat = _C.zeros([numel], impl.dtype, impl.device)
-        _C.index_add_(flat, 0, index._impl.reshape([-1]), impl.reshape([-1]), 1)
-        return _wrap(flat.reshape(list(shape)))
-    out = _zeros(shape, self)
-    getattr(out, method)(*args)._impl.copy_(impl)
-    return out
-
-
-Tensor._view_backward = _view_backward
-
 
 def _view_backward_setup(ctx, result, grad, shape, method, args, accumulate=False):
     ctx.method, ctx.args = method, args
@@ -315,13 +257,6 @@ register(("Tensor.contiguous", "Tensor.clone", "Tensor.to"), _copy_setup, _copy_
 
 # ---- the in-place special forms, out of place -------------------------------------------------------
 
-def _setitem_out_of_place(self, key, value):
-    """A new tensor equal to self with self[key] = value."""
-    impl = self._impl.clone()
-    impl.setitem(key if type(key) in _BASIC_KEYS else _index_key(key), _unwrap(value))
-    return _wrap(impl)
-
-
 def _setitem_setup(ctx, result, input, key, value):
     save_key(ctx, key)
     if isinstance(value, Tensor):
@@ -339,13 +274,6 @@ def _setitem_backward(ctx, grad):
     return grad_input, grad_value
 
 
-def _copy_out_of_place(self, src, non_blocking=False):
-    """A new tensor of self's shape and dtype holding src (broadcast and cast)."""
-    impl = self._impl.clone()
-    impl.copy_(_unwrap_tensor(src, self))
-    return _wrap(impl)
-
-
 def _copy_src_setup(ctx, result, input, src, non_blocking=False):
     if isinstance(src, Tensor):
         ctx.src_shape = src.shape
@@ -359,12 +287,6 @@ def _copy_src_backward(ctx, grad):
     return grad_input, grad_src
 
 
-def _fill_out_of_place(self, value):
-    impl = self._impl.clone()
-    impl.fill_(value._impl if isinstance(value, Tensor) else value)
-    return _wrap(impl)
-
-
 def _fill_setup(ctx, result, input, value):
     return (input, value)
 
@@ -373,10 +295,6 @@ def _fill_backward(ctx, grad):
     from ... import zeros_like
     return (zeros_like(grad) if ctx.needs_input_grad[0] else None,
             grad.sum() if ctx.needs_input_grad[1] else None)
-
-
-def _zero_out_of_place(self):
-    return _wrap(_C.zeros(list(self._impl.shape), self._impl.dtype, self._impl.device))
 
 
 def _zero_setup(ctx, result, input):
@@ -388,10 +306,6 @@ def _zero_backward(ctx, grad):
     return zeros_like(grad)
 
 
-Tensor._setitem_out_of_place = _setitem_out_of_place
-Tensor._copy_out_of_place = _copy_out_of_place
-Tensor._fill_out_of_place = _fill_out_of_place
-Tensor._zero_out_of_place = _zero_out_of_place
 register("Tensor._setitem_out_of_place", _setitem_setup, _setitem_backward)
 register("Tensor._copy_out_of_place", _copy_src_setup, _copy_src_backward)
 register("Tensor._fill_out_of_place", _fill_setup, _fill_backward)

@@ -4,6 +4,9 @@ from ... import _C
 from ..._ops.elementwise import sigmoid, tanh
 from ..._ops.reduce import log_softmax, softmax
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["gelu", "silu", "softplus", "elu", "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu",
            "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "mish", "hardswish", "hardsigmoid", "logsigmoid",
@@ -22,122 +25,146 @@ def _inplace(input, op, *params):
     return input
 
 
+@op
 def gelu(input, approximate="none"):
     return _wrap(_C.gelu(_impl(input, "gelu"), approximate))
 
 
+@op
 def silu(input, inplace=False):
     if inplace:
         return _inplace(input, "silu")
     return _wrap(_C.silu(_impl(input, "silu")))
 
 
+@op
 def softplus(input, beta=1.0, threshold=20.0):
     return _wrap(_C.softplus(_impl(input, "softplus"), float(beta), float(threshold)))
 
 
+@op
 def elu(input, alpha=1.0, inplace=False):
     if inplace:
         return _inplace(input, "elu", alpha)
     return _wrap(_C.elu(_impl(input, "elu"), float(alpha)))
 
 
+@op
 def elu_(input, alpha=1.0):
     return _inplace(input, "elu", alpha)
 
 
+@op
 def selu(input, inplace=False):
     if inplace:
         return _inplace(input, "selu")
     return _wrap(_C.selu(_impl(input, "selu")))
 
 
+@op
 def selu_(input):
     return _inplace(input, "selu")
 
 
+@op
 def celu(input, alpha=1.0, inplace=False):
     if inplace:
         return _inplace(input, "celu", alpha)
     return _wrap(_C.celu(_impl(input, "celu"), float(alpha)))
 
 
+@op
 def celu_(input, alpha=1.0):
     return _inplace(input, "celu", alpha)
 
 
+@op
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     if inplace:
         return _inplace(input, "leaky_relu", negative_slope)
     return _wrap(_C.leaky_relu(_impl(input, "leaky_relu"), float(negative_slope)))
 
 
+@op
 def leaky_relu_(input, negative_slope=0.01):
     return _inplace(input, "leaky_relu", negative_slope)
 
 
+@op
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if inplace:
         return hardtanh_(input, min_val, max_val)
     return _wrap(_C.hardtanh(_impl(input, "hardtanh"), min_val, max_val))
 
 
+@op
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
     return _inplace(input, "hardtanh", min_val, max_val)
 
 
+@op
 def relu6(input, inplace=False):
     if inplace:
         return _inplace(input, "relu6")
     return _wrap(_C.relu6(_impl(input, "relu6")))
 
 
+@op
 def mish(input, inplace=False):
     if inplace:
         return _inplace(input, "mish")
     return _wrap(_C.mish(_impl(input, "mish")))
 
 
+@op
 def hardswish(input, inplace=False):
     if inplace:
         return _inplace(input, "hardswish")
     return _wrap(_C.hardswish(_impl(input, "hardswish")))
 
 
+@op
 def hardsigmoid(input, inplace=False):
     if inplace:
         return _inplace(input, "hardsigmoid")
     return _wrap(_C.hardsigmoid(_impl(input, "hardsigmoid")))
 
 
+@op
 def logsigmoid(input):
     return _wrap(_C.logsigmoid(_impl(input, "logsigmoid")))
 
 
+@op
 def softsign(input):
     return _wrap(_C.softsign(_impl(input, "softsign")))
 
 
+@op
 def tanhshrink(input):
     return _wrap(_C.tanhshrink(_impl(input, "tanhshrink")))
 
 
+@op
 def threshold(input, threshold, value, inplace=False):
     if inplace:
         return _inplace(input, "threshold", threshold, value)
     return _wrap(_C.threshold(_impl(input, "threshold"), threshold, value))
 
 
+@op
 def threshold_(input, threshold, value):
     return _inplace(input, "threshold", threshold, value)
 
 
+@op
 def relu(input, inplace=False):
     if inplace:
         return _inplace(input, "relu")
     return _wrap(_C.relu(_impl(input, "relu")))
 
 
+@op
 def relu_(input):
     return _inplace(input, "relu")
 

@@ -2,6 +2,9 @@
 forward-with-probabilities and backward wrappers the autograd layer calls."""
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -18,6 +21,7 @@ def _gen(generator):
     return None if generator is None else generator._impl
 
 
+@op
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False, *, generator=None):
     """softmax(query @ key^T * scale + mask) @ value, with dropout on the weights when

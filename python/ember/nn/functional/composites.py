@@ -10,6 +10,9 @@ import ember
 from .loss import _reduction
 from ..._tensor import Tensor
 from ... import _warnings
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["one_hot", "normalize", "cosine_similarity", "pairwise_distance", "softmin", "glu",
            "prelu", "softshrink", "hardshrink", "rms_norm", "instance_norm", "local_response_norm",
@@ -63,6 +66,7 @@ def _norm(x, p, dim, keepdim=False):
 
 # ---- encodings and activations ------------------------------------------------------------
 
+@op
 def one_hot(tensor, num_classes=-1):
     _tensor(tensor, "one_hot", "tensor")
     if tensor.dtype != ember.int64:
@@ -82,6 +86,7 @@ def one_hot(tensor, num_classes=-1):
     return (tensor.unsqueeze(-1) == classes).to(ember.int64)
 
 
+@op
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     _tensor(input, "softmin", "input")
     if dim is None:
@@ -91,6 +96,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return ember.nn.functional.softmax(-input, dim, dtype=dtype)
 
 
+@op
 def glu(input, dim=-1):
     _float(input, "glu", "input")
     if input.dim() == 0:
@@ -104,6 +110,7 @@ def glu(input, dim=-1):
     return a * ember.sigmoid(b)
 
 
+@op
 def prelu(input, weight):
     _float(input, "prelu", "input")
     _tensor(weight, "prelu", "weight")
@@ -124,6 +131,7 @@ def prelu(input, weight):
     return ember.where(input > 0, input, weight * input)
 
 
+@op
 def softshrink(input, lambd=0.5):
     _float(input, "softshrink", "input")
     if lambd < 0:
@@ -132,6 +140,7 @@ def softshrink(input, lambd=0.5):
     return ember.where(input > lambd, input - lambd, ember.where(input < -lambd, input + lambd, input * 0))
 
 
+@op
 def hardshrink(input, lambd=0.5):
     _float(input, "hardshrink", "input")
     return ember.where((input >= -lambd) & (input <= lambd), ember.zeros_like(input), input)
@@ -139,6 +148,7 @@ def hardshrink(input, lambd=0.5):
 
 # ---- distances -----------------------------------------------------------------------------
 
+@op
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     _float(input, "normalize", "input")
     result = input / ember.clamp(_norm(input, p, dim, keepdim=True), min=eps)
@@ -148,6 +158,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return result
 
 
+@op
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     _float(x1, "cosine_similarity", "x1")
     _float(x2, "cosine_similarity", "x2")
@@ -159,6 +170,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
+@op
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     _float(x1, "pairwise_distance", "x1")
     _float(x2, "pairwise_distance", "x2")
@@ -170,6 +182,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 # ---- normalizations ------------------------------------------------------------------------
 
+@op
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     _float(input, "rms_norm", "input")
     shape = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
@@ -188,6 +201,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     return result if weight is None else result * weight
 
 
+@op
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-05):
     _float(input, "instance_norm", "input")
@@ -219,6 +233,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out.reshape(input.shape)
 
 
+@op
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     _float(input, "local_response_norm", "input")
     if input.dim() < 3:
@@ -244,6 +259,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 # ---- shuffles ------------------------------------------------------------------------------
 
+@op
 def pixel_shuffle(input, upscale_factor):
     _tensor(input, "pixel_shuffle", "input")
     r = upscale_factor
@@ -262,6 +278,7 @@ def pixel_shuffle(input, upscale_factor):
     return x.reshape(batch + [c // (r * r), h * r, w * r])
 
 
+@op
 def pixel_unshuffle(input, downscale_factor):
     _tensor(input, "pixel_unshuffle", "input")
     r = downscale_factor
@@ -280,6 +297,7 @@ def pixel_unshuffle(input, downscale_factor):
     return x.reshape(batch + [c * r * r, h // r, w // r])
 
 
+@op
 def channel_shuffle(input, groups):
     _tensor(input, "channel_shuffle", "input")
     if input.dim() < 3:
@@ -322,6 +340,7 @@ def _im2col_args(kernel_size, dilation, padding, stride, op):
             _pair(padding, op, "padding", positive=False), _pair(stride, op, "stride"))
 
 
+@op
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     _tensor(input, "unfold", "input")
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = _im2col_args(kernel_size, dilation, padding, stride, "unfold")
@@ -340,6 +359,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
+@op
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     _tensor(input, "fold", "input")
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = _im2col_args(kernel_size, dilation, padding, stride, "fold")
@@ -372,6 +392,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 # ---- losses --------------------------------------------------------------------------------
 
+@op
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     for name, t in (("input1", input1), ("input2", input2), ("target", target)):
@@ -385,6 +406,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduce(loss, reduction, "margin_ranking_loss")
 
 
+@op
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _float(input, "hinge_embedding_loss", "input")
@@ -396,6 +418,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(margin_term + self_term, reduction, "hinge_embedding_loss")
 
 
+@op
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _float(input, "soft_margin_loss", "input")
@@ -404,6 +427,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return _reduce(ember.log1p(ember.exp(-input * target)), reduction, "soft_margin_loss")
 
 
+@op
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _float(input, "multilabel_soft_margin_loss", "input")
@@ -418,6 +442,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction, "multilabel_soft_margin_loss")
 
 
+@op
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _float(input1, "cosine_embedding_loss", "input1")
@@ -439,6 +464,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _reduce(loss, reduction, "cosine_embedding_loss")
 
 
+@op
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
@@ -456,6 +482,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     return _reduce(ember.clamp(margin + dist_pos - dist_neg, min=0), reduction, "triplet_margin_loss")
 
 
+@op
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-08, reduce=None,
                      reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
@@ -471,6 +498,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return _reduce(loss, reduction, "poisson_nll_loss")
 
 
+@op
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean"):
     _float(input, "gaussian_nll_loss", "input")
     _tensor(target, "gaussian_nll_loss", "target")
@@ -498,6 +526,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean
     return _reduce(loss, reduction, "gaussian_nll_loss")
 
 
+@op
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)

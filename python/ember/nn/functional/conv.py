@@ -12,6 +12,9 @@ import operator
 
 from ... import _C
 from ..._tensor import Size, Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -69,6 +72,7 @@ def _mask(output_mask):
     return mask
 
 
+@op
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of input (N, C_in, H, W) or (C_in, H, W) with weight
     (C_out, C_in / groups, kH, kW), plus bias (C_out) when given."""
@@ -78,6 +82,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            _groups(groups, op)))
 
 
+@op
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of input (N, C_in, L) or (C_in, L) with weight (C_out, C_in / groups, kW)."""
     op = "conv1d"
@@ -86,6 +91,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            _groups(groups, op)))
 
 
+@op
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution ("deconvolution") of input (N, C_in, H, W) with weight
     (C_in, C_out / groups, kH, kW): the gradient of conv2d with respect to its input."""
@@ -96,6 +102,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                                      _ints(dilation, "dilation", op)))
 
 
+@op
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution of input (N, C_in, L) with weight (C_in, C_out / groups, kW)."""
     op = "conv_transpose1d"

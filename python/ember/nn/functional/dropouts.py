@@ -8,6 +8,9 @@ import math
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace, op as _top_level_op
+
+op = namespace("nn.functional")
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "alpha_dropout"]
 
@@ -23,6 +26,7 @@ def _generator(generator):
     return None if generator is None else generator._impl
 
 
+@op
 def _dropout_with_mask(input, p, generator=None, mask_shape=None):
     """(output, bool keep-mask); mask_shape broadcasts to the input (None: the input's shape)."""
     out, mask = _C.native_dropout(input._impl, float(p), _generator(generator), list(mask_shape or []))
@@ -49,6 +53,7 @@ def _apply(input, p, training, inplace, mask_shape):
     return out
 
 
+@op
 def dropout(input, p=0.5, training=True, inplace=False):
     _check(input, p, "dropout")
     return _apply(input, p, training, inplace, None)
@@ -59,6 +64,7 @@ def _feature_mask(input):
     return list(input.shape[:2]) + [1] * (input.dim() - 2)
 
 
+@op
 def dropout1d(input, p=0.5, training=True, inplace=False):
     _check(input, p, "dropout1d")
     if input.dim() not in (2, 3):
@@ -69,6 +75,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return input if out is x else (out if batched else out.squeeze(0))
 
 
+@op
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Channel-wise dropout of (N, C, H, W); as in PyTorch, a 3-D input is taken as (N, C, L)."""
     _check(input, p, "dropout2d")
@@ -81,6 +88,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 _ALPHA = 1.7580993408473766
 
 
+@op
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout that keeps a SELU network's mean and variance: dropped values become -alpha', then
     an affine map a * x + b restores the statistics."""
@@ -101,6 +109,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     return out
 
 
+@_top_level_op("dropout")
 def _torch_dropout(input, p, train):
     """torch.dropout(input, p, train)."""
     return dropout(input, p, train)

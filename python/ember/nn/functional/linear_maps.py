@@ -5,10 +5,14 @@ weight laid out as (in1, out * in2), then a product with input2 summed over in2.
 from ... import _C
 from ..._C import DTypeError, ShapeError
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["linear", "bilinear"]
 
 
+@op
 def linear(input, weight, bias=None):
     for name, x in (("input", input), ("weight", weight)):
         if not isinstance(x, Tensor):
@@ -18,6 +22,7 @@ def linear(input, weight, bias=None):
     return _wrap(_C.linear(input._impl, weight._impl, None if bias is None else bias._impl))
 
 
+@op
 def bilinear(input1, input2, weight, bias=None):
     """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
     for name, x in (("input1", input1), ("input2", input2), ("weight", weight)):

@@ -8,6 +8,9 @@ PyTorch's (with its warning), and a `weight` for mse/l1/huber is applied here, a
 from ... import _C
 from ... import _warnings
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -58,6 +61,7 @@ def _weighted(op, input, target, weight, reduction, per_element, mean_by_weight)
     return loss.sum() / weight.sum() if mean_by_weight else loss.mean()
 
 
+@op
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -68,6 +72,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _wrap(_C.mse_loss(i, t, reduction))
 
 
+@op
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -78,6 +83,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _wrap(_C.l1_loss(i, t, reduction))
 
 
+@op
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -85,6 +91,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                                    _tensor(target, "smooth_l1_loss", "target"), reduction, float(beta)))
 
 
+@op
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     i, t = _tensor(input, "huber_loss", "input"), _tensor(target, "huber_loss", "target")
@@ -94,6 +101,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _wrap(_C.huber_loss(i, t, reduction, float(delta)))
 
 
+@op
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     op = "binary_cross_entropy"
@@ -101,6 +109,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                                          _optional(weight, op, "weight"), reduction))
 
 
+@op
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     reduction = _reduction(size_average, reduce, reduction)
@@ -110,12 +119,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         _optional(pos_weight, op, "pos_weight"), reduction))
 
 
+@op
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     reduction = _reduction(size_average, reduce, reduction)
     return _wrap(_C.kl_div(_tensor(input, "kl_div", "input"), _tensor(target, "kl_div", "target"),
                            reduction, bool(log_target)))
 
 
+@op
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
@@ -123,6 +134,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                              _optional(weight, "nll_loss", "weight"), reduction, int(ignore_index)))
 
 
+@op
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     reduction = _reduction(size_average, reduce, reduction)

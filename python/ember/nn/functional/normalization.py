@@ -5,6 +5,9 @@ import numbers
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace, op as _top_level_op
+
+op = namespace("nn.functional")
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
@@ -35,6 +38,7 @@ def _maybe(x):
     return None if x is None else _wrap(x)
 
 
+@op
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-05):
     """Normalizes each channel (dim 1) of an (N, C, *) input. In training it uses the batch's
@@ -45,12 +49,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                bool(training), _momentum(momentum), float(eps)))
 
 
+@op
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     op = "layer_norm"
     return _wrap(_C.layer_norm(_t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"),
                                _t(bias, op, "bias"), float(eps)))
 
 
+@op
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     op = "group_norm"
     return _wrap(_C.group_norm(_t(input, op, "input"), int(num_groups), _t(weight, op, "weight"),
@@ -58,14 +64,17 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
 
 
 # ---- top level, in torch's argument order --------------------------------------------------------
+@_top_level_op("batch_norm")
 def _batch_norm_top(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True):
     return batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
+@_top_level_op("layer_norm")
 def _layer_norm_top(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
     return layer_norm(input, normalized_shape, weight, bias, eps)
 
 
+@_top_level_op("group_norm")
 def _group_norm_top(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
     return group_norm(input, num_groups, weight, bias, eps)
 

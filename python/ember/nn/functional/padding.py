@@ -3,6 +3,9 @@ import numbers
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["pad"]
 
@@ -15,6 +18,7 @@ def _pad_list(pad):
     return [int(p) for p in pad]
 
 
+@op
 def pad(input, pad, mode="constant", value=None):
     """Pads `input`: `pad` runs from the last dim backwards, (left, right) per dim, so (1, 2, 3, 4)
     pads the last dim by 1 and 2 and the one before it by 3 and 4. Modes: 'constant' (with

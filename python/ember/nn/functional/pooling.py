@@ -8,6 +8,9 @@ import numbers
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
@@ -48,6 +51,7 @@ def _shape(input):
 # The max pools always compute their indices: the public functions return them on request, and
 # the private (values, indices) primitives are what autograd records, so backward reuses the
 # indices instead of pooling again.
+@op
 def _max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode):
     _check_tensor(input, "max_pool1d")
     op = "max_pool1d"
@@ -57,6 +61,7 @@ def _max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil
     return _wrap(out), _wrap(idx)
 
 
+@op
 def _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode):
     _check_tensor(input, "max_pool2d")
     op = "max_pool2d"
@@ -66,18 +71,21 @@ def _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil
     return _wrap(out), _wrap(idx)
 
 
+@op
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     out, idx = _max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, idx) if return_indices else out
 
 
+@op
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     out, idx = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, idx) if return_indices else out
 
 
+@op
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     _check_tensor(input, "avg_pool1d")
     op = "avg_pool1d"
@@ -85,6 +93,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                                _ints(padding, op, "padding"), bool(ceil_mode), bool(count_include_pad)))
 
 
+@op
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     _check_tensor(input, "avg_pool2d")
@@ -94,33 +103,39 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                                divisor_override))
 
 
+@op
 def adaptive_avg_pool1d(input, output_size):
     _check_tensor(input, "adaptive_avg_pool1d")
     return _wrap(_C.adaptive_avg_pool1d(input._impl, _output_size(output_size, 1, "adaptive_avg_pool1d")))
 
 
+@op
 def adaptive_avg_pool2d(input, output_size):
     _check_tensor(input, "adaptive_avg_pool2d")
     return _wrap(_C.adaptive_avg_pool2d(input._impl, _output_size(output_size, 2, "adaptive_avg_pool2d")))
 
 
+@op
 def _adaptive_max_pool1d_with_indices(input, output_size):
     _check_tensor(input, "adaptive_max_pool1d")
     out, idx = _C.adaptive_max_pool1d(input._impl, _output_size(output_size, 1, "adaptive_max_pool1d"))
     return _wrap(out), _wrap(idx)
 
 
+@op
 def _adaptive_max_pool2d_with_indices(input, output_size):
     _check_tensor(input, "adaptive_max_pool2d")
     out, idx = _C.adaptive_max_pool2d(input._impl, _output_size(output_size, 2, "adaptive_max_pool2d"))
     return _wrap(out), _wrap(idx)
 
 
+@op
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     out, idx = _adaptive_max_pool1d_with_indices(input, output_size)
     return (out, idx) if return_indices else out
 
 
+@op
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     out, idx = _adaptive_max_pool2d_with_indices(input, output_size)
     return (out, idx) if return_indices else out

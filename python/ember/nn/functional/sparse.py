@@ -2,6 +2,9 @@
 and the dense gradient embedding_backward for the autograd layer."""
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace, op as _top_level_op
+
+op = namespace("nn.functional")
 
 __all__ = ["embedding"]
 
@@ -16,6 +19,7 @@ def _padding_index(padding_idx, num):
     return padding_idx + num if padding_idx < 0 else padding_idx
 
 
+@op
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of weight picked by the integer tensor input: shape input.shape + (embedding_dim,).
@@ -36,6 +40,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return _wrap(_C.embedding(weight._impl, input._impl))
 
 
+@_top_level_op("embedding")
 def _torch_embedding(weight, input, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """torch.embedding's argument order: the weight first."""
     return embedding(input, weight, None if padding_idx < 0 else padding_idx, None, 2.0,

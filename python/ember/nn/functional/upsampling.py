@@ -13,6 +13,9 @@ from ... import _C
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool1d_backward, \
     adaptive_avg_pool2d_backward
 from ..._tensor import Tensor, _wrap
+from ..._op_layer import namespace
+
+op = namespace("nn.functional")
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -70,6 +73,7 @@ def _plan(input, size, scale_factor, mode, align_corners, recompute_scale_factor
     return mode, shape, output, scales, align_corners
 
 
+@op
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     mode, _, output, scales, align_corners = _plan(input, size, scale_factor, mode, align_corners,
@@ -93,13 +97,16 @@ def interpolate_backward(grad_output, input, size=None, scale_factor=None, mode=
     return _wrap(_C.upsample_nearest_backward(grad_output._impl, shape, scales, mode == "nearest-exact"))
 
 
+@op
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+@op
 def upsample_nearest(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
+@op
 def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
