@@ -1,0 +1,89 @@
+"""Exporters of the creation ops, for the calls that depend on traced values: sizes read from
+traced tensors (zeros(x.size(0), n), arange(x.shape[1])), or `*_like` / `new_*` of a traced
+tensor. With plain sizes these ops never reach an exporter: their results are constants."""
+import numbers
+
+import numpy as np
+
+from ... import _C
+from ..._tensor import Tensor
+from ..graph import ONNX_TYPES, SymInt, onnx_type
+from ..registry import exports
+from .shape import _sizes
+
+
+def _fill(g, shape, value, dtype):
+    """A tensor of `shape` (an int64 1-D value) filled with `value` (a number or a traced 0-d
+    tensor) in `dtype`."""
+    from onnx import helper
+    if isinstance(value, (Tensor, SymInt)):
+        return g.op("Expand", g.value(value, dtype), shape)
+    if dtype.name == "bfloat16":
+        filled = g.op("ConstantOfShape", shape, value=helper.make_tensor("value", ONNX_TYPES["float32"], [1],
+                                                                          [float(value)]))
+        return g.op("Cast", filled, to=onnx_type(dtype))
+    np_value = np.array([value]).astype(_numpy(dtype))
+    from onnx import numpy_helper
+    return g.op("ConstantOfShape", shape, value=numpy_helper.from_array(np_value, "value"))
+
+
+def _numpy(dtype):
+    return {"float32": np.float32, "float64": np.float64, "float16": np.float16, "int8": np.int8, "uint8": np.uint8,
+            "int16": np.int16, "int32": np.int32, "int64": np.int64, "bool": np.bool_}[dtype.name]
+
+
+def _sized(value):
+    def export(g, result, *size, **kwargs):
+        return _fill(g, g.ints(_sizes(size)), value, result.dtype)
+    return export
+
+
+exports("zeros")(_sized(0))
+exports("ones")(_sized(1))
+exports("empty")(_sized(0))
+
+
+@exports("full")
+def _full(g, result, size, fill_value, **kwargs):
+    return _fill(g, g.ints(list(size) if not isinstance(size, numbers.Integral) else [size]), fill_value,
+                 result.dtype)
+
+
+def _like(value):
+    def export(g, result, input, *args, **kwargs):
+        return _fill(g, g.shape(input), value, result.dtype)
+    return export
+
+
+exports("zeros_like")(_like(0))
+exports("ones_like")(_like(1))
+exports("empty_like")(_like(0))
+
+
+@exports("full_like")
+def _full_like(g, result, input, fill_value, **kwargs):
+    return _fill(g, g.shape(input), fill_value, result.dtype)
+
+
+def _new(value):
+    def export(g, result, self, *size, **kwargs):
+        return _fill(g, g.ints(_sizes(size)), value, result.dtype)
+    return export
+
+
+exports("Tensor.new_zeros")(_new(0))
+exports("Tensor.new_ones")(_new(1))
+exports("Tensor.new_empty")(_new(0))
+
+
+@exports("Tensor.new_full")
+def _new_full(g, result, self, size, fill_value, **kwargs):
+    return _fill(g, g.ints(list(size)), fill_value, result.dtype)
+
+
+@exports("arange")
+def _arange(g, result, start, end=None, step=1, **kwargs):
+    if end is None:
+        start, end = 0, start
+    dtype = result.dtype
+    return g.op("Range", g.value(start, dtype), g.value(end, dtype), g.value(step, dtype))

@@ -1,0 +1,69 @@
+"""Exporters of the matrix products (MatMul follows numpy's rules for 1-D and batched operands,
+as ember's matmul does) and einsum."""
+from ..registry import exports
+
+
+def _matmul(g, result, input, other, *, out=None):
+    if out is not None:
+        raise g.unsupported("matmul with out=")
+    a, b = g.operands(input, other, dtype=result.dtype)
+    return g.op("MatMul", a, b)
+
+
+exports("matmul", "Tensor.__matmul__", "mm", "bmm", "mv", "dot", "vdot", "linalg.matmul")(_matmul)
+
+
+@exports("Tensor.__rmatmul__")
+def _rmatmul(g, result, self, other):
+    return _matmul(g, result, other, self)
+
+
+@exports("outer", "ger")
+def _outer(g, result, input, vec2, *, out=None):
+    a, b = g.operands(input, vec2, dtype=result.dtype)
+    return g.op("MatMul", g.unsqueeze(a, [1]), g.unsqueeze(b, [0]))
+
+
+def _scaled_sum(g, dtype, input, product, beta, alpha):
+    if alpha != 1:
+        product = g.op("Mul", product, g.value(alpha, dtype))
+    if beta == 0:
+        return product
+    base = g.value(input, dtype)
+    if beta != 1:
+        base = g.op("Mul", base, g.value(beta, dtype))
+    return g.op("Add", base, product)
+
+
+@exports("addmm")
+def _addmm(g, result, input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    dtype = result.dtype
+    a, b = g.operands(mat1, mat2, dtype=dtype)
+    if beta != 0:
+        return g.op("Gemm", a, b, g.value(input, dtype), alpha=float(alpha), beta=float(beta))
+    return g.op("Gemm", a, b, alpha=float(alpha))
+
+
+def _add_product(reduce_batch):
+    def export(g, result, input, a, b, *, beta=1, alpha=1, out=None):
+        dtype = result.dtype
+        x, y = g.operands(a, b, dtype=dtype)
+        product = g.op("MatMul", x, y)
+        if reduce_batch:
+            product = g.reduce("ReduceSum", product, [0], False)
+        return _scaled_sum(g, dtype, input, product, beta, alpha)
+    return export
+
+
+exports("addmv", "baddbmm")(_add_product(False))
+exports("addbmm")(_add_product(True))
+
+
+@exports("einsum")
+def _einsum(g, result, equation, *operands):
+    if not isinstance(equation, str):
+        raise g.unsupported("einsum in the sublist format")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    names = [g.value(t, result.dtype) for t in operands]
+    return g.op("Einsum", *names, equation=equation.replace(" ", ""))
