@@ -108,6 +108,8 @@ COMPOSITES = {
     "nn.functional.celu_", "nn.functional.elu_", "nn.functional.hardtanh_", "nn.functional.leaky_relu_",
     "nn.functional.relu_", "nn.functional.selu_", "nn.functional.threshold_",
     # dropout: the input times a random mask (the mask is not differentiated)
+    # the recurrent ops: the recurrence in ember ops (ember/_ops/rnn.py)
+    "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
 }

@@ -130,7 +130,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=F
     from . import passes
     passes.remove_unused(model_proto)
     if do_constant_folding:
-        passes.fold_constants(model_proto)
+        passes.fold_constants(model_proto, keep=set(graph.parameter_names.values()))
         passes.remove_unused(model_proto)
     _set_output_shapes(model_proto, dims)
     onnx.checker.check_model(model_proto, full_check=True)

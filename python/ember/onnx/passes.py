@@ -25,17 +25,21 @@ def remove_unused(model):
     graph.initializer.extend(kept_inits)
 
 
-def fold_constants(model):
+def fold_constants(model, keep=()):
     """Replaces each node whose inputs are all constants (initializers that are not graph
     inputs, Constant outputs, or the Shape of a value of static shape) by a Constant of its
-    value, computed with onnx's reference evaluator. Repeats until nothing changes."""
+    value, computed with onnx's reference evaluator. Repeats until nothing changes. The
+    initializers named in `keep` (the model's parameters and buffers) are not folded into
+    others, so they stay in the file under their state_dict names."""
     import onnx
     from onnx import helper, numpy_helper
     from onnx.reference import ReferenceEvaluator
 
     graph = model.graph
     inputs = {i.name for i in graph.input}
-    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer if init.name not in inputs}
+    keep = set(keep)
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer
+                 if init.name not in inputs and init.name not in keep}
     opset = {o.domain: o.version for o in model.opset_import}
     changed = True
     while changed:

@@ -2,13 +2,15 @@
 (weight_ih_l0, weight_hh_l0_reverse, ...), gate order (LSTM: i, f, g, o; GRU: r, z, n),
 initialisation (uniform in +-1/sqrt(hidden_size)) and input/output layouts.
 
-The input projections of all time steps are one matrix product per layer and direction; the
-recurrence runs step by step in ember ops, so autograd differentiates it like any other code.
-Packed sequences (nn.utils.rnn) run each step on the sequences still going.
+The layers call the functional ops ember.lstm / gru / rnn_tanh / rnn_relu (ember/_ops/rnn.py),
+which run the recurrence in ember ops (one op each for the op layer: ONNX export writes the
+native ONNX nodes). Packed sequences (nn.utils.rnn) run each step on the sequences still going.
 """
 import math
 
 from ... import cat, empty, stack, zeros
+from ..._ops import rnn as _ops_rnn
+from ..._ops.rnn import cell
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -17,6 +19,7 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_RUN = {"GRU": _ops_rnn.gru, "RNN_TANH": _ops_rnn.rnn_tanh, "RNN_RELU": _ops_rnn.rnn_relu}
 
 
 class RNNBase(Module):
@@ -109,43 +112,9 @@ class RNNBase(Module):
             s += f", bidirectional={self.bidirectional}"
         return s
 
-    # ---- the recurrence -------------------------------------------------------------------------
-    def _cell(self, x_proj, h, c, w_hh, b_hh, w_hr):
-        """One time step from the input projection x_proj (x W_ihᵀ + b_ih): new (h, c)."""
-        hh = F.linear(h, w_hh, b_hh)
-        if self.mode == "LSTM":
-            i, f, g, o = (x_proj + hh).chunk(4, -1)
-            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-            h = o.sigmoid() * c.tanh()
-            if w_hr is not None:
-                h = F.linear(h, w_hr)
-            return h, c
-        if self.mode == "GRU":
-            xr, xz, xn = x_proj.chunk(3, -1)
-            hr, hz, hn = hh.chunk(3, -1)
-            r = (xr + hr).sigmoid()
-            z = (xz + hz).sigmoid()
-            n = (xn + r * hn).tanh()
-            return (1 - z) * n + z * h, None
-        pre = x_proj + hh
-        return (pre.tanh() if self.mode == "RNN_TANH" else pre.relu()), None
-
-    def _run_direction(self, x, h, c, layer, direction):
-        names = self._layer_names(layer, direction)
-        w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
-        b_ih = getattr(self, names[2]) if self.bias else None
-        b_hh = getattr(self, names[3]) if self.bias else None
-        w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
-        # The input projections of all steps in one product, split by one op (whose backward
-        # stacks the steps' gradients once, where indexing each step would add a full-size
-        # gradient per step).
-        projections = F.linear(x, w_ih, b_ih).unbind(0)
-        steps = range(x.shape[0] - 1, -1, -1) if direction == 1 else range(x.shape[0])
-        outputs = [None] * x.shape[0]
-        for t in steps:
-            h, c = self._cell(projections[t], h, c, w_hh, b_hh, w_hr)
-            outputs[t] = h
-        return stack(outputs), h, c
+    # ---- the recurrence (ember.lstm / gru / rnn_tanh / rnn_relu; packed input here) -----------
+    def _flat_weights(self):
+        return [getattr(self, name) for name in self._flat_weights_names]
 
     def _run_packed_direction(self, x, batch_sizes, h0, c0, layer, direction):
         """One layer and direction over packed steps: x is (sum of lengths, features), step t
@@ -156,6 +125,7 @@ class RNNBase(Module):
         b_ih = getattr(self, names[2]) if self.bias else None
         b_hh = getattr(self, names[3]) if self.bias else None
         w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
+        mode = self.mode
         steps_in = F.linear(x, w_ih, b_ih).split(batch_sizes)
         outputs = [None] * len(batch_sizes)
         lstm = self.mode == "LSTM"
@@ -169,7 +139,7 @@ class RNNBase(Module):
                     if lstm:
                         done_c.append(c[b:])
                         c = c[:b]
-                h, c = self._cell(steps_in[t], h, c, w_hh, b_hh, w_hr)
+                h, c = cell(mode, steps_in[t], h, c, w_hh, b_hh, w_hr)
                 outputs[t] = h
             h_n = cat([h] + done_h[::-1]) if done_h else h
             c_n = (cat([c] + done_c[::-1]) if done_c else c) if lstm else None
@@ -182,7 +152,7 @@ class RNNBase(Module):
                     h = h0[start:b] if h is None else cat([h, h0[start:b]])
                     if lstm:
                         c = c0[start:b] if c is None else cat([c, c0[start:b]])
-                h, c = self._cell(steps_in[t], h, c, w_hh, b_hh, w_hr)
+                h, c = cell(mode, steps_in[t], h, c, w_hh, b_hh, w_hr)
                 outputs[t] = h
             h_n, c_n = h, c
         return cat(outputs), h_n, c_n
@@ -262,22 +232,13 @@ class RNNBase(Module):
                 raise RuntimeError(f"Expected hidden size {h_shape}, got {tuple(h0.shape)}")
             if c0 is not None and tuple(c0.shape) != c_shape:
                 raise RuntimeError(f"Expected hidden size {c_shape}, got {tuple(c0.shape)}")
-        layer_input = input
-        h_n, c_n = [], []
-        for layer in range(self.num_layers):
-            outs = []
-            for direction in range(directions):
-                k = layer * directions + direction
-                out, h, c = self._run_direction(layer_input, h0[k], c0[k] if is_lstm else None, layer, direction)
-                outs.append(out)
-                h_n.append(h)
-                c_n.append(c)
-            layer_input = outs[0] if directions == 1 else cat(outs, -1)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input
-        h_n = stack(h_n)
-        c_n = stack(c_n) if is_lstm else None
+        args = (self._flat_weights(), self.bias, self.num_layers, self.dropout, self.training, self.bidirectional,
+                False)
+        if is_lstm:
+            output, h_n, c_n = _ops_rnn.lstm(input, (h0, c0), *args)
+        else:
+            output, h_n = _RUN[self.mode](input, h0, *args)
+            c_n = None
         if not batched:
             output = output.squeeze(1)
             h_n = h_n.squeeze(1)

@@ -1,2 +1,2 @@
 """The exporters, one file per op family; importing this package fills registry.EXPORTERS."""
-from . import creation, elementwise, indexing, linalg, nn, reduce, shape  # noqa: F401
+from . import creation, elementwise, indexing, linalg, nn, reduce, rnn, shape  # noqa: F401

@@ -1,0 +1,116 @@
+"""The recurrent ops, with torch's functional signatures (torch.lstm, torch.gru, torch.rnn_tanh,
+torch.rnn_relu), which nn.LSTM, nn.GRU and nn.RNN call.
+
+`params` is the flat list of each layer's and direction's weights in PyTorch's order:
+weight_ih, weight_hh, then bias_ih, bias_hh when `has_biases`, then weight_hr for an LSTM with
+projections. Gate order as PyTorch's (LSTM: i, f, g, o; GRU: r, z, n). The input projections of
+all time steps are one matrix product per layer and direction; the recurrence runs step by step
+in ember ops, so autograd differentiates it like any other code. Each op is one op of the op
+layer, which ONNX export writes as the native ONNX LSTM/GRU/RNN nodes.
+"""
+from .._op_layer import op
+
+__all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
+
+
+def cell(mode, x_proj, h, c, w_hh, b_hh, w_hr):
+    """One time step from the input projection x_proj (x W_ihᵀ + b_ih): new (h, c)."""
+    import ember.nn.functional as F
+    hh = F.linear(h, w_hh, b_hh)
+    if mode == "LSTM":
+        i, f, g, o = (x_proj + hh).chunk(4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = o.sigmoid() * c.tanh()
+        if w_hr is not None:
+            h = F.linear(h, w_hr)
+        return h, c
+    if mode == "GRU":
+        xr, xz, xn = x_proj.chunk(3, -1)
+        hr, hz, hn = hh.chunk(3, -1)
+        r = (xr + hr).sigmoid()
+        z = (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        return (1 - z) * n + z * h, None
+    pre = x_proj + hh
+    return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
+
+
+def layer_weights(params, has_biases, num_layers, directions):
+    """[(w_ih, w_hh, b_ih, b_hh, w_hr)] per layer and direction from the flat list."""
+    params = list(params)
+    groups = num_layers * directions
+    if groups == 0 or len(params) % groups:
+        raise ValueError(f"rnn: {len(params)} weights do not split into {num_layers} layers x {directions} directions")
+    per = len(params) // groups
+    expected = 4 if has_biases else 2
+    if per not in (expected, expected + 1):
+        raise ValueError(f"rnn: expected {expected} (or {expected + 1} with projections) weights per layer and "
+                         f"direction, got {per}")
+    out = []
+    for k in range(groups):
+        w = params[k * per:(k + 1) * per]
+        b_ih, b_hh = (w[2], w[3]) if has_biases else (None, None)
+        w_hr = w[-1] if per == expected + 1 else None
+        out.append((w[0], w[1], b_ih, b_hh, w_hr))
+    return out
+
+
+def _run_direction(mode, x, h, c, weights, reverse):
+    import ember
+    import ember.nn.functional as F
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
+    # The input projections of all steps in one product, split by one op (whose backward stacks
+    # the steps' gradients once, where indexing each step would add a full-size gradient per step).
+    projections = F.linear(x, w_ih, b_ih).unbind(0)
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    outputs = [None] * x.shape[0]
+    for t in steps:
+        h, c = cell(mode, projections[t], h, c, w_hh, b_hh, w_hr)
+        outputs[t] = h
+    return ember.stack(outputs), h, c
+
+
+def _run(mode, input, h0, c0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    import ember
+    import ember.nn.functional as F
+    directions = 2 if bidirectional else 1
+    weights = layer_weights(params, has_biases, num_layers, directions)
+    x = input.transpose(0, 1) if batch_first else input
+    h_n, c_n = [], []
+    for layer in range(num_layers):
+        outs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            out, h, c = _run_direction(mode, x, h0[k], c0[k] if c0 is not None else None, weights[k], direction == 1)
+            outs.append(out)
+            h_n.append(h)
+            c_n.append(c)
+        x = outs[0] if directions == 1 else ember.cat(outs, -1)
+        if dropout > 0 and train and layer < num_layers - 1:
+            x = F.dropout(x, dropout, True)
+    output = x.transpose(0, 1) if batch_first else x
+    return output, ember.stack(h_n), (ember.stack(c_n) if c0 is not None else None)
+
+
+@op
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """(output, h_n, c_n) of a multi-layer LSTM over a (seq, batch, features) input (batch first
+    with batch_first); hx is (h_0, c_0), each (layers * directions, batch, hidden)."""
+    h0, c0 = hx
+    return _run("LSTM", input, h0, c0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+def _single_state(mode):
+    def fn(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+        output, h_n, _ = _run(mode, input, hx, None, params, has_biases, num_layers, dropout, train, bidirectional,
+                              batch_first)
+        return output, h_n
+    return fn
+
+
+gru = op("gru", _single_state("GRU"))
+rnn_tanh = op("rnn_tanh", _single_state("RNN_TANH"))
+rnn_relu = op("rnn_relu", _single_state("RNN_RELU"))
+gru.__doc__ = "(output, h_n) of a multi-layer GRU (torch.gru's arguments; hx is h_0)."
+rnn_tanh.__doc__ = "(output, h_n) of a multi-layer Elman RNN with tanh (torch.rnn_tanh's arguments)."
+rnn_relu.__doc__ = "(output, h_n) of a multi-layer Elman RNN with relu (torch.rnn_relu's arguments)."
