@@ -270,9 +270,19 @@ def _embedding(g, result, input, weight, padding_idx=None, max_norm=None, norm_t
 
 # ---- activations -------------------------------------------------------------------------------
 
-def _activation(build):
-    def export(g, result, input, *args, inplace=False, **kwargs):
-        return build(g, g.value(input, result.dtype), result.dtype, *args, **kwargs)
+def _activation(name, build):
+    """An activation's exporter: its arguments bound by the function's own signature (layers
+    pass `inplace` by position), less `inplace`, which ONNX values have no use for."""
+    import inspect
+
+    from ... import nn
+    signature = inspect.signature(getattr(nn.functional, name.rsplit(".", 1)[1]))
+
+    def export(g, result, input, *args, **kwargs):
+        params = signature.bind(input, *args, **kwargs).arguments
+        params.pop("inplace", None)
+        params.pop(next(iter(params)))  # the input
+        return build(g, g.value(input, result.dtype), result.dtype, **params)
     return export
 
 
@@ -323,7 +333,7 @@ _ACTIVATIONS = {
     "nn.functional.relu": lambda g, x, dtype: g.op("Relu", x),
 }
 for _name, _build in _ACTIVATIONS.items():
-    exports(_name)(_activation(_build))
+    exports(_name)(_activation(_name, _build))
 
 
 @exports("nn.functional.prelu")
@@ -424,4 +434,6 @@ def _attention(g, result, query, key, value, attn_mask=None, dropout_p=0.0, is_c
         else:
             scores = g.op("Add", scores, g.value(attn_mask, dtype))
     weights = g.op("Softmax", scores, axis=-1)
+    if attn_mask is not None:  # a fully masked row attends to nothing (zeros), as in ember and PyTorch
+        weights = g.op("Where", g.op("IsNaN", weights), g.value(0.0, dtype), weights)
     return g.op("MatMul", weights, v)
