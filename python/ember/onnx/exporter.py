@@ -388,7 +388,8 @@ def _write(model, f, external_data):
 def _live_tensors():
     """Every ember tensor that exists now (parameters, buffers, module attributes, globals): the
     constants a trace may use. Held until the export ends, so ids stay unique."""
-    return {id(o): o for o in gc.get_objects() if isinstance(o, Tensor)}
+    # type() rather than isinstance(): some objects answer isinstance through properties that warn
+    return {id(o): o for o in gc.get_objects() if issubclass(type(o), Tensor)}
 
 
 def _set_training(model, training):
