@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _C
 from .._tensor import Tensor
-from .errors import OnnxExporterError
+from .errors import OnnxExporterError, UnsupportedOperatorError
 
 # ember dtype name -> ONNX TensorProto data type
 ONNX_TYPES = {"float32": 1, "uint8": 2, "int8": 3, "int16": 5, "int32": 6, "int64": 7, "bool": 9,
@@ -157,7 +157,7 @@ class Graph:
                                     f"for (export with opset_version={version}){self._at()}")
 
     def unsupported(self, what):
-        return OnnxExporterError(f"{what} has no ONNX export{self._at()}")
+        return UnsupportedOperatorError(f"{what} has no ONNX export{self._at()}")
 
     def _at(self):
         return f" (in {self.op_name}, called at {self.where})" if self.where else ""
