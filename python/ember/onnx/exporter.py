@@ -135,7 +135,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=F
     _set_output_shapes(model_proto, dims)
     onnx.checker.check_model(model_proto, full_check=True)
     if verbose:
-        print(onnx.helper.printable_graph(model_proto.graph))
+        print(onnx.printer.to_text(model_proto.graph))
     program = ONNXProgram(model_proto, [n for n, _ in graph_inputs], [n for n, _, _ in outputs])
     if f is not None:
         _write(model_proto, f, external_data)
