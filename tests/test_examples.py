@@ -31,3 +31,12 @@ def test_char_lm_script_trains_and_samples(tmp_path):
     assert "step 100: loss" in result.stdout and "sampled text:" in result.stdout
     loss = float(result.stdout.split("step 100: loss ")[1].split()[0])
     assert loss < 2.0, loss  # from log(vocabulary) ~ 3.3 at the start
+
+
+def test_onnx_export_script_runs_at_every_batch_size(tmp_path):
+    import pytest
+    pytest.importorskip("onnxruntime")
+    result = _run("export_onnx.py", "--steps", "30", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "onnxruntime reproduces ember at every size" in result.stdout
+    assert "batch  16" in result.stdout and (tmp_path / "char_lm.onnx").exists()
