@@ -199,8 +199,11 @@ def define(name, fn):
 def slow(od, args):
     """The slow path of a wrapper written by hand (see `define`)."""
     if not _ACTIVE:
-        return _grad_recorder_known(od, args, {})
+        return _grad_recorder_known(od, args, _NO_KWARGS)
     return dispatch(od, args, {})
+
+
+_NO_KWARGS = {}  # never written: recording only reads an operator's (empty) keyword arguments
 
 
 def _requires_grad(values):

@@ -6,7 +6,8 @@ them into wrapped-number tensors, which promote like scalars (int32 tensor + 2.5
 2.5 - int tensor too).
 """
 from .. import _C
-from .._op_layer import _ACTIVE, define, install_methods, method, op, operator, slow
+from .. import _op_layer
+from .._op_layer import _ACTIVE, _NO_KWARGS, define, install_methods, method, op, operator, slow
 from .._tensor import Tensor, _unwrap, _wrap
 
 _add, _sub, _mul, _div = _C.add, _C.sub, _C.mul, _C.div
@@ -317,21 +318,27 @@ def _operator(name, native, reflected=False, extra=_NO_EXTRA):
 
     if extra is _NO_EXTRA and not reflected:
         def op(self, other):
-            if not _ACTIVE and self._node is None:
-                if type(other) is Tensor:
-                    if other._node is None:
-                        return _wrap(native(self._impl, other._impl))
-                elif not isinstance(other, Tensor):
-                    return _wrap(native(self._impl, _unwrap(other)))
+            if not _ACTIVE:
+                if self._node is None:
+                    if type(other) is Tensor:
+                        if other._node is None:
+                            return _wrap(native(self._impl, other._impl))
+                    elif not isinstance(other, Tensor):
+                        return _wrap(native(self._impl, _unwrap(other)))
+                # an operand may require grad: straight to grad recording
+                return _op_layer._grad_recorder_known(od, (self, other), _NO_KWARGS)
             return slow(od, (self, other))
     elif not reflected:
         def op(self, other):
-            if not _ACTIVE and self._node is None:
-                if type(other) is Tensor:
-                    if other._node is None:
-                        return _wrap(native(self._impl, other._impl, extra))
-                elif not isinstance(other, Tensor):
-                    return _wrap(native(self._impl, _unwrap(other), extra))
+            if not _ACTIVE:
+                if self._node is None:
+                    if type(other) is Tensor:
+                        if other._node is None:
+                            return _wrap(native(self._impl, other._impl, extra))
+                    elif not isinstance(other, Tensor):
+                        return _wrap(native(self._impl, _unwrap(other), extra))
+                # an operand may require grad: straight to grad recording
+                return _op_layer._grad_recorder_known(od, (self, other), _NO_KWARGS)
             return slow(od, (self, other))
     else:
         def op(self, other):

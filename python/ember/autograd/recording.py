@@ -149,6 +149,8 @@ def handle(od, args, kwargs, proceed):
     plan = od.grad_plan
     if plan is None:
         plan = od.grad_plan = _plan(od)
+    if type(plan) is tuple:
+        return record(od.name, plan[0], proceed, plan[1], plan[2], args, kwargs)
     return plan(args, kwargs, proceed)
 
 
@@ -160,12 +162,15 @@ def handle_known(od, args, kwargs):
     plan = od.grad_plan
     if plan is None:
         plan = od.grad_plan = _plan(od)
+    if type(plan) is tuple:  # recorded by its rule: the common case, without a call in between
+        return record(od.name, plan[0], od.fn, plan[1], plan[2], args, kwargs)
     return plan(args, kwargs, od.fn)
 
 
 def _plan(od):
-    """How `od` is recorded, as a function (args, kwargs, proceed) -> result: by its rule, through
-    its out-of-place form (in-place ops), or not at all (composites, whose parts record, and
+    """How `od` is recorded: (node name, setup, backward) for an op recorded by its rule, else a
+    function (args, kwargs, proceed) -> result: through its out-of-place form (in-place ops),
+    with an inplace= flag, or not at all (composites, whose parts record, and
     non-differentiable ops)."""
     name = od.name
     functional = od.functional
@@ -187,10 +192,7 @@ def _plan(od):
         def with_flag(args, kwargs, proceed):
             return _record_with_inplace_flag(name, node_name, setup, backward, position, proceed, args, kwargs)
         return with_flag
-
-    def by_rule(args, kwargs, proceed):
-        return record(name, node_name, proceed, setup, backward, args, kwargs)
-    return by_rule
+    return (node_name, setup, backward)
 
 
 def _not_recorded(args, kwargs, proceed):
@@ -214,6 +216,7 @@ def _record_with_inplace_flag(name, node_name, setup, backward, position, procee
     """An op with an `inplace=` flag: recorded out of place; with inplace=True, through
     record_inplace like any in-place op (the leaf check comes before the input is written,
     and writes into views reach their base)."""
+    kwargs = dict(kwargs)
     inplace = kwargs.pop("inplace", args[position] if len(args) > position else False)
     if len(args) > position:
         args = args[:position] + args[position + 1:]
