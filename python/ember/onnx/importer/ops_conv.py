@@ -1,0 +1,133 @@
+"""Convolutions: Conv, ConvTranspose, ConvInteger, over 1, 2 or 3 spatial dims.
+
+ember has 1-D and 2-D convolutions; a 3-D one is a sum over the kernel's depth of 2-D ones
+on depth slices of the input (and, transposed, of 2-D transposed convolutions added into
+strided depth positions).
+"""
+import ember
+import ember.nn.functional as F
+
+from ..registry import imports
+from .padding import pad_spatial, pads, spatial_attrs
+
+
+@imports("Conv")
+def conv(node, x, w, b=None):
+    n = x.ndim - 2
+    kernel, strides, dilations = spatial_attrs(node, n, w.shape[2:])
+    begins, ends = pads(node, list(x.shape[2:]), kernel, strides, dilations)
+    groups = node.attr("group", 1)
+    if begins != ends:  # ember pads symmetrically: pad the input first
+        x, padding = pad_spatial(x, begins, ends), [0] * n
+    else:
+        padding = begins
+    return _conv(x, w, b, strides, padding, dilations, groups)
+
+
+def _conv(x, w, b, strides, padding, dilations, groups):
+    n = x.ndim - 2
+    if n == 1:
+        return F.conv1d(x, w, b, strides, padding, dilations, groups)
+    if n == 2:
+        return F.conv2d(x, w, b, strides, padding, dilations, groups)
+    if n == 3:
+        return _conv3d(x, w, b, strides, padding, dilations, groups)
+    raise NotImplementedError(f"Conv over {n} spatial dims (ember runs 1, 2 and 3)")
+
+
+def _conv3d(x, w, b, strides, padding, dilations, groups):
+    x = pad_spatial(x, [padding[0], 0, 0], [padding[0], 0, 0])  # depth padding; H, W by conv2d
+    batch, _, depth, height, width = x.shape
+    kd = w.shape[2]
+    sd, dd = strides[0], dilations[0]
+    out_depth = (depth - (kd - 1) * dd - 1) // sd + 1
+    total = None
+    for k in range(kd):
+        # the depth slices kernel plane k meets: k*dd, k*dd + sd, ... (out_depth of them)
+        planes = x[:, :, k * dd: k * dd + (out_depth - 1) * sd + 1: sd]
+        planes = planes.permute(0, 2, 1, 3, 4).reshape(batch * out_depth, -1, height, width)
+        y = F.conv2d(planes, w[:, :, k], None, strides[1:], padding[1:], dilations[1:], groups)
+        total = y if total is None else total + y
+    y = total.reshape(batch, out_depth, *total.shape[1:]).permute(0, 2, 1, 3, 4)
+    return y if b is None else y + b.reshape(1, -1, 1, 1, 1)
+
+
+@imports("ConvTranspose")
+def conv_transpose(node, x, w, b=None):
+    n = x.ndim - 2
+    sizes = list(x.shape[2:])
+    kernel, strides, dilations = spatial_attrs(node, n, w.shape[2:])
+    groups = node.attr("group", 1)
+    output_padding = node.attr("output_padding") or [0] * n
+    # The full output (no padding) spans s*(in-1) + (k-1)*d + 1; the node's output is a window
+    # of it starting at the begin pad (positions past its end are zeros, as output_padding asks).
+    full = [s * (i - 1) + (k - 1) * d + 1 for i, k, s, d in zip(sizes, kernel, strides, dilations)]
+    output_shape = node.attr("output_shape")
+    if output_shape is not None:
+        output_shape = list(output_shape[-n:])
+    auto_pad = node.attr("auto_pad", "NOTSET")
+    if node.attr("pads") is None and (output_shape is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER")):
+        # the pads follow from the output shape (SAME_*: input size * stride), the odd one at
+        # the end for SAME_UPPER, at the beginning otherwise
+        if output_shape is None:
+            output_shape = [i * s for i, s in zip(sizes, strides)]
+        begins = []
+        for f, op, out in zip(full, output_padding, output_shape):
+            total = f + op - out
+            begins.append(total // 2 if auto_pad == "SAME_UPPER" else total - total // 2)
+    else:
+        begins, ends = pads(node, sizes, kernel, strides, dilations)
+        if output_shape is None:
+            output_shape = [f + op - bg - e for f, op, bg, e in zip(full, output_padding, begins, ends)]
+    y = _conv_transpose(x, w, strides, dilations, groups)
+    y = pad_spatial(y, [-bg for bg in begins],
+                    [out - (f - bg) for out, f, bg in zip(output_shape, full, begins)])
+    if b is not None:
+        y = y + b.reshape([1, -1] + [1] * n)
+    return y
+
+
+def _conv_transpose(x, w, strides, dilations, groups):
+    n = x.ndim - 2
+    if n == 1:
+        return F.conv_transpose1d(x, w, None, strides, 0, 0, groups, dilations)
+    if n == 2:
+        return F.conv_transpose2d(x, w, None, strides, 0, 0, groups, dilations)
+    if n == 3:
+        return _conv_transpose3d(x, w, strides, dilations, groups)
+    raise NotImplementedError(f"ConvTranspose over {n} spatial dims (ember runs 1, 2 and 3)")
+
+
+def _conv_transpose3d(x, w, strides, dilations, groups):
+    batch, _, depth, height, width = x.shape
+    kd = w.shape[2]
+    sd, dd = strides[0], dilations[0]
+    full_depth = sd * (depth - 1) + (kd - 1) * dd + 1
+    planes = x.permute(0, 2, 1, 3, 4).reshape(batch * depth, -1, height, width)
+    total = None
+    for k in range(kd):
+        y = F.conv_transpose2d(planes, w[:, :, k], None, strides[1:], 0, 0, groups, dilations[1:])
+        y = y.reshape(batch, depth, *y.shape[1:])
+        if total is None:
+            total = ember.zeros(batch, full_depth, *y.shape[2:], dtype=y.dtype)
+        # input depth i lands at output depth i*sd + k*dd
+        positions = ember.arange(depth) * sd + k * dd
+        total = total.index_add(1, positions, y)
+    return total.permute(0, 2, 1, 3, 4)
+
+
+@imports("ConvInteger")
+def conv_integer(node, x, w, x_zero_point=None, w_zero_point=None):
+    # ember's convolutions take floats; float64 holds every int8/uint8 product sum exactly.
+    x = x.to(ember.float64)
+    w = w.to(ember.float64)
+    if x_zero_point is not None:
+        x = x - x_zero_point.to(ember.float64)
+    if w_zero_point is not None:
+        zp = w_zero_point.to(ember.float64)
+        w = w - (zp.reshape([-1] + [1] * (w.ndim - 1)) if zp.numel() > 1 else zp)  # per channel
+    n = x.ndim - 2
+    kernel, strides, dilations = spatial_attrs(node, n, w.shape[2:])
+    begins, ends = pads(node, list(x.shape[2:]), kernel, strides, dilations)
+    x = pad_spatial(x, begins, ends)
+    return _conv(x, w, None, strides, [0] * n, dilations, node.attr("group", 1)).to(ember.int32)
