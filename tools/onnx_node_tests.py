@@ -96,6 +96,14 @@ def compare(expected, outputs, rtol, atol):
     return None
 
 
+def _array(value):
+    """A case's input or output as numpy (some cases hold TensorProtos, as ONNX's runner knows)."""
+    import onnx
+    if isinstance(value, onnx.TensorProto):
+        return onnx.numpy_helper.to_array(value)
+    return value
+
+
 # ---- worker processes -------------------------------------------------------------------------
 def _worker(conn):
     import signal
@@ -138,7 +146,7 @@ class Worker:
         child.close()
 
     def run(self, case, limit):
-        data_sets = [(list(i), list(o)) for i, o in case.data_sets]
+        data_sets = [([_array(x) for x in i], [_array(x) for x in o]) for i, o in case.data_sets]
         try:
             self.conn.send((case.model.SerializeToString(), data_sets, case.rtol, case.atol, limit))
             if self.conn.poll(limit + 5):

@@ -71,6 +71,7 @@ class Graph:
             handler = IMPORTERS.get((domain, node_proto.op_type))
             if handler is None:
                 missing.append(f"{node_proto.op_type} (domain {domain or 'ai.onnx'!r}, node {label!r})")
+                visible.update(n for n in node_proto.output if n)  # so that one error is reported once
                 continue
             if domain not in self.opsets:
                 raise InvalidModelError(f"graph {self.name!r}: node {label} uses domain "

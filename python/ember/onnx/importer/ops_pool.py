@@ -166,14 +166,17 @@ def max_unpool(node, x, indices, output_shape=None):
     n = x.ndim - 2
     kernel, strides, _ = spatial_attrs(node, n)
     begins, ends = pads(node, list(x.shape[2:]), kernel, strides, [1] * n)
-    if output_shape is not None:
-        shape = [int(v) for v in output_shape.tolist()]
-    else:
-        shape = list(x.shape[:2]) + [(i - 1) * s + k - b - e for i, s, k, b, e in
-                                     zip(x.shape[2:], strides, kernel, begins, ends)]
+    # The indices count positions in the pooled input's shape; a bigger output_shape adds
+    # zeros after it.
+    shape = list(x.shape[:2]) + [(i - 1) * s + k - b - e for i, s, k, b, e in
+                                 zip(x.shape[2:], strides, kernel, begins, ends)]
     total = 1
     for d in shape:
         total *= d
     flat = ember.zeros(total, dtype=x.dtype)
     flat = ember.index_put(flat, (indices.reshape(-1).to(ember.int64),), x.reshape(-1))
-    return flat.reshape(shape)
+    y = flat.reshape(shape)
+    if output_shape is not None:
+        target = [int(v) for v in output_shape.tolist()][2:]
+        y = pad_spatial(y, [0] * n, [t - s for t, s in zip(target, shape[2:])])
+    return y

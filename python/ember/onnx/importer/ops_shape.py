@@ -17,7 +17,8 @@ def reshape(node, x, shape=None):
 
 @imports("Flatten")
 def flatten(node, x):
-    a = axis(node.attr("axis", 1), x.ndim + 1)
+    a = node.attr("axis", 1)
+    a = a + x.ndim if a < 0 else a  # in [-rank, rank]: rank makes one column
     rows = 1
     for d in x.shape[:a]:
         rows *= d
@@ -182,7 +183,11 @@ def depth_to_space(node, x):
 def space_to_depth(node, x):
     bs = node.attr("blocksize")
     n, c, h, w = x.shape
-    y = x.reshape(n, c, h // bs, bs, w // bs, bs).permute(0, 3, 5, 1, 2, 4)
+    y = x.reshape(n, c, h // bs, bs, w // bs, bs)
+    if node.attr("mode", "DCR") == "DCR":  # the inverses of DepthToSpace's modes
+        y = y.permute(0, 3, 5, 1, 2, 4)
+    else:
+        y = y.permute(0, 1, 3, 5, 2, 4)
     return y.reshape(n, c * bs * bs, h // bs, w // bs)
 
 
