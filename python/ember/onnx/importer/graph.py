@@ -6,6 +6,7 @@ reads the names it does not define from the scope of the node that holds it.
 from ember import Tensor
 
 from ..registry import IMPORTERS
+from .dtypes import is_supported, to_ember_dtype
 from .errors import InvalidModelError, UnsupportedOpError
 from .node import Node
 from .tensors import proto_to_tensor
@@ -49,6 +50,7 @@ class Graph:
         initialized = set(self.initializer_names)
         self.input_names = [vi.name for vi in proto.input if vi.name not in initialized]
         self.output_names = [vi.name for vi in proto.output]
+        self.output_dtypes = [_declared_dtype(vi) for vi in proto.output]
         self.constants = {}
         if own_initializers:
             self.constants = {t.name: proto_to_tensor(t, base_dir) for t in proto.initializer}
@@ -150,6 +152,14 @@ class Graph:
                 raise RuntimeError(f"ONNX node {node.describe()}: the importer gave no tensor for "
                                    f"output {i} ({name!r})")
             env[name] = results[i]
+
+
+def _declared_dtype(value_info):
+    """The ember dtype a graph output declares, or None (no type, or not a tensor ember has)."""
+    t = value_info.type
+    if t.WhichOneof("value") != "tensor_type" or not is_supported(t.tensor_type.elem_type):
+        return None
+    return to_ember_dtype(t.tensor_type.elem_type)
 
 
 def _free_names(graph_proto):
