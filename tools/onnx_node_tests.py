@@ -88,10 +88,13 @@ def compare(expected, outputs, rtol, atol):
                 return f"output {i}: {len(bad)} of {ref.size} values differ (first at {tuple(bad[0])}: " \
                        f"{out[tuple(bad[0])]} vs {ref[tuple(bad[0])]})"
         elif not np.allclose(out, ref, rtol=rtol_i, atol=atol, equal_nan=True):
-            diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
-            diff = np.where(np.isnan(diff), np.inf, diff)
-            worst = np.unravel_index(np.argmax(diff), diff.shape) if diff.size else ()
-            return f"output {i}: values differ (max abs diff {diff.max():.3g} at {worst}: " \
+            a, b = out.astype(np.float64), ref.astype(np.float64)
+            with np.errstate(invalid="ignore"):
+                excess = np.abs(a - b) - (atol + rtol_i * np.abs(b))  # > 0 where out of tolerance
+            excess = np.where(np.isnan(a) != np.isnan(b), np.inf, np.nan_to_num(excess, nan=-1.0))
+            worst = np.unravel_index(np.argmax(excess), excess.shape) if excess.ndim else ()
+            count = int((excess > 0).sum())
+            return f"output {i}: {count} of {ref.size} values out of tolerance (worst at {worst}: " \
                    f"{out[worst]} vs {ref[worst]})"
     return None
 

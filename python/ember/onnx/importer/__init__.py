@@ -11,7 +11,7 @@ traced and exported again.
 """
 from . import (ops_activation, ops_attention, ops_constant, ops_control, ops_conv, ops_elementwise,  # noqa: F401
                ops_indexing, ops_linalg, ops_loss, ops_norm, ops_pool, ops_reduce, ops_resize,
-               ops_quantize, ops_rnn, ops_sampling, ops_shape, ops_sort)
+               ops_quantize, ops_rnn, ops_sampling, ops_shape, ops_sort, ops_spectral)
 from .errors import InvalidModelError, UnsupportedDTypeError, UnsupportedOpError
 from .module import OnnxModule
 from .naming import initializer_name
