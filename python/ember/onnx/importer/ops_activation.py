@@ -121,3 +121,8 @@ def hardmax(node, x):
         index = ember.argmax(t, dim=dim, keepdim=True)
         return ember.zeros_like(t).scatter(dim, index, 1.0)
     return _along_axis(node, x, one_hot_of_max)
+
+
+@imports("SwiGLU")
+def swiglu(node, a, b):
+    return a * ember.sigmoid(node.attr("alpha", 1.0) * a) * b

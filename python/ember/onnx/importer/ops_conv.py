@@ -8,6 +8,7 @@ import ember
 import ember.nn.functional as F
 
 from ..registry import imports
+from .common import ints
 from .padding import pad_spatial, pads, spatial_attrs
 
 
@@ -131,3 +132,42 @@ def conv_integer(node, x, w, x_zero_point=None, w_zero_point=None):
     begins, ends = pads(node, list(x.shape[2:]), kernel, strides, dilations)
     x = pad_spatial(x, begins, ends)
     return _conv(x, w, None, strides, [0] * n, dilations, node.attr("group", 1)).to(ember.int32)
+
+
+@imports("Col2Im")
+def col2im(node, x, image_shape, block_shape):
+    """Sums the columns x [N, C * prod(block), L] back into images [N, C, *image_shape]: the
+    inverse of unfolding (F.fold), in any number of spatial dims."""
+    image, block = ints(image_shape), ints(block_shape)
+    n = len(image)
+    strides = node.attr("strides") or [1] * n
+    dilations = node.attr("dilations") or [1] * n
+    pad_values = node.attr("pads") or [0] * (2 * n)
+    begins, ends = pad_values[:n], pad_values[n:]
+    padded = [i + b + e for i, b, e in zip(image, begins, ends)]
+    counts = [(p - (k - 1) * d - 1) // s + 1 for p, k, d, s in zip(padded, block, dilations, strides)]
+    # the padded-image position of each (kernel offset, block position) pair, row-major
+    position = ember.zeros([1] * (2 * n), dtype=ember.int64)
+    stride = 1
+    for d in reversed(range(n)):
+        kernel_offsets = ember.arange(block[d]) * dilations[d]
+        block_offsets = ember.arange(counts[d]) * strides[d]
+        shape_k = [1] * (2 * n)
+        shape_k[d] = block[d]
+        shape_b = [1] * (2 * n)
+        shape_b[n + d] = counts[d]
+        position = position + (kernel_offsets.reshape(shape_k) + block_offsets.reshape(shape_b)) * stride
+        stride *= padded[d]
+    batch = x.shape[0]
+    channels = x.shape[1] // _prod(block)
+    columns = x.reshape(batch, channels, -1)  # [N, C, prod(block) * L]
+    out = ember.zeros(batch, channels, stride, dtype=x.dtype).index_add(2, position.reshape(-1), columns)
+    out = out.reshape(batch, channels, *padded)
+    return pad_spatial(out, [-b for b in begins], [-e for e in ends])
+
+
+def _prod(values):
+    total = 1
+    for v in values:
+        total *= v
+    return total

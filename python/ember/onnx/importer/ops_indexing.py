@@ -134,3 +134,19 @@ def one_hot(node, indices, depth, values):
     off, on = values[0], values[1]
     return ember.where(hot, on, off)
 
+
+
+@imports("TensorScatter")
+def tensor_scatter(node, cache, update, write_indices=None):
+    """cache with `update` written along `axis` from each batch entry's write index on (wrapping
+    around the cache in 'circular' mode): a KV-cache append."""
+    dim = axis(node.attr("axis", -2), cache.ndim)
+    batch, steps, length = cache.shape[0], update.shape[dim], cache.shape[dim]
+    starts = ember.zeros(batch, dtype=ember.int64) if write_indices is None else write_indices.to(ember.int64)
+    positions = starts.reshape(-1, 1) + ember.arange(steps).reshape(1, -1)  # [B, steps]
+    if node.attr("mode", "linear") == "circular":
+        positions = ember.remainder(positions, length)
+    shape = [1] * cache.ndim
+    shape[0], shape[dim] = batch, steps
+    index = positions.reshape(shape).expand(*update.shape)
+    return cache.scatter(dim, index, update)
