@@ -142,3 +142,47 @@ def rotary_embedding(node, x, cos_cache, sin_cache, position_ids=None):
     if three_d:
         return y.reshape(x.shape)
     return y.permute(0, 2, 1, 3)
+
+
+@imports("LinearAttention")
+def linear_attention(node, query, key, value, past_state=None, decay=None, beta=None):
+    """A recurrent key-value state S [B, H_kv, d_k, d_v], stepped over time in float32:
+    decayed by exp(decay) ('gated' rules), written with k (x) v, or with the delta rule's
+    beta * (v - S^T k) ('delta' rules); each query reads q . S, its KV head shared by
+    q_num_heads / kv_num_heads query heads. Returns (output [B, T, H_q * d_v], final state)."""
+    rule = node.attr("update_rule", "gated_delta")
+    q_heads, kv_heads = node.attr("q_num_heads"), node.attr("kv_num_heads")
+    gated, delta = rule in ("gated", "gated_delta"), rule in ("delta", "gated_delta")
+    b, steps, _ = query.shape
+    d_k = query.shape[-1] // q_heads
+    q = _heads(query, q_heads).to(ember.float32)
+    k = _heads(key, kv_heads).to(ember.float32)
+    v = _heads(value, kv_heads).to(ember.float32)
+    d_v = v.shape[-1]
+    if gated:
+        per_key = decay.shape[-1] == kv_heads * d_k
+        g = _heads(decay, kv_heads) if per_key else decay.reshape(b, steps, kv_heads, 1).permute(0, 2, 1, 3)
+        g = g.to(ember.float32)
+    if delta:
+        width = beta.shape[-1]
+        strength = beta.reshape(b, steps, width, 1).permute(0, 2, 1, 3).to(ember.float32)
+    if past_state is not None:
+        state, state_dtype = past_state.to(ember.float32), past_state.dtype
+    else:
+        state, state_dtype = ember.zeros(b, kv_heads, d_k, d_v), query.dtype
+    scale = node.attr("scale") or 1.0 / math.sqrt(d_k)
+    group = q_heads // kv_heads
+    outputs = []
+    for t in range(steps):
+        k_t, v_t = k[:, :, t], v[:, :, t]
+        if gated:
+            state = state * ember.exp(g[:, :, t]).unsqueeze(-1)
+        if delta:
+            retrieved = ember.matmul(k_t.unsqueeze(-2), state).squeeze(-2)  # S^T k: [B, H, d_v]
+            v_t = strength[:, :, t] * (v_t - retrieved)
+        state = state + k_t.unsqueeze(-1) * v_t.unsqueeze(-2)
+        read = state.repeat_interleave(group, dim=1) if group > 1 else state
+        outputs.append(scale * ember.matmul(q[:, :, t].unsqueeze(-2), read).squeeze(-2))
+    y = ember.stack(outputs, 2)  # [B, H_q, T, d_v]
+    y = y.permute(0, 2, 1, 3).reshape(b, steps, q_heads * d_v).to(query.dtype)
+    return y, state.to(state_dtype)

@@ -171,3 +171,18 @@ def _prod(values):
     for v in values:
         total *= v
     return total
+
+
+@imports("CausalConvWithState")
+def causal_conv_with_state(node, x, w, b=None, past_state=None):
+    """A depthwise causal 1-D convolution that carries its last k - 1 inputs between calls:
+    returns (output, present_state), optionally through SiLU."""
+    batch, channels, _ = x.shape
+    k = w.shape[2]
+    if past_state is None:
+        past_state = ember.zeros(batch, channels, k - 1, dtype=x.dtype)
+    padded = ember.cat([past_state, x], dim=2)
+    y = F.conv1d(padded, w, b, 1, 0, 1, channels)
+    if node.attr("activation", "none") in ("silu", "swish"):
+        y = F.silu(y)
+    return y, padded[:, :, padded.shape[2] - (k - 1):]
