@@ -186,3 +186,27 @@ def linear_attention(node, query, key, value, past_state=None, decay=None, beta=
     y = ember.stack(outputs, 2)  # [B, H_q, T, d_v]
     y = y.permute(0, 2, 1, 3).reshape(b, steps, q_heads * d_v).to(query.dtype)
     return y, state.to(state_dtype)
+
+
+@imports("FlexAttention", domain="ai.onnx.preview")
+def flex_attention(node, q, k, v):
+    """Attention whose scores and probabilities pass through the node's score_mod / prob_mod
+    subgraphs (each one tensor in, one out); 16-bit inputs are softmaxed in float32."""
+    if q.shape[1] != k.shape[1]:  # grouped-query heads
+        k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
+        v = v.repeat_interleave(q.shape[1] // v.shape[1], dim=1)
+    scale = node.attr("scale")
+    root = math.sqrt(1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    scores = ember.matmul(q * root, (k * root).transpose(-1, -2))
+    precision = node.attr("softmax_precision")
+    if precision is not None:
+        work = to_ember_dtype(precision, f"{node.describe()}'s softmax_precision")
+    else:
+        work = ember.float32 if q.dtype in (ember.float16, ember.bfloat16) else q.dtype
+    scores = scores.to(work)
+    if node.has_attr("score_mod"):
+        scores = node.attr("score_mod")(scores)[0].to(work)
+    probs = ember.softmax(scores, -1)
+    if node.has_attr("prob_mod"):
+        probs = node.attr("prob_mod")(probs)[0].to(work)
+    return ember.matmul(probs, v.to(work)).to(v.dtype)
