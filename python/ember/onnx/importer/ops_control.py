@@ -89,3 +89,22 @@ def _scan(node, body, inputs, n, batch_dims=True):
         axis = out_axes[k] + stacked.ndim if out_axes[k] < 0 else out_axes[k]
         results.append(ember.movedim(stacked, 0, axis) if axis else stacked)
     return list(states) + results
+
+
+# Optional values: a tensor is a present optional, an omitted input (None) an empty one.
+@imports("Optional")
+def optional(node, x=None):
+    if x is None:
+        raise NotImplementedError(f"{node.describe()}: an empty optional value cannot be held by "
+                                  "an ember tensor")
+    return x
+
+
+@imports("OptionalHasElement")
+def optional_has_element(node, x=None):
+    return ember.tensor(x is not None)
+
+
+@imports("OptionalGetElement")
+def optional_get_element(node, x):
+    return x

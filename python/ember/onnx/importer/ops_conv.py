@@ -186,3 +186,44 @@ def causal_conv_with_state(node, x, w, b=None, past_state=None):
     if node.attr("activation", "none") in ("silu", "swish"):
         y = F.silu(y)
     return y, padded[:, :, padded.shape[2] - (k - 1):]
+
+
+@imports("DeformConv")
+def deform_conv(node, x, w, offset, b=None, mask=None):
+    """A 2-D convolution whose taps sit at learned offsets: each (kernel tap, output position)
+    samples the input bilinearly (zeros outside) at its regular place plus its offset, scaled by
+    the mask, and the samples go through the weights as im2col columns."""
+    if x.ndim != 4:
+        raise NotImplementedError("DeformConv: ember runs the 2-D form")
+    n, channels, height, width = x.shape
+    kh, kw = w.shape[2:]
+    sh, sw = node.attr("strides") or [1, 1]
+    dh, dw = node.attr("dilations") or [1, 1]
+    top, left = (node.attr("pads") or [0, 0, 0, 0])[:2]
+    groups, offset_groups = node.attr("group", 1), node.attr("offset_group", 1)
+    oh, ow = offset.shape[2:]
+    offset = offset.reshape(n, offset_groups, kh, kw, 2, oh, ow)
+    # regular tap positions [kh, kw, oh, ow], shifted by the offsets
+    rows = (ember.arange(kh) * dh).reshape(kh, 1, 1, 1) + (ember.arange(oh) * sh - top).reshape(1, 1, oh, 1)
+    cols = (ember.arange(kw) * dw).reshape(1, kw, 1, 1) + (ember.arange(ow) * sw - left).reshape(1, 1, 1, ow)
+    y = rows.to(x.dtype) + offset[:, :, :, :, 0]  # [N, G, kh, kw, oh, ow]
+    xx = cols.to(x.dtype) + offset[:, :, :, :, 1]
+    planes = x.reshape(n, offset_groups, channels // offset_groups, height * width)
+    points = kh * kw * oh * ow
+    y0, x0 = ember.floor(y), ember.floor(xx)
+    samples = None
+    for dy, wy in ((0, 1 - (y - y0)), (1, y - y0)):
+        for dx, wx in ((0, 1 - (xx - x0)), (1, xx - x0)):
+            yi, xi = y0 + dy, x0 + dx
+            inside = (yi >= 0) & (yi <= height - 1) & (xi >= 0) & (xi <= width - 1)
+            flat = (ember.clamp(yi, 0, height - 1) * width + ember.clamp(xi, 0, width - 1)).to(ember.int64)
+            flat = flat.reshape(n, offset_groups, 1, points).expand(*planes.shape[:3], points)
+            weight = ember.where(inside, wy * wx, ember.zeros((), dtype=x.dtype))
+            term = ember.gather(planes, 3, flat) * weight.reshape(n, offset_groups, 1, points)
+            samples = term if samples is None else samples + term
+    if mask is not None:
+        samples = samples * mask.reshape(n, offset_groups, 1, points)
+    columns = samples.reshape(n, groups, (channels // groups) * kh * kw, oh * ow)
+    weights = w.reshape(groups, w.shape[0] // groups, -1)  # [g, OC/g, C/g * kh * kw]
+    out = ember.matmul(weights.unsqueeze(0), columns).reshape(n, w.shape[0], oh, ow)
+    return out if b is None else out + b.reshape(1, -1, 1, 1)
