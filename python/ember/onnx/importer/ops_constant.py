@@ -84,8 +84,8 @@ def dropout(node, x, ratio=None, training_mode=None):
         training = bool(scalar(training_mode, False))
     else:  # ratio was an attribute; is_test (before 7) or inference use passes the input through
         p, training = node.attr("ratio", 0.5), False
-    if not training or p == 0:
-        return x, ember.ones_like(x, dtype=ember.bool)
+    if not training or p == 0:  # the mask marks kept elements (all of them); a float before opset 10
+        return x, ember.ones_like(x, dtype=ember.bool if node.opset >= 10 else x.dtype)
     # Training mode draws its mask from ember's generator (ember.manual_seed fixes it).
     keep = ember.rand_like(x if x.is_floating_point() else x.float()) >= p
     return ember.where(keep, x / (1 - p), ember.zeros_like(x)), keep

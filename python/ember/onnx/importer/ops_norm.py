@@ -15,8 +15,8 @@ def _channel_shape(x):
 @imports("BatchNormalization")
 def batch_normalization(node, x, scale, bias, mean, var):
     eps = node.attr("epsilon", 1e-5)
-    training = node.attr("training_mode", 0) if node.opset >= 14 else (
-        node.opset < 9 and not node.attr("is_test", 0) and node.num_outputs > 1)
+    # Training mode: an attribute from opset 14; before, asking for the statistics outputs.
+    training = node.attr("training_mode", 0) if node.opset >= 14 else node.num_outputs > 1
     if not training:
         if x.ndim >= 2 and x.dtype in (ember.float32, ember.float64):
             return F.batch_norm(x, mean, var, scale, bias, False, 0.0, eps)

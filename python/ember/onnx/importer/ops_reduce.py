@@ -24,8 +24,9 @@ def _reduce(node, x, axes_input, fn, empty, since):
     elements gives (ember refuses max/min over empty dims)."""
     dims = _dims(node, x, axes_input, since)
     keepdim = bool(node.attr("keepdims", 1))
-    if dims == []:
-        return x
+    if dims == []:  # a reduction over no axes: only the elementwise part (|x| for ReduceL1, ...)
+        result = fn(x.unsqueeze(0), [0], False)
+        return result if result.dtype == x.dtype else result.to(x.dtype)
     if dims is None:
         dims = list(range(x.ndim))
     if not dims:  # a 0-d input
