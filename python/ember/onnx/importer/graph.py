@@ -96,9 +96,9 @@ class Graph:
             if name not in visible:
                 raise InvalidModelError(f"graph {self.name!r}: output {name!r} is not computed by any "
                                         "node, nor is it an input or initializer (is the file truncated?)")
-        return self._schedule_releases(nodes, proto)
+        return self._schedule_releases(nodes)
 
-    def _schedule_releases(self, nodes, proto):
+    def _schedule_releases(self, nodes):
         """Each step with the names whose last reader it is, so a run drops intermediate values
         as soon as nothing needs them (big activations are then freed during the run)."""
         keep = set(self.output_names)

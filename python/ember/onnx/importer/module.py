@@ -82,7 +82,7 @@ class OnnxModule(nn.Module):
         values = {}
         for name, key in self._keys.items():
             owner = self
-            *path, leaf = key.split(".") if not key.startswith("%") else [key]
+            *path, leaf = [key] if key.startswith("%") else key.split(".")  # encoded keys: top level
             for part in path:
                 owner = owner._modules[part]
             values[name] = getattr(owner, leaf)

@@ -110,7 +110,6 @@ class Node:
                                   f"not read ({AttributeProto.AttributeType.Name(kind)})")
 
 
-
 class _BoundGraph:
     """A subgraph attribute: called with the subgraph's inputs, returns the list of its outputs;
     names it does not define come from the scope of the node that holds it."""
