@@ -284,6 +284,114 @@ def test_recurrent_ops_match_onnxruntime_with_sequence_lengths():
             np.testing.assert_allclose(g.numpy(), e, rtol=1e-4, atol=1e-5, err_msg=op)
 
 
+# Version-dependent forms at old opsets (the node tests use each op's newest), against onnxruntime:
+# (op, opset, inputs, initializer inputs ("" for an omitted one), number of outputs, attributes).
+_F = np.random.default_rng(9).standard_normal((2, 3, 4)).astype(np.float32)
+_IMG = np.random.default_rng(10).standard_normal((1, 2, 6, 6)).astype(np.float32)
+OLD_OPSET_CASES = [
+    ("ReduceSum", 11, {"x": _F}, {}, 1, {"axes": [1], "keepdims": 0}),
+    ("ReduceSum", 13, {"x": _F}, {"axes": np.array([0, 2])}, 1, {}),
+    ("ReduceMean", 13, {"x": _F}, {}, 1, {"axes": [-1]}),
+    ("ReduceL1", 18, {"x": _F}, {"axes": np.array([], np.int64)}, 1, {"noop_with_empty_axes": 1}),
+    ("Split", 11, {"x": _F}, {}, 2, {"axis": 2, "split": [1, 3]}),
+    ("Split", 13, {"x": _F}, {"split": np.array([3, 1])}, 2, {"axis": 2}),
+    ("Unsqueeze", 11, {"x": _F}, {}, 1, {"axes": [0, -1]}),
+    ("Squeeze", 13, {"x": _F[:1]}, {"axes": np.array([0])}, 1, {}),
+    ("Clip", 7, {"x": _F}, {}, 1, {"min": -0.5, "max": 0.5}),
+    ("Clip", 11, {"x": _F}, {"min": np.array(-0.2, np.float32), "max": ""}, 1, {}),
+    ("Pad", 7, {"x": _F}, {}, 1, {"pads": [0, 1, 2, 0, 1, 0], "mode": "constant", "value": 1.5}),
+    ("Pad", 11, {"x": _F}, {"pads": np.array([0, 0, 2, 0, 0, 3])}, 1, {"mode": "edge"}),
+    ("Slice", 9, {"x": _F}, {}, 1, {"starts": [0, 1], "ends": [2, 100], "axes": [1, 2]}),
+    ("Slice", 10, {"x": _F}, {"starts": np.array([3, -1]), "ends": np.array([0, -100]),
+                               "axes": np.array([2, 1]), "steps": np.array([-1, -1])}, 1, {}),
+    ("Resize", 10, {"x": _IMG}, {"scales": np.array([1, 1, 2, 1.5], np.float32)}, 1, {"mode": "nearest"}),
+    ("Resize", 11, {"x": _IMG}, {"roi": np.array([], np.float32), "scales": np.array([], np.float32),
+                                 "sizes": np.array([1, 2, 9, 4])}, 1,
+     {"mode": "cubic", "coordinate_transformation_mode": "align_corners"}),
+    ("Upsample", 7, {"x": _IMG}, {}, 1, {"mode": "nearest", "scales": [1.0, 1.0, 2.0, 3.0]}),
+    ("Upsample", 9, {"x": _IMG}, {"scales": np.array([1, 1, 2, 2], np.float32)}, 1, {"mode": "linear"}),
+    ("Softmax", 11, {"x": _F}, {}, 1, {"axis": 1}),
+    ("LogSoftmax", 7, {"x": _F}, {}, 1, {}),
+    ("Hardmax", 11, {"x": _F}, {}, 1, {"axis": 1}),
+    ("TopK", 7, {"x": _F}, {}, 2, {"k": 2, "axis": 1}),
+    ("TopK", 11, {"x": _F}, {"k": np.array([3])}, 2, {"largest": 0}),
+    ("Gemm", 7, {"a": _F[0], "b": _F[1]}, {"c": np.ones((3, 3), np.float32)}, 1,
+     {"transB": 1, "alpha": 0.5, "beta": 2.0}),
+    ("MaxPool", 8, {"x": _IMG}, {}, 2, {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 1, 0]}),
+    ("MaxPool", 12, {"x": _IMG}, {}, 2, {"kernel_shape": [2, 2], "dilations": [2, 2], "storage_order": 1}),
+    ("AveragePool", 7, {"x": _IMG}, {}, 1, {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1],
+                                           "count_include_pad": 1}),
+    ("AveragePool", 10, {"x": _IMG}, {}, 1, {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [0, 1, 1, 0],
+                                            "ceil_mode": 1}),
+    ("Flatten", 9, {"x": _F}, {}, 1, {"axis": 2}),
+    ("Reshape", 5, {"x": _F}, {"shape": np.array([0, -1])}, 1, {}),
+    ("BatchNormalization", 9, {"x": _IMG}, {"s": np.ones(2, np.float32), "b": np.zeros(2, np.float32),
+                                            "m": np.full(2, 0.5, np.float32), "v": np.full(2, 2.0, np.float32)}, 1, {}),
+    ("Dropout", 12, {"x": _F}, {"ratio": np.array(0.4, np.float32)}, 1, {}),
+    ("ArgMin", 12, {"x": _F}, {}, 1, {"axis": -1, "select_last_index": 1}),
+    ("OneHot", 9, {"i": np.array([0, 2, -1, 5])}, {"depth": np.array(4.0, np.float32),
+                                                   "values": np.array([0, 3], np.float32)}, 1, {"axis": 0}),
+    ("ConvTranspose", 11, {"x": _IMG}, {"w": np.random.default_rng(11).standard_normal((2, 3, 3, 3)).astype(np.float32)},
+     1, {"strides": [2, 2], "output_padding": [1, 0], "pads": [1, 0, 0, 1]}),
+]
+
+
+@pytest.mark.parametrize("op, opset, inputs, constants, n_out, attrs", OLD_OPSET_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(OLD_OPSET_CASES)])
+def test_old_opsets_match_onnxruntime(op, opset, inputs, constants, n_out, attrs):
+    ort = pytest.importorskip("onnxruntime")
+    names = list(inputs) + [k if not isinstance(v, str) else "" for k, v in constants.items()]
+    inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in constants.items() if not isinstance(v, str)]
+    outputs = [f"y{i}" for i in range(n_out)]
+    graph = helper.make_graph(
+        [helper.make_node(op, names, outputs, **attrs)], op,
+        [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for k, v in inputs.items()],
+        [helper.make_tensor_value_info(o, TensorProto.UNDEFINED, None) for o in outputs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 7
+    got = ember.onnx.load(model)(*inputs.values())
+    got = [t.detach().numpy() for t in (got if isinstance(got, tuple) else (got,))]
+    del model.graph.output[:]  # onnxruntime wants the output types: ember's must agree with it
+    model.graph.output.extend([helper.make_tensor_value_info(o, helper.np_dtype_to_tensor_dtype(a.dtype), None)
+                               for o, a in zip(outputs, got)])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for g, e in zip(got, session.run(None, inputs)):
+        assert g.dtype == e.dtype and g.shape == e.shape
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
+
+
+# ---- subgraphs, external data ----------------------------------------------------------------
+def test_if_branches_read_the_enclosing_graph():
+    def branch(name, op):
+        return helper.make_graph([helper.make_node(op, ["x", "k"], [f"{name}_out"])], name, [],
+                                 [helper.make_tensor_value_info(f"{name}_out", TensorProto.FLOAT, [3])])
+    nodes = [helper.make_node("ReduceSum", ["x"], ["total"], keepdims=0),
+             helper.make_node("Greater", ["total", "zero"], ["positive"]),
+             helper.make_node("If", ["positive"], ["y"], then_branch=branch("then", "Mul"),
+                              else_branch=branch("else", "Sub"))]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])],
+                              [numpy_helper.from_array(np.array(2.0, np.float32), "k"),
+                               numpy_helper.from_array(np.array(0.0, np.float32), "zero")])
+    module = ember.onnx.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+    np.testing.assert_allclose(module(np.array([1, 2, 3], np.float32)).detach().numpy(), [2, 4, 6])
+    np.testing.assert_allclose(module(np.array([-1, -2, -3], np.float32)).detach().numpy(), [-3, -4, -5])
+    x = ember.tensor([1.0, 2.0, 3.0])
+    module(x).sum().backward()  # the taken branch's constant is a parameter: it gets a gradient
+    assert float(module.k.grad) == 6.0
+
+
+def test_external_data(tmp_path):
+    model, weights = _mlp(np.random.default_rng(12))
+    path = tmp_path / "mlp.onnx"
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="mlp.weights", size_threshold=0)
+    assert (tmp_path / "mlp.weights").exists()
+    module = ember.onnx.load(path)
+    x = np.ones((2, 4), np.float32)
+    np.testing.assert_allclose(module(x).detach().numpy(), _mlp_numpy(weights, x), rtol=1e-5)
+
+
 # ---- errors -----------------------------------------------------------------------------------
 def test_corrupt_file(tmp_path):
     path = tmp_path / "corrupt.onnx"
