@@ -108,12 +108,16 @@ def _array(value):
 
 
 # ---- worker processes -------------------------------------------------------------------------
-def _worker(conn):
+def _worker(conn, memory_gb):
+    import resource
     import signal
 
     def timed_out(signum, frame):
         raise TimeoutError("time limit")
     signal.signal(signal.SIGALRM, timed_out)
+    if memory_gb:  # a case that allocates without bound fails alone (MemoryError), not the machine
+        limit = int(memory_gb * 2 ** 30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     threads = int(os.environ.get("EMBER_NODE_TEST_THREADS", "1"))
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
     import ember
@@ -138,13 +142,14 @@ def _worker(conn):
 class Worker:
     """A process running cases one at a time; replaced when it hangs or dies."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, memory_gb):
         self.ctx = ctx
+        self.memory_gb = memory_gb
         self._start()
 
     def _start(self):
         self.conn, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_worker, args=(child,), daemon=True)
+        self.process = self.ctx.Process(target=_worker, args=(child, self.memory_gb), daemon=True)
         self.process.start()
         child.close()
 
@@ -181,13 +186,15 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="worker processes (default: 2 or the CPU count)")
     parser.add_argument("--timeout", type=int, default=60, help="seconds allowed per case (default 60)")
+    parser.add_argument("--memory-gb", type=float, default=8,
+                        help="address space allowed per worker process, GiB (default 8; 0: no limit)")
     args = parser.parse_args(argv)
 
     started = time.time()
     cases = collect(args.substring)
     eligible = [c for c, ok in cases if ok]
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding OpenMP threads
-    workers = [Worker(ctx) for _ in range(max(1, args.jobs))]
+    workers = [Worker(ctx, args.memory_gb) for _ in range(max(1, args.jobs))]
     failures = {}
     results = _run_all(eligible, workers, args.timeout, failures)
     for w in workers:
