@@ -1,7 +1,6 @@
 """Constants, shapes, casts, ranges, identities: Constant, ConstantOfShape, Shape, Size, Cast,
 CastLike, Identity, Range, EyeLike, Dropout."""
 import ember
-import ember.nn.functional as F
 
 from ..registry import imports
 from .common import ints, scalar
