@@ -11,8 +11,8 @@ traced and exported again.
 """
 from . import (ops_activation, ops_attention, ops_constant, ops_control, ops_conv,  # noqa: F401
                ops_detection, ops_elementwise, ops_indexing, ops_linalg, ops_loss, ops_ml,
-               ops_norm, ops_pool, ops_quantize, ops_reduce, ops_resize, ops_rnn, ops_sampling,
-               ops_shape, ops_sort, ops_spectral, ops_training)
+               ops_norm, ops_pool, ops_quantize, ops_random, ops_reduce, ops_resize, ops_rnn,
+               ops_sampling, ops_shape, ops_sort, ops_spectral, ops_training)
 from .errors import InvalidModelError, UnsupportedDTypeError, UnsupportedOpError
 from .module import OnnxModule
 from .naming import initializer_name

@@ -6,6 +6,7 @@ from ..registry import imports
 from .common import ints, scalar
 from .dtypes import to_ember_dtype
 from .errors import UnsupportedDTypeError
+from .ops_random import generator
 
 
 @imports("Constant")
@@ -85,6 +86,6 @@ def dropout(node, x, ratio=None, training_mode=None):
         p, training = node.attr("ratio", 0.5), False
     if not training or p == 0:  # the mask marks kept elements (all of them); a float before opset 10
         return x, ember.ones_like(x, dtype=ember.bool if node.opset >= 10 else x.dtype)
-    # Training mode draws its mask from ember's generator (ember.manual_seed fixes it).
-    keep = ember.rand_like(x if x.is_floating_point() else x.float()) >= p
+    # Training mode draws its mask from ember's generators (see ops_random).
+    keep = ember.rand(*x.shape, generator=generator(node)) >= p
     return ember.where(keep, x / (1 - p), ember.zeros_like(x)), keep
