@@ -435,6 +435,20 @@ def test_unsupported_dtype():
         ember.onnx.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
 
 
+def test_unsupported_dtype_inside_the_graph():
+    value = helper.make_tensor("v", TensorProto.UINT64, [2], [1, 2])
+    graph = helper.make_graph([helper.make_node("Constant", [], ["y"], value=value)], "g", [],
+                              [helper.make_tensor_value_info("y", TensorProto.INT64, [2])])
+    with pytest.raises(UnsupportedDTypeError, match="UINT64"):  # at load, not at the first run
+        ember.onnx.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    graph = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.UINT16, name="to_u16")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT32, [2])])
+    module = ember.onnx.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    with pytest.raises(UnsupportedDTypeError, match=r"Cast \(node 'to_u16'\).*UINT16"):
+        module(np.zeros(2, np.float32))
+
+
 def test_bad_inputs_at_run_time():
     model, _ = _mlp(np.random.default_rng(6))
     module = ember.onnx.load(model)

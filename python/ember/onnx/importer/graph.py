@@ -84,9 +84,8 @@ class Graph:
                 return Graph(g, self.opsets, scope_names, base_dir)
 
             node = Node(node_proto, self.opsets[domain], compile_subgraph)
-            if node.has_subgraphs:  # compile them now, so that load reports their problems
-                for a in node_proto.attribute:
-                    node.attr(a.name)
+            for a in node_proto.attribute:  # decode tensors and compile subgraphs now, so that
+                node.attr(a.name)           # load reports their problems (dtypes, unknown ops)
             nodes.append((node, handler))
             visible.update(n for n in node_proto.output if n)
         if missing:

@@ -16,8 +16,9 @@ class Node:
     - `opset`: the model's opset version for the node's domain (so a handler can follow the
       semantics of that version);
     - `attr(name, default)`: an attribute as a Python value: int, float, str, a list of them,
-      an ember tensor (TENSOR and SPARSE_TENSOR attributes), or a subgraph (GRAPH attributes)
-      that is called with its inputs and returns its outputs.
+      an ember tensor (TENSOR and SPARSE_TENSOR attributes), a subgraph (GRAPH attributes)
+      that is called with its inputs and returns the list of its outputs, or the
+      AttributeProto itself for the other kinds (TYPE_PROTO);
     - `num_outputs` and `output_used(i)`: which outputs the graph asks for, so a handler can
       skip work for the others.
     """
@@ -106,8 +107,7 @@ class Node:
             return self._compile_subgraph(a.g)
         if kind == AttributeProto.GRAPHS:
             return [self._compile_subgraph(g) for g in a.graphs]
-        raise NotImplementedError(f"{self.describe()}: attribute {a.name!r} has a type ember does "
-                                  f"not read ({AttributeProto.AttributeType.Name(kind)})")
+        return a  # TYPE_PROTO and other kinds: the AttributeProto itself, for handlers that need it
 
 
 class _BoundGraph:
