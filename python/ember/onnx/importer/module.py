@@ -16,8 +16,11 @@ class OnnxModule(nn.Module):
     several).
 
     Floating-point initializers are Parameters (so the model can be fine-tuned), the others
-    buffers; their state_dict keys are the initializer names (see ember.onnx.importer.naming for
-    the names that need encoding; `initializer_name(key)` gives a key's ONNX name back).
+    buffers; their state_dict keys are the initializer names: `fc1.weight` is the parameter
+    `weight` of a plain submodule `fc1`. A name nn.Module cannot hold as it is (an empty dotted
+    part, a `%`, a clash with a Module attribute or with another initializer) is kept at the top
+    level as '%' + the name with `%` -> `%25` and `.` -> `%2E`; `initializer_name(key)` gives
+    any key's ONNX name back (ember.onnx.importer.naming).
     Graph inputs that have an initializer (the defaults of models of IR version < 4) are
     parameters, not forward arguments.
 

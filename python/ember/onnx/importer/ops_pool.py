@@ -58,7 +58,7 @@ def _lowest(dtype):
 _FLOATS = (ember.float32, ember.float64, ember.float16, ember.bfloat16)
 
 
-def _native_padding(x, kernel, begins, ends, ceil_mode, node):
+def _native_padding(x, kernel, begins, ends, node):
     """The symmetric padding ember's 1-D/2-D pool kernels can take for this node, or None."""
     if x.ndim not in (3, 4) or node.attr("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
         return None
@@ -72,7 +72,7 @@ def max_pool(node, x):
     kernel, strides, dilations, begins, ends, outs = _geometry(node, x)
     ceil_mode = bool(node.attr("ceil_mode", 0))
     want_indices = node.output_used(1)
-    padding = _native_padding(x, kernel, begins, ends, ceil_mode, node)
+    padding = _native_padding(x, kernel, begins, ends, node)
     if padding is not None and x.is_floating_point() and not (want_indices and node.attr("storage_order", 0)):
         pool = F.max_pool1d if x.ndim == 3 else F.max_pool2d
         if want_indices:
@@ -122,7 +122,7 @@ def average_pool(node, x):
     kernel, strides, dilations, begins, ends, outs = _geometry(node, x)
     ceil_mode = bool(node.attr("ceil_mode", 0))
     include_pad = bool(node.attr("count_include_pad", 0))
-    padding = _native_padding(x, kernel, begins, ends, ceil_mode, node)
+    padding = _native_padding(x, kernel, begins, ends, node)
     if padding is not None and all(d == 1 for d in dilations) and not (ceil_mode and include_pad):
         pool = F.avg_pool1d if x.ndim == 3 else F.avg_pool2d
         return pool(x, kernel, strides, padding, ceil_mode, include_pad)
