@@ -12,6 +12,7 @@ from onnx.backend.base import Backend, BackendRep, Device, DeviceType, namedtupl
 import ember
 
 from .importer import load
+from .importer.dtypes import numpy_to_onnx_type
 from .importer.tensors import from_numpy, to_numpy
 
 
@@ -29,8 +30,8 @@ class EmberRep(BackendRep):
         else:
             if not isinstance(inputs, (list, tuple)):
                 inputs = [inputs]
-            args = [_as_tensor(v, name) for v, name in zip(inputs, self.module.input_names)]
-            args += [_as_tensor(v, f"input {i}") for i, v in enumerate(inputs[len(args):], len(args))]
+            names = self.module.input_names
+            args = [_as_tensor(v, names[i] if i < len(names) else f"#{i}") for i, v in enumerate(inputs)]
             named = {}
         with ember.no_grad():
             outputs = self.module(*args, **named)
@@ -86,7 +87,6 @@ class EmberBackend(Backend):
 
 
 def _elem_type(array):
-    from .importer.dtypes import numpy_to_onnx_type
     elem_type = numpy_to_onnx_type(array.dtype)
     if elem_type is None:
         raise TypeError(f"run_node: numpy dtype {array.dtype} has no ember counterpart")
