@@ -9,7 +9,11 @@
 - IMPORTERS maps an ONNX op type (in the default domain unless `domain=` says otherwise) to the
   function that runs the node with ember ops: `fn(node, *inputs)`, where `node` gives the
   attributes and the model's opset and `inputs` are ember tensors (None for an omitted optional
-  input); it returns one tensor or a tuple, one per node output.
+  input); it returns one tensor or a tuple, one per node output. `node` is an
+  ember.onnx.importer.node.Node: `node.attr(name, default)` (ints, floats, strings, lists, ember
+  tensors, callable subgraphs), `node.opset` (the model's version of the node's domain, for the
+  semantics that changed between opsets), `node.num_outputs` / `node.output_used(i)`. Inputs
+  the node omits at the end are not passed, so handlers give optional inputs None defaults.
 
 Import handlers are written in public ember ops only, so a loaded model can be traced and
 exported again; the exporter's constant folding runs ONNX nodes through the same IMPORTERS.
