@@ -18,11 +18,15 @@ from ._common import no_out, result_dtype
 _FLOAT32 = _C.dtype.float32
 
 
+# ONNX's Add, Mul, Max and Min take no bools; on bools ember's are logical or / and
+_ON_BOOLS = {"Add": "Or", "Mul": "And", "Max": "Or", "Min": "And"}
+
+
 def _binary_onnx(onnx_op):
     def export(g, result, input, other, *, out=None):
         no_out(g, out)
         a, b = g.operands(input, other, dtype=result.dtype)
-        return g.op(onnx_op, a, b)
+        return g.op(_ON_BOOLS[onnx_op] if result.dtype == _C.dtype.bool else onnx_op, a, b)
     return export
 
 
@@ -38,6 +42,8 @@ def _add_sub(onnx_op):
     def export(g, result, input, other, *, alpha=1, out=None):
         no_out(g, out)
         a, b = g.operands(input, other, dtype=result.dtype)
+        if result.dtype == _C.dtype.bool:  # (only add takes bools: a logical or, whatever alpha)
+            return g.op(_ON_BOOLS[onnx_op], a, b)
         if alpha != 1:
             b = g.op("Mul", b, g.value(alpha, result.dtype))
         return g.op(onnx_op, a, b)
@@ -166,7 +172,8 @@ def _copysign(g, result, input, other, *, out=None):
     no_out(g, out)
     a, b = g.operands(input, other, dtype=result.dtype)
     magnitude = g.op("Abs", a)
-    negative = g.op("Less", b, g.value(0.0, result.dtype))
+    # the sign bit of b: b < 0 is false for -0.0, whose sign copies too
+    negative = signbit_value(g, b, result.dtype)
     return g.op("Where", negative, g.op("Neg", magnitude), magnitude)
 
 
@@ -267,11 +274,19 @@ def _bitwise_not(g, result, input, *, out=None):
 
 # ---- unary math ------------------------------------------------------------------------------------
 
+# ops that leave integers (and bools) as they are: ONNX's Floor and Ceil take floats only, Sign no bools
+_IDENTITY_ON_INTEGERS = {"Floor", "Ceil", "Sign"}
+
+
 def _unary_float(onnx_op):
     """An op computed in the result's dtype (integers become float32 first)."""
     def export(g, result, input, *, out=None):
         no_out(g, out)
-        return g.op(onnx_op, g.value(input, result.dtype))
+        x = g.value(input, result.dtype)
+        if onnx_op in _IDENTITY_ON_INTEGERS and not result.dtype.is_floating_point and (
+                onnx_op != "Sign" or result.dtype == _C.dtype.bool):
+            return g.op("Identity", x)
+        return g.op(onnx_op, x)
     return export
 
 
@@ -342,7 +357,11 @@ def _signbit(g, result, input, *, out=None):
     no_out(g, out)
     x = g.value(input, _FLOAT32 if not input.dtype.is_floating_point else None)
     dtype = input.dtype if input.dtype.is_floating_point else _FLOAT32
-    # x < 0, or x is -0 (1 / -0 = -inf)
+    return signbit_value(g, x, dtype)
+
+
+def signbit_value(g, x, dtype):
+    """Whether the float value x has its sign bit set: x < 0, or x is -0 (1 / -0 = -inf)."""
     negative_zero = g.op("And", g.op("Equal", x, g.value(0.0, dtype)),
                          g.op("Less", g.op("Div", g.value(1.0, dtype), x), g.value(0.0, dtype)))
     return g.op("Or", g.op("Less", x, g.value(0.0, dtype)), negative_zero)
@@ -351,12 +370,14 @@ def _signbit(g, result, input, *, out=None):
 @exports("round", "Tensor.round")
 def _round(g, result, input, *, decimals=0, out=None):
     no_out(g, out)
-    x = g.value(input)
-    if not input.dtype.is_floating_point:
-        return x if decimals >= 0 else g.unsupported("round of integers with negative decimals")
+    # integers with decimals != 0 round as floats (ember returns float32 for them)
+    dtype = result.dtype
+    x = g.value(input, dtype)
+    if not dtype.is_floating_point:
+        return g.op("Identity", x)
     if decimals == 0:
         return g.op("Round", x)
-    scale = g.value(10.0 ** decimals, input.dtype)
+    scale = g.value(10.0 ** decimals, dtype)
     return g.op("Div", g.op("Round", g.op("Mul", x, scale)), scale)
 
 
