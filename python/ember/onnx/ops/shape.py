@@ -14,6 +14,8 @@ from ..graph import SymInt, onnx_type
 from ..registry import exports
 from ._common import normalize_dim
 
+_BIG = np.iinfo(np.int64).max
+
 
 def _sizes(shape):
     """view(2, 3), view((2, 3)), view([2, 3]) and view(x.shape) all name the sizes (2, 3)."""
@@ -179,6 +181,8 @@ def _broadcast_tensors(g, result, *tensors):
 
 def _copy(g, result, input, *args, **kwargs):
     """clone, contiguous, detach, .to(same dtype): the value itself; a dtype change is a Cast."""
+    if not isinstance(result, Tensor):  # x.type() without a dtype: a string, no value to write
+        return ()
     x = g.value(input)
     if result is input:  # the op returned its input unchanged
         return x
@@ -272,6 +276,9 @@ def _narrow(g, result, input, dim, start, length):
     if isinstance(start, Tensor):
         start = start.item() if not g.is_traced(start) else start
     end = start + length
+    if not isinstance(start, (Tensor, SymInt)) and start < 0 and end == 0:
+        # a negative start counts from the end, as Slice's does; then an end of 0 is the dim's end, not its start
+        end = _BIG
     return g.op("Slice", g.value(input), g.ints([start]), g.ints([end]), g.ints([d]))
 
 
@@ -292,25 +299,34 @@ def _repeat(g, result, self, *sizes):
     return g.op("Tile", x, g.ints(sizes))
 
 
-@exports("tile", "Tensor.tile")
+@exports("tile")
 def _tile(g, result, input, dims):
-    dims = list(dims) if not isinstance(dims, int) else [dims]
+    dims = list(dims) if not isinstance(dims, numbers.Integral) else [dims]
     if len(dims) < input.dim():
         dims = [1] * (input.dim() - len(dims)) + dims
     return _repeat(g, result, input, dims)
 
 
-@exports("flip", "Tensor.flip")
-def _flip(g, result, input, *dims):
-    dims = _sizes(dims) if dims else []
-    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
-        dims = list(dims[0])
+@exports("Tensor.tile")
+def _tile_method(g, result, self, *dims):
+    # x.tile(2, 3) and x.tile((2, 3)) both name the dims
+    return _tile(g, result, self, _sizes(dims))
+
+
+@exports("Tensor.flip")
+def _flip_method(g, result, self, *dims):
+    # x.flip(0, 1) and x.flip((0, 1)) both name the dims
+    return _flip(g, result, self, _sizes(dims) if dims else [])
+
+
+@exports("flip")
+def _flip(g, result, input, dims):
+    dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
     n = input.dim()
     axes = [normalize_dim(int(d), n) for d in dims]
     if not axes:
         return g.op("Identity", g.value(input))
-    big = np.iinfo(np.int64).max
-    return g.op("Slice", g.value(input), g.ints([-1] * len(axes)), g.ints([-big] * len(axes)), g.ints(axes),
+    return g.op("Slice", g.value(input), g.ints([-1] * len(axes)), g.ints([-_BIG] * len(axes)), g.ints(axes),
                 g.ints([-1] * len(axes)))
 
 
@@ -328,25 +344,25 @@ def _flipud(g, result, input):
 def _roll(g, result, input, shifts, dims=None):
     shifts = [shifts] if isinstance(shifts, int) else list(shifts)
     x = g.value(input)
+    if input.numel() == 0:
+        return g.op("Identity", x)
+    # the lengths rolled along come from the graph: a roll along a dynamic dim follows its size
     if dims is None:
         flat = reshape_to(g, x, [-1])
-        rolled = _roll_axis(g, flat, int(shifts[0]), 0, input.numel())
-        return g.op("Reshape", rolled, g.shape(input) if g.is_traced(input) else g.ints(list(input._impl.shape)))
+        rolled = _roll_axis(g, flat, int(shifts[0]), 0, g.op("Size", x))
+        return g.op("Reshape", rolled, g.shape(input))
     dims = [dims] if isinstance(dims, int) else list(dims)
     for s, d in zip(shifts, dims):
         d = normalize_dim(int(d), input.dim())
-        x = _roll_axis(g, x, int(s), d, input._impl.shape[d])
+        x = _roll_axis(g, x, int(s), d, g.dim(input, d))
     return x
 
 
 def _roll_axis(g, x, shift, axis, size):
-    if size == 0:
-        return x
-    shift %= size
-    if shift == 0:
-        return g.op("Identity", x)
-    tail = g.op("Slice", x, g.ints([size - shift]), g.ints([size]), g.ints([axis]))
-    head = g.op("Slice", x, g.ints([0]), g.ints([size - shift]), g.ints([axis]))
+    """x rolled by `shift` along `axis`, of length `size` (an int64 scalar value)."""
+    cut = g.unsqueeze(g.op("Sub", size, g.op("Mod", g.int_scalar(shift), size, fmod=0)), [0])
+    tail = g.op("Slice", x, cut, g.ints([_BIG]), g.ints([axis]))
+    head = g.op("Slice", x, g.ints([0]), cut, g.ints([axis]))
     return g.op("Concat", tail, head, axis=axis)
 
 
