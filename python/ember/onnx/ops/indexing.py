@@ -217,9 +217,10 @@ def _nonzero(g, result, input, *, as_tuple=False):
 
 
 def _scatter_updates(g, index, src, value, dtype):
-    if src is not None:
+    if isinstance(src, Tensor):
         return g.value(src, dtype)
-    return g.op("Expand", g.value(value, dtype), g.shape(index) if g.is_traced(index) else
+    # a number (src=5.0 or value=5.0): ScatterElements takes updates shaped like the indices
+    return g.op("Expand", g.value(value if src is None else src, dtype), g.shape(index) if g.is_traced(index) else
                 g.ints(list(index._impl.shape)))
 
 

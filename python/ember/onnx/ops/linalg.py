@@ -1,5 +1,8 @@
 """Exporters of the matrix products (MatMul follows numpy's rules for 1-D and batched operands,
 as ember's matmul does) and einsum."""
+import numpy as np
+
+from ..._tensor import Tensor
 from ..registry import exports
 
 
@@ -15,6 +18,9 @@ exports("matmul", "Tensor.__matmul__", "mm", "bmm", "mv", "dot", "vdot", "linalg
 
 @exports("Tensor.__rmatmul__")
 def _rmatmul(g, result, self, other):
+    if not isinstance(other, Tensor):  # `[[1., 2.]] @ x`: the op made a tensor of the left operand
+        other = g.constant(np.asarray(other), result.dtype)
+        return g.op("MatMul", other, g.value(self, result.dtype))
     return _matmul(g, result, other, self)
 
 

@@ -223,8 +223,9 @@ def _layer_norm(g, result, input, normalized_shape, weight=None, bias=None, eps=
     axis = input.dim() - len(shape)
     if g.opset >= 17:
         scale = g.value(weight, dtype) if weight is not None else g.constant(np.ones(shape), dtype)
-        return g.op("LayerNormalization", x, scale, None if bias is None else g.value(bias, dtype), axis=axis,
-                    epsilon=float(eps), outputs=1)
+        # no bias: the input left out, not named "" (onnxruntime crashes loading an empty trailing B)
+        inputs = [x, scale] if bias is None else [x, scale, g.value(bias, dtype)]
+        return g.op("LayerNormalization", *inputs, axis=axis, epsilon=float(eps), outputs=1)
     axes = list(range(axis, input.dim()))
     mean = g.reduce("ReduceMean", x, axes, True)
     d = g.op("Sub", x, mean)
