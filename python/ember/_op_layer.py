@@ -285,7 +285,9 @@ class Mode:
         return None
 
     def value_read(self, tensor, how):
-        """Called when a tensor's values leave the op layer (`item`, `tolist`, `bool`, ...)."""
+        """Called when a tensor's values leave the op layer (`item`, `tolist`, `bool`, ...); may
+        return what the read gives instead (tracing: sizes that stay in the graph), or None."""
+        return None
 
     def __enter__(self):
         modes = list(getattr(_local, "modes", None) or ())
@@ -320,5 +322,10 @@ def sizes_of(tensor):
 
 
 def value_read(tensor, how):
+    """Tells the active modes that `tensor`'s values leave the op layer; the first value a mode
+    returns replaces what the read gives (None: the real values)."""
     for mode in getattr(_local, "modes", None) or ():
-        mode.value_read(tensor, how)
+        value = mode.value_read(tensor, how)
+        if value is not None:
+            return value
+    return None

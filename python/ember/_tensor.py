@@ -354,7 +354,9 @@ class Tensor:
 
     def item(self):
         if _ACTIVE:
-            _op_layer.value_read(self, "item")
+            value = _op_layer.value_read(self, "item")
+            if value is not None:
+                return value
         return self._impl.item()
 
     def _numpy_or_float(self):

@@ -101,7 +101,9 @@ def _dlpack_device(self):
 def _tolist(self):
     """Nested Python lists of Python numbers (a number for a 0-dim tensor); int64 stays exact."""
     if _ACTIVE:
-        _op_layer.value_read(self, "tolist")
+        value = _op_layer.value_read(self, "tolist")
+        if value is not None:
+            return value
     impl = self._impl
     if impl.device.type != "cpu":
         impl = impl.to_device(_CPU)

@@ -21,7 +21,7 @@ TracerWarning, as PyTorch's tracer does.
 """
 import sys
 
-from .. import _op_layer, _warnings
+from .. import _C, _op_layer, _warnings
 from .._op_layer import Mode
 from .._tensor import Size, Tensor
 from .errors import OnnxExporterError, TracerWarning, UnsupportedOperatorError
@@ -29,6 +29,8 @@ from .graph import SymInt
 from .registry import EXPORTERS
 
 _MISSING = object()
+_SIZE_DTYPES = (_C.dtype.int64, _C.dtype.int32)
+_MAX_SIZES = 16  # longer integer vectors are data, not shapes
 
 
 class Tracer(Mode):
@@ -73,7 +75,10 @@ class Tracer(Mode):
 
     def value_read(self, tensor, how):
         if self.suspended or id(tensor) not in self.g.values:
-            return
+            return None
+        if how in ("item", "tolist") and tensor.dtype in _SIZE_DTYPES and tensor.dim() <= 1 \
+                and tensor.numel() <= _MAX_SIZES:
+            return self._sizes_of_values(tensor, how)
         text = {"bool": "Converting a traced tensor to a Python boolean",
                 "item": "Converting a traced tensor to a Python number",
                 "tolist": "Converting a traced tensor to a Python list",
@@ -81,6 +86,16 @@ class Tracer(Mode):
         _warnings.warn(f"{text} might cause the trace to be incorrect: the exported graph uses the value seen "
                        "while tracing (a branch on it is not recorded) and will not change with the inputs.",
                        TracerWarning)
+        return None
+
+    def _sizes_of_values(self, tensor, how):
+        """A traced integer vector read as Python ints (a shape computed in the graph, as an
+        imported ONNX model computes them): SymInts, each Gathered from the tensor."""
+        g = self.g
+        values = _C.to_numpy(tensor._impl).tolist()
+        if tensor.dim() == 0:
+            return SymInt(int(values), g, _ElementOf(g, tensor, None))
+        return [SymInt(int(v), g, _ElementOf(g, tensor, i)) for i, v in enumerate(values)]
 
     # ---- helpers ------------------------------------------------------------------------------------
     def _exporter(self, op):
@@ -172,6 +187,20 @@ class Tracer(Mode):
                     f"'{op.name}' writes in place into a tensor that shares memory with another traced tensor (a "
                     f"view); ONNX has no aliasing, so the export would be wrong. Write out of place instead "
                     f"(called at {self.g.where}).")
+
+
+class _ElementOf:
+    """Makes the int64 scalar of element i of a traced integer vector (the whole 0-d tensor)."""
+
+    __slots__ = ("g", "tensor", "i")
+
+    def __init__(self, g, tensor, i):
+        self.g, self.tensor, self.i = g, tensor, i
+
+    def __call__(self):
+        g = self.g
+        value = g.value(self.tensor, _C.dtype.int64)
+        return value if self.i is None else g.op("Gather", value, g.int_scalar(self.i), axis=0)
 
 
 class _DimOf:

@@ -3,11 +3,14 @@ import ember
 
 
 def ints(t):
-    """A shape-like input (a 1-D or 0-d integer tensor) as a list of Python ints; None stays None."""
+    """A shape-like input (a 1-D or 0-d integer tensor) as a list of Python ints; None stays None.
+    Int subclasses are kept: while the module is traced for export they are sizes computed in
+    the graph (ember.onnx's SymInts), so a re-exported model keeps its dynamic shapes."""
     if t is None:
         return None
     values = t.tolist()
-    return [int(v) for v in values] if isinstance(values, list) else [int(values)]
+    values = values if isinstance(values, list) else [values]
+    return [v if isinstance(v, int) else int(v) for v in values]
 
 
 def scalar(t, default=None):

@@ -87,3 +87,14 @@ def _arange(g, result, start, end=None, step=1, **kwargs):
         start, end = 0, start
     dtype = result.dtype
     return g.op("Range", g.value(start, dtype), g.value(end, dtype), g.value(step, dtype))
+
+
+@exports("tensor", "as_tensor")
+def _tensor(g, result, data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A tensor made of sizes read from traced tensors (ember.tensor([x.size(0), 4])): the sizes
+    computed in the graph. Other data traced into a new tensor has no export."""
+    items = data if isinstance(data, (list, tuple)) else [data]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        raise g.unsupported("ember.tensor of values read from traced tensors other than integer sizes")
+    value = g.ints(items) if isinstance(data, (list, tuple)) else g.int_scalar(data)
+    return value if result.dtype == _C.dtype.int64 else g.op("Cast", value, to=onnx_type(result.dtype))
