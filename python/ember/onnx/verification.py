@@ -58,8 +58,9 @@ def verify(model, args, *, path=None, rtol=1e-4, atol=1e-5, batch_sizes=(1, 3), 
     """Exports `model` on `args` (to `path`, or a temporary file), checks the file and compares
     onnxruntime's and the onnx reference evaluator's outputs with ember's, at the traced sizes
     and with every dynamic axis resized to each of `batch_sizes`. Without dynamic_axes or
-    dynamic_shapes, dim 0 of every input is the dynamic batch. Returns a VerificationReport;
-    raises VerificationError with the report when a difference exceeds rtol/atol."""
+    dynamic_shapes, dim 0 of every input is dynamic: "batch" where it has the first input's
+    size, a name of its own elsewhere. Returns a VerificationReport; raises VerificationError
+    with the report when a difference exceeds rtol/atol."""
     import onnx
 
     from ..nn import Module
@@ -68,7 +69,11 @@ def verify(model, args, *, path=None, rtol=1e-4, atol=1e-5, batch_sizes=(1, 3), 
         forward = model.forward if isinstance(model, Module) else model
         tensors, defaults = _flatten_inputs(forward, args, kwargs)
         names = _input_names(input_names, defaults, len(tensors))
-        dynamic_axes = {name: {0: "batch"} for name, t in zip(names, tensors) if t.dim() > 0}
+        # inputs whose dim 0 is the first input's size share the name "batch"; others (a decoder's
+        # memory beside its target) get a name of their own
+        first = next((t.shape[0] for t in tensors if t.dim() > 0), None)
+        dynamic_axes = {name: {0: "batch" if t.shape[0] == first else f"{name}_batch"}
+                        for name, t in zip(names, tensors) if t.dim() > 0}
     temporary = path is None
     if temporary:
         handle, path = tempfile.mkstemp(suffix=".onnx")
