@@ -98,3 +98,28 @@ def _tensor(g, result, data, dtype=None, device=None, requires_grad=False, pin_m
         raise g.unsupported("ember.tensor of values read from traced tensors other than integer sizes")
     value = g.ints(items) if isinstance(data, (list, tuple)) else g.int_scalar(data)
     return value if result.dtype == _C.dtype.int64 else g.op("Cast", value, to=onnx_type(result.dtype))
+
+
+# ---- the out-of-place forms of copy_, fill_ and zero_ (the in-place writes trace through them) --
+
+def _shape_of(g, t):
+    return g.shape(t) if g.is_traced(t) else g.ints(list(t._impl.shape))
+
+
+@exports("Tensor._copy_out_of_place")
+def _copy(g, result, self, src, non_blocking=False):
+    """self's shape and dtype holding src, broadcast and cast."""
+    if not isinstance(src, Tensor):
+        import ember
+        src = ember.tensor(src, dtype=self.dtype)
+    return g.op("Expand", g.value(src, self.dtype), _shape_of(g, self))
+
+
+@exports("Tensor._fill_out_of_place")
+def _fill_value(g, result, self, value):
+    return _fill(g, _shape_of(g, self), value, self.dtype)
+
+
+@exports("Tensor._zero_out_of_place")
+def _zero(g, result, self):
+    return _fill(g, _shape_of(g, self), 0, self.dtype)
