@@ -182,6 +182,10 @@ class Tensor:
     ndimension = dim
 
     def numel(self):
+        if _ACTIVE:  # with traced sizes, their product (a size that stays in the graph too)
+            sizes = _op_layer.sizes_of(self)
+            if sizes is not None:
+                return sizes.numel()
         return self._impl.numel()
 
     nelement = numel
@@ -320,6 +324,8 @@ class Tensor:
     def __len__(self):
         if self._impl.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
+        if _ACTIVE:
+            _op_layer.value_read(self, "len")  # len() must give a plain int: tracing warns
         return self._impl.shape[0]
 
     def __iter__(self):

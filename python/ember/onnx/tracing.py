@@ -82,7 +82,8 @@ class Tracer(Mode):
         text = {"bool": "Converting a traced tensor to a Python boolean",
                 "item": "Converting a traced tensor to a Python number",
                 "tolist": "Converting a traced tensor to a Python list",
-                "numpy": "Converting a traced tensor to a NumPy array"}.get(how, f"Reading a traced tensor ({how})")
+                "numpy": "Converting a traced tensor to a NumPy array",
+                "len": "Using len() to get a traced tensor's size"}.get(how, f"Reading a traced tensor ({how})")
         _warnings.warn(f"{text} might cause the trace to be incorrect: the exported graph uses the value seen "
                        "while tracing (a branch on it is not recorded) and will not change with the inputs.",
                        TracerWarning)
