@@ -27,3 +27,18 @@ def dims_list(dim, ndim):
         dim = [dim]
     dims = sorted(normalize_dim(int(d), max(ndim, 1)) for d in dim)
     return dims if dims else list(range(ndim))
+
+
+def compute_dtype(dtype, missing, wide=None):
+    """The dtype to compute an ONNX op in whose ONNX definition or onnxruntime CPU kernel lacks
+    the dtypes named in `missing` (often bool, int8, uint8 or int16): int32, which holds their
+    values exactly, unless `wide` says otherwise (int64 for products, whose wrapped bits match
+    after the cast back); else `dtype` itself."""
+    if dtype.name not in missing:
+        return dtype
+    return wide if wide is not None else _C.dtype.int32
+
+
+def cast_back(g, name, computed, dtype):
+    """`name`, computed in `computed`, as `dtype`."""
+    return name if computed == dtype else g.cast(name, dtype)

@@ -13,7 +13,7 @@ import numpy as np
 from ... import _C
 from ..._tensor import Tensor
 from ..registry import exports
-from ._common import no_out, result_dtype
+from ._common import cast_back, compute_dtype, no_out, result_dtype
 
 _FLOAT32 = _C.dtype.float32
 
@@ -25,9 +25,15 @@ _ON_BOOLS = {"Add": "Or", "Mul": "And", "Max": "Or", "Min": "And"}
 def _binary_onnx(onnx_op):
     def export(g, result, input, other, *, out=None):
         no_out(g, out)
-        a, b = g.operands(input, other, dtype=result.dtype)
-        return g.op(_ON_BOOLS[onnx_op] if result.dtype == _C.dtype.bool else onnx_op, a, b)
+        dtype = result.dtype
+        if dtype == _C.dtype.bool:
+            return g.op(_ON_BOOLS[onnx_op], *g.operands(input, other, dtype=dtype))
+        computed = compute_dtype(dtype, _MAX_MIN_MISSING if onnx_op in ("Max", "Min") else ())
+        return cast_back(g, g.op(onnx_op, *g.operands(input, other, dtype=computed)), computed, dtype)
     return export
+
+
+_MAX_MIN_MISSING = ("int16",)  # onnxruntime has no int16 Max, Min (nor Clip)
 
 
 def _reflected(export):
@@ -137,8 +143,10 @@ def _pow(g, result, input, other, *, out=None):
     if not isinstance(other, Tensor) and other == 2 and dtype.is_floating_point:
         x = g.value(input, dtype)
         return g.op("Mul", x, x)
-    a, b = g.operands(input, other, dtype=dtype)
-    return g.op("Pow", a, b)
+    # ONNX's Pow takes no 8- and 16-bit integers: int64 powers wrap to the same bits
+    computed = compute_dtype(dtype, ("int8", "uint8", "int16"), _C.dtype.int64)
+    a, b = g.operands(input, other, dtype=computed)
+    return cast_back(g, g.op("Pow", a, b), computed, dtype)
 
 
 exports("Tensor.__rpow__")(_reflected(_pow))
@@ -211,7 +219,10 @@ def _xlogy(g, result, input, other, *, out=None):
 def _compare(onnx_op, negate=False):
     def export(g, result, input, other, *, out=None):
         no_out(g, out)
-        a, b = g.operands(input, other, dtype=result_dtype(input, other))
+        dtype = result_dtype(input, other)
+        if onnx_op != "Equal":  # ONNX orders no bools: False < True as 0 < 1
+            dtype = compute_dtype(dtype, ("bool",))
+        a, b = g.operands(input, other, dtype=dtype)
         r = g.op(onnx_op, a, b)
         return g.op("Not", r) if negate else r
     return export
@@ -282,10 +293,15 @@ def _unary_float(onnx_op):
     """An op computed in the result's dtype (integers become float32 first)."""
     def export(g, result, input, *, out=None):
         no_out(g, out)
-        x = g.value(input, result.dtype)
-        if onnx_op in _IDENTITY_ON_INTEGERS and not result.dtype.is_floating_point and (
-                onnx_op != "Sign" or result.dtype == _C.dtype.bool):
+        dtype = result.dtype
+        x = g.value(input, dtype)
+        if onnx_op in _IDENTITY_ON_INTEGERS and not dtype.is_floating_point and (
+                onnx_op != "Sign" or dtype == _C.dtype.bool):
             return g.op("Identity", x)
+        if dtype == _C.dtype.uint8 and onnx_op in ("Neg", "Relu"):  # ONNX's take no unsigned integers
+            return g.op("Sub", g.value(0, dtype), x) if onnx_op == "Neg" else g.op("Identity", x)
+        if onnx_op == "Relu" and dtype.name in _MAX_MIN_MISSING:
+            return cast_back(g, g.op("Relu", g.cast(x, _C.dtype.int32)), _C.dtype.int32, dtype)
         return g.op(onnx_op, x)
     return export
 
@@ -340,7 +356,12 @@ def _isinf(g, result, input, *, out=None):
     no_out(g, out)
     if not input.dtype.is_floating_point:
         return g.op("Not", g.op("Equal", g.value(input), g.value(input)))
-    return g.op("IsInf", g.value(input))
+    return g.op("IsInf", _is_inf_input(g, input))
+
+
+def _is_inf_input(g, input):
+    # ONNX's IsInf takes no 16-bit floats before opset 20: float32 holds them exactly
+    return g.value(input, _FLOAT32 if input.dtype.name in ("float16", "bfloat16") else None)
 
 
 @exports("isfinite")
@@ -349,7 +370,7 @@ def _isfinite(g, result, input, *, out=None):
     x = g.value(input)
     if not input.dtype.is_floating_point:
         return g.op("Equal", x, x)
-    return g.op("Not", g.op("Or", g.op("IsNaN", x), g.op("IsInf", x)))
+    return g.op("Not", g.op("Or", g.op("IsNaN", x), g.op("IsInf", _is_inf_input(g, input))))
 
 
 @exports("signbit")
@@ -385,8 +406,10 @@ def _round(g, result, input, *, decimals=0, out=None):
 
 @exports("where")
 def _where(g, result, condition, input=None, other=None):
-    a, b = g.operands(input, other, dtype=result.dtype)
-    return g.op("Where", g.value(condition, _C.dtype.bool), a, b)
+    # onnxruntime has no Where of bools or int16
+    computed = compute_dtype(result.dtype, ("bool", "int16"))
+    a, b = g.operands(input, other, dtype=computed)
+    return cast_back(g, g.op("Where", g.value(condition, _C.dtype.bool), a, b), computed, result.dtype)
 
 
 @exports("Tensor.where")
@@ -397,14 +420,15 @@ def _where_method(g, result, self, condition, other):
 @exports("clamp", "Tensor.clamp")
 def _clamp(g, result, input, min=None, max=None, *, out=None):
     no_out(g, out)
-    dtype = result.dtype
+    dtype = computed = compute_dtype(result.dtype, _MAX_MIN_MISSING)
     x = g.value(input, dtype)
     if min is None and max is None:
         raise g.unsupported("clamp with neither min nor max")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        return g.op("Clip", x, None if min is None else g.value(min, dtype), None if max is None else g.value(max, dtype))
+        x = g.op("Clip", x, None if min is None else g.value(min, dtype), None if max is None else g.value(max, dtype))
+        return cast_back(g, x, computed, result.dtype)
     if min is not None:
         x = g.op("Max", x, g.value(min, dtype))
     if max is not None:
         x = g.op("Min", x, g.value(max, dtype))
-    return x
+    return cast_back(g, x, computed, result.dtype)

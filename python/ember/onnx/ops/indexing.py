@@ -14,7 +14,7 @@ from ... import _C
 from ..._tensor import Tensor, _sequence_is_tuple
 from ..graph import SymInt
 from ..registry import exports
-from ._common import normalize_dim
+from ._common import cast_back, compute_dtype, normalize_dim
 
 _BIG = np.iinfo(np.int64).max
 _INT64 = _C.dtype.int64
@@ -188,8 +188,9 @@ def _take_along_dim(g, result, input, indices, dim=None):
 
 @exports("masked_fill")
 def _masked_fill(g, result, input, mask, value):
-    dtype = result.dtype
-    return g.op("Where", g.value(mask, _C.dtype.bool), g.value(value, dtype), g.value(input, dtype))
+    dtype = compute_dtype(result.dtype, ("bool", "int16"))  # (onnxruntime has no Where of these)
+    y = g.op("Where", g.value(mask, _C.dtype.bool), g.value(value, dtype), g.value(input, dtype))
+    return cast_back(g, y, dtype, result.dtype)
 
 
 @exports("masked_select")
@@ -203,7 +204,10 @@ def _masked_select(g, result, input, mask):
 
 @exports("nonzero", "argwhere")
 def _nonzero(g, result, input, *, as_tuple=False):
-    positions = g.op("NonZero", g.value(input))
+    x = g.value(input)
+    if input.dtype.name in ("float64", "int8", "int16", "bfloat16"):  # dtypes onnxruntime's NonZero lacks
+        x = g.cast(x, _C.dtype.bool)
+    positions = g.op("NonZero", x)
     if as_tuple:
         if input.dim() == 0:
             raise g.unsupported("nonzero(as_tuple=True) of a 0-dim tensor")
@@ -238,9 +242,12 @@ def _scatter(g, result, input, dim, index, src=None, *, value=None, reduce=None)
         g.require_opset(18, f"scatter with reduce={reduce!r}")
     elif reduction == "add":
         g.require_opset(16, "scatter with reduce='add'")
-    updates = _scatter_updates(g, index, src, value, result.dtype)
+    # onnxruntime's ScatterElements reduces no 16-bit floats: summed in float32
+    computed = compute_dtype(result.dtype, ("float16", "bfloat16") if reduction != "none" else (), _C.dtype.float32)
+    updates = _scatter_updates(g, index, src, value, computed)
     kwargs = {} if reduction == "none" else {"reduction": reduction}
-    return g.op("ScatterElements", g.value(input), g.value(index, _INT64), updates, axis=d, **kwargs)
+    y = g.op("ScatterElements", g.value(input, computed), g.value(index, _INT64), updates, axis=d, **kwargs)
+    return cast_back(g, y, computed, result.dtype)
 
 
 @exports("scatter_add")

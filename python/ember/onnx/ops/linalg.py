@@ -2,15 +2,22 @@
 as ember's matmul does) and einsum."""
 import numpy as np
 
+from ... import _C
 from ..._tensor import Tensor
 from ..registry import exports
+from ._common import cast_back, compute_dtype
+
+# ONNX's MatMul takes no 8- and 16-bit integers (nor onnxruntime's Einsum): products in int64
+# wrap to the same bits as ember's after the cast back
+_NARROW = ("int8", "uint8", "int16")
 
 
 def _matmul(g, result, input, other, *, out=None):
     if out is not None:
         raise g.unsupported("matmul with out=")
-    a, b = g.operands(input, other, dtype=result.dtype)
-    return g.op("MatMul", a, b)
+    computed = compute_dtype(result.dtype, _NARROW, _C.dtype.int64)
+    a, b = g.operands(input, other, dtype=computed)
+    return cast_back(g, g.op("MatMul", a, b), computed, result.dtype)
 
 
 exports("matmul", "Tensor.__matmul__", "mm", "bmm", "mv", "dot", "vdot", "linalg.matmul")(_matmul)
@@ -26,8 +33,9 @@ def _rmatmul(g, result, self, other):
 
 @exports("outer", "ger")
 def _outer(g, result, input, vec2, *, out=None):
-    a, b = g.operands(input, vec2, dtype=result.dtype)
-    return g.op("MatMul", g.unsqueeze(a, [1]), g.unsqueeze(b, [0]))
+    computed = compute_dtype(result.dtype, _NARROW + ("bool",), _C.dtype.int64)
+    a, b = g.operands(input, vec2, dtype=computed)
+    return cast_back(g, g.op("MatMul", g.unsqueeze(a, [1]), g.unsqueeze(b, [0])), computed, result.dtype)
 
 
 def _scaled_sum(g, dtype, input, product, beta, alpha):
@@ -44,6 +52,10 @@ def _scaled_sum(g, dtype, input, product, beta, alpha):
 @exports("addmm")
 def _addmm(g, result, input, mat1, mat2, *, beta=1, alpha=1, out=None):
     dtype = result.dtype
+    if not dtype.is_floating_point:  # onnxruntime's Gemm takes floats only: a MatMul of the integers
+        computed = compute_dtype(dtype, _NARROW, _C.dtype.int64)
+        x, y = g.operands(mat1, mat2, dtype=computed)
+        return cast_back(g, _scaled_sum(g, computed, input, g.op("MatMul", x, y), beta, alpha), computed, dtype)
     a, b = g.operands(mat1, mat2, dtype=dtype)
     if beta != 0:
         return g.op("Gemm", a, b, g.value(input, dtype), alpha=float(alpha), beta=float(beta))
@@ -52,12 +64,12 @@ def _addmm(g, result, input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 def _add_product(reduce_batch):
     def export(g, result, input, a, b, *, beta=1, alpha=1, out=None):
-        dtype = result.dtype
+        dtype = compute_dtype(result.dtype, _NARROW, _C.dtype.int64)
         x, y = g.operands(a, b, dtype=dtype)
         product = g.op("MatMul", x, y)
         if reduce_batch:
             product = g.reduce("ReduceSum", product, [0], False)
-        return _scaled_sum(g, dtype, input, product, beta, alpha)
+        return cast_back(g, _scaled_sum(g, dtype, input, product, beta, alpha), dtype, result.dtype)
     return export
 
 
@@ -71,5 +83,6 @@ def _einsum(g, result, equation, *operands):
         raise g.unsupported("einsum in the sublist format")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    names = [g.value(t, result.dtype) for t in operands]
-    return g.op("Einsum", *names, equation=equation.replace(" ", ""))
+    computed = compute_dtype(result.dtype, _NARROW, _C.dtype.int64)
+    names = [g.value(t, computed) for t in operands]
+    return cast_back(g, g.op("Einsum", *names, equation=equation.replace(" ", "")), computed, result.dtype)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _C
 from ..registry import exports
+from ._common import cast_back, compute_dtype
 
 _FLOAT32 = _C.dtype.float32
 
@@ -41,13 +42,15 @@ def _unbatch(g, y, added):
 
 @exports("nn.functional.linear")
 def _linear(g, result, input, weight, bias=None):
-    dtype = result.dtype
+    # integers: onnxruntime's Gemm takes floats only, ONNX's MatMul no 8- and 16-bit integers
+    # (int64 products wrap to the same bits)
+    dtype = compute_dtype(result.dtype, ("int8", "uint8", "int16"), _C.dtype.int64)
     x, w = g.value(input, dtype), g.value(weight, dtype)
     b = None if bias is None else g.value(bias, dtype)
-    if input.dim() == 2 and weight.dim() == 2:
+    if input.dim() == 2 and weight.dim() == 2 and dtype.is_floating_point:
         return g.op("Gemm", x, w, b, transB=1)
     y = g.op("MatMul", x, g.op("Transpose", w, perm=[1, 0]) if weight.dim() == 2 else w)
-    return y if b is None else g.op("Add", y, b)
+    return cast_back(g, y if b is None else g.op("Add", y, b), dtype, result.dtype)
 
 
 @exports("nn.functional.bilinear")
@@ -108,6 +111,16 @@ exports("nn.functional.conv_transpose2d")(_conv_transpose(2))
 
 # ---- pooling ---------------------------------------------------------------------------------------------
 
+def _max_pool_input(g, x, dtype):
+    """x as MaxPool takes it (floats and 8-bit integers): 16- and 32-bit integers as float64, which
+    holds them exactly; (value, the dtype it is in)."""
+    if dtype.name in ("int16", "int32"):
+        return g.cast(x, _C.dtype.float64), _C.dtype.float64
+    if dtype.name == "int64":
+        raise g.unsupported("max pooling of int64 values (ONNX's MaxPool takes floats and 8-bit integers)")
+    return x, dtype
+
+
 def _plane_size(g, x, spatial):
     """The number of positions in one (N, C) plane of x: ONNX's MaxPool numbers its indices over
     the whole tensor, PyTorch within each plane."""
@@ -122,10 +135,11 @@ def _max_pool(spatial):
             else _tuple(stride, spatial)
         p = _tuple(padding, spatial)
         x, added = _batched(g, input, spatial)
+        x, computed = _max_pool_input(g, x, input.dtype)
         y, flat_index = g.op("MaxPool", x, kernel_shape=kernel, strides=strides, pads=p + p,
                              dilations=_tuple(dilation, spatial), ceil_mode=int(bool(ceil_mode)), outputs=2)
         index = g.op("Mod", flat_index, _plane_size(g, x, spatial))
-        return _unbatch(g, y, added), _unbatch(g, index, added)
+        return _unbatch(g, cast_back(g, y, computed, input.dtype), added), _unbatch(g, index, added)
     return export
 
 
@@ -185,7 +199,9 @@ def _adaptive_max(spatial):
         sizes = list(input._impl.shape[-spatial:])
         window = _adaptive_windows(g, input, output_size, spatial, f"adaptive_max_pool{spatial}d") or sizes
         x, added = _batched(g, input, spatial)
+        x, computed = _max_pool_input(g, x, input.dtype)
         y, flat_index = g.op("MaxPool", x, kernel_shape=window, strides=window, outputs=2)
+        y = cast_back(g, y, computed, input.dtype)
         return _unbatch(g, y, added), _unbatch(g, g.op("Mod", flat_index, _plane_size(g, x, spatial)), added)
     return export
 
@@ -308,7 +324,10 @@ def _softplus(g, x, dtype, beta=1.0, threshold=20.0):
 
 
 def _clip(g, x, dtype, low, high):
-    return g.op("Clip", x, g.value(float(low), dtype), g.value(float(high), dtype))
+    computed = compute_dtype(dtype, ("int16",))  # (onnxruntime has no int16 Clip)
+    if computed != dtype:
+        x = g.cast(x, computed)
+    return cast_back(g, g.op("Clip", x, g.value(low, computed), g.value(high, computed)), computed, dtype)
 
 
 _ACTIVATIONS = {
@@ -398,11 +417,12 @@ def _pad(g, result, input, pad, mode="constant", value=None):
     onnx_mode = _PAD_MODES[mode]
     if onnx_mode == "wrap":
         g.require_opset(19, "pad(mode='circular')")
-    x = g.value(input)
+    computed = compute_dtype(input.dtype, ("int16",))  # (onnxruntime has no int16 Pad)
+    x = g.value(input, computed)
     fill = None
     if onnx_mode == "constant":
-        fill = g.value(0 if value is None else value, input.dtype)
-    return g.op("Pad", x, g.ints(begins + ends), fill, mode=onnx_mode)
+        fill = g.value(0 if value is None else value, computed)
+    return cast_back(g, g.op("Pad", x, g.ints(begins + ends), fill, mode=onnx_mode), computed, input.dtype)
 
 
 # ---- attention -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 from ... import _C
 from ..._tensor import Tensor
 from ..registry import exports
-from ._common import dims_list, no_out
+from ._common import cast_back, compute_dtype, dims_list, no_out
 
 _INT64 = _C.dtype.int64
 
@@ -54,13 +54,20 @@ def _extreme(onnx_op):
     return export
 
 
+# dtypes ReduceMax/Min (bool before opset 20, int16), ArgMax/Min (bool) and onnxruntime's
+# kernels of them (int16) lack: computed in int32, which holds their values exactly
+_ORDERED_MISSING = ("bool", "int16")
+
+
 def _reduce_any_dtype(g, onnx_op, input, axes, keep):
-    """ReduceMax/ReduceMin; bools through int32 (ONNX's reductions take no bools)."""
-    x = g.value(input)
-    if input.dtype == _C.dtype.bool:
-        r = g.reduce(onnx_op, g.op("Cast", x, to=6), axes, keep)
-        return g.op("Cast", r, to=9)
-    return g.reduce(onnx_op, x, axes, keep)
+    """ReduceMax/ReduceMin of any dtype."""
+    computed = compute_dtype(input.dtype, _ORDERED_MISSING)
+    r = g.reduce(onnx_op, g.value(input, computed), axes, keep)
+    return cast_back(g, r, computed, input.dtype)
+
+
+def _arg_input(g, input):
+    return g.value(input, compute_dtype(input.dtype, _ORDERED_MISSING))
 
 
 exports("amax")(_extreme("ReduceMax"))
@@ -76,14 +83,16 @@ def _max_min(onnx_op, arg_op, binary_op):
             keepdim = keepdims
         if dim is None:
             return _reduce_any_dtype(g, onnx_op, input, None, False) if input.dim() else g.op("Identity", g.value(input))
-        if isinstance(dim, Tensor):
-            a, b = g.operands(input, dim, dtype=result.dtype)
-            return g.op(binary_op, a, b)
+        if isinstance(dim, Tensor):  # max(x, y): maximum
+            if result.dtype == _C.dtype.bool:  # (ONNX's Max takes no bools)
+                return g.op("Or" if binary_op == "Max" else "And", *g.operands(input, dim, dtype=result.dtype))
+            computed = compute_dtype(result.dtype, _ORDERED_MISSING)
+            return cast_back(g, g.op(binary_op, *g.operands(input, dim, dtype=computed)), computed, result.dtype)
         if input.dim() == 0:
             return g.op("Identity", g.value(input)), g.constant(np.array(0, dtype=np.int64))
         d = dims_list(dim, input.dim())[0]
         values = _reduce_any_dtype(g, onnx_op, input, [d], keepdim)
-        indices = g.op(arg_op, g.value(input), axis=d, keepdims=int(bool(keepdim)))
+        indices = g.op(arg_op, _arg_input(g, input), axis=d, keepdims=int(bool(keepdim)))
         return values, indices
     return export
 
@@ -99,7 +108,7 @@ def _arg(onnx_op):
             dim = axis
         if keepdims is not None:
             keepdim = keepdims
-        x = g.value(input)
+        x = _arg_input(g, input)
         if dim is None:
             flat = g.op("Reshape", x, g.ints([-1]))
             r = g.op(onnx_op, flat, axis=0, keepdims=0)
@@ -120,9 +129,10 @@ def _all_any(onnx_op):
         no_out(g, out)
         axes, keep = _spec(input, dim, keepdim, axis, keepdims)
         x = g.op("Cast", g.value(input, _C.dtype.bool), to=6)
+        to = _onnx(result.dtype)  # bool, but uint8 for uint8 inputs (as in ember and PyTorch)
         if input.dim() == 0:
-            return g.op("Cast", x, to=9)
-        return g.op("Cast", g.reduce(onnx_op, x, axes, keep), to=9)
+            return g.op("Cast", x, to=to)
+        return g.op("Cast", g.reduce(onnx_op, x, axes, keep), to=to)
     return export
 
 

@@ -12,7 +12,7 @@ from ... import _C
 from ..._tensor import Tensor
 from ..graph import SymInt, onnx_type
 from ..registry import exports
-from ._common import normalize_dim
+from ._common import cast_back, compute_dtype, normalize_dim
 
 _BIG = np.iinfo(np.int64).max
 
@@ -368,7 +368,10 @@ def _roll_axis(g, x, shift, axis, size):
 
 def _triangle(upper):
     def export(g, result, input, diagonal=0):
-        return g.op("Trilu", g.value(input), g.int_scalar(diagonal), upper=int(upper))
+        # onnxruntime has no Trilu of 8- and 16-bit integers
+        computed = compute_dtype(input.dtype, ("int8", "uint8", "int16"))
+        y = g.op("Trilu", g.value(input, computed), g.int_scalar(diagonal), upper=int(upper))
+        return cast_back(g, y, computed, input.dtype)
     return export
 
 
