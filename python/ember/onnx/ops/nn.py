@@ -121,6 +121,21 @@ def _max_pool_input(g, x, dtype):
     return x, dtype
 
 
+def _ceil_mode_cut(g, names, input, result, kernel, strides, pads, dilations, spatial):
+    """With ceil_mode, ONNX keeps a last window that starts in the end padding, which PyTorch
+    drops: the pooled values (batched, one name per output) cut to ember's output sizes where
+    the two differ."""
+    sizes, out = list(input._impl.shape[-spatial:]), list(result._impl.shape[-spatial:])
+    axes, ends = [], []
+    for i, (n, k, s, p, d, o) in enumerate(zip(sizes, kernel, strides, pads, dilations, out)):
+        if -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1 != o:
+            axes.append(2 + i)
+            ends.append(o)
+    if not axes:
+        return names
+    return [g.op("Slice", n, g.ints([0] * len(axes)), g.ints(ends), g.ints(axes)) for n in names]
+
+
 def _plane_size(g, x, spatial):
     """The number of positions in one (N, C) plane of x: ONNX's MaxPool numbers its indices over
     the whole tensor, PyTorch within each plane."""
@@ -136,8 +151,12 @@ def _max_pool(spatial):
         p = _tuple(padding, spatial)
         x, added = _batched(g, input, spatial)
         x, computed = _max_pool_input(g, x, input.dtype)
+        dilations = _tuple(dilation, spatial)
         y, flat_index = g.op("MaxPool", x, kernel_shape=kernel, strides=strides, pads=p + p,
-                             dilations=_tuple(dilation, spatial), ceil_mode=int(bool(ceil_mode)), outputs=2)
+                             dilations=dilations, ceil_mode=int(bool(ceil_mode)), outputs=2)
+        if ceil_mode:
+            y, flat_index = _ceil_mode_cut(g, [y, flat_index], input, result[0], kernel, strides, p, dilations,
+                                           spatial)
         index = g.op("Mod", flat_index, _plane_size(g, x, spatial))
         return _unbatch(g, cast_back(g, y, computed, input.dtype), added), _unbatch(g, index, added)
     return export
@@ -159,6 +178,8 @@ def _avg_pool(spatial):
         x, added = _batched(g, input, spatial)
         y = g.op("AveragePool", x, kernel_shape=kernel, strides=strides, pads=p + p, ceil_mode=int(bool(ceil_mode)),
                  count_include_pad=int(bool(count_include_pad)))
+        if ceil_mode:
+            y, = _ceil_mode_cut(g, [y], input, result, kernel, strides, p, [1] * spatial, spatial)
         return _unbatch(g, y, added)
     return export
 

@@ -89,6 +89,8 @@ def _unflatten(g, result, input, dim, sizes):
 @exports("Tensor.permute")
 def _permute_method(g, result, self, *dims):
     dims = _sizes(dims)
+    if not dims:  # a 0-dim tensor (ONNX's Transpose needs a perm to name)
+        return g.op("Identity", g.value(self))
     return g.op("Transpose", g.value(self), perm=[normalize_dim(int(d), self.dim()) for d in dims])
 
 
