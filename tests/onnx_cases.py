@@ -1227,6 +1227,123 @@ case("Tensor._fill_out_of_place", _fill_traced, f32(B, 3), f32(), name="traced_v
 case("Tensor._zero_out_of_place", _zero, f32(B, 3))
 case("Tensor._zero_out_of_place", _zero, boolean(B, 3), name="bool")
 
+# ---- more variants: layouts, edge sizes, in-place forms, wrapping integers, float16 -----------------------
+
+
+def _inplace(method, *args, **kwargs):
+    """x.method_(...) on a copy of x (the in-place form traces as its out-of-place op)."""
+    def fn(x, *tensors):
+        y = x.clone()
+        getattr(y, method)(*(tensors + args), **kwargs)
+        return y
+    return fn
+
+
+def _iadd(x, y):
+    x = x.clone()
+    x += y
+    return x
+
+
+def _set_negative_step(x):
+    x = x.clone()
+    x[::-2] = 0.0
+    return x
+
+
+def _set_two_indices(x, i, j):
+    x = x.clone()
+    x[i, j] = 5.0
+    return x
+
+
+case("nn.functional._max_pool1d_with_indices", lambda x: F.max_pool1d(x, 2, 3, 1, ceil_mode=True,
+                                                                      return_indices=True),
+     f32(B, 1, 5), name="ceil_drops_window_in_padding", nodes=["Slice"])
+case("nn.functional._max_pool2d_with_indices", lambda x: F.max_pool2d(x, 2, 3, 1, ceil_mode=True), f32(B, 1, 5, 6),
+     name="ceil_drops_window_in_padding")
+case("nn.functional.avg_pool1d", lambda x: F.avg_pool1d(x, 2, 3, 1, ceil_mode=True), f32(B, 1, 5),
+     name="ceil_drops_window_in_padding")
+case("nn.functional.avg_pool2d", lambda x: F.avg_pool2d(x, 2, 3, 1, ceil_mode=True, count_include_pad=False),
+     f32(B, 1, 5, 5), name="ceil_drops_window_exclude_pad")
+case("Tensor.permute", lambda x: x.permute(()), f32(), name="zero_dim")
+case("Tensor.__getitem__", lambda x: x[..., None], f32(B, 3), name="ellipsis_none")
+case("Tensor.__getitem__", lambda x: x[:, None, :, None], f32(B, 3), name="nones")
+case("Tensor.__getitem__", lambda x: x[None], f32(), name="zero_dim_none")
+case("Tensor.__getitem__", lambda x: x[-1:0:-1], f32(B, 2), name="negative_step_negative_start")
+case("Tensor.__getitem__", lambda x: x[[True, False, True]], f32(3, 2), name="bool_list")
+case("Tensor.__getitem__", lambda x, i: x[i, 1:], f32(3, 3), fixed([2, 0]), name="index_then_slice")
+case("Tensor.__getitem__", lambda x, i: x[..., i, :], f32(B, 3, 4), fixed([2, 0]), name="ellipsis_index_middle")
+case("Tensor.__getitem__", lambda x, m: x[m], f32(B, 3, 4), boolean(B, 3), name="mask_2d_of_3d")
+case("Tensor.__getitem__", lambda x, m, i: x[m, i], f32(3, 4), fixed([True, False, True]), fixed([1, 3]),
+     name="mask_and_index")
+case("Tensor.__getitem__", lambda x, i: x[i], f32(3, 2), fixed(1), name="zero_dim_index")
+case("Tensor._setitem_out_of_place", _set_negative_step, f32(5, 2), name="negative_step")
+case("Tensor._setitem_out_of_place", _set_two_indices, f32(3, 3), fixed([0, 2]), fixed([1, 1]), name="two_indices")
+case("zeros", lambda x: ember.zeros(x.size(0), 2, dtype=ember.bfloat16).float(), f32(B, 2), name="bfloat16")
+case("full", lambda x: ember.full((2,), x.size(0)), f32(B, 2), name="sym_value")
+case("arange", lambda x: ember.arange(x.size(0), dtype=ember.int32), f32(B, 2), name="int32")
+case("arange", lambda x: ember.arange(x.size(0), 0, -1), f32(B, 2), name="negative_step")
+case("Tensor.repeat", lambda x: x.repeat(x.size(0), 1), f32(B, 2), name="sym")
+case("Tensor.to", lambda x: x.to("cpu", ember.float64), f32(B, 2), name="device_dtype")
+case("Tensor.clamp", _inplace("clamp_", -1, 1), f32(B, 3), name="clamp_")
+case("add", _inplace("add_", alpha=2), f32(B, 3), f32(B, 3), name="add_")
+case("Tensor.__add__", _iadd, f32(B, 3), f32(3), name="iadd")
+case("masked_fill", lambda x: x.clone().masked_fill_(x > 0, 0.0), f32(B, 3), name="masked_fill_")
+case("relu", _inplace("relu_"), f32(B, 3), name="relu_")
+case("mul", _inplace("mul_"), i64(B, 3), i64(B, 3), name="mul_int")
+case("where", lambda c: ember.where(c, 1.0, 0.0), boolean(B, 3), name="two_scalars")
+case("nn.functional.scaled_dot_product_attention", lambda q: F.scaled_dot_product_attention(q, q, q), f32(3, 4),
+     name="unbatched")
+case("nn.functional.scaled_dot_product_attention",
+     lambda q, k: F.scaled_dot_product_attention(q, k, k, is_causal=True), f32(B, 2, 4), f32(B, 3, 4),
+     name="causal_longer_keys")
+case("nn.functional.scaled_dot_product_attention",
+     lambda q, m: F.scaled_dot_product_attention(q, q, q, attn_mask=m), f32(B, 2, 3, 4), boolean(3, 3),
+     name="mask_broadcast_heads")
+case("nn.functional.interpolate", lambda x: F.interpolate(x, size=(3, 2), mode="nearest-exact"), f32(B, 1, 5, 5),
+     name="nearest_exact_down")
+case("nn.functional.interpolate", lambda x: F.interpolate(x, size=3, mode="linear", align_corners=True),
+     f32(B, 1, 7), name="linear_down_align_corners")
+case("nn.functional.pad", lambda x: F.pad(x, (1, 1, 1, 1, 1, 1)), f32(B, 2, 2, 2), name="three_dims")
+case("nn.functional.bilinear", lambda x, y: F.bilinear(x, y, _W234), f32(3), f32(4), name="unbatched")
+case("nn.functional.group_norm", lambda x: F.group_norm(x, 2, _W4, _B4), f32(B, 4), name="no_spatial_opset21",
+     opset=21)
+case("nn.functional.group_norm", lambda x: F.group_norm(x, 2, _W4), f32(B, 4), name="no_spatial")
+case("nn.functional.conv_transpose2d", lambda x: F.conv_transpose2d(x, _KT2, padding=1, output_padding=1, stride=2),
+     f32(B, 2, 3, 3), name="output_padding")
+case("norm", lambda x: ember.norm(x, 0.5), f32(B, 3), name="p_half")
+case("norm", lambda x: ember.norm(x, -1, 1), f32(B, 3), name="p_negative")
+case("var", lambda x: ember.var(x, []), f32(B, 3), name="empty_dims")
+case("mean", lambda x: ember.mean(x, ()), f32(B, 3), name="empty_dims")
+case("amax", lambda x: ember.amax(x, ()), f32(B, 3), name="empty_dims")
+case("cumsum", lambda x: ember.cumsum(x, 1), f32(0, 3), name="zero_size")
+case("prod", lambda x: ember.prod(x, 0), f32(0, 3), name="zero_size")
+case("all", lambda x: ember.all(x, 0), f32(0, 3), name="zero_size")
+case("unbind", lambda x: ember.unbind(x, 1), f32(0, 2), name="zero_size")
+case("split", lambda x: ember.split(x, 1, 1), f32(0, 2), name="zero_size")
+case("tensor_split", lambda x: ember.tensor_split(x, [1, 5], 1), f32(B, 3), name="index_past_end")
+case("narrow", lambda x: ember.narrow(x, 1, 3, 0), f32(B, 3), name="zero_length")
+case("tile", lambda x: ember.tile(x, (2, 2)), f32(), name="zero_dim")
+case("stack", lambda x: ember.stack([x, x], 1), f32(0, 2), name="zero_size")
+case("Tensor.__sub__", lambda x, y: x - y, u8(B, 3), u8(B, 3), name="uint8_wraps")
+case("Tensor.__mul__", lambda x: x * 100, i8(B, 3), name="int8_wraps")
+case("Tensor.__floordiv__", lambda x: x // 3, u8(B, 3, high=250), name="uint8")
+case("Tensor.__floordiv__", lambda x: x // -3, i8(B, 3, low=-100, high=100), name="int8")
+case("remainder", lambda x: ember.remainder(x, -3), i16(B, 3, low=-100, high=100), name="int16")
+case("fmod", lambda x: ember.fmod(x, -3), i8(B, 3, low=-100, high=100), name="int8")
+case("sign", lambda x: ember.sign(x), u8(B, 3, high=2), name="uint8")
+case("abs", lambda x: ember.abs(x), i8(B, 3), name="int8")
+case("round", lambda x: ember.round(x), fixed([0.5, 1.5, 2.5, -0.5], np.float16), name="float16")
+case("trunc", lambda x: ember.trunc(x), f16(B, 3, low=-5, high=5), name="float16")
+case("signbit", lambda x: ember.signbit(x), fixed([-0.0, 0.0, -1.0], np.float16), name="float16")
+case("max", lambda x: x.max(0), f16(B, 3), name="dim_float16")
+case("argmax", lambda x: x.argmax(), f16(B, 3), name="float16")
+case("Tensor.clamp", lambda x: x.clamp(0, 1), f16(B, 3), name="float16")
+case("Tensor.__floordiv__", lambda x: x // 1.5, f16(B, 3, low=-5, high=5), name="float16")
+case("Tensor.__mod__", lambda x: x % 1.5, f16(B, 3, low=-5, high=5), name="float16", rtol=2e-3, atol=2e-3)
+case("masked_fill", lambda x: x.masked_fill(x < 0, 0.5), f16(B, 3), name="float16")
+
 
 def _number_cases():
     """Each case gets an id, unique: its op, plus its variant's name."""
