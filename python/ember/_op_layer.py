@@ -38,13 +38,14 @@ PROFILER, AUTOCAST, TRACING = 0, 10, 20
 class OpDef:
     """One op: its name, its implementation and the per-op facts the modes cache on it."""
 
-    __slots__ = ("name", "fn", "wrapper", "grad_plan", "cache")
+    __slots__ = ("name", "fn", "wrapper", "grad_plan", "record", "cache")
 
     def __init__(self, name, fn):
         self.name = name
         self.fn = fn
         self.wrapper = None
         self.grad_plan = None  # how grad recording records this op, found on first use
+        self.record = None     # record(args, kwargs): that recording bound to this op (no mode active)
         self.cache = {}  # facts a mode computes once per op
 
     def lookup(self, table):
@@ -149,7 +150,8 @@ def _define(name, fn):
             else:
                 if not kwargs or not _requires_grad(kwargs.values()):
                     return fn(*args, **kwargs)
-            return _grad_recorder_known(od, args, kwargs)  # no mode anywhere: straight to autograd
+            record = od.record  # no mode anywhere: straight to grad recording
+            return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)
         return dispatch(od, args, kwargs)
 
     functools.update_wrapper(wrapper, fn)
@@ -174,7 +176,9 @@ def operator(name, fast, slow=None):
                 type(other) is Tensor or not isinstance(other, Tensor) or other._node is None):
             return fast(self, other)
         if not active:
-            return _grad_recorder_known(od, (self, other), {})
+            record = od.record
+            return record((self, other), _NO_KWARGS) if record is not None else \
+                _grad_recorder_known(od, (self, other), _NO_KWARGS)
         return dispatch(od, (self, other), {})
 
     functools.update_wrapper(wrapper, fast)
@@ -199,11 +203,9 @@ def define(name, fn):
 def slow(od, args):
     """The slow path of a wrapper written by hand (see `define`)."""
     if not _ACTIVE:
-        return _grad_recorder_known(od, args, _NO_KWARGS)
+        record = od.record
+        return record(args, _NO_KWARGS) if record is not None else _grad_recorder_known(od, args, _NO_KWARGS)
     return dispatch(od, args, {})
-
-
-_NO_KWARGS = {}  # never written: recording only reads an operator's (empty) keyword arguments
 
 
 def _requires_grad(values):
@@ -230,6 +232,9 @@ def _no_recorder(od, args, kwargs, proceed):
 
 def _no_recorder_known(od, args, kwargs):
     return od.fn(*args, **kwargs)
+
+
+_NO_KWARGS = {}  # never written: recording only reads an operator's (empty) keyword arguments
 
 
 _grad_recorder = _no_recorder

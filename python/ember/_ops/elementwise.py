@@ -325,7 +325,9 @@ def _operator(name, native, reflected=False, extra=_NO_EXTRA):
                             return _wrap(native(self._impl, other._impl))
                     elif not isinstance(other, Tensor):
                         return _wrap(native(self._impl, _unwrap(other)))
-                # an operand may require grad: straight to grad recording
+                record = od.record  # an operand may require grad: straight to grad recording
+                if record is not None:
+                    return record((self, other), _NO_KWARGS)
                 return _op_layer._grad_recorder_known(od, (self, other), _NO_KWARGS)
             return slow(od, (self, other))
     elif not reflected:
@@ -337,7 +339,9 @@ def _operator(name, native, reflected=False, extra=_NO_EXTRA):
                             return _wrap(native(self._impl, other._impl, extra))
                     elif not isinstance(other, Tensor):
                         return _wrap(native(self._impl, _unwrap(other), extra))
-                # an operand may require grad: straight to grad recording
+                record = od.record  # an operand may require grad: straight to grad recording
+                if record is not None:
+                    return record((self, other), _NO_KWARGS)
                 return _op_layer._grad_recorder_known(od, (self, other), _NO_KWARGS)
             return slow(od, (self, other))
     else:

@@ -11,6 +11,8 @@ grad; it records a node of the op's rule when grad mode is on. In-place ops are 
 through their out-of-place forms (`record_inplace`), which also handles in-place writes into
 views.
 """
+import functools
+
 from .. import _C
 from .._tensor import Tensor, _wrap
 from . import grad_mode
@@ -118,7 +120,10 @@ def link(node, inputs, result):
 
 
 def record(name, node_name, fn, setup, backward, args, kwargs):
-    """Runs `fn` without recording inside it, then links a node of the rule to the result."""
+    """Runs `fn` without recording inside it, then links a node of the rule to the result
+    (outside grad mode, just runs it)."""
+    if not _state.grad_enabled:
+        return fn(*args, **kwargs)
     if kwargs.get("out") is not None:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
@@ -156,15 +161,23 @@ def handle(od, args, kwargs, proceed):
 
 def handle_known(od, args, kwargs):
     """`handle` for a call the op's wrapper has seen an operand requiring grad in, with no mode
-    active: the hot path of recording."""
-    if not _state.grad_enabled:
-        return od.fn(*args, **kwargs)
+    active. The first such call also leaves `od.record`, the same recording bound to the op
+    as one callable (args, kwargs), which the wrappers call directly from then on: the hot
+    path of recording has no frame between the op's wrapper and `record`."""
     plan = od.grad_plan
     if plan is None:
         plan = od.grad_plan = _plan(od)
-    if type(plan) is tuple:  # recorded by its rule: the common case, without a call in between
-        return record(od.name, plan[0], od.fn, plan[1], plan[2], args, kwargs)
-    return plan(args, kwargs, od.fn)
+    if type(plan) is tuple:
+        od.record = functools.partial(record, od.name, plan[0], od.fn, plan[1], plan[2])
+    else:
+        od.record = functools.partial(_run_plan, plan, od.fn)
+    return od.record(args, kwargs)
+
+
+def _run_plan(plan, fn, args, kwargs):
+    if not _state.grad_enabled:
+        return fn(*args, **kwargs)
+    return plan(args, kwargs, fn)
 
 
 def _plan(od):
