@@ -389,7 +389,7 @@ def signbit_value(g, x, dtype):
 
 
 @exports("round", "Tensor.round")
-def _round(g, result, input, *, decimals=0, out=None):
+def _round(g, result, input, decimals=0, *, out=None):  # (x.round(1) passes decimals by position)
     no_out(g, out)
     # integers with decimals != 0 round as floats (ember returns float32 for them)
     dtype = result.dtype

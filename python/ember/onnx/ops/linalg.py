@@ -32,9 +32,9 @@ def _rmatmul(g, result, self, other):
 
 
 @exports("outer", "ger")
-def _outer(g, result, input, vec2, *, out=None):
+def _outer(g, result, input, other, *, out=None):
     computed = compute_dtype(result.dtype, _NARROW + ("bool",), _C.dtype.int64)
-    a, b = g.operands(input, vec2, dtype=computed)
+    a, b = g.operands(input, other, dtype=computed)
     return cast_back(g, g.op("MatMul", g.unsqueeze(a, [1]), g.unsqueeze(b, [0])), computed, result.dtype)
 
 
@@ -50,16 +50,16 @@ def _scaled_sum(g, dtype, input, product, beta, alpha):
 
 
 @exports("addmm")
-def _addmm(g, result, input, mat1, mat2, *, beta=1, alpha=1, out=None):
+def _addmm(g, result, input, a, b, *, beta=1, alpha=1, out=None):
     dtype = result.dtype
     if not dtype.is_floating_point:  # onnxruntime's Gemm takes floats only: a MatMul of the integers
         computed = compute_dtype(dtype, _NARROW, _C.dtype.int64)
-        x, y = g.operands(mat1, mat2, dtype=computed)
+        x, y = g.operands(a, b, dtype=computed)
         return cast_back(g, _scaled_sum(g, computed, input, g.op("MatMul", x, y), beta, alpha), computed, dtype)
-    a, b = g.operands(mat1, mat2, dtype=dtype)
+    x, y = g.operands(a, b, dtype=dtype)
     if beta != 0:
-        return g.op("Gemm", a, b, g.value(input, dtype), alpha=float(alpha), beta=float(beta))
-    return g.op("Gemm", a, b, alpha=float(alpha))
+        return g.op("Gemm", x, y, g.value(input, dtype), alpha=float(alpha), beta=float(beta))
+    return g.op("Gemm", x, y, alpha=float(alpha))
 
 
 def _add_product(reduce_batch):

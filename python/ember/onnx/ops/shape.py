@@ -257,8 +257,13 @@ def _split_method(g, result, self, split_size, dim=0):
     return _pieces(g, result, self, dim)
 
 
-@exports("chunk", "tensor_split")
+@exports("chunk")
 def _chunk(g, result, input, chunks, dim=0):
+    return _pieces(g, result, input, dim)
+
+
+@exports("tensor_split")
+def _tensor_split(g, result, input, indices_or_sections, dim=0):
     return _pieces(g, result, input, dim)
 
 
