@@ -1344,6 +1344,51 @@ case("Tensor.__floordiv__", lambda x: x // 1.5, f16(B, 3, low=-5, high=5), name=
 case("Tensor.__mod__", lambda x: x % 1.5, f16(B, 3, low=-5, high=5), name="float16", rtol=2e-3, atol=2e-3)
 case("masked_fill", lambda x: x.masked_fill(x < 0, 0.5), f16(B, 3), name="float16")
 
+# ---- the ops' own keyword names -----------------------------------------------------------------------
+
+case("outer", lambda x, y: ember.outer(x, other=y), f32(B), f32(3), name="keyword")
+case("ger", lambda x, y: ember.ger(input=x, other=y), f32(B), f32(3), name="keywords")
+case("tensor_split", lambda x: ember.tensor_split(x, indices_or_sections=[1], dim=1), f32(B, 3), name="keywords")
+case("chunk", lambda x: ember.chunk(x, chunks=2, dim=1), f32(B, 4), name="keywords")
+case("split", lambda x: ember.split(x, split_size_or_sections=[1, 2], dim=1), f32(B, 3), name="keywords")
+case("addmm", lambda c, x, y: ember.addmm(c, a=x, b=y, alpha=0.5), f32(2), f32(B, 3), f32(3, 2), name="keywords")
+case("Tensor.round", lambda x: x.round(1), f32(B, 3), name="positional_decimals")
+case("gather", lambda x, i: ember.gather(x, dim=1, index=i), f32(B, 3), i64(B, 2, low=0, high=2), name="keywords")
+case("index_select", lambda x, i: ember.index_select(x, dim=1, index=i), f32(B, 3), fixed([2, 0]), name="keywords")
+case("take_along_dim", lambda x, i: ember.take_along_dim(x, indices=i, dim=1), f32(B, 3), i64(B, 1, low=0, high=2),
+     name="keywords")
+case("transpose", lambda x: ember.transpose(x, dim0=1, dim1=0), f32(B, 3), name="keywords")
+case("narrow", lambda x: ember.narrow(x, dim=1, start=1, length=2), f32(B, 3), name="keywords")
+case("select", lambda x: ember.select(x, dim=1, index=-1), f32(B, 3), name="keywords")
+case("squeeze", lambda x: ember.squeeze(x, dim=1), f32(B, 1), name="keyword")
+case("unsqueeze", lambda x: ember.unsqueeze(x, dim=1), f32(B, 3), name="keyword")
+case("flatten", lambda x: ember.flatten(x, start_dim=1, end_dim=2), f32(B, 2, 3, 2), name="keywords")
+case("unflatten", lambda x: ember.unflatten(x, dim=1, sizes=(3, 2)), f32(B, 6), name="keywords")
+case("movedim", lambda x: ember.movedim(x, source=0, destination=1), f32(B, 3), name="keywords")
+case("permute", lambda x: ember.permute(x, dims=(1, 0)), f32(B, 3), name="keyword")
+case("reshape", lambda x: ember.reshape(x, shape=(-1,)), f32(B, 3), name="keyword")
+case("broadcast_to", lambda x: ember.broadcast_to(x, size=(2, 3)), f32(3), name="keyword")
+case("tile", lambda x: ember.tile(x, dims=(2,)), f32(B, 3), name="keyword")
+case("roll", lambda x: ember.roll(x, shifts=1, dims=1), f32(B, 3), name="keywords")
+case("tril", lambda x: ember.tril(x, diagonal=1), f32(B, 3), name="keyword")
+case("stack", lambda x, y: ember.stack(tensors=[x, y], dim=1), f32(B, 3), f32(B, 3), name="keywords")
+case("cat", lambda x, y: ember.cat(tensors=[x, y], dim=1), f32(B, 3), f32(B, 1), name="keywords")
+case("cumsum", lambda x: ember.cumsum(x, dim=1), f32(B, 3), name="keyword")
+case("softmax", lambda x: ember.softmax(x, dim=1, dtype=ember.float64), f32(B, 3), name="keywords")
+case("masked_fill", lambda x, m: ember.masked_fill(x, mask=m, value=2.0), f32(B, 3), boolean(B, 3), name="keywords")
+case("where", lambda c, x, y: ember.where(condition=c, input=x, other=y), boolean(B, 3), f32(B, 3), f32(B, 3),
+     name="keywords")
+case("scatter", lambda x, i, v: ember.scatter(x, dim=1, index=i, src=v), f32(2, 3), fixed([[2], [0]]), f32(2, 1),
+     name="keywords")
+case("matmul", lambda x, y: ember.matmul(input=x, other=y), f32(B, 3), f32(3, 2), name="keywords")
+case("nn.functional.embedding", lambda i: F.embedding(input=i, weight=_EMB), i64(B, low=0, high=4), name="keywords")
+case("nn.functional.linear", lambda x: F.linear(input=x, weight=_W23, bias=_B2), f32(B, 3), name="keywords")
+case("nn.functional.conv2d", lambda x: F.conv2d(input=x, weight=_K2, bias=_B4, stride=(1, 1), padding=(1, 0)),
+     f32(B, 2, 4, 4), name="keywords")
+case("nn.functional.layer_norm", lambda x: F.layer_norm(x, normalized_shape=[3], weight=_W3, bias=_B3, eps=1e-3),
+     f32(B, 3), name="keywords")
+case("nn.functional.pad", lambda x: F.pad(x, pad=(1, 1), mode="constant", value=0.5), f32(B, 3), name="keywords")
+
 
 def _number_cases():
     """Each case gets an id, unique: its op, plus its variant's name."""
