@@ -214,8 +214,8 @@ def _cat(g, result, tensors, dim=0, *, axis=None, out=None):
     if axis is not None:
         dim = axis
     kept = [t for t in tensors if not (t.dim() == 1 and t._impl.shape[0] == 0)]  # legacy: empty 1-D skipped
-    if not kept:
-        return g.value(result)
+    if not kept:  # every operand an empty 1-D tensor: the result is one too, whatever their values
+        return g.constant(np.zeros(0), result.dtype)
     dtype = result.dtype
     d = normalize_dim(int(dim), kept[0].dim())
     names = [g.value(t, dtype) for t in kept]
