@@ -5,6 +5,8 @@ reach (a key of ember.onnx's EXPORTERS) and specs of its example inputs. An inpu
 may hold B, the batch: the test traces at one batch size and, when some input has B, also runs
 the file at another, with those dims dynamic. Constants the functions close over (weights,
 index tensors) are made here, before any export, as a model's parameters would be.
+
+A new exporter needs a case here: test_every_exporter_has_a_case fails naming any without one.
 """
 import math
 import zlib
@@ -1165,6 +1167,7 @@ case("any", lambda x: x.any(), u8(B, 3, high=1), name="uint8")
 case("nonzero", lambda x: ember.nonzero(x), Spec("float64", (B, 3), -1, 1), name="float64")
 case("nonzero", lambda x: ember.nonzero(x), i8(B, 3, low=-1, high=1), name="int8")
 case("argwhere", lambda x: ember.argwhere(x), i16(B, 3, low=-1, high=1), name="int16")
+case("nonzero", lambda x: x.bfloat16().nonzero(), i64(B, 3, low=-1, high=1), name="bfloat16")
 case("nn.functional.pad", lambda x: F.pad(x, (1, 1), value=4), i16(B, 3), name="int16")
 case("scatter_add", lambda x, i, v: ember.scatter_add(x, 1, i, v), f16(2, 4), fixed([[0, 0, 3], [1, 1, 1]]),
      f16(2, 3), name="float16", rtol=2e-3, atol=2e-3)

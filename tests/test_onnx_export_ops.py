@@ -24,7 +24,7 @@ from onnx_cases import CASES  # noqa: E402
 
 TRACED_BATCH, OTHER_BATCH = 2, 3
 
-_NUMPY_OF = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "bfloat16": np.float32,
+_NUMPY_OF = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
              "int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
              "bool": np.bool_}
 
