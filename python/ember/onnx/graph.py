@@ -146,6 +146,9 @@ class Graph:
         from onnx import helper
         names = [self.fresh(f"{op_type}_output") for _ in range(outputs)]
         attrs = {k: v for k, v in attributes.items() if v is not None}
+        inputs = list(inputs)
+        while inputs and inputs[-1] is None:  # omitted trailing optional inputs are left out, not ""
+            inputs.pop()                      # (onnxruntime mis-reads some ops' empty last input)
         node = helper.make_node(op_type, [("" if i is None else i) for i in inputs], names,
                                 name=self.fresh(f"{op_type}_node"), domain=domain or None, **attrs)
         self.nodes.append(node)
