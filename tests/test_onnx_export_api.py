@@ -379,3 +379,18 @@ def test_tracing_leaves_no_mode_behind_after_an_error():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert (ember.ones(2) + 1).sum().item() == 4.0
+
+
+def test_a_tensor_computed_outside_the_op_layer_is_refused_not_baked_in():
+    from ember import _C
+    from ember._tensor import _wrap
+
+    def f(x):
+        return x + _wrap(_C.exp(x._impl))  # native code on a traced value: no op saw it
+
+    with pytest.raises(ember.onnx.OnnxExporterError, match="outside ember's ops"):
+        ember.onnx.export(f, (ember.randn(3),), None)
+    weight = ember.randn(3)
+    program = ember.onnx.export(lambda x: x * weight.data, (ember.randn(3),), None)  # an older tensor's alias
+    x = ember.randn(3)
+    _close(_run(program, x.numpy())[0], x * weight)

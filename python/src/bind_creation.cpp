@@ -41,6 +41,8 @@ void bind_creation(py::module_& m) {
   });
   m.def("get_num_threads", &ember::get_num_threads);
   m.def("set_num_threads", &ember::set_num_threads);
+  // The serial number the next storage will have (Tensor._storage_serial orders storages by creation).
+  m.def("next_storage_serial", &ember::Storage::next_serial);
 }
 
 }  // namespace ember_py

@@ -65,6 +65,7 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("_version", &Tensor::version)
       .def("_bump_version", &Tensor::bump_version)
       .def("_same_storage", [](const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); })
+      .def_property_readonly("_storage_serial", [](const Tensor& t) { return t.storage()->serial(); })
       .def("_storage_nbytes", [](const Tensor& t) { return t.storage()->nbytes(); })
       // views
       .def("view", [](const Tensor& t, const std::vector<int64_t>& s) { return t.view(s); })

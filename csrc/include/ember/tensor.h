@@ -19,7 +19,9 @@ using IntArray = std::vector<int64_t>;
 using OptDims = std::optional<IntArray>;  // dims of a reduction; nullopt: all dims
 
 // A reference-counted byte buffer on one device. Views share it. The version counter is bumped
-// by every in-place op; autograd compares it against the version a saved tensor had.
+// by every in-place op; autograd compares it against the version a saved tensor had. The serial
+// number orders storages by creation, so a tool can tell buffers made before a point in time
+// from those made after (ONNX tracing does, to find tensors computed outside ember's ops).
 class EMBER_API Storage {
  public:
   using Deleter = std::function<void(void*)>;
@@ -37,6 +39,9 @@ class EMBER_API Storage {
   Device device() const { return device_; }
   uint64_t version() const { return version_; }
   void bump_version() { ++version_; }
+  uint64_t serial() const { return serial_; }
+  // The serial number the next storage created will have.
+  static uint64_t next_serial();
 
  private:
   void* data_;
@@ -44,6 +49,7 @@ class EMBER_API Storage {
   Device device_;
   Deleter deleter_;
   uint64_t version_ = 0;
+  uint64_t serial_;
 };
 
 // What creation functions take: ember::zeros({2, 3}, ember::kFloat64) or

@@ -6,7 +6,6 @@ outputs get their names, types and dynamic axes, unused nodes go, constant subgr
 the model is checked with onnx's full checker before it is written.
 """
 import enum
-import gc
 import inspect
 import io
 import os
@@ -89,7 +88,7 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=F
     if is_module:
         for key, t in model.state_dict(keep_vars=True).items():
             parameter_names.setdefault(id(t), key)
-    graph = Graph(opset, parameter_names, export_params=export_params, pre_existing=_live_tensors())
+    graph = Graph(opset, parameter_names, export_params=export_params)
 
     flat_inputs, default_names = _flatten_inputs(forward, args, kwargs)
     names = _input_names(input_names, default_names, len(flat_inputs))
@@ -384,13 +383,6 @@ def _write(model, f, external_data):
 
 
 # ---- while tracing --------------------------------------------------------------------------------
-
-def _live_tensors():
-    """Every ember tensor that exists now (parameters, buffers, module attributes, globals): the
-    constants a trace may use. Held until the export ends, so ids stay unique."""
-    # type() rather than isinstance(): some objects answer isinstance through properties that warn
-    return {id(o): o for o in gc.get_objects() if issubclass(type(o), Tensor)}
-
 
 def _set_training(model, training):
     was = [(m, m.training) for m in model.modules()]

@@ -104,7 +104,7 @@ class SymInt(int):
 class Graph:
     """The nodes, initializers and value names of an export in progress."""
 
-    def __init__(self, opset, parameter_names, export_params=True, pre_existing=None):
+    def __init__(self, opset, parameter_names, export_params=True):
         self.opset = opset
         self.nodes = []
         self.initializers = {}        # name -> numpy array
@@ -112,7 +112,7 @@ class Graph:
         self.values = {}              # id(tensor) -> (tensor, value name): traced tensors
         self.constants = {}           # id(tensor) -> (tensor, value name): constants already written
         self.born = {}                # id(tensor) -> tensor: op results during the trace without traced inputs
-        self.pre_existing = pre_existing if pre_existing is not None else {}
+        self.first_serial = _C.next_storage_serial()  # storages with a smaller serial existed before the trace
         self.parameter_names = parameter_names  # id(tensor) -> state_dict key
         self.export_params = export_params
         self.parameter_inputs = []    # (name, tensor) of parameters that are graph inputs (export_params=False)
@@ -214,11 +214,12 @@ class Graph:
         return name
 
     def _check_constant(self, t):
-        """An untraced tensor is a constant only if it existed before the trace (parameters,
-        buffers, module attributes) or an op made it during the trace from constants; anything
-        else was computed from traced values outside the op layer, and a constant would be a
-        silently wrong file."""
-        if id(t) in self.pre_existing or id(t) in self.born:
+        """An untraced tensor is a constant only if its memory existed before the trace
+        (parameters, buffers, module attributes, globals: storages created before it, by their
+        serial numbers) or an op made it during the trace from constants; anything else was
+        computed from traced values outside the op layer, and a constant would be a silently
+        wrong file."""
+        if id(t) in self.born:
             return
         impl = t._impl
         for other, _ in self.values.values():
@@ -226,7 +227,9 @@ class Graph:
                 raise OnnxExporterError(
                     f"a tensor of shape {list(t.shape)} shares memory with a traced value but was not made by an ember "
                     f"op (a .data or native alias of a traced tensor?){self._at()}")
-        for other in list(self.pre_existing.values()) + list(self.born.values()):
+        if impl._storage_serial < self.first_serial:
+            return
+        for other in self.born.values():
             if impl._same_storage(other._impl):
                 return
         raise OnnxExporterError(f"a tensor of shape {list(t.shape)} was computed during the trace outside ember's "
