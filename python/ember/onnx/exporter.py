@@ -186,21 +186,20 @@ def _flatten_inputs(forward, args, kwargs):
 
 
 def _input_names(given, defaults, n):
-    if given is None:
-        return defaults
-    given = list(given)
-    if len(given) > n:
-        raise ValueError(f"ember.onnx.export: {len(given)} input_names for {n} input tensors")
-    return given + defaults[len(given):]
+    return _names(given, defaults, "input_names", "input tensors")
 
 
 def _output_names(given, n):
-    defaults = ["output"] if n == 1 else [f"output_{i}" for i in range(n)]
+    return _names(given, ["output"] if n == 1 else [f"output_{i}" for i in range(n)], "output_names", "outputs")
+
+
+def _names(given, defaults, option, what):
+    """The names the caller gave, then the defaults for the rest."""
     if given is None:
         return defaults
     given = list(given)
-    if len(given) > n:
-        raise ValueError(f"ember.onnx.export: {len(given)} output_names for {n} outputs")
+    if len(given) > len(defaults):
+        raise ValueError(f"ember.onnx.export: {len(given)} {option} for {len(defaults)} {what}")
     return given + defaults[len(given):]
 
 

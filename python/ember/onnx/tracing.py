@@ -217,9 +217,13 @@ class _DimOf:
 
 
 def _tensors(result):
-    """The tensors of an op's result, in order (a tensor, or tensors in tuples and lists)."""
+    """The tensors of an op's result or a model's arguments, in order (a tensor, or tensors in
+    tuples, lists and dicts)."""
     if isinstance(result, Tensor):
         yield result
     elif isinstance(result, (tuple, list)):
         for r in result:
+            yield from _tensors(r)
+    elif isinstance(result, dict):
+        for r in result.values():
             yield from _tensors(r)

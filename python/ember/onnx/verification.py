@@ -17,6 +17,7 @@ from ..autograd.grad_mode import no_grad
 from .errors import VerificationError
 from .exporter import _flatten_inputs, _input_names, _split_args, export
 from .graph import numpy_of
+from .tracing import _tensors
 
 
 class VerificationReport:
@@ -94,8 +95,8 @@ def verify(model, args, *, path=None, rtol=1e-4, atol=1e-5, batch_sizes=(1, 3), 
             for label, call_args, call_kwargs in _argument_sets(proto, args, kwargs, batch_sizes):
                 with no_grad():
                     expected = model(*call_args, **call_kwargs)
-                want = [numpy_of(t) for t in _flat_tensors(expected)]
-                feed = dict(zip(program.input_names, (numpy_of(t) for t in _flat_tensors((call_args, call_kwargs)))))
+                want = [numpy_of(t) for t in _tensors(expected)]
+                feed = dict(zip(program.input_names, (numpy_of(t) for t in _tensors((call_args, call_kwargs)))))
                 for runtime, run in runners:
                     try:
                         got = run(feed)
@@ -150,17 +151,6 @@ def _compare(got, want, rtol, atol):
     rel = err / np.maximum(np.abs(w), np.finfo(np.float64).tiny)
     ok = bool(np.all(err <= atol + rtol * np.abs(np.where(special, 0.0, w))))
     return float(err.max()), float(rel.max()), ok
-
-
-def _flat_tensors(x):
-    if isinstance(x, Tensor):
-        yield x
-    elif isinstance(x, (tuple, list)):
-        for item in x:
-            yield from _flat_tensors(item)
-    elif isinstance(x, dict):
-        for item in x.values():
-            yield from _flat_tensors(item)
 
 
 def _argument_sets(proto, args, kwargs, batch_sizes):

@@ -17,11 +17,13 @@ from ._common import cast_back, compute_dtype, dims_list, no_out
 _INT64 = _C.dtype.int64
 
 
+def _numpy_spelling(dim, keepdim, axis, keepdims):
+    """(dim, keepdim), numpy's axis= and keepdims= taking precedence when given."""
+    return (dim if axis is None else axis), (keepdim if keepdims is None else keepdims)
+
+
 def _spec(input, dim, keepdim, axis, keepdims):
-    if axis is not None:
-        dim = axis
-    if keepdims is not None:
-        keepdim = keepdims
+    dim, keepdim = _numpy_spelling(dim, keepdim, axis, keepdims)
     if isinstance(dim, (list, tuple)) and len(dim) == 0:
         dim = None
     return (None if dim is None else dims_list(dim, input.dim())), bool(keepdim)
@@ -77,10 +79,7 @@ exports("amin")(_extreme("ReduceMin"))
 def _max_min(onnx_op, arg_op, binary_op):
     def export(g, result, input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
         no_out(g, out)
-        if axis is not None:
-            dim = axis
-        if keepdims is not None:
-            keepdim = keepdims
+        dim, keepdim = _numpy_spelling(dim, keepdim, axis, keepdims)
         if dim is None:
             return _reduce_any_dtype(g, onnx_op, input, None, False) if input.dim() else g.op("Identity", g.value(input))
         if isinstance(dim, Tensor):  # max(x, y): maximum
@@ -104,10 +103,7 @@ exports("min")(_max_min("ReduceMin", "ArgMin", "Min"))
 def _arg(onnx_op):
     def export(g, result, input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
         no_out(g, out)
-        if axis is not None:
-            dim = axis
-        if keepdims is not None:
-            keepdim = keepdims
+        dim, keepdim = _numpy_spelling(dim, keepdim, axis, keepdims)
         x = _arg_input(g, input)
         if dim is None:
             flat = g.op("Reshape", x, g.ints([-1]))
