@@ -114,6 +114,7 @@ def test_export_op(case, exporter_calls):
 
     model = onnx.load_from_string(data)
     onnx.checker.check_model(model, full_check=True)
+    onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     if case.opset is not None:
         assert model.opset_import[0].version == case.opset
     types = _node_types(model)
