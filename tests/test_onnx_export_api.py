@@ -394,3 +394,19 @@ def test_a_tensor_computed_outside_the_op_layer_is_refused_not_baked_in():
     program = ember.onnx.export(lambda x: x * weight.data, (ember.randn(3),), None)  # an older tensor's alias
     x = ember.randn(3)
     _close(_run(program, x.numpy())[0], x * weight)
+
+
+def test_pytorch_export_script_names():
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+    program = ember.onnx.export(model, (ember.randn(2, 3),), None,
+                                operator_export_type=ember.onnx.OperatorExportTypes.ONNX,
+                                training=ember.onnx.TrainingMode.EVAL)
+    assert program.model_proto.graph.node
+    model.train()
+    with ember.onnx.select_model_mode_for_export(model, ember.onnx.TrainingMode.EVAL):
+        assert not model.training and not model[1].training
+    assert model.training and model[1].training
+    with pytest.raises(NotImplementedError, match="custom_translation_table"):
+        ember.onnx.export(model, (ember.randn(2, 3),), None, custom_translation_table={len: len})
+    with pytest.raises(TypeError, match="input_name"):
+        ember.onnx.export(model, (ember.randn(2, 3),), None, input_name=["x"])  # a typo is not swallowed

@@ -160,11 +160,11 @@ def _define(name, fn):
     return wrapper
 
 
-def operator(name, fast, slow=None):
+def operator(name, fast):
     """A binary operator method `name` (self, other): the hottest path there is, so the
-    caller hands over `fast(self, other)`, its implementation, and the wrapper inlines the
-    test for the fast path. `slow` is what the modes call (default: `fast`)."""
-    od = OpDef(f"Tensor.{name}", slow or fast)
+    wrapper inlines the test for the fast path before calling `fast(self, other)`, its
+    implementation."""
+    od = OpDef(f"Tensor.{name}", fast)
     if od.name in OPS:
         raise ValueError(f"op {od.name!r} defined twice")
     OPS[od.name] = od
@@ -270,11 +270,6 @@ class _Chain:
         if i == len(modes):
             return _grad_recorder(od, args, kwargs, od.fn)
         return modes[i](od, args, kwargs, _Chain(od, modes, i + 1))
-
-
-def active_modes():
-    """This thread's active modes, outermost first."""
-    return tuple(getattr(_local, "modes", None) or ())
 
 
 class Mode:

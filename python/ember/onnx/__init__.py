@@ -11,10 +11,12 @@ ember ops of the same registry's other table (importer/). docs/onnx.md lists the
 """
 from . import ops as _ops  # noqa: F401  (fills the registry's export table)
 from .errors import OnnxExporterError, TracerWarning, UnsupportedOperatorError, VerificationError  # noqa: F401
-from .exporter import ONNXProgram, TrainingMode, export, is_in_onnx_export  # noqa: F401
+from .exporter import (ONNXProgram, OperatorExportTypes, TrainingMode, export, is_in_onnx_export,  # noqa: F401
+                       select_model_mode_for_export)
 
-__all__ = ["export", "verify", "load", "ONNXProgram", "TrainingMode", "is_in_onnx_export", "OnnxExporterError",
-           "UnsupportedOperatorError", "VerificationError", "TracerWarning"]
+__all__ = ["export", "verify", "load", "ONNXProgram", "TrainingMode", "OperatorExportTypes", "is_in_onnx_export",
+           "select_model_mode_for_export", "OnnxExporterError", "UnsupportedOperatorError", "VerificationError",
+           "TracerWarning"]
 
 
 def load(f):

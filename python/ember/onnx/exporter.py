@@ -5,6 +5,7 @@ calls is written as ONNX nodes by its exporter (ops/). Then the graph is finishe
 outputs get their names, types and dynamic axes, unused nodes go, constant subgraphs fold, and
 the model is checked with onnx's full checker before it is written.
 """
+import contextlib
 import enum
 import inspect
 import io
@@ -33,6 +34,26 @@ class TrainingMode(enum.IntEnum):
     TRAINING = 2
 
 
+class OperatorExportTypes(enum.IntEnum):
+    """torch.onnx.OperatorExportTypes: accepted for compatibility; ember always writes standard
+    ONNX ops (an op without one raises rather than falling back to a custom node)."""
+    ONNX = 0
+    ONNX_ATEN = 1
+    ONNX_ATEN_FALLBACK = 2
+    ONNX_FALLTHROUGH = 3
+
+
+@contextlib.contextmanager
+def select_model_mode_for_export(model, mode):
+    """Puts `model` in the training mode export would use (torch.onnx.select_model_mode_for_export)
+    and restores its modes afterwards."""
+    restore = _set_training(model, mode)
+    try:
+        yield
+    finally:
+        restore()
+
+
 def is_in_onnx_export():
     """True while ember.onnx.export is tracing a model (torch.onnx.is_in_onnx_export)."""
     return _exporting[0]
@@ -59,8 +80,8 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=F
            input_names=None, output_names=None, operator_export_type=None, opset_version=None,
            do_constant_folding=True, dynamic_axes=None, keep_initializers_as_inputs=False, custom_opsets=None,
            export_modules_as_functions=False, autograd_inlining=True, dynamo=False, external_data=False,
-           dynamic_shapes=None, report=False, optimize=False, verify=False, profile=False,
-           dump_exported_program=False, artifacts_dir=".", fallback=False, **unused):
+           dynamic_shapes=None, custom_translation_table=None, report=False, optimize=False, verify=False,
+           profile=False, dump_exported_program=False, artifacts_dir=".", fallback=False):
     """Exports `model` (an nn.Module or a function of tensors) to ONNX by tracing one call on
     `args` (a tensor, or a tuple of tensors and nested tuples/lists; a trailing dict is keyword
     arguments, as in torch.onnx.export). `f` is a path or a binary file; the ONNXProgram is
@@ -68,7 +89,8 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=F
     `dynamic_shapes` ({argument: {axis: name}} or a tuple per argument) make sizes symbolic.
     `dynamo` is accepted and ignored: there is one exporter. Options that only affect
     PyTorch's internal pipelines (operator_export_type, optimize, report, profile, ...) are
-    accepted for compatibility."""
+    accepted for compatibility; a custom_translation_table is refused (ember's exporters are
+    the registry's, ember/onnx/ops/)."""
     import onnx
 
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
@@ -77,6 +99,9 @@ def export(model, args=(), f=None, *, kwargs=None, export_params=True, verbose=F
                          f"(default {DEFAULT_OPSET})")
     if export_modules_as_functions:
         raise NotImplementedError("ember.onnx.export: export_modules_as_functions is not supported")
+    if custom_translation_table:
+        raise NotImplementedError("ember.onnx.export: custom_translation_table is not supported; ember's op "
+                                  "exporters are registered with ember.onnx.registry.exports")
     args, kwargs = _split_args(args, kwargs)
     from ..nn import Module
     is_module = isinstance(model, Module)
@@ -245,7 +270,7 @@ def _rename_output(graph, old, new):
 # ---- the model ------------------------------------------------------------------------------------
 
 def _build_model(graph, inputs, outputs, keep_initializers_as_inputs):
-    from onnx import TensorProto, helper
+    from onnx import helper
 
     def value_info(name, dtype, shape):
         return helper.make_tensor_value_info(name, onnx_type(dtype), list(shape))
@@ -263,7 +288,6 @@ def _build_model(graph, inputs, outputs, keep_initializers_as_inputs):
     model = helper.make_model(onnx_graph, opset_imports=opset_imports, producer_name="ember",
                               producer_version=_version())
     model.ir_version = helper.find_min_ir_version_for(opset_imports)
-    del TensorProto
     return model
 
 

@@ -7,6 +7,7 @@ into the initializer named by its state_dict key), a Python number into a scalar
 traced size (`x.shape[0]`, a SymInt) into the int64 scalar computed from the graph's shapes.
 """
 import numbers
+import operator
 
 import numpy as np
 
@@ -51,44 +52,45 @@ class SymInt(int):
             self._name = self._make()
         return self._name
 
-    def _binary(self, other, op_type, value, reflected=False):
+    def _binary(self, other, op_type, compute, reflected=False):
+        """self OP other as a SymInt; NotImplemented for a non-int other, so Python falls back
+        to plain arithmetic (a float: 2.5 * size is a float)."""
         if isinstance(other, bool) or not isinstance(other, int):
             return NotImplemented
         g = self._graph
+        a, b = (other, self) if reflected else (self, other)
 
         def make():
-            a, b = g.int_scalar(self), g.int_scalar(other)
-            return g.op(op_type, *((b, a) if reflected else (a, b)))
-        return SymInt(value, g, make)
+            return g.op(op_type, g.int_scalar(a), g.int_scalar(b))
+        return SymInt(compute(int(a), int(b)), g, make)
 
+    # ONNX's Div on int64 truncates; sizes are nonnegative, where it agrees with //
     def __add__(self, other):
-        return self._binary(other, "Add", int(self) + int(other)) if isinstance(other, int) else int(self) + other
+        return self._binary(other, "Add", operator.add)
 
     def __radd__(self, other):
-        return self._binary(other, "Add", int(other) + int(self), True) if isinstance(other, int) else other + int(self)
+        return self._binary(other, "Add", operator.add, True)
 
     def __sub__(self, other):
-        return self._binary(other, "Sub", int(self) - int(other)) if isinstance(other, int) else int(self) - other
+        return self._binary(other, "Sub", operator.sub)
 
     def __rsub__(self, other):
-        return self._binary(other, "Sub", int(other) - int(self), True) if isinstance(other, int) else other - int(self)
+        return self._binary(other, "Sub", operator.sub, True)
 
     def __mul__(self, other):
-        return self._binary(other, "Mul", int(self) * int(other)) if isinstance(other, int) else int(self) * other
+        return self._binary(other, "Mul", operator.mul)
 
     def __rmul__(self, other):
-        return self._binary(other, "Mul", int(other) * int(self), True) if isinstance(other, int) else other * int(self)
+        return self._binary(other, "Mul", operator.mul, True)
 
     def __floordiv__(self, other):
-        # ONNX Div on int64 truncates; sizes are nonnegative, where the two agree
-        return self._binary(other, "Div", int(self) // int(other)) if isinstance(other, int) else int(self) // other
+        return self._binary(other, "Div", operator.floordiv)
 
     def __rfloordiv__(self, other):
-        return self._binary(other, "Div", int(other) // int(self), True) if isinstance(other, int) \
-            else other // int(self)
+        return self._binary(other, "Div", operator.floordiv, True)
 
     def __mod__(self, other):
-        return self._binary(other, "Mod", int(self) % int(other)) if isinstance(other, int) else int(self) % other
+        return self._binary(other, "Mod", operator.mod)
 
     def __neg__(self):
         g = self._graph

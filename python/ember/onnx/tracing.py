@@ -19,6 +19,7 @@ compute themselves with Shape/Gather, so views, reshapes and new tensors sized b
 dynamic in the file. Python control flow on traced values unrolls for the values seen, with a
 TracerWarning, as PyTorch's tracer does.
 """
+import functools
 import sys
 
 from .. import _C, _op_layer, _warnings
@@ -71,14 +72,14 @@ class Tracer(Mode):
         if self.suspended or id(tensor) not in self.g.values:
             return None
         g = self.g
-        return Size(SymInt(s, g, _DimOf(g, tensor, i)) for i, s in enumerate(tensor._impl.shape))
+        return Size(SymInt(s, g, functools.partial(g.dim, tensor, i)) for i, s in enumerate(tensor._impl.shape))
 
     def value_read(self, tensor, how):
         if self.suspended or id(tensor) not in self.g.values:
             return None
         if how in ("item", "tolist") and tensor.dtype in _SIZE_DTYPES and tensor.dim() <= 1 \
                 and tensor.numel() <= _MAX_SIZES:
-            return self._sizes_of_values(tensor, how)
+            return self._sizes_of_values(tensor)
         text = {"bool": "Converting a traced tensor to a Python boolean",
                 "item": "Converting a traced tensor to a Python number",
                 "tolist": "Converting a traced tensor to a Python list",
@@ -89,14 +90,14 @@ class Tracer(Mode):
                        TracerWarning)
         return None
 
-    def _sizes_of_values(self, tensor, how):
+    def _sizes_of_values(self, tensor):
         """A traced integer vector read as Python ints (a shape computed in the graph, as an
         imported ONNX model computes them): SymInts, each Gathered from the tensor."""
         g = self.g
         values = _C.to_numpy(tensor._impl).tolist()
         if tensor.dim() == 0:
-            return SymInt(int(values), g, _ElementOf(g, tensor, None))
-        return [SymInt(int(v), g, _ElementOf(g, tensor, i)) for i, v in enumerate(values)]
+            return SymInt(int(values), g, functools.partial(_element, g, tensor, None))
+        return [SymInt(int(v), g, functools.partial(_element, g, tensor, i)) for i, v in enumerate(values)]
 
     # ---- helpers ------------------------------------------------------------------------------------
     def _exporter(self, op):
@@ -113,7 +114,7 @@ class Tracer(Mode):
                     return True
             elif isinstance(a, SymInt):
                 return True
-            elif type(a) in (list, tuple) or isinstance(a, tuple):
+            elif isinstance(a, (list, tuple)):
                 if self._involves_traced(a):
                     return True
         return False
@@ -190,30 +191,10 @@ class Tracer(Mode):
                     f"(called at {self.g.where}).")
 
 
-class _ElementOf:
-    """Makes the int64 scalar of element i of a traced integer vector (the whole 0-d tensor)."""
-
-    __slots__ = ("g", "tensor", "i")
-
-    def __init__(self, g, tensor, i):
-        self.g, self.tensor, self.i = g, tensor, i
-
-    def __call__(self):
-        g = self.g
-        value = g.value(self.tensor, _C.dtype.int64)
-        return value if self.i is None else g.op("Gather", value, g.int_scalar(self.i), axis=0)
-
-
-class _DimOf:
-    """Makes the int64 scalar of a traced tensor's dim in the graph, when a SymInt is first used."""
-
-    __slots__ = ("g", "tensor", "i")
-
-    def __init__(self, g, tensor, i):
-        self.g, self.tensor, self.i = g, tensor, i
-
-    def __call__(self):
-        return self.g.dim(self.tensor, self.i)
+def _element(g, tensor, i):
+    """The int64 scalar of element i of a traced integer vector (the whole 0-d tensor)."""
+    value = g.value(tensor, _C.dtype.int64)
+    return value if i is None else g.op("Gather", value, g.int_scalar(i), axis=0)
 
 
 def _tensors(result):
