@@ -28,9 +28,8 @@ def _key_entries(key):
     return [key]
 
 
-def _as_index(g, k):
-    """An index entry that is a tensor (or list / numpy array): (value name of int64 indices or
-    of a bool mask, the ember tensor)."""
+def _as_index(k):
+    """A list or numpy array used as an index, as a (constant) tensor."""
     if not isinstance(k, Tensor):
         import ember
         k = ember.tensor(np.asarray(k))
@@ -51,7 +50,7 @@ def getitem(g, result, self, key):
     ndim = self.dim()
     if any(isinstance(k, (bool, np.bool_)) for k in entries):
         raise g.unsupported("indexing with a Python bool")
-    entries = [(_as_index(g, k) if isinstance(k, (list, np.ndarray)) else k) for k in entries]
+    entries = [(_as_index(k) if isinstance(k, (list, np.ndarray)) else k) for k in entries]
     consumed = sum(_consumes(k) for k in entries)
     if Ellipsis in [k for k in entries if not isinstance(k, Tensor)]:
         at = next(i for i, k in enumerate(entries) if not isinstance(k, Tensor) and k is Ellipsis)
@@ -260,10 +259,7 @@ def _scatter_add(g, result, input, dim, index, src):
 def _flat_positions(self, key):
     """The positions in self's flattened storage that self[key] selects (traced ember ops)."""
     import ember
-    n = 1
-    for s in self.shape:
-        n = n * s
-    return ember.arange(n, dtype=ember.int64).reshape(self.shape)[key]
+    return ember.arange(self.numel(), dtype=ember.int64).reshape(self.shape)[key]
 
 
 @exports("Tensor._setitem_out_of_place")
@@ -279,7 +275,6 @@ def _setitem(g, result, self, key, value):
 
 @exports("index_put")
 def _index_put(g, result, input, indices, values, accumulate=False):
-    import ember
     positions = _flat_positions(input, tuple(indices))
     updates = values.to(input.dtype).expand_as(positions).reshape(-1)
     flat = input.reshape(-1)
@@ -287,5 +282,4 @@ def _index_put(g, result, input, indices, values, accumulate=False):
         flat = flat.scatter_add(0, positions.reshape(-1), updates)
     else:
         flat = flat.scatter(0, positions.reshape(-1), updates)
-    del ember
     return g.value(flat.reshape(input.shape))
