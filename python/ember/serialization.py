@@ -50,6 +50,7 @@ import numpy as np
 
 from . import _C
 from ._tensor import Size, Tensor
+from ._torch_format import STORAGE_TYPE_NAMES, TorchPickler, torch_name
 from ._tensor_pickle import (_NP_DTYPES, _Storage, _rebuild_storage, _rebuild_tensor,
                              _rebuild_tensor_subclass, _as_subclass, _device, dtype_from_name,
                              from_le_bytes, le_bytes, raw_view, restore_location, storage_impl)
@@ -58,7 +59,7 @@ __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_g
            "safe_globals", "UnpicklingError", "save_safetensors", "load_safetensors",
            "read_safetensors_metadata"]
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "3"  # the archive/version torch.save writes
 _ALIGN = 64
 _CPU = _C.device("cpu")
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -216,6 +217,21 @@ def _torch_global(module, name):
     return None
 
 
+def _torch_module_class(module, name):
+    """ember's layer for a torch.nn.modules class (a whole module saved by torch.save, or by
+    ember.save, which names its standard layers so), or None. Only weights_only=False reads them."""
+    if not module.startswith("torch.nn.modules."):
+        return None
+    import importlib
+    try:
+        found = importlib.import_module("ember.nn.modules." + module[len("torch.nn.modules."):])
+    except ImportError:
+        return None
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return found if isinstance(found, type) else None
+
+
 def _allowed_global(module, name):
     # protocol < 3 writes Python 2 names (__builtin__.set); the stock find_class maps them back
     if (module, name) in _compat_pickle.NAME_MAPPING:
@@ -251,34 +267,48 @@ def _location(impl):
     return str(impl.device)
 
 
-def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True):
-    """Save `obj` to `f` (a path or a writable binary file object) in ember's zip format (see
-    the module's docstring). Tensors that share storage stay shared when loaded."""
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
+    """Save `obj` to `f` (a path or a writable binary file object) in PyTorch's zip format (see
+    the module's docstring): torch.load reads the file. Tensors that share storage stay shared
+    when loaded."""
     if not _use_new_zipfile_serialization:
         raise ValueError("ember.save writes only the zip format")
     storages = {}  # key -> storage impl, in the order first met
     keys = {}  # id(_Storage) -> key
     kept = []  # the _Storage objects, alive until written (their ids must stay unique)
 
-    class _Pickler(pickle_module.Pickler):
-        def persistent_id(self, o):
-            if type(o) is not _Storage:
-                return None
-            key = keys.get(id(o))
-            if key is None:
-                key = str(len(storages))
-                keys[id(o)] = key
-                storages[key] = o.impl
-                kept.append(o)
-            impl = o.impl
-            return ("storage", impl.dtype.name, key, _location(impl), impl.numel())
+    def storage_id(o):
+        if type(o) is not _Storage:
+            return None
+        key = keys.get(id(o))
+        if key is None:
+            key = str(len(storages))
+            keys[id(o)] = key
+            storages[key] = o.impl
+            kept.append(o)
+        impl = o.impl
+        # protocol 0 writes a persistent id as its repr: the dtype goes by its name there
+        storage_type = impl.dtype.name if pickle_protocol == 0 else \
+            torch_name("torch", STORAGE_TYPE_NAMES[impl.dtype.name])
+        return ("storage", storage_type, key, _location(impl), impl.numel())
 
     data = io.BytesIO()
-    _Pickler(data, protocol=pickle_protocol).dump(obj)
+    if pickle_module is pickle:
+        TorchPickler(data, storage_id, protocol=pickle_protocol).dump(obj)
+    else:  # another pickle module (dill, ...): ember's own names, which only ember.load reads
+        class _Pickler(pickle_module.Pickler):
+            def persistent_id(self, o):
+                pid = storage_id(o)
+                return pid if pid is None else ("storage", o.impl.dtype.name) + pid[2:]
+
+        _Pickler(data, protocol=pickle_protocol).dump(obj)
+    write = lambda fobj: _write_archive(fobj, data.getvalue(), storages,  # noqa: E731
+                                        byteorder=not _disable_byteorder_record)
     if isinstance(f, (str, os.PathLike)):
-        _replace_file(f, lambda fobj: _write_archive(fobj, data.getvalue(), storages))
+        _replace_file(f, write)
     else:
-        _write_archive(f, data.getvalue(), storages)
+        write(f)
 
 
 def _replace_file(path, write):
@@ -317,10 +347,13 @@ def _record(name):
     return info
 
 
-def _write_archive(fobj, pickled, storages, prefix="archive"):
+def _write_archive(fobj, pickled, storages, prefix="archive", byteorder=True):
     with zipfile.ZipFile(fobj, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(_record(f"{prefix}/data.pkl"), pickled)
-        zf.writestr(_record(f"{prefix}/byteorder"), "little")
+        zf.writestr(_record(f"{prefix}/.format_version"), "1")
+        zf.writestr(_record(f"{prefix}/.storage_alignment"), str(_ALIGN))
+        if byteorder:
+            zf.writestr(_record(f"{prefix}/byteorder"), "little")
         for key, impl in storages.items():
             if impl.device.type != "cpu":
                 impl = impl.to_device(_CPU)
@@ -503,6 +536,8 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
             class _Unpickler(pickle_module.Unpickler):
                 def find_class(self, module, global_name):
                     obj = _torch_global(module, global_name)
+                    if obj is None:
+                        obj = _torch_module_class(module, global_name)
                     return obj if obj is not None else super().find_class(module, global_name)
         unpickler = _Unpickler(io.BytesIO(pickled), **pickle_load_args)
         unpickler.persistent_load = persistent_load
