@@ -361,7 +361,9 @@ def test_tensor_subclass(tmp_path):
 def test_pickle_module_argument():
     data = saved_bytes({"t": ember.ones(2)})
     with pytest.raises(RuntimeError, match="weights_only"):
-        ember.load(io.BytesIO(data), pickle_module=pickle)
+        ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=True)
+    # as in PyTorch, a pickle_module with weights_only left unset means weights_only=False
+    assert_same(ember.ones(2), ember.load(io.BytesIO(data), pickle_module=pickle)["t"])
     assert_same(ember.ones(2), ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=False)["t"])
     buf = io.BytesIO()
     ember.save(ember.ones(2), buf, pickle_module=pickle, pickle_protocol=4)

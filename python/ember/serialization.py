@@ -43,6 +43,7 @@ import shutil
 import struct
 import sys
 import threading
+import warnings
 import zipfile
 import zlib
 
@@ -56,7 +57,7 @@ from ._tensor_pickle import (_NP_DTYPES, _Storage, _rebuild_storage, _rebuild_te
                              from_le_bytes, le_bytes, raw_view, restore_location, storage_impl)
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
-           "safe_globals", "UnpicklingError", "save_safetensors", "load_safetensors",
+           "safe_globals", "get_unsafe_globals_in_checkpoint", "UnpicklingError", "save_safetensors", "load_safetensors",
            "read_safetensors_metadata"]
 
 FORMAT_VERSION = "3"  # the archive/version torch.save writes
@@ -80,6 +81,7 @@ _BUILTIN_GLOBALS = {f"builtins.{n}": getattr(builtins, n) for n in (
     "bytearray", "bool", "slice", "range")}
 _BUILTIN_GLOBALS.update({
     "collections.OrderedDict": collections.OrderedDict,
+    "collections.Counter": collections.Counter,
     "_codecs.encode": __import__("_codecs").encode,  # how protocol 2 pickles bytes
     # how protocols 0 and 1 pickle a subclass of a builtin (Size, OrderedDict's state): it
     # calls base.__new__(cls, state), both of which must themselves be allowed globals
@@ -94,6 +96,8 @@ _BUILTIN_GLOBALS.update({
     "ember._tensor_pickle._rebuild_storage": _rebuild_storage,
 })
 
+# never admitted, even when allowed (as in PyTorch): their functions reach the operating system
+_BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 _safe_globals = {}
 _safe_lock = threading.Lock()
 
@@ -136,6 +140,34 @@ def safe_globals(safe_globals):
         with _safe_lock:
             _safe_globals.clear()
             _safe_globals.update(saved)
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The globals of the checkpoint `f` (a path or a binary file object) that weights_only=True
+    does not admit by default, as "module.name" strings: what a trusted file would need
+    add_safe_globals for. (Globals allowed through add_safe_globals are listed too, as PyTorch
+    lists them.)"""
+    import pickletools
+    with contextlib.ExitStack() as stack:
+        fobj = stack.enter_context(open(f, "rb")) if isinstance(f, (str, os.PathLike)) else f
+        with zipfile.ZipFile(fobj) as zf:
+            pkl = [n for n in zf.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
+            if len(pkl) != 1:
+                raise RuntimeError(f"get_unsafe_globals_in_checkpoint: {_describe(f)} has no data.pkl record")
+            pickled = zf.read(pkl[0])
+    unsafe = set()
+    for opcode, arg, _ in pickletools.genops(pickled):
+        if opcode.name in ("GLOBAL", "INST"):
+            module, name = arg.split(" ", 1)
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
+            if f"{module}.{name}" not in _BUILTIN_GLOBALS and _torch_global(module, name) is None:
+                unsafe.add(f"{module}.{name}")
+        elif opcode.name == "STACK_GLOBAL":
+            unsafe.add("<a STACK_GLOBAL (pickle protocol 4 and later), whose name is computed>")
+    return sorted(unsafe)
 
 
 def _parameter_class():
@@ -242,9 +274,14 @@ def _allowed_global(module, name):
     obj = _BUILTIN_GLOBALS.get(full)
     if obj is None:
         obj = _torch_global(module, name)
-    if obj is None:
+    if obj is None and module.split(".")[0] not in _BLOCKED_MODULES:
         with _safe_lock:
             obj = _safe_globals.get(full)
+            if obj is None and module.startswith(("numpy.core.", "numpy._core.")):
+                # numpy 2 renamed numpy.core to numpy._core: files and allow-lists use either
+                other = module.replace("numpy.core.", "numpy._core.", 1) if module.startswith("numpy.core.") \
+                    else module.replace("numpy._core.", "numpy.core.", 1)
+                obj = _safe_globals.get(f"{other}.{name}")
     if obj is None:
         param = _parameter_class()
         if param is not None and full == _name_of(param):
@@ -257,8 +294,8 @@ def _refusal(module, name):
     return UnpicklingError(
         f"weights_only load refused the global {full}: with weights_only=True, ember.load "
         "unpickles only tensors, ember dtypes, devices and Size, containers and primitives. If "
-        f"you trust this file, allow it with ember.serialization.add_safe_globals([{name}]) (or "
-        f"the ember.serialization.safe_globals([{name}]) context manager), or load with "
+        f"you trust this file, allow it with ember.serialization.add_safe_globals([{full}]) (or "
+        f"the ember.serialization.safe_globals([{full}]) context manager), or load with "
         "weights_only=False, which can run arbitrary code: only for files you trust.")
 
 
@@ -378,7 +415,7 @@ def _describe(f):
     return repr(name) if isinstance(name, str) else f"the {type(f).__name__} object"
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved by ember.save (or torch.save, or a .safetensors file) from `f`, a path
     or a readable binary file object.
 
@@ -391,13 +428,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     ('cpu', 'cuda:0': every tensor there), a dict mapping saved locations to new ones
     ({'cuda:0': 'cpu'}), or a callable (storage, location) -> storage that gets each storage on
     the CPU as a 1-D tensor (returning None keeps the default).
-    weights_only=None means True, or False when a pickle_module is given (as in PyTorch).
+    weights_only=None (the default) means True, or False when a pickle_module is given (as in
+    PyTorch); the environment variables TORCH_FORCE_WEIGHTS_ONLY_LOAD (or EMBER_FORCE_...) force
+    True, and TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (or EMBER_FORCE_...) forces False where the call
+    does not pass weights_only.
     mmap=True (f must be a path): tensor data is mapped from the file (copy-on-write) instead of
     read, where the record allows it.
     """
     name = _describe(f)
-    if weights_only is None:  # PyTorch's default: restricted unless a pickle module is given
-        weights_only = pickle_module is None
+    weights_only = _weights_only_choice(weights_only, pickle_module)
     if pickle_module is not None and weights_only:
         raise RuntimeError("ember.load: pickle_module cannot be given with weights_only=True; pass "
                            "weights_only=False to unpickle with a custom pickle module")
@@ -430,6 +469,33 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                                "legacy format is not supported (re-save it with a recent torch.save)")
         raise RuntimeError(f"ember.load: {name} is neither an ember/torch zip archive nor a "
                            "safetensors file")
+
+
+_TRUE_VALUES = ("1", "y", "yes", "true")
+
+
+def _env_flag(suffix):
+    return any(os.getenv(prefix + suffix, "0").lower() in _TRUE_VALUES for prefix in ("TORCH_", "EMBER_"))
+
+
+def _weights_only_choice(weights_only, pickle_module):
+    """weights_only after PyTorch's default and its environment overrides."""
+    not_set = weights_only is None
+    if not_set:  # PyTorch's default: restricted unless a pickle module is given
+        weights_only = pickle_module is None
+    force_on = _env_flag("FORCE_WEIGHTS_ONLY_LOAD")
+    force_off = _env_flag("FORCE_NO_WEIGHTS_ONLY_LOAD")
+    if force_on and force_off:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+                           "(or their EMBER_ forms) should be set, but both were set.")
+    if force_on:
+        return True
+    if force_off and not_set:  # it overrides only a call that left weights_only unset
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected: since the "
+                      "`weights_only` argument was not explicitly passed to `ember.load`, forcing "
+                      "weights_only=False.", UserWarning, stacklevel=3)
+        return False
+    return weights_only
 
 
 def _looks_like_safetensors(head):
