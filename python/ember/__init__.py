@@ -80,11 +80,13 @@ from . import datasets, utils  # noqa: E402,F401
 # serialization: ember.save / ember.load, and pickling and deepcopy of tensors
 from . import serialization  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
+# Tensor.share_memory_ / is_shared (ember.multiprocessing, imported on first use, sends them shared)
+from . import _shared_memory  # noqa: E402,F401
 
 
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""
-    if name == "onnx":
+    if name in ("onnx", "multiprocessing"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
