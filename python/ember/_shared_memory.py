@@ -91,8 +91,7 @@ def tensor_over(seg, dtype_name, numel):
     arr = np.frombuffer(seg.map, dtype=_NP_DTYPES[dtype_name], count=numel).view(_SegmentArray)
     arr.segment = seg
     impl = _C.from_numpy(arr) if dtype_name != "bfloat16" else _bfloat16_from_uint16(arr)
-    if numel:
-        _by_address[_base_address(impl)] = seg
+    _by_address[_base_address(impl)] = seg  # an empty one too: its map has a unique address
     return impl
 
 
