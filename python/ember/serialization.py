@@ -5,27 +5,32 @@ optimizer's state, nested containers). `ember.load(f)` reads it back; by default
 (`weights_only=True`) it unpickles only tensors, containers, primitives and the classes allowed
 through `add_safe_globals` / `safe_globals`, so loading an untrusted file runs no foreign code.
 
-File format (a zip archive, every record stored uncompressed)::
+File format: torch.save's own (a zip archive, every record stored uncompressed), so that
+`torch.load` reads ember's files and `ember.load` reads torch's::
 
-    archive/data.pkl     the pickle of `obj` (protocol 2 by default). Each tensor is the call
-                         ember._tensor_pickle._rebuild_tensor(storage, storage_offset, size,
-                         stride, requires_grad) [a subclass such as a Parameter:
-                         _rebuild_tensor_subclass(cls, storage, ..., requires_grad, state)];
-                         each storage is a persistent id, the tuple
-                         ('storage', dtype_name, key, location, numel)
-                         e.g. ('storage', 'float32', '0', 'cpu', 12).
-    archive/byteorder    'little': the byte order of the data records
-    archive/data/<key>   the storage's bytes: `numel` elements of `dtype_name`, contiguous,
-                         little-endian (bfloat16 as its 16-bit patterns); each record's data
-                         starts at a multiple of 64 bytes in the file (a padding extra field),
-                         so that `mmap=True` can map it in place
-    archive/version      the format version, '1'
+    archive/data.pkl            the pickle of `obj` (protocol 2 by default), written with PyTorch's
+                                names (see ember._torch_format): a tensor is
+                                torch._utils._rebuild_tensor_v2(storage, storage_offset, size,
+                                stride, requires_grad, OrderedDict()), a Parameter
+                                torch._utils._rebuild_parameter(tensor, requires_grad, OrderedDict()),
+                                a dtype torch.float32, a standard layer torch.nn.modules.<file>.<Class>;
+                                each storage is a persistent id, the tuple
+                                ('storage', torch.<Dtype>Storage, key, location, numel)
+                                e.g. ('storage', torch.FloatStorage, '0', 'cpu', 12)
+    archive/.format_version     '1'
+    archive/.storage_alignment  '64'
+    archive/byteorder           'little': the byte order of the data records
+    archive/data/<key>          the storage's bytes: `numel` elements, contiguous, little-endian
+                                (bfloat16 as its 16-bit patterns); each record's data starts at a
+                                multiple of 64 bytes in the file (a padding extra field), so that
+                                `mmap=True` can map it in place
+    archive/version             '3'
 
 A storage is a tensor's whole buffer: tensors that share one (views of one base) are saved with
 one record and share one buffer again after loading. Saving a small view of a large tensor
-saves the whole buffer (call .clone() first to save only the view). The layout is PyTorch's
-(torch.save's zip format), so `ember.load` also reads files written by `torch.save` (tensors,
-state dicts and containers of them) into ember tensors, without importing torch.
+saves the whole buffer (call .clone() first to save only the view). `ember.load` reads these
+files, torch.save's, and those of earlier ember versions (ember._tensor_pickle's names) into
+ember tensors, without importing torch.
 
 `ember.load` also reads `.safetensors` files (see `load_safetensors`).
 """
