@@ -63,7 +63,8 @@ NOT_DIFFERENTIABLE = {
         "__index__", "__len__", "__hash__", "__repr__",
     },
     "serialization: files, not tensors": {"save", "load"},
-    "shared memory: moves a tensor's storage in place, or asks where it is": {"share_memory_", "is_shared"},
+    "shared memory: moves a tensor's storage in place, or asks where it is": {"share_memory_", "is_shared",
+                                                                             "untyped_storage"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },

@@ -38,6 +38,16 @@ def test_share_memory_keeps_values_and_geometry():
     assert not copy.is_shared() and copy.data_ptr() != base.data_ptr()
 
 
+def test_untyped_storage_reports_sharing():
+    base = ember.arange(6.0)
+    view = base[2:]
+    storage = view.untyped_storage()
+    assert storage.nbytes() == len(storage) == 24 and storage.data_ptr() == base.data_ptr()
+    assert not storage.is_shared()
+    assert storage.share_memory_() is storage and storage.is_shared() and view.is_shared()
+    assert view.tolist() == [2.0, 3.0, 4.0, 5.0] and not base.is_shared()  # base keeps its buffer
+
+
 def test_module_share_memory_keeps_parameter_objects():
     model = ember.nn.Linear(3, 2)
     params = list(model.parameters())

@@ -26,7 +26,7 @@ NOT_OPS = {
                "backward", "data_ptr", "dim", "element_size", "is_contiguous", "is_floating_point", "item",
                "ndimension", "nelement", "numel", "numpy", "register_hook", "requires_grad_", "retain_grad", "size",
                "storage_offset", "stride", "tolist",
-               "share_memory_", "is_shared"},  # storage placement (ember._shared_memory), not ops
+               "share_memory_", "is_shared", "untyped_storage"},  # storage placement (ember._shared_memory), not ops
 }
 
 

@@ -148,6 +148,53 @@ def is_shared(self):
     return segment_of(self._impl) is not None
 
 
+class UntypedStorage:
+    """What `Tensor.untyped_storage()` returns: the tensor's whole buffer, as bytes (a handle on
+    it, not a copy). `share_memory_()` moves the buffer of the tensor it came from."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, tensor):
+        self._tensor = tensor
+
+    @property
+    def device(self):
+        return self._tensor.device
+
+    def data_ptr(self):
+        return _base_address(self._tensor._impl)
+
+    def nbytes(self):
+        return self._tensor._impl._storage_nbytes()
+
+    def size(self):
+        return self.nbytes()
+
+    __len__ = size
+
+    def element_size(self):
+        return 1
+
+    def is_shared(self):
+        return segment_of(self._tensor._impl) is not None
+
+    def share_memory_(self):
+        self._tensor.share_memory_()
+        return self
+
+    def is_pinned(self, device="cuda"):
+        return False
+
+    def __repr__(self):
+        return f"<ember storage of {self.nbytes()} bytes on {self.device}{', shared' if self.is_shared() else ''}>"
+
+
+def untyped_storage(self):
+    """The tensor's storage (all of its buffer), with torch's UntypedStorage queries: data_ptr,
+    nbytes, size, is_shared, share_memory_."""
+    return UntypedStorage(self)
+
+
 def rebuild_from_fd(fd, nbytes, dtype_name, numel):
     """The 1-D storage impl over the segment whose (duplicated) descriptor `fd` this process
     received; a segment already mapped here is reused, so views stay views of one buffer."""
@@ -172,3 +219,4 @@ def _register_reductions():
 
 Tensor.share_memory_ = share_memory_
 Tensor.is_shared = is_shared
+Tensor.untyped_storage = untyped_storage
