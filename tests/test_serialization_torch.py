@@ -345,3 +345,37 @@ def test_torch_reads_ember_files_with_mmap_and_map_location(tmp_path):
             back = torch.load(path, weights_only=True, **kwargs)
             for k in obj:
                 same(obj[k], back[k])
+
+
+@pytest.mark.parametrize("cls,kwargs", [("LSTM", {"num_layers": 2, "bidirectional": True}),
+                                        ("LSTM", {"proj_size": 2}), ("GRU", {}), ("RNN", {"nonlinearity": "relu"})])
+def test_recurrent_modules_cross_whole(cls, kwargs):
+    x = np.random.default_rng(3).standard_normal((5, 2, 3)).astype("float32")
+    ember.manual_seed(0)
+    e = getattr(ember.nn, cls)(3, 4, **kwargs)
+    t = ember_to_torch(e, weights_only=False)
+    assert type(t) is getattr(torch.nn, cls)
+    np.testing.assert_allclose(e(ember.tensor(x))[0].detach().numpy(), t(torch.tensor(x))[0].detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    t = getattr(torch.nn, cls)(3, 4, **kwargs)
+    e = torch_to_ember(t, weights_only=False)
+    assert type(e) is getattr(ember.nn, cls) and [n for n, _ in e.named_parameters()] == \
+        [n for n, _ in t.named_parameters()]
+    np.testing.assert_allclose(e(ember.tensor(x))[0].detach().numpy(), t(torch.tensor(x))[0].detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    again = torch_to_ember(ember_to_torch(e, weights_only=False), weights_only=False)
+    np.testing.assert_array_equal(again(ember.tensor(x))[0].detach().numpy(), e(ember.tensor(x))[0].detach().numpy())
+
+
+def test_transformer_layer_with_its_activation_function_crosses_whole():
+    x = np.random.default_rng(4).standard_normal((5, 2, 8)).astype("float32")
+    e = ember.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, activation="gelu").eval()
+    t = ember_to_torch(e, weights_only=False)
+    assert t.activation is torch.nn.functional.gelu
+    np.testing.assert_allclose(e(ember.tensor(x)).detach().numpy(), t(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+    t = torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0).eval()
+    e = torch_to_ember(t, weights_only=False)
+    assert callable(e.activation) and e.activation.__module__.startswith("ember.nn.functional")
+    np.testing.assert_allclose(e(ember.tensor(x)).detach().numpy(), t(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)

@@ -20,7 +20,9 @@ reads. ember.load maps every one of these names back to ember's objects.
 """
 import collections
 import pickle
+import re
 import sys
+import types
 
 from . import _C
 from ._tensor import Size, Tensor, _wrap
@@ -123,7 +125,7 @@ class TorchPickler(pickle._Pickler):
         if self._module is not None and isinstance(obj, self._module) \
                 and t.__module__.startswith(_EMBER_MODULES):
             torch_module = _TORCH_MODULES + t.__module__[len(_EMBER_MODULES):]
-            return (_NEWOBJ, (torch_name(torch_module, t.__qualname__),), obj.__getstate__())
+            return (_NEWOBJ, (torch_name(torch_module, t.__qualname__),), _torch_module_state(obj))
         return NotImplemented
 
     def save_reduce(self, func, args, state=None, listitems=None, dictitems=None,
@@ -139,6 +141,17 @@ class TorchPickler(pickle._Pickler):
         self.save(state)
         self.write(pickle.BUILD)
         return None
+
+    def save_global(self, obj, name=None):
+        # a function of ember.nn.functional (a TransformerEncoderLayer's activation) is torch's
+        functional = sys.modules.get("ember.nn.functional")
+        fname = getattr(obj, "__name__", None)
+        home = sys.modules.get(getattr(obj, "__module__", None) or "")
+        if name is None and functional is not None and isinstance(fname, str) and home is not None \
+                and home.__name__.startswith("ember.nn.functional") and getattr(home, fname, None) is obj \
+                and callable(getattr(functional, fname, None)):
+            return self.save(torch_name("torch.nn.functional", fname))
+        return super().save_global(obj, name)
 
     # -- ember's own types, written as torch's -------------------------------------------------
     def _save_torch_name(self, obj):
@@ -161,6 +174,7 @@ class TorchPickler(pickle._Pickler):
     def _save_size(self, obj):
         self._save_called(_TORCH_SIZE, (tuple(int(s) for s in obj),), obj)
 
+    dispatch[types.FunctionType] = save_global  # the table holds the base class's otherwise
     dispatch[TorchName] = _save_torch_name
     dispatch[_C.dtype] = _save_dtype
     dispatch[_C.device] = _save_device
@@ -171,3 +185,34 @@ def _tensor_args(t):
     impl = t._impl
     return (storage_of(impl), impl.storage_offset(), tuple(impl.shape), tuple(impl.stride()),
             t.requires_grad, collections.OrderedDict())
+
+
+# ---- layers whose torch counterparts keep more state than ember's ---------------------------------
+_RNN_CACHES = ("_flat_weights", "_flat_weight_refs", "_all_weights")  # torch's; ember derives them
+_RNN_SUFFIX = re.compile(r"_(l\d+(?:_reverse)?)$")
+
+
+def _is_rnn(module):
+    rnn = sys.modules.get("ember.nn.modules.rnn")
+    return rnn is not None and isinstance(module, rnn.RNNBase)
+
+
+def _torch_module_state(module):
+    """The module's __dict__ as torch's class of the same name needs it."""
+    state = module.__getstate__()
+    if _is_rnn(module):
+        # torch's RNNs also keep their weights grouped per layer and direction, and as a list
+        groups = {}
+        for name in state["_flat_weights_names"]:
+            groups.setdefault(_RNN_SUFFIX.search(name).group(1), []).append(name)
+        state["_all_weights"] = list(groups.values())
+        state["_flat_weights"] = [getattr(module, name) for name in state["_flat_weights_names"]]
+    return state
+
+
+def settle_loaded_module(obj):
+    """After unpickling a torch module's state into an ember layer: drop the caches of torch's
+    that ember computes (an RNN's list `_flat_weights` would hide ember's method of that name)."""
+    if _is_rnn(obj):
+        for key in _RNN_CACHES:
+            obj.__dict__.pop(key, None)

@@ -56,7 +56,7 @@ import numpy as np
 
 from . import _C
 from ._tensor import Size, Tensor
-from ._torch_format import STORAGE_TYPE_NAMES, TorchPickler, torch_name
+from ._torch_format import STORAGE_TYPE_NAMES, TorchPickler, settle_loaded_module, torch_name
 from ._tensor_pickle import (_NP_DTYPES, _Storage, _rebuild_storage, _rebuild_tensor,
                              _rebuild_tensor_subclass, _as_subclass, _device, dtype_from_name,
                              from_le_bytes, le_bytes, raw_view, restore_location, storage_impl)
@@ -257,6 +257,10 @@ def _torch_global(module, name):
 def _torch_module_class(module, name):
     """ember's layer for a torch.nn.modules class (a whole module saved by torch.save, or by
     ember.save, which names its standard layers so), or None. Only weights_only=False reads them."""
+    if module == "torch.nn.functional":  # an activation held by a layer
+        from .nn import functional
+        found = getattr(functional, name, None)
+        return found if callable(found) else None
     if not module.startswith("torch.nn.modules."):
         return None
     import importlib
@@ -604,12 +608,23 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
                         raise _refusal(module, global_name)
                     return obj
         else:
-            class _Unpickler(pickle_module.Unpickler):
+            # pickle's own: the Python unpickler, whose BUILD can settle torch layers' state
+            base = pickle._Unpickler if pickle_module is pickle else pickle_module.Unpickler
+
+            class _Unpickler(base):
                 def find_class(self, module, global_name):
                     obj = _torch_global(module, global_name)
                     if obj is None:
                         obj = _torch_module_class(module, global_name)
                     return obj if obj is not None else super().find_class(module, global_name)
+
+            if base is pickle._Unpickler:
+                def _load_build(self):
+                    pickle._Unpickler.load_build(self)
+                    settle_loaded_module(self.stack[-1])
+
+                _Unpickler.dispatch = dict(pickle._Unpickler.dispatch)
+                _Unpickler.dispatch[pickle.BUILD[0]] = _load_build
         unpickler = _Unpickler(io.BytesIO(pickled), **pickle_load_args)
         unpickler.persistent_load = persistent_load
         try:
