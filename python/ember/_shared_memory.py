@@ -53,10 +53,10 @@ class Segment:
         _by_inode[seg.inode] = seg
         return seg
 
-    def __del__(self):
+    def __del__(self, _close=os.close):  # os may be gone when the interpreter shuts down
         fd, self.fd = self.fd, -1
         if fd >= 0:
-            os.close(fd)
+            _close(fd)
 
 
 class _SegmentArray(np.ndarray):
