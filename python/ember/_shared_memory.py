@@ -26,16 +26,33 @@ from ._tensor_pickle import _NP_DTYPES, dtype_from_name, raw_view, whole_storage
 _SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
 
 
-class Segment:
-    """One shared memory segment of `nbytes` bytes, mapped in this process."""
+# libc's mmap, not Python's: mmap.mmap keeps a duplicate of the descriptor, two per segment
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                       ctypes.c_long]
+_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+_MAP_FAILED = ctypes.c_void_p(-1).value
 
-    __slots__ = ("fd", "nbytes", "map", "inode", "__weakref__")
+
+class Segment:
+    """One shared memory segment of `nbytes` bytes, mapped in this process (unmapped, and its
+    descriptor closed, when the last array over it is gone)."""
+
+    __slots__ = ("fd", "nbytes", "address", "map", "inode", "__weakref__")
 
     def __init__(self, fd, nbytes):
         self.fd = -1  # owned (closed by __del__) only once mapped
+        self.address = None
         self.nbytes = nbytes
-        # mmap refuses a length of 0: an empty segment maps one byte it never uses
-        self.map = mmap.mmap(fd, max(nbytes, 1), mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        length = max(nbytes, 1)  # mmap refuses a length of 0: an empty segment maps a byte it never uses
+        address = _libc.mmap(None, length, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
+        if address is None or address == _MAP_FAILED:
+            err = ctypes.get_errno()
+            raise OSError(err, f"share_memory_: cannot map a shared segment of {nbytes} bytes: "
+                               f"{os.strerror(err)}")
+        self.address = address
+        self.map = (ctypes.c_uint8 * length).from_address(address)
         st = os.fstat(fd)
         self.inode = (st.st_dev, st.st_ino)
         self.fd = fd
@@ -53,7 +70,10 @@ class Segment:
         _by_inode[seg.inode] = seg
         return seg
 
-    def __del__(self, _close=os.close):  # os may be gone when the interpreter shuts down
+    def __del__(self, _close=os.close, _munmap=_libc.munmap):  # os may be gone at shutdown
+        address, self.address = self.address, None
+        if address is not None:
+            _munmap(address, max(self.nbytes, 1))
         fd, self.fd = self.fd, -1
         if fd >= 0:
             _close(fd)
