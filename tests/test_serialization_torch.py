@@ -379,3 +379,37 @@ def test_transformer_layer_with_its_activation_function_crosses_whole():
     assert callable(e.activation) and e.activation.__module__.startswith("ember.nn.functional")
     np.testing.assert_allclose(e(ember.tensor(x)).detach().numpy(), t(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_training_resumes_across_from_a_full_checkpoint():
+    """A torch checkpoint (model + Adam state) resumed in ember takes the step torch takes, and
+    ember's checkpoint of that resumes in torch."""
+    rng = np.random.default_rng(5)
+    xs = [rng.standard_normal((4, 3)).astype("float32") for _ in range(3)]
+    t = torch.nn.Linear(3, 2)
+    topt = torch.optim.Adam(t.parameters(), lr=0.1)
+
+    def torch_step(x):
+        topt.zero_grad()
+        t(torch.tensor(x)).square().sum().backward()
+        topt.step()
+
+    torch_step(xs[0])
+    ckpt = torch_to_ember({"model": t.state_dict(), "opt": topt.state_dict()})
+    e = ember.nn.Linear(3, 2)
+    eopt = ember.optim.Adam(e.parameters(), lr=0.1)
+    e.load_state_dict(ckpt["model"])
+    eopt.load_state_dict(ckpt["opt"])
+    for x in xs[1:]:
+        torch_step(x)
+        eopt.zero_grad()
+        e(ember.tensor(x)).square().sum().backward()
+        eopt.step()
+        np.testing.assert_allclose(e.weight.detach().numpy(), t.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+    back = ember_to_torch({"model": e.state_dict(), "opt": eopt.state_dict()})
+    t2 = torch.nn.Linear(3, 2)
+    t2opt = torch.optim.Adam(t2.parameters(), lr=0.1)
+    t2.load_state_dict(back["model"])
+    t2opt.load_state_dict(back["opt"])
+    assert t2opt.state_dict()["state"][0]["step"].item() == 3
+    np.testing.assert_allclose(t2.bias.detach().numpy(), e.bias.detach().numpy(), rtol=0, atol=0)
