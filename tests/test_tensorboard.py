@@ -59,6 +59,9 @@ def test_histogram_image_text(tmp_path):
         writer.add_image("red", image, 0)
         writer.add_image("gray", np.full((4, 5), 128, np.uint8), 0, dataformats="HW")
         writer.add_text("notes", "learning rate 0.1", 7)
+        batch = ember.zeros(10, 1, 4, 5)
+        batch[9] = 1.0
+        writer.add_images("batch", batch, 0)
     acc = read(tmp_path)
     h = acc.Histograms("weights")[0].histogram_value
     v = values.numpy().astype(np.float64)
@@ -73,6 +76,11 @@ def test_histogram_image_text(tmp_path):
     assert pixels.shape == (4, 5, 3) and (pixels[..., 0] == 255).all() and (pixels[..., 1:] == 0).all()
     gray = np.asarray(pil.open(io.BytesIO(acc.Images("gray")[0].encoded_image_string)))
     assert (gray == 128).all()
+    batch = acc.Images("batch")[0]
+    assert (batch.width, batch.height) == (8 * 5, 2 * 4)  # 10 images, 8 per row
+    tiles = np.asarray(pil.open(io.BytesIO(batch.encoded_image_string)))
+    assert (tiles[4:8, 5:10] == 255).all()  # image 9 (row 1, column 1) is white, all else black
+    assert int(tiles.astype(np.int64).sum()) == 255 * tiles.shape[2] * 4 * 5
     text = acc.Tensors("notes/text_summary")[0]
     assert text.step == 7 and text.tensor_proto.string_val == [b"learning rate 0.1"]
     with pytest.raises(ValueError, match="dataformats"):

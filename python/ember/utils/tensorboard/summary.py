@@ -93,6 +93,25 @@ def png(image):
             + chunk(b"IEND", b""))
 
 
+def grid(images, dataformats="NCHW", ncols=8):
+    """A batch of images (N first in `dataformats`) tiled into one CHW image, `ncols` per row
+    (torch.utils.tensorboard's layout for add_images)."""
+    dataformats = dataformats.upper()
+    if images.ndim != len(dataformats) or dataformats[0] != "N":
+        raise ValueError(f"add_images: dataformats {dataformats!r} must start with N and describe the "
+                         f"batch's shape {images.shape}")
+    hwc = np.stack([_to_hwc(one, dataformats[1:]) for one in images]) if len(images) else \
+        np.zeros((0, 1, 1, 3), images.dtype)
+    n, h, w, c = hwc.shape
+    ncols = max(1, min(n, ncols))
+    nrows = -(-n // ncols)
+    canvas = np.zeros((max(nrows, 1) * h, ncols * w, c), hwc.dtype)
+    for i in range(n):
+        row, col = divmod(i, ncols)
+        canvas[row * h:(row + 1) * h, col * w:(col + 1) * w] = hwc[i]
+    return canvas.transpose(2, 0, 1)
+
+
 def image(tag, img, dataformats="CHW"):
     arr = to_numpy(img)
     # floats are taken to lie in [0, 1] and uint8 in [0, 255], as in torch.utils.tensorboard

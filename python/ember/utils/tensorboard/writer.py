@@ -119,6 +119,11 @@ class SummaryWriter:
         self._get_file_writer().add_summary(_summary.image(tag, img_tensor, dataformats),
                                             _step(global_step), walltime)
 
+    def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
+        """A batch of images, tiled into one image of up to 8 per row."""
+        tiled = _summary.grid(_summary.to_numpy(img_tensor), dataformats)
+        self._get_file_writer().add_summary(_summary.image(tag, tiled, "CHW"), _step(global_step), walltime)
+
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         self._get_file_writer().add_summary(_summary.text(tag, text_string), _step(global_step), walltime)
 
