@@ -14,9 +14,10 @@ from .normalization import *  # noqa: E402,F401,F403
 from .activation import *  # noqa: E402,F401,F403
 from .attention import *  # noqa: E402,F401,F403
 from .composites import *  # noqa: E402,F401,F403
-from .conv3d import conv3d, conv_transpose3d  # noqa: E402,F401
+from .convolution3d import conv3d, conv_transpose3d  # noqa: E402,F401
 from .pooling3d import *  # noqa: E402,F401,F403
 from .unpooling import *  # noqa: E402,F401,F403
 from .lp_pool import *  # noqa: E402,F401,F403
 from .fractional_pool import *  # noqa: E402,F401,F403
 from .sampling import *  # noqa: E402,F401,F403
+from .shuffle import native_channel_shuffle  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Batch normalisation: BatchNorm1d, BatchNorm2d (running statistics as buffers, PyTorch's
+"""Batch normalisation: BatchNorm1d, BatchNorm2d, BatchNorm3d (running statistics as buffers, PyTorch's
 momentum convention and num_batches_tracked)."""
 from ... import empty, ones, tensor, zeros
 from ... import int64 as _int64
@@ -7,7 +7,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _BatchNorm(Module):
@@ -88,3 +88,9 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
