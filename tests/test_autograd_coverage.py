@@ -112,10 +112,9 @@ COMPOSITES = {
     "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
-    # 3-D convolutions, pools, sampling (nn/functional/convolution3d.py, pooling3d.py, unpooling.py,
-    # lp_pool.py, fractional_pool.py, sampling.py, dropouts.py): the 2-D / 1-D kernels, gathers,
-    # scatters and elementwise ops
-    "nn.functional.conv3d", "nn.functional.conv_transpose3d", "nn.functional.max_pool3d",
+    # 3-D pools, sampling (nn/functional/pooling3d.py, unpooling.py, lp_pool.py, fractional_pool.py,
+    # sampling.py, dropouts.py): the 2-D / 1-D kernels, gathers, scatters and elementwise ops
+    "nn.functional.max_pool3d",
     "nn.functional.avg_pool3d", "nn.functional.adaptive_avg_pool3d", "nn.functional.adaptive_max_pool3d",
     "nn.functional.max_pool1d_with_indices", "nn.functional.max_pool2d_with_indices",
     "nn.functional.max_pool3d_with_indices", "nn.functional.adaptive_max_pool1d_with_indices",
