@@ -190,10 +190,11 @@ def _fractional_samples(nd):
         shape = [(2, 2, 7, 8), (1, 2, 5, 6, 5)][nd - 2]
         x = random_data(rng, *shape)
         u = rng.uniform(0, 1, size=(shape[0], shape[1], nd))
-        yield Sample((x, 2), dict(output_size=[3, 4, 3][:nd], _random_samples=u), name="output_size")
+        # the samples place the windows: not differentiated (grad_args), as in torch
+        yield Sample((x, 2), dict(output_size=[3, 4, 3][:nd], _random_samples=u), name="output_size", grad_args=(0,))
         yield Sample((x, 2), dict(output_ratio=[0.5, 0.6, 0.7][:nd], return_indices=True, _random_samples=u),
-                     name="output_ratio indices")
-        yield Sample((x[0], 2), dict(output_size=2, _random_samples=u[:1]), name="unbatched")
+                     name="output_ratio indices", grad_args=(0,))
+        yield Sample((x[0], 2), dict(output_size=2, _random_samples=u[:1]), name="unbatched", grad_args=(0,))
     return samples
 
 
