@@ -42,8 +42,8 @@ def _conv3d_samples(rng, dtype):
 def _conv_transpose3d_samples(rng, dtype):
     r = lambda *s: _r(rng, *s)  # noqa: E731
     yield Sample((r(2, 2, 3, 2, 3), r(2, 3, 2, 3, 2), r(3)), name="with bias")
-    yield Sample((r(1, 4, 2, 3, 2), r(4, 1, 2, 2, 3)), dict(stride=(2, 1, 3), padding=(1, 0, 1), output_padding=(1, 0, 2),
-                                                          groups=2, dilation=(1, 2, 1)),
+    yield Sample((r(1, 4, 2, 3, 2), r(4, 1, 2, 2, 3)),
+                 dict(stride=(2, 1, 3), padding=(1, 0, 1), output_padding=(1, 0, 2), groups=2, dilation=(1, 2, 1)),
                  name="strided, padded, output_padding, groups 2")
     yield Sample((r(2, 2, 3, 2), r(2, 2, 2, 2, 2)), dict(stride=2), name="unbatched")
     yield Sample((r(0, 2, 2, 2, 2), r(2, 2, 2, 2, 2)), name="empty batch")
@@ -51,7 +51,8 @@ def _conv_transpose3d_samples(rng, dtype):
 
 def _conv3d_errors():
     x, w = np.zeros((1, 4, 3, 3, 3)), np.zeros((2, 4, 2, 2, 2))
-    yield ErrorCase((x, np.zeros((2, 3, 2, 2, 2))), exc=ValueError, match=r"conv3d.*expects the input to have 3 channels.*\[1, 4, 3, 3, 3\]")
+    yield ErrorCase((x, np.zeros((2, 3, 2, 2, 2))), exc=ValueError,
+                    match=r"conv3d.*expects the input to have 3 channels.*\[1, 4, 3, 3, 3\]")
     yield ErrorCase((x, np.zeros((2, 4, 2, 2))), exc=ValueError, match="conv3d: expected a 5-D weight")
     yield ErrorCase((np.zeros((3, 3, 3)), w), exc=ValueError, match=r"4-D \(unbatched\) or 5-D.*\[3, 3, 3\]")
     yield ErrorCase((x, np.zeros((2, 4, 4, 4, 4))), exc=ValueError, match="smaller than the dilated kernel")

@@ -11,7 +11,6 @@ Each output point sums its taps (1, 2**dims or 16): a gather from the flattened 
 times a weight that is a product of per-dim weights, written in ember ops of the grid, so
 gradients reach both the input (through the gathers) and the grid (through the weights).
 """
-import numbers
 
 import ember
 
