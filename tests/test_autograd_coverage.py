@@ -114,6 +114,19 @@ COMPOSITES = {
     "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
+    # 3-D pools, sampling (nn/functional/pooling3d.py, unpooling.py, lp_pool.py, fractional_pool.py,
+    # sampling.py, dropouts.py): the 2-D / 1-D kernels, gathers, scatters and elementwise ops
+    "nn.functional.max_pool3d",
+    "nn.functional.avg_pool3d", "nn.functional.adaptive_avg_pool3d", "nn.functional.adaptive_max_pool3d",
+    "nn.functional.max_pool1d_with_indices", "nn.functional.max_pool2d_with_indices",
+    "nn.functional.max_pool3d_with_indices", "nn.functional.adaptive_max_pool1d_with_indices",
+    "nn.functional.adaptive_max_pool2d_with_indices", "nn.functional.adaptive_max_pool3d_with_indices",
+    "nn.functional.max_unpool1d", "nn.functional.max_unpool2d", "nn.functional.max_unpool3d",
+    "nn.functional.lp_pool1d", "nn.functional.lp_pool2d", "nn.functional.lp_pool3d",
+    "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
+    "nn.functional.fractional_max_pool2d_with_indices", "nn.functional.fractional_max_pool3d_with_indices",
+    "nn.functional.grid_sample", "nn.functional.affine_grid", "nn.functional.native_channel_shuffle",
+    "nn.functional.dropout3d", "nn.functional.feature_alpha_dropout",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

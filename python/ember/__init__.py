@@ -40,6 +40,10 @@ from .nn.functional.pooling import adaptive_avg_pool1d, avg_pool1d, max_pool1d, 
 from .nn.functional.sparse import _torch_embedding as embedding  # noqa: E402,F401
 from .nn.functional.dropouts import _torch_dropout as dropout  # noqa: E402,F401
 from .nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from .nn.functional.conv import conv3d, conv_transpose3d  # noqa: E402,F401
+from .nn.functional.pooling3d import max_pool3d, max_pool1d_with_indices  # noqa: E402,F401
+from .nn.functional.composites import channel_shuffle  # noqa: E402,F401
+from .nn.functional.shuffle import native_channel_shuffle  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 
 __version__ = "0.1.0"
