@@ -1,0 +1,299 @@
+"""ember.distributions against torch.distributions: log_prob, entropy, moments, cdf/icdf for the
+same parameters and values; shapes, broadcasting and expand; validation errors."""
+import math
+
+import numpy as np
+import pytest
+
+import ember
+import ember.distributions as D
+
+torch = pytest.importorskip("torch")
+TD = torch.distributions
+
+rng = np.random.default_rng(0)
+
+
+def _pos(*shape):
+    return rng.uniform(0.5, 2.5, size=shape)
+
+
+def _real(*shape):
+    return rng.normal(size=shape)
+
+
+def _simplex(*shape):
+    p = rng.uniform(0.1, 1.0, size=shape)
+    return p / p.sum(-1, keepdims=True)
+
+
+def _spd(batch, n):
+    a = rng.normal(size=batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+def _tril(batch, n):
+    return np.linalg.cholesky(_spd(batch, n))
+
+
+# name -> (class name, parameters, values for log_prob as a function of the parameters)
+CASES = {
+    "Normal": ("Normal", dict(loc=_real(3), scale=_pos(3)), lambda: _real(4, 3)),
+    "Uniform": ("Uniform", dict(low=np.array([-1.0, 0.0, 2.0]), high=np.array([1.0, 0.5, 5.0])),
+                lambda: rng.uniform(0.0, 0.49, size=(4, 3)) + np.array([-0.5, 0.0, 2.5])),
+    "Exponential": ("Exponential", dict(rate=_pos(3)), lambda: _pos(4, 3)),
+    "Laplace": ("Laplace", dict(loc=_real(3), scale=_pos(3)), lambda: _real(4, 3)),
+    "Cauchy": ("Cauchy", dict(loc=_real(3), scale=_pos(3)), lambda: _real(4, 3)),
+    "Gumbel": ("Gumbel", dict(loc=_real(3), scale=_pos(3)), lambda: _real(4, 3)),
+    "HalfNormal": ("HalfNormal", dict(scale=_pos(3)), lambda: _pos(4, 3)),
+    "LogNormal": ("LogNormal", dict(loc=_real(3), scale=_pos(3)), lambda: _pos(4, 3)),
+    "StudentT": ("StudentT", dict(df=np.array([0.8, 1.5, 3.0, 10.0]), loc=_real(4), scale=_pos(4)),
+                 lambda: _real(2, 4)),
+    "Gamma": ("Gamma", dict(concentration=_pos(3), rate=_pos(3)), lambda: _pos(4, 3)),
+    "Beta": ("Beta", dict(concentration1=_pos(3), concentration0=_pos(3)),
+             lambda: rng.uniform(0.05, 0.95, size=(4, 3))),
+    "Dirichlet": ("Dirichlet", dict(concentration=_pos(2, 4)), lambda: _simplex(5, 2, 4)),
+    "Bernoulli_probs": ("Bernoulli", dict(probs=rng.uniform(0.1, 0.9, size=3)),
+                        lambda: rng.integers(0, 2, size=(4, 3)).astype(float)),
+    "Bernoulli_logits": ("Bernoulli", dict(logits=_real(3)),
+                         lambda: rng.integers(0, 2, size=(4, 3)).astype(float)),
+    "Categorical_probs": ("Categorical", dict(probs=_simplex(2, 5)),
+                          lambda: rng.integers(0, 5, size=(3, 2)).astype(np.int64)),
+    "Categorical_logits": ("Categorical", dict(logits=_real(2, 5)),
+                           lambda: rng.integers(0, 5, size=(3, 2)).astype(np.int64)),
+    "OneHotCategorical": ("OneHotCategorical", dict(probs=_simplex(2, 4)),
+                          lambda: np.eye(4)[rng.integers(0, 4, size=(3, 2))]),
+    "Binomial": ("Binomial", dict(total_count=np.array([5.0, 10.0, 10.0]), probs=rng.uniform(0.1, 0.9, size=3)),
+                 lambda: rng.integers(0, 6, size=(4, 3)).astype(float)),
+    "Binomial_logits": ("Binomial", dict(total_count=np.array([5.0, 10.0, 10.0]), logits=_real(3)),
+                        lambda: rng.integers(0, 6, size=(4, 3)).astype(float)),
+    "Poisson": ("Poisson", dict(rate=_pos(3)), lambda: rng.integers(0, 6, size=(4, 3)).astype(float)),
+    "Geometric": ("Geometric", dict(probs=rng.uniform(0.1, 0.9, size=3)),
+                  lambda: rng.integers(0, 6, size=(4, 3)).astype(float)),
+    "MVN_cov": ("MultivariateNormal", dict(loc=_real(2, 3), covariance_matrix=_spd((2,), 3)), lambda: _real(4, 2, 3)),
+    "MVN_prec": ("MultivariateNormal", dict(loc=_real(3), precision_matrix=_spd((2,), 3)), lambda: _real(4, 2, 3)),
+    "MVN_tril": ("MultivariateNormal", dict(loc=_real(2, 3), scale_tril=_tril((), 3)), lambda: _real(4, 2, 3)),
+    "RelaxedBernoulli": ("RelaxedBernoulli", dict(temperature=np.array(0.7), probs=rng.uniform(0.1, 0.9, size=3)),
+                         lambda: rng.uniform(0.05, 0.95, size=(4, 3))),
+    "RelaxedOneHotCategorical": ("RelaxedOneHotCategorical", dict(temperature=np.array(0.7), probs=_simplex(2, 4)),
+                                 lambda: _simplex(3, 2, 4)),
+}
+
+# (class name, attribute) pairs torch raises NotImplementedError for, or that ember leaves out
+_PROPERTIES = ("mean", "mode", "variance", "stddev")
+
+
+def _make(lib, name, dtype):
+    cls_name, params, values = CASES[name]
+    to = (lambda a: ember.tensor(np.asarray(a), dtype=ember.float64 if a.dtype.kind == "f" and dtype == "float64"
+                                 else ember.float32 if a.dtype.kind == "f" else None)) if lib is ember else \
+        (lambda a: torch.tensor(np.asarray(a), dtype=torch.float64 if a.dtype.kind == "f" and dtype == "float64"
+                                else torch.float32 if a.dtype.kind == "f" else None))
+    module = D if lib is ember else TD
+    return getattr(module, cls_name)(**{k: to(v) for k, v in params.items()}), to
+
+
+def _close(e, t, dtype, what):
+    t = t.detach().numpy()
+    e = e.detach().numpy() if isinstance(e, ember.Tensor) else np.asarray(e)
+    assert e.shape == t.shape, f"{what}: shape {e.shape} vs torch's {t.shape}"
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(e, t, equal_nan=True, err_msg=what, **tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_against_torch(name, dtype):
+    rng_state = rng.bit_generator.state
+    values = CASES[name][2]()
+    rng.bit_generator.state = rng_state
+    e, to_e = _make(ember, name, dtype)
+    t, to_t = _make(torch, name, dtype)
+    assert tuple(e.batch_shape) == tuple(t.batch_shape)
+    assert tuple(e.event_shape) == tuple(t.event_shape)
+    assert e.has_rsample == t.has_rsample
+    assert e.has_enumerate_support == t.has_enumerate_support
+    _close(e.log_prob(to_e(values)), t.log_prob(to_t(values)), dtype, f"{name}.log_prob")
+    for attr in _PROPERTIES:
+        try:
+            expected = getattr(t, attr)
+        except NotImplementedError:
+            continue
+        _close(getattr(e, attr), expected, dtype, f"{name}.{attr}")
+    try:
+        expected = t.entropy()
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            e.entropy()
+    else:
+        _close(e.entropy(), expected, dtype, f"{name}.entropy")
+    for method in ("cdf", "icdf"):
+        try:
+            arg = to_t(values) if method == "cdf" else torch.tensor(np.full((4, 3), 0.3), dtype=t.mean.dtype)
+            expected = getattr(t, method)(arg)
+        except (NotImplementedError, ValueError, AttributeError):
+            continue
+        arg_e = to_e(values) if method == "cdf" else ember.tensor(np.full((4, 3), 0.3), dtype=e.mean.dtype)
+        _close(getattr(e, method)(arg_e), expected, dtype, f"{name}.{method}")
+    if t.has_enumerate_support:
+        for expand in (True, False):
+            try:
+                expected = t.enumerate_support(expand=expand)
+            except NotImplementedError:
+                with pytest.raises(NotImplementedError):
+                    e.enumerate_support(expand=expand)
+                continue
+            _close(e.enumerate_support(expand=expand), expected, dtype, f"{name}.enumerate_support")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sample_shapes_and_expand(name):
+    e, _ = _make(ember, name, "float32")
+    batch, event = tuple(e.batch_shape), tuple(e.event_shape)
+    assert tuple(e.sample().shape) == batch + event
+    assert tuple(e.sample((5,)).shape) == (5,) + batch + event
+    assert tuple(e.sample((2, 3)).shape) == (2, 3) + batch + event
+    if e.has_rsample:
+        assert tuple(e.rsample((2,)).shape) == (2,) + batch + event
+    big = e.expand((4,) + batch)
+    assert type(big) is type(e)
+    assert tuple(big.batch_shape) == (4,) + batch and tuple(big.event_shape) == event
+    x = e.sample((3,))
+    lp, lp_big = e.log_prob(x), big.log_prob(x.unsqueeze(1))
+    assert tuple(lp_big.shape) == (3, 4) + batch
+    np.testing.assert_allclose(lp_big.numpy(), np.broadcast_to(lp.unsqueeze(1).numpy(), lp_big.shape), rtol=1e-6)
+    assert bool(e.support.check(x).all())
+
+
+def test_number_parameters_give_scalar_batch():
+    for e, t, x in ((D.Normal(0.0, 1.0), TD.Normal(0.0, 1.0), 0.5), (D.Exponential(2.0), TD.Exponential(2.0), 0.5),
+                    (D.Gamma(2.0, 3.0), TD.Gamma(2.0, 3.0), 0.5), (D.Bernoulli(0.3), TD.Bernoulli(0.3), 1.0),
+                    (D.Uniform(0.0, 2.0), TD.Uniform(0.0, 2.0), 0.5), (D.Beta(2.0, 3.0), TD.Beta(2.0, 3.0), 0.5),
+                    (D.Poisson(2.0), TD.Poisson(2.0), 3.0), (D.Geometric(0.3), TD.Geometric(0.3), 2.0)):
+        assert tuple(e.batch_shape) == tuple(t.batch_shape) == ()
+        assert e.sample().dtype == ember.float32
+        np.testing.assert_allclose(e.log_prob(ember.tensor(x)).numpy(), t.log_prob(torch.tensor(x)).numpy(),
+                                   rtol=1e-6)
+
+
+def test_broadcasting_of_parameters():
+    e = D.Normal(ember.zeros(3, 1), ember.ones(4))
+    assert tuple(e.batch_shape) == (3, 4)
+    mvn = D.MultivariateNormal(ember.zeros(5, 1, 2), scale_tril=ember.eye(2).expand(3, 2, 2))
+    assert tuple(mvn.batch_shape) == (5, 3) and tuple(mvn.event_shape) == (2,)
+    assert tuple(mvn.sample((7,)).shape) == (7, 5, 3, 2)
+
+
+def test_lazy_probs_and_logits_agree():
+    logits = ember.tensor([[0.1, -1.0, 2.0]])
+    c = D.Categorical(logits=logits)
+    np.testing.assert_allclose(c.probs.numpy(), torch.softmax(torch.tensor([[0.1, -1.0, 2.0]]), -1).numpy(), rtol=1e-6)
+    b = D.Bernoulli(probs=ember.tensor([0.25]))
+    np.testing.assert_allclose(b.logits.numpy(), [math.log(0.25 / 0.75)], rtol=1e-6)
+    assert "logits" in b.__dict__  # computed once, then kept
+
+
+# ---- validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: D.Normal(ember.tensor([0.0]), ember.tensor([-1.0])),
+    lambda: D.Normal(ember.tensor([float("nan")]), ember.tensor([1.0])),
+    lambda: D.Exponential(ember.tensor([0.0])),
+    lambda: D.Gamma(ember.tensor([-1.0]), ember.tensor([1.0])),
+    lambda: D.Beta(ember.tensor([1.0]), ember.tensor([0.0])),
+    lambda: D.Dirichlet(ember.tensor([1.0, -0.5])),
+    lambda: D.Bernoulli(probs=ember.tensor([1.5])),
+    lambda: D.Categorical(probs=ember.tensor([-0.1, 1.1])),
+    lambda: D.Uniform(ember.tensor([1.0]), ember.tensor([0.0])),
+    lambda: D.MultivariateNormal(ember.zeros(2), covariance_matrix=ember.tensor([[1.0, 2.0], [2.0, 1.0]])),
+    lambda: D.MultivariateNormal(ember.zeros(2), scale_tril=ember.tensor([[-1.0, 0.0], [0.0, 1.0]])),
+    lambda: D.Binomial(ember.tensor([2.5]), probs=ember.tensor([0.5])),
+    lambda: D.Poisson(ember.tensor([-1.0])),
+    lambda: D.Geometric(probs=ember.tensor([0.0])),
+    lambda: D.Laplace(ember.tensor([0.0]), ember.tensor([0.0])),
+    lambda: D.StudentT(ember.tensor([-1.0])),
+])
+def test_bad_parameters_raise_value_error(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_bad_parameters_pass_without_validation():
+    d = D.Normal(ember.tensor([0.0]), ember.tensor([-1.0]), validate_args=False)
+    assert tuple(d.batch_shape) == (1,)
+    previous = D.Distribution._validate_args
+    try:
+        D.Distribution.set_default_validate_args(False)
+        D.Exponential(ember.tensor([-1.0]))
+        D.Distribution.set_default_validate_args(True)
+        with pytest.raises(ValueError):
+            D.Exponential(ember.tensor([-1.0]))
+    finally:
+        D.Distribution.set_default_validate_args(previous)
+    with pytest.raises(ValueError):
+        D.Distribution.set_default_validate_args("yes")
+
+
+def test_bad_samples_raise_value_error():
+    with pytest.raises(ValueError, match="support"):
+        D.Exponential(ember.tensor([1.0])).log_prob(ember.tensor([-1.0]))
+    with pytest.raises(ValueError, match="support"):
+        D.Categorical(probs=ember.tensor([0.5, 0.5])).log_prob(ember.tensor(2))
+    with pytest.raises(ValueError, match="broadcastable"):
+        D.Normal(ember.zeros(3), ember.ones(3)).log_prob(ember.zeros(4))
+    with pytest.raises(ValueError, match="event_shape"):
+        D.Dirichlet(ember.ones(3)).log_prob(ember.ones(2) / 2)
+    with pytest.raises(ValueError, match="must be a Tensor"):
+        D.Normal(0.0, 1.0).log_prob(0.5)
+
+
+def test_argument_combinations():
+    with pytest.raises(ValueError):
+        D.Bernoulli()
+    with pytest.raises(ValueError):
+        D.Categorical(probs=ember.ones(2), logits=ember.ones(2))
+    with pytest.raises(ValueError):
+        D.MultivariateNormal(ember.zeros(2))
+    with pytest.raises(ValueError):
+        D.MultivariateNormal(ember.zeros(2), covariance_matrix=ember.eye(3))
+    with pytest.raises(ValueError):
+        D.Independent(D.Normal(ember.zeros(2), ember.ones(2)), 2)
+
+
+def test_repr():
+    assert repr(D.Normal(ember.tensor([0.0]), ember.tensor([1.0]))) == repr(TD.Normal(torch.tensor([0.0]), torch.tensor([1.0]))).replace("tensor", "tensor")
+    assert repr(D.Normal(ember.zeros(2), ember.ones(2))) == "Normal(loc: ember.Size([2]), scale: ember.Size([2]))"
+
+
+# ---- Independent, mixtures -----------------------------------------------------------------
+
+def test_independent_against_torch():
+    loc, scale, x = _real(2, 3), _pos(2, 3), _real(4, 2, 3)
+    e = D.Independent(D.Normal(ember.tensor(loc), ember.tensor(scale)), 1)
+    t = TD.Independent(TD.Normal(torch.tensor(loc), torch.tensor(scale)), 1)
+    assert tuple(e.batch_shape) == (2,) and tuple(e.event_shape) == (3,)
+    _close(e.log_prob(ember.tensor(x)), t.log_prob(torch.tensor(x)), "float64", "log_prob")
+    _close(e.entropy(), t.entropy(), "float64", "entropy")
+    assert tuple(e.expand((5, 2)).sample().shape) == (5, 2, 3)
+    assert repr(e.support) == repr(t.support)
+
+
+def test_mixture_same_family_against_torch():
+    logits, loc, scale, x = _real(2, 3), _real(2, 3), _pos(2, 3), _real(5, 2)
+    e = D.MixtureSameFamily(D.Categorical(logits=ember.tensor(logits)), D.Normal(ember.tensor(loc), ember.tensor(scale)))
+    t = TD.MixtureSameFamily(TD.Categorical(logits=torch.tensor(logits)), TD.Normal(torch.tensor(loc), torch.tensor(scale)))
+    for attr in ("mean", "variance"):
+        _close(getattr(e, attr), getattr(t, attr), "float64", attr)
+    _close(e.log_prob(ember.tensor(x)), t.log_prob(torch.tensor(x)), "float64", "log_prob")
+    _close(e.cdf(ember.tensor(x)), t.cdf(torch.tensor(x)), "float64", "cdf")
+    ember.manual_seed(0)
+    s = e.sample((20000,))
+    assert tuple(s.shape) == (20000, 2)
+    np.testing.assert_allclose(s.mean(0).numpy(), t.mean.numpy(), atol=0.05)
+    np.testing.assert_allclose(s.var(0).numpy(), t.variance.numpy(), rtol=0.05)
+    # with vector events: an Independent component
+    comp = D.Independent(D.Normal(ember.zeros(2, 3, 4), ember.ones(2, 3, 4)), 1)
+    m = D.MixtureSameFamily(D.Categorical(logits=ember.zeros(2, 3)), comp)
+    assert tuple(m.sample((6,)).shape) == (6, 2, 4) and tuple(m.log_prob(ember.zeros(2, 4)).shape) == (2,)
+    with pytest.raises(ValueError):
+        D.MixtureSameFamily(D.Normal(0.0, 1.0), comp)
