@@ -14,8 +14,10 @@ dF/dalpha = int_{-inf}^{log x} g(w) (w - digamma(alpha)) dw, so
 
 (the second form uses that the whole integral of g (w - digamma) is zero). Each integrand is
 smooth and decays from s = 0, on a scale between 1/|alpha - x| and 1/sqrt(x); it is integrated
-by Gauss-Legendre on [0, S], S being where the exponent has fallen below -50 (found by Newton
-steps, which approach it from above as the exponent is concave). No incomplete gamma function
+by Gauss-Legendre in t on [0, 1] with s = S t^2, S being where the exponent has fallen below -50
+(found by Newton steps, which approach it from above as the exponent is concave). The same
+integrals without the log factor give the regularized incomplete gamma function (`gammainc`,
+for Gamma.cdf), within about 1e-13 relative of scipy's. No incomplete gamma function
 and no overflow: the density ratio is formed in the exponent.
 """
 import numpy as np
@@ -26,8 +28,11 @@ from ember.autograd import Function
 from .utils import finfo
 
 _CUTOFF = 50.0  # the exponent at which the integrand is dropped (e^-50 ~ 2e-22)
-_NODES, _WEIGHTS = (ember.tensor(v, dtype=ember.float64) for v in
-                    (lambda n, w: ((n + 1) / 2, w / 2))(*np.polynomial.legendre.leggauss(64)))
+# Gauss-Legendre on [0, 1] in t, with s = S t^2: nodes cluster near s = 0, where the integrand
+# varies on the scale of 1 (e^-s) even when it decays over thousands (small alpha)
+_T, _W = np.polynomial.legendre.leggauss(64)
+_T, _W = (_T + 1) / 2, _W / 2
+_NODES, _WEIGHTS = (ember.tensor(v, dtype=ember.float64) for v in (_T * _T, 2 * _T * _W))
 
 
 def _draw_marsaglia_tsang(alpha, generator):
