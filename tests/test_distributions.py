@@ -297,3 +297,28 @@ def test_mixture_same_family_against_torch():
     assert tuple(m.sample((6,)).shape) == (6, 2, 4) and tuple(m.log_prob(ember.zeros(2, 4)).shape) == (2,)
     with pytest.raises(ValueError):
         D.MixtureSameFamily(D.Normal(0.0, 1.0), comp)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: D.Normal(ember.zeros(0), ember.ones(0)), lambda: D.Gamma(ember.ones(0), ember.ones(0)),
+    lambda: D.Poisson(ember.ones(0)), lambda: D.Categorical(probs=ember.ones(0, 3)),
+    lambda: D.Binomial(ember.ones(0), probs=ember.ones(0) / 2), lambda: D.Dirichlet(ember.ones(0, 3)),
+    lambda: D.MultivariateNormal(ember.zeros(0, 2), scale_tril=ember.eye(2)),
+    lambda: D.OneHotCategorical(probs=ember.ones(0, 3)), lambda: D.Beta(ember.ones(0), ember.ones(0)),
+])
+def test_zero_size_batches(make):
+    d = make()
+    x = d.sample((2,))
+    assert tuple(x.shape) == (2,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    assert tuple(d.log_prob(x).shape) == (2,) + tuple(d.batch_shape)
+    assert tuple(d.sample((0,)).shape) == (0,) + tuple(d.batch_shape) + tuple(d.event_shape)
+
+
+def test_exponential_family_entropy_by_autograd_matches_the_closed_forms():
+    from ember.distributions.exp_family import ExponentialFamily
+    f64 = dict(dtype=ember.float64)
+    for d in (D.Normal(ember.tensor([0.3, -1.0], **f64), ember.tensor([1.7, 0.2], **f64)),
+              D.Gamma(ember.tensor([2.3, 0.5], **f64), ember.tensor([1.7, 3.0], **f64)),
+              D.Exponential(ember.tensor([1.7, 0.1], **f64)),
+              D.Bernoulli(logits=ember.tensor([0.3, -2.0], **f64))):
+        np.testing.assert_allclose(ExponentialFamily.entropy(d).numpy(), d.entropy().numpy(), rtol=1e-12)

@@ -11,6 +11,8 @@ __all__ = ["Categorical"]
 def _draw_categories(probs, num_samples, generator):
     """num_samples draws (with replacement) from each row of the 2-D `probs` by inverting its
     CDF: a (rows, num_samples) int64 tensor."""
+    if probs.shape[0] == 0 or num_samples == 0:
+        return ember.zeros(probs.shape[0], num_samples, dtype=ember.int64)
     cdf = probs.cumsum(-1)
     cdf = cdf / cdf[..., -1:]
     u = ember.rand(probs.shape[0], num_samples, dtype=probs.dtype, generator=generator)
@@ -88,7 +90,8 @@ class Categorical(Distribution):
     def sample(self, sample_shape=ember.Size(), generator=None):
         sample_shape = ember.Size(tuple(sample_shape))
         with ember.no_grad():
-            probs_2d = self.probs.detach().reshape(-1, self._num_events)
+            rows = self.probs.numel() // self._num_events
+            probs_2d = self.probs.detach().reshape(rows, self._num_events)
             n = 1
             for s in sample_shape:
                 n *= s

@@ -3,6 +3,8 @@ torch.distributions.constraints. `constraint.check(value)` is a bool tensor of t
 batch shape (the rightmost `event_dim` dims of value are one event)."""
 import ember
 
+from .utils import _flatten_rightmost
+
 __all__ = ["Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property",
            "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
            "half_open_interval", "is_dependent", "less_than", "lower_cholesky",
@@ -106,7 +108,7 @@ class _IndependentConstraint(Constraint):
             expected = self.base_constraint.event_dim + self.reinterpreted_batch_ndims
             raise ValueError(f"Expected value.dim() >= {expected} but got {value.dim()}")
         if self.reinterpreted_batch_ndims:
-            result = result.reshape(tuple(result.shape[:result.dim() - self.reinterpreted_batch_ndims]) + (-1,))
+            result = _flatten_rightmost(result, self.reinterpreted_batch_ndims)
             result = result.all(-1)
         return result
 
@@ -267,7 +269,7 @@ class _LowerTriangular(Constraint):
     event_dim = 2
 
     def check(self, value):
-        return (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        return _flatten_rightmost(value.tril() == value, 2).all(-1)
 
 
 class _LowerCholesky(Constraint):
@@ -276,7 +278,7 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        lower = _flatten_rightmost(value.tril() == value, 2).all(-1)
         positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
         return lower & positive_diagonal
 
@@ -308,7 +310,7 @@ class _Symmetric(_Square):
         if not bool(square.all()):
             return square
         close = ember.isclose(value, value.mT, atol=1e-6)
-        return close.reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        return _flatten_rightmost(close, 2).all(-1)
 
 
 class _PositiveSemidefinite(_Symmetric):

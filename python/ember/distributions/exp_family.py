@@ -6,6 +6,7 @@ divergence of F), for subclasses that define `_natural_params`, `_log_normalizer
 import ember
 
 from .distribution import Distribution
+from .utils import _flatten_rightmost
 
 __all__ = ["ExponentialFamily"]
 
@@ -31,5 +32,5 @@ class ExponentialFamily(Distribution):
             gradients = ember.autograd.grad(lg_normal.sum(), params, create_graph=True)
         result = result + lg_normal
         for p, g in zip(params, gradients):
-            result = result - (p * g).reshape(tuple(self._batch_shape) + (-1,)).sum(-1)
+            result = result - _flatten_rightmost(p * g, p.dim() - len(self._batch_shape)).sum(-1)
         return result

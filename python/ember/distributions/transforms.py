@@ -11,7 +11,7 @@ import ember
 import ember.nn.functional as F
 
 from . import constraints
-from .utils import _sum_rightmost, finfo
+from .utils import _flatten_rightmost, _sum_rightmost, finfo
 
 __all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
            "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform",
@@ -610,8 +610,7 @@ class AffineTransform(Transform):
         else:
             result = scale.abs().log()
         if self.event_dim:
-            result_size = tuple(result.shape[:result.dim() - self.event_dim]) + (-1,)
-            result = result.reshape(result_size).sum(-1)
+            result = _flatten_rightmost(result, self.event_dim).sum(-1)
             shape = shape[:len(shape) - self.event_dim]
         return result.expand(shape)
 

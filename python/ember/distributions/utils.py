@@ -2,6 +2,7 @@
 floating-point limits per dtype, and the cached-property decorator the classes use."""
 import collections
 import functools
+import math
 import numbers
 
 import ember
@@ -48,11 +49,18 @@ def _standard_normal(shape, dtype, generator=None):
         ember.randn((), dtype=dtype, generator=generator)
 
 
+def _flatten_rightmost(value, dim):
+    """value with its `dim` rightmost dims flattened into one (an explicit size, as reshape's
+    -1 is ambiguous for zero-size tensors)."""
+    cut = value.dim() - dim
+    return value.reshape(tuple(value.shape[:cut]) + (math.prod(value.shape[cut:]),))
+
+
 def _sum_rightmost(value, dim):
     """Sums out the `dim` rightmost dims of value."""
     if dim == 0:
         return value
-    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+    return _flatten_rightmost(value, dim).sum(-1)
 
 
 def logits_to_probs(logits, is_binary=False):
