@@ -38,6 +38,13 @@ STATS = [
     ("Gumbel", lambda: D.Gumbel(*_t([0.0, 2.0], [1.0, 0.5]))),
     ("StudentT", lambda: D.StudentT(*_t([5.0, 10.0]))),
     ("MultivariateNormal", lambda: D.MultivariateNormal(*_t([1.0, -1.0]), covariance_matrix=_t([[2.0, 0.5], [0.5, 1.0]])[0])),
+    ("Chi2", lambda: D.Chi2(*_t([1.0, 7.0]))),
+    ("Weibull", lambda: D.Weibull(*_t([1.0, 2.0], [1.5, 4.0]))),
+    ("Pareto", lambda: D.Pareto(*_t([1.0, 0.5], [5.0, 9.0]))),
+    ("InverseGamma", lambda: D.InverseGamma(*_t([5.0, 9.0], [1.0, 2.0]))),
+    ("NegativeBinomial", lambda: D.NegativeBinomial(*_t([3.0, 20.0]), probs=_t([0.3, 0.6])[0])),
+    ("Multinomial", lambda: D.Multinomial(7, *_t([[0.2, 0.5, 0.3]]))),
+    ("FisherSnedecor", lambda: D.FisherSnedecor(*_t([6.0, 10.0], [12.0, 20.0]))),
 ]
 
 
