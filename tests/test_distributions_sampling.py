@@ -209,7 +209,7 @@ def test_gammainc_against_scipy():
     a = np.array([0.01, 0.1, 0.5, 1.0, 3.0, 10.0, 100.0, 1000.0])
     for x in (1e-8, 1e-3, 0.5, 1.0, 5.0, 50.0, 500.0, 5000.0):
         got = gammainc(ember.tensor(a), ember.tensor(np.full_like(a, x))).numpy()
-        np.testing.assert_allclose(got, special.gammainc(a, x), rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(got, special.gammainc(a, x), rtol=1e-10, atol=1e-300)
 
 
 def test_gamma_rsample_gradient_is_unbiased():

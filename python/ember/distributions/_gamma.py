@@ -17,7 +17,8 @@ smooth and decays from s = 0, on a scale between 1/|alpha - x| and 1/sqrt(x); it
 by Gauss-Legendre in t on [0, 1] with s = S t^2, S being where the exponent has fallen below -50
 (found by Newton steps, which approach it from above as the exponent is concave). The same
 integrals without the log factor give the regularized incomplete gamma function (`gammainc`,
-for Gamma.cdf), within about 1e-13 relative of scipy's. No incomplete gamma function
+for Gamma.cdf), within about 1e-13 relative of scipy's (1e-9 at worst, for concentrations
+near 0.001); the gradient is within finite differences' own error of the exact one. No incomplete gamma function
 and no overflow: the density ratio is formed in the exponent.
 """
 import numpy as np
@@ -28,11 +29,13 @@ from ember.autograd import Function
 from .utils import finfo
 
 _CUTOFF = 50.0  # the exponent at which the integrand is dropped (e^-50 ~ 2e-22)
+_N_NODES = 48
+_POWER = 2
 # Gauss-Legendre on [0, 1] in t, with s = S t^2: nodes cluster near s = 0, where the integrand
 # varies on the scale of 1 (e^-s) even when it decays over thousands (small alpha)
-_T, _W = np.polynomial.legendre.leggauss(64)
+_T, _W = np.polynomial.legendre.leggauss(_N_NODES)
 _T, _W = (_T + 1) / 2, _W / 2
-_NODES, _WEIGHTS = (ember.tensor(v, dtype=ember.float64) for v in (_T * _T, 2 * _T * _W))
+_NODES, _WEIGHTS = (ember.tensor(v, dtype=ember.float64) for v in (_T ** _POWER, _POWER * _T ** (_POWER - 1) * _W))
 
 
 def _draw_marsaglia_tsang(alpha, generator):
@@ -95,15 +98,15 @@ def _upper_limit(a, x, left):
     return s
 
 
-def _exponent(a, x, s, left):
-    """The integrand's exponent at s and its slope."""
+def _exponent(a, x, s, left, slope=True):
+    """The integrand's exponent at s, and its slope (when asked)."""
     if left:
-        e = -x * ((-s).expm1() + s) - (a - x) * s
-        slope = x * (-s).exp() - a
-    else:
-        e = -x * (s.expm1() - s) - (x - a) * s
-        slope = a - x * s.exp()
-    return e, slope
+        m = (-s).expm1()
+        e = -x * (m + s) - (a - x) * s
+        return (e, x * (m + 1) - a) if slope else e
+    m = s.expm1()
+    e = -x * (m - s) - (x - a) * s
+    return (e, a - x * (m + 1)) if slope else e
 
 
 def _integral(a, x, y, psi, left):
@@ -111,8 +114,7 @@ def _integral(a, x, y, psi, left):
     s_max = _upper_limit(a, x, left).unsqueeze(-1)
     s = s_max * _NODES
     a_, x_ = a.unsqueeze(-1), x.unsqueeze(-1)
-    exponent, _ = _exponent(a_, x_, s, left)
-    weight = exponent.exp()
+    weight = _exponent(a_, x_, s, left, slope=False).exp()
     if psi is not None:
         y_, psi_ = y.unsqueeze(-1), psi.unsqueeze(-1)
         weight = weight * ((y_ - s - psi_) if left else (y_ + s - psi_))
@@ -137,20 +139,21 @@ def gammainc(a, x):
 
 def standard_gamma_grad(alpha, x):
     """d x / d alpha for standard gamma samples x of concentration alpha (as tensors; float64
-    inside, returned in the dtype of x)."""
+    inside, returned in the dtype of x). Not differentiable itself."""
     a = alpha.detach().to(ember.float64)
     x64 = x.detach().to(ember.float64)
     a, x64 = ember.broadcast_tensors(a, x64)
-    positive = x64 > 0
-    xs = ember.where(positive, x64, 1.0)
-    y = xs.log()
-    psi = a.digamma()
-    left = xs < a
-    # each side on a harmless argument where it is not used
-    left_value = -xs * _integral(a, ember.where(left, xs, a * 0.5), ember.where(left, y, (a * 0.5).log()), psi, True)
-    right_value = xs * _integral(a, ember.where(left, a, xs), ember.where(left, a.log(), y), psi, False)
-    grad = ember.where(left, left_value, right_value)
-    return ember.where(positive, grad, 0.0).to(x.dtype)
+    shape = tuple(a.shape)
+    a, x64 = a.reshape(a.numel()), x64.reshape(x64.numel())
+    grad = ember.zeros_like(x64)
+    # each element needs one side's integral only: compute each side on its own elements
+    for mask, sign in (((x64 < a) & (x64 > 0), -1.0), ((x64 >= a) & (x64 > 0), 1.0)):
+        if not bool(mask.any()):
+            continue
+        a_side, x_side = a[mask], x64[mask]
+        value = _integral(a_side, x_side, x_side.log(), a_side.digamma(), sign < 0)
+        grad[mask] = sign * x_side * value
+    return grad.reshape(shape).to(x.dtype)
 
 
 class _StandardGamma(Function):
