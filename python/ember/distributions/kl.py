@@ -13,6 +13,7 @@ from .categorical import Categorical
 from .cauchy import Cauchy
 from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -235,6 +236,24 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log-normalizer F between the natural parameters:
+    F(eta_q) - F(eta_p) - <eta_q - eta_p, grad F(eta_p)>, the gradient by autograd."""
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot "
+                                  "be computed using Bregman divergences")
+    p_params = [t.detach().requires_grad_() for t in p._natural_params]
+    q_params = q._natural_params
+    with ember.enable_grad():
+        lg_normal = p._log_normalizer(*p_params)
+        gradients = ember.autograd.grad(lg_normal.sum(), p_params, create_graph=True)
+    result = q._log_normalizer(*q_params) - lg_normal
+    for pnp, qnp, g in zip(p_params, q_params, gradients):
+        result = result - _sum_rightmost((qnp - pnp) * g, len(q.event_shape))
+    return result
 
 
 # ---- pairs of different families ------------------------------------------------------------
