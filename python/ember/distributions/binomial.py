@@ -1,6 +1,5 @@
 """Binomial(total_count, probs | logits)."""
 import ember
-import ember.nn.functional as F
 
 from . import constraints
 from ._discrete_sampling import binomial as _draw_binomial

@@ -1,5 +1,4 @@
 """LogNormal(loc, scale): exp of a Normal(loc, scale)."""
-import ember
 
 from . import constraints
 from .normal import Normal
