@@ -39,6 +39,8 @@ STATS = [
     ("StudentT", lambda: D.StudentT(*_t([5.0, 10.0]))),
     ("MultivariateNormal", lambda: D.MultivariateNormal(*_t([1.0, -1.0]), covariance_matrix=_t([[2.0, 0.5], [0.5, 1.0]])[0])),
     ("Chi2", lambda: D.Chi2(*_t([1.0, 7.0]))),
+    ("Kumaraswamy", lambda: D.Kumaraswamy(*_t([0.7, 2.0], [1.5, 3.0]))),
+    ("LowRankMVN", lambda: D.LowRankMultivariateNormal(*_t([1.0, -1.0], [[1.0], [0.5]], [0.5, 2.0]))),
     ("Weibull", lambda: D.Weibull(*_t([1.0, 2.0], [1.5, 4.0]))),
     ("Pareto", lambda: D.Pareto(*_t([1.0, 0.5], [5.0, 9.0]))),
     ("InverseGamma", lambda: D.InverseGamma(*_t([5.0, 9.0], [1.0, 2.0]))),
@@ -108,6 +110,9 @@ RSAMPLE = [
     ("Transformed", lambda loc, scale: D.TransformedDistribution(
         D.Normal(loc, scale), [D.transforms.TanhTransform(), D.transforms.AffineTransform(1.0, 3.0)]),
      [[0.3, -1.0], [1.0, 0.5]]),
+    ("LowRankMVN", lambda loc, W, diag: D.LowRankMultivariateNormal(loc, W, diag),
+     [[0.3, -1.0, 0.5], [[1.0], [0.5], [-0.3]], [1.0, 0.5, 2.0]]),
+    ("Kumaraswamy", lambda a, b: D.Kumaraswamy(a, b), [[0.7, 2.0], [1.5, 3.0]]),
     ("RelaxedBernoulli", lambda p: D.RelaxedBernoulli(ember.tensor(0.5, dtype=ember.float64), probs=p), [[0.3, 0.8]]),
     ("RelaxedOneHotCategorical", lambda p: D.RelaxedOneHotCategorical(ember.tensor(0.5, dtype=ember.float64), logits=p),
      [[0.3, 0.8, -1.0]]),

@@ -21,6 +21,7 @@ from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
@@ -187,14 +188,35 @@ def _kl_laplace_laplace(p, q):
 def _kl_multivariatenormal_multivariatenormal(p, q):
     if tuple(p.event_shape) != tuple(q.event_shape):
         raise ValueError("KL-divergence between two Multivariate Normals with different event shapes cannot be computed")
-    Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    return _kl_from_scale_trils(p.loc, p._unbroadcasted_scale_tril, q.loc, q._unbroadcasted_scale_tril,
+                                p.event_shape[0])
+
+
+def _scale_tril(d):
+    if isinstance(d, LowRankMultivariateNormal):
+        W, D = d._unbroadcasted_cov_factor, d._unbroadcasted_cov_diag
+        return ember.linalg.cholesky(ember.matmul(W, W.mT) + ember.diag_embed(D))
+    return d._unbroadcasted_scale_tril
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_gaussian_gaussian(p, q):
+    """Between any two Gaussians (low-rank ones through their dense Cholesky factors)."""
+    if tuple(p.event_shape) != tuple(q.event_shape):
+        raise ValueError("KL-divergence between two (Low Rank) Multivariate Normals with different "
+                         "event shapes cannot be computed")
+    return _kl_from_scale_trils(p.loc, _scale_tril(p), q.loc, _scale_tril(q), p.event_shape[0])
+
+
+def _kl_from_scale_trils(p_loc, Lp, q_loc, Lq, n):
     half_term1 = Lq.diagonal(dim1=-2, dim2=-1).log().sum(-1) - Lp.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-    n = p.event_shape[0]
     batch = tuple(ember.broadcast_shapes(tuple(Lq.shape[:-2]), tuple(Lp.shape[:-2])))
     # trace(Sigma_q^-1 Sigma_p) = |Lq^-1 Lp|_F^2
     term2 = ember.linalg.solve_triangular(Lq.expand(batch + (n, n)), Lp.expand(batch + (n, n)), upper=False)
     term2 = term2.pow(2).sum((-2, -1))
-    term3 = _batch_mahalanobis(Lq, q.loc - p.loc)
+    term3 = _batch_mahalanobis(Lq, q_loc - p_loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
 
 
