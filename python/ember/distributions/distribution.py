@@ -16,6 +16,11 @@ from .utils import lazy_property
 __all__ = ["Distribution"]
 
 
+def _generator_kwargs(generator):
+    """generator= for a sampler, passed only when given (a subclass's sampler may not take it)."""
+    return {} if generator is None else {"generator": generator}
+
+
 def _size(shape):
     return shape if isinstance(shape, ember.Size) else ember.Size(tuple(shape))
 
@@ -96,12 +101,12 @@ class Distribution:
     def stddev(self):
         return self.variance.sqrt()
 
-    def sample(self, sample_shape=ember.Size()):
+    def sample(self, sample_shape=ember.Size(), generator=None):
         """A sample (or a batch of samples) without a graph to the parameters."""
         with ember.no_grad():
-            return self.rsample(sample_shape)
+            return self.rsample(sample_shape, **_generator_kwargs(generator))
 
-    def rsample(self, sample_shape=ember.Size()):
+    def rsample(self, sample_shape=ember.Size(), generator=None):
         """A reparameterized sample: differentiable with respect to the parameters."""
         raise NotImplementedError
 

@@ -3,7 +3,7 @@ made event dims, so log_prob sums over them."""
 import ember
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, _generator_kwargs
 from .utils import _sum_rightmost
 
 __all__ = ["Independent"]
@@ -64,11 +64,11 @@ class Independent(Distribution):
     def variance(self):
         return self.base_dist.variance
 
-    def sample(self, sample_shape=ember.Size()):
-        return self.base_dist.sample(sample_shape)
+    def sample(self, sample_shape=ember.Size(), generator=None):
+        return self.base_dist.sample(sample_shape, **_generator_kwargs(generator))
 
-    def rsample(self, sample_shape=ember.Size()):
-        return self.base_dist.rsample(sample_shape)
+    def rsample(self, sample_shape=ember.Size(), generator=None):
+        return self.base_dist.rsample(sample_shape, **_generator_kwargs(generator))
 
     def log_prob(self, value):
         log_prob = self.base_dist.log_prob(value)

@@ -4,7 +4,7 @@ import ember
 
 from . import constraints
 from .categorical import Categorical
-from .distribution import Distribution
+from .distribution import Distribution, _generator_kwargs
 
 __all__ = ["MixtureSameFamily"]
 
@@ -89,15 +89,15 @@ class MixtureSameFamily(Distribution):
         log_mix_prob = ember.log_softmax(self.mixture_distribution.logits, -1)  # [B, k]
         return ember.logsumexp(log_prob_x + log_mix_prob, -1)  # [S, B]
 
-    def sample(self, sample_shape=ember.Size()):
+    def sample(self, sample_shape=ember.Size(), generator=None):
         with ember.no_grad():
             sample_len = len(sample_shape)
             batch_len = len(self.batch_shape)
             gather_dim = sample_len + batch_len
             es = tuple(self.event_shape)
-            mix_sample = self.mixture_distribution.sample(sample_shape)
+            mix_sample = self.mixture_distribution.sample(sample_shape, generator=generator)
             mix_shape = tuple(mix_sample.shape)
-            comp_samples = self.component_distribution.sample(sample_shape)  # [S, B, k, E]
+            comp_samples = self.component_distribution.sample(sample_shape, **_generator_kwargs(generator))
             index = mix_sample.reshape(mix_shape + (1,) * (len(es) + 1))
             index = index.expand(mix_shape + (1,) + es)
             samples = comp_samples.gather(gather_dim, index)

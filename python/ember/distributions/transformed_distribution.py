@@ -3,7 +3,7 @@ drawn from the base; log_prob inverts the transforms and subtracts their log-Jac
 import ember
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, _generator_kwargs
 from .independent import Independent
 from .transforms import ComposeTransform, Transform
 from .utils import _sum_rightmost
@@ -75,15 +75,15 @@ class TransformedDistribution(Distribution):
     def has_rsample(self):
         return self.base_dist.has_rsample
 
-    def sample(self, sample_shape=ember.Size()):
+    def sample(self, sample_shape=ember.Size(), generator=None):
         with ember.no_grad():
-            x = self.base_dist.sample(sample_shape)
+            x = self.base_dist.sample(sample_shape, **_generator_kwargs(generator))
             for transform in self.transforms:
                 x = transform(x)
             return x
 
-    def rsample(self, sample_shape=ember.Size()):
-        x = self.base_dist.rsample(sample_shape)
+    def rsample(self, sample_shape=ember.Size(), generator=None):
+        x = self.base_dist.rsample(sample_shape, **_generator_kwargs(generator))
         for transform in self.transforms:
             x = transform(x)
         return x
