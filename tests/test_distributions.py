@@ -379,3 +379,33 @@ def test_lowrank_matrices_and_kl_against_torch():
         _close(D.kl_divergence(p_, q_), TD.kl_divergence(pt, qt), "float64", "kl")
     with pytest.raises(ValueError):
         D.LowRankMultivariateNormal(ember.zeros(3), ember.zeros(2, 1), ember.ones(3))
+
+
+def test_von_mises_against_scipy_and_torch():
+    special = pytest.importorskip("scipy.special")
+    stats = pytest.importorskip("scipy.stats")
+    from ember.distributions.von_mises import _log_bessel_i
+    x = np.array([1e-8, 1e-3, 0.5, 1.0, 5.0, 19.9, 20.1, 50.0, 300.0, 1e4])
+    for order, scaled in ((0, special.i0e), (1, special.i1e)):
+        # (the reference loses digits where log I0 is tiny: log(i0e(x)) + x cancels)
+        np.testing.assert_allclose(_log_bessel_i(ember.tensor(x), order).numpy(), np.log(scaled(x)) + x,
+                                   rtol=1e-13, atol=1e-15)
+    loc, k = np.array([0.3, 3.0, -2.0]), np.array([0.01, 2.0, 50.0])
+    v = np.array([[0.1, -3.0, 2.9], [1.0, 0.0, -1.9]])
+    e = D.VonMises(ember.tensor(loc), ember.tensor(k))
+    np.testing.assert_allclose(e.log_prob(ember.tensor(v)).numpy(), stats.vonmises.logpdf(v, k, loc=loc), rtol=1e-12)
+    expected_variance = 1 - special.i1e(k) / special.i0e(k)
+    np.testing.assert_allclose(e.variance.numpy(), expected_variance, rtol=1e-12)
+    # torch's Bessel approximations are good to about 1e-7
+    t = TD.VonMises(torch.tensor(loc), torch.tensor(k))
+    np.testing.assert_allclose(e.log_prob(ember.tensor(v)).numpy(), t.log_prob(torch.tensor(v)).numpy(), rtol=1e-6)
+    assert tuple(e.expand((4, 3)).sample().shape) == (4, 3) and not e.has_rsample
+    ember.manual_seed(0)
+    s = e.sample((40000,))
+    assert bool(((s >= -np.pi) & (s < np.pi)).all())
+    resultant = (s.sin().mean(0) ** 2 + s.cos().mean(0) ** 2).sqrt().numpy()
+    np.testing.assert_allclose(1 - resultant, expected_variance, atol=0.01)
+    mean_angle = np.arctan2(s.sin().mean(0).numpy(), s.cos().mean(0).numpy())
+    np.testing.assert_allclose(mean_angle[1:], loc[1:], atol=0.02)
+    with pytest.raises(ValueError):
+        D.VonMises(ember.tensor([0.0]), ember.tensor([0.0]))
