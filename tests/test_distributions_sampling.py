@@ -253,3 +253,69 @@ def test_standard_gamma_dtypes_and_tiny_concentrations():
         assert x.dtype == dtype and bool((x > 0).all())
         x.sum().backward()
         assert bool(ember.isfinite(alpha.grad).all())
+
+
+# ---- gradients of densities and entropies -------------------------------------------------------
+
+DENSITY_GRADS = [
+    ("Normal", [[0.3, -1.0], [1.0, 2.0]], [0.5, 0.1]),
+    ("Gamma", [[0.7, 3.0], [1.5, 0.5]], [0.5, 2.0]),
+    ("Beta", [[0.7, 3.0], [1.5, 0.5]], [0.3, 0.8]),
+    ("StudentT", [[3.0, 7.0], [0.5, -0.2], [1.0, 2.0]], [0.5, 0.1]),
+    ("Dirichlet", [[[0.7, 3.0, 1.2]]], [[0.2, 0.5, 0.3]]),
+    ("Categorical", [[[0.3, -1.0, 2.0]]], [2]),
+    ("Bernoulli", [[0.3, -1.0]], [1.0, 0.0]),
+    ("Binomial", [[8.0, 8.0], [0.3, 0.6]], [2.0, 7.0]),
+    ("Poisson", [[0.7, 4.0]], [1.0, 3.0]),
+    ("Laplace", [[0.3, -1.0], [1.0, 2.0]], [0.5, 0.1]),
+    ("Gumbel", [[0.3, -1.0], [1.0, 2.0]], [0.5, 0.1]),
+    ("VonMises", [[0.3, -1.0], [1.0, 25.0]], [0.5, 0.1]),
+    ("MultivariateNormal", [[0.3, -1.0], [[2.0, 0.3], [0.3, 1.0]]], [0.5, 0.1]),
+]
+_LOGITS = {"Categorical", "Bernoulli"}
+_FIXED = {"Binomial": 0}  # the index of a parameter that is not differentiated
+
+
+@pytest.mark.parametrize("name,params,value", DENSITY_GRADS, ids=[d[0] for d in DENSITY_GRADS])
+def test_log_prob_and_entropy_gradients_match_torch(name, params, value):
+    def build(lib, tensors):
+        module = D if lib is ember else TD
+        if name in _LOGITS:
+            return getattr(module, name)(logits=tensors[0])
+        if name == "Binomial":
+            return getattr(module, name)(tensors[0], probs=tensors[1])
+        if name == "MultivariateNormal":
+            return getattr(module, name)(tensors[0], covariance_matrix=(tensors[1] + tensors[1].mT) / 2)
+        return getattr(module, name)(*tensors)
+
+    fixed = _FIXED.get(name)
+    e_params = [ember.tensor(np.asarray(p, dtype=float), dtype=ember.float64, requires_grad=i != fixed)
+                for i, p in enumerate(params)]
+    t_params = [torch.tensor(np.asarray(p, dtype=float), dtype=torch.float64, requires_grad=i != fixed)
+                for i, p in enumerate(params)]
+    dtype = "int64" if name == "Categorical" else "float64"
+    e_value = ember.tensor(np.asarray(value, dtype=dtype))
+    t_value = torch.tensor(np.asarray(value, dtype=dtype))
+    has_entropy = name not in ("Poisson", "VonMises")
+
+    def objective(lib, tensors, v):
+        d = build(lib, tensors)
+        out = d.log_prob(v).sum()
+        return out + d.entropy().sum() if has_entropy else out
+
+    e_out = objective(ember, e_params, e_value)
+    t_out = objective(torch, t_params, t_value)
+    wanted = [i for i in range(len(params)) if i != fixed]
+    e_grads = ember.autograd.grad(e_out, [e_params[i] for i in wanted])
+    t_grads = torch.autograd.grad(t_out, [t_params[i] for i in wanted])
+    rtol = 1e-6 if name == "VonMises" else 1e-9  # torch's Bessel approximations
+    for g_e, g_t in zip(e_grads, t_grads):
+        np.testing.assert_allclose(g_e.numpy(), g_t.numpy(), rtol=rtol, atol=1e-10)
+    inputs = tuple(e_params[i] for i in wanted)
+
+    def f(*ts):
+        full = list(e_params)
+        for i, t in zip(wanted, ts):
+            full[i] = t
+        return objective(ember, full, e_value)
+    assert gradcheck(f, inputs, eps=1e-6, atol=1e-6)

@@ -229,3 +229,27 @@ def test_transformed_distribution_with_event_dims():
     np.testing.assert_allclose(e.log_prob(x).numpy(), t.log_prob(torch.tensor(x.numpy())).numpy(), rtol=1e-9)
     with pytest.raises(ValueError):
         D.TransformedDistribution(D.Normal(0.0, 1.0), "exp")
+
+
+def test_cumulative_distribution_transform_against_torch():
+    loc, scale = rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)
+    e = T.CumulativeDistributionTransform(D.Normal(_e(loc), _e(scale)))
+    t = TT.CumulativeDistributionTransform(TD.Normal(_t(loc), _t(scale)))
+    x = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(e(_e(x)).numpy(), t(_t(x)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(e.inv(e(_e(x))).numpy(), x, rtol=1e-8)
+    np.testing.assert_allclose(e.log_abs_det_jacobian(_e(x), e(_e(x))).numpy(),
+                               t.log_abs_det_jacobian(_t(x), t(_t(x))).numpy(), rtol=1e-12)
+    assert e.codomain is constraints.unit_interval and e.sign == 1
+
+
+def test_straight_through_one_hot_passes_gradients():
+    logits = ember.tensor([[0.3, -1.0, 2.0]], dtype=ember.float64, requires_grad=True)
+    d = D.OneHotCategoricalStraightThrough(logits=logits)
+    x = d.rsample((5,))
+    assert bool(((x == 0) | (x == 1)).all()) and np.allclose(x.detach().sum(-1).numpy(), 1.0)
+    (x * ember.tensor([1.0, 2.0, 3.0], dtype=ember.float64)).sum().backward()
+    # the gradient of 5 draws is that of 5 * probs
+    t_logits = torch.tensor([[0.3, -1.0, 2.0]], dtype=torch.float64, requires_grad=True)
+    (5 * torch.softmax(t_logits, -1) * torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)).sum().backward()
+    np.testing.assert_allclose(logits.grad.numpy(), t_logits.grad.numpy(), rtol=1e-10)
