@@ -409,3 +409,29 @@ def test_von_mises_against_scipy_and_torch():
     np.testing.assert_allclose(mean_angle[1:], loc[1:], atol=0.02)
     with pytest.raises(ValueError):
         D.VonMises(ember.tensor([0.0]), ember.tensor([0.0]))
+
+
+def test_mvn_matrices_against_torch():
+    cov = _spd((2,), 3)
+    for kwargs in (dict(covariance_matrix=cov), dict(precision_matrix=cov), dict(scale_tril=np.linalg.cholesky(cov))):
+        e = D.MultivariateNormal(ember.zeros(3, dtype=ember.float64), **{k: ember.tensor(v) for k, v in kwargs.items()})
+        t = TD.MultivariateNormal(torch.zeros(3, dtype=torch.float64), **{k: torch.tensor(v) for k, v in kwargs.items()})
+        for attr in ("covariance_matrix", "precision_matrix", "scale_tril"):
+            _close(getattr(e, attr), getattr(t, attr), "float64", attr)
+        big = e.expand((4, 2))
+        assert tuple(big.covariance_matrix.shape) == (4, 2, 3, 3)
+
+
+def test_non_contiguous_parameters():
+    loc = _real(3, 2).T  # (2, 3)
+    scale = _pos(2, 3)
+    loc_e = ember.tensor(np.ascontiguousarray(loc.T)).t()  # the same values, transposed: non-contiguous
+    assert not loc_e.is_contiguous()
+    for make_e, make_t in ((lambda l: D.Normal(l, ember.tensor(scale.copy())), lambda l: TD.Normal(l, torch.tensor(scale.copy()))),
+                           (lambda l: D.Laplace(l, ember.tensor(scale.copy())), lambda l: TD.Laplace(l, torch.tensor(scale.copy()))),
+                           (lambda l: D.Categorical(logits=l), lambda l: TD.Categorical(logits=l)),
+                           (lambda l: D.Gamma(l.exp(), 1.0), lambda l: TD.Gamma(l.exp(), 1.0))):
+        d_e, d_t = make_e(loc_e), make_t(torch.tensor(loc))
+        v = d_e.sample((2,))
+        _close(d_e.log_prob(v), d_t.log_prob(torch.tensor(v.numpy())), "float64", "log_prob")
+        _close(d_e.entropy(), d_t.entropy(), "float64", "entropy")
