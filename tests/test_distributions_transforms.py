@@ -49,6 +49,8 @@ TRANSFORMS = {
     "Inverse": (lambda m: m.ExpTransform().inv, rng.uniform(0.2, 3.0, size=(3, 4))),
     "Cat": (lambda m: m.CatTransform([m.ExpTransform(), m.AffineTransform(1.0, 2.0)], dim=-1, lengths=[1, 3]),
             rng.normal(size=(3, 4))),
+    "CorrCholesky": (lambda m: m.CorrCholeskyTransform(), rng.normal(size=(2, 6))),
+    "CorrCholesky_2": (lambda m: m.CorrCholeskyTransform(), rng.normal(size=(3, 1)) * 3),
     "Stack": (lambda m: m.StackTransform([m.ExpTransform(), m.SigmoidTransform()], dim=0), rng.normal(size=(2, 4))),
 }
 _NO_INVERSE_CHECK = {"Abs", "Softmax", "LowerCholesky", "PositiveDefinite"}  # not bijections
@@ -163,7 +165,7 @@ REGISTRY_CASES = [
     lambda m: m.interval(-2.0, 3.0), lambda m: m.half_open_interval(0.0, 4.0), lambda m: m.greater_than(1.5),
     lambda m: m.greater_than_eq(-1.0), lambda m: m.less_than(2.0), lambda m: m.simplex,
     lambda m: m.independent(m.positive, 1), lambda m: m.lower_cholesky, lambda m: m.positive_definite,
-    lambda m: m.real_vector,
+    lambda m: m.real_vector, lambda m: m.corr_cholesky,
 ]
 
 
@@ -185,6 +187,8 @@ def test_registry_against_torch(registry, case):
     t_e = getattr(D, registry)(c_e)
     assert _names(t_e) == _names(t_t)
     shape = (2, 3, 3) if c_e.event_dim == 2 else (4, 3)
+    if isinstance(c_e, type(constraints.corr_cholesky)):
+        shape = (4, 6)  # vectors of a 4 x 4 factor
     x = rng.normal(size=shape)
     y_e = t_e(_e(x))
     np.testing.assert_allclose(y_e.numpy(), t_t(_t(x)).numpy(), rtol=1e-10, atol=1e-12)
@@ -253,3 +257,16 @@ def test_straight_through_one_hot_passes_gradients():
     t_logits = torch.tensor([[0.3, -1.0, 2.0]], dtype=torch.float64, requires_grad=True)
     (5 * torch.softmax(t_logits, -1) * torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)).sum().backward()
     np.testing.assert_allclose(logits.grad.numpy(), t_logits.grad.numpy(), rtol=1e-10)
+
+
+def test_corr_cholesky_jacobian_and_rows():
+    t = T.CorrCholeskyTransform()
+    x = ember.tensor(rng.normal(size=6))
+    L = t(x)
+    np.testing.assert_allclose((L * L).sum(-1).numpy(), 1.0, rtol=1e-12)  # unit rows
+    rows, cols = np.tril_indices(4, -1)
+    jac = ember.autograd.functional.jacobian(lambda v: t(v)[ember.tensor(rows), ember.tensor(cols)], x)
+    expected = np.log(abs(np.linalg.det(jac.numpy())))
+    np.testing.assert_allclose(t.log_abs_det_jacobian(x, L).item(), expected, rtol=1e-10)
+    with pytest.raises(ValueError):
+        t(ember.zeros(4))

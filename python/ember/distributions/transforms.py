@@ -13,7 +13,7 @@ import ember.nn.functional as F
 from . import constraints
 from .utils import _flatten_rightmost, _sum_rightmost, finfo
 
-__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
            "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform",
            "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform",
            "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform",
@@ -696,6 +696,82 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+class CorrCholeskyTransform(Transform):
+    """Real vectors of n(n-1)/2 entries to Cholesky factors of n x n correlation matrices.
+
+    The vector, through tanh, holds canonical partial correlations z, row by row of the strict
+    lower triangle ((1, 0), (2, 0), (2, 1), ...). Row i of the factor spends a unit of squared
+    length: L[i, j] = z[i, j] * sqrt(what rows' entries before j have left), and the diagonal
+    takes the rest, so every row has unit norm."""
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def __eq__(self, other):
+        return isinstance(other, CorrCholeskyTransform)
+
+    __hash__ = object.__hash__
+
+    @staticmethod
+    def _size(m):
+        n = round((1 + math.sqrt(1 + 8 * m)) / 2)
+        if n * (n - 1) // 2 != m:
+            raise ValueError(f"CorrCholeskyTransform: {m} is not n(n-1)/2 for any n")
+        return n
+
+    def _call(self, x):
+        eps = finfo(x.dtype).eps
+        z = x.tanh().clamp(min=-1 + eps, max=1 - eps)
+        n = self._size(x.shape[-1])
+        batch = tuple(x.shape[:-1])
+        rows = []
+        for i in range(n):
+            zi = z[..., i * (i - 1) // 2: i * (i + 1) // 2]
+            # the squared length left before each entry of the row: cumulative products of 1 - z^2
+            left = F.pad((1 - zi * zi).cumprod(-1), [1, 0], value=1.0) if i else ember.ones(batch + (1,), dtype=x.dtype)
+            row = ember.cat([zi * left[..., :-1].sqrt(), left[..., -1:].sqrt()], -1) if i else left
+            rows.append(F.pad(row, [0, n - 1 - i], value=0.0))
+        return ember.stack(rows, -2)
+
+    def _inverse(self, y):
+        n = y.shape[-1]
+        pieces = []
+        for i in range(1, n):
+            row = y[..., i, :i]
+            used = F.pad((row * row).cumsum(-1)[..., :-1], [1, 0], value=0.0)
+            pieces.append(row / (1 - used).sqrt())
+        z = ember.cat(pieces, -1) if pieces else y.new_zeros(tuple(y.shape[:-2]) + (0,))
+        return (z.log1p() - (-z).log1p()) / 2  # atanh
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        # each L[i, j] is z[i, j] times sqrt(1 - sum_{k<j} L[i, k]^2): a triangular Jacobian in z
+        n = y.shape[-1]
+        terms = []
+        for i in range(1, n):
+            row = y[..., i, :i]
+            left = 1 - (row * row).cumsum(-1)[..., :-1]
+            terms.append(0.5 * left.log().sum(-1))
+        stick_breaking = sum(terms) if terms else x.new_zeros(tuple(x.shape[:-1]))
+        # d tanh / dx = 1 - tanh^2 = 4 / (e^x + e^-x)^2, in a form that does not overflow
+        tanh_logdet = (2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))).sum(-1)
+        return stick_breaking + tanh_logdet
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too small shape")
+        n = self._size(shape[-1])
+        return tuple(shape[:-1]) + (n, n)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too small shape")
+        n = shape[-1]
+        if shape[-2] != n:
+            raise ValueError("A matrix that isn't square can't be a Cholesky factor of a correlation matrix")
+        return tuple(shape[:-2]) + (n * (n - 1) // 2,)
 
 
 class LowerCholeskyTransform(Transform):
