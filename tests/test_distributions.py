@@ -435,3 +435,26 @@ def test_non_contiguous_parameters():
         v = d_e.sample((2,))
         _close(d_e.log_prob(v), d_t.log_prob(torch.tensor(v.numpy())), "float64", "log_prob")
         _close(d_e.entropy(), d_t.entropy(), "float64", "entropy")
+
+
+def test_lkj_cholesky_against_torch_and_its_marginals():
+    c = np.array([0.5, 1.0, 3.0])
+    e = D.LKJCholesky(4, ember.tensor(c))
+    t = TD.LKJCholesky(4, torch.tensor(c))
+    assert tuple(e.batch_shape) == (3,) and tuple(e.event_shape) == (4, 4)
+    ember.manual_seed(0)
+    L = e.sample((20000,))
+    assert bool(e.support.check(L).all())
+    _close(e.log_prob(L[:5]), t.log_prob(torch.tensor(L[:5].numpy())), "float64", "log_prob")
+    # each off-diagonal correlation c has (c + 1) / 2 ~ Beta(a, a), a = eta - 1 + dim / 2
+    C = ember.matmul(L, L.mT)
+    expected_var = 1 / (2 * c + 4 - 1)
+    for i, j in ((1, 0), (3, 1), (3, 2)):
+        values = C[..., i, j]
+        np.testing.assert_allclose(values.mean(0).numpy(), 0.0, atol=0.02)
+        np.testing.assert_allclose(values.var(0).numpy(), expected_var, rtol=0.05)
+    assert tuple(e.expand((2, 3)).sample((5,)).shape) == (5, 2, 3, 4, 4)
+    with pytest.raises(ValueError):
+        D.LKJCholesky(1)
+    with pytest.raises(ValueError):
+        D.LKJCholesky(3, ember.tensor([-1.0]))
