@@ -120,11 +120,11 @@ class Wishart(Distribution):
     def variance(self):
         V = self.covariance_matrix
         diag_V = V.diagonal(dim1=-2, dim2=-1)
-        return self.df.reshape(tuple(self._batch_shape) + (1, 1)) * (V.pow(2) + ember.einsum("...i,...j->...ij", diag_V, diag_V))
+        outer = ember.einsum("...i,...j->...ij", diag_V, diag_V)
+        return self.df.reshape(tuple(self._batch_shape) + (1, 1)) * (V.pow(2) + outer)
 
     def rsample(self, sample_shape=ember.Size(), generator=None):
         sample_shape = ember.Size(tuple(sample_shape))
-        p = self._event_shape[-1]
         shape = tuple(self._extended_shape(sample_shape))
         noise = _standard_normal(shape, self.df.dtype, generator).tril(-1)
         chi2 = self._dist_chi2.rsample(sample_shape, generator=generator)
