@@ -88,6 +88,10 @@ CASES = {
     "Multinomial": ("Multinomial", dict(total_count=5, probs=_simplex(2, 3)),
                     lambda: np.array([[[5.0, 0.0, 0.0], [1.0, 2.0, 2.0]], [[0.0, 3.0, 2.0], [2.0, 2.0, 1.0]]])),
     "FisherSnedecor": ("FisherSnedecor", dict(df1=np.array([1.0, 3.0, 6.0]), df2=np.array([2.0, 5.0, 9.0])), lambda: _pos(4, 3)),
+    "HalfCauchy": ("HalfCauchy", dict(scale=_pos(3)), lambda: _pos(4, 3)),
+    "GeneralizedPareto": ("GeneralizedPareto", dict(loc=np.array([0.0, -1.0, 0.5]), scale=_pos(3),
+                                                    concentration=np.array([0.3, 0.0, -0.2])),
+                          lambda: np.array([0.0, -1.0, 0.5]) + rng.uniform(0.0, 1.5, size=(4, 3))),
     "Kumaraswamy": ("Kumaraswamy", dict(concentration1=np.array([0.5, 2.0, 3.0]), concentration0=np.array([1.5, 0.7, 4.0])),
                     lambda: rng.uniform(0.05, 0.95, size=(4, 3))),
     "LowRankMVN": ("LowRankMultivariateNormal", dict(loc=_real(2, 3), cov_factor=_real(2, 3, 2), cov_diag=_pos(3)),
@@ -120,6 +124,9 @@ def _close(e, t, dtype, what):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_against_torch(name, dtype):
+    if name == "GeneralizedPareto" and dtype == "float64":
+        pytest.skip("torch 2.13's GeneralizedPareto fails in float64 (isclose against a float32 zero); "
+                    "test_generalized_pareto_against_scipy covers float64")
     rng_state = rng.bit_generator.state
     values = CASES[name][2]()
     rng.bit_generator.state = rng_state
@@ -490,3 +497,21 @@ def test_wishart_rsample_is_differentiable_in_the_scale():
         ember.manual_seed(0)
         return D.Wishart(ember.tensor(5.0, dtype=ember.float64), scale_tril=L.tril()).rsample((2,))
     assert ember.autograd.gradcheck(f, (L,), eps=1e-6, atol=1e-5)
+
+
+def test_generalized_pareto_against_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    loc, scale, xi = np.array([0.0, -1.0, 0.5, 0.2]), np.array([1.0, 2.0, 0.5, 1.5]), np.array([0.3, 0.0, -0.2, 1e-12])
+    e = D.GeneralizedPareto(ember.tensor(loc), ember.tensor(scale), ember.tensor(xi))
+    x = loc + np.array([[0.0], [0.3], [1.2], [2.4]])
+    ref = stats.genpareto(xi, loc=loc, scale=scale)
+    np.testing.assert_allclose(e.log_prob(ember.tensor(x)).numpy(), ref.logpdf(x), rtol=1e-12)
+    np.testing.assert_allclose(e.cdf(ember.tensor(x)).numpy(), ref.cdf(x), rtol=1e-12, atol=1e-15)
+    u = np.array([[0.01], [0.5], [0.99]])
+    np.testing.assert_allclose(e.icdf(ember.tensor(u)).numpy(), ref.ppf(u), rtol=1e-12)
+    np.testing.assert_allclose(e.entropy().numpy(), ref.entropy(), rtol=1e-12)
+    # beyond the upper end of a negative concentration's support: no density
+    with pytest.raises(ValueError, match="support"):
+        e.log_prob(ember.tensor([[0.0, -1.0, 3.5, 0.2]], dtype=ember.float64))
+    free = D.GeneralizedPareto(ember.tensor(loc), ember.tensor(scale), ember.tensor(xi), validate_args=False)
+    assert free.log_prob(ember.tensor([[0.0, -1.0, 3.5, 0.2]], dtype=ember.float64)).tolist()[0][2] == float("-inf")

@@ -39,6 +39,7 @@ STATS = [
     ("StudentT", lambda: D.StudentT(*_t([5.0, 10.0]))),
     ("MultivariateNormal", lambda: D.MultivariateNormal(*_t([1.0, -1.0]), covariance_matrix=_t([[2.0, 0.5], [0.5, 1.0]])[0])),
     ("Chi2", lambda: D.Chi2(*_t([1.0, 7.0]))),
+    ("GeneralizedPareto", lambda: D.GeneralizedPareto(*_t([0.0, 1.0, -1.0], [1.0, 0.5, 2.0], [0.1, 0.0, -0.3]))),
     ("Kumaraswamy", lambda: D.Kumaraswamy(*_t([0.7, 2.0], [1.5, 3.0]))),
     ("LowRankMVN", lambda: D.LowRankMultivariateNormal(*_t([1.0, -1.0], [[1.0], [0.5]], [0.5, 2.0]))),
     ("Weibull", lambda: D.Weibull(*_t([1.0, 2.0], [1.5, 4.0]))),
@@ -105,6 +106,8 @@ RSAMPLE = [
     ("LogNormal", lambda loc, scale: D.LogNormal(loc, scale), [[0.3, -1.0], [0.5, 0.2]]),
     ("Gumbel", lambda loc, scale: D.Gumbel(loc, scale), [[0.3, -1.0], [1.0, 2.0]]),
     ("HalfNormal", lambda scale: D.HalfNormal(scale), [[1.0, 2.0]]),
+    ("HalfCauchy", lambda scale: D.HalfCauchy(scale), [[1.0, 2.0]]),
+    ("GeneralizedPareto", lambda loc, scale, xi: D.GeneralizedPareto(loc, scale, xi), [[0.0, 1.0], [1.0, 0.5], [0.2, -0.3]]),
     ("MVN", lambda loc, tril: D.MultivariateNormal(loc, scale_tril=tril), [[0.3, -1.0], [[1.0, 0.0], [0.5, 2.0]]]),
     ("MVN_cov", lambda loc, cov: D.MultivariateNormal(loc, covariance_matrix=cov), [[0.3, -1.0], [[2.0, 0.3], [0.3, 1.0]]]),
     ("Transformed", lambda loc, scale: D.TransformedDistribution(
