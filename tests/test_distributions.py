@@ -92,6 +92,10 @@ CASES = {
     "GeneralizedPareto": ("GeneralizedPareto", dict(loc=np.array([0.0, -1.0, 0.5]), scale=_pos(3),
                                                     concentration=np.array([0.3, 0.0, -0.2])),
                           lambda: np.array([0.0, -1.0, 0.5]) + rng.uniform(0.0, 1.5, size=(4, 3))),
+    "ContinuousBernoulli": ("ContinuousBernoulli", dict(probs=np.array([0.05, 0.3, 0.4995, 0.5, 0.5005, 0.97])),
+                            lambda: rng.uniform(0.0, 1.0, size=(4, 6))),
+    "ContinuousBernoulli_logits": ("ContinuousBernoulli", dict(logits=np.array([-3.0, 0.0, 1e-4, 2.0])),
+                                   lambda: rng.uniform(0.0, 1.0, size=(4, 4))),
     "Kumaraswamy": ("Kumaraswamy", dict(concentration1=np.array([0.5, 2.0, 3.0]), concentration0=np.array([1.5, 0.7, 4.0])),
                     lambda: rng.uniform(0.05, 0.95, size=(4, 3))),
     "LowRankMVN": ("LowRankMultivariateNormal", dict(loc=_real(2, 3), cov_factor=_real(2, 3, 2), cov_diag=_pos(3)),
@@ -158,11 +162,11 @@ def test_against_torch(name, dtype):
             _close(e.entropy(), expected, dtype, f"{name}.entropy")
     for method in ("cdf", "icdf"):
         try:
-            arg = to_t(values) if method == "cdf" else torch.tensor(np.full((4, 3), 0.3), dtype=t.mean.dtype)
+            arg = to_t(values) if method == "cdf" else torch.tensor(np.full(np.shape(values), 0.3), dtype=t.mean.dtype)
             expected = getattr(t, method)(arg)
         except (NotImplementedError, ValueError, AttributeError):
             continue
-        arg_e = to_e(values) if method == "cdf" else ember.tensor(np.full((4, 3), 0.3), dtype=e.mean.dtype)
+        arg_e = to_e(values) if method == "cdf" else ember.tensor(np.full(np.shape(values), 0.3), dtype=e.mean.dtype)
         _close(getattr(e, method)(arg_e), expected, dtype, f"{name}.{method}")
     if t.has_enumerate_support:
         for expand in (True, False):
@@ -515,3 +519,14 @@ def test_generalized_pareto_against_scipy():
         e.log_prob(ember.tensor([[0.0, -1.0, 3.5, 0.2]], dtype=ember.float64))
     free = D.GeneralizedPareto(ember.tensor(loc), ember.tensor(scale), ember.tensor(xi), validate_args=False)
     assert free.log_prob(ember.tensor([[0.0, -1.0, 3.5, 0.2]], dtype=ember.float64)).tolist()[0][2] == float("-inf")
+
+
+def test_continuous_bernoulli_entropy_through_its_log_normalizer():
+    from ember.distributions.exp_family import ExponentialFamily
+    logits = ember.tensor([-3.0, -0.5, 1e-4, 0.0, 2.0], dtype=ember.float64)
+    d = D.ContinuousBernoulli(logits=logits)
+    t = TD.ContinuousBernoulli(logits=torch.tensor(logits.numpy()))
+    np.testing.assert_allclose(d._log_normalizer(logits).numpy(), t._log_normalizer(torch.tensor(logits.numpy())).numpy(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ExponentialFamily.entropy(d).detach().numpy()[[0, 1, 4]], d.entropy().numpy()[[0, 1, 4]],
+                               rtol=1e-9)

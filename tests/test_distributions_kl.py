@@ -134,6 +134,7 @@ _FAMILIES = {
     "Bernoulli": dict(probs=np.array([0.2, 0.5, 0.9])),
     "Beta": dict(concentration1=np.array([0.7, 2.0, 3.0]), concentration0=np.array([1.5, 0.8, 4.0])),
     "Binomial": dict(total_count=np.array([4.0, 4.0, 4.0]), probs=np.array([0.2, 0.5, 0.7])),
+    "ContinuousBernoulli": dict(probs=np.array([0.2, 0.4999, 0.8])),
     "Exponential": dict(rate=np.array([0.5, 1.5, 3.0])),
     "Gamma": dict(concentration=np.array([0.7, 2.0, 5.0]), rate=np.array([1.0, 0.5, 2.0])),
     "Gumbel": dict(loc=np.array([-0.5, 0.0, 1.0]), scale=np.array([0.5, 1.0, 2.0])),

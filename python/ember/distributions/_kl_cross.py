@@ -12,6 +12,7 @@ import ember
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
+from .continuous_bernoulli import ContinuousBernoulli
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
@@ -94,6 +95,9 @@ _MOMENTS = {
     Bernoulli: {
         "lo": lambda p: 0.0, "hi": lambda p: 1.0, "mean": lambda p: p.mean,
     },
+    ContinuousBernoulli: {
+        "lo": lambda p: 0.0, "hi": lambda p: 1.0, "mean": lambda p: p.mean, "var": lambda p: p.variance,
+    },
 }
 
 
@@ -136,7 +140,13 @@ def _poisson_expected_log(q, m):
     return m.mean * q.rate.log() - q.rate
 
 
+def _continuous_bernoulli_expected_log(q, m):
+    # log C + x log l + (1 - x) log(1 - l) = log C + x logits + log(1 - l)
+    return q._cont_bern_log_norm() + m.mean * q.logits + ember.log1p(-q.probs)
+
+
 _EXPECTED_LOG_Q = {
+    ContinuousBernoulli: (_continuous_bernoulli_expected_log, lambda q: (0.0, 1.0)),
     Normal: (_normal_expected_log, lambda q: (-_INF, _INF)),
     Exponential: (_exponential_expected_log, lambda q: (0.0, _INF)),
     Gamma: (_gamma_expected_log, lambda q: (0.0, _INF)),
@@ -180,6 +190,9 @@ def _infinite(param):
 
 _FINITE_PAIRS = [
     (Bernoulli, Poisson),
+    (Beta, ContinuousBernoulli), (ContinuousBernoulli, ContinuousBernoulli),
+    (ContinuousBernoulli, Exponential), (ContinuousBernoulli, Normal), (ContinuousBernoulli, Uniform),
+    (Uniform, ContinuousBernoulli),
     (Beta, Exponential), (Beta, Gamma), (Beta, Normal), (Beta, Uniform),
     (Exponential, Gumbel), (Exponential, Normal),
     (Gamma, Exponential), (Gamma, Gumbel), (Gamma, Normal),
@@ -189,11 +202,13 @@ _FINITE_PAIRS = [
 ]
 _INFINITE_PAIRS = {
     "concentration1": [(Beta, Pareto)],
-    "rate": [(Exponential, Beta), (Exponential, Pareto), (Exponential, Uniform),
+    "probs": [(ContinuousBernoulli, Pareto)],
+    "rate": [(Exponential, Beta), (Exponential, ContinuousBernoulli), (Exponential, Pareto), (Exponential, Uniform),
              (Poisson, Bernoulli), (Poisson, Binomial)],
-    "concentration": [(Gamma, Beta), (Gamma, Pareto), (Gamma, Uniform)],
-    "loc": [(d, q) for d in (Gumbel, Laplace, Normal) for q in (Beta, Exponential, Gamma, Pareto, Uniform)],
-    "scale": [(Pareto, Beta), (Pareto, Uniform)],
+    "concentration": [(Gamma, Beta), (Gamma, ContinuousBernoulli), (Gamma, Pareto), (Gamma, Uniform)],
+    "loc": [(d, q) for d in (Gumbel, Laplace, Normal)
+            for q in (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform)],
+    "scale": [(Pareto, Beta), (Pareto, ContinuousBernoulli), (Pareto, Uniform)],
 }
 
 for _p, _q in _FINITE_PAIRS:
