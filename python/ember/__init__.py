@@ -88,6 +88,10 @@ from .serialization import load, save  # noqa: E402,F401
 from . import _shared_memory  # noqa: E402,F401
 
 
+# Probability distributions (torch.distributions is there after `import torch`, so this is too).
+from . import distributions  # noqa: E402,F401
+
+
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""
     if name in ("onnx", "multiprocessing"):
