@@ -14,3 +14,8 @@ from .normalization import *  # noqa: E402,F401,F403
 from .activation import *  # noqa: E402,F401,F403
 from .attention import *  # noqa: E402,F401,F403
 from .composites import *  # noqa: E402,F401,F403
+from .embedding_bag import *  # noqa: E402,F401,F403
+from .ctc import *  # noqa: E402,F401,F403
+from .random_activations import *  # noqa: E402,F401,F403
+from .distance_losses import *  # noqa: E402,F401,F403
+from .multi_head_attention import *  # noqa: E402,F401,F403
