@@ -19,3 +19,4 @@ from .ctc import *  # noqa: E402,F401,F403
 from .random_activations import *  # noqa: E402,F401,F403
 from .distance_losses import *  # noqa: E402,F401,F403
 from .multi_head_attention import *  # noqa: E402,F401,F403
+from .. import grad  # noqa: E402,F401

@@ -15,3 +15,13 @@ from .upsampling import *  # noqa: F401,F403
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: F401
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,  # noqa: F401
                           TransformerEncoderLayer)
+from .rnn import RNNCellBase  # noqa: F401,E402
+from .embedding_bag import EmbeddingBag  # noqa: F401,E402
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401,E402
+from .rrelu import RReLU  # noqa: F401,E402
+from .lrn import CrossMapLRN2d, LocalResponseNorm  # noqa: F401,E402
+from .loss_extra import CTCLoss, MultiLabelMarginLoss, NLLLoss2d, TripletMarginWithDistanceLoss  # noqa: F401,E402
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401,E402
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d, LazyLinear,  # noqa: F401,E402
+                   LazyModuleMixin)
+from .sync_batchnorm import SyncBatchNorm  # noqa: F401,E402
