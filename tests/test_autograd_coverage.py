@@ -112,6 +112,12 @@ COMPOSITES = {
     "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
+    # the nnrest composites (nn/functional/embedding_bag.py, ctc.py, random_activations.py,
+    # distance_losses.py, multi_head_attention.py); ctc_loss's gradient is its autograd.Function's
+    "nn.functional.embedding_bag", "nn.functional.ctc_loss", "nn.functional.gumbel_softmax", "nn.functional.rrelu",
+    "nn.functional.rrelu_", "nn.functional.pdist", "nn.functional.multilabel_margin_loss",
+    "nn.functional.triplet_margin_with_distance_loss", "nn.functional.conv_tbc",
+    "nn.functional.multi_head_attention_forward",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

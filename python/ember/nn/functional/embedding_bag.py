@@ -32,8 +32,6 @@ def _bags(input, offsets, include_last_offset):
         bags, length = input.shape
         bag_of = ember.arange(bags).repeat_interleave(length)
         return input.reshape(-1), bag_of, bags
-    if input.dim() != 1:
-        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     if offsets is None:
         raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None")
     _check_tensor(offsets, "offsets")
@@ -83,6 +81,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
     if input.is_floating_point() or input.dtype == ember.bool:
         raise ember.DTypeError(f"embedding_bag: expected input of an integer dtype (int32 or int64), got {input.dtype}")
+    if input.dim() not in (1, 2):
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     if mode not in _MODES:
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
     if sparse:
