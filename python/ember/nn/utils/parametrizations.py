@@ -1,0 +1,96 @@
+"""The parametrizations of torch.nn.utils.parametrizations: weight_norm and spectral_norm,
+registered with nn.utils.parametrize. (orthogonal needs matrix_exp and householder_product,
+which ember lacks; it is left out.)"""
+import ember
+from ..modules.module import Module
+from .. import functional as F
+from . import parametrize
+from ._norms import default_spectral_dim, norm_except_dim, power_iteration, weight_matrix, weight_norm_from
+
+__all__ = ["weight_norm", "spectral_norm"]
+
+Tensor = ember.Tensor
+
+
+class _WeightNorm(Module):
+    """weight = g * v / ||v||, from original0 = g and original1 = v."""
+
+    def __init__(self, dim=0):
+        super().__init__()
+        self.dim = -1 if dim is None else dim
+
+    def forward(self, weight_g, weight_v):
+        return weight_norm_from(weight_v, weight_g, self.dim)
+
+    def right_inverse(self, weight):
+        return norm_except_dim(weight, 2, self.dim), weight
+
+
+def _weight_norm_load_hook(name):
+    """Loads checkpoints of the older weight_norm (weight_g, weight_v) into the parametrization."""
+    def hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+    return hook
+
+
+def weight_norm(module, name="weight", dim=0):
+    """Reparametrizes module.<name> as g * v / ||v|| (g: original0, the norms over every dim
+    but `dim`, the whole tensor for dim=None; v: original1, the direction)."""
+    parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    module.register_load_state_dict_pre_hook(_weight_norm_load_hook(name))
+    return module
+
+
+class _SpectralNorm(Module):
+    """weight / sigma, sigma the largest singular value of the weight as a matrix, estimated by
+    power iteration (one step per forward pass in training; _u and _v are the buffers)."""
+
+    def __init__(self, weight, n_power_iterations=1, dim=0, eps=1e-12):
+        super().__init__()
+        ndim = weight.dim()
+        if dim >= ndim or dim < -ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [-{ndim}, {ndim - 1}] but got "
+                             f"{dim})")
+        if n_power_iterations <= 0:
+            raise ValueError(f"Expected n_power_iterations to be positive, but got "
+                             f"n_power_iterations={n_power_iterations}")
+        self.dim = dim if dim >= 0 else dim + ndim
+        self.eps = eps
+        if ndim > 1:
+            self.n_power_iterations = n_power_iterations
+            mat = weight_matrix(weight, self.dim)
+            h, w = mat.shape
+            u = mat.new_empty(h).normal_(0, 1)
+            v = mat.new_empty(w).normal_(0, 1)
+            self.register_buffer("_u", F.normalize(u, dim=0, eps=self.eps))
+            self.register_buffer("_v", F.normalize(v, dim=0, eps=self.eps))
+            power_iteration(mat.detach(), self._u, self._v, 15, self.eps, u_first=True)
+
+    def forward(self, weight):
+        if weight.dim() == 1:
+            return F.normalize(weight, dim=0, eps=self.eps)
+        mat = weight_matrix(weight, self.dim)
+        if self.training:
+            power_iteration(mat.detach(), self._u, self._v, self.n_power_iterations, self.eps, u_first=True)
+        # copies: the buffers change in place at the next forward, after this one's graph saved them
+        u, v = self._u.clone(), self._v.clone()
+        sigma = ember.vdot(u, ember.mv(mat, v))
+        return weight / sigma
+
+    def right_inverse(self, value):
+        return value
+
+
+def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    """Reparametrizes module.<name> as weight / sigma (its spectral norm, by power iteration);
+    dim defaults to 1 for transposed convolutions, 0 otherwise."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if dim is None:
+        dim = default_spectral_dim(module)
+    parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
