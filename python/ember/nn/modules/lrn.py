@@ -1,5 +1,7 @@
 """Local response normalisation across channels: LocalResponseNorm (nn.functional's) and the
 older CrossMapLRN2d (4-D input, its own window convention)."""
+import numpy as np
+
 import ember
 from .. import functional as F
 from .module import Module
@@ -24,10 +26,27 @@ class LocalResponseNorm(Module):
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
 
 
+def _cross_map_window(channels, size):
+    """(channels, channels) 0/1 matrix: row c marks the channels whose squares channel c sums.
+
+    PyTorch's CrossMapLRN2d builds the sums by a running recurrence: channel 0 sums channels
+    [0, p) with p = (size - 1) // 2 + 1, each next channel adds the square p - 1 ahead and, past
+    channel p, drops the one p behind; channel 0's square is never dropped. The same sums here."""
+    window = np.zeros((channels, channels))
+    p = int((size - 1) / 2 + 1)
+    window[0, :min(p, channels)] = 1
+    for c in range(1, channels):
+        window[c] = window[c - 1]
+        if c < channels - p + 1:
+            window[c, c + p - 1] += 1
+        if c > p:
+            window[c, c - p] -= 1
+    return window
+
+
 class CrossMapLRN2d(Module):
-    """x / (k + alpha / size * sum of x^2 over nearby channels)^beta for a 4-D input, the
-    window of channel c being [c - p + 1, c + p - 1] with p = (size - 1) // 2 + 1 (as PyTorch's
-    CrossMapLRN2d: the same as LocalResponseNorm for odd sizes)."""
+    """x / (k + alpha / size * (sum of x^2 over a window of channels))^beta for a 4-D input,
+    with PyTorch's CrossMapLRN2d window (see _cross_map_window)."""
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
         super().__init__()
@@ -39,15 +58,9 @@ class CrossMapLRN2d(Module):
     def forward(self, input):
         if input.dim() != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
-        n, c, h, w = input.shape
-        reach = int((self.size - 1) / 2 + 1) - 1  # channels on each side of c in the window
-        squares = input * input
-        pad = ember.zeros((n, reach, h, w), dtype=input.dtype)
-        padded = ember.cat([pad, squares, pad], 1)
-        window = padded.narrow(1, 0, c)
-        for j in range(1, 2 * reach + 1):
-            window = window + padded.narrow(1, j, c)
-        scale = window * (self.alpha / self.size) + self.k
+        window = ember.from_numpy(_cross_map_window(input.shape[1], self.size)).to(input.dtype)
+        sums = ember.einsum("cj,njhw->nchw", window, input * input)
+        scale = sums * (self.alpha / self.size) + self.k
         return input * scale.pow(-self.beta)
 
     def extra_repr(self):
