@@ -102,6 +102,8 @@ def _ctc_errors():
     yield _err(x, np.ones((2, 2)), _i64(4, 4), _i64(2, 2), exc=TypeError, match="integers")
     yield _err(x, targets + 5, _i64(4, 4), _i64(2, 2), exc=IndexError, match="class indices")
     yield _err(x, targets, _i64(4, 4), _i64(2, 2), reduction="max", exc=ValueError, match="reduction")
+    yield _err(np.zeros((4, 0, 3)), np.zeros((0, 2), dtype=np.int64), _i64(), _i64(), exc=RuntimeError,
+               match="must not be empty")
 
 
 # ---- rrelu (evaluation: the mean slope) ------------------------------------------------------
@@ -162,6 +164,8 @@ def _triplet_samples(rng, dtype):
     yield Sample((r(4, 3), r(4, 3), r(4, 3)), dict(swap=True, margin=2.0), name="swap")
     yield Sample((r(4, 3), r(4, 3), r(4, 3)), dict(distance_function=_l1_distance, margin=3.0), name="l1 distance")
     yield Sample((r(3), r(3), r(3)), name="1-D")
+    yield Sample((r(0, 3), r(0, 3), r(0, 3)), dict(reduction="sum"), name="empty sum")
+    yield Sample((r(0, 3), r(0, 3), r(0, 3)), dict(reduction="none"), name="empty none")
 
 
 def _triplet_errors():

@@ -182,6 +182,11 @@ def test_rrelu_inplace():
     x = _t(np.array([-1.0, 2.0, -3.0]))
     out = F.rrelu_(x, training=True)
     assert out is x and x[1].item() == 2.0 and -1.0 / 3 <= x[0].item() <= -1.0 / 8
+    leaf = _t(np.array([-1.0, 2.0, -0.5, -3.0]), requires_grad=True)
+    z = leaf * 1
+    F.rrelu_(z, training=True)
+    z.sum().backward()  # through the in-place write: the drawn slopes
+    np.testing.assert_allclose(leaf.grad.numpy(), _np(z) / leaf.detach().numpy(), rtol=1e-12)
     y = _t(np.array([-1.0, 2.0]))
     ember.nn.RReLU(inplace=True).eval()(y)
     np.testing.assert_allclose(y.numpy(), [-(1 / 8 + 1 / 3) / 2, 2.0])

@@ -209,6 +209,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if log_probs.dim() != 3:
         raise RuntimeError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got shape {list(log_probs.shape)}")
     T, N, C = log_probs.shape
+    if log_probs.numel() == 0:
+        raise RuntimeError(f"ctc_loss: log_probs tensor must not be empty, got shape {list(log_probs.shape)}")
     if not 0 <= blank < C:
         raise RuntimeError(f"ctc_loss: blank must be in label range [0, {C}), got {blank}")
     in_lengths = _lengths(input_lengths, "input_lengths", N)
