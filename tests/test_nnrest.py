@@ -72,6 +72,14 @@ def test_embedding_bag_gradcheck_float64():
     assert gradcheck(lambda w: F.embedding_bag(idx, w, offsets, mode="max"), (w,))
 
 
+def test_embedding_bag_without_bags():
+    w = _t(np.ones((4, 2)), requires_grad=True)
+    idx = _t(np.array([1, 2, 3]))
+    for offsets, last in ((np.zeros(0, dtype=np.int64), False), (np.array([0]), True)):
+        out = F.embedding_bag(idx, w, _t(offsets), include_last_offset=last, mode="sum")
+        assert out.shape == (0, 2)
+
+
 def test_embedding_bag_sparse_is_not_implemented():
     with pytest.raises(NotImplementedError, match="sparse"):
         ember.nn.EmbeddingBag(4, 2, sparse=True)

@@ -52,10 +52,12 @@ def _bags(input, offsets, include_last_offset):
         if any(b < a for a, b in zip(values, values[1:])) or values[-1] > n:
             raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most the input size {n}, "
                              f"got {values}")
-    if bags <= 0 or n == 0:
-        return input, ember.zeros(n, dtype=ember.int64), max(bags, 0)
-    # The bag of position j: the last offset <= j. With include_last_offset, positions at or
-    # past the final offset belong to no bag and are dropped.
+    if bags <= 0:  # no bags: no index is used
+        return input[:0], ember.zeros(0, dtype=ember.int64), 0
+    if n == 0:
+        return input, ember.zeros(0, dtype=ember.int64), bags
+    # The bag of position j: the last offset <= j. With include_last_offset the final offset
+    # ends the last bag (it should be the input's size; positions past it belong to no bag).
     bag_of = ember.searchsorted(starts[:bags], ember.arange(n), right=True) - 1
     if include_last_offset:
         end = int(starts[-1].item())
@@ -126,9 +128,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     rows = weight.index_select(0, indices)
     if scale_grad_by_freq and rows.shape[0]:
         rows = _scale_grad(rows, indices, num)
-    out = ember.zeros((bags, dim), dtype=weight.dtype, device=weight.device)
     if mode == "max":
         return _bag_max(rows, bag_of, bags, dim, weight)
+    out = ember.zeros((bags, dim), dtype=weight.dtype, device=weight.device)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.unsqueeze(1)
     out = out.index_add(0, bag_of, rows)
@@ -142,6 +144,7 @@ def _bag_max(rows, bag_of, bags, dim, weight):
     """Per bag the elementwise max of its rows (zeros for an empty bag): the rows placed in a
     (bags, longest bag, dim) block padded with -inf, maximised over the middle dim."""
     if rows.shape[0] == 0 or bags == 0:
+        # all bags empty: zeros, still connected to the weight (a zero gradient, as PyTorch's)
         return ember.zeros((bags, dim), dtype=weight.dtype, device=weight.device) + rows.sum() * 0
     counts = ember.bincount(bag_of, minlength=bags)
     longest = int(counts.max().item())
