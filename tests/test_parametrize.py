@@ -136,6 +136,22 @@ def test_remove_without_leaving_parametrized_and_multiple_originals():
         ember.nn.utils.parametrize.remove_parametrizations(m, "bias", leave_parametrized=False)
 
 
+def test_deepcopy_of_a_parametrized_module_and_pickling_refused():
+    import copy
+    import pickle
+    Symmetric = _modules(ember)[0]
+    m = _square(ember)
+    ember.nn.utils.parametrize.register_parametrization(m, "weight", Symmetric())
+    c = copy.deepcopy(m)
+    assert type(c) is type(m) and c.parametrizations.weight.original is not m.parametrizations.weight.original
+    np.testing.assert_array_equal(_np(c.weight), _np(m.weight))
+    with ember.no_grad():
+        c.parametrizations.weight.original.zero_()
+    assert np.all(_np(c.weight) == 0) and np.any(_np(m.weight) != 0)
+    with pytest.raises(RuntimeError, match="state_dict"):
+        pickle.dumps(m)
+
+
 def test_cached_computes_once_and_refuses_assignment():
     P = ember.nn.utils.parametrize
     calls = []

@@ -13,6 +13,7 @@ The property lives on a subclass of the module's class made for this module alon
 parametrization gives the module its class back.
 """
 import contextlib
+import copy
 
 from ... import _tensor
 from ...autograd import no_grad
@@ -148,7 +149,21 @@ def _inject_new_class(module):
     def getstate(self):
         raise RuntimeError("Serialization of parametrized modules is only supported through state_dict().")
 
-    param_cls = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    def deepcopy(self, memo):
+        # pickling is refused (getstate), so copy the attributes directly; the copy shares
+        # this generated class, whose properties look the parametrizations up by name
+        found = memo.get(id(self))
+        if found is not None:
+            return found
+        replica = self.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
+
+    namespace = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        namespace["__deepcopy__"] = deepcopy
+    param_cls = type(f"Parametrized{cls.__name__}", (cls,), namespace)
     param_cls._ember_unparametrized = cls
     module.__class__ = param_cls
 
