@@ -95,20 +95,26 @@ def _extended(padded, target_lengths, blank):
     return labels, skip
 
 
-def _shift(x, by, fill):
-    """x (N, S) moved right (by > 0) or left (by < 0) along S, the gap filled with `fill`."""
-    n, s = x.shape
-    pad = ember.full((n, min(abs(by), s)), fill, dtype=x.dtype)
-    if by > 0:
-        return ember.cat([pad, x[:, :s - by]], 1) if s > by else pad
-    return ember.cat([x[:, -by:], pad], 1) if s > -by else pad
+# Below any log probability that is not -inf: the peak subtracted in a logsumexp whose terms
+# are all -inf, so that it gives -inf rather than nan.
+_FLOOR = -1e30
 
 
-def _lse3(a, b, c):
-    """logsumexp of three tensors, -inf (not nan) where all three are -inf."""
-    m = ember.maximum(ember.maximum(a, b), c)
-    safe = ember.where(m == _NEG_INF, ember.zeros((), dtype=m.dtype), m)
-    return safe + ((a - safe).exp() + (b - safe).exp() + (c - safe).exp()).log()
+def _lse(parts):
+    """logsumexp over the same-shaped tensors `parts`, -inf (not nan) where all are -inf."""
+    stacked = ember.stack(parts)
+    peak = stacked.amax(0).clamp(min=_FLOOR)
+    return (stacked - peak).exp().sum(0).log() + peak
+
+
+def _additive(mask, dtype):
+    """A bool NumPy mask as 0 where True and -inf where False, to add to log values."""
+    return ember.from_numpy(np.where(mask, 0.0, _NEG_INF)).to(dtype)
+
+
+def _frames(condition):
+    """A bool NumPy (T, N) array as a (T, N, 1) tensor: per frame, a mask over the batch."""
+    return ember.from_numpy(np.ascontiguousarray(condition)).unsqueeze(2)
 
 
 class _CTC(Function):
@@ -118,27 +124,31 @@ class _CTC(Function):
     def forward(ctx, log_probs, labels, skip, input_lengths, target_lengths, blank, zero_infinity):
         T, N, C = log_probs.shape
         S = labels.shape[1]
+        dtype = log_probs.dtype
         index = ember.from_numpy(labels).unsqueeze(0).expand(T, N, S)
         emit = log_probs.gather(2, index)  # (T, N, S): log prob of each extended label per frame
-        skip_t = ember.from_numpy(skip)
-        lengths = ember.tensor(input_lengths, dtype=ember.int64).unsqueeze(1)
-        neg = ember.full((), _NEG_INF, dtype=log_probs.dtype)
-        start = np.full((N, S), _NEG_INF)
-        start[:, 0] = 0.0
-        start[np.asarray(target_lengths) > 0, 1 if S > 1 else 0] = 0.0
-        alpha = ember.from_numpy(start).to(log_probs.dtype)
+        skip_add = _additive(skip, dtype)
+        active = _frames(np.arange(T)[:, None] < np.asarray(input_lengths)[None, :])
+        neg = ember.full((), _NEG_INF, dtype=dtype)
+        start = np.zeros((N, S), dtype=bool)
+        start[:, 0] = True
+        start[np.asarray(target_lengths) > 0, 1 if S > 1 else 0] = True
+        alpha = _additive(start, dtype)
         if T:
             alpha = alpha + emit[0]
         alphas = [alpha]
+        # alpha with two -inf columns in front: the steps from s-1 and s-2 are slices of it
+        pad = ember.full((N, 2), _NEG_INF, dtype=dtype)
+        padded = ember.cat([pad, alpha], 1)
         for t in range(1, T):
-            two = ember.where(skip_t, _shift(alpha, 2, _NEG_INF), neg)
-            step = emit[t] + _lse3(alpha, _shift(alpha, 1, _NEG_INF), two)
-            alpha = ember.where(lengths > t, step, alpha)  # frozen after the input's last frame
+            step = emit[t] + _lse([alpha, padded[:, 1:-1], padded[:, :-2] + skip_add])
+            alpha = ember.where(active[t], step, alpha)  # frozen after the input's last frame
             alphas.append(alpha)
+            padded = ember.cat([pad, alpha], 1)
         ends = np.asarray(target_lengths, dtype=np.int64) * 2
         last = alpha.gather(1, ember.from_numpy(np.stack([ends, np.maximum(ends - 1, 0)], 1)))
         before = ember.where(ember.from_numpy(ends > 0), last[:, 1], neg)
-        nll = -_lse3(last[:, 0], before, neg.expand(N))
+        nll = -_lse([last[:, 0], before])
         # no frames: the empty alignment matches exactly the empty target
         empty = ember.from_numpy(np.asarray(input_lengths) == 0)
         nll = ember.where(empty, ember.from_numpy(np.where(ends == 0, 0.0, math.inf)).to(nll.dtype), nll)
@@ -158,23 +168,27 @@ class _CTC(Function):
         if T == 0:
             return (ember.zeros_like(log_probs),) + (None,) * 6
         dtype = log_probs.dtype
-        neg = ember.full((), _NEG_INF, dtype=dtype)
-        lengths = ember.tensor(input_lengths, dtype=ember.int64).unsqueeze(1)
+        lengths = np.asarray(input_lengths)
         # beta steps s -> s+2 where the label at s+2 may follow the one at s
-        skip_next = ember.from_numpy(np.concatenate([skip[:, 2:], np.zeros((N, 2), dtype=bool)], 1)[:, :S])
-        end = np.full((N, S), False)
+        skip_next = _additive(np.concatenate([skip[:, 2:], np.zeros((N, 2), dtype=bool)], 1)[:, :S], dtype)
+        end = np.zeros((N, S), dtype=bool)
         ends = np.asarray(target_lengths) * 2
         end[np.arange(N), ends] = True
         end[np.arange(N)[ends > 0], (ends - 1)[ends > 0]] = True
-        end = ember.from_numpy(end)
+        end_add = _additive(end, dtype)
+        frames = np.arange(T)[:, None]
+        first_frame = _frames(frames + 1 == lengths[None, :])  # where beta starts, at the last frame
+        later = _frames(frames + 1 < lengths[None, :])
+        neg = ember.full((), _NEG_INF, dtype=dtype)
+        pad = ember.full((N, 2), _NEG_INF, dtype=dtype)
         beta = ember.full((N, S), _NEG_INF, dtype=dtype)
+        padded = ember.cat([beta, pad], 1)  # two -inf columns behind: steps to s+1, s+2 are slices
         betas = [None] * T
         for t in range(T - 1, -1, -1):
-            two = ember.where(skip_next, _shift(beta, -2, _NEG_INF), neg)
-            step = emit[t] + _lse3(beta, _shift(beta, -1, _NEG_INF), two)
-            first = ember.where(end, emit[t], neg)  # the input's last frame starts beta
-            beta = ember.where(lengths == t + 1, first, ember.where(lengths > t + 1, step, neg))
+            step = emit[t] + _lse([beta, padded[:, 1:-1], padded[:, 2:] + skip_next])
+            beta = ember.where(first_frame[t], emit[t] + end_add, ember.where(later[t], step, neg))
             betas[t] = beta
+            padded = ember.cat([beta, pad], 1)
         both = ember.stack(alphas) + ember.stack(betas)  # (T, N, S)
         # logsumexp over the s with the same label, per class: scatter exp(both - max) and sum
         peak = both.amax(2, keepdim=True)
@@ -183,7 +197,7 @@ class _CTC(Function):
         summed = ember.zeros((T, N, C), dtype=dtype).scatter_add(2, index, (both - peak).exp())
         lcab = summed.log() + peak
         g = log_probs.exp() - (lcab + nll.reshape(1, N, 1) - log_probs).exp()
-        active = ember.arange(T).reshape(T, 1, 1) < lengths.reshape(1, N, 1)
+        active = _frames(frames < lengths[None, :])
         g = ember.where(active, g, ember.zeros((), dtype=dtype))
         if zero_infinity:
             g = ember.where((nll == math.inf).reshape(1, N, 1), ember.zeros((), dtype=dtype), g)
