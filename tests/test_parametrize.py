@@ -287,3 +287,49 @@ def test_spectral_norm_dims_and_errors():
         ember.nn.utils.spectral_norm(m)
     ember.nn.utils.remove_spectral_norm(m)
     assert sorted(m.state_dict()) == ["bias", "weight"] and isinstance(m.weight, ember.nn.Parameter)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5)])
+@pytest.mark.parametrize("orthogonal_map,use_trivialization", [
+    ("matrix_exp", True), ("matrix_exp", False), ("cayley", True), ("cayley", False), ("householder", True)])
+def test_orthogonal_matches_torch(shape, orthogonal_map, use_trivialization):
+    out, inp = shape
+    w = np.random.default_rng(out * 10 + inp).standard_normal(shape)
+    x = np.random.default_rng(1).standard_normal((2, inp))
+
+    def run(lib):
+        m = lib.nn.Linear(inp, out, bias=False).double()
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(w))
+        lib.nn.utils.parametrizations.orthogonal(m, orthogonal_map=orthogonal_map,
+                                                 use_trivialization=use_trivialization)
+        weight = _np(m.weight)
+        m(lib.tensor(x)).pow(2).sum().backward()
+        return weight, m.parametrizations.weight.original.grad.numpy().copy()
+    (we, ge), (wt, gt) = run(ember), run(torch)
+    np.testing.assert_allclose(we, wt, atol=1e-12)
+    small = min(shape)
+    gram = we.T @ we if out >= inp else we @ we.T
+    np.testing.assert_allclose(gram, np.eye(small), atol=1e-12)
+    # a wide trivialized matrix is completed with random columns: its gradient depends on them
+    if not (use_trivialization and out < inp):
+        np.testing.assert_allclose(ge, gt, rtol=1e-9, atol=1e-12)
+
+
+def test_orthogonal_assignment_and_errors():
+    m = ember.nn.Linear(4, 4).double()
+    ember.nn.utils.parametrizations.orthogonal(m)
+    q = np.linalg.qr(np.random.default_rng(0).standard_normal((4, 4)))[0]
+    m.weight = ember.tensor(q)
+    np.testing.assert_allclose(_np(m.weight), q, atol=1e-12)
+    with pytest.raises(ValueError, match="Expected a matrix"):
+        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3), name="bias")
+    with pytest.raises(ValueError, match="orthogonal_map"):
+        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3), orthogonal_map="qr")
+    with pytest.raises(NotImplementedError, match="geqrf"):
+        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3), orthogonal_map="householder",
+                                                   use_trivialization=False)
+    fixed = ember.nn.Linear(3, 3).double()
+    ember.nn.utils.parametrizations.orthogonal(fixed, use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+        fixed.weight = ember.eye(3, dtype=ember.float64)

@@ -1,13 +1,13 @@
-"""The parametrizations of torch.nn.utils.parametrizations: weight_norm and spectral_norm,
-registered with nn.utils.parametrize. (orthogonal needs matrix_exp and householder_product,
-which ember lacks; it is left out.)"""
+"""The parametrizations of torch.nn.utils.parametrizations: weight_norm, spectral_norm and
+orthogonal, registered with nn.utils.parametrize."""
 import ember
 from ..modules.module import Module
 from .. import functional as F
 from . import parametrize
+from . import _orthogonal as _orth
 from ._norms import default_spectral_dim, norm_except_dim, power_iteration, weight_matrix, weight_norm_from
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 Tensor = ember.Tensor
 
@@ -93,4 +93,91 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     if dim is None:
         dim = default_spectral_dim(module)
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+_ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+class _Orthogonal(Module):
+    """An orthogonal matrix (or its first columns) from an unconstrained one: the exponential
+    or Cayley map of its skew-symmetric part, or the product of the Householder reflectors its
+    lower triangle holds. With use_trivialization, the map's output multiplies `base` (an
+    orthogonal buffer), so assigning a matrix sets base and restarts the map at the identity."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        self.shape = tuple(weight.shape)
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        n, k = X.shape[-2], X.shape[-1]
+        transposed = n < k
+        if transposed:
+            X = X.transpose(-1, -2)
+            n, k = k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            X = X.tril()
+            if n != k:
+                X = ember.cat([X, ember.zeros(*X.shape[:-2], n, n - k, dtype=X.dtype)], -1)
+            A = X - X.transpose(-1, -2)
+            Q = _orth.matrix_exp(A) if self.orthogonal_map == "matrix_exp" else _orth.cayley(A)
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = X.tril(-1)
+            tau = 2.0 / (1.0 + (A * A).sum(-2))
+            Q = _orth.householder_product(A, tau)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().to(Q.dtype).unsqueeze(-2)
+        if "base" in self._buffers:
+            Q = self.base @ Q
+        return Q.transpose(-1, -2) if transposed else Q
+
+    def right_inverse(self, Q):
+        if tuple(Q.shape) != self.shape:
+            raise ValueError(f"Expected a matrix or batch of matrices of shape {list(self.shape)}. Got a tensor of "
+                             f"shape {list(Q.shape)}.")
+        with ember.no_grad():
+            Q_init = Q
+            n, k = Q.shape[-2], Q.shape[-1]
+            if n < k:
+                Q = Q.transpose(-1, -2)
+                n, k = k, n
+            if "base" not in self._buffers:
+                if self.orthogonal_map in ("matrix_exp", "cayley"):
+                    raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley "
+                                              "parametrizations when use_trivialization=False.")
+                raise NotImplementedError("orthogonal: the householder map needs use_trivialization in ember")
+            if n == k:
+                Q = Q.clone() if _orth.is_orthogonal(Q) else _orth.make_orthogonal(Q)
+            else:  # completed to a square matrix by random columns
+                extra = ember.randn(*Q.shape[:-2], n, n - k, dtype=Q.dtype)
+                Q = _orth.make_orthogonal(ember.cat([Q, extra], -1))
+            self.base = Q
+            neg_eye = ember.zeros_like(Q_init)
+            neg_eye.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+            return neg_eye
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """Makes module.<name> (a matrix, or a batch of them) orthogonal (orthonormal columns or rows
+    when it is not square) through `orthogonal_map`: "matrix_exp" (square matrices' default),
+    "cayley" or "householder" (the default otherwise)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.dim() < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.dim()} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in _ORTHOGONAL_MAPS:
+        raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: '
+                         f'{orthogonal_map}')
+    if orthogonal_map == "householder" and not use_trivialization:
+        raise NotImplementedError("orthogonal: the householder map without use_trivialization starts from the "
+                                  "weight's geqrf factorization, which ember lacks; use_trivialization=True works")
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module
