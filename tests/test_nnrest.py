@@ -328,7 +328,18 @@ def test_lazy_linear_initialises_as_linear_would_and_loads_a_state_dict():
     np.testing.assert_array_equal(_np(fresh.weight), _np(eager.weight))
     fresh(ember.ones(2, 6))
     assert type(fresh) is ember.nn.Linear and fresh.in_features == 6
-    assert ember.nn.UninitializedBuffer().materialize is not None
+    buffer = ember.nn.UninitializedBuffer()
+    buffer.materialize((2, 3), dtype=ember.float64)
+    assert type(buffer) is ember.Tensor and buffer.shape == (2, 3) and buffer.dtype == ember.float64
+
+
+def test_an_optimizer_made_before_the_first_forward_pass_updates_the_materialized_parameters():
+    lazy = ember.nn.LazyLinear(2)
+    opt = ember.optim.SGD(lazy.parameters(), lr=0.5)
+    lazy(ember.ones(3, 4)).sum().backward()
+    before = _np(lazy.weight).copy()
+    opt.step()
+    np.testing.assert_allclose(_np(lazy.weight), before - 0.5 * 3, rtol=1e-6)
 
 
 # ---- SyncBatchNorm, RNNCellBase ------------------------------------------------------------------
