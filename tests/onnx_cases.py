@@ -155,6 +155,8 @@ _K2DW = _const(2, 1, 3, 3, seed=16)  # depthwise
 _KT1 = _const(2, 3, 3, seed=17)    # conv_transpose1d: 2 -> 3 channels
 _KT2 = _const(2, 3, 3, 2, seed=18)
 _KT2G = _const(2, 2, 2, 2, seed=19)  # 2 groups: 2 -> 4 channels
+_K3 = _const(3, 2, 2, 3, 2, seed=20)  # conv3d: 2 -> 3 channels, kernel 2x3x2
+_KT3 = _const(2, 3, 2, 2, 3, seed=21)  # conv_transpose3d: 2 -> 3 channels
 
 CASES = []
 
@@ -870,6 +872,12 @@ case("nn.functional.conv_transpose2d", lambda x: F.conv_transpose2d(x, _KT2, Non
      f32(B, 2, 3, 4), name="tuples")
 case("nn.functional.conv_transpose2d", lambda x: F.conv_transpose2d(x, _KT2G, groups=2), f32(B, 2, 3, 3),
      name="groups")
+case("nn.functional.conv3d", lambda x: F.conv3d(x, _K3, _B3, stride=(1, 2, 1), padding=1), f32(B, 2, 4, 5, 4),
+     nodes=["Conv"])
+case("nn.functional.conv3d", lambda x: F.conv3d(x, _K3, padding="same", dilation=(1, 2, 1)), f32(2, 4, 5, 4),
+     name="unbatched_same")
+case("nn.functional.conv_transpose3d", lambda x: F.conv_transpose3d(x, _KT3, _B3, 2, 1, 1), f32(B, 2, 3, 2, 3),
+     nodes=["ConvTranspose"])
 
 # ---- nn: pooling ----------------------------------------------------------------------------------
 

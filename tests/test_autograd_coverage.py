@@ -63,6 +63,8 @@ NOT_DIFFERENTIABLE = {
         "__index__", "__len__", "__hash__", "__repr__",
     },
     "serialization: files, not tensors": {"save", "load"},
+    "shared memory: moves a tensor's storage in place, or asks where it is": {"share_memory_", "is_shared",
+                                                                             "untyped_storage"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
@@ -112,6 +114,19 @@ COMPOSITES = {
     "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
+    # 3-D pools, sampling (nn/functional/pooling3d.py, unpooling.py, lp_pool.py, fractional_pool.py,
+    # sampling.py, dropouts.py): the 2-D / 1-D kernels, gathers, scatters and elementwise ops
+    "nn.functional.max_pool3d",
+    "nn.functional.avg_pool3d", "nn.functional.adaptive_avg_pool3d", "nn.functional.adaptive_max_pool3d",
+    "nn.functional.max_pool1d_with_indices", "nn.functional.max_pool2d_with_indices",
+    "nn.functional.max_pool3d_with_indices", "nn.functional.adaptive_max_pool1d_with_indices",
+    "nn.functional.adaptive_max_pool2d_with_indices", "nn.functional.adaptive_max_pool3d_with_indices",
+    "nn.functional.max_unpool1d", "nn.functional.max_unpool2d", "nn.functional.max_unpool3d",
+    "nn.functional.lp_pool1d", "nn.functional.lp_pool2d", "nn.functional.lp_pool3d",
+    "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
+    "nn.functional.fractional_max_pool2d_with_indices", "nn.functional.fractional_max_pool3d_with_indices",
+    "nn.functional.grid_sample", "nn.functional.affine_grid", "nn.functional.native_channel_shuffle",
+    "nn.functional.dropout3d", "nn.functional.feature_alpha_dropout",
     # the nnrest composites (nn/functional/embedding_bag.py, ctc.py, random_activations.py,
     # distance_losses.py, multi_head_attention.py); ctc_loss's gradient is its autograd.Function's
     "nn.functional.embedding_bag", "nn.functional.ctc_loss", "nn.functional.gumbel_softmax", "nn.functional.rrelu",

@@ -30,6 +30,8 @@ NOT_OPS = {
     "save", "load",
     # random masks: test_pool_dropout.py checks their statistics and reproducibility
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+    # the same, channel-wise in 3-D and alpha: test_nn3d_modules.py
+    "dropout3d", "feature_alpha_dropout",
     # random samples: test_nnrest.py checks gumbel_softmax's distribution and gradient
     "gumbel_softmax",
 }

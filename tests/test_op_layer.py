@@ -25,7 +25,8 @@ NOT_OPS = {
                "__index__", "__int__", "__iter__", "__len__", "__reduce_ex__", "__repr__", "_numpy_or_float",
                "backward", "data_ptr", "dim", "element_size", "is_contiguous", "is_floating_point", "item",
                "ndimension", "nelement", "numel", "numpy", "register_hook", "requires_grad_", "retain_grad", "size",
-               "storage_offset", "stride", "tolist"},
+               "storage_offset", "stride", "tolist",
+               "share_memory_", "is_shared", "untyped_storage"},  # storage placement (ember._shared_memory), not ops
 }
 
 

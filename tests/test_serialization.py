@@ -361,7 +361,9 @@ def test_tensor_subclass(tmp_path):
 def test_pickle_module_argument():
     data = saved_bytes({"t": ember.ones(2)})
     with pytest.raises(RuntimeError, match="weights_only"):
-        ember.load(io.BytesIO(data), pickle_module=pickle)
+        ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=True)
+    # as in PyTorch, a pickle_module with weights_only left unset means weights_only=False
+    assert_same(ember.ones(2), ember.load(io.BytesIO(data), pickle_module=pickle)["t"])
     assert_same(ember.ones(2), ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=False)["t"])
     buf = io.BytesIO()
     ember.save(ember.ones(2), buf, pickle_module=pickle, pickle_protocol=4)
@@ -816,3 +818,27 @@ def test_every_pickle_protocol(protocol):
     assert shares_storage(back["sd"]["w"], back["view"])
     assert back["size"] == ember.Size([1, 2]) and isinstance(back["size"], ember.Size)
     assert back["bytes"] == b"x\x00\xff" and back["set"] == {1} and back["dtype"] == ember.int8
+
+
+def test_files_with_ember_names_still_load():
+    # another pickle_module makes ember.save write ember's own names (as earlier versions did)
+    import types
+    plain = types.SimpleNamespace(Pickler=pickle.Pickler, Unpickler=pickle.Unpickler)
+    base = ember.arange(6.0).reshape(2, 3)
+    obj = {"base": base, "t": base.t(), "p": ember.nn.Parameter(ember.ones(2)), "dtype": ember.int8}
+    buf = io.BytesIO()
+    ember.save(obj, buf, pickle_module=plain)
+    assert b"torch" not in zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+    back = ember.load(io.BytesIO(buf.getvalue()))
+    assert_same(base.t(), back["t"]) and back["dtype"] is ember.int8
+    assert type(back["p"]) is ember.nn.Parameter and back["p"].requires_grad
+    back["base"][0, 1] = 9.0
+    assert back["t"][1, 0].item() == 9.0
+
+
+def test_default_files_carry_torch_names():
+    buf = io.BytesIO()
+    ember.save({"w": ember.ones(2, dtype=ember.bfloat16)}, buf)
+    pkl = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+    assert b"ctorch._utils\n_rebuild_tensor_v2\n" in pkl and b"ctorch\nBFloat16Storage\n" in pkl
+    assert b"ember" not in pkl

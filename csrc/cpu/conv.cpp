@@ -1,4 +1,4 @@
-// CPU convolution kernels: im2col + the GEMM kernel table, col2im for the input gradient, and
+// CPU convolution kernels (1-D, 2-D and 3-D): im2col + the GEMM kernel table, col2im for the input gradient, and
 // direct loops for depthwise convolutions (cpu/conv_depthwise.cpp). A 1x1 convolution with
 // stride 1 and no padding needs no column buffer: the GEMM reads the image itself.
 //
@@ -29,8 +29,9 @@ constexpr int64_t kColumnTile = int64_t(1) << 22;
 constexpr int64_t kPackGrain = int64_t(1) << 15;  // elements per thread for packing loops
 
 bool pointwise(const ConvGeometry& g) {
-  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
-         g.pad_w == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+  return g.kernel_d == 1 && g.kernel_h == 1 && g.kernel_w == 1 && g.stride_d == 1 && g.stride_h == 1 &&
+         g.stride_w == 1 && g.pad_d == 0 && g.pad_h == 0 && g.pad_w == 0 && g.out_d == g.in_d && g.out_h == g.in_h &&
+         g.out_w == g.in_w;
 }
 
 // How many chunks of whole images run in parallel; 1: images in turn, parallel inside.
@@ -69,30 +70,32 @@ GemmArgs group_gemm(DType dtype, const ConvGeometry& g, int64_t m, int64_t n, in
   return a;
 }
 
-// Sizes shared by the three kernels.
+// Sizes shared by the three kernels. A "plane" is one channel's (D x) H x W values, a "line"
+// one output row of OW positions (lines = OD * OH, see cpu/conv_im2col.h).
 struct Dims {
-  int64_t groups, cig, cog, in_plane, out_plane, k, in_image, out_image, rows;
+  int64_t groups, cig, cog, in_plane, out_plane, k, in_image, out_image, rows, lines;
   bool direct;     // 1x1, stride 1, no padding: the image is its own column buffer
-  int64_t band;    // output rows per column buffer (all of them when direct)
-  int64_t buffer;  // column buffer elements: a band of output rows
+  int64_t band;    // output lines per column buffer (all of them when direct)
+  int64_t buffer;  // column buffer elements: a band of output lines
   explicit Dims(const ConvGeometry& g)
       : groups(g.groups),
         cig(g.in_channels / g.groups),
         cog(g.out_channels / g.groups),
-        in_plane(g.in_h * g.in_w),
-        out_plane(g.out_h * g.out_w),
-        k(cig * g.kernel_h * g.kernel_w),
+        in_plane(g.in_d * g.in_h * g.in_w),
+        out_plane(g.out_d * g.out_h * g.out_w),
+        k(cig * g.kernel_d * g.kernel_h * g.kernel_w),
         in_image(g.in_channels * in_plane),
         out_image(g.out_channels * out_plane),
         rows(g.groups * k),
+        lines(g.out_d * g.out_h),
         direct(pointwise(g)) {
-    band = direct ? g.out_h : std::clamp<int64_t>(kColumnTile / std::max<int64_t>(1, rows * g.out_w), 1, g.out_h);
+    band = direct ? lines : std::clamp<int64_t>(kColumnTile / std::max<int64_t>(1, rows * g.out_w), 1, lines);
     buffer = direct ? 0 : rows * band * g.out_w;
   }
   int64_t work() const { return cog * k * out_plane * groups; }  // multiply-adds per image
 };
 
-// Packs the columns of output rows [oh0, oh1) of one image, split over threads unless already
+// Packs the columns of output lines [oh0, oh1) of one image, split over threads unless already
 // inside a parallel region.
 template <typename T>
 void pack_columns(const ConvGeometry& g, const Dims& d, const T* image, T* col, int64_t oh0, int64_t oh1) {
@@ -137,8 +140,8 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
   const GemmKernel gemm = cpu_gemm();
   for_each_image<T>(g, d.work(), d.buffer, [&](int64_t n, T* col) {
     const T* x = in + n * d.in_image;
-    for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += d.band) {
-      const int64_t oh1 = std::min(g.out_h, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+    for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
+      const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
       if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
       GemmArgs a = ga;
       a.n = cols;
@@ -167,11 +170,12 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
   ga.b_bs[0] = d.cog * d.out_plane;
   ga.c_cs = 1;
   const GemmKernel gemm = cpu_gemm();
-  const int64_t grain = std::max<int64_t>(1, kPackGrain / std::max<int64_t>(1, d.out_plane * g.kernel_h * g.kernel_w));
+  const int64_t grain =
+      std::max<int64_t>(1, kPackGrain / std::max<int64_t>(1, d.out_plane * g.kernel_d * g.kernel_h * g.kernel_w));
   for_each_image<T>(g, d.work(), d.buffer, [&](int64_t n, T* col) {
     T* gi = grad_in + n * d.in_image;
-    for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += d.band) {
-      const int64_t oh1 = std::min(g.out_h, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+    for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
+      const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
       GemmArgs a = ga;
       a.n = cols;
       a.b = grad_out + n * d.out_image + oh0 * g.out_w;
@@ -221,8 +225,8 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
       const int64_t n0 = chunk_start(c, chunks, g.batch);
       for (int64_t n = n0; n < chunk_start(c + 1, chunks, g.batch); ++n) {
         const T* x = in + n * d.in_image;
-        for (int64_t oh0 = 0; oh0 < g.out_h; oh0 += d.band) {
-          const int64_t oh1 = std::min(g.out_h, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+        for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
+          const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
           if (!d.direct) pack_columns(g, d, x, col.data(), oh0, oh1);
           GemmArgs a = ga;
           a.k = cols;
@@ -247,7 +251,10 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
   }
 }
 
-bool depthwise(const ConvGeometry& g) { return g.groups > 1 && g.groups == g.in_channels; }
+// The direct depthwise loops are 2-D: a 3-D depthwise convolution takes the grouped GEMM path.
+bool depthwise(const ConvGeometry& g) {
+  return g.groups > 1 && g.groups == g.in_channels && g.in_d == 1 && g.out_d == 1 && g.kernel_d == 1 && g.pad_d == 0;
+}
 
 // The front-end hands over float32 or float64 (16-bit inputs are converted once, up front).
 template <typename F>

@@ -1,9 +1,13 @@
 #pragma once
 // Column buffers for the GEMM-based convolution kernels (cpu/conv.cpp). The column buffer of
-// one image has a row per (input channel c, kernel tap i, j), numbered (c * KH + i) * KW + j,
-// holding for each output position (oh, ow) the input value that tap reads there (zero in the
-// padding). A convolution of one group is then weight (Cout/g x K) @ columns (K x OH*OW), and
-// the input gradient is the transposed product scattered back by col2im.
+// one image has a row per (input channel c, kernel tap kd, i, j), numbered
+// ((c * KD + kd) * KH + i) * KW + j, holding for each output position (od, oh, ow) the input
+// value that tap reads there (zero in the padding). A convolution of one group is then
+// weight (Cout/g x K) @ columns (K x OD*OH*OW), and the input gradient is the transposed
+// product scattered back by col2im. 1-D and 2-D convolutions have KD = OD = D = 1.
+//
+// Output positions come in lines of OW: line t is (od, oh) = (t / OH, t % OH), and a tile of
+// the column buffer is a range of lines [t0, t1).
 #include <algorithm>
 #include <cstdint>
 
@@ -20,70 +24,82 @@ inline void valid_range(int64_t out, int64_t size, int64_t stride, int64_t offse
   hi = std::max(lo, std::min(hi, out));
 }
 
-// [lo, hi) of valid_range for the output rows, cut to the tile [oh0, oh1).
-inline void tile_rows(const ConvGeometry& g, int64_t h_off, int64_t oh0, int64_t oh1, int64_t& lo, int64_t& hi) {
-  valid_range(g.out_h, g.in_h, g.stride_h, h_off, lo, hi);
-  lo = std::min(std::max(lo, oh0), oh1);
-  hi = std::max(lo, std::min(hi, oh1));
+// The input line (of the image's D*H lines) that the tap at depth and row offsets (d_off,
+// h_off) reads for output line t, or -1 when that is in the padding.
+inline int64_t source_line(const ConvGeometry& g, int64_t t, int64_t d_off, int64_t h_off) {
+  const int64_t od = t / g.out_h, oh = t - od * g.out_h;
+  const int64_t id = od * g.stride_d + d_off, ih = oh * g.stride_h + h_off;
+  if (id < 0 || id >= g.in_d || ih < 0 || ih >= g.in_h) return -1;
+  return id * g.in_h + ih;
 }
 
-// Writes rows [r0, r1) of the column buffer of output rows [oh0, oh1) of one image (`image`
-// at its first channel); buffer rows are `ld` elements apart, column 0 is output row oh0.
+// A kernel tap's offsets: row r of the column buffer is (channel, tap).
+struct Tap {
+  int64_t d_off, h_off, w_off;
+};
+inline Tap tap_of(const ConvGeometry& g, int64_t tap) {
+  const int64_t khw = g.kernel_h * g.kernel_w;
+  const int64_t kd = tap / khw, i = tap % khw / g.kernel_w, j = tap % g.kernel_w;
+  return {kd * g.dilation_d - g.pad_d, i * g.dilation_h - g.pad_h, j * g.dilation_w - g.pad_w};
+}
+
+// Writes rows [r0, r1) of the column buffer of output lines [t0, t1) of one image (`image`
+// at its first channel); buffer rows are `ld` elements apart, column 0 is line t0's first.
 template <typename T>
-void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld, int64_t r0, int64_t r1, int64_t oh0,
-            int64_t oh1) {
-  const int64_t taps = g.kernel_h * g.kernel_w, ow_n = g.out_w, plane = g.in_h * g.in_w;
+void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld, int64_t r0, int64_t r1, int64_t t0,
+            int64_t t1) {
+  const int64_t taps = g.kernel_d * g.kernel_h * g.kernel_w, ow_n = g.out_w;
+  const int64_t volume = g.in_d * g.in_h * g.in_w;
   for (int64_t r = r0; r < r1; ++r) {
-    const int64_t c = r / taps, i = r % taps / g.kernel_w, j = r % g.kernel_w;
-    const T* src = image + c * plane;
-    const int64_t h_off = i * g.dilation_h - g.pad_h, w_off = j * g.dilation_w - g.pad_w;
-    int64_t h_lo, h_hi, w_lo, w_hi;
-    tile_rows(g, h_off, oh0, oh1, h_lo, h_hi);
-    valid_range(ow_n, g.in_w, g.stride_w, w_off, w_lo, w_hi);
+    const T* src = image + r / taps * volume;
+    const Tap k = tap_of(g, r % taps);
+    int64_t w_lo, w_hi;
+    valid_range(ow_n, g.in_w, g.stride_w, k.w_off, w_lo, w_hi);
     T* dst = col + r * ld;
-    std::fill(dst, dst + (h_lo - oh0) * ow_n, T(0));
-    for (int64_t oh = h_lo; oh < h_hi; ++oh) {
-      T* d = dst + (oh - oh0) * ow_n;
-      const T* line = src + (oh * g.stride_h + h_off) * g.in_w;
+    for (int64_t t = t0; t < t1; ++t) {
+      T* d = dst + (t - t0) * ow_n;
+      const int64_t s = source_line(g, t, k.d_off, k.h_off);
+      if (s < 0) {
+        std::fill(d, d + ow_n, T(0));
+        continue;
+      }
+      const T* line = src + s * g.in_w;
       std::fill(d, d + w_lo, T(0));
       if (g.stride_w == 1) {
-        std::copy(line + (w_lo + w_off), line + (w_hi + w_off), d + w_lo);
+        std::copy(line + (w_lo + k.w_off), line + (w_hi + k.w_off), d + w_lo);
       } else {
-        for (int64_t ow = w_lo; ow < w_hi; ++ow) d[ow] = line[ow * g.stride_w + w_off];
+        for (int64_t ow = w_lo; ow < w_hi; ++ow) d[ow] = line[ow * g.stride_w + k.w_off];
       }
       std::fill(d + w_hi, d + ow_n, T(0));
     }
-    std::fill(dst + (h_hi - oh0) * ow_n, dst + (oh1 - oh0) * ow_n, T(0));
   }
 }
 
-// Adds the rows of channels [c0, c1) of the column buffer of output rows [oh0, oh1) back into
+// Adds the rows of channels [c0, c1) of the column buffer of output lines [t0, t1) back into
 // `image` (at its first channel): every input position receives the sum over the taps that read
 // it. Distinct channels touch distinct memory, so callers may split the channels over threads.
 template <typename T>
-void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image, int64_t c0, int64_t c1, int64_t oh0,
-            int64_t oh1) {
-  const int64_t ow_n = g.out_w, plane = g.in_h * g.in_w;
+void col2im(const ConvGeometry& g, const T* col, int64_t ld, T* image, int64_t c0, int64_t c1, int64_t t0,
+            int64_t t1) {
+  const int64_t taps = g.kernel_d * g.kernel_h * g.kernel_w, ow_n = g.out_w;
+  const int64_t volume = g.in_d * g.in_h * g.in_w;
   for (int64_t c = c0; c < c1; ++c) {
-    T* dst = image + c * plane;
-    for (int64_t i = 0; i < g.kernel_h; ++i) {
-      const int64_t h_off = i * g.dilation_h - g.pad_h;
-      int64_t h_lo, h_hi;
-      tile_rows(g, h_off, oh0, oh1, h_lo, h_hi);
-      for (int64_t j = 0; j < g.kernel_w; ++j) {
-        const int64_t w_off = j * g.dilation_w - g.pad_w;
-        int64_t w_lo, w_hi;
-        valid_range(ow_n, g.in_w, g.stride_w, w_off, w_lo, w_hi);
-        const T* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
-        for (int64_t oh = h_lo; oh < h_hi; ++oh) {
-          const T* s = src + (oh - oh0) * ow_n;
-          T* line = dst + (oh * g.stride_h + h_off) * g.in_w;
-          if (g.stride_w == 1) {
+    T* dst = image + c * volume;
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      const Tap k = tap_of(g, tap);
+      int64_t w_lo, w_hi;
+      valid_range(ow_n, g.in_w, g.stride_w, k.w_off, w_lo, w_hi);
+      const T* src = col + (c * taps + tap) * ld;
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t s_line = source_line(g, t, k.d_off, k.h_off);
+        if (s_line < 0) continue;
+        const T* s = src + (t - t0) * ow_n;
+        T* line = dst + s_line * g.in_w;
+        if (g.stride_w == 1) {
 #pragma omp simd
-            for (int64_t ow = w_lo; ow < w_hi; ++ow) line[ow + w_off] += s[ow];
-          } else {
-            for (int64_t ow = w_lo; ow < w_hi; ++ow) line[ow * g.stride_w + w_off] += s[ow];
-          }
+          for (int64_t ow = w_lo; ow < w_hi; ++ow) line[ow + k.w_off] += s[ow];
+        } else {
+          for (int64_t ow = w_lo; ow < w_hi; ++ow) line[ow * g.stride_w + k.w_off] += s[ow];
         }
       }
     }

@@ -255,9 +255,11 @@ struct ConvGeometry {
   int64_t kernel_h = 1, kernel_w = 1;
   int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
   int64_t groups = 1;
+  // The depth dim of a 3-D convolution (NCDHW): 1 and no padding for 1-D and 2-D ones.
+  int64_t in_d = 1, out_d = 1, kernel_d = 1, stride_d = 1, pad_d = 0, dilation_d = 1;
 };
-// out (N, Cout, OH, OW) = input (N, Cin, H, W) convolved with weight (Cout, Cin/groups, KH, KW),
-// plus bias (Cout) when given.
+// out (N, Cout, [OD,] OH, OW) = input (N, Cin, [D,] H, W) convolved with weight
+// (Cout, Cin/groups, [KD,] KH, KW), plus bias (Cout) when given.
 using ConvForwardKernel = void (*)(const ConvGeometry& g, const Tensor& out, const Tensor& input,
                                    const Tensor& weight, const Tensor* bias);
 // grad_input (N, Cin, H, W), overwritten, from grad_output (N, Cout, OH, OW) and the weight.

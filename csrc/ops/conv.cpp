@@ -1,6 +1,7 @@
-// conv1d / conv2d and their backward kernels. Each call is checked against PyTorch's rules
-// (ops/conv_args.cpp), its operands are brought once into the kernels' form (contiguous,
-// float32 or float64, 4-D NCHW: a 1-D convolution has H = 1), and the result is converted back.
+// conv1d / conv2d / conv3d and their backward kernels. Each call is checked against PyTorch's
+// rules (ops/conv_args.cpp), its operands are brought once into the kernels' form (contiguous,
+// float32 or float64, 4-D NCHW: a 1-D convolution has H = 1; 5-D NCDHW for 3-D), and the result
+// is converted back.
 #include "ember/ops.h"
 #include "ops/conv_args.h"
 
@@ -95,7 +96,16 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const std::optional<Ten
   return conv_forward(request("conv1d", 1, stride, {{}, padding}, dilation, groups), input, weight, bias);
 }
 
-// The backward kernels, in the padding's two forms, for 2-D and 1-D.
+Tensor conv3d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias, const IntArray& stride,
+              const IntArray& padding, const IntArray& dilation, int64_t groups) {
+  return conv_forward(request("conv3d", 3, stride, {padding, ""}, dilation, groups), input, weight, bias);
+}
+Tensor conv3d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias, const IntArray& stride,
+              const std::string& padding, const IntArray& dilation, int64_t groups) {
+  return conv_forward(request("conv3d", 3, stride, {{}, padding}, dilation, groups), input, weight, bias);
+}
+
+// The backward kernels, in the padding's two forms, for 3-D, 2-D and 1-D.
 #define EMBER_CONV_BACKWARD(ND, PADDING_TYPE, PADDING)                                                           \
   Tensor conv##ND##d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,   \
                                     const IntArray& stride, PADDING_TYPE padding, const IntArray& dilation,       \
@@ -119,6 +129,8 @@ EMBER_CONV_BACKWARD(2, const IntArray&, (Padding{padding, ""}))
 EMBER_CONV_BACKWARD(2, const std::string&, (Padding{{}, padding}))
 EMBER_CONV_BACKWARD(1, const IntArray&, (Padding{padding, ""}))
 EMBER_CONV_BACKWARD(1, const std::string&, (Padding{{}, padding}))
+EMBER_CONV_BACKWARD(3, const IntArray&, (Padding{padding, ""}))
+EMBER_CONV_BACKWARD(3, const std::string&, (Padding{{}, padding}))
 #undef EMBER_CONV_BACKWARD
 
 }  // namespace ember

@@ -34,7 +34,7 @@ IntArray prepend(int64_t first, const IntArray& rest) {
 }  // namespace
 
 IntArray ConvSpec::weight4() const {
-  if (weight_shape.size() == 4) return weight_shape;
+  if (weight_shape.size() >= 4) return weight_shape;
   return {weight_shape[0], weight_shape[1], 1, weight_shape[2]};
 }
 
@@ -43,10 +43,10 @@ ConvSpec check_conv(const ConvRequest& r, const IntArray& input_shape, const Int
   const char* op = r.op;
   const int nd = r.nd;
   const int64_t in_rank = static_cast<int64_t>(input_shape.size());
-  const char* weight_layout = r.transposed ? (nd == 2 ? "(in_channels, out_channels / groups, kH, kW)"
-                                                      : "(in_channels, out_channels / groups, kW)")
-                                           : (nd == 2 ? "(out_channels, in_channels / groups, kH, kW)"
-                                                      : "(out_channels, in_channels / groups, kW)");
+  const char* spatial_layout = nd == 3 ? "kD, kH, kW)" : nd == 2 ? "kH, kW)" : "kW)";
+  const std::string weight_layout =
+      std::string(r.transposed ? "(in_channels, out_channels / groups, " : "(out_channels, in_channels / groups, ") +
+      spatial_layout;
   EMBER_CHECK_SHAPE(static_cast<int>(weight_shape.size()) == nd + 2, op, ": expected a ", nd + 2, "-D weight ",
                     weight_layout, ", but got weight of size ", shape_str(weight_shape));
   EMBER_CHECK_SHAPE(in_rank == nd + 1 || in_rank == nd + 2, op, ": expected ", nd + 1, "-D (unbatched) or ", nd + 2,
@@ -144,14 +144,23 @@ ConvSpec check_conv(const ConvRequest& r, const IntArray& input_shape, const Int
   s.output_shape.insert(s.output_shape.end(), out_spatial.begin(), out_spatial.end());
   if (s.batched) s.output_shape.insert(s.output_shape.begin(), batch);
 
-  // The plain 2-D convolution: for a transposed one, its input is our output and vice versa.
+  // The plain convolution: for a transposed one, its input is our output and vice versa.
   const IntArray& conv_in = r.transposed ? out_spatial : spatial;
   const IntArray& conv_out = r.transposed ? spatial : out_spatial;
+  s.nd = nd;
   ConvGeometry& g = s.geom;
   g.batch = batch;
   g.in_channels = r.transposed ? out_channels : channels;
   g.out_channels = r.transposed ? channels : out_channels;
-  const int h = nd == 2 ? 0 : -1, w = nd - 1;  // index of H (none for 1-D) and W
+  const int h = nd - 2, w = nd - 1;  // index of H (none for 1-D) and W
+  if (nd == 3) {  // and of D
+    g.in_d = conv_in[0];
+    g.out_d = conv_out[0];
+    g.kernel_d = kernel[0];
+    g.stride_d = stride[0];
+    g.pad_d = pad_lo[0];
+    g.dilation_d = dilation[0];
+  }
   g.in_h = h < 0 ? 1 : conv_in[h];
   g.in_w = conv_in[w];
   g.out_h = h < 0 ? 1 : conv_out[h];
@@ -210,6 +219,10 @@ Tensor run_backward_weight(const ConvSpec& s, const Tensor& grad_output4, const 
   return grad_weight;
 }
 
-Tensor bias_grad(const Tensor& grad_output4) { return sum(grad_output4, IntArray{0, 2, 3}); }
+Tensor bias_grad(const Tensor& grad_output4) {
+  IntArray dims{0};
+  for (int64_t d = 2; d < grad_output4.dim(); ++d) dims.push_back(d);
+  return sum(grad_output4, dims);
+}
 
 }  // namespace ember::conv_detail

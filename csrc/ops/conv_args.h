@@ -1,8 +1,8 @@
 #pragma once
 // Argument checking and geometry for the convolution front-ends (ops/conv.cpp,
-// ops/conv_transpose.cpp). Every convolution, 1-D or 2-D, plain or transposed, runs as a 2-D
-// NCHW convolution: a 1-D one gets H = 1, and a transposed one is the input gradient of the
-// plain convolution whose input is the transposed one's output.
+// ops/conv_transpose.cpp). Every convolution, 1-D, 2-D or 3-D, plain or transposed, runs as a
+// 2-D NCHW or 3-D NCDHW convolution: a 1-D one gets H = 1, and a transposed one is the input
+// gradient of the plain convolution whose input is the transposed one's output.
 #include <string>
 
 #include "dispatch/kernels.h"
@@ -19,7 +19,7 @@ struct Padding {
 // What a call asks for, before looking at shapes.
 struct ConvRequest {
   const char* op;  // the public name, for messages
-  int nd;          // spatial dims: 1 or 2
+  int nd;          // spatial dims: 1, 2 or 3
   bool transposed;
   IntArray stride;
   Padding padding;
@@ -32,13 +32,21 @@ struct ConvRequest {
 // caller sees.
 struct ConvSpec {
   ConvGeometry geom;
+  int nd = 2;
   bool batched = true;   // the input had a batch dim
   IntArray input_shape;  // as given (batched or not)
   IntArray output_shape;
   IntArray weight_shape;
-  // The 4-D shapes the kernels see: the plain convolution's input and output.
-  IntArray conv_input4() const { return {geom.batch, geom.in_channels, geom.in_h, geom.in_w}; }
-  IntArray conv_output4() const { return {geom.batch, geom.out_channels, geom.out_h, geom.out_w}; }
+  // The shapes the kernels see (4-D; 5-D for a 3-D convolution): the plain convolution's
+  // input and output.
+  IntArray conv_input4() const {
+    if (nd == 3) return {geom.batch, geom.in_channels, geom.in_d, geom.in_h, geom.in_w};
+    return {geom.batch, geom.in_channels, geom.in_h, geom.in_w};
+  }
+  IntArray conv_output4() const {
+    if (nd == 3) return {geom.batch, geom.out_channels, geom.out_d, geom.out_h, geom.out_w};
+    return {geom.batch, geom.out_channels, geom.out_h, geom.out_w};
+  }
   IntArray weight4() const;
 };
 
@@ -57,7 +65,7 @@ inline DType compute_dtype(DType t) { return t == kFloat64 ? kFloat64 : kFloat32
 // `t` as the kernels read it: compute dtype, contiguous, of `shape` (same element count).
 Tensor kernel_operand(const Tensor& t, const IntArray& shape);
 
-// The three kernels on 4-D operands in the compute dtype (see ConvSpec); results are fresh
+// The three kernels on 4-D (5-D) operands in the compute dtype (see ConvSpec); results are fresh
 // tensors of the compute dtype in the plain convolution's shapes.
 Tensor run_forward(const ConvSpec& s, const Tensor& input4, const Tensor& weight4, const Tensor* bias);
 Tensor run_backward_input(const ConvSpec& s, const Tensor& grad_output4, const Tensor& weight4);

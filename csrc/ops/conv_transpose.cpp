@@ -22,7 +22,11 @@ Tensor transpose_forward(const ConvRequest& r, const Tensor& input, const Tensor
   check_dtypes(r.op, input, weight, b, nullptr);
   const ConvSpec s = check_conv(r, input.shape(), weight.shape(), b ? &b->shape() : nullptr);
   Tensor out = run_backward_input(s, kernel_operand(input, s.conv_output4()), kernel_operand(weight, s.weight4()));
-  if (b) add_(out, kernel_operand(*b, {1, s.geom.in_channels, 1, 1}));
+  if (b) {
+    IntArray bias_view(out.dim(), 1);  // (1, C, 1, 1[, 1])
+    bias_view[1] = s.geom.in_channels;
+    add_(out, kernel_operand(*b, bias_view));
+  }
   return out.to(input.dtype()).view(s.output_shape);
 }
 
@@ -55,6 +59,13 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const std::op
                            weight, bias);
 }
 
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                        const IntArray& stride, const IntArray& padding, const IntArray& output_padding,
+                        int64_t groups, const IntArray& dilation) {
+  return transpose_forward(request("conv_transpose3d", 3, stride, padding, output_padding, groups, dilation), input,
+                           weight, bias);
+}
+
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
                         const IntArray& stride, const IntArray& padding, const IntArray& output_padding,
                         int64_t groups, const IntArray& dilation) {
@@ -69,6 +80,16 @@ std::tuple<Tensor, Tensor, Tensor> conv_transpose2d_backward(const Tensor& grad_
                                                              std::array<bool, 3> output_mask) {
   return transpose_backward(
       request("conv_transpose2d_backward", 2, stride, padding, output_padding, groups, dilation), grad_output,
+      input, weight, output_mask);
+}
+
+std::tuple<Tensor, Tensor, Tensor> conv_transpose3d_backward(const Tensor& grad_output, const Tensor& input,
+                                                             const Tensor& weight, const IntArray& stride,
+                                                             const IntArray& padding, const IntArray& output_padding,
+                                                             int64_t groups, const IntArray& dilation,
+                                                             std::array<bool, 3> output_mask) {
+  return transpose_backward(
+      request("conv_transpose3d_backward", 3, stride, padding, output_padding, groups, dilation), grad_output,
       input, weight, output_mask);
 }
 

@@ -40,6 +40,10 @@ from .nn.functional.pooling import adaptive_avg_pool1d, avg_pool1d, max_pool1d, 
 from .nn.functional.sparse import _torch_embedding as embedding  # noqa: E402,F401
 from .nn.functional.dropouts import _torch_dropout as dropout  # noqa: E402,F401
 from .nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from .nn.functional.conv import conv3d, conv_transpose3d  # noqa: E402,F401
+from .nn.functional.pooling3d import max_pool3d, max_pool1d_with_indices  # noqa: E402,F401
+from .nn.functional.composites import channel_shuffle  # noqa: E402,F401
+from .nn.functional.shuffle import native_channel_shuffle  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 
 __version__ = "0.1.0"
@@ -80,11 +84,13 @@ from . import datasets, utils  # noqa: E402,F401
 # serialization: ember.save / ember.load, and pickling and deepcopy of tensors
 from . import serialization  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
+# Tensor.share_memory_ / is_shared (ember.multiprocessing, imported on first use, sends them shared)
+from . import _shared_memory  # noqa: E402,F401
 
 
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""
-    if name == "onnx":
+    if name in ("onnx", "multiprocessing"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -5,27 +5,32 @@ optimizer's state, nested containers). `ember.load(f)` reads it back; by default
 (`weights_only=True`) it unpickles only tensors, containers, primitives and the classes allowed
 through `add_safe_globals` / `safe_globals`, so loading an untrusted file runs no foreign code.
 
-File format (a zip archive, every record stored uncompressed)::
+File format: torch.save's own (a zip archive, every record stored uncompressed), so that
+`torch.load` reads ember's files and `ember.load` reads torch's::
 
-    archive/data.pkl     the pickle of `obj` (protocol 2 by default). Each tensor is the call
-                         ember._tensor_pickle._rebuild_tensor(storage, storage_offset, size,
-                         stride, requires_grad) [a subclass such as a Parameter:
-                         _rebuild_tensor_subclass(cls, storage, ..., requires_grad, state)];
-                         each storage is a persistent id, the tuple
-                         ('storage', dtype_name, key, location, numel)
-                         e.g. ('storage', 'float32', '0', 'cpu', 12).
-    archive/byteorder    'little': the byte order of the data records
-    archive/data/<key>   the storage's bytes: `numel` elements of `dtype_name`, contiguous,
-                         little-endian (bfloat16 as its 16-bit patterns); each record's data
-                         starts at a multiple of 64 bytes in the file (a padding extra field),
-                         so that `mmap=True` can map it in place
-    archive/version      the format version, '1'
+    archive/data.pkl            the pickle of `obj` (protocol 2 by default), written with PyTorch's
+                                names (see ember._torch_format): a tensor is
+                                torch._utils._rebuild_tensor_v2(storage, storage_offset, size,
+                                stride, requires_grad, OrderedDict()), a Parameter
+                                torch._utils._rebuild_parameter(tensor, requires_grad, OrderedDict()),
+                                a dtype torch.float32, a standard layer torch.nn.modules.<file>.<Class>;
+                                each storage is a persistent id, the tuple
+                                ('storage', torch.<Dtype>Storage, key, location, numel)
+                                e.g. ('storage', torch.FloatStorage, '0', 'cpu', 12)
+    archive/.format_version     '1'
+    archive/.storage_alignment  '64'
+    archive/byteorder           'little': the byte order of the data records
+    archive/data/<key>          the storage's bytes: `numel` elements, contiguous, little-endian
+                                (bfloat16 as its 16-bit patterns); each record's data starts at a
+                                multiple of 64 bytes in the file (a padding extra field), so that
+                                `mmap=True` can map it in place
+    archive/version             '3'
 
 A storage is a tensor's whole buffer: tensors that share one (views of one base) are saved with
 one record and share one buffer again after loading. Saving a small view of a large tensor
-saves the whole buffer (call .clone() first to save only the view). The layout is PyTorch's
-(torch.save's zip format), so `ember.load` also reads files written by `torch.save` (tensors,
-state dicts and containers of them) into ember tensors, without importing torch.
+saves the whole buffer (call .clone() first to save only the view). `ember.load` reads these
+files, torch.save's, and those of earlier ember versions (ember._tensor_pickle's names) into
+ember tensors, without importing torch.
 
 `ember.load` also reads `.safetensors` files (see `load_safetensors`).
 """
@@ -43,6 +48,7 @@ import shutil
 import struct
 import sys
 import threading
+import warnings
 import zipfile
 import zlib
 
@@ -50,15 +56,16 @@ import numpy as np
 
 from . import _C
 from ._tensor import Size, Tensor
+from ._torch_format import STORAGE_TYPE_NAMES, TorchPickler, settle_loaded_module, torch_name
 from ._tensor_pickle import (_NP_DTYPES, _Storage, _rebuild_storage, _rebuild_tensor,
                              _rebuild_tensor_subclass, _as_subclass, _device, dtype_from_name,
                              from_le_bytes, le_bytes, raw_view, restore_location, storage_impl)
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
-           "safe_globals", "UnpicklingError", "save_safetensors", "load_safetensors",
+           "safe_globals", "get_unsafe_globals_in_checkpoint", "UnpicklingError", "save_safetensors", "load_safetensors",
            "read_safetensors_metadata"]
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "3"  # the archive/version torch.save writes
 _ALIGN = 64
 _CPU = _C.device("cpu")
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -79,6 +86,7 @@ _BUILTIN_GLOBALS = {f"builtins.{n}": getattr(builtins, n) for n in (
     "bytearray", "bool", "slice", "range")}
 _BUILTIN_GLOBALS.update({
     "collections.OrderedDict": collections.OrderedDict,
+    "collections.Counter": collections.Counter,
     "_codecs.encode": __import__("_codecs").encode,  # how protocol 2 pickles bytes
     # how protocols 0 and 1 pickle a subclass of a builtin (Size, OrderedDict's state): it
     # calls base.__new__(cls, state), both of which must themselves be allowed globals
@@ -93,6 +101,8 @@ _BUILTIN_GLOBALS.update({
     "ember._tensor_pickle._rebuild_storage": _rebuild_storage,
 })
 
+# never admitted, even when allowed (as in PyTorch): their functions reach the operating system
+_BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 _safe_globals = {}
 _safe_lock = threading.Lock()
 
@@ -135,6 +145,34 @@ def safe_globals(safe_globals):
         with _safe_lock:
             _safe_globals.clear()
             _safe_globals.update(saved)
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The globals of the checkpoint `f` (a path or a binary file object) that weights_only=True
+    does not admit by default, as "module.name" strings: what a trusted file would need
+    add_safe_globals for. (Globals allowed through add_safe_globals are listed too, as PyTorch
+    lists them.)"""
+    import pickletools
+    with contextlib.ExitStack() as stack:
+        fobj = stack.enter_context(open(f, "rb")) if isinstance(f, (str, os.PathLike)) else f
+        with zipfile.ZipFile(fobj) as zf:
+            pkl = [n for n in zf.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
+            if len(pkl) != 1:
+                raise RuntimeError(f"get_unsafe_globals_in_checkpoint: {_describe(f)} has no data.pkl record")
+            pickled = zf.read(pkl[0])
+    unsafe = set()
+    for opcode, arg, _ in pickletools.genops(pickled):
+        if opcode.name in ("GLOBAL", "INST"):
+            module, name = arg.split(" ", 1)
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
+            if f"{module}.{name}" not in _BUILTIN_GLOBALS and _torch_global(module, name) is None:
+                unsafe.add(f"{module}.{name}")
+        elif opcode.name == "STACK_GLOBAL":
+            unsafe.add("<a STACK_GLOBAL (pickle protocol 4 and later), whose name is computed>")
+    return sorted(unsafe)
 
 
 def _parameter_class():
@@ -216,6 +254,25 @@ def _torch_global(module, name):
     return None
 
 
+def _torch_module_class(module, name):
+    """ember's layer for a torch.nn.modules class (a whole module saved by torch.save, or by
+    ember.save, which names its standard layers so), or None. Only weights_only=False reads them."""
+    if module == "torch.nn.functional":  # an activation held by a layer
+        from .nn import functional
+        found = getattr(functional, name, None)
+        return found if callable(found) else None
+    if not module.startswith("torch.nn.modules."):
+        return None
+    import importlib
+    try:
+        found = importlib.import_module("ember.nn.modules." + module[len("torch.nn.modules."):])
+    except ImportError:
+        return None
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return found if isinstance(found, type) else None
+
+
 def _allowed_global(module, name):
     # protocol < 3 writes Python 2 names (__builtin__.set); the stock find_class maps them back
     if (module, name) in _compat_pickle.NAME_MAPPING:
@@ -226,9 +283,14 @@ def _allowed_global(module, name):
     obj = _BUILTIN_GLOBALS.get(full)
     if obj is None:
         obj = _torch_global(module, name)
-    if obj is None:
+    if obj is None and module.split(".")[0] not in _BLOCKED_MODULES:
         with _safe_lock:
             obj = _safe_globals.get(full)
+            if obj is None and module.startswith(("numpy.core.", "numpy._core.")):
+                # numpy 2 renamed numpy.core to numpy._core: files and allow-lists use either
+                other = module.replace("numpy.core.", "numpy._core.", 1) if module.startswith("numpy.core.") \
+                    else module.replace("numpy._core.", "numpy.core.", 1)
+                obj = _safe_globals.get(f"{other}.{name}")
     if obj is None:
         param = _parameter_class()
         if param is not None and full == _name_of(param):
@@ -241,8 +303,8 @@ def _refusal(module, name):
     return UnpicklingError(
         f"weights_only load refused the global {full}: with weights_only=True, ember.load "
         "unpickles only tensors, ember dtypes, devices and Size, containers and primitives. If "
-        f"you trust this file, allow it with ember.serialization.add_safe_globals([{name}]) (or "
-        f"the ember.serialization.safe_globals([{name}]) context manager), or load with "
+        f"you trust this file, allow it with ember.serialization.add_safe_globals([{full}]) (or "
+        f"the ember.serialization.safe_globals([{full}]) context manager), or load with "
         "weights_only=False, which can run arbitrary code: only for files you trust.")
 
 
@@ -251,34 +313,48 @@ def _location(impl):
     return str(impl.device)
 
 
-def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True):
-    """Save `obj` to `f` (a path or a writable binary file object) in ember's zip format (see
-    the module's docstring). Tensors that share storage stay shared when loaded."""
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
+    """Save `obj` to `f` (a path or a writable binary file object) in PyTorch's zip format (see
+    the module's docstring): torch.load reads the file. Tensors that share storage stay shared
+    when loaded."""
     if not _use_new_zipfile_serialization:
         raise ValueError("ember.save writes only the zip format")
     storages = {}  # key -> storage impl, in the order first met
     keys = {}  # id(_Storage) -> key
     kept = []  # the _Storage objects, alive until written (their ids must stay unique)
 
-    class _Pickler(pickle_module.Pickler):
-        def persistent_id(self, o):
-            if type(o) is not _Storage:
-                return None
-            key = keys.get(id(o))
-            if key is None:
-                key = str(len(storages))
-                keys[id(o)] = key
-                storages[key] = o.impl
-                kept.append(o)
-            impl = o.impl
-            return ("storage", impl.dtype.name, key, _location(impl), impl.numel())
+    def storage_id(o):
+        if type(o) is not _Storage:
+            return None
+        key = keys.get(id(o))
+        if key is None:
+            key = str(len(storages))
+            keys[id(o)] = key
+            storages[key] = o.impl
+            kept.append(o)
+        impl = o.impl
+        # protocol 0 writes a persistent id as its repr: the dtype goes by its name there
+        storage_type = impl.dtype.name if pickle_protocol == 0 else \
+            torch_name("torch", STORAGE_TYPE_NAMES[impl.dtype.name])
+        return ("storage", storage_type, key, _location(impl), impl.numel())
 
     data = io.BytesIO()
-    _Pickler(data, protocol=pickle_protocol).dump(obj)
+    if pickle_module is pickle:
+        TorchPickler(data, storage_id, protocol=pickle_protocol).dump(obj)
+    else:  # another pickle module (dill, ...): ember's own names, which only ember.load reads
+        class _Pickler(pickle_module.Pickler):
+            def persistent_id(self, o):
+                pid = storage_id(o)
+                return pid if pid is None else ("storage", o.impl.dtype.name) + pid[2:]
+
+        _Pickler(data, protocol=pickle_protocol).dump(obj)
+    write = lambda fobj: _write_archive(fobj, data.getvalue(), storages,  # noqa: E731
+                                        byteorder=not _disable_byteorder_record)
     if isinstance(f, (str, os.PathLike)):
-        _replace_file(f, lambda fobj: _write_archive(fobj, data.getvalue(), storages))
+        _replace_file(f, write)
     else:
-        _write_archive(f, data.getvalue(), storages)
+        write(f)
 
 
 def _replace_file(path, write):
@@ -317,10 +393,13 @@ def _record(name):
     return info
 
 
-def _write_archive(fobj, pickled, storages, prefix="archive"):
+def _write_archive(fobj, pickled, storages, prefix="archive", byteorder=True):
     with zipfile.ZipFile(fobj, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(_record(f"{prefix}/data.pkl"), pickled)
-        zf.writestr(_record(f"{prefix}/byteorder"), "little")
+        zf.writestr(_record(f"{prefix}/.format_version"), "1")
+        zf.writestr(_record(f"{prefix}/.storage_alignment"), str(_ALIGN))
+        if byteorder:
+            zf.writestr(_record(f"{prefix}/byteorder"), "little")
         for key, impl in storages.items():
             if impl.device.type != "cpu":
                 impl = impl.to_device(_CPU)
@@ -345,7 +424,7 @@ def _describe(f):
     return repr(name) if isinstance(name, str) else f"the {type(f).__name__} object"
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved by ember.save (or torch.save, or a .safetensors file) from `f`, a path
     or a readable binary file object.
 
@@ -358,13 +437,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     ('cpu', 'cuda:0': every tensor there), a dict mapping saved locations to new ones
     ({'cuda:0': 'cpu'}), or a callable (storage, location) -> storage that gets each storage on
     the CPU as a 1-D tensor (returning None keeps the default).
-    weights_only=None means True, or False when a pickle_module is given (as in PyTorch).
+    weights_only=None (the default) means True, or False when a pickle_module is given (as in
+    PyTorch); the environment variables TORCH_FORCE_WEIGHTS_ONLY_LOAD (or EMBER_FORCE_...) force
+    True, and TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (or EMBER_FORCE_...) forces False where the call
+    does not pass weights_only.
     mmap=True (f must be a path): tensor data is mapped from the file (copy-on-write) instead of
     read, where the record allows it.
     """
     name = _describe(f)
-    if weights_only is None:  # PyTorch's default: restricted unless a pickle module is given
-        weights_only = pickle_module is None
+    weights_only = _weights_only_choice(weights_only, pickle_module)
     if pickle_module is not None and weights_only:
         raise RuntimeError("ember.load: pickle_module cannot be given with weights_only=True; pass "
                            "weights_only=False to unpickle with a custom pickle module")
@@ -397,6 +478,33 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                                "legacy format is not supported (re-save it with a recent torch.save)")
         raise RuntimeError(f"ember.load: {name} is neither an ember/torch zip archive nor a "
                            "safetensors file")
+
+
+_TRUE_VALUES = ("1", "y", "yes", "true")
+
+
+def _env_flag(suffix):
+    return any(os.getenv(prefix + suffix, "0").lower() in _TRUE_VALUES for prefix in ("TORCH_", "EMBER_"))
+
+
+def _weights_only_choice(weights_only, pickle_module):
+    """weights_only after PyTorch's default and its environment overrides."""
+    not_set = weights_only is None
+    if not_set:  # PyTorch's default: restricted unless a pickle module is given
+        weights_only = pickle_module is None
+    force_on = _env_flag("FORCE_WEIGHTS_ONLY_LOAD")
+    force_off = _env_flag("FORCE_NO_WEIGHTS_ONLY_LOAD")
+    if force_on and force_off:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+                           "(or their EMBER_ forms) should be set, but both were set.")
+    if force_on:
+        return True
+    if force_off and not_set:  # it overrides only a call that left weights_only unset
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected: since the "
+                      "`weights_only` argument was not explicitly passed to `ember.load`, forcing "
+                      "weights_only=False.", UserWarning, stacklevel=3)
+        return False
+    return weights_only
 
 
 def _looks_like_safetensors(head):
@@ -500,10 +608,23 @@ def _load_zip(fobj, name, mmap_path, map_location, weights_only, pickle_module, 
                         raise _refusal(module, global_name)
                     return obj
         else:
-            class _Unpickler(pickle_module.Unpickler):
+            # pickle's own: the Python unpickler, whose BUILD can settle torch layers' state
+            base = pickle._Unpickler if pickle_module is pickle else pickle_module.Unpickler
+
+            class _Unpickler(base):
                 def find_class(self, module, global_name):
                     obj = _torch_global(module, global_name)
+                    if obj is None:
+                        obj = _torch_module_class(module, global_name)
                     return obj if obj is not None else super().find_class(module, global_name)
+
+            if base is pickle._Unpickler:
+                def _load_build(self):
+                    pickle._Unpickler.load_build(self)
+                    settle_loaded_module(self.stack[-1])
+
+                _Unpickler.dispatch = dict(pickle._Unpickler.dispatch)
+                _Unpickler.dispatch[pickle.BUILD[0]] = _load_build
         unpickler = _Unpickler(io.BytesIO(pickled), **pickle_load_args)
         unpickler.persistent_load = persistent_load
         try:

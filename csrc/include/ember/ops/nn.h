@@ -169,6 +169,42 @@ EMBER_API std::tuple<Tensor, Tensor, Tensor> conv_transpose1d_backward(
     const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
     const IntArray& padding, const IntArray& output_padding, int64_t groups, const IntArray& dilation,
     std::array<bool, 3> output_mask = {true, true, true});
+// 3-D convolutions: NCDHW (unbatched CDHW), weights (out_channels, in_channels / groups, kD, kH,
+// kW), transposed (in_channels, out_channels / groups, kD, kH, kW); otherwise as above.
+EMBER_API Tensor conv3d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
+                        const IntArray& stride = {1}, const IntArray& padding = {0},
+                        const IntArray& dilation = {1}, int64_t groups = 1);
+EMBER_API Tensor conv3d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                        const IntArray& stride, const std::string& padding, const IntArray& dilation = {1},
+                        int64_t groups = 1);
+EMBER_API Tensor conv_transpose3d(const Tensor& input, const Tensor& weight,
+                                  const std::optional<Tensor>& bias = std::nullopt, const IntArray& stride = {1},
+                                  const IntArray& padding = {0}, const IntArray& output_padding = {0},
+                                  int64_t groups = 1, const IntArray& dilation = {1});
+EMBER_API Tensor conv3d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,
+                                       const IntArray& stride, const IntArray& padding, const IntArray& dilation,
+                                       int64_t groups);
+EMBER_API Tensor conv3d_backward_input(const Tensor& grad_output, const IntArray& input_size, const Tensor& weight,
+                                       const IntArray& stride, const std::string& padding,
+                                       const IntArray& dilation, int64_t groups);
+EMBER_API Tensor conv3d_backward_weight(const Tensor& grad_output, const Tensor& input, const IntArray& weight_size,
+                                        const IntArray& stride, const IntArray& padding, const IntArray& dilation,
+                                        int64_t groups);
+EMBER_API Tensor conv3d_backward_weight(const Tensor& grad_output, const Tensor& input, const IntArray& weight_size,
+                                        const IntArray& stride, const std::string& padding,
+                                        const IntArray& dilation, int64_t groups);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv3d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const IntArray& padding, const IntArray& dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv3d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const std::string& padding, const IntArray& dilation, int64_t groups,
+    std::array<bool, 3> output_mask = {true, true, true});
+EMBER_API std::tuple<Tensor, Tensor, Tensor> conv_transpose3d_backward(
+    const Tensor& grad_output, const Tensor& input, const Tensor& weight, const IntArray& stride,
+    const IntArray& padding, const IntArray& output_padding, int64_t groups, const IntArray& dilation,
+    std::array<bool, 3> output_mask = {true, true, true});
 // ---- normalization, activations, attention ----------------------------------------------------
 
 // Batch norm over (N, C), (N, C, L), (N, C, H, W): statistics per channel (dim 1). Training uses

@@ -139,7 +139,7 @@ def _pad_arg(pairs):
 
 
 def _conv_backward_in_ops(ctx, grad, input, weight):
-    """conv1d / conv2d's gradients as convolutions (ember ops), for create_graph: the input's
+    """conv1d / conv2d / conv3d's gradients as convolutions (ember ops), for create_graph: the input's
     gradient is a transposed convolution of grad with the weight, the weight's a convolution of
     the input with grad (batch and channels swapped). Both differentiate again."""
     stride, padding, dilation, groups = ctx.args
@@ -151,8 +151,8 @@ def _conv_backward_in_ops(ctx, grad, input, weight):
     dilation = spatial(_conv._ints(dilation, "dilation", "conv"))
     kernel = list(weight.shape[2:])
     pads = _spatial_padding(padding, nd, kernel, dilation)
-    conv = F.conv1d if nd == 1 else F.conv2d
-    conv_t = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    conv = (F.conv1d, F.conv2d, F.conv3d)[nd - 1]
+    conv_t = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[nd - 1]
     gi = gw = gb = None
     need = ctx.needs_input_grad
     if need[0]:
@@ -188,6 +188,8 @@ register(_name("conv1d"), _conv_setup, _conv_backward(_conv.conv1d_backward))
 register(_name("conv2d"), _conv_setup, _conv_backward(_conv.conv2d_backward))
 register(_name("conv_transpose1d"), _conv_transpose_setup, _conv_backward(_conv.conv_transpose1d_backward))
 register(_name("conv_transpose2d"), _conv_transpose_setup, _conv_backward(_conv.conv_transpose2d_backward))
+register(_name("conv3d"), _conv_setup, _conv_backward(_conv.conv3d_backward))
+register(_name("conv_transpose3d"), _conv_transpose_setup, _conv_backward(_conv.conv_transpose3d_backward))
 
 
 # ---- pools ------------------------------------------------------------------------------------

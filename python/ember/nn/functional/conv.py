@@ -1,7 +1,8 @@
-"""Convolutions with PyTorch's names and semantics: ember.nn.functional.conv1d / conv2d /
-conv_transpose1d / conv_transpose2d, also ember.conv1d, ember.conv2d, ... like torch.
+"""Convolutions with PyTorch's names and semantics: ember.nn.functional.conv1d / conv2d / conv3d /
+conv_transpose1d / conv_transpose2d / conv_transpose3d, also ember.conv1d, ember.conv2d, ...
+like torch.
 
-NCHW (NCL for 1-D). stride, padding, dilation and output_padding are an int or a tuple with one
+NCHW (NCL for 1-D, NCDHW for 3-D). stride, padding, dilation and output_padding are an int or a tuple with one
 int per spatial dim; padding may also be 'valid' or 'same' (plain convolutions, stride 1). An
 unbatched input (C, H, W) / (C, L) gives an unbatched result.
 
@@ -16,7 +17,7 @@ from ..._op_layer import namespace
 
 op = namespace("nn.functional")
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 def _impl(x, name, op):
@@ -89,6 +90,27 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _wrap(_C.conv1d(_impl(input, "input", op), _impl(weight, "weight", op), _bias(bias, op),
                            _ints(stride, "stride", op), _padding(padding, op), _ints(dilation, "dilation", op),
                            _groups(groups, op)))
+
+
+@op
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_out, C_in / groups, kD, kH, kW), plus bias (C_out) when given."""
+    op = "conv3d"
+    return _wrap(_C.conv3d(_impl(input, "input", op), _impl(weight, "weight", op), _bias(bias, op),
+                           _ints(stride, "stride", op), _padding(padding, op), _ints(dilation, "dilation", op),
+                           _groups(groups, op)))
+
+
+@op
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution of input (N, C_in, D, H, W) with weight
+    (C_in, C_out / groups, kD, kH, kW): the gradient of conv3d with respect to its input."""
+    op = "conv_transpose3d"
+    return _wrap(_C.conv_transpose3d(_impl(input, "input", op), _impl(weight, "weight", op), _bias(bias, op),
+                                     _ints(stride, "stride", op), _ints(padding, "padding", op),
+                                     _ints(output_padding, "output_padding", op), _groups(groups, op),
+                                     _ints(dilation, "dilation", op)))
 
 
 @op
@@ -187,4 +209,26 @@ def conv_transpose2d_backward(grad_output, input, weight, stride=1, padding=0, o
 def conv_transpose1d_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0, groups=1,
                               dilation=1, output_mask=(True, True, True)):
     return _transpose_backward(_C.conv_transpose1d_backward, "conv_transpose1d_backward", grad_output, input,
+                               weight, stride, padding, output_padding, groups, dilation, output_mask)
+
+
+def conv3d_backward_input(grad_output, input_size, weight, stride=1, padding=0, dilation=1, groups=1):
+    return _backward_input(_C.conv3d_backward_input, "conv3d_backward_input", grad_output, input_size, weight,
+                           stride, padding, dilation, groups)
+
+
+def conv3d_backward_weight(grad_output, input, weight_size, stride=1, padding=0, dilation=1, groups=1):
+    return _backward_weight(_C.conv3d_backward_weight, "conv3d_backward_weight", grad_output, input, weight_size,
+                            stride, padding, dilation, groups)
+
+
+def conv3d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1,
+                    output_mask=(True, True, True)):
+    return _backward(_C.conv3d_backward, "conv3d_backward", grad_output, input, weight, stride, padding, dilation,
+                     groups, output_mask)
+
+
+def conv_transpose3d_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0, groups=1,
+                              dilation=1, output_mask=(True, True, True)):
+    return _transpose_backward(_C.conv_transpose3d_backward, "conv_transpose3d_backward", grad_output, input,
                                weight, stride, padding, output_padding, groups, dilation, output_mask)

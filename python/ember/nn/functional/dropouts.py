@@ -1,5 +1,5 @@
-"""Dropout with torch.nn.functional's names: dropout, dropout1d, dropout2d, alpha_dropout, and
-torch.dropout. Masks come from the Philox stream, so ember.manual_seed reproduces them.
+"""Dropout with torch.nn.functional's names: dropout, dropout1d, dropout2d, dropout3d,
+alpha_dropout, feature_alpha_dropout, and torch.dropout. Masks come from the Philox stream, so ember.manual_seed reproduces them.
 
 _dropout_with_mask returns (output, mask) and dropout_backward(grad, mask, scale) is the
 gradient, for the autograd layer to wire.
@@ -12,7 +12,7 @@ from ..._op_layer import namespace, op as _top_level_op
 
 op = namespace("nn.functional")
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 def _check(input, p, op):
@@ -84,6 +84,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _apply(input, p, training, inplace, _feature_mask(input))
 
 
+@op
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Channel-wise dropout of (N, C, D, H, W) or unbatched (C, D, H, W)."""
+    _check(input, p, "dropout3d")
+    if input.dim() not in (4, 5):
+        raise _C.ShapeError(f"dropout3d: Expected a 4D (unbatched) or 5D (batched) input, but received a "
+                            f"{input.dim()}D input")
+    batched = input.dim() == 5
+    x = input if batched else input.unsqueeze(0)
+    out = _apply(x, p, training, inplace, _feature_mask(x))
+    return input if out is x else (out if batched else out.squeeze(0))
+
+
 # SELU's fixed point: alpha' = -scale * alpha of SELU.
 _ALPHA = 1.7580993408473766
 
@@ -93,12 +106,26 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout that keeps a SELU network's mean and variance: dropped values become -alpha', then
     an affine map a * x + b restores the statistics."""
     _check(input, p, "alpha_dropout")
-    if not training or p == 0:
+    return _alpha(input, p, training, inplace, None)
+
+
+@op
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels: one draw per (N, C), as torch."""
+    _check(input, p, "feature_alpha_dropout")
+    if input.dim() < 2:
+        raise _C.ShapeError(f"feature_alpha_dropout: Feature dropout requires at least 2 dimensions in the input, "
+                            f"but got input of shape {list(input.shape)}")
+    return _alpha(input, p, training, inplace, _feature_mask(input))
+
+
+def _alpha(input, p, training, inplace, mask_shape):
+    if not training or p == 0 or input.numel() == 0:
         return input
     if p == 1:
         out = input * 0.0
     else:
-        _, mask = _dropout_with_mask(input, p)
+        _, mask = _dropout_with_mask(input, p, mask_shape=mask_shape)
         keep = mask.to(input.dtype)
         a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
         b = (keep - 1.0) * (_ALPHA * a) + _ALPHA * a * p

@@ -1,7 +1,8 @@
-"""nn.functional.interpolate with PyTorch's semantics for 3-D (N, C, W) and 4-D (N, C, H, W)
-inputs: modes 'nearest' (PyTorch's legacy floor(dst * scale)), 'nearest-exact', 'linear',
-'bilinear' (align_corners True or False) and 'area' (adaptive average pooling); size or
-scale_factor, and recompute_scale_factor.
+"""nn.functional.interpolate with PyTorch's semantics for 3-D (N, C, W), 4-D (N, C, H, W) and
+5-D (N, C, D, H, W) inputs: modes 'nearest' (PyTorch's legacy floor(dst * scale)),
+'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear' (align_corners True or False)
+and 'area' (adaptive average pooling); size or scale_factor, and recompute_scale_factor.
+5-D inputs and bicubic run as separable stages (upsampling_nd.py).
 
 interpolate_backward(grad_output, input, <interpolate's arguments>) is the gradient, for the
 autograd layer to wire.
@@ -9,7 +10,10 @@ autograd layer to wire.
 import math
 import numbers
 
+import ember
+
 from ... import _C
+from . import upsampling_nd as _nd
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool1d_backward, \
     adaptive_avg_pool2d_backward
 from ..._tensor import Tensor, _wrap
@@ -19,8 +23,8 @@ op = namespace("nn.functional")
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
-_LINEAR = {"linear": 1, "bilinear": 2}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_LINEAR = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
 def _plan(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias):
@@ -28,8 +32,6 @@ def _plan(input, size, scale_factor, mode, align_corners, recompute_scale_factor
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate(): argument 'input' must be Tensor, not {type(input).__name__}")
     if mode not in _MODES:
-        if mode in ("bicubic", "trilinear"):
-            raise NotImplementedError(f"interpolate: mode '{mode}' is not implemented")
         raise ValueError(f"interpolate: unknown mode '{mode}', expected one of {', '.join(_MODES)}")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not implemented")
@@ -41,8 +43,8 @@ def _plan(input, size, scale_factor, mode, align_corners, recompute_scale_factor
         align_corners = False
     shape = list(input.shape)
     dim = input.dim() - 2
-    if dim not in (1, 2):
-        raise NotImplementedError(f"interpolate: only 3-D and 4-D input tensors are supported (got "
+    if dim not in (1, 2, 3):
+        raise NotImplementedError(f"interpolate: only 3-D and 4-D input tensors, and 5-D ones, are supported (got "
                                   f"{input.dim()}-D) for mode {mode}")
     if mode in _LINEAR and _LINEAR[mode] != dim:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_LINEAR[mode] + 2}D input")
@@ -70,6 +72,13 @@ def _plan(input, size, scale_factor, mode, align_corners, recompute_scale_factor
             scales = factors
     else:
         raise ValueError("either size or scale_factor should be defined")
+    if dim == 3 or mode == "bicubic":  # the native kernels check the other cases
+        if min(shape[2:] + output) <= 0:
+            raise ember.ArgumentError(f"interpolate: input and output sizes should be greater than 0, but got input "
+                                      f"{shape} and output_size {output}")
+        if mode in ("bicubic", "trilinear") and not input.dtype.is_floating_point:
+            raise _C.DTypeError(f"interpolate ({mode}): expected a floating-point input, got "
+                                f"{str(input.dtype).replace('ember.', '')}")
     return mode, shape, output, scales, align_corners
 
 
@@ -78,6 +87,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 recompute_scale_factor=None, antialias=False):
     mode, _, output, scales, align_corners = _plan(input, size, scale_factor, mode, align_corners,
                                                    recompute_scale_factor, antialias)
+    if len(output) == 3:
+        return _nd.forward_5d(input, mode, output, scales, bool(align_corners))
+    if mode == "bicubic":
+        return _nd.forward_bicubic(input, output, scales, bool(align_corners))
     if mode == "area":
         return (adaptive_avg_pool1d if len(output) == 1 else adaptive_avg_pool2d)(input, output)
     if mode in _LINEAR:
@@ -88,8 +101,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 def interpolate_backward(grad_output, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                          recompute_scale_factor=None, antialias=False):
     """The gradient of interpolate(input, ...) for grad_output (same arguments as the forward)."""
-    mode, shape, _, scales, align_corners = _plan(input, size, scale_factor, mode, align_corners,
-                                                  recompute_scale_factor, antialias)
+    mode, shape, output, scales, align_corners = _plan(input, size, scale_factor, mode, align_corners,
+                                                       recompute_scale_factor, antialias)
+    if len(shape) == 5:
+        return _nd.backward_5d(grad_output, shape, mode, output, scales, bool(align_corners))
+    if mode == "bicubic":
+        return _nd.backward_bicubic(grad_output, shape, output, scales, bool(align_corners))
     if mode == "area":
         return (adaptive_avg_pool1d_backward if len(shape) == 3 else adaptive_avg_pool2d_backward)(grad_output, shape)
     if mode in _LINEAR:

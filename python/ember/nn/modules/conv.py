@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, with PyTorch's
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, with PyTorch's
 parameter shapes and initialisation (Kaiming-uniform, a=sqrt(5))."""
 import math
 
@@ -8,7 +8,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 def _ntuple(x, n):
@@ -94,7 +94,7 @@ class _ConvNd(Module):
         return s.format(**self.__dict__)
 
     def forward(self, input):
-        conv = F.conv1d if len(self.kernel_size) == 1 else F.conv2d
+        conv = (F.conv1d, F.conv2d, F.conv3d)[len(self.kernel_size) - 1]
         if self.padding_mode != "zeros":  # padded by the mode first; the convolution pads nothing
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -119,6 +119,14 @@ class Conv2d(_ConvNd):
 
 
 
+class Conv3d(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, _ntuple(kernel_size, 3), _ntuple(stride, 3),
+                         padding if isinstance(padding, str) else _ntuple(padding, 3),
+                         _ntuple(dilation, 3), False, (0, 0, 0), groups, bias, padding_mode, device, dtype)
+
+
 class _ConvTransposeNd(_ConvNd):
     def __init__(self, dims, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
                  bias, dilation, padding_mode, device, dtype):
@@ -130,7 +138,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input, output_size=None):
         n = len(self.kernel_size)
-        conv = F.conv_transpose1d if n == 1 else F.conv_transpose2d
+        conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[n - 1]
         return conv(input, self.weight, self.bias, self.stride, self.padding,
                     self._output_padding(input, output_size, n), self.groups, self.dilation)
 
@@ -163,4 +171,11 @@ class ConvTranspose2d(_ConvTransposeNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(2, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, padding_mode, device, dtype)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(3, in_channels, out_channels, kernel_size, stride, padding, output_padding, groups,
                          bias, dilation, padding_mode, device, dtype)

@@ -7,12 +7,14 @@ lazy module materializes its parameters with the checkpoint's shapes.
 """
 from ...autograd import no_grad
 from ..parameter import UninitializedBuffer, UninitializedParameter
-from .batchnorm import BatchNorm1d, BatchNorm2d
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .linear import Linear
 
-__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d",
-           "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d"]
+__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+           "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 def _uninitialized(t):
@@ -146,6 +148,9 @@ LazyConvTranspose1d = _lazy_conv(ConvTranspose1d, "ConvTranspose1d whose in_chan
                                                   "first input.")
 LazyConvTranspose2d = _lazy_conv(ConvTranspose2d, "ConvTranspose2d whose in_channels is the channel size of the "
                                                   "first input.")
+LazyConv3d = _lazy_conv(Conv3d, "Conv3d whose in_channels is the channel size of the first input.")
+LazyConvTranspose3d = _lazy_conv(ConvTranspose3d, "ConvTranspose3d whose in_channels is the channel size of the "
+                                                  "first input.")
 
 
 class _LazyNormBase(LazyModuleMixin):
@@ -187,3 +192,8 @@ def _lazy_norm(eager):
 
 LazyBatchNorm1d = _lazy_norm(BatchNorm1d)
 LazyBatchNorm2d = _lazy_norm(BatchNorm2d)
+LazyBatchNorm3d = _lazy_norm(BatchNorm3d)
+# As PyTorch's, the lazy instance norms default to affine=True and track_running_stats=True.
+LazyInstanceNorm1d = _lazy_norm(InstanceNorm1d)
+LazyInstanceNorm2d = _lazy_norm(InstanceNorm2d)
+LazyInstanceNorm3d = _lazy_norm(InstanceNorm3d)

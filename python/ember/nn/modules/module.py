@@ -404,7 +404,8 @@ class Module:
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def share_memory(self):
-        return self
+        """Moves every parameter and buffer (and gradient) to shared memory (Tensor.share_memory_)."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ---- state dict ---------------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):

@@ -91,6 +91,7 @@ def _conv(spatial):
 
 exports("nn.functional.conv1d")(_conv(1))
 exports("nn.functional.conv2d")(_conv(2))
+exports("nn.functional.conv3d")(_conv(3))
 
 
 def _conv_transpose(spatial):
@@ -107,6 +108,7 @@ def _conv_transpose(spatial):
 
 exports("nn.functional.conv_transpose1d")(_conv_transpose(1))
 exports("nn.functional.conv_transpose2d")(_conv_transpose(2))
+exports("nn.functional.conv_transpose3d")(_conv_transpose(3))
 
 
 # ---- pooling ---------------------------------------------------------------------------------------------
