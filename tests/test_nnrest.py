@@ -465,3 +465,27 @@ def test_factory_kwargs_and_common_types():
         ember.nn.factory_kwargs({"dtype": ember.float32, "factory_kwargs": {"dtype": ember.float64}})
     from ember.nn.common_types import _size_2_t, _size_any_t  # noqa: F401
     assert set(n for n in dir(torch.nn.common_types) if n.startswith("_size")) <= set(dir(ember.nn.common_types))
+
+
+# ---- whole modules cross to torch and back (ember.save writes torch.nn.modules' names) ---------------
+
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.EmbeddingBag(5, 3, mode="max", padding_idx=1), lambda nn: nn.RReLU(0.1, 0.2),
+    lambda nn: nn.LocalResponseNorm(3), lambda nn: nn.CrossMapLRN2d(3), lambda nn: nn.CTCLoss(blank=2),
+    lambda nn: nn.MultiLabelMarginLoss(), lambda nn: nn.TripletMarginWithDistanceLoss(margin=2.0),
+    lambda nn: nn.SyncBatchNorm(3), lambda nn: nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4]),
+    lambda nn: nn.PairwiseDistance(p=3.0)])
+def test_whole_modules_round_trip_through_torch(make):
+    import io
+    module = make(ember.nn)
+    buffer = io.BytesIO()
+    ember.save(module, buffer)
+    buffer.seek(0)
+    in_torch = torch.load(buffer, weights_only=False)
+    assert type(in_torch) is type(make(torch.nn)) and repr(in_torch) == repr(module)
+    back_buffer = io.BytesIO()
+    torch.save(in_torch, back_buffer)
+    back_buffer.seek(0)
+    back = ember.load(back_buffer, weights_only=False)
+    assert type(back) is type(module) and repr(back) == repr(module)
+    assert sorted(back.state_dict()) == sorted(module.state_dict())

@@ -327,5 +327,4 @@ class MultiheadAttention(Module):
         if batched and self.batch_first:
             out = out.transpose(0, 1)
         return out, weights
-
-
+from .rrelu import RReLU  # noqa: E402,F401  (torch.nn.modules.activation's names)

@@ -85,3 +85,10 @@ class EmbeddingBag(Module):
                   include_last_offset=include_last_offset, padding_idx=padding_idx)
         bag.weight.requires_grad = not freeze
         return bag
+
+
+# Named by PyTorch's file (torch.nn.modules.sparse), which re-exports them, so that whole
+# modules saved by ember.save load in torch and back.
+for _cls in (EmbeddingBag,):
+    _cls.__module__ = "ember.nn.modules.sparse"
+del _cls

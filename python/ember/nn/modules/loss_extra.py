@@ -54,3 +54,10 @@ class NLLLoss2d(NLLLoss):
                       "see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
                       FutureWarning, stacklevel=2)
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
+# Named by PyTorch's file (torch.nn.modules.loss), which re-exports them, so that whole
+# modules saved by ember.save load in torch and back.
+for _cls in (CTCLoss, MultiLabelMarginLoss, TripletMarginWithDistanceLoss, NLLLoss2d,):
+    _cls.__module__ = "ember.nn.modules.loss"
+del _cls

@@ -65,3 +65,10 @@ class CrossMapLRN2d(Module):
 
     def extra_repr(self):
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+# Named by PyTorch's file (torch.nn.modules.normalization), which re-exports them, so that whole
+# modules saved by ember.save load in torch and back.
+for _cls in (LocalResponseNorm, CrossMapLRN2d,):
+    _cls.__module__ = "ember.nn.modules.normalization"
+del _cls

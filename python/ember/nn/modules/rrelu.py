@@ -20,3 +20,10 @@ class RReLU(Module):
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"lower={self.lower}, upper={self.upper}{inplace_str}"
+
+
+# Named by PyTorch's file (torch.nn.modules.activation), which re-exports them, so that whole
+# modules saved by ember.save load in torch and back.
+for _cls in (RReLU,):
+    _cls.__module__ = "ember.nn.modules.activation"
+del _cls

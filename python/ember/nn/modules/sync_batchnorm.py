@@ -43,3 +43,10 @@ class SyncBatchNorm(_BatchNorm):
         for name, child in module.named_children():
             converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
         return converted
+
+
+# Named by PyTorch's file (torch.nn.modules.batchnorm), which re-exports them, so that whole
+# modules saved by ember.save load in torch and back.
+for _cls in (SyncBatchNorm,):
+    _cls.__module__ = "ember.nn.modules.batchnorm"
+del _cls
