@@ -1,5 +1,5 @@
 """op_db entries: embedding_bag, ctc_loss, rrelu, pdist, multilabel_margin_loss,
-triplet_margin_with_distance_loss, conv_tbc and multi_head_attention_forward of
+triplet_margin_with_distance_loss, conv_tbc, multi_head_attention_forward and linear_cross_entropy of
 ember.nn.functional. PyTorch is the reference (reference=None): these are defined by its
 implementation. The random forms (rrelu in training, gumbel_softmax) are tested by their
 statistics in test_nnrest.py."""
@@ -235,6 +235,34 @@ def _mha_errors():
                None, attn_mask=np.ones((3, 4)), exc=RuntimeError, match="2D attn_mask")
 
 
+# ---- linear_cross_entropy ----------------------------------------------------------------------
+
+def _lce_samples(rng, dtype):
+    r = lambda *s: random_data(rng, *s, low=-1.0, high=1.0)
+    target = rng.integers(0, 3, size=5).astype(np.int64)
+    for reduction in REDUCTIONS:
+        yield Sample((r(5, 4), r(3, 4), target), dict(reduction=reduction), name=reduction)
+    yield Sample((r(5, 4), r(3, 2, 4), rng.integers(0, 3, size=(5, 2)).astype(np.int64)),
+                 dict(linear_bias=r(3, 2)), name="K-dimensional with bias")
+    yield Sample((r(4), r(3, 4), np.array(1, dtype=np.int64)), dict(linear_bias=r(3)), name="unbatched")
+    probabilities = rng.dirichlet(np.ones(3), size=5)
+    yield Sample((r(5, 4), r(3, 4), probabilities), dict(label_smoothing=0.2), name="probabilities")
+    # the class weights are not differentiated (as cross_entropy's)
+    yield Sample((r(5, 4), r(3, 4), np.array([0, 1, 2, 1, 0])), dict(weight=r(3) + 2, ignore_index=1),
+                 name="weight ignore_index", grad_args=(0, 1))
+
+
+def _lce_errors():
+    t = np.zeros(2, dtype=np.int64)
+    yield _err(np.ones((2, 2, 4)), np.ones((3, 4)), t, exc=RuntimeError, match="dimensionality 1 or 2")
+    yield _err(np.ones((2, 4)), np.ones(4), t, exc=RuntimeError, match="at least 2")
+    yield _err(np.ones((2, 4)), np.ones((3, 5)), t, exc=RuntimeError, match="in_features")
+    yield _err(np.ones((2, 4)), np.ones((3, 4)), t, linear_bias=np.ones(2), exc=RuntimeError, match="linear_bias")
+    yield _err(np.ones((2, 4)), np.ones((3, 4)), np.ones((2, 3)) / 3, ignore_index=0, exc=RuntimeError,
+               match="probabilities")
+    yield _err(np.ones(4), np.ones((3, 2, 4)), t, exc=RuntimeError, match="requires batched input")
+
+
 ENTRIES = [
     _entry("embedding_bag", _embedding_bag_samples, _embedding_bag_errors),
     _entry("ctc_loss", _ctc_samples, _ctc_errors, op=_ctc),
@@ -244,4 +272,5 @@ ENTRIES = [
     _entry("triplet_margin_with_distance_loss", _triplet_samples, _triplet_errors),
     _entry("conv_tbc", _conv_tbc_samples, _conv_tbc_errors),
     _entry("multi_head_attention_forward", _mha_samples, _mha_errors, op=_mha),
+    _entry("linear_cross_entropy", _lce_samples, _lce_errors),
 ]

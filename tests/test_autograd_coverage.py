@@ -132,7 +132,7 @@ COMPOSITES = {
     "nn.functional.embedding_bag", "nn.functional.ctc_loss", "nn.functional.gumbel_softmax", "nn.functional.rrelu",
     "nn.functional.rrelu_", "nn.functional.pdist", "nn.functional.multilabel_margin_loss",
     "nn.functional.triplet_margin_with_distance_loss", "nn.functional.conv_tbc",
-    "nn.functional.multi_head_attention_forward",
+    "nn.functional.multi_head_attention_forward", "nn.functional.linear_cross_entropy",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

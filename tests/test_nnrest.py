@@ -489,3 +489,25 @@ def test_whole_modules_round_trip_through_torch(make):
     back = ember.load(back_buffer, weights_only=False)
     assert type(back) is type(module) and repr(back) == repr(module)
     assert sorted(back.state_dict()) == sorted(module.state_dict())
+
+
+def test_linear_cross_entropy_loss_module_matches_torch():
+    torch.manual_seed(0)
+    t = torch.nn.LinearCrossEntropyLoss(4, 3, out_features=(2,), bias=True, label_smoothing=0.1,
+                                        options=torch.nn.LinearCrossEntropyOptions(batch_chunk_size=2)).double()
+    e = ember.nn.LinearCrossEntropyLoss(4, 3, out_features=(2,), bias=True, label_smoothing=0.1,
+                                        options=ember.nn.LinearCrossEntropyOptions(batch_chunk_size=2),
+                                        dtype=ember.float64)
+    assert repr(e) == repr(t).replace("torch", "ember") and sorted(e.state_dict()) == sorted(t.state_dict())
+    _copy_params(t, e)
+    rng = np.random.default_rng(0)
+    x, target = rng.standard_normal((5, 4)), rng.integers(0, 3, (5, 2))
+    xe, xt = _t(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    le, lt = e(xe, _t(target)), t(xt, torch.tensor(target))
+    np.testing.assert_allclose(le.item(), lt.item(), rtol=1e-12)
+    le.backward()
+    lt.backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(e.linear.weight.grad.numpy(), t.linear.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match="label_smoothing"):
+        ember.nn.LinearCrossEntropyLoss(4, 3, label_smoothing=1.5)

@@ -25,4 +25,5 @@ from .ctc import *  # noqa: E402,F401,F403
 from .random_activations import *  # noqa: E402,F401,F403
 from .distance_losses import *  # noqa: E402,F401,F403
 from .multi_head_attention import *  # noqa: E402,F401,F403
+from .linear_cross_entropy import *  # noqa: E402,F401,F403
 from .. import grad  # noqa: E402,F401
