@@ -179,3 +179,16 @@ def test_checkpoint_sequential_matches_the_plain_model(use_reentrant, segments):
 def test_reachable_as_an_attribute_of_ember_utils():
     assert ember.utils.checkpoint.checkpoint is C.checkpoint
     assert C.detach_variable((ember.ones(2, requires_grad=True), 3))[0].requires_grad
+
+
+def test_checkpoint_function_and_device_state_helpers():
+    x = ember.randn(3, requires_grad=True)
+    out = C.CheckpointFunction.apply(lambda a: a * a, True, x)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+    assert C.get_device_states(x) == ([], [])
+    C.set_device_states([], [])
+    assert C.DefaultDeviceType.get_device_type() == "cuda"
+    C.DefaultDeviceType.set_device_type("cpu")
+    assert C.DefaultDeviceType.get_device_type() == "cpu"
+    C.DefaultDeviceType.set_device_type("cuda")

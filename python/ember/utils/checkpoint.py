@@ -29,8 +29,9 @@ from ..autograd import enable_grad, no_grad
 from ..autograd.api import backward as _backward, grad as _grad
 from ..autograd.function import Function
 
-__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "noop_context_fn", "detach_variable",
-           "set_checkpoint_early_stop", "set_checkpoint_debug_enabled"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "noop_context_fn",
+           "detach_variable", "set_checkpoint_early_stop", "set_checkpoint_debug_enabled", "get_device_states",
+           "set_device_states", "DefaultDeviceType"]
 
 _USE_REENTRANT_WARNING = (
     "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. Starting in PyTorch 2.9, "
@@ -73,6 +74,33 @@ def set_checkpoint_early_stop(enable):
 def set_checkpoint_debug_enabled(enabled):
     """Accepted for PyTorch compatibility: ember records no debug trace of the recomputation."""
     yield
+
+
+class DefaultDeviceType:
+    """The device type whose random state checkpoint preserves besides the CPU's ("cuda" by
+    default). ember's generator is one for every device, so the choice changes nothing."""
+
+    _default_device_type = "cuda"
+
+    @staticmethod
+    def set_device_type(device="cuda"):
+        DefaultDeviceType._default_device_type = device
+
+    @staticmethod
+    def get_device_type():
+        return DefaultDeviceType._default_device_type
+
+
+def get_device_states(*args):
+    """(devices, states) of the accelerators the tensors in `args` live on: none in ember, whose
+    one generator get_rng_state already covers."""
+    return [], []
+
+
+def set_device_states(devices, states, *, device_type=None):
+    """Sets the accelerator random states get_device_states returned (none in ember)."""
+    if len(devices) != len(states):
+        raise ValueError(f"set_device_states: {len(devices)} devices and {len(states)} states")
 
 
 def _flatten(outputs):
@@ -141,6 +169,9 @@ class _ReentrantCheckpoint(Function):
             raise RuntimeError("none of output has requires_grad=True, this checkpoint() is not necessary")
         _backward([o for o, _ in pairs], [g for _, g in pairs])
         return (None, None) + tuple(x.grad if isinstance(x, Tensor) else None for x in inputs)
+
+
+CheckpointFunction = _ReentrantCheckpoint  # PyTorch's name of the reentrant variant's Function
 
 
 # ---- use_reentrant=False ---------------------------------------------------------------------------
