@@ -403,11 +403,13 @@ def test_multi_head_attention_forward_static_kv_matches_torch():
     q = rng.standard_normal((L, N, E))
     sk, sv = rng.standard_normal((N * H, S, E // H)), rng.standard_normal((N * H, S, E // H))
     w, b, ow, ob = (rng.standard_normal(s) for s in ((3 * E, E), (3 * E,), (E, E), (E,)))
-    args = lambda lib: ([_t(x, lib) if lib is ember else torch.tensor(x) for x in (q, q, q)] + [E, H] +
-                        [(_t(x, lib) if lib is ember else torch.tensor(x)) for x in (w, b)] +
-                        [None, None, False, 0.0] + [(_t(x, lib) if lib is ember else torch.tensor(x)) for x in (ow, ob)])
-    kw = lambda lib: {"static_k": _t(sk) if lib is ember else torch.tensor(sk),
-                      "static_v": _t(sv) if lib is ember else torch.tensor(sv), "training": False}
+    def args(lib):
+        t = (lambda x: _t(x)) if lib is ember else torch.tensor
+        return [t(q), t(q), t(q), E, H, t(w), t(b), None, None, False, 0.0, t(ow), t(ob)]
+
+    def kw(lib):
+        t = (lambda x: _t(x)) if lib is ember else torch.tensor
+        return {"static_k": t(sk), "static_v": t(sv), "training": False}
     oe, we = F.multi_head_attention_forward(*args(ember), **kw(ember))
     ot, wt = torch.nn.functional.multi_head_attention_forward(*args(torch), **kw(torch))
     np.testing.assert_allclose(_np(oe), _np(ot), rtol=1e-10, atol=1e-12)
