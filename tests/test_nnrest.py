@@ -308,6 +308,8 @@ def test_lazy_modules_infer_their_input_size_and_become_the_eager_layer(name, ar
         pytest.skip("this build has no 3-D convolution kernels")
     lazy = getattr(ember.nn, f"Lazy{name}")(*args)
     assert isinstance(lazy.weight, ember.nn.UninitializedParameter) and lazy.has_uninitialized_params()
+    with pytest.raises(RuntimeError, match="uninitialized parameter"):
+        lazy.weight.shape
     assert repr(lazy).startswith(f"Lazy{name}(")
     x = ember.randn(*shape)
     y = lazy(x)

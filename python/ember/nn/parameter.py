@@ -70,6 +70,19 @@ class _Uninitialized:
         self.__class__ = self.cls_to_become
         self.requires_grad_(requires_grad)
 
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. This error usually "
+                           "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+                           "initialized one. Call `forward` to initialize the parameters before accessing their "
+                           "attributes.")
+
+    def numel(self):
+        raise ValueError("Attempted to use an uninitialized parameter in numel. This error happens when you are "
+                         "using a `LazyModule` or explicitly manipulating `torch.nn.parameter.Uninitialized*` "
+                         "objects. When using LazyModules Call `forward` with a dummy batch to initialize the "
+                         "parameters before calling torch functions")
+
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
