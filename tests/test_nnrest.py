@@ -515,3 +515,25 @@ def test_linear_cross_entropy_loss_module_matches_torch():
     np.testing.assert_allclose(e.linear.weight.grad.numpy(), t.linear.weight.grad.numpy(), rtol=1e-10, atol=1e-12)
     with pytest.raises(RuntimeError, match="label_smoothing"):
         ember.nn.LinearCrossEntropyLoss(4, 3, label_smoothing=1.5)
+
+
+@pytest.mark.skipif(not hasattr(ember._C, "ctc_loss_forward"), reason="this build has no CTC kernels")
+def test_ctc_kernel_and_ember_ops_recursions_agree():
+    from ember.nn.functional import ctc
+    x, targets, il, tl = _ctc_case(4)
+    tl = np.array([4, 0, 3])
+    il = np.array([10, 0, 7])  # an empty input too
+    padded = ctc._padded_targets(_t(targets), list(tl), 3)
+    labels, skip = ctc._extended(padded, list(tl), 0)
+    for dtype in (ember.float64, ember.float32):
+        a = _t(x, dtype=dtype).log_softmax(2).detach().requires_grad_(True)
+        b = _t(x, dtype=dtype).log_softmax(2).detach().requires_grad_(True)
+        for zero_infinity in (False, True):
+            ka = ctc._CTCKernel.apply(a, ember.from_numpy(padded), list(il), list(tl), 0, zero_infinity)
+            kb = ctc._CTC.apply(b, labels, skip, list(il), list(tl), 0, zero_infinity)
+            np.testing.assert_allclose(_np(ka), _np(kb), rtol=1e-5 if dtype == ember.float32 else 1e-12)
+            g = _t(np.array([1.0, 2.0, 3.0]), dtype=dtype)
+            (ka * g).sum().backward()
+            (kb * g).sum().backward()
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-6)
+            a.grad = b.grad = None

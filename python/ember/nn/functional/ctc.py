@@ -1,6 +1,10 @@
 """nn.functional.ctc_loss: the Connectionist Temporal Classification loss, with PyTorch's
 signature and gradient.
 
+The native kernels (csrc/cpu/ctc.cpp: one thread per sequence) compute it where the native
+module has them; otherwise (a build that predates them) the same recursions run as ember ops,
+as described below.
+
 The loss of one sequence is -log of the total probability of the alignments of its target
 (blanks between and around the labels, repeats collapsed) to its input frames. The forward
 variables alpha run over the extended target (blank, l1, blank, l2, ..., blank) in log space,
@@ -18,7 +22,8 @@ import math
 import numpy as np
 
 import ember
-from ..._tensor import Tensor
+from ... import _C
+from ..._tensor import Tensor, _wrap
 from ..._op_layer import namespace
 from ...autograd.function import Function
 
@@ -204,6 +209,26 @@ class _CTC(Function):
         return (g * grad.reshape(1, N, 1),) + (None,) * 6
 
 
+class _CTCKernel(Function):
+    """The native forward (nll and log_alpha) and backward of ctc_loss."""
+
+    @staticmethod
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank, zero_infinity):
+        nll, log_alpha = _C.ctc_loss_forward(log_probs._impl, targets._impl, input_lengths, target_lengths, blank)
+        nll, log_alpha = _wrap(nll), _wrap(log_alpha)
+        ctx.save_for_backward(log_probs, targets, nll, log_alpha)
+        ctx.meta = (input_lengths, target_lengths, blank, zero_infinity)
+        return ember.where(nll == math.inf, ember.zeros((), dtype=nll.dtype), nll) if zero_infinity else nll
+
+    @staticmethod
+    def backward(ctx, grad):
+        log_probs, targets, nll, log_alpha = ctx.saved_tensors
+        input_lengths, target_lengths, blank, zero_infinity = ctx.meta
+        g = _C.ctc_loss_backward(grad._impl, log_probs._impl, targets._impl, input_lengths, target_lengths,
+                                 nll._impl, log_alpha._impl, blank, zero_infinity)
+        return (_wrap(g),) + (None,) * 5
+
+
 @op
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """The CTC loss of log_probs (T, N, C) or (T, C) (log_softmax outputs) against targets
@@ -236,10 +261,13 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if padded.size and (padded.min() < 0 or padded.max() >= C):
         raise IndexError(f"ctc_loss: targets must be class indices in [0, {C}), got values in "
                          f"[{padded.min()}, {padded.max()}]")
-    labels, skip = _extended(padded, tg_lengths, blank)
     dtype = log_probs.dtype
     work = log_probs.to(ember.float32) if dtype in (ember.float16, ember.bfloat16) else log_probs
-    nll = _CTC.apply(work, labels, skip, in_lengths, tg_lengths, blank, bool(zero_infinity))
+    if hasattr(_C, "ctc_loss_forward"):
+        nll = _CTCKernel.apply(work, ember.from_numpy(padded), in_lengths, tg_lengths, blank, bool(zero_infinity))
+    else:
+        labels, skip = _extended(padded, tg_lengths, blank)
+        nll = _CTC.apply(work, labels, skip, in_lengths, tg_lengths, blank, bool(zero_infinity))
     if nll.dtype != dtype:
         nll = nll.to(dtype)
     if reduction == "sum":
