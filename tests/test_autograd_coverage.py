@@ -127,6 +127,12 @@ COMPOSITES = {
     "nn.functional.fractional_max_pool2d_with_indices", "nn.functional.fractional_max_pool3d_with_indices",
     "nn.functional.grid_sample", "nn.functional.affine_grid", "nn.functional.native_channel_shuffle",
     "nn.functional.dropout3d", "nn.functional.feature_alpha_dropout",
+    # the nnrest composites (nn/functional/embedding_bag.py, ctc.py, random_activations.py,
+    # distance_losses.py, multi_head_attention.py); ctc_loss's gradient is its autograd.Function's
+    "nn.functional.embedding_bag", "nn.functional.ctc_loss", "nn.functional.gumbel_softmax", "nn.functional.rrelu",
+    "nn.functional.rrelu_", "nn.functional.pdist", "nn.functional.multilabel_margin_loss",
+    "nn.functional.triplet_margin_with_distance_loss", "nn.functional.conv_tbc",
+    "nn.functional.multi_head_attention_forward", "nn.functional.linear_cross_entropy",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

@@ -32,6 +32,8 @@ NOT_OPS = {
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
     # the same, channel-wise in 3-D and alpha: test_nn3d_modules.py
     "dropout3d", "feature_alpha_dropout",
+    # random samples: test_nnrest.py checks gumbel_softmax's distribution and gradient
+    "gumbel_softmax",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).

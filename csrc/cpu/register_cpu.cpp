@@ -24,6 +24,7 @@ void register_cpu_triangular_kernels();
 void register_cpu_pad_kernels();
 void register_cpu_normalization_kernels();
 void register_cpu_index_kernels();
+void register_cpu_ctc_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -76,6 +77,7 @@ void register_cpu_kernels() {
   register_cpu_pad_kernels();
   register_cpu_normalization_kernels();
   register_cpu_index_kernels();
+  register_cpu_ctc_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strcmp(g_isa, "avx512") == 0) {

@@ -2,6 +2,7 @@
 // static), so both the Python module and C++ programs find the kernels without static
 // initialisers.
 #include "dispatch/kernels.h"
+#include "dispatch/kernels_ctc.h"
 
 namespace ember {
 
@@ -32,6 +33,8 @@ KernelTable<UpsampleKernel> upsample_kernel;
 KernelTable<UpsampleBackwardKernel> upsample_backward_kernel;
 KernelTable<EmbeddingKernel> embedding_kernel;
 KernelTable<EmbeddingBackwardKernel> embedding_backward_kernel;
+KernelTable<CtcLossKernel> ctc_loss_kernel;
+KernelTable<CtcLossBackwardKernel> ctc_loss_backward_kernel;
 KernelTable<SortKernel> sort_kernel;
 KernelTable<TopkKernel> topk_kernel;
 KernelTable<SelectKernel> select_kernel;

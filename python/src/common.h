@@ -48,6 +48,7 @@ void bind_nn_norm(py::module_& m);
 void bind_nn_activation(py::module_& m);
 void bind_nn_attention(py::module_& m);
 void bind_indexing(py::module_& m);
+void bind_ctc(py::module_& m);
 
 }  // namespace ember_py
 

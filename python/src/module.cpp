@@ -100,4 +100,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_nn_activation(m);
   ember_py::bind_nn_attention(m);
   ember_py::bind_indexing(m);
+  ember_py::bind_ctc(m);
 }

@@ -20,3 +20,10 @@ from .lp_pool import *  # noqa: E402,F401,F403
 from .fractional_pool import *  # noqa: E402,F401,F403
 from .sampling import *  # noqa: E402,F401,F403
 from .shuffle import native_channel_shuffle  # noqa: E402,F401
+from .embedding_bag import *  # noqa: E402,F401,F403
+from .ctc import *  # noqa: E402,F401,F403
+from .random_activations import *  # noqa: E402,F401,F403
+from .distance_losses import *  # noqa: E402,F401,F403
+from .multi_head_attention import *  # noqa: E402,F401,F403
+from .linear_cross_entropy import *  # noqa: E402,F401,F403
+from .. import grad  # noqa: E402,F401

@@ -19,3 +19,15 @@ from .padding import *  # noqa: F401,F403,E402
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: F401,E402
 from .fold import Fold, Unfold  # noqa: F401,E402
 from .channelshuffle import ChannelShuffle, Softmax2d  # noqa: F401,E402
+from .rnn import RNNCellBase  # noqa: F401,E402
+from .embedding_bag import EmbeddingBag  # noqa: F401,E402
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401,E402
+from .rrelu import RReLU  # noqa: F401,E402
+from .lrn import CrossMapLRN2d, LocalResponseNorm  # noqa: F401,E402
+from .loss_extra import CTCLoss, MultiLabelMarginLoss, NLLLoss2d, TripletMarginWithDistanceLoss  # noqa: F401,E402
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401,E402
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,  # noqa: F401,E402
+                   LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
+                   LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear, LazyModuleMixin)
+from .sync_batchnorm import SyncBatchNorm  # noqa: F401,E402
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions  # noqa: F401,E402

@@ -1,7 +1,5 @@
 """Activation modules: each calls its nn.functional op (the `inplace` flag is honoured where
 PyTorch has it). MultiheadAttention lives here too, as in PyTorch."""
-import math
-
 from ... import empty
 from .. import functional as F
 from .. import init
@@ -316,94 +314,17 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
-        from ... import cat, zeros
         batched = query.dim() == 3
-        if not batched:
-            query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
-            if key_padding_mask is not None:
-                key_padding_mask = key_padding_mask.unsqueeze(0)
-        elif self.batch_first:
+        if batched and self.batch_first:
             query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
-        tgt_len, bsz, embed_dim = query.shape
-        if embed_dim != self.embed_dim:
-            raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but got {embed_dim}")
-        E, H, hd = self.embed_dim, self.num_heads, self.head_dim
-        b = self.in_proj_bias
-        bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E:2 * E], b[2 * E:])
-        if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            wq, wk, wv = w[:E], w[E:2 * E], w[2 * E:]
-        else:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        q = F.linear(query, wq, bq)
-        k = F.linear(key, wk, bk)
-        v = F.linear(value, wv, bv)
-        if is_causal and attn_mask is None:
-            raise RuntimeError("Need attn_mask if specifying the is_causal hint.")
-        mask = _as_float_mask(attn_mask, q.dtype)
-        if mask is not None and mask.dim() == 2:
-            mask = mask.unsqueeze(0)
-        if self.bias_k is not None:
-            k = cat([k, self.bias_k.expand(1, bsz, E)])
-            v = cat([v, self.bias_v.expand(1, bsz, E)])
-            if mask is not None:
-                mask = F.pad(mask, (0, 1))
-            if key_padding_mask is not None:
-                key_padding_mask = F.pad(key_padding_mask, (0, 1))
-        # (L, N, E) -> (N, H, L, hd)
-        q = q.reshape(tgt_len, bsz * H, hd).transpose(0, 1)
-        k = k.reshape(k.shape[0], bsz * H, hd).transpose(0, 1)
-        v = v.reshape(v.shape[0], bsz * H, hd).transpose(0, 1)
-        if self.add_zero_attn:
-            k = cat([k, zeros((bsz * H, 1, hd), dtype=k.dtype)], 1)
-            v = cat([v, zeros((bsz * H, 1, hd), dtype=v.dtype)], 1)
-            if mask is not None:
-                mask = F.pad(mask, (0, 1))
-            if key_padding_mask is not None:
-                key_padding_mask = F.pad(key_padding_mask, (0, 1))
-        src_len = k.shape[1]
-        if key_padding_mask is not None:
-            kpm = _as_float_mask(key_padding_mask, q.dtype).reshape(bsz, 1, 1, src_len)
-            kpm = kpm.expand(bsz, H, 1, src_len).reshape(bsz * H, 1, src_len)
-            mask = kpm if mask is None else mask + kpm
-        dropout_p = self.dropout if self.training else 0.0
-        if need_weights:
-            scores = (q * (1.0 / math.sqrt(hd))) @ k.transpose(-2, -1)
-            if mask is not None:
-                scores = scores + mask
-            weights = scores.softmax(-1)
-            if dropout_p > 0.0:
-                weights = F.dropout(weights, dropout_p)
-            out = weights @ v
-        else:
-            m = None if mask is None else mask.reshape(bsz, H, -1, src_len) if mask.shape[0] != 1 \
-                else mask.unsqueeze(0)
-            out = F.scaled_dot_product_attention(q.reshape(bsz, H, tgt_len, hd), k.reshape(bsz, H, src_len, hd),
-                                                 v.reshape(bsz, H, src_len, hd), attn_mask=m, dropout_p=dropout_p)
-            out = out.reshape(bsz * H, tgt_len, hd)
-        out = out.transpose(0, 1).reshape(tgt_len * bsz, E)
-        out = F.linear(out, self.out_proj.weight, self.out_proj.bias).reshape(tgt_len, bsz, E)
-        if need_weights:
-            weights = weights.reshape(bsz, H, tgt_len, src_len)
-            if average_attn_weights:
-                weights = weights.mean(1)
-        else:
-            weights = None
-        if not batched:
-            out = out.squeeze(1)
-            if weights is not None:
-                weights = weights.squeeze(0)
-        elif self.batch_first:
+        out, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
+            self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
+            training=self.training, key_padding_mask=key_padding_mask, need_weights=need_weights,
+            attn_mask=attn_mask, use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average_attn_weights, is_causal=is_causal)
+        if batched and self.batch_first:
             out = out.transpose(0, 1)
         return out, weights
-
-
-def _as_float_mask(mask, dtype):
-    """A bool mask (True: not allowed) as an additive float mask; float masks pass unchanged."""
-    if mask is None:
-        return None
-    if mask.dtype.name == "bool":
-        from ... import where, zeros
-        return where(mask, float("-inf"), zeros((), dtype=dtype))
-    return mask.to(dtype)
-
+from .rrelu import RReLU  # noqa: E402,F401  (torch.nn.modules.activation's names)

@@ -98,3 +98,4 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+from .sync_batchnorm import SyncBatchNorm  # noqa: E402,F401  (torch.nn.modules.batchnorm's names)

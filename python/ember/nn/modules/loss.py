@@ -184,3 +184,5 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
                                    reduction=self.reduction)
+from .loss_extra import CTCLoss, MultiLabelMarginLoss, TripletMarginWithDistanceLoss, NLLLoss2d  # noqa: E402,F401  (torch.nn.modules.loss's names)
+from .linear_cross_entropy import LinearCrossEntropyLoss  # noqa: E402,F401  (torch.nn.modules.loss's name)

@@ -96,3 +96,4 @@ class RMSNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+from .lrn import LocalResponseNorm, CrossMapLRN2d  # noqa: E402,F401  (torch.nn.modules.normalization's names)

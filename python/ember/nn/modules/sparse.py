@@ -77,3 +77,4 @@ class Embedding(Module):
         return cls(rows, cols, _weight=embeddings, _freeze=freeze, padding_idx=padding_idx,
                    max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq,
                    sparse=sparse)
+from .embedding_bag import EmbeddingBag  # noqa: E402,F401  (torch.nn.modules.sparse's names)
