@@ -112,6 +112,9 @@ COMPOSITES = {
     "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
+    # sparse COO tensors: over their values, with ember ops and ember.sparse's recorded kernels
+    # (test_sparse.py, test_sparse_mm.py check their gradients)
+    "sparse_coo_tensor", "spmm", "smm", "Tensor.to_sparse", "Tensor.to_sparse_coo", "Tensor.to_dense",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

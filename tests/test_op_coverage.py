@@ -30,6 +30,8 @@ NOT_OPS = {
     "save", "load",
     # random masks: test_pool_dropout.py checks their statistics and reproducibility
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+    # sparse COO tensors and their products: test_sparse.py, test_sparse_mm.py
+    "sparse_coo_tensor", "spmm", "smm",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).

@@ -13,3 +13,4 @@
 #include "ember/ops/shape.h"
 #include "ember/ops/nn.h"
 #include "ember/ops/loss.h"
+#include "ember/ops/sparse.h"
