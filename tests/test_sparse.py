@@ -260,3 +260,12 @@ def test_dense_ops_refuse_sparse_operands_naming_the_op():
         ember.nn.functional.relu(s)
     with pytest.raises(NotImplementedError, match="sparse"):
         s[0]
+
+
+def test_pickle_and_deepcopy_round_trip():
+    import copy
+    import pickle
+    s = ember.sparse_coo_tensor([[0, 2, 2], [1, 0, 0]], [1.0, 2.0, 3.0], (3, 2), requires_grad=True)
+    for other in (pickle.loads(pickle.dumps(s)), copy.deepcopy(s)):
+        assert other.is_sparse and other.shape == s.shape and not other.requires_grad
+        np.testing.assert_array_equal(other.to_dense().detach().numpy(), s.to_dense().detach().numpy())

@@ -49,6 +49,21 @@ def test_spmm_low_precision_and_noncontiguous_dense():
         np.testing.assert_allclose(out.float().numpy(), dense @ d.T, rtol=5e-2, atol=5e-2)
 
 
+def test_results_do_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(17)
+    s, _, _, _, _ = _coo(rng, 300, 200, 4000, ember.float32)
+    d = ember.tensor(rng.standard_normal((200, 40)).astype(np.float32))
+    threads = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        one = ember.sparse.mm(s, d).numpy().copy()
+        ember.set_num_threads(2)
+        two = ember.sparse.mm(s, d).numpy()
+    finally:
+        ember.set_num_threads(threads)
+    np.testing.assert_array_equal(one, two)
+
+
 def test_every_spelling_of_the_product():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(8)
@@ -177,7 +192,8 @@ def test_softmax_matches_torch(log):
     out = f(ember.sparse_coo_tensor(ember.tensor(idx), v, (3, 4)), 1)
     (out.values() * ember.tensor(g)).sum().backward()
     tv = torch.tensor(vals, requires_grad=True)
-    (tf(torch.sparse_coo_tensor(torch.tensor(idx), tv, (3, 4)), 1).coalesce().values() * torch.tensor(g)).sum().backward()
+    theirs = tf(torch.sparse_coo_tensor(torch.tensor(idx), tv, (3, 4)), 1).coalesce().values()
+    (theirs * torch.tensor(g)).sum().backward()
     np.testing.assert_allclose(v.grad.numpy(), tv.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 

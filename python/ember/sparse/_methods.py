@@ -7,7 +7,7 @@ import numbers
 from .. import _C
 from .._tensor import Tensor
 from ._coo import SparseCOOTensor, _is_sparse, _make, _wrap_dim, unsupported
-from ._ops import _coalesce, _spmm
+from ._ops import _coalesce
 
 
 def coalesce(self):
