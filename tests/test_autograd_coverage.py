@@ -133,6 +133,9 @@ COMPOSITES = {
     "nn.functional.rrelu_", "nn.functional.pdist", "nn.functional.multilabel_margin_loss",
     "nn.functional.triplet_margin_with_distance_loss", "nn.functional.conv_tbc",
     "nn.functional.multi_head_attention_forward", "nn.functional.linear_cross_entropy",
+    # sparse COO tensors: over their values, with ember ops and ember.sparse's recorded kernels
+    # (test_sparse.py, test_sparse_mm.py check their gradients)
+    "sparse_coo_tensor", "spmm", "smm", "Tensor.to_sparse", "Tensor.to_sparse_coo", "Tensor.to_dense",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

@@ -34,6 +34,8 @@ NOT_OPS = {
     "dropout3d", "feature_alpha_dropout",
     # random samples: test_nnrest.py checks gumbel_softmax's distribution and gradient
     "gumbel_softmax",
+    # sparse COO tensors and their products: test_sparse.py, test_sparse_mm.py
+    "sparse_coo_tensor", "spmm", "smm",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).

@@ -17,6 +17,7 @@ void register_cpu_loss_kernels();
 void register_cpu_pool_kernels();
 void register_cpu_interpolate_kernels();
 void register_cpu_embedding_kernels();
+void register_cpu_sparse_kernels();
 void register_cpu_sort_kernels();
 void register_cpu_conv_kernels();
 void register_cpu_linalg_kernels();
@@ -70,6 +71,7 @@ void register_cpu_kernels() {
   register_cpu_pool_kernels();
   register_cpu_interpolate_kernels();
   register_cpu_embedding_kernels();
+  register_cpu_sparse_kernels();
   register_cpu_sort_kernels();
   register_cpu_conv_kernels();
   register_cpu_linalg_kernels();

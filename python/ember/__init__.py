@@ -77,6 +77,10 @@ from .autograd import rules as _autograd_rules  # noqa: E402,F401  (the backward
 from . import optim  # noqa: E402,F401
 from . import accelerator, nn  # noqa: E402,F401
 from ._legacy_types import *  # noqa: E402,F401,F403
+# Tensor layouts and sparse COO tensors (ember.sparse, as torch.sparse).
+from ._layout import layout, sparse_coo, strided  # noqa: E402,F401
+from . import sparse  # noqa: E402,F401
+from .sparse import smm, sparse_coo_tensor, spmm  # noqa: E402,F401
 
 # Data loading and bundled data sets.
 from . import datasets, utils  # noqa: E402,F401

@@ -39,6 +39,7 @@ void bind_loss(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_interpolate(py::module_& m);
 void bind_embedding(py::module_& m);
+void bind_sparse(py::module_& m);
 void bind_dropout(py::module_& m);
 void bind_sort(py::module_& m);
 void bind_conv(py::module_& m);

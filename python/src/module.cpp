@@ -91,6 +91,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_pool(m);
   ember_py::bind_interpolate(m);
   ember_py::bind_embedding(m);
+  ember_py::bind_sparse(m);
   ember_py::bind_dropout(m);
   ember_py::bind_sort(m);
   ember_py::bind_conv(m);

@@ -14,3 +14,4 @@
 #include "ember/ops/nn.h"
 #include "ember/ops/loss.h"
 #include "ember/ops/ctc.h"
+#include "ember/ops/sparse.h"

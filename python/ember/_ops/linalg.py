@@ -34,7 +34,23 @@ def matmul(input, other, *, out=None):
     _check_tensor(input, "matmul", "input")
     _check_tensor(other, "matmul", "other")
     _check_out(out, "matmul")
+    if type(input) is not Tensor or type(other) is not Tensor:
+        if _sparse().is_sparse_operand(input, other):
+            return _finish_sparse(input @ other, out)
     return _finish(_C.matmul(input._impl, other._impl), out)
+
+
+def _sparse():
+    from .. import sparse
+    return sparse
+
+
+def _finish_sparse(result, out):
+    """The result of a product with a sparse COO operand (ember.sparse), into `out` if given."""
+    if out is None:
+        return result
+    out.copy_(result.to_dense())
+    return out
 
 
 def _binary(op, native, native_out, names):
@@ -42,6 +58,9 @@ def _binary(op, native, native_out, names):
         _check_tensor(input, op, names[0])
         _check_tensor(other, op, names[1])
         _check_out(out, op)
+        if (type(input) is not Tensor or type(other) is not Tensor) and op == "mm" and \
+                _sparse().is_sparse_operand(input, other):
+            return _finish_sparse(_sparse().product(input, other, "mm"), out)
         if out is not None and native_out is not None:
             native_out(out._impl, input._impl, other._impl)
             return out
@@ -71,6 +90,9 @@ def _addition(op, native, native_out, names):
         _check_tensor(a, op, names[0])
         _check_tensor(b, op, names[1])
         _check_out(out, op)
+        if (type(a) is not Tensor or type(b) is not Tensor) and op == "addmm" and \
+                _sparse().is_sparse_operand(a, b):
+            return _finish_sparse(_sparse().addmm(input, a, b, beta=beta, alpha=alpha), out)
         if out is not None and native_out is not None:
             native_out(out._impl, input._impl, a._impl, b._impl, beta, alpha)
             return out

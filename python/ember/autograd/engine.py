@@ -34,6 +34,8 @@ def sum_to_shape(grad, shape):
 def _fit(grad, meta, node, index):
     """A rule's gradient for one input, made to match that input's shape and dtype."""
     shape, dtype = meta
+    if type(grad) is not Tensor and grad.is_sparse:  # a sparse COO gradient keeps its layout
+        return _fit_sparse(grad, shape, dtype, node, index)
     gshape = grad._impl.shape
     if gshape != shape:
         try:
@@ -45,6 +47,13 @@ def _fit(grad, meta, node, index):
     if grad._impl.dtype != dtype:
         grad = grad.to(dtype)
     return grad
+
+
+def _fit_sparse(grad, shape, dtype, node, index):
+    if list(grad.shape) != list(shape):
+        raise RuntimeError(f"Function {node._name} returned an invalid gradient at index {index} - got "
+                           f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+    return grad if grad.dtype == dtype else grad.to(dtype)
 
 
 def _topological_order(roots):
@@ -91,6 +100,9 @@ def _accumulate(node, grad, create_graph):
     if leaf is None:
         return
     old = leaf._grad_value if hasattr(leaf, "_grad_value") else None
+    if grad.is_sparse or (old is not None and old.is_sparse):  # sparse COO: kept sparse, summed by +
+        leaf._grad_value = grad.detach() if old is None else old + (grad if create_graph else grad.detach())
+        return
     if old is None:
         # A fresh, contiguous tensor of the leaf's own: what backward handed over may be shared
         # (one gradient sent to two inputs, a stride-0 expansion, the caller's `gradient`).

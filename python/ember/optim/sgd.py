@@ -27,6 +27,15 @@ class SGD(Optimizer):
             grad = self._grad(p, group["maximize"])
             if grad is None:
                 continue
+            if grad.is_sparse:  # nn.Embedding(sparse=True): only the rows it touches move
+                if weight_decay != 0:  # torch's grad.add(param) refuses a sparse grad
+                    raise RuntimeError("SGD: weight_decay is not supported with sparse gradients "
+                                       "(add(sparse, dense) is not supported, as in torch)")
+                if momentum == 0:
+                    from ..sparse import add_sparse_
+                    add_sparse_(p, grad, -lr)
+                    continue
+                grad = grad.to_dense()  # momentum touches every row: torch's sums, kept dense
             if weight_decay != 0:
                 grad = grad.add(p, alpha=weight_decay)
             if momentum != 0:

@@ -605,11 +605,15 @@ def _embedding_setup(ctx, result, input, weight, padding_idx=None, max_norm=None
                      scale_grad_by_freq=False, sparse=False):
     ctx.save_for_backward(input)
     ctx.num, ctx.padding_idx, ctx.by_freq = weight.shape[0], padding_idx, bool(scale_grad_by_freq)
+    ctx.sparse = bool(sparse)
     return (weight,)
 
 
 def _embedding_backward(ctx, grad):
     indices, = ctx.saved_tensors
+    if ctx.sparse:
+        from ember.sparse.embedding import embedding_sparse_grad
+        return embedding_sparse_grad(grad, indices, ctx.num, ctx.padding_idx, ctx.by_freq)
     backward = lambda g: _emb.embedding_backward(g, indices, ctx.num, ctx.padding_idx, ctx.by_freq)  # noqa: E731
     if ctx.by_freq:
         return _kernel("embedding", lambda: backward(grad), grad)

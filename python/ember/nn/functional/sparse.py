@@ -33,8 +33,6 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise _C.ShapeError(f"embedding: expected a 2-D weight (num_embeddings, embedding_dim), got shape "
                             f"{list(weight.shape)}")
     _padding_index(padding_idx, weight.shape[0])
-    if sparse:
-        raise NotImplementedError("embedding: sparse gradients are not implemented")
     if max_norm is not None:
         _C.embedding_renorm_(weight._impl, input._impl, float(max_norm), float(norm_type))
     return _wrap(_C.embedding(weight._impl, input._impl))
