@@ -66,6 +66,8 @@ NOT_DIFFERENTIABLE = {
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
+    # the rest of torch's surface (ember/_ops/random.py multinomial, ember/_ops/extra.py, ...)
+    "sampled category indices": {"multinomial"},
 }
 
 # Written in other ember ops (no call into the native module of their own). Keys: `name` for

@@ -16,7 +16,7 @@ from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "rand", "randn", "randint", "randperm", "rand_like", "randn_like",
-           "randint_like", "bernoulli", "normal"]
+           "randint_like", "bernoulli", "normal", "multinomial"]
 
 _U64_MAX = (1 << 64) - 1
 
@@ -215,6 +215,83 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _finish(_C.normal(m, s, _gen(generator)), requires_grad)
 
 
+_MAX_CATEGORIES = 1 << 24  # torch's limit: category indices must stay exact in a float32 sum
+
+
+@op
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """`num_samples` category indices per row of `input` (1-D: one distribution; 2-D: one per
+    row), drawn with probabilities proportional to the row's non-negative weights.
+
+    With replacement, uniform draws are located in the row's cumulative sums. Without, each
+    category gets the key E / w (E exponential): sorting the keys ascending samples without
+    replacement in proportion to the weights; zero weights get infinite keys, so they come
+    last, only once every positive weight is taken (as in torch)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
+    num_samples = int(num_samples)
+    impl = input._impl
+    if not impl.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {impl.dtype}")
+    if impl.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {impl.ndim} dims "
+                           f"(shape {list(impl.shape)})")
+    n = impl.shape[-1]
+    if n > _MAX_CATEGORIES:
+        raise RuntimeError(f"multinomial: number of categories cannot exceed 2^24, got {n}")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples, got {num_samples}")
+    if not replacement and num_samples > n:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without "
+                           f"replacement (n_sample {num_samples}, {n} categories)")
+    gen = _gen(generator)
+    f64 = _C.dtype.float64
+    rows = impl.shape[0] if impl.ndim == 2 else 1
+    p = impl.to_dtype(f64).reshape([rows, n])
+    if rows == 0:
+        result = _C.empty([0, num_samples], _C.dtype.int64, impl.device)
+    else:
+        result = _sample_rows(p, rows, n, num_samples, bool(replacement), gen)
+    if impl.ndim == 1:
+        result = result.reshape([num_samples])
+    result = _wrap(result)
+    if out is not None:
+        if not isinstance(out, Tensor) or out.dtype != _C.dtype.int64 or tuple(out.shape) != tuple(result.shape):
+            raise RuntimeError(f"multinomial: out must be an int64 tensor of shape {list(result.shape)}, got "
+                               + (f"{out.dtype} of shape {list(out.shape)}" if isinstance(out, Tensor)
+                                  else type(out).__name__))
+        out._impl.copy_(result._impl)
+        return out
+    return result
+
+
+def _sample_rows(p, rows, n, num_samples, replacement, gen):
+    """Samples from the (rows, n) float64 weights `p`, after torch's checks of the values."""
+    valid = _C.logical_and(_C.isfinite(p), _C.ge(p, 0.0))
+    if not _C.all(valid, None, False).item():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    total = _C.sum(p, [1], True, None)
+    if n == 0 or not _C.all(_C.gt(total, 0.0), None, False).item():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    device = p.device
+    if replacement:
+        cdf = _C.cumsum(p, 1, None)
+        u = _C.mul(_C.rand([rows, num_samples], _C.dtype.float64, device, gen), total)
+        drawn = _C.searchsorted(cdf, u, False, True, None, None)
+        # u * total may round up to the total itself: the draw then belongs to the last
+        # category of positive weight (never to a zero-weight one after it).
+        positions = _C.arange(0, n, 1, _C.dtype.int64, device)
+        last = _C.argmax(_C.mul(_C.gt(p, 0.0), positions), 1, True)
+        return _C.where(_C.ge(drawn, n), last, drawn)
+    keys = _C.empty([rows, n], _C.dtype.float64, device)
+    _C.exponential_(keys, 1.0, gen)
+    keys = _C.where(_C.gt(p, 0.0), _C.div(keys, p, None), float("inf"))
+    return _C.argsort(keys, 1, False, True).narrow(1, 0, num_samples).contiguous()
+
+
 # ---- Tensor methods ------------------------------------------------------------------------------
 def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     from_ = kwargs.pop("from", from_)
@@ -270,4 +347,4 @@ def _bernoulli(self, p=None, *, generator=None):
 
 
 install_methods({"uniform_": _uniform_, "normal_": _normal_, "exponential_": _exponential_, "random_": _random_,
-                 "bernoulli_": _bernoulli_, "bernoulli": _bernoulli})
+                 "bernoulli_": _bernoulli_, "bernoulli": _bernoulli, "multinomial": multinomial})
