@@ -11,6 +11,7 @@ import ember
 import ember.nn.functional
 from op_catalogue import BINARY_OPS, REDUCTION_OPS, UNARY_OPS
 from op_db import all_entries
+import surface_names
 
 NOT_OPS = {
     # creation: test_creation.py
@@ -31,6 +32,7 @@ NOT_OPS = {
     # random masks: test_pool_dropout.py checks their statistics and reproducibility
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
 }
+NOT_OPS |= surface_names.FUNCTIONS  # settings, queries and predicates: test_surface_*.py
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).
 ALIASES = {

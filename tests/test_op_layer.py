@@ -12,6 +12,7 @@ import ember.nn.functional as F
 from conftest import backend_is_torch
 from ember import _op_layer
 from ember._op_layer import OPS, Mode, op_of
+import surface_names
 
 pytestmark = pytest.mark.skipif(backend_is_torch(), reason="checks ember's own op layer")
 
@@ -27,6 +28,8 @@ NOT_OPS = {
                "ndimension", "nelement", "numel", "numpy", "register_hook", "requires_grad_", "retain_grad", "size",
                "storage_offset", "stride", "tolist"},
 }
+NOT_OPS[""] |= surface_names.FUNCTIONS  # settings, queries and predicates of torch's surface
+NOT_OPS["Tensor"] |= surface_names.TENSOR_METHODS
 
 
 def _public(module):

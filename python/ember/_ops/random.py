@@ -10,7 +10,9 @@ import os
 import numpy as np
 
 from .. import _C
-from .creation import _device, _finish
+from .creation import _device, _finish, _into, _shape
+from .._defaults import float_dtype
+from .._layout import like_strides
 from .._op_layer import install_methods, op
 from .._tensor import Tensor, _size_args, _wrap
 
@@ -121,13 +123,24 @@ def _gen(generator):
 
 
 @op
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.rand(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+         out=None, **kwargs):
+    impl = _C.rand(_shape_kw(size, kwargs, "rand"), float_dtype(dtype), _device(device), _gen(generator))
+    return _into(impl, out, requires_grad)
 
 
 @op
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.randn(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+          out=None, **kwargs):
+    impl = _C.randn(_shape_kw(size, kwargs, "randn"), float_dtype(dtype), _device(device), _gen(generator))
+    return _into(impl, out, requires_grad)
+
+
+def _shape_kw(size, kwargs, op):
+    shape = _shape(size, kwargs.pop("size", None), op)
+    if kwargs:
+        raise TypeError(f"{op}() got unexpected keyword arguments {sorted(kwargs)}")
+    return shape
 
 
 @op
@@ -171,23 +184,39 @@ def _like(input, dtype, device):
     return list(input.shape), dtype or input.dtype, _device(device) or input.device
 
 
-@op
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
-    return _finish(_C.rand(*_like(input, dtype, device), _gen(generator)), requires_grad)
+def _in_format(impl, input, memory_format, op):
+    """A sample drawn contiguous, laid out like `input` as `memory_format` says (torch's
+    default keeps a dense input's strides); the values are the same either way."""
+    strides = like_strides(input._impl, memory_format, op)
+    if strides is None:
+        return impl
+    out = _C.empty_strided(list(impl.shape), strides, impl.dtype, impl.device)
+    out.copy_(impl)
+    return out
 
 
 @op
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
-    return _finish(_C.randn(*_like(input, dtype, device), _gen(generator)), requires_grad)
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
+              memory_format=None):
+    impl = _C.rand(*_like(input, dtype, device), _gen(generator))
+    return _finish(_in_format(impl, input, memory_format, "rand_like"), requires_grad)
 
 
 @op
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
+               memory_format=None):
+    impl = _C.randn(*_like(input, dtype, device), _gen(generator))
+    return _finish(_in_format(impl, input, memory_format, "randn_like"), requires_grad)
+
+
+@op
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None,
+                 layout=None, memory_format=None):
     """randint_like(input, high) or randint_like(input, low, high)."""
     if high is None:
         low, high = 0, low
-    return _finish(_C.randint(_int_arg(low, "low"), _int_arg(high, "high"), *_like(input, dtype, device),
-                              _gen(generator)), requires_grad)
+    impl = _C.randint(_int_arg(low, "low"), _int_arg(high, "high"), *_like(input, dtype, device), _gen(generator))
+    return _finish(_in_format(impl, input, memory_format, "randint_like"), requires_grad)
 
 
 @op
@@ -205,7 +234,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         if size is None:
             raise TypeError("normal(): with a number mean and std, size is required")
-        t = _C.empty(_size_args((size,)), dtype, _device(device))
+        t = _C.empty(_size_args((size,)), float_dtype(dtype), _device(device))
         _C.normal_(t, float(mean), float(std), _gen(generator))
         return _finish(t, requires_grad)
     if size is not None:
