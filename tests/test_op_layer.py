@@ -29,7 +29,7 @@ NOT_OPS = {
                "storage_offset", "stride", "tolist"},
 }
 NOT_OPS[""] |= surface_names.FUNCTIONS  # settings, queries and predicates of torch's surface
-NOT_OPS["Tensor"] |= surface_names.TENSOR_METHODS
+NOT_OPS["Tensor"] |= surface_names.TENSOR_METHODS | surface_names.REBINDING
 
 
 def _public(module):

@@ -95,6 +95,8 @@ from ._dtype_info import finfo, iinfo  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401
 from . import backends, distributed, jit  # noqa: E402,F401
 from .cuda import OutOfMemoryError  # noqa: E402,F401
+from ._ops.extra import *  # noqa: E402,F401,F403
+from ._ops.extra_shape import *  # noqa: E402,F401,F403
 
 
 def __getattr__(name):
