@@ -364,7 +364,9 @@ def renorm(input, p, dim, maxnorm):
 def _inplace(fn):
     """The in-place method of an out-of-place op (recorded through that op by the op layer)."""
     def method(self, *args, **kwargs):
-        result = fn(self, *args, **kwargs)
+        # recording: computed from a copy, so what the composite saves is not the self that
+        # copy_ then overwrites
+        result = fn(self.clone() if self.requires_grad else self, *args, **kwargs)
         if isinstance(result, Tensor) and result.dtype != self.dtype and self.dtype.is_floating_point is False \
                 and result.dtype.is_floating_point:
             raise TypeError(f"{fn.__name__}_: result type {result.dtype} can't be cast to the desired output type "

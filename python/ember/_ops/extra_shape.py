@@ -80,7 +80,7 @@ def put(input, index, source, accumulate=False):
 
 
 def _put_(self, index, source, accumulate=False):
-    return self.copy_(put(self, index, source, accumulate))
+    return self.copy_(put(self.clone() if self.requires_grad else self, index, source, accumulate))
 
 
 # ---- the *_scatter family: input with a view of it replaced -------------------------------------------
@@ -197,7 +197,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-    return self.copy_(scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
+    value = self.clone() if self.requires_grad else self  # what the composite saves stays unchanged
+    return self.copy_(scatter_reduce(value, dim, index, src, reduce, include_self=include_self))
 
 
 # ---- fill_diagonal_ -----------------------------------------------------------------------------------
