@@ -92,6 +92,7 @@ from ._predicates import install as _install_predicates  # noqa: E402
 _install_predicates(Tensor)
 from ._settings import *  # noqa: E402,F401,F403
 from ._dtype_info import finfo, iinfo  # noqa: E402,F401
+from ._printing import set_printoptions  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401
 from . import backends, distributed, jit  # noqa: E402,F401
 from .cuda import OutOfMemoryError  # noqa: E402,F401

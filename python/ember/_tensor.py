@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from . import _C, _op_layer
+from . import _C, _op_layer, _printing
 from ._op_layer import _ACTIVE
 
 _new = object.__new__
@@ -316,7 +316,7 @@ class Tensor:
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
-        text = repr(self._impl)
+        text = repr(self._impl) if _printing.native_repr_applies() else _printing.tensor_repr(self._impl)
         node = self._node
         if node is None:
             return text
