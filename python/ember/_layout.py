@@ -133,14 +133,6 @@ def copy_in_format(impl, fmt, op, dtype=None):
     return out
 
 
-def empty_in_format(impl, fmt, op, dtype, device):
-    """An uninitialised tensor shaped like `impl`, laid out in the format `fmt`."""
-    strides = like_strides(impl, fmt, op)
-    if strides is None:
-        return _C.empty(list(impl.shape), dtype, device)
-    return _C.empty_strided(list(impl.shape), strides, dtype, device)
-
-
 def _tensor_layout(self):
     return strided
 
