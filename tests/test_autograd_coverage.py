@@ -23,6 +23,7 @@ from ember._op_layer import op_of
 from ember.autograd.recording import RULES
 import ember.nn.functional
 from conftest import backend_is_torch
+import surface_names
 
 NOT_DIFFERENTIABLE = {
     "comparisons and predicates: boolean results": {
@@ -68,6 +69,10 @@ NOT_DIFFERENTIABLE = {
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
+    # the rest of torch's surface (ember/_ops/random.py multinomial, ember/_ops/extra.py, ...)
+    "sampled category indices": {"multinomial"},
+    "settings, queries and predicates: no tensor result": surface_names.FUNCTIONS | (surface_names.TENSOR_METHODS - {"__new__"}),
+    "creation, integer and boolean results of torch's surface": surface_names.NOT_DIFFERENTIABLE,
 }
 
 # Written in other ember ops (no call into the native module of their own). Keys: `name` for
@@ -137,6 +142,7 @@ COMPOSITES = {
     # (test_sparse.py, test_sparse_mm.py check their gradients)
     "sparse_coo_tensor", "spmm", "smm", "Tensor.to_sparse", "Tensor.to_sparse_coo", "Tensor.to_dense",
 }
+COMPOSITES |= surface_names.COMPOSITES  # the composites of torch's surface (ember/_ops/extra.py, ...)
 
 # Differentiable primitives that are not ops (properties, generators): they must be
 # composites of wrapped ops. Checked by behaviour in test_properties_and_iteration_record_the_graph.

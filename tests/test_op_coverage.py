@@ -11,6 +11,7 @@ import ember
 import ember.nn.functional
 from op_catalogue import BINARY_OPS, REDUCTION_OPS, UNARY_OPS
 from op_db import all_entries
+import surface_names
 
 NOT_OPS = {
     # creation: test_creation.py
@@ -37,6 +38,7 @@ NOT_OPS = {
     # sparse COO tensors and their products: test_sparse.py, test_sparse_mm.py
     "sparse_coo_tensor", "spmm", "smm",
 }
+NOT_OPS |= surface_names.FUNCTIONS  # settings, queries and predicates: test_surface_*.py
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).
 ALIASES = {

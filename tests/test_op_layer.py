@@ -12,6 +12,7 @@ import ember.nn.functional as F
 from conftest import backend_is_torch
 from ember import _op_layer
 from ember._op_layer import OPS, Mode, op_of
+import surface_names
 
 pytestmark = pytest.mark.skipif(backend_is_torch(), reason="checks ember's own op layer")
 
@@ -28,6 +29,8 @@ NOT_OPS = {
                "storage_offset", "stride", "tolist",
                "share_memory_", "is_shared", "untyped_storage"},  # storage placement (ember._shared_memory), not ops
 }
+NOT_OPS[""] |= surface_names.FUNCTIONS  # settings, queries and predicates of torch's surface
+NOT_OPS["Tensor"] |= surface_names.TENSOR_METHODS | surface_names.REBINDING
 
 
 def _public(module):

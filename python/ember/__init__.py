@@ -95,6 +95,24 @@ from . import _shared_memory  # noqa: E402,F401
 # Probability distributions (torch.distributions is there after `import torch`, so this is too).
 from . import distributions  # noqa: E402,F401
 
+# The rest of torch's top-level surface: layouts and memory formats, the default dtype,
+# predicates and the ops scripts reach for, settings and backends, compile and jit (eager).
+from ._layout import *  # noqa: E402,F401,F403
+from ._layout import install_tensor_properties as _install_tensor_properties  # noqa: E402
+from ._defaults import get_default_device, get_default_dtype, set_default_device, set_default_dtype  # noqa: E402,F401,E501
+_install_tensor_properties(Tensor)
+from ._predicates import *  # noqa: E402,F401,F403
+from ._predicates import install as _install_predicates  # noqa: E402
+_install_predicates(Tensor)
+from ._settings import *  # noqa: E402,F401,F403
+from ._dtype_info import finfo, iinfo  # noqa: E402,F401
+from ._printing import set_printoptions  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401
+from . import backends, distributed, jit  # noqa: E402,F401
+from .cuda import OutOfMemoryError  # noqa: E402,F401
+from ._ops.extra import *  # noqa: E402,F401,F403
+from ._ops.extra_shape import *  # noqa: E402,F401,F403
+
 
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""

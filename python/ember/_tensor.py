@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from . import _C, _op_layer
+from . import _C, _op_layer, _printing
 from ._op_layer import _ACTIVE
 
 _new = object.__new__
@@ -207,8 +207,11 @@ class Tensor:
     def data_ptr(self):
         return self._impl.data_ptr()
 
-    def is_contiguous(self):
-        return self._impl.is_contiguous()
+    def is_contiguous(self, memory_format=None):
+        if memory_format is None:
+            return self._impl.is_contiguous()
+        from ._layout import is_in_format
+        return is_in_format(self._impl, memory_format)
 
     def is_floating_point(self):
         return self._impl.dtype.is_floating_point
@@ -313,13 +316,20 @@ class Tensor:
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
-        text = repr(self._impl)
+        text = repr(self._impl) if _printing.native_repr_applies() else _printing.tensor_repr(self._impl)
         node = self._node
         if node is None:
             return text
         if node[0]._backward is None:
             return text[:-1] + ", requires_grad=True)"
         return text[:-1] + f", grad_fn=<{node[0]._name}>)"
+
+    def __format__(self, format_spec):
+        """f"{loss:.4f}": a 0-dim tensor formats as its number, as in torch (f"{t}" too); a
+        tensor of other dims accepts only an empty spec (its str)."""
+        if self._impl.ndim == 0 and type(self) is Tensor:
+            return self._impl.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __len__(self):
         if self._impl.ndim == 0:
@@ -483,12 +493,21 @@ class Tensor:
 
     # ---- copies and conversion ----------------------------------------------------------------
     @_op
-    def contiguous(self):
+    def contiguous(self, memory_format=None):
         impl = self._impl
+        if memory_format is not None:
+            from ._layout import copy_in_format, is_in_format, preserve_format
+            if memory_format is preserve_format:
+                raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator")
+            return self if is_in_format(impl, memory_format, "contiguous") else \
+                _wrap(copy_in_format(impl, memory_format, "contiguous"))
         return self if impl.is_contiguous() else _wrap(impl.contiguous())
 
     @_op
-    def clone(self):
+    def clone(self, *, memory_format=None):
+        if memory_format is not None:
+            from ._layout import copy_in_format
+            return _wrap(copy_in_format(self._impl, memory_format, "clone"))
         return _wrap(self._impl.clone())
 
     @_op
@@ -497,6 +516,7 @@ class Tensor:
         device = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         copy = kwargs.pop("copy", False)
+        memory_format = kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -515,6 +535,10 @@ class Tensor:
             impl = impl.to_dtype(dtype)
         if copy and impl is self._impl:
             impl = impl.clone()
+        if memory_format is not None:
+            from ._layout import copy_in_format, is_in_format, preserve_format
+            if memory_format is not preserve_format and not is_in_format(impl, memory_format, "to"):
+                impl = copy_in_format(impl, memory_format, "to")
         return self if impl is self._impl else _wrap(impl)
 
     @_op

@@ -4,6 +4,8 @@ import numpy as np
 
 from .. import _C
 from .._op_layer import op
+from .._defaults import float_dtype, get_default_dtype
+from .._layout import contiguous_format, format_strides, like_strides, strided
 from .._tensor import Tensor, _size_args, _wrap
 
 # numpy dtype <-> ember dtype (bfloat16 has no numpy counterpart)
@@ -73,9 +75,12 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, Tensor):  # a copy that keeps the dtype (bfloat16 included)
         out = data.detach().clone().to(dtype=dtype, device=_device(device))
     else:
-        arr = _nested_numpy(data, infer_dtype=dtype is None)
+        default = get_default_dtype()
+        arr = _nested_numpy(data, infer_dtype=dtype is None and default == _C.dtype.float32)
         if arr.dtype not in _FROM_NUMPY:
             raise TypeError(f"tensor: unsupported numpy dtype {arr.dtype}")
+        if dtype is None and arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
+            dtype = default  # Python floats take the default dtype; numpy data keeps its own
         out = from_numpy(np.array(arr, copy=True, order="C")).to(dtype=dtype, device=_device(device))
     if requires_grad:
         out.requires_grad_(True)
@@ -99,79 +104,154 @@ def from_numpy(array):
     return _wrap(_C.from_numpy(array))
 
 
-@op
-def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.empty(_size_args(size), dtype, _device(device)), requires_grad)
+def _shape(size, size_kw, op):
+    """The shape of a creation op: f(2, 3), f((2, 3)) or f(size=(2, 3)), as torch takes it."""
+    if size_kw is not None:
+        if size:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        size = (size_kw,)
+    return _size_args(size)
+
+
+def _check_layout(layout, op):
+    if layout is not None and layout is not strided:
+        raise NotImplementedError(f"{op}: layout {layout} is not supported for dense creation (only ember.strided)")
 
 
 @op
-def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.zeros(_size_args(size), dtype, _device(device)), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, memory_format=None,
+          out=None, **kwargs):
+    _check_layout(layout, "empty")
+    shape = _shape(size, kwargs.pop("size", None), "empty")
+    _no_kwargs(kwargs, "empty")
+    dtype, dev = float_dtype(dtype), _device(device)
+    if memory_format is not None and memory_format is not contiguous_format:
+        impl = _C.empty_strided(shape, format_strides(shape, memory_format, "empty"), dtype, dev)
+    else:
+        impl = _C.empty(shape, dtype, dev)
+    return _into(impl, out, requires_grad)
 
 
 @op
-def ones(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.ones(_size_args(size), dtype, _device(device)), requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, out=None, **kwargs):
+    _check_layout(layout, "zeros")
+    shape = _shape(size, kwargs.pop("size", None), "zeros")
+    _no_kwargs(kwargs, "zeros")
+    return _into(_C.zeros(shape, float_dtype(dtype), _device(device)), out, requires_grad)
 
 
 @op
-def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+def ones(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, out=None, **kwargs):
+    _check_layout(layout, "ones")
+    shape = _shape(size, kwargs.pop("size", None), "ones")
+    _no_kwargs(kwargs, "ones")
+    return _into(_C.ones(shape, float_dtype(dtype), _device(device)), out, requires_grad)
+
+
+def _fill_dtype(fill_value, dtype):
+    """full's dtype: given, else from the fill value (bool, int64, or the default float)."""
+    if dtype is None and isinstance(fill_value, float):
+        return get_default_dtype()
+    return dtype
+
+
+@op
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, out=None):
+    _check_layout(layout, "full")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _finish(_C.full(_size_args((size,)), fill_value, dtype, _device(device)), requires_grad)
+    return _into(_C.full(_size_args((size,)), fill_value, _fill_dtype(fill_value, dtype), _device(device)), out,
+                 requires_grad)
 
 
 @op
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+           out=None):
     if end is None:
         start, end = 0, start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
-    return _finish(_C.arange(start, end, step, dtype, _device(device)), requires_grad)
+    if dtype is None and any(isinstance(x, float) for x in (start, end, step)):
+        dtype = get_default_dtype()
+    return _into(_C.arange(start, end, step, dtype, _device(device)), out, requires_grad)
 
 
 @op
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.linspace(float(start), float(end), int(steps), dtype, _device(device)), requires_grad)
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+             out=None):
+    return _into(_C.linspace(float(start), float(end), int(steps), float_dtype(dtype), _device(device)), out,
+                 requires_grad)
 
 
 @op
-def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.eye(n, m, dtype, _device(device)), requires_grad)
+def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, out=None):
+    return _into(_C.eye(n, m, float_dtype(dtype), _device(device)), out, requires_grad)
 
 
 @op
 def empty_strided(size, stride, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.empty_strided(list(size), list(stride), dtype, _device(device)), requires_grad)
+    return _finish(_C.empty_strided(list(size), list(stride), float_dtype(dtype), _device(device)), requires_grad)
 
 
-def _like(t, dtype, device):
-    return list(t.shape), dtype or t.dtype, _device(device) or t.device
-
-
-@op
-def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.empty(*_like(input, dtype, device)), requires_grad)
-
-
-@op
-def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.zeros(*_like(input, dtype, device)), requires_grad)
-
-
-@op
-def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    return _finish(_C.ones(*_like(input, dtype, device)), requires_grad)
+def _like(input, dtype, device, memory_format, op, make, *fill):
+    """A tensor shaped like `input`, laid out as `memory_format` says (torch's default,
+    preserve_format, keeps a dense input's strides): `make(shape, *fill, dtype, device)` for
+    a contiguous one, else an empty strided one filled with `fill`."""
+    dtype, device = dtype or input.dtype, _device(device) or input.device
+    strides = like_strides(input._impl, memory_format, op)
+    if strides is None:
+        return make(list(input.shape), *fill, dtype, device)
+    impl = _C.empty_strided(list(input.shape), strides, dtype, device)
+    if fill:
+        impl.fill_(fill[0])
+    return impl
 
 
 @op
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-    shape, dt, dev = _like(input, dtype, device)
-    return _finish(_C.full(shape, fill_value, dt, dev), requires_grad)
+def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+               memory_format=None):
+    return _finish(_like(input, dtype, device, memory_format, "empty_like", _C.empty), requires_grad)
+
+
+@op
+def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+               memory_format=None):
+    return _finish(_like(input, dtype, device, memory_format, "zeros_like", _C.full, 0), requires_grad)
+
+
+@op
+def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+              memory_format=None):
+    return _finish(_like(input, dtype, device, memory_format, "ones_like", _C.full, 1), requires_grad)
+
+
+@op
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+              memory_format=None):
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _finish(_like(input, dtype, device, memory_format, "full_like", _C.full, fill_value), requires_grad)
 
 
 @op
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.full([], s, dtype or _C.dtype.float32, _device(device)), requires_grad)
+    return _finish(_C.full([], s, float_dtype(dtype), _device(device)), requires_grad)
+
+
+def _no_kwargs(kwargs, op):
+    if kwargs:
+        raise TypeError(f"{op}() got unexpected keyword arguments {sorted(kwargs)}")
+
+
+def _into(impl, out, requires_grad):
+    """The result, or (out=) copied into `out`, which must have its shape."""
+    if out is None:
+        return _finish(impl, requires_grad)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out must be a Tensor, not {type(out).__name__}")
+    if list(out.shape) != list(impl.shape):
+        out.resize_(list(impl.shape))
+    out._impl.copy_(impl)
+    return out
 
 
 def _finish(impl, requires_grad):

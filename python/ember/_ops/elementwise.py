@@ -49,6 +49,16 @@ def _operand_or_none(x):
         return None
 
 
+def _alpha(alpha, op):
+    """add/sub's alpha: a number, or a 0-dim tensor that does not require grad (its value),
+    as torch takes it."""
+    if isinstance(alpha, Tensor):
+        if alpha._impl.ndim != 0 or alpha._node is not None:
+            raise TypeError(f"{op}(): argument 'alpha' must be Number, not Tensor")
+        return alpha._impl.item()
+    return alpha
+
+
 def _finish(result, out):
     """Wraps a result, or copies it into `out` (out= forms that _C.binary_out does not cover:
     alpha != 1, clamp, round with decimals)."""
@@ -61,6 +71,7 @@ def _finish(result, out):
 # ---- functions in the ember namespace ----------------------------------------------------------
 @op
 def add(input, other, *, alpha=1, out=None):
+    alpha = _alpha(alpha, "add")
     if out is not None and alpha == 1:
         _binary_out("add", _operand(input), _operand(other), out._impl)
         return out
@@ -69,6 +80,7 @@ def add(input, other, *, alpha=1, out=None):
 
 @op
 def sub(input, other, *, alpha=1, out=None):
+    alpha = _alpha(alpha, "sub")
     if out is not None and alpha == 1:
         _binary_out("sub", _operand(input), _operand(other), out._impl)
         return out
@@ -184,20 +196,20 @@ __all__ = sorted(["add", "sub", "subtract", "mul", "multiply", "div", "divide", 
 # ---- Tensor methods ------------------------------------------------------------------------------
 def _install_methods():
     def method_add(self, other, *, alpha=1):
-        return _wrap(_add(self._impl, _operand(other), alpha))
+        return _wrap(_add(self._impl, _operand(other), _alpha(alpha, "add")))
 
     def method_sub(self, other, *, alpha=1):
-        return _wrap(_sub(self._impl, _operand(other), alpha))
+        return _wrap(_sub(self._impl, _operand(other), _alpha(alpha, "sub")))
 
     def method_div(self, other, *, rounding_mode=None):
         return _wrap(_div(self._impl, _operand(other), rounding_mode))
 
     def add_(self, other, *, alpha=1):
-        _C.add_(self._impl, _operand(other), alpha)
+        _C.add_(self._impl, _operand(other), _alpha(alpha, "add_"))
         return self
 
     def sub_(self, other, *, alpha=1):
-        _C.sub_(self._impl, _operand(other), alpha)
+        _C.sub_(self._impl, _operand(other), _alpha(alpha, "sub_"))
         return self
 
     def mul_(self, other):

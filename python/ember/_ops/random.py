@@ -10,13 +10,15 @@ import os
 import numpy as np
 
 from .. import _C
-from .creation import _device, _finish
+from .creation import _device, _finish, _into, _shape
+from .._defaults import float_dtype
+from .._layout import like_strides
 from .._op_layer import install_methods, op
 from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "rand", "randn", "randint", "randperm", "rand_like", "randn_like",
-           "randint_like", "bernoulli", "normal"]
+           "randint_like", "bernoulli", "normal", "multinomial"]
 
 _U64_MAX = (1 << 64) - 1
 
@@ -121,13 +123,24 @@ def _gen(generator):
 
 
 @op
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.rand(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+         out=None, **kwargs):
+    impl = _C.rand(_shape_kw(size, kwargs, "rand"), float_dtype(dtype), _device(device), _gen(generator))
+    return _into(impl, out, requires_grad)
 
 
 @op
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.randn(_size_args(size), dtype, _device(device), _gen(generator)), requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+          out=None, **kwargs):
+    impl = _C.randn(_shape_kw(size, kwargs, "randn"), float_dtype(dtype), _device(device), _gen(generator))
+    return _into(impl, out, requires_grad)
+
+
+def _shape_kw(size, kwargs, op):
+    shape = _shape(size, kwargs.pop("size", None), op)
+    if kwargs:
+        raise TypeError(f"{op}() got unexpected keyword arguments {sorted(kwargs)}")
+    return shape
 
 
 @op
@@ -171,23 +184,39 @@ def _like(input, dtype, device):
     return list(input.shape), dtype or input.dtype, _device(device) or input.device
 
 
-@op
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
-    return _finish(_C.rand(*_like(input, dtype, device), _gen(generator)), requires_grad)
+def _in_format(impl, input, memory_format, op):
+    """A sample drawn contiguous, laid out like `input` as `memory_format` says (torch's
+    default keeps a dense input's strides); the values are the same either way."""
+    strides = like_strides(input._impl, memory_format, op)
+    if strides is None:
+        return impl
+    out = _C.empty_strided(list(impl.shape), strides, impl.dtype, impl.device)
+    out.copy_(impl)
+    return out
 
 
 @op
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
-    return _finish(_C.randn(*_like(input, dtype, device), _gen(generator)), requires_grad)
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
+              memory_format=None):
+    impl = _C.rand(*_like(input, dtype, device), _gen(generator))
+    return _finish(_in_format(impl, input, memory_format, "rand_like"), requires_grad)
 
 
 @op
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
+               memory_format=None):
+    impl = _C.randn(*_like(input, dtype, device), _gen(generator))
+    return _finish(_in_format(impl, input, memory_format, "randn_like"), requires_grad)
+
+
+@op
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None,
+                 layout=None, memory_format=None):
     """randint_like(input, high) or randint_like(input, low, high)."""
     if high is None:
         low, high = 0, low
-    return _finish(_C.randint(_int_arg(low, "low"), _int_arg(high, "high"), *_like(input, dtype, device),
-                              _gen(generator)), requires_grad)
+    impl = _C.randint(_int_arg(low, "low"), _int_arg(high, "high"), *_like(input, dtype, device), _gen(generator))
+    return _finish(_in_format(impl, input, memory_format, "randint_like"), requires_grad)
 
 
 @op
@@ -205,7 +234,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         if size is None:
             raise TypeError("normal(): with a number mean and std, size is required")
-        t = _C.empty(_size_args((size,)), dtype, _device(device))
+        t = _C.empty(_size_args((size,)), float_dtype(dtype), _device(device))
         _C.normal_(t, float(mean), float(std), _gen(generator))
         return _finish(t, requires_grad)
     if size is not None:
@@ -213,6 +242,83 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     m = mean._impl if isinstance(mean, Tensor) else float(mean)
     s = std._impl if isinstance(std, Tensor) else float(std)
     return _finish(_C.normal(m, s, _gen(generator)), requires_grad)
+
+
+_MAX_CATEGORIES = 1 << 24  # torch's limit: category indices must stay exact in a float32 sum
+
+
+@op
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """`num_samples` category indices per row of `input` (1-D: one distribution; 2-D: one per
+    row), drawn with probabilities proportional to the row's non-negative weights.
+
+    With replacement, uniform draws are located in the row's cumulative sums. Without, each
+    category gets the key E / w (E exponential): sorting the keys ascending samples without
+    replacement in proportion to the weights; zero weights get infinite keys, so they come
+    last, only once every positive weight is taken (as in torch)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
+    num_samples = int(num_samples)
+    impl = input._impl
+    if not impl.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {impl.dtype}")
+    if impl.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {impl.ndim} dims "
+                           f"(shape {list(impl.shape)})")
+    n = impl.shape[-1]
+    if n > _MAX_CATEGORIES:
+        raise RuntimeError(f"multinomial: number of categories cannot exceed 2^24, got {n}")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples, got {num_samples}")
+    if not replacement and num_samples > n:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without "
+                           f"replacement (n_sample {num_samples}, {n} categories)")
+    gen = _gen(generator)
+    f64 = _C.dtype.float64
+    rows = impl.shape[0] if impl.ndim == 2 else 1
+    p = impl.to_dtype(f64).reshape([rows, n])
+    if rows == 0:
+        result = _C.empty([0, num_samples], _C.dtype.int64, impl.device)
+    else:
+        result = _sample_rows(p, rows, n, num_samples, bool(replacement), gen)
+    if impl.ndim == 1:
+        result = result.reshape([num_samples])
+    result = _wrap(result)
+    if out is not None:
+        if not isinstance(out, Tensor) or out.dtype != _C.dtype.int64 or tuple(out.shape) != tuple(result.shape):
+            raise RuntimeError(f"multinomial: out must be an int64 tensor of shape {list(result.shape)}, got "
+                               + (f"{out.dtype} of shape {list(out.shape)}" if isinstance(out, Tensor)
+                                  else type(out).__name__))
+        out._impl.copy_(result._impl)
+        return out
+    return result
+
+
+def _sample_rows(p, rows, n, num_samples, replacement, gen):
+    """Samples from the (rows, n) float64 weights `p`, after torch's checks of the values."""
+    valid = _C.logical_and(_C.isfinite(p), _C.ge(p, 0.0))
+    if not _C.all(valid, None, False).item():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    total = _C.sum(p, [1], True, None)
+    if n == 0 or not _C.all(_C.gt(total, 0.0), None, False).item():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    device = p.device
+    if replacement:
+        cdf = _C.cumsum(p, 1, None)
+        u = _C.mul(_C.rand([rows, num_samples], _C.dtype.float64, device, gen), total)
+        drawn = _C.searchsorted(cdf, u, False, True, None, None)
+        # u * total may round up to the total itself: the draw then belongs to the last
+        # category of positive weight (never to a zero-weight one after it).
+        positions = _C.arange(0, n, 1, _C.dtype.int64, device)
+        last = _C.argmax(_C.mul(_C.gt(p, 0.0), positions), 1, True)
+        return _C.where(_C.ge(drawn, n), last, drawn)
+    keys = _C.empty([rows, n], _C.dtype.float64, device)
+    _C.exponential_(keys, 1.0, gen)
+    keys = _C.where(_C.gt(p, 0.0), _C.div(keys, p, None), float("inf"))
+    return _C.argsort(keys, 1, False, True).narrow(1, 0, num_samples).contiguous()
 
 
 # ---- Tensor methods ------------------------------------------------------------------------------
@@ -270,4 +376,4 @@ def _bernoulli(self, p=None, *, generator=None):
 
 
 install_methods({"uniform_": _uniform_, "normal_": _normal_, "exponential_": _exponential_, "random_": _random_,
-                 "bernoulli_": _bernoulli_, "bernoulli": _bernoulli})
+                 "bernoulli_": _bernoulli_, "bernoulli": _bernoulli, "multinomial": multinomial})

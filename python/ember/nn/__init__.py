@@ -11,3 +11,5 @@ from . import init, utils  # noqa: F401,E402
 from .parameter import UninitializedBuffer  # noqa: F401,E402
 from ._factory_kwargs import factory_kwargs  # noqa: F401,E402
 from . import attention, common_types, grad  # noqa: F401,E402
+from . import parallel  # noqa: F401,E402
+from .parallel import DataParallel  # noqa: F401,E402

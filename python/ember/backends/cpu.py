@@ -1,0 +1,10 @@
+"""ember.backends.cpu: the instruction set of the CPU kernels."""
+from .. import _C
+
+_NAMES = {"avx512": "AVX512", "avx2": "AVX2"}
+
+
+def get_cpu_capability():
+    """"AVX512", "AVX2" or "DEFAULT" (baseline x86-64), the kernels chosen at start-up from
+    the CPU's features (and EMBER_CPU_ISA), as torch names its own."""
+    return _NAMES.get(_C.build_info()["cpu_capability"], "DEFAULT")
