@@ -51,9 +51,11 @@ def _with_step_hooks(step):
         return step
 
     @functools.wraps(step)
-    def hooked_step(self, *args, **kwargs):
+    def hooked_step(*args, **kwargs):
+        # As PyTorch's: the hooks see the step's whole argument tuple, the optimizer first.
+        self = args[0]
         if self.__dict__.get("_running_step_hooks"):
-            return step(self, *args, **kwargs)
+            return step(*args, **kwargs)
         self._running_step_hooks = True
         try:
             for hook in tuple(itertools.chain(_global_optimizer_pre_hooks.values(),
@@ -65,7 +67,7 @@ def _with_step_hooks(step):
                     else:
                         raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), "
                                            f"but got {result}.")
-            out = step(self, *args, **kwargs)
+            out = step(*args, **kwargs)
             for hook in tuple(itertools.chain(self._optimizer_step_post_hooks.values(),
                                               _global_optimizer_post_hooks.values())):
                 hook(self, args, kwargs)
@@ -146,15 +148,19 @@ class Optimizer:
                             "ordering of tensors in sets will change between runs. Please use a list instead.")
         else:
             param_group["params"] = list(params)
-        plist = param_group["params"]
-        if plist and isinstance(plist[0], tuple):  # named parameters
-            param_group["param_names"] = [name for name, _ in plist]
-            param_group["params"] = plist = [p for _, p in plist]
+        # (name, tensor) pairs, as from named_parameters(): the names go to 'param_names'.
+        names = [p[0] for p in param_group["params"] if isinstance(p, tuple)]
+        param_group["params"] = plist = [p[1] if isinstance(p, tuple) else p for p in param_group["params"]]
+        if names:
+            if len(names) != len(plist):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            param_group["param_names"] = names
         for param in plist:
             if not isinstance(param, Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + type(param).__name__)
-            if not param.is_leaf:
+                module = type(param).__module__
+                typename = type(param).__qualname__ if module == "builtins" else f"{module}.{type(param).__qualname__}"
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + typename)
+            if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
@@ -163,8 +169,15 @@ class Optimizer:
         if len(plist) != len({id(p) for p in plist}):
             import warnings
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this "
-                          "will cause an error", stacklevel=3)
-        existing = {id(p) for group in self.param_groups for p in group["params"]}
+                          "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        existing = set()
+        for group in self.param_groups:
+            existing.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
         if existing & {id(p) for p in plist}:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
