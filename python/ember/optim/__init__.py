@@ -13,4 +13,4 @@ from .lbfgs import LBFGS  # noqa: F401
 from .nadam import NAdam  # noqa: F401
 from .radam import RAdam  # noqa: F401
 from .rprop import Rprop  # noqa: F401
-# from . import swa_utils  # noqa: F401
+from . import swa_utils  # noqa: F401
