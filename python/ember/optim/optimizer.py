@@ -286,6 +286,9 @@ class Optimizer:
         return copy.deepcopy(value)
 
     # ---- stepping -----------------------------------------------------------------------------
+    # Wraps a step function so the step hooks run around it (what every optimizer's step gets).
+    profile_hook_step = staticmethod(_with_step_hooks)
+
     def register_step_pre_hook(self, hook):
         """`hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`, before each step."""
         return _register(self._optimizer_step_pre_hooks, hook)
