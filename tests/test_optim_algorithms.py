@@ -1,4 +1,4 @@
-"""NAdam, RAdam, Adamax, ASGD and Rprop against PyTorch: the same initial weights and the same
+"""NAdam, RAdam, Adamax, ASGD, Rprop and Adafactor against PyTorch: the same initial weights and the same
 gradients must give the same trajectory to float32 rounding, for each hyper-parameter setting,
 with parameter groups, and through state_dict round trips (ember's and PyTorch's layout)."""
 import copy
@@ -36,6 +36,9 @@ CASES = [
     ("Rprop", dict()),
     ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
     ("Rprop", dict(lr=0.05, maximize=True, foreach=False, capturable=False, differentiable=False)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-30, 1e-3), d=2.0, weight_decay=0.1)),
+    ("Adafactor", dict(maximize=True, foreach=False)),
 ]
 
 
@@ -77,7 +80,7 @@ def test_trajectory_matches_torch(name, kwargs):
     _compare_state(opt, topt)
 
 
-@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop"])
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "Adafactor"])
 def test_defaults_and_repr_match_torch(name):
     ours, theirs = _pair()
     opt, topt = getattr(optim, name)(ours), getattr(torch.optim, name)(theirs)
@@ -153,6 +156,9 @@ def test_load_state_dict_casts_to_the_parameter_dtype():
     ("Adamax", dict(weight_decay=-0.1), "Invalid weight_decay value"),
     ("ASGD", dict(lr=-0.1), "Invalid learning rate"),
     ("Rprop", dict(etas=(1.2, 0.5)), "Invalid eta values"),
+    ("Adafactor", dict(beta2_decay=0.5), "beta2_decay should be <= 0"),
+    ("Adafactor", dict(d=0.5), "Clipping threshold d should be >= 1"),
+    ("Adafactor", dict(eps=(-1.0, 1e-3)), "epsilon1 should be >= 0"),
 ])
 def test_bad_hyper_parameters_raise_like_torch(name, kwargs, message):
     ours, theirs = _pair()
@@ -173,9 +179,27 @@ def test_tensor_lr_is_accepted_and_must_have_one_element():
 
 def test_parameters_without_grad_are_skipped():
     a, b = nn.Parameter(ember.ones(2)), nn.Parameter(ember.ones(2))
-    for name in ("NAdam", "RAdam", "Adamax", "ASGD", "Rprop"):
+    for name in ("NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "Adafactor"):
         opt = getattr(optim, name)([a, b])
         a.grad, b.grad = ember.ones(2), None
         opt.step()
         assert not opt.state.get(b)
         np.testing.assert_array_equal(b.detach().numpy(), np.ones(2, np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adafactor_factored_moments_of_batched_matrices_match_torch(dtype):
+    """A 3-d parameter keeps row and column factors per matrix of the batch."""
+    rng = np.random.default_rng(4)
+    init = rng.standard_normal((2, 3, 4)).astype(dtype)
+    ours, theirs = [nn.Parameter(ember.tensor(init))], [torch.nn.Parameter(torch.tensor(init))]
+    opt, topt = optim.Adafactor(ours, lr=0.03), torch.optim.Adafactor(theirs, lr=0.03)
+    for step in range(15):
+        g = _grad_of(theirs[0].detach().numpy().astype(np.float64), step).astype(dtype)
+        ours[0].grad, theirs[0].grad = ember.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+        np.testing.assert_allclose(ours[0].detach().numpy(), theirs[0].detach().numpy(), rtol=2e-5, atol=2e-6)
+    assert tuple(opt.state[ours[0]]["row_var"].shape) == (2, 3, 1)
+    assert tuple(opt.state[ours[0]]["col_var"].shape) == (2, 1, 4)
+    _compare_state(opt, topt)
