@@ -1,4 +1,4 @@
-"""NAdam, RAdam, Adamax, ASGD, Rprop and Adafactor against PyTorch: the same initial weights and the same
+"""NAdam, RAdam, Adamax, ASGD, Rprop, Adafactor and Muon against PyTorch: the same initial weights and the same
 gradients must give the same trajectory to float32 rounding, for each hyper-parameter setting,
 with parameter groups, and through state_dict round trips (ember's and PyTorch's layout)."""
 import copy
@@ -203,3 +203,36 @@ def test_adafactor_factored_moments_of_batched_matrices_match_torch(dtype):
     assert tuple(opt.state[ours[0]]["row_var"].shape) == (2, 3, 1)
     assert tuple(opt.state[ours[0]]["col_var"].shape) == (2, 1, 4)
     _compare_state(opt, topt)
+
+
+MUON_CASES = [
+    dict(),
+    dict(lr=0.02, weight_decay=0.0, momentum=0.9, nesterov=False, adjust_lr_fn="match_rms_adamw"),
+    dict(ns_steps=3, adjust_lr_fn="original", eps=1e-5),
+]
+
+
+@pytest.mark.parametrize("kwargs", MUON_CASES)
+def test_muon_trajectory_matches_torch(kwargs):
+    """Muon orthogonalizes in bfloat16, so wide and tall matrices both go through it."""
+    rng = np.random.default_rng(5)
+    init = [rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((6, 2)).astype(np.float32)]
+    ours = [nn.Parameter(ember.tensor(v)) for v in init]
+    theirs = [torch.nn.Parameter(torch.tensor(v)) for v in init]
+    opt, topt = optim.Muon(ours, **kwargs), torch.optim.Muon(theirs, **kwargs)
+    assert opt.defaults == topt.defaults and repr(opt) == repr(topt)
+    _run(opt, topt, ours, theirs, 20)
+    _compare_state(opt, topt)
+
+
+def test_muon_refuses_what_torch_refuses():
+    for lib, make in ((ember, nn.Parameter), (torch, torch.nn.Parameter)):
+        with pytest.raises(ValueError, match="Muon only supports 2D parameters"):
+            lib.optim.Muon([make(lib.ones(3))])
+        with pytest.raises(ValueError, match="Adjust learning rate function cubic is not supported"):
+            lib.optim.Muon([make(lib.ones(2, 2))], adjust_lr_fn="cubic")
+        p = make(lib.ones(2, 2))
+        p.grad = lib.ones(2, 2)
+        opt = lib.optim.Muon([p], ns_steps=100)
+        with pytest.raises(ValueError, match="Number of steps must be less than 100"):
+            opt.step()
