@@ -1,16 +1,19 @@
 """Learning-rate schedulers, with PyTorch's (chainable) formulas, so the learning rates match
 PyTorch's step for step."""
+import functools
 import math
 import types
+import weakref
 import warnings
 from bisect import bisect_right
 from collections import Counter
 
+from .._tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
            "ExponentialLR", "CosineAnnealingLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
-           "ChainedScheduler", "CosineAnnealingWarmRestarts", "PolynomialLR"]
+           "ChainedScheduler", "CosineAnnealingWarmRestarts", "PolynomialLR", "CyclicLR"]
 
 
 class LRScheduler:
@@ -20,7 +23,8 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                initial_lr = group["lr"]
+                group.setdefault("initial_lr", initial_lr.clone() if isinstance(initial_lr, Tensor) else initial_lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -28,12 +32,20 @@ class LRScheduler:
                                    "optimizer")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self._step_count = 0
+        _track_step_calls(optimizer)
         self._initial_step()
+
+    # True during the step a scheduler takes when it is made: schedulers that scale the current
+    # rate then leave it as it is, so resuming (last_epoch >= 0) does not step twice.
+    _is_initial = False
 
     def _initial_step(self):
         self._step_count = 0
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def state_dict(self):
         return {key: value for key, value in self.__dict__.items()
@@ -49,23 +61,57 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self, epoch=None):
+        if self._step_count == 1 and getattr(self.optimizer.step, "_counts_calls", False) \
+                and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+                          "later, you should call them in the opposite order: `optimizer.step()` before "
+                          "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+                          "value of the learning rate schedule. See more details at "
+                          "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                          UserWarning, stacklevel=2)
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated.", UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated.", UserWarning, stacklevel=2)
             self.last_epoch = epoch
             values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            if isinstance(group["lr"], Tensor):  # a tensor learning rate is updated in place
+                group["lr"].fill_(lr)
+            else:
+                group["lr"] = lr
+        self._last_lr = [group["lr"].clone() if isinstance(group["lr"], Tensor) else group["lr"]
+                         for group in self.optimizer.param_groups]
 
     def _lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
 _LRScheduler = LRScheduler
+
+
+def _track_step_calls(optimizer):
+    """Wraps the optimizer's step (once, on the instance) to record that it ran, so the first
+    scheduler step can warn when it comes before any optimizer step, as PyTorch's does."""
+    if getattr(optimizer.step, "_counts_calls", False):
+        return
+    bound = optimizer.step
+    opt_ref = weakref.ref(optimizer)
+
+    @functools.wraps(bound)
+    def step(*args, **kwargs):
+        opt = opt_ref()
+        opt._opt_called = True
+        return type(opt).step(opt, *args, **kwargs)
+
+    step._counts_calls = True
+    optimizer.step = step
 
 
 def _per_group(value, optimizer, name):
@@ -102,7 +148,7 @@ class LambdaLR(LRScheduler):
 
 class MultiplicativeLR(LambdaLR):
     def get_lr(self):
-        if self.last_epoch > 0:
+        if not self._is_initial:
             return [group["lr"] * lmbda(self.last_epoch)
                     for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
         return self._lrs()
@@ -169,7 +215,7 @@ class LinearLR(LRScheduler):
     def get_lr(self):
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._lrs()]
-        if self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return self._lrs()
         factor = 1.0 + (self.end_factor - self.start_factor) / (
             self.total_iters * self.start_factor + (self.last_epoch - 1) * (self.end_factor - self.start_factor))
@@ -182,7 +228,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0:
+        if self._is_initial:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
@@ -194,7 +240,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0 or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return self._lrs()
         factor = ((1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)) \
             ** self.power
@@ -209,7 +255,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self):
         T, eta_min, e = self.T_max, self.eta_min, self.last_epoch
-        if e == 0:
+        if self._is_initial:
             return self._lrs()
         if self._step_count == 1 and e > 0:
             return [eta_min + (base_lr - eta_min) * (1 + math.cos(e * math.pi / T)) / 2 for base_lr in self.base_lrs]
@@ -382,32 +428,54 @@ class _SchedulerOfSchedulers(LRScheduler):
 
 class SequentialLR(_SchedulerOfSchedulers):
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        name = type(self).__name__
         if len(schedulers) < 1:
-            raise ValueError("SequentialLR expects at least one scheduler")
+            raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
+        for i, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                                 "kwargs to be specified when calling `step`, but got one at index "
+                                 f"{i} in the given schedulers sequence.")
+            if optimizer != scheduler.optimizer:
+                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
+                                 f"{type(scheduler).__name__} at index {i} has {scheduler.optimizer}, which is "
+                                 f"different from {type(optimizer).__name__}.")
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than "
-                             f"the number of milestone points, but got {len(schedulers)} and {len(milestones)}")
+            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than the "
+                             f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                             f"number of milestones to be equal to {len(milestones)}")
         self.optimizer = optimizer
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
         self.last_epoch = last_epoch + 1
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
-        for scheduler in self._schedulers:
-            scheduler.last_epoch -= 1
-        self._schedulers[0]._initial_step()
-        self._last_lr = schedulers[0].get_last_lr()
+        # Each scheduler stepped once when it was made; take those steps back.
+        self.recursive_undo()
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = self._schedulers[idx].get_last_lr()
+
+    def recursive_undo(self, sched=None):
+        """Undoes the step every (nested) scheduler took when it was constructed."""
+        scheds = self if sched is None else sched
+        if hasattr(scheds, "_schedulers"):
+            for s in scheds._schedulers:
+                self.recursive_undo(s)
+        elif hasattr(scheds, "last_epoch"):
+            scheds.last_epoch -= 1
 
     def step(self):
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler.step(0)
+            scheduler._update_lr(0)
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
 
 
 class ChainedScheduler(_SchedulerOfSchedulers):
@@ -506,3 +574,6 @@ class ReduceLROnPlateau(LRScheduler):
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+
+from ._cyclic_lr import CyclicLR  # noqa: E402  (it subclasses LRScheduler above)
