@@ -81,6 +81,10 @@ from . import datasets, utils  # noqa: E402,F401
 from . import serialization  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
 
+# torch's top-level extras: testing helpers, special functions, function transforms, name shims.
+from . import func, testing  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
+
 
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""
