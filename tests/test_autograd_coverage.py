@@ -63,6 +63,7 @@ NOT_DIFFERENTIABLE = {
         "__index__", "__len__", "__hash__", "__repr__",
     },
     "serialization: files, not tensors": {"save", "load"},
+    "embedding_renorm_: an in-place rescaling torch runs under no_grad": {"embedding_renorm_"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
@@ -112,6 +113,12 @@ COMPOSITES = {
     "lstm", "gru", "rnn_tanh", "rnn_relu",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
+    # torch's top-level spellings (ember/_ops/toplevel_aliases.py): the F ops with ATen's signatures,
+    # and the function transforms of ember.func
+    "fill", "margin_ranking_loss", "hinge_embedding_loss", "kl_div", "poisson_nll_loss", "triplet_margin_loss",
+    "cosine_embedding_loss", "binary_cross_entropy_with_logits", "instance_norm", "native_layer_norm",
+    "native_batch_norm", "constant_pad_nd", "adaptive_max_pool1d", "dropout_", "alpha_dropout_", "feature_dropout",
+    "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "vmap",
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

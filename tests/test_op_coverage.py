@@ -30,12 +30,18 @@ NOT_OPS = {
     "save", "load",
     # random masks: test_pool_dropout.py checks their statistics and reproducibility
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+    # torch's top-level dropouts (input, p, train) and function transforms: test_toplevel.py, test_func.py
+    "dropout_", "alpha_dropout_", "feature_dropout", "feature_dropout_", "feature_alpha_dropout",
+    "feature_alpha_dropout_", "vmap",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).
 ALIASES = {
     "bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift", "concatenate": "cat",
     "pinverse": "pinv", "upsample": "interpolate", "upsample_bilinear": "interpolate", "upsample_nearest": "interpolate",
+    # top-level in-place functions under alias spellings (ember/_ops/toplevel_aliases.py)
+    "arccos_": "acos", "arccosh_": "acosh", "arcsin_": "asin", "arcsinh_": "asinh", "arctan_": "atan",
+    "arctanh_": "atanh", "clip_": "clamp", "fix_": "trunc", "negative_": "neg",
 }
 
 

@@ -84,6 +84,7 @@ from .serialization import load, save  # noqa: E402,F401
 # torch's top-level extras: testing helpers, special functions, function transforms, name shims.
 from . import func, testing  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
+from ._ops.toplevel_aliases import *  # noqa: E402,F401,F403
 
 
 def __getattr__(name):

@@ -1,0 +1,164 @@
+"""op_db entries: torch's top-level spellings (ember/_ops/toplevel_aliases.py) -- fill, zero_,
+detach, the ATen-signature losses (integer reduction), instance_norm, native_layer_norm,
+native_batch_norm, constant_pad_nd, adaptive_max_pool1d, embedding_renorm_ -- and the creation
+and combinatorics functions of ember/_ops/windows.py and ember/_ops/combinatorics.py.
+PyTorch is the reference."""
+import numpy as np
+
+import ember
+from conftest import FLOAT_DTYPES, INT_DTYPES
+from op_db import Arg, ErrorCase, OpEntry, Sample, random_data
+
+LOSS_TOLERANCES = {ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 5e-2), ember.float32: (1e-5, 1e-5)}
+NORM_TOLERANCES = {ember.float16: (2e-2, 2e-2), ember.bfloat16: (8e-2, 8e-2), ember.float32: (1e-4, 1e-5)}
+
+
+def _top(name):
+    return lambda lib, *args, **kwargs: getattr(lib, name)(*args, **kwargs)
+
+
+# ---- fill, zero_, detach -----------------------------------------------------------------------
+
+def _fill_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 4), 2.5), name="number")
+    yield Sample((random_data(rng, 3, 4), np.array(-1.5)), name="0-dim tensor")
+    yield Sample((random_data(rng, 0, 4), 1.0), name="empty")
+    yield Sample((np.array(3.0), 7.0), name="0-dim input")
+
+
+def _fill_errors():
+    yield ErrorCase((np.ones(3), np.ones(2)), exc=RuntimeError, match="0-dimension")
+    yield ErrorCase(([1.0, 2.0], 1.0), exc=TypeError, match="fill")
+
+
+def _one_input(rng, dtype):
+    yield Sample((random_data(rng, 3, 4),), name="2-D")
+    yield Sample((random_data(rng, 0, 2),), name="empty")
+    yield Sample((np.array(2.0),), name="0-dim")
+
+
+def _zero(lib, x):
+    y = x.clone()
+    out = lib.zero_(y)
+    assert out is y
+    return out
+
+
+# ---- losses with an integer reduction ----------------------------------------------------------
+
+def _loss_samples(make):
+    def samples(rng, dtype):
+        for reduction in (0, 1, 2):
+            yield Sample(make(rng, (3, 4)), dict(reduction=reduction), name=f"reduction {reduction}")
+        yield Sample(make(rng, (0, 4)), dict(reduction=2), name="empty")
+    return samples
+
+
+def _signs(rng, shape):
+    return Arg(np.where(rng.uniform(size=shape[:1]) > 0.5, 1.0, -1.0), ember.float32)
+
+
+def _sign_like(rng, shape):
+    return np.where(rng.uniform(size=shape) > 0.5, 1.0, -1.0)
+
+
+_LOSSES = {
+    "margin_ranking_loss": lambda rng, s: (random_data(rng, *s), random_data(rng, *s), _sign_like(rng, s)),
+    "hinge_embedding_loss": lambda rng, s: (random_data(rng, *s), _sign_like(rng, s)),
+    "kl_div": lambda rng, s: (random_data(rng, *s, low=-3, high=0), random_data(rng, *s, low=0.1, high=1)),
+    "triplet_margin_loss": lambda rng, s: (random_data(rng, *s), random_data(rng, *s), random_data(rng, *s)),
+    "cosine_embedding_loss": lambda rng, s: (random_data(rng, *s), random_data(rng, *s), _sign_like(rng, s[:1])),
+    "binary_cross_entropy_with_logits": lambda rng, s: (random_data(rng, *s), random_data(rng, *s, low=0, high=1)),
+}
+
+
+def _poisson_samples(rng, dtype):
+    for reduction in (0, 1, 2):
+        for log_input, full in ((True, False), (False, True)):
+            target = random_data(rng, 3, 4, low=0, high=4)
+            x = random_data(rng, 3, 4, low=-1, high=1) if log_input else random_data(rng, 3, 4, low=0.1, high=3)
+            yield Sample((x, target, log_input, full, 1e-8, reduction), name=f"{reduction} {log_input} {full}")
+
+
+def _loss_errors(name, arity):
+    def errors():
+        yield ErrorCase(tuple(np.ones((2, 3)) for _ in range(arity)), dict(reduction=5), exc=ValueError,
+                        match=name)
+    return errors
+
+
+# ---- normalization, padding, pooling ----------------------------------------------------------
+
+def _instance_norm_samples(rng, dtype):
+    r = lambda *s, **kw: random_data(rng, *s, **kw)
+    yield Sample((r(2, 3, 5), None, None, None, None, True, 0.1, 1e-5, False), name="no affine")
+    yield Sample((r(2, 3, 4, 4), r(3), r(3), None, None, True, 0.1, 1e-5, False), name="affine 2-D")
+
+
+def _native_layer_norm_samples(rng, dtype):
+    r = lambda *s: random_data(rng, *s)
+    yield Sample((r(2, 3, 4), [4], r(4), r(4), 1e-5), name="last dim")
+    yield Sample((r(2, 3, 4), [3, 4], None, None, 1e-5), name="two dims, no affine")
+    yield Sample((r(0, 4), [4], None, None, 1e-5), name="empty batch")
+
+
+def _native_batch_norm_samples(rng, dtype):
+    r = lambda *s, **kw: random_data(rng, *s, **kw)
+    yield Sample((r(4, 3, 5), r(3), r(3), None, None, True, 0.1, 1e-5), name="training")
+    yield Sample((r(4, 3), None, None, r(3), r(3, low=0.5, high=2), False, 0.1, 1e-5), name="eval")
+
+
+def _pad_samples(rng, dtype):
+    r = lambda *s: random_data(rng, *s)
+    yield Sample((r(2, 3), [1, 2]), name="last dim")
+    yield Sample((r(2, 3, 4), [1, 0, 2, 1], ), dict(value=1.5), name="two dims, value")
+    yield Sample((r(2, 5), [-1, 2]), name="negative")
+    yield Sample((r(0, 3), [1, 1]), name="empty")
+
+
+def _pad_errors():
+    yield ErrorCase((np.ones((2, 3)), [1, 1, 1]), exc=(ValueError, RuntimeError))
+
+
+def _amp1d_samples(rng, dtype):
+    yield Sample((random_data(rng, 2, 3, 8), 3), name="3-D")
+    yield Sample((random_data(rng, 3, 7), 2), name="2-D")
+
+
+def _renorm(lib, weight, indices, max_norm, norm_type):
+    w = weight.clone()
+    with lib.no_grad():
+        out = lib.embedding_renorm_(w, indices, max_norm, norm_type)
+    assert out is w
+    return out
+
+
+def _renorm_samples(rng, dtype):
+    yield Sample((random_data(rng, 6, 4), np.array([0, 2, 2, 5]), 1.0, 2.0), name="p=2")
+    yield Sample((random_data(rng, 6, 4), np.array([[1, 3]]), 2.0, 1.0), name="p=1, 2-D indices")
+    yield Sample((random_data(rng, 6, 4), np.zeros(0, dtype=np.int64), 1.0, 2.0), name="no indices")
+
+
+def _renorm_errors():
+    yield ErrorCase((np.ones(3), np.array([0]), 1.0, 2.0), exc=ValueError, match="embedding_renorm_")
+
+
+ENTRIES = [
+    OpEntry("fill", _top("fill"), _fill_samples, dtypes=FLOAT_DTYPES + INT_DTYPES, errors=_fill_errors),
+    OpEntry("zero_", _zero, _one_input, dtypes=FLOAT_DTYPES + INT_DTYPES, differentiable=False),
+    OpEntry("detach", _top("detach"), _one_input, differentiable=False),
+] + [
+    OpEntry(f"{name} top-level", _top(name), _loss_samples(make), tolerances=LOSS_TOLERANCES,
+            errors=_loss_errors(name, len(make(np.random.default_rng(0), (2, 3)))))
+    for name, make in _LOSSES.items()
+] + [
+    OpEntry("poisson_nll_loss top-level", _top("poisson_nll_loss"), _poisson_samples, tolerances=LOSS_TOLERANCES),
+    OpEntry("instance_norm top-level", _top("instance_norm"), _instance_norm_samples, tolerances=NORM_TOLERANCES),
+    OpEntry("native_layer_norm", _top("native_layer_norm"), _native_layer_norm_samples, tolerances=NORM_TOLERANCES),
+    OpEntry("native_batch_norm", _top("native_batch_norm"), _native_batch_norm_samples, tolerances=NORM_TOLERANCES),
+    OpEntry("constant_pad_nd", _top("constant_pad_nd"), _pad_samples, dtypes=FLOAT_DTYPES + INT_DTYPES,
+            errors=_pad_errors),
+    OpEntry("adaptive_max_pool1d top-level", _top("adaptive_max_pool1d"), _amp1d_samples),
+    OpEntry("embedding_renorm_", _renorm, _renorm_samples, dtypes=(ember.float32, ember.float64),
+            differentiable=False, errors=_renorm_errors, tolerances={ember.float32: (1e-5, 1e-6)}),
+]
