@@ -162,3 +162,58 @@ ENTRIES = [
     OpEntry("embedding_renorm_", _renorm, _renorm_samples, dtypes=(ember.float32, ember.float64),
             differentiable=False, errors=_renorm_errors, tolerances={ember.float32: (1e-5, 1e-6)}),
 ]
+
+
+# ---- torch's top-level names of ember.special functions --------------------------------------
+
+def _positive_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 4, low=0.2, high=6),), name="2-D")
+    yield Sample((random_data(rng, 0, 3, low=0.2, high=6),), name="empty")
+    yield Sample((np.array(1.5),), name="0-dim")
+
+
+def _i0_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 4, low=-8, high=8),), name="2-D")
+    yield Sample((random_data(rng, 0, 3),), name="empty")
+
+
+def _polygamma_samples(rng, dtype):
+    for n in (0, 1, 2, 3):
+        yield Sample((n, random_data(rng, 3, 4, low=0.3, high=6)), name=f"n={n}")
+    yield Sample((1, random_data(rng, 0, 2, low=0.3, high=6)), name="empty")
+
+
+def _mvlgamma_samples(rng, dtype):
+    for p in (1, 2, 4):
+        yield Sample((random_data(rng, 3, 4, low=2.0, high=6), p), name=f"p={p}")
+
+
+def _igamma_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 4, low=0.5, high=6), random_data(rng, 3, 4, low=0.1, high=10)), name="2-D")
+    yield Sample((random_data(rng, 3, 1, low=0.5, high=6), random_data(rng, 4, low=0.1, high=10)), name="broadcast")
+    yield Sample((random_data(rng, 0, 4, low=0.5, high=3), random_data(rng, 0, 4, low=0.1, high=3)), name="empty")
+
+
+def _mvlgamma_errors():
+    yield ErrorCase((np.array([0.1, 3.0]), 3), exc=ValueError, match="greater than")
+    yield ErrorCase((np.array([2.0]), 0), exc=ValueError, match="p has to be")
+
+
+def _polygamma_errors():
+    yield ErrorCase((-1, np.ones(2)), exc=ValueError, match="negative n")
+    yield ErrorCase((1, [1.0]), exc=TypeError, match="polygamma")
+
+
+SPECIAL_TOLERANCES = {ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 5e-2), ember.float32: (1e-4, 1e-5),
+                      ember.float64: (1e-9, 1e-12)}
+HIGH_PRECISION = (ember.float32, ember.float64)
+
+ENTRIES += [
+    OpEntry("i0", _top("i0"), _i0_samples, dtypes=HIGH_PRECISION, tolerances=SPECIAL_TOLERANCES),
+    OpEntry("polygamma", _top("polygamma"), _polygamma_samples, dtypes=HIGH_PRECISION,
+            tolerances=SPECIAL_TOLERANCES, errors=_polygamma_errors),
+    OpEntry("mvlgamma", _top("mvlgamma"), _mvlgamma_samples, dtypes=HIGH_PRECISION, tolerances=SPECIAL_TOLERANCES,
+            errors=_mvlgamma_errors),
+    OpEntry("igamma", _top("igamma"), _igamma_samples, dtypes=HIGH_PRECISION, tolerances=SPECIAL_TOLERANCES),
+    OpEntry("igammac", _top("igammac"), _igamma_samples, dtypes=HIGH_PRECISION, tolerances=SPECIAL_TOLERANCES),
+]

@@ -119,6 +119,7 @@ COMPOSITES = {
     "cosine_embedding_loss", "binary_cross_entropy_with_logits", "instance_norm", "native_layer_norm",
     "native_batch_norm", "constant_pad_nd", "adaptive_max_pool1d", "dropout_", "alpha_dropout_", "feature_dropout",
     "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "vmap",
+    "i0", "polygamma", "igamma", "igammac", "mvlgamma",  # ember.special's composites (series, Euler-Maclaurin)
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

@@ -85,6 +85,8 @@ from .serialization import load, save  # noqa: E402,F401
 from . import func, testing  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from ._ops.toplevel_aliases import *  # noqa: E402,F401,F403
+from . import special  # noqa: E402,F401
+from .special import i0, polygamma, gammainc as igamma, gammaincc as igammac, multigammaln as mvlgamma  # noqa: E402,F401,E501
 
 
 def __getattr__(name):
