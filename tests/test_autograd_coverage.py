@@ -64,6 +64,8 @@ NOT_DIFFERENTIABLE = {
     },
     "serialization: files, not tensors": {"save", "load"},
     "embedding_renorm_: an in-place rescaling torch runs under no_grad": {"embedding_renorm_"},
+    "windows and spaced sequences: new tensors from sizes, no tensor input": {
+        "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },

@@ -33,6 +33,8 @@ NOT_OPS = {
     # torch's top-level dropouts (input, p, train) and function transforms: test_toplevel.py, test_func.py
     "dropout_", "alpha_dropout_", "feature_dropout", "feature_dropout_", "feature_alpha_dropout",
     "feature_alpha_dropout_", "vmap",
+    # windows and spaced sequences (ember/_ops/windows.py): test_toplevel_creation.py
+    "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).

@@ -86,6 +86,8 @@ from . import func, testing  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from ._ops.toplevel_aliases import *  # noqa: E402,F401,F403
 from . import special  # noqa: E402,F401
+from ._ops.windows import *  # noqa: E402,F401,F403
+inf, nan, pi, e, newaxis = __import__("math").inf, __import__("math").nan, __import__("math").pi, __import__("math").e, None  # noqa: E402,E501
 from .special import i0, polygamma, gammainc as igamma, gammaincc as igammac, multigammaln as mvlgamma  # noqa: E402,F401,E501
 
 

@@ -1,0 +1,71 @@
+"""Windows, logspace, torch.range and the math constants (ember/_ops/windows.py) against torch:
+values for each length and periodicity, dtypes, requires_grad, and bad arguments."""
+import math
+
+import numpy as np
+import pytest
+
+import ember
+
+torch = pytest.importorskip("torch")
+
+WINDOWS = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
+
+
+@pytest.mark.parametrize("name", WINDOWS)
+@pytest.mark.parametrize("length", [0, 1, 2, 7, 8])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_windows_match_torch(name, length, periodic):
+    for edtype, tdtype, tol in ((ember.float64, torch.float64, 1e-12), (ember.float32, torch.float32, 1e-6)):
+        ours = getattr(ember, name)(length, periodic, dtype=edtype)
+        theirs = getattr(torch, name)(length, periodic, dtype=tdtype)
+        assert ours.dtype == edtype and tuple(ours.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=tol)
+    assert getattr(ember, name)(4).dtype == ember.float32
+
+
+def test_window_parameters_grad_and_errors():
+    np.testing.assert_allclose(ember.hamming_window(9, False, 0.5, 0.5, dtype=ember.float64).numpy(),
+                               torch.hamming_window(9, False, 0.5, 0.5, dtype=torch.float64).numpy(), atol=1e-12)
+    np.testing.assert_allclose(ember.kaiser_window(9, True, 5.0, dtype=ember.float64).numpy(),
+                               torch.kaiser_window(9, True, 5.0, dtype=torch.float64).numpy(), atol=1e-12)
+    assert ember.hann_window(5, requires_grad=True).requires_grad
+    with pytest.raises(ValueError, match="non-negative"):
+        ember.hann_window(-1)
+    with pytest.raises(TypeError, match="floating point"):
+        ember.hann_window(4, dtype=ember.int64)
+    with pytest.raises(TypeError, match="window_length"):
+        ember.blackman_window(4.0)
+
+
+@pytest.mark.parametrize("args,kwargs", [((-2, 3, 7), {}), ((0, 1, 5), dict(base=2.0)), ((1, -1, 4), {}),
+                                         ((0, 2, 0), {}), ((0, 2, 1), {}), ((0, 3, 4), dict(dtype="float64"))])
+def test_logspace_matches_torch(args, kwargs):
+    ek = {k: (getattr(ember, v) if k == "dtype" else v) for k, v in kwargs.items()}
+    tk = {k: (getattr(torch, v) if k == "dtype" else v) for k, v in kwargs.items()}
+    ours, theirs = ember.logspace(*args, **ek), torch.logspace(*args, **tk)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="steps"):
+        ember.logspace(0, 1, -1)
+
+
+@pytest.mark.parametrize("args", [(1, 4), (1, 4, 0.5), (3, 0, -1), (0, 1, 0.3)])
+def test_range_is_end_inclusive_and_warns(args):
+    with pytest.warns(UserWarning, match="deprecated"):
+        ours = ember.range(*args)
+    with pytest.warns(UserWarning):
+        theirs = torch.range(*args)
+    assert ours.dtype == ember.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="step"):
+        ember.range(0, 3, 0)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="inconsistent"):
+        ember.range(0, 3, -1)
+    with pytest.warns(UserWarning), pytest.raises(TypeError, match="end"):
+        ember.range(5)
+
+
+def test_constants():
+    assert ember.pi == math.pi and ember.e == math.e and ember.inf == math.inf and math.isnan(ember.nan)
+    assert ember.newaxis is None and ember.ones(2)[:, ember.newaxis].shape == (2, 1)
