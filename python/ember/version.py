@@ -2,8 +2,6 @@
 string that also compares with version strings and tuples, as torch's TorchVersion does
 (`ember.__version__ >= "0.1"`, `ember.__version__ < (1, 0)`). ember has no CUDA or ROCm
 toolkit version to report at this level: `cuda` and `hip` are None."""
-import functools
-
 __all__ = ["__version__", "cuda", "hip", "git_version", "debug", "TorchVersion"]
 
 
@@ -28,7 +26,6 @@ def _padded(a, b):
     return a + (0,) * (n - len(a)), b + (0,) * (n - len(b))
 
 
-@functools.total_ordering
 class TorchVersion(str):
     """A version string comparing by its numeric release parts."""
 
@@ -41,11 +38,27 @@ class TorchVersion(str):
             return a == b
         return NotImplemented
 
-    def __lt__(self, other):
+    def _compare(self, other, test):
         if isinstance(other, (str, tuple, list)):
-            a, b = _padded(_parts(self), _parts(other))
-            return a < b
+            return test(*_padded(_parts(self), _parts(other)))
         return NotImplemented
+
+    # str defines every ordering, so each is written out (functools.total_ordering would keep str's)
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     __hash__ = str.__hash__
 
