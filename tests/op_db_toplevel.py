@@ -217,3 +217,87 @@ ENTRIES += [
     OpEntry("igamma", _top("igamma"), _igamma_samples, dtypes=HIGH_PRECISION, tolerances=SPECIAL_TOLERANCES),
     OpEntry("igammac", _top("igammac"), _igamma_samples, dtypes=HIGH_PRECISION, tolerances=SPECIAL_TOLERANCES),
 ]
+
+
+# ---- ember/_ops/combinatorics.py ---------------------------------------------------------------
+
+def _vectors_samples(rng, dtype):
+    yield Sample((random_data(rng, 3), random_data(rng, 2)), name="two")
+    yield Sample((random_data(rng, 2), random_data(rng, 2), random_data(rng, 3)), name="three")
+    yield Sample((random_data(rng, 4),), name="one")
+    yield Sample((random_data(rng, 3), random_data(rng, 0)), name="empty")
+
+
+def _combinations_samples(rng, dtype):
+    for r, replace in ((2, False), (3, False), (2, True), (5, False), (1, True)):
+        yield Sample((random_data(rng, 4), r, replace), name=f"r={r} {replace}")
+    yield Sample((random_data(rng, 0), 2, False), name="empty")
+
+
+def _vander_samples(rng, dtype):
+    yield Sample((random_data(rng, 4),), name="square")
+    yield Sample((random_data(rng, 3), 5), name="N=5")
+    yield Sample((random_data(rng, 3), 3, True), name="increasing")
+    yield Sample((random_data(rng, 3), 0), name="N=0")
+
+
+def _isin_samples(rng, dtype):
+    a = np.round(random_data(rng, 3, 4))
+    yield Sample((a, np.round(random_data(rng, 5))), name="tensors")
+    yield Sample((a, np.round(random_data(rng, 5))), dict(invert=True), name="invert")
+    yield Sample((a, 1.0), name="number")
+    yield Sample((a[:0], np.round(random_data(rng, 2))), name="empty")
+
+
+def _unravel_samples(rng, dtype):
+    yield Sample((np.array([0, 5, 7, -1, 11]), (3, 4)), name="2-D")
+    yield Sample((np.array([[3, 20]]), (2, 3, 4)), name="3-D")
+    yield Sample((np.array(4), (5,)), name="0-dim")
+
+
+def _unravel_errors():
+    yield ErrorCase((np.array([12]), (3, 4)), exc=ValueError, match="range")
+    yield ErrorCase((np.array([1.0]), (3, 4)), exc=TypeError, match="integer")
+
+
+def _rsub_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 4), random_data(rng, 4)), name="broadcast")
+    yield Sample((random_data(rng, 3, 4), random_data(rng, 3, 4)), dict(alpha=2), name="alpha")
+    yield Sample((random_data(rng, 3), 1.5), name="number")
+
+
+def _chain_samples(rng, dtype):
+    yield Sample((random_data(rng, 2, 3), random_data(rng, 3, 4), random_data(rng, 4, 2)), name="three")
+    yield Sample((random_data(rng, 2, 3),), name="one")
+
+
+def _chain_errors():
+    yield ErrorCase((np.ones(3), np.ones((3, 2))), exc=ValueError, match="chain_matmul")
+
+
+def _trapz_samples(rng, dtype):
+    yield Sample((random_data(rng, 3, 5),), name="dx=1")
+    yield Sample((random_data(rng, 3, 5), np.sort(random_data(rng, 5))), name="x")
+    yield Sample((random_data(rng, 3, 5),), dict(dx=0.5, dim=0), name="dx dim")
+
+
+def _combination_errors():
+    yield ErrorCase((np.ones((2, 2)), 2, False), exc=ValueError, match="1D")
+
+
+ENTRIES += [
+    OpEntry("cartesian_prod", _top("cartesian_prod"), _vectors_samples, dtypes=FLOAT_DTYPES + INT_DTYPES),
+    OpEntry("combinations", _top("combinations"), _combinations_samples, dtypes=FLOAT_DTYPES + INT_DTYPES,
+            errors=_combination_errors),
+    OpEntry("vander", _top("vander"), _vander_samples, dtypes=(ember.float32, ember.float64, ember.int64),
+            tolerances={ember.float32: (1e-5, 1e-5)}),
+    OpEntry("isin", _top("isin"), _isin_samples, dtypes=(ember.float32, ember.int64, ember.int32),
+            differentiable=False),
+    OpEntry("unravel_index", _top("unravel_index"), _unravel_samples, dtypes=(ember.int64,), differentiable=False,
+            errors=_unravel_errors),
+    OpEntry("rsub", _top("rsub"), _rsub_samples),
+    OpEntry("chain_matmul", _top("chain_matmul"), _chain_samples, dtypes=(ember.float32, ember.float64),
+            tolerances={ember.float32: (1e-5, 1e-5)}, errors=_chain_errors),
+    OpEntry("trapz", _top("trapz"), _trapz_samples, dtypes=(ember.float32, ember.float64),
+            tolerances={ember.float32: (1e-5, 1e-5)}),
+]

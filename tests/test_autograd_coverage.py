@@ -65,7 +65,9 @@ NOT_DIFFERENTIABLE = {
     "serialization: files, not tensors": {"save", "load"},
     "embedding_renorm_: an in-place rescaling torch runs under no_grad": {"embedding_renorm_"},
     "windows and spaced sequences: new tensors from sizes, no tensor input": {
-        "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range"},
+        "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
+        "tril_indices", "triu_indices"},
+    "isin and unravel_index: bool and index results": {"isin", "unravel_index"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
@@ -122,6 +124,7 @@ COMPOSITES = {
     "native_batch_norm", "constant_pad_nd", "adaptive_max_pool1d", "dropout_", "alpha_dropout_", "feature_dropout",
     "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "vmap",
     "i0", "polygamma", "igamma", "igammac", "mvlgamma",  # ember.special's composites (series, Euler-Maclaurin)
+    "cartesian_prod", "combinations", "vander", "rsub", "chain_matmul", "trapz",  # ember/_ops/combinatorics.py
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

@@ -35,6 +35,7 @@ NOT_OPS = {
     "feature_alpha_dropout_", "vmap",
     # windows and spaced sequences (ember/_ops/windows.py): test_toplevel_creation.py
     "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
+    "tril_indices", "triu_indices",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).

@@ -69,3 +69,28 @@ def test_range_is_end_inclusive_and_warns(args):
 def test_constants():
     assert ember.pi == math.pi and ember.e == math.e and ember.inf == math.inf and math.isnan(ember.nan)
     assert ember.newaxis is None and ember.ones(2)[:, ember.newaxis].shape == (2, 1)
+
+
+@pytest.mark.parametrize("row,col,offset", [(3, 4, 0), (4, 3, -1), (3, 3, 2), (0, 3, 0), (3, 3, -5)])
+def test_triangle_indices_match_torch(row, col, offset):
+    for name in ("tril_indices", "triu_indices"):
+        ours, theirs = getattr(ember, name)(row, col, offset), getattr(torch, name)(row, col, offset)
+        assert ours.dtype == ember.int64 and ours.tolist() == theirs.tolist()
+    assert ember.tril_indices(3, 3, dtype=ember.int32).dtype == ember.int32
+    with pytest.raises(ValueError, match="non-negative"):
+        ember.tril_indices(-1, 3)
+    with pytest.raises(TypeError, match="row"):
+        ember.triu_indices(2.0, 3)
+
+
+def test_combinatorics_gradients():
+    from ember.autograd import gradcheck
+    rng = np.random.default_rng(0)
+    leaf = lambda *s: ember.tensor(rng.uniform(-2, 2, s), dtype=ember.float64, requires_grad=True)
+    a, b = leaf(3), leaf(2)
+    assert gradcheck(lambda x, y: ember.cartesian_prod(x, y), (a, b))
+    assert gradcheck(lambda x: ember.combinations(x, 2, True), (a,))
+    assert gradcheck(lambda x: ember.vander(x, 4), (a,))
+    assert gradcheck(lambda x, y: ember.rsub(x, y, alpha=3), (a, leaf(3)))
+    assert gradcheck(lambda x, y, z: ember.chain_matmul(x, y, z), (leaf(2, 3), leaf(3, 2), leaf(2, 2)))
+    assert gradcheck(lambda y: ember.trapz(y, 0.5, dim=0), (leaf(4, 2),))
