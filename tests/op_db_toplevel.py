@@ -301,3 +301,36 @@ ENTRIES += [
     OpEntry("trapz", _top("trapz"), _trapz_samples, dtypes=(ember.float32, ember.float64),
             tolerances={ember.float32: (1e-5, 1e-5)}),
 ]
+
+
+# ---- ember/_ops/view_copies.py: each against torch, and sharing no storage with its input -----
+
+_COPIES = {
+    "view_copy": ((3, 4), ((4, 3),)), "permute_copy": ((2, 3, 4), ((2, 0, 1),)), "transpose_copy": ((3, 4), (0, 1)),
+    "expand_copy": ((3, 1), ((3, 4),)), "diagonal_copy": ((3, 4), (1,)), "select_copy": ((3, 4), (1, 2)),
+    "slice_copy": ((5, 4), (0, 1, 5, 2)), "split_copy": ((5, 4), (2,)), "squeeze_copy": ((3, 1, 4), ()),
+    "unsqueeze_copy": ((3, 4), (1,)), "t_copy": ((3, 4), ()), "unbind_copy": ((3, 4), (1,)),
+    "unfold_copy": ((3, 6), (1, 2, 2)), "alias_copy": ((3, 4), ()), "detach_copy": ((3, 4), ()),
+    "narrow_copy": ((3, 5), (1, 1, 3)),
+}
+
+
+def _copy_op(name):
+    def call(lib, x, *args):
+        result = getattr(lib, name)(x, *args)
+        if lib is ember:
+            for r in (result if isinstance(result, (list, tuple)) else [result]):
+                assert r.numel() == 0 or r.data_ptr() != x.data_ptr(), f"{name} shares its input's storage"
+        return result
+    return call
+
+
+def _copy_samples(shape, args):
+    def samples(rng, dtype):
+        yield Sample((random_data(rng, *shape), *args), name=f"{shape} {args}")
+    return samples
+
+
+ENTRIES += [OpEntry(name, _copy_op(name), _copy_samples(shape, args), dtypes=FLOAT_DTYPES + INT_DTYPES,
+                    differentiable=name != "detach_copy")
+            for name, (shape, args) in _COPIES.items()]

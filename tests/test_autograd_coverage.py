@@ -68,6 +68,7 @@ NOT_DIFFERENTIABLE = {
         "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
         "tril_indices", "triu_indices"},
     "isin and unravel_index: bool and index results": {"isin", "unravel_index"},
+    "detach_copy: a detached copy": {"detach_copy"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
@@ -125,6 +126,9 @@ COMPOSITES = {
     "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "vmap",
     "i0", "polygamma", "igamma", "igammac", "mvlgamma",  # ember.special's composites (series, Euler-Maclaurin)
     "cartesian_prod", "combinations", "vander", "rsub", "chain_matmul", "trapz",  # ember/_ops/combinatorics.py
+    "view_copy", "permute_copy", "transpose_copy", "expand_copy", "diagonal_copy", "select_copy", "slice_copy",
+    "split_copy", "squeeze_copy", "unsqueeze_copy", "t_copy", "unbind_copy", "unfold_copy", "alias_copy",
+    "narrow_copy",  # ember/_ops/view_copies.py: a view, then clone
 }
 
 # Differentiable primitives that are not ops (properties, generators): they must be

@@ -94,3 +94,16 @@ def test_combinatorics_gradients():
     assert gradcheck(lambda x, y: ember.rsub(x, y, alpha=3), (a, leaf(3)))
     assert gradcheck(lambda x, y, z: ember.chain_matmul(x, y, z), (leaf(2, 3), leaf(3, 2), leaf(2, 2)))
     assert gradcheck(lambda y: ember.trapz(y, 0.5, dim=0), (leaf(4, 2),))
+
+
+@pytest.mark.parametrize("call", [lambda L, x: L.view_copy(x, (4, 3)), lambda L, x: L.split_copy(x, 2)[1],
+                                  lambda L, x: L.unfold_copy(x, 1, 2, 2), lambda L, x: L.slice_copy(x, 1, 0, 3, 2),
+                                  lambda L, x: L.diagonal_copy(x, 1), lambda L, x: L.permute_copy(x, (1, 0)),
+                                  lambda L, x: L.expand_copy(x[:1], (2, 4)), lambda L, x: L.narrow_copy(x, 0, 1, 2)])
+def test_view_copies_gradients_match_torch(call):
+    values = np.random.default_rng(5).standard_normal((3, 4))
+    ours = ember.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    (call(ember, ours) ** 2).sum().backward()
+    (call(torch, theirs) ** 2).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
