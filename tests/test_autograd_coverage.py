@@ -66,6 +66,12 @@ NOT_DIFFERENTIABLE = {
     "serialization: files, not tensors": {"save", "load"},
     "shared memory: moves a tensor's storage in place, or asks where it is": {"share_memory_", "is_shared",
                                                                              "untyped_storage"},
+    "embedding_renorm_: an in-place rescaling torch runs under no_grad": {"embedding_renorm_"},
+    "windows and spaced sequences: new tensors from sizes, no tensor input": {
+        "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
+        "tril_indices", "triu_indices"},
+    "isin and unravel_index: bool and index results": {"isin", "unravel_index"},
+    "detach_copy: a detached copy": {"detach_copy"},
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },
@@ -141,6 +147,17 @@ COMPOSITES = {
     # sparse COO tensors: over their values, with ember ops and ember.sparse's recorded kernels
     # (test_sparse.py, test_sparse_mm.py check their gradients)
     "sparse_coo_tensor", "spmm", "smm", "Tensor.to_sparse", "Tensor.to_sparse_coo", "Tensor.to_dense",
+    # torch's top-level spellings (ember/_ops/toplevel_aliases.py): the F ops with ATen's signatures,
+    # and the function transforms of ember.func
+    "fill", "margin_ranking_loss", "hinge_embedding_loss", "kl_div", "poisson_nll_loss", "triplet_margin_loss",
+    "cosine_embedding_loss", "binary_cross_entropy_with_logits", "instance_norm", "native_layer_norm",
+    "native_batch_norm", "constant_pad_nd", "adaptive_max_pool1d", "dropout_", "alpha_dropout_", "feature_dropout",
+    "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "vmap",
+    "i0", "polygamma", "igamma", "igammac", "mvlgamma",  # ember.special's composites (series, Euler-Maclaurin)
+    "cartesian_prod", "combinations", "vander", "rsub", "chain_matmul", "trapz",  # ember/_ops/combinatorics.py
+    "view_copy", "permute_copy", "transpose_copy", "expand_copy", "diagonal_copy", "select_copy", "slice_copy",
+    "split_copy", "squeeze_copy", "unsqueeze_copy", "t_copy", "unbind_copy", "unfold_copy", "alias_copy",
+    "narrow_copy",  # ember/_ops/view_copies.py: a view, then clone
 }
 COMPOSITES |= surface_names.COMPOSITES  # the composites of torch's surface (ember/_ops/extra.py, ...)
 

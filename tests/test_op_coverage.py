@@ -37,6 +37,12 @@ NOT_OPS = {
     "gumbel_softmax",
     # sparse COO tensors and their products: test_sparse.py, test_sparse_mm.py
     "sparse_coo_tensor", "spmm", "smm",
+    # torch's top-level dropouts (input, p, train) and function transforms: test_toplevel.py, test_func.py
+    "dropout_", "alpha_dropout_", "feature_dropout", "feature_dropout_", "feature_alpha_dropout",
+    "feature_alpha_dropout_", "vmap",
+    # windows and spaced sequences (ember/_ops/windows.py): test_toplevel_creation.py
+    "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
+    "tril_indices", "triu_indices",
 }
 NOT_OPS |= surface_names.FUNCTIONS  # settings, queries and predicates: test_surface_*.py
 
@@ -44,6 +50,9 @@ NOT_OPS |= surface_names.FUNCTIONS  # settings, queries and predicates: test_sur
 ALIASES = {
     "bitwise_left_shift": "lshift", "bitwise_right_shift": "rshift", "concatenate": "cat",
     "pinverse": "pinv", "upsample": "interpolate", "upsample_bilinear": "interpolate", "upsample_nearest": "interpolate",
+    # top-level in-place functions under alias spellings (ember/_ops/toplevel_aliases.py)
+    "arccos_": "acos", "arccosh_": "acosh", "arcsin_": "asin", "arcsinh_": "asinh", "arctan_": "atan",
+    "arctanh_": "atanh", "clip_": "clamp", "fix_": "trunc", "negative_": "neg",
 }
 
 

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.skipif(backend_is_torch(), reason="checks ember's own o
 NOT_OPS = {
     "": {"can_cast", "promote_types", "result_type", "is_tensor", "numel", "get_num_threads", "set_num_threads",
          "get_rng_state", "set_rng_state", "initial_seed", "manual_seed", "seed", "is_grad_enabled",
-         "is_inference_mode_enabled", "load", "save"},
+         "is_inference_mode_enabled", "load", "save",
+         # function transforms (ember.func): they call the function they are given, whose ops are ops
+         "vmap"},
     "Tensor": {"__array__", "__bool__", "__deepcopy__", "__dlpack__", "__dlpack_device__", "__float__", "__hash__",
                "__index__", "__int__", "__iter__", "__len__", "__reduce_ex__", "__repr__", "_numpy_or_float",
                "backward", "data_ptr", "dim", "element_size", "is_contiguous", "is_floating_point", "item",

@@ -113,6 +113,19 @@ from .cuda import OutOfMemoryError  # noqa: E402,F401
 from ._ops.extra import *  # noqa: E402,F401,F403
 from ._ops.extra_shape import *  # noqa: E402,F401,F403
 
+# torch's top-level extras: testing helpers, special functions, function transforms, name shims.
+from . import func, testing  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401
+from ._ops.toplevel_aliases import *  # noqa: E402,F401,F403
+from . import special  # noqa: E402,F401
+from ._ops.windows import *  # noqa: E402,F401,F403
+from ._ops.combinatorics import *  # noqa: E402,F401,F403
+from ._ops.view_copies import *  # noqa: E402,F401,F403
+from . import random, version  # noqa: E402,F401  (torch.random and torch.version)
+__version__ = version.__version__  # noqa: E402  "0.1.0", comparing as a version
+inf, nan, pi, e, newaxis = __import__("math").inf, __import__("math").nan, __import__("math").pi, __import__("math").e, None  # noqa: E402,E501
+from .special import i0, polygamma, gammainc as igamma, gammaincc as igammac, multigammaln as mvlgamma  # noqa: E402,F401,E501
+
 
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""
