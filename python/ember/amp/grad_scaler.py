@@ -54,7 +54,8 @@ def _update_scale(scale, growth_tracker, found_inf, growth_factor, backoff_facto
         return
     successful = int(growth_tracker) + 1
     if successful == growth_interval:
-        grown = np.float32(current * growth_factor)
+        with np.errstate(over="ignore"):  # a scale past float32's range stays where it is
+            grown = np.float32(current * growth_factor)
         if math.isfinite(grown):
             scale.fill_(float(grown))
         growth_tracker.fill_(0)
