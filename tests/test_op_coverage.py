@@ -30,6 +30,11 @@ NOT_OPS = {
     "save", "load",
     # random masks: test_pool_dropout.py checks their statistics and reproducibility
     "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+    # autocast's per-thread state: test_amp_autocast.py
+    "autocast_decrement_nesting", "autocast_increment_nesting", "clear_autocast_cache", "get_autocast_cpu_dtype",
+    "get_autocast_dtype", "get_autocast_gpu_dtype", "is_autocast_cache_enabled", "is_autocast_cpu_enabled",
+    "is_autocast_enabled", "set_autocast_cache_enabled", "set_autocast_cpu_dtype", "set_autocast_cpu_enabled",
+    "set_autocast_dtype", "set_autocast_enabled", "set_autocast_gpu_dtype",
 }
 
 # Other names of catalogued ops (PyTorch's aliases and deprecated spellings).
