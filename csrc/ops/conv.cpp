@@ -31,10 +31,14 @@ Tensor conv_forward(const ConvRequest& r, const Tensor& input, const Tensor& wei
   const Tensor* b = bias ? &*bias : nullptr;
   check_dtypes(r.op, input, weight, b, nullptr);
   const ConvSpec s = check_conv(r, input.shape(), weight.shape(), b ? &b->shape() : nullptr);
+  // bfloat16 stays bfloat16 on the CPU, whose kernel packs it for the bfloat16 GEMM.
+  const bool bf16 = input.dtype() == kBFloat16 && input.device().type == kCPU;
+  const auto operand = [&](const Tensor& t, const IntArray& shape) {
+    return bf16 ? t.contiguous().view(shape) : kernel_operand(t, shape);
+  };
   Tensor b_k;
-  if (b) b_k = kernel_operand(*b, b->shape());
-  const Tensor out = run_forward(s, kernel_operand(input, s.conv_input4()), kernel_operand(weight, s.weight4()),
-                                 b ? &b_k : nullptr);
+  if (b) b_k = operand(*b, b->shape());
+  const Tensor out = run_forward(s, operand(input, s.conv_input4()), operand(weight, s.weight4()), b ? &b_k : nullptr);
   return out.to(input.dtype()).view(s.output_shape);
 }
 
