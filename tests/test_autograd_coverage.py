@@ -72,6 +72,12 @@ NOT_DIFFERENTIABLE = {
         "tril_indices", "triu_indices"},
     "isin and unravel_index: bool and index results": {"isin", "unravel_index"},
     "detach_copy: a detached copy": {"detach_copy"},
+    "autocast's per-thread state (ember.amp.autocast_mode): no tensor result": {
+        "autocast_decrement_nesting", "autocast_increment_nesting", "clear_autocast_cache", "get_autocast_cpu_dtype",
+        "get_autocast_dtype", "get_autocast_gpu_dtype", "is_autocast_cache_enabled", "is_autocast_cpu_enabled",
+        "is_autocast_enabled", "set_autocast_cache_enabled", "set_autocast_cpu_dtype", "set_autocast_cpu_enabled",
+        "set_autocast_dtype", "set_autocast_enabled", "set_autocast_gpu_dtype",
+    },
     "the autograd API itself: detaching and graph bookkeeping": {
         "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
     },

@@ -43,6 +43,11 @@ NOT_OPS = {
     # windows and spaced sequences (ember/_ops/windows.py): test_toplevel_creation.py
     "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "logspace", "range",
     "tril_indices", "triu_indices",
+    # autocast's per-thread state: test_amp_autocast.py
+    "autocast_decrement_nesting", "autocast_increment_nesting", "clear_autocast_cache", "get_autocast_cpu_dtype",
+    "get_autocast_dtype", "get_autocast_gpu_dtype", "is_autocast_cache_enabled", "is_autocast_cpu_enabled",
+    "is_autocast_enabled", "set_autocast_cache_enabled", "set_autocast_cpu_dtype", "set_autocast_cpu_enabled",
+    "set_autocast_dtype", "set_autocast_enabled", "set_autocast_gpu_dtype",
 }
 NOT_OPS |= surface_names.FUNCTIONS  # settings, queries and predicates: test_surface_*.py
 

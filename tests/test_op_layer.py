@@ -23,7 +23,12 @@ NOT_OPS = {
          "get_rng_state", "set_rng_state", "initial_seed", "manual_seed", "seed", "is_grad_enabled",
          "is_inference_mode_enabled", "load", "save",
          # function transforms (ember.func): they call the function they are given, whose ops are ops
-         "vmap"},
+         "vmap",
+         # autocast's per-thread state (ember.amp.autocast_mode)
+         "autocast_decrement_nesting", "autocast_increment_nesting", "clear_autocast_cache",
+         "get_autocast_cpu_dtype", "get_autocast_dtype", "get_autocast_gpu_dtype", "is_autocast_cache_enabled",
+         "is_autocast_cpu_enabled", "is_autocast_enabled", "set_autocast_cache_enabled", "set_autocast_cpu_dtype",
+         "set_autocast_cpu_enabled", "set_autocast_dtype", "set_autocast_enabled", "set_autocast_gpu_dtype"},
     "Tensor": {"__array__", "__bool__", "__deepcopy__", "__dlpack__", "__dlpack_device__", "__float__", "__hash__",
                "__index__", "__int__", "__iter__", "__len__", "__reduce_ex__", "__repr__", "_numpy_or_float",
                "backward", "data_ptr", "dim", "element_size", "is_contiguous", "is_floating_point", "item",

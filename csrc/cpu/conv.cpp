@@ -6,6 +6,7 @@
 // buffer, and its GEMM calls run on that thread; otherwise images go one after another and the
 // column packing and each GEMM are split over the threads.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/conv_depthwise.h"
@@ -13,6 +14,7 @@
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
+#include "ember/ops.h"
 
 namespace ember {
 
@@ -114,15 +116,22 @@ void add_bias(const Dims& d, const ConvGeometry& g, T* out, const T* bias) {
   }
 }
 
+// Each output plane = its channel's bias (zero without one).
+template <typename T>
+void fill_bias(const Dims& d, const ConvGeometry& g, T* out, const T* bias) {
+  for (int64_t c = 0; c < g.out_channels; ++c)
+    std::fill(out + c * d.out_plane, out + (c + 1) * d.out_plane, bias ? bias[c] : T(0));
+}
+
+// bfloat16 (the CPU's bfloat16 GEMM) takes the bias into the output before the product and adds
+// the product with beta = 1, so that each output is rounded once.
 template <typename T>
 void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bias) {
+  constexpr bool bias_first = std::is_same_v<T, BFloat16>;
   const Dims d(g);
   if (d.k == 0) {  // no input channels: the bias alone
     parallel_for(0, g.batch, 1, [&](int64_t n0, int64_t n1) {
-      for (int64_t n = n0; n < n1; ++n) {
-        std::fill(out + n * d.out_image, out + (n + 1) * d.out_image, T(0));
-        if (bias) add_bias(d, g, out + n * d.out_image, bias);
-      }
+      for (int64_t n = n0; n < n1; ++n) fill_bias(d, g, out + n * d.out_image, bias);
     });
     return;
   }
@@ -138,8 +147,10 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
   ga.c_cs = 1;
   ga.c_bs[0] = d.cog * d.out_plane;
   const GemmKernel gemm = cpu_gemm();
+  if (bias_first && bias) ga.beta = 1.0;
   for_each_image<T>(g, d.work(), d.buffer, [&](int64_t n, T* col) {
     const T* x = in + n * d.in_image;
+    if (bias_first && bias) fill_bias(d, g, out + n * d.out_image, bias);
     for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
       const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
       if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
@@ -151,7 +162,9 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
       a.c = out + n * d.out_image + oh0 * g.out_w;
       gemm(a);
     }
-    if (bias) add_bias(d, g, out + n * d.out_image, bias);
+    if constexpr (!bias_first) {
+      if (bias) add_bias(d, g, out + n * d.out_image, bias);
+    }
   });
 }
 
@@ -264,8 +277,26 @@ void dispatch_compute(DType t, const char* op, F&& f) {
   else EMBER_FAIL(ErrorKind::Type, op, ": the CPU kernel computes in float32 or float64, got ", dtype_name(t));
 }
 
+// bfloat16 (the forward front-end hands it over on the CPU): im2col and the GEMM in bfloat16,
+// whose products accumulate in float32; depthwise loops run on a float32 copy.
+void cpu_conv2d_bf16(const ConvGeometry& g, const Tensor& out, const Tensor& input, const Tensor& weight,
+                     const Tensor* bias) {
+  if (depthwise(g)) {
+    const Tensor out32 = empty(out.shape(), TensorOptions(kFloat32));
+    const Tensor b32 = bias ? bias->to(kFloat32) : Tensor();
+    cpu_conv::depthwise_forward(g, out32.data_ptr<float>(), input.to(kFloat32).data_ptr<float>(),
+                                weight.to(kFloat32).data_ptr<float>(), bias ? b32.data_ptr<float>() : nullptr);
+    Tensor handle = out;  // shares out's elements
+    handle.copy_(out32);
+    return;
+  }
+  forward(g, out.data_ptr<BFloat16>(), input.data_ptr<BFloat16>(), weight.data_ptr<BFloat16>(),
+          bias ? bias->data_ptr<BFloat16>() : nullptr);
+}
+
 void cpu_conv2d(const ConvGeometry& g, const Tensor& out, const Tensor& input, const Tensor& weight,
                 const Tensor* bias) {
+  if (out.dtype() == kBFloat16) return cpu_conv2d_bf16(g, out, input, weight, bias);
   dispatch_compute(out.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* b = bias ? bias->data_ptr<T>() : nullptr;

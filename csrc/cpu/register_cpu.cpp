@@ -1,6 +1,7 @@
 // Fills the CPU slots of the kernel tables. The vectorized families come in one copy per ISA;
-// the best one this CPU runs is chosen here (EMBER_CPU_ISA=base|avx2|avx512 caps the choice,
-// which tests use to check every variant).
+// the best one this CPU runs is chosen here (EMBER_CPU_ISA=base|avx2|avx512|avx512_bf16 caps
+// the choice, which tests use to check every variant). avx512_bf16 is the AVX-512 variant plus
+// the bfloat16 GEMM on the dot-product instruction (cpu/isa/gemm_bf16.cpp).
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -38,20 +39,25 @@ EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
 EMBER_DECLARE_ISA(avx2)
 EMBER_DECLARE_ISA(avx512)
+namespace cpu::avx512 {
+void register_gemm_bf16_kernels();
+}
 #endif
 
 namespace {
 const char* choose_isa() {
 #ifdef EMBER_X86_ISA_VARIANTS
   const char* cap = std::getenv("EMBER_CPU_ISA");
-  const std::string limit = cap ? cap : "avx512";
+  const std::string limit = cap ? cap : "avx512_bf16";
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                     __builtin_cpu_supports("f16c");
-  if (limit == "avx512" && avx512) return "avx512";
-  if ((limit == "avx512" || limit == "avx2") && avx2) return "avx2";
+  const bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+  if (limit == "avx512_bf16" && bf16) return "avx512_bf16";
+  if ((limit == "avx512_bf16" || limit == "avx512") && avx512) return "avx512";
+  if ((limit == "avx512_bf16" || limit == "avx512" || limit == "avx2") && avx2) return "avx2";
 #endif
   return "base";
 }
@@ -82,11 +88,12 @@ void register_cpu_kernels() {
   register_cpu_ctc_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
-  if (std::strcmp(g_isa, "avx512") == 0) {
+  if (std::strncmp(g_isa, "avx512", 6) == 0) {
     cpu::avx512::register_elementwise_kernels();
     cpu::avx512::register_reduce_kernels();
     cpu::avx512::register_gemm_kernels();
     cpu::avx512::register_activation_kernels();
+    if (std::strcmp(g_isa, "avx512_bf16") == 0) cpu::avx512::register_gemm_bf16_kernels();
     return;
   }
   if (std::strcmp(g_isa, "avx2") == 0) {

@@ -2,6 +2,8 @@
 // rules (ops/conv_args.cpp), its operands are brought once into the kernels' form (contiguous,
 // float32 or float64, 4-D NCHW: a 1-D convolution has H = 1; 5-D NCDHW for 3-D), and the result
 // is converted back.
+#include <cstring>
+
 #include "ember/ops.h"
 #include "ops/conv_args.h"
 
@@ -32,10 +34,16 @@ Tensor conv_forward(const ConvRequest& r, const Tensor& input, const Tensor& wei
   const Tensor* b = bias ? &*bias : nullptr;
   check_dtypes(r.op, input, weight, b, nullptr);
   const ConvSpec s = check_conv(r, input.shape(), weight.shape(), b ? &b->shape() : nullptr);
+  // bfloat16 stays bfloat16 on a CPU with the bfloat16 dot-product GEMM, whose kernel packs it
+  // for that GEMM; elsewhere one float32 copy up front is faster than converting in every packing.
+  const bool bf16 = input.dtype() == kBFloat16 && input.device().type == kCPU &&
+                    std::strcmp(cpu_capability(), "avx512_bf16") == 0;
+  const auto operand = [&](const Tensor& t, const IntArray& shape) {
+    return bf16 ? t.contiguous().view(shape) : kernel_operand(t, shape);
+  };
   Tensor b_k;
-  if (b) b_k = kernel_operand(*b, b->shape());
-  const Tensor out = run_forward(s, kernel_operand(input, s.conv_input4()), kernel_operand(weight, s.weight4()),
-                                 b ? &b_k : nullptr);
+  if (b) b_k = operand(*b, b->shape());
+  const Tensor out = run_forward(s, operand(input, s.conv_input4()), operand(weight, s.weight4()), b ? &b_k : nullptr);
   return out.to(input.dtype()).view(s.output_shape);
 }
 

@@ -126,6 +126,15 @@ __version__ = version.__version__  # noqa: E402  "0.1.0", comparing as a version
 inf, nan, pi, e, newaxis = __import__("math").inf, __import__("math").nan, __import__("math").pi, __import__("math").e, None  # noqa: E402,E501
 from .special import i0, polygamma, gammainc as igamma, gammaincc as igammac, multigammaln as mvlgamma  # noqa: E402,F401,E501
 
+# Automatic mixed precision (torch.amp): autocast and its per-thread state, GradScaler in ember.amp.
+from . import amp  # noqa: E402,F401
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting, autocast_increment_nesting,  # noqa: E402,F401
+                                clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+                                get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,
+                                is_autocast_enabled, set_autocast_cache_enabled, set_autocast_cpu_dtype,
+                                set_autocast_cpu_enabled, set_autocast_dtype, set_autocast_enabled,
+                                set_autocast_gpu_dtype)
+
 
 def __getattr__(name):
     """Submodules imported on first use (as torch.onnx is), keeping `import ember` light."""

@@ -22,6 +22,7 @@
 
 #include "cpu/convert.h"
 #include "cpu/gemm.h"
+#include "cpu/isa/gemm_bf16.h"
 #include "cpu/isa/gemm_kernel.h"
 #include "cpu/parallel.h"
 #include "dispatch/kernels.h"
@@ -295,6 +296,8 @@ template <typename S, typename T> void gemm_batched(const GemmArgs& g) {
   });
 }
 
+}  // namespace
+
 void gemm_kernel_fast(const GemmArgs& g) {
   switch (g.dtype) {
     case kFloat32: return gemm_batched<float, float>(g);
@@ -305,7 +308,6 @@ void gemm_kernel_fast(const GemmArgs& g) {
   }
 }
 
-}  // namespace
 }  // namespace gemm
 
 void register_gemm_kernels() { gemm_kernel.set(DeviceType::CPU, gemm::gemm_kernel_fast); }

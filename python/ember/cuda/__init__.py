@@ -1,6 +1,6 @@
 """ember.cuda: the CUDA backend's status. A build without CUDA (or a machine without a GPU)
 answers False, and asking for a CUDA tensor raises a RuntimeError that says why."""
-from . import _C
+from .. import _C
 
 is_built = _C.cuda.is_built
 is_available = _C.cuda.is_available
@@ -106,3 +106,5 @@ def seed():
 
 
 seed_all = seed
+
+from . import amp  # noqa: E402,F401  (torch.cuda.amp)

@@ -4,7 +4,7 @@ Buffers of 2 MiB and more are kept after they are freed and reused for tensors o
 size (at most EMBER_CPU_CACHE_MB, by default 1 GiB or an eighth of the machine's memory);
 empty_cache() returns them to the system.
 """
-from . import _C
+from .. import _C
 
 empty_cache = _C.empty_cpu_cache
 get_num_threads = _C.get_num_threads
@@ -17,3 +17,4 @@ def is_available():
 
 def device_count():
     return 1
+from . import amp  # noqa: E402,F401  (torch.cpu.amp)
