@@ -71,11 +71,11 @@ def combinations(input, r=2, with_replacement=False):
     if not isinstance(r, int) or r < 0:
         raise ValueError(f"combinations(): Expect a non-negative number, but got {r}")
     if r == 0:
-        return E.empty(0, dtype=input.dtype)
+        return input[:0]  # a slice, not a new tensor, so that the result stays in the graph
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = list(pick(range(input.shape[0]), r))
     if not rows:
-        return E.empty(0, r, dtype=input.dtype)
+        return input[:0].reshape(0, r)
     index = E.tensor(rows, dtype=E.int64)
     return input.index_select(0, index.reshape(-1)).reshape(len(rows), r)
 
@@ -89,8 +89,8 @@ def vander(x, N=None, increasing=False):
     if n < 0:
         raise ValueError("N must be non-negative.")
     if n == 0:
-        dtype = x.dtype if x.is_floating_point() else E.int64
-        return E.empty(x.shape[0], 0, dtype=dtype)
+        base = x if x.is_floating_point() else x.to(E.int64)
+        return base.reshape(-1, 1)[:, :0].clone()  # from x, so that the result stays in the graph
     base = x if x.is_floating_point() else x.to(E.int64)
     columns = [E.ones_like(base)]
     for _ in range(1, n):

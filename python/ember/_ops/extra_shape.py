@@ -17,8 +17,7 @@ from .._op_layer import install_methods, op
 from .._tensor import Tensor, _size_args, _wrap
 
 __all__ = ["take", "put", "diagonal_scatter", "select_scatter", "slice_scatter", "scatter_reduce", "hsplit", "vsplit",
-           "dsplit", "split_with_sizes", "ravel", "isin", "tril_indices", "triu_indices", "cartesian_prod",
-           "combinations", "logspace", "unravel_index"]
+           "dsplit", "split_with_sizes", "ravel"]
 
 
 def _ember():
@@ -278,114 +277,6 @@ def _sum_to_size(self, *size):
 @op
 def ravel(input):
     return _tensor(input, "ravel").reshape(-1)
-
-
-# ---- index and grid constructions -------------------------------------------------------------------
-
-@op
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """Whether each element of `elements` is among `test_elements` (either may be a number)."""
-    e = _ember()
-    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError("isin(): expected elements or test_elements to be a Tensor")
-    elements = elements if isinstance(elements, Tensor) else e.tensor(elements)
-    test = test_elements if isinstance(test_elements, Tensor) else e.tensor(test_elements)
-    dtype = e.promote_types(elements.dtype, test.dtype)
-    values = e.unique(test.reshape(-1).to(dtype))
-    if values.numel() == 0:
-        found = e.zeros_like(elements, dtype=_C.dtype.bool)
-    else:
-        x = elements.to(dtype)
-        pos = e.searchsorted(values, x).clamp(max=values.numel() - 1)
-        found = values[pos] == x
-    return e.logical_not(found) if invert else found
-
-
-def _triangle_indices(np_fn, row, col, offset, dtype, device, op):
-    for v, name in ((row, "row"), (col, "col")):
-        if not isinstance(v, numbers.Integral) or v < 0:
-            raise RuntimeError(f"{op}: {name} must be a non-negative int, got {v!r}")
-    rows, cols = np_fn(row, offset, col)
-    out = _from_numpy(np.stack([rows, cols]).reshape(2, -1))
-    return out.to(dtype=dtype or _C.dtype.int64, device=device)
-
-
-@op
-def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    """The (row, col) indices of the lower triangle of a row x col matrix, row by row."""
-    return _triangle_indices(np.tril_indices, row, col, offset, dtype, device, "tril_indices")
-
-
-@op
-def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    return _triangle_indices(np.triu_indices, row, col, offset, dtype, device, "triu_indices")
-
-
-@op
-def cartesian_prod(*tensors):
-    """Every combination of one element of each 1-D tensor, as rows."""
-    e = _ember()
-    if not tensors:
-        raise TypeError("cartesian_prod() expects at least one tensor")
-    for t in tensors:
-        if _tensor(t, "cartesian_prod", "tensors").dim() != 1:
-            raise RuntimeError(f"cartesian_prod: expected 1-D tensors, got one of shape {list(t.shape)}")
-    if len(tensors) == 1:
-        return tensors[0]
-    grids = e.meshgrid(*tensors, indexing="ij")
-    return e.stack([g.reshape(-1) for g in grids], dim=1)
-
-
-@op
-def combinations(input, r=2, with_replacement=False):
-    """The length-r combinations of a 1-D tensor's elements, as rows (itertools' order)."""
-    _tensor(input, "combinations")
-    if input.dim() != 1:
-        raise RuntimeError(f"combinations: expect a 1D vector, but got shape {list(input.shape)}")
-    if r < 0:
-        raise RuntimeError(f"combinations: expect a non-negative number r, but got {r}")
-    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    rows = list(pick(range(input.shape[0]), r))
-    if not rows or r == 0:
-        return input.new_empty((0,)) if r == 0 else input.new_empty((0, r))
-    return input[_from_numpy(np.array(rows, dtype=np.int64))]
-
-
-@op
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, layout=None,
-             pin_memory=False, out=None):
-    """base ** linspace(start, end, steps), computed in float64."""
-    e = _ember()
-    from .._defaults import float_dtype
-    exponents = e.linspace(start, end, steps, dtype=_C.dtype.float64, device=device)
-    result = e.pow(float(base), exponents).to(float_dtype(dtype))
-    if out is not None:
-        return out.copy_(result)
-    return result.requires_grad_(True) if requires_grad else result
-
-
-@op
-def unravel_index(indices, shape):
-    """The coordinates in a tensor of `shape` of flat positions `indices` (a tuple of tensors)."""
-    e = _ember()
-    if not isinstance(indices, Tensor):
-        indices = e.tensor(indices)
-    if indices.dtype.is_floating_point or indices.dtype == _C.dtype.bool:
-        raise TypeError(f"unravel_index: expected 'indices' to be an integer tensor, but got {indices.dtype}")
-    dims = [int(shape)] if isinstance(shape, numbers.Integral) else [int(s) for s in shape]
-    if any(d < 0 for d in dims):
-        raise ValueError(f"unravel_index: 'shape' cannot have negative values, but got {tuple(dims)}")
-    total = int(np.prod(dims)) if dims else 1
-    if indices.numel():
-        lo, hi = int(indices.min().item()), int(indices.max().item())
-        if lo < -total or hi >= total:
-            raise RuntimeError(f"unravel_index: 'indices' must be in range [{-total}, {total - 1}], found {lo}..{hi}")
-    flat = e.remainder(indices.to(_C.dtype.int64), total) if total else indices.to(_C.dtype.int64)
-    coords = []
-    for d in reversed(dims):
-        coords.append(e.remainder(flat, d))
-        flat = e.floor_divide(flat, d)
-    return tuple(reversed(coords))
 
 
 # ---- in-place geometry changes: rebind the tensor to a new view --------------------------------------

@@ -28,7 +28,7 @@ _INPLACE_METHODS = [
 
 _SAME_AS_F = ["celu", "celu_", "selu", "selu_", "relu_", "prelu", "threshold", "threshold_", "bilinear",
               "pixel_shuffle", "pixel_unshuffle", "pairwise_distance", "cosine_similarity", "hardshrink",
-              "rms_norm"]
+              "rms_norm", "rrelu", "rrelu_", "pdist"]
 
 for _name in _INPLACE_METHODS:
     globals()[_name] = getattr(Tensor, _name)
@@ -53,8 +53,11 @@ def fill(input, value):
             raise _C.ArgumentError(f"fill() only supports 0-dimension value tensor but got tensor with "
                                    f"{value.dim()} dimensions.")
         return value.to(input.dtype).expand(input.shape).clone()
-    from .creation import full_like
-    return full_like(input, value)
+    # where() rather than full_like, so that the result is in the graph (with a zero gradient
+    # to input) when input requires grad, as torch's is
+    from .creation import full_like, ones_like
+    from .elementwise import where
+    return where(ones_like(input, dtype=_C.dtype.bool), full_like(input, value), input)
 
 
 # ---- losses with ATen's integer reduction ----------------------------------------------------
@@ -134,10 +137,17 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
 def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
     """(batch_norm(input), batch mean, 1/batch std): the saved statistics per channel when
     training, empty tensors otherwise (as ATen's CPU kernel)."""
-    out = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     if not training:
+        # written out, so that the gradient reaches the running statistics too, as ATen's does
         from .creation import empty
+        shape = [1, -1] + [1] * (input.dim() - 2)
+        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+        if weight is not None:
+            out = out * weight.reshape(shape)
+        if bias is not None:
+            out = out + bias.reshape(shape)
         return out, empty(0, dtype=input.dtype), empty(0, dtype=input.dtype)
+    out = F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
     dims = (0,) + tuple(range(2, input.dim()))
     mean = input.mean(dim=dims)
     shape = [1, -1] + [1] * (input.dim() - 2)

@@ -53,7 +53,7 @@ def _calling_op():
 
 def unsupported(name):
     return NotImplementedError(
-        f"{name}: not supported for sparse tensors (layout=torch.sparse_coo): the op needs a strided tensor; "
+        f"{name}: not supported for sparse tensors (layout=ember.sparse_coo): the op needs a strided tensor; "
         "convert with .to_dense() first")
 
 
@@ -210,7 +210,7 @@ class SparseCOOTensor(Tensor):
         dtype = self.dtype
         if dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
             tail += f", dtype=ember.{dtype.name}"
-        tail += ", layout=torch.sparse_coo"
+        tail += f", layout={sparse_coo!r}"
         node = self._sp_values._node
         if node is not None:
             if node[0]._backward is None:
