@@ -219,9 +219,9 @@ def searchsorted_ref(seq, values, out_int32=False, right=False, side=None, sorte
     if seq.ndim == 1:
         out = np.searchsorted(seq, values, side=side)
     else:
-        out = np.stack([np.searchsorted(s, v, side=side) for s, v in
-                        zip(seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1]))])
-        out = out.reshape(values.shape)
+        rows = [np.searchsorted(s, v, side=side) for s, v in
+                zip(seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1]))]
+        out = np.stack(rows).reshape(values.shape) if rows else np.zeros(values.shape, np.int64)
     return np.asarray(out).astype(np.int32 if out_int32 else np.int64)
 
 
@@ -235,6 +235,7 @@ def _searchsorted_samples(rng, dtype):
     yield Sample((unsorted, _with_ties(rng, 6)), {"sorter": np.argsort(unsorted, kind="stable")}, name="sorter")
     yield Sample((seq, random_data(rng, 0)), name="no values")
     yield Sample((random_data(rng, 0), _with_ties(rng, 3)), name="empty sequence")
+    yield Sample((random_data(rng, 0, 3), random_data(rng, 0, 2)), name="no rows")
 
 
 def _bucketize_samples(rng, dtype):

@@ -94,7 +94,9 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool ou
   const int64_t rows = seq.dim() == 1 ? 1 : numel_of(IntArray(seq.shape().begin(), seq.shape().end() - 1));
   // Everything as [rows, n] and [rows, m]; a 1-D sequence serves every value as one row.
   const Tensor s2 = seq.to(dtype).reshape({rows, n});
-  const Tensor v2 = seq.dim() == 1 ? values.to(dtype).reshape({1, -1}) : values.to(dtype).reshape({rows, -1});
+  // m spelled out rather than -1, which reshape cannot infer when there are no rows
+  const int64_t m = seq.dim() == 1 ? values.numel() : values.size(-1);
+  const Tensor v2 = values.to(dtype).reshape({seq.dim() == 1 ? 1 : rows, m});
   Tensor out = empty(v2.shape(), TensorOptions(out_int32 ? kInt32 : kInt64).device(values.device()));
   std::optional<Tensor> sorter2;
   if (sorter) sorter2 = sorter->reshape({rows, n});
