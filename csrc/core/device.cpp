@@ -1,5 +1,8 @@
 #include "ember/device.h"
 
+#include <atomic>
+
+#include "ember/cuda.h"
 #include "ember/error.h"
 
 namespace ember {
@@ -24,5 +27,13 @@ std::string Device::str() const {
   if (type == DeviceType::CPU) return "cpu";
   return "cuda:" + std::to_string(index);
 }
+
+namespace cuda {
+namespace {
+std::atomic<bool> g_allow_tf32{false};
+}
+void set_allow_tf32(bool allow) { g_allow_tf32.store(allow, std::memory_order_relaxed); }
+bool allow_tf32() { return g_allow_tf32.load(std::memory_order_relaxed); }
+}  // namespace cuda
 
 }  // namespace ember

@@ -28,6 +28,15 @@ void TensorIter::build(const IntArray& shape, bool reduction) {
   const int nd = static_cast<int>(shape.size());
   EMBER_CHECK(nd <= kMaxDims, "tensors of more than ", kMaxDims, " dims are not supported");
   numel_ = numel_of(shape);
+  // Every operand lives on the output's device, but for 0-dim CPU inputs of a CUDA iteration.
+  device_ = operands_[0]->device();
+  for (int k = 1; k < ntensors_; ++k) {
+    const Tensor& t = *operands_[k];
+    if (t.device() == device_) continue;
+    cpu_scalar_[k] = t.device().is_cpu() && t.dim() == 0 && device_.is_cuda();
+    EMBER_CHECK(cpu_scalar_[k], "Expected all tensors to be on the same device, but found at least two devices, ",
+                device_.str(), " and ", t.device().str(), " (operand of shape ", shape_str(t.shape()), ")");
+  }
   // Byte strides of each operand against `shape`, innermost dim first; broadcast dims get 0.
   int64_t st[kMaxDims][kMaxOperands];
   int64_t sz[kMaxDims];

@@ -31,6 +31,12 @@ class TensorIter {
   int64_t stride(int op, int d) const { return strides_[d][op]; }  // bytes
   char* data(int op) const { return data_[op]; }
   DType dtype(int op) const { return dtypes_[op]; }
+  // The device the iteration runs on: the output's.
+  Device device() const { return device_; }
+  // A 0-dim CPU input of a CUDA iteration (a Python number, or a CPU scalar tensor, as PyTorch
+  // lets them mix with CUDA tensors): data(op) is then a host pointer and every stride of the
+  // operand is 0, so a CUDA kernel reads its value on the host and passes it by value.
+  bool is_cpu_scalar(int op) const { return cpu_scalar_[op]; }
   // True when every operand's innermost stride is its element size (or 0 for broadcast inputs
   // if allow_broadcast), so the inner loop is a flat, vectorizable array loop.
   bool inner_contiguous(bool allow_broadcast = false) const;
@@ -54,6 +60,8 @@ class TensorIter {
   int64_t strides_[kMaxDims][kMaxOperands] = {};
   char* data_[kMaxOperands] = {};
   DType dtypes_[kMaxOperands] = {};
+  bool cpu_scalar_[kMaxOperands] = {};
+  Device device_;
   const Tensor* operands_[kMaxOperands] = {};
 };
 

@@ -25,7 +25,9 @@ Device common_device(const char* op, const std::vector<Tensor>& operands) {
 
 Tensor convert(const Tensor& t, DType dtype, Device device) {
   if (t.dtype() == dtype && t.device() == device) return t;
-  if (t.dim() == 0 && t.device().is_cpu() && device.is_cpu()) {  // `x * 2`: skip the copy machinery
+  // `x * 2`: skip the copy machinery. A CUDA op keeps the number on the CPU too: the kernel
+  // takes its value as an argument (TensorIter::is_cpu_scalar), which costs no device copy.
+  if (t.dim() == 0 && t.device().is_cpu()) {
     const Scalar v = t.item();
     Tensor out = empty({}, dtype);
     dispatch_all(dtype, "convert", [&](auto tag) {

@@ -5,3 +5,11 @@
 #else
 #define EMBER_API
 #endif
+
+// EMBER_HOST_DEVICE marks inline functions that CUDA kernels call too (scalar math shared by
+// the CPU and CUDA kernels, the 16-bit float conversions, Philox); a plain `inline` for g++.
+#if defined(__CUDACC__)
+#define EMBER_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define EMBER_HOST_DEVICE inline
+#endif
