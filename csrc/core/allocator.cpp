@@ -103,7 +103,7 @@ Allocator& cpu_allocator() {
 }
 
 Allocator& allocator_for(Device device) {
-  return device.is_cpu() ? cpu_allocator() : cuda_allocator();
+  return device.is_cpu() ? cpu_allocator() : cuda_allocator(device.index);
 }
 
 void empty_cpu_cache() { cpu_allocator().empty_cache(); }

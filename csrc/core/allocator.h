@@ -15,7 +15,7 @@ class Allocator {
 };
 
 Allocator& cpu_allocator();
-Allocator& cuda_allocator();  // cuda/runtime, or no_cuda.cpp, which throws
+Allocator& cuda_allocator(int device);  // cuda/runtime, or no_cuda.cpp, which throws
 Allocator& allocator_for(Device device);
 
 }  // namespace ember

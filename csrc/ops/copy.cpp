@@ -1,6 +1,7 @@
 // Copies and conversions: copy_, contiguous, clone, to(dtype), to(device), fill_, item.
 #include <cstring>
 
+#include "core/device_copy.h"
 #include "core/shape.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
@@ -40,16 +41,21 @@ void check_writable(const Tensor& out, const char* op) {
               ") refers to a single memory location; call .clone() before writing to it");
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
-  EMBER_CHECK(device() == src.device() || (device().is_cpu() && src.device().is_cpu()),
-              "copy_: cannot copy a tensor on ", src.device().str(), " into a tensor on ", device().str(),
-              " in place; use .to(device) first");
+Tensor& Tensor::copy_(const Tensor& src) { return copy_(src, false); }
+
+Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
   EMBER_CHECK_SHAPE(src.dim() <= dim() && broadcast_shapes(shape(), src.shape(), "copy_") == shape(),
                     "copy_: source of shape ", shape_str(src.shape()), " cannot be broadcast to the destination's shape ",
                     shape_str(shape()));
   check_writable(*this, "copy_");
   bump_version();
   if (numel() == 0) return *this;
+  // A 0-dim CPU source of a CUDA copy (fill_, `t[i] = 2`) goes through the kernel by value.
+  const bool cpu_scalar = src.device().is_cpu() && src.dim() == 0 && device().is_cuda();
+  if (src.device() != device() && !cpu_scalar) {
+    copy_across_devices(*this, src, non_blocking);
+    return *this;
+  }
   // Overlapping source and destination in one storage: copy through a temporary.
   const Tensor source = may_overlap(*this, src) ? src.clone() : src;
   TensorIter iter = TensorIter::elementwise(*this, {source});
@@ -93,13 +99,27 @@ Tensor Tensor::to(DType target) const {
   return out;
 }
 
-Tensor Tensor::to(Device target) const {
+Tensor Tensor::to(Device target) const { return to(target, false); }
+
+Tensor Tensor::to(Device target, bool non_blocking) const {
   if (target == device()) return *this;
   // Without the CUDA backend the allocation throws "not built with CUDA".
   Tensor out = empty(shape(), TensorOptions(dtype()).device(target));
-  out.copy_(*this);
+  out.copy_(*this, non_blocking);
   return out;
 }
+
+Tensor Tensor::pin_memory() const {
+  EMBER_CHECK(device().is_cpu(), "pin_memory: cannot pin a tensor on ", device().str(), ": only CPU memory can be pinned");
+  if (is_pinned()) return *this;
+  const Tensor src = contiguous();
+  const size_t nbytes = static_cast<size_t>(src.numel()) * src.element_size();
+  Tensor out = Tensor::make(pinned_storage(nbytes), 0, src.shape(), src.strides(), dtype());
+  if (nbytes > 0) std::memcpy(out.data_ptr(), src.data_ptr(), nbytes);
+  return out;
+}
+
+bool Tensor::is_pinned() const { return device().is_cpu() && cuda::is_built() && is_pinned_pointer(data_ptr()); }
 
 Scalar Tensor::item() const {
   EMBER_CHECK_VALUE(numel() == 1, "item: a Tensor with ", numel(), " elements cannot be converted to a Python number",

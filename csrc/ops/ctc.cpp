@@ -34,7 +34,8 @@ Tensor checked_targets(const Tensor& log_probs, const Tensor& targets, const std
                       target_lengths[n], " of sequence ", n, " must be in [0, ", targets.size(1), "]");
   }
   const Tensor flat = targets.to(kInt64).contiguous();
-  const int64_t* t = static_cast<const int64_t*>(flat.data_ptr());
+  const Tensor host = flat.to(Device(kCPU));  // the check reads the labels on the host
+  const int64_t* t = static_cast<const int64_t*>(host.data_ptr());
   for (int64_t n = 0; n < N; ++n)
     for (int64_t s = 0; s < target_lengths[n]; ++s)
       EMBER_CHECK_INDEX(t[n * targets.size(1) + s] >= 0 && t[n * targets.size(1) + s] < C, op, ": target ",

@@ -2,6 +2,7 @@
 // num_embeddings), flatten them to contiguous int64, and call the kernel tables.
 #include <cmath>
 
+#include "ops/device_check.h"
 #include "core/shape.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
@@ -15,8 +16,9 @@ namespace {
 Tensor checked_indices(const Tensor& indices, int64_t num, const char* op) {
   EMBER_CHECK_TYPE(indices.dtype() == kInt64 || indices.dtype() == kInt32, op,
                    ": expected indices of dtype int64 or int32, got ", dtype_name(indices.dtype()));
-  EMBER_CHECK(indices.device().is_cpu(), op, ": indices must be on the CPU here, got ", indices.device().str());
   const Tensor flat = indices.to(kInt64).contiguous().reshape({indices.numel()});
+  // On a GPU the kernel checks the range (an IndexError all the same), without a copy back.
+  if (!flat.device().is_cpu()) return flat;
   const int64_t* ix = static_cast<const int64_t*>(flat.data_ptr());
   for (int64_t i = 0; i < flat.numel(); ++i)
     EMBER_CHECK_INDEX(ix[i] >= 0 && ix[i] < num, op, ": index ", ix[i], " is out of range for num_embeddings ",
@@ -30,6 +32,7 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
   const char* op = "embedding";
   EMBER_CHECK_SHAPE(weight.dim() == 2, op, ": expected a 2-D weight (num_embeddings, embedding_dim), got ",
                     describe(weight));
+  check_same_device(op, {&weight, &indices});
   const Tensor flat = checked_indices(indices, weight.size(0), op);
   IntArray shape = indices.shape();
   shape.push_back(weight.size(1));
@@ -51,6 +54,7 @@ Tensor embedding_backward(const Tensor& grad_output, const Tensor& indices, int6
                     " must be the indices' shape ", shape_str(indices.shape()), " plus the embedding dim");
   EMBER_CHECK_VALUE(padding_idx < num_weights, op, ": padding_idx ", padding_idx,
                     " must be within num_embeddings ", num_weights);
+  check_same_device(op, {&grad_output, &indices});
   const Tensor flat = checked_indices(indices, num_weights, op);
   const int64_t dim = grad_output.size(-1);
   Tensor grad_weight = empty({num_weights, dim}, TensorOptions(grad_output.dtype()).device(grad_output.device()));
@@ -66,7 +70,9 @@ Tensor& embedding_renorm_(Tensor& weight, const Tensor& indices, double max_norm
   EMBER_CHECK_TYPE(is_floating(weight.dtype()), op, ": expected a floating-point weight, got ",
                    dtype_name(weight.dtype()));
   EMBER_CHECK_VALUE(max_norm >= 0, op, ": max_norm must be non-negative, got ", max_norm);
-  const Tensor flat = checked_indices(indices, weight.size(0), op);
+  check_same_device(op, {&weight, &indices});
+  // The rows to renormalize are picked on the host (a GPU's indices are copied back once).
+  const Tensor flat = checked_indices(indices, weight.size(0), op).to(Device(kCPU));
   // Each distinct row once, in index order: rows are few, so plain ember ops on row views do.
   std::vector<bool> seen(static_cast<size_t>(weight.size(0)), false);
   const int64_t* ix = static_cast<const int64_t*>(flat.data_ptr());

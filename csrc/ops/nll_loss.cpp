@@ -2,6 +2,7 @@
 // PyTorch's label smoothing). Shapes follow PyTorch: input (C), (N, C) or (N, C, d1, ...) with the
 // classes in dim 1 (dim 0 for an unbatched input); class-index targets have the input's shape
 // without C.
+#include "ops/device_check.h"
 #include "core/shape.h"
 #include "dispatch/kernels.h"
 #include "ops/loss.h"
@@ -88,6 +89,7 @@ Tensor reduce_nll(const NllParts& parts, const std::string& reduction) {
 Tensor nll_loss(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
                 const std::string& reduction, int64_t ignore_index) {
   loss::check_reduction(reduction, "nll_loss");
+  check_same_device("nll_loss", {&input, &target, opt_ptr(weight)});
   check_input(input, "nll_loss");
   check_class_targets(input, target, "nll_loss");
   return reduce_nll(nll_parts(input, target, class_weight(input, weight, "nll_loss"), ignore_index), reduction);
@@ -96,6 +98,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const std::optional<T
 Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& target,
                          const std::optional<Tensor>& weight, const std::string& reduction, int64_t ignore_index) {
   loss::check_reduction(reduction, "nll_loss");
+  check_same_device("nll_loss_backward", {&grad, &input, &target, opt_ptr(weight)});
   check_input(input, "nll_loss");
   check_class_targets(input, target, "nll_loss");
   const std::optional<Tensor> w = class_weight(input, weight, "nll_loss");

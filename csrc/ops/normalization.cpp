@@ -2,6 +2,7 @@
 // PyTorch's rules, compute in float32 (16-bit inputs) or float64, call the kernel tables, and
 // return results in the input's dtype. The kernels see contiguous (N, C, L) or (rows, cols)
 // tensors; the saved statistics stay in the compute dtype.
+#include "ops/device_check.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
 
@@ -46,6 +47,7 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
                                                      const std::optional<Tensor>& bias, bool training,
                                                      double momentum, double eps) {
   const char* op = "batch_norm";
+  check_same_device(op, {&input, opt_ptr(running_mean), opt_ptr(running_var), opt_ptr(weight), opt_ptr(bias)});
   EMBER_CHECK_SHAPE(input.dim() >= 2, op, ": expected an input of at least 2 dims (N, C, ...), got shape ",
                     shape_str(input.shape()));
   const DType ct = compute_dtype(input.dtype(), op);
@@ -157,6 +159,7 @@ std::tuple<Tensor, Tensor, Tensor> native_layer_norm(const Tensor& input, const 
                                                      const std::optional<Tensor>& weight,
                                                      const std::optional<Tensor>& bias, double eps) {
   const char* op = "layer_norm";
+  check_same_device(op, {&input, opt_ptr(weight), opt_ptr(bias)});
   const DType ct = compute_dtype(input.dtype(), op);
   auto [rows, cols] = layer_norm_geometry(input, normalized_shape, op);
   RowNormArgs args;
@@ -185,6 +188,7 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& grad_output
                                                        const Tensor& rstd, const std::optional<Tensor>& weight,
                                                        std::array<bool, 3> output_mask) {
   const char* op = "layer_norm_backward";
+  check_same_device(op, {&grad_output, &input, &mean, &rstd, opt_ptr(weight)});
   const DType ct = compute_dtype(input.dtype(), op);
   auto [rows, cols] = layer_norm_geometry(input, normalized_shape, op);
   EMBER_CHECK_SHAPE(grad_output.shape() == input.shape(), op, ": grad_output of shape ", shape_str(grad_output.shape()),
@@ -232,6 +236,7 @@ std::tuple<Tensor, Tensor, Tensor> native_group_norm(const Tensor& input, int64_
                                                      const std::optional<Tensor>& weight,
                                                      const std::optional<Tensor>& bias, double eps) {
   const char* op = "group_norm";
+  check_same_device(op, {&input, opt_ptr(weight), opt_ptr(bias)});
   const GroupGeometry g = group_norm_geometry(input, num_groups, op);
   const DType ct = compute_dtype(input.dtype(), op);
   RowNormArgs args;
@@ -261,6 +266,7 @@ std::tuple<Tensor, Tensor, Tensor> group_norm_backward(const Tensor& grad_output
                                                        const std::optional<Tensor>& weight,
                                                        std::array<bool, 3> output_mask) {
   const char* op = "group_norm_backward";
+  check_same_device(op, {&grad_output, &input, &mean, &rstd, opt_ptr(weight)});
   const GroupGeometry g = group_norm_geometry(input, num_groups, op);
   const DType ct = compute_dtype(input.dtype(), op);
   EMBER_CHECK_SHAPE(grad_output.shape() == input.shape(), op, ": grad_output of shape ", shape_str(grad_output.shape()),

@@ -125,7 +125,7 @@ Tensor quantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bo
     result_shape = kept_shape;
     if (!keepdim) result_shape.erase(result_shape.begin() + d);
   }
-  const Tensor qc = q.reshape({-1}).to(kFloat64).contiguous();
+  const Tensor qc = q.reshape({-1}).to(kFloat64).to(Device(kCPU)).contiguous();
   const double* qs = qc.data_ptr<double>();
   IntArray out_shape = result_shape;
   if (q.dim() == 1) out_shape.insert(out_shape.begin(), q.numel());

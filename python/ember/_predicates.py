@@ -98,8 +98,8 @@ def _is_cpu(self):
 
 
 _METHODS = {"is_complex": is_complex, "is_conj": is_conj, "is_neg": is_neg, "is_signed": is_signed,
-            "is_nonzero": is_nonzero, "is_same_size": is_same_size, "get_device": get_device,
-            "is_pinned": _false}  # is_shared: ember._shared_memory
+            "is_nonzero": is_nonzero, "is_same_size": is_same_size, "get_device": get_device}
+# is_shared: ember._shared_memory; is_pinned and pin_memory: _tensor.py
 _FALSE_PROPERTIES = ("is_meta", "is_quantized", "is_nested", "is_mkldnn", "is_sparse_csr", "is_mps", "is_xpu",
                      "is_ipu", "is_xla", "is_vulkan", "is_maia", "is_mtia")
 

@@ -514,7 +514,7 @@ class Tensor:
     def to(self, *args, **kwargs):
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
+        non_blocking = kwargs.pop("non_blocking", False)
         copy = kwargs.pop("copy", False)
         memory_format = kwargs.pop("memory_format", None)
         if kwargs:
@@ -526,11 +526,17 @@ class Tensor:
                 dtype, device = a.dtype, a.device
             elif isinstance(a, (str, _C.device)):
                 device = a
+            elif isinstance(a, int) and not isinstance(a, bool) and device is None:
+                device = f"cuda:{a}"  # t.to(0), as torch reads an int device
+            elif isinstance(a, bool):
+                non_blocking = a  # t.to(device, dtype, non_blocking) positionally
             else:
                 raise TypeError(f"to() received an invalid argument {a!r}")
         impl = self._impl
         if device is not None:
-            impl = impl.to_device(_C.device(device) if isinstance(device, str) else device)
+            if isinstance(device, int):
+                device = f"cuda:{device}"
+            impl = impl.to_device(_C.device(device) if isinstance(device, str) else device, bool(non_blocking))
         if dtype is not None:
             impl = impl.to_dtype(dtype)
         if copy and impl is self._impl:
@@ -592,12 +598,31 @@ class Tensor:
         return self.to("cpu")
 
     @_op
-    def cuda(self, device=None):
-        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        if device is None:
+            from . import cuda as _cuda
+            device = f"cuda:{_cuda.current_device()}" if _cuda.is_available() else "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device, non_blocking=non_blocking, memory_format=memory_format)
+
+    def pin_memory(self, device=None):
+        """A copy in page-locked host memory, from which copies to the GPU are fast and can be
+        asynchronous (`.to("cuda", non_blocking=True)`); this tensor when already pinned."""
+        impl = self._impl.pin_memory()
+        return self if impl is self._impl else _wrap(impl)
+
+    def is_pinned(self, device=None):
+        return self._impl.is_pinned()
+
+    def record_stream(self, stream):
+        """torch's hint that a tensor is used on another stream. ember's allocator reuses a block
+        only on the stream that allocated it and frees after the host drops the tensor; work
+        queued on another stream should be ordered with events (Stream.wait_event) first."""
 
     @_op
     def copy_(self, src, non_blocking=False):
-        self._impl.copy_(_unwrap_tensor(src, self))
+        self._impl.copy_(_unwrap_tensor(src, self), bool(non_blocking))
         return self
 
     @_op

@@ -43,10 +43,7 @@ void bind_dtype_device(py::module_& m) {
       .def("__hash__", [](const ember::Device& d) { return static_cast<int>(d.type) * 1000 + d.index; });
   py::implicitly_convertible<std::string, ember::Device>();
 
-  py::module_ cuda = m.def_submodule("cuda", "the CUDA backend");
-  cuda.def("is_built", &ember::cuda::is_built);
-  cuda.def("is_available", &ember::cuda::is_available);
-  cuda.def("device_count", &ember::cuda::device_count);
+  bind_cuda(m.def_submodule("cuda", "the CUDA backend"));
 }
 
 }  // namespace ember_py

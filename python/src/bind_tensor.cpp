@@ -91,7 +91,15 @@ void bind_tensor(py::module_& m) {
       .def("clone", &Tensor::clone, py::call_guard<py::gil_scoped_release>())
       .def("to_dtype", py::overload_cast<ember::DType>(&Tensor::to, py::const_), py::call_guard<py::gil_scoped_release>())
       .def("to_device", py::overload_cast<ember::Device>(&Tensor::to, py::const_), py::call_guard<py::gil_scoped_release>())
+      .def("to_device", py::overload_cast<ember::Device, bool>(&Tensor::to, py::const_),
+           py::call_guard<py::gil_scoped_release>())
+      .def("pin_memory", &Tensor::pin_memory, py::call_guard<py::gil_scoped_release>())
+      .def("is_pinned", &Tensor::is_pinned)
       .def("copy_", [](Tensor& t, const Tensor& src) { py::gil_scoped_release nogil; t.copy_(src); })
+      .def("copy_", [](Tensor& t, const Tensor& src, bool non_blocking) {
+        py::gil_scoped_release nogil;
+        t.copy_(src, non_blocking);
+      })
       .def("fill_", [](Tensor& t, const ember::Scalar& v) { py::gil_scoped_release nogil; t.fill_(v); })
       .def("fill_", [](Tensor& t, const Tensor& v) {
         EMBER_CHECK_VALUE(v.dim() == 0, "fill_: only supports a 0-dim value tensor, got shape ", ember::shape_str(v.shape()));

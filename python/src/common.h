@@ -28,6 +28,7 @@ std::vector<int64_t> int_list(py::handle obj, const char* what);
 
 void bind_config(py::module_& m);
 void bind_dtype_device(py::module_& m);
+void bind_cuda(py::module_ m);
 void bind_tensor(py::module_& m);
 void bind_creation(py::module_& m);
 void bind_elementwise(py::module_& m);

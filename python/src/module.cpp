@@ -61,6 +61,9 @@ PYBIND11_MODULE(_C, m) {
     Py_DECREF(bases);
     return cls;
   }();
+  // torch.cuda.OutOfMemoryError: a RuntimeError with the allocator's figures in its message.
+  static PyObject* oom_error = PyErr_NewException("ember.cuda.OutOfMemoryError", PyExc_RuntimeError, nullptr);
+  m.attr("OutOfMemoryError") = py::handle(oom_error);
   m.attr("ArgumentError") = py::handle(argument_error);
   m.attr("ShapeError") = py::handle(shape_error);
   m.attr("DTypeError") = py::handle(dtype_error);
@@ -74,6 +77,7 @@ PYBIND11_MODULE(_C, m) {
         case ember::ErrorKind::Index: PyErr_SetString(PyExc_IndexError, e.what()); return;
         case ember::ErrorKind::NotImplemented: PyErr_SetString(PyExc_NotImplementedError, e.what()); return;
         case ember::ErrorKind::Shape: PyErr_SetString(shape_error, e.what()); return;
+        case ember::ErrorKind::OutOfMemory: PyErr_SetString(oom_error, e.what()); return;
         default: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
       }
     }

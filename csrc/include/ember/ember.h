@@ -1,6 +1,7 @@
 #pragma once
 // The C++ API of ember: #include <ember/ember.h> and link ember::ember.
 #include "ember/api.h"
+#include "ember/cuda.h"
 #include "ember/device.h"
 #include "ember/dtype.h"
 #include "ember/error.h"

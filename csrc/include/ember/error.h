@@ -8,8 +8,9 @@
 namespace ember {
 
 // The bindings map each kind to a Python exception: ValueError, TypeError, IndexError,
-// RuntimeError. ShapeError is a ValueError that Python code can also catch as RuntimeError.
-enum class ErrorKind { Runtime, Value, Shape, Type, Index, NotImplemented };
+// RuntimeError. ShapeError is a ValueError that Python code can also catch as RuntimeError;
+// OutOfMemory is ember.cuda.OutOfMemoryError, a RuntimeError.
+enum class ErrorKind { Runtime, Value, Shape, Type, Index, NotImplemented, OutOfMemory };
 
 class EMBER_API Error : public std::runtime_error {
  public:

@@ -147,7 +147,13 @@ class EMBER_API Tensor {
   Tensor clone() const;
   Tensor to(DType dtype) const;  // this tensor when the dtype already matches
   Tensor to(Device device) const;
-  Tensor& copy_(const Tensor& src);  // broadcasts and converts src
+  // non_blocking: a copy between pinned host memory and a GPU returns before it completes.
+  Tensor to(Device device, bool non_blocking) const;
+  Tensor& copy_(const Tensor& src);  // broadcasts and converts src, across devices too
+  Tensor& copy_(const Tensor& src, bool non_blocking);
+  // A copy in page-locked host memory (fast, asynchronous copies to a GPU); needs CUDA.
+  Tensor pin_memory() const;
+  bool is_pinned() const;
   Tensor& fill_(const Scalar& value);
   Tensor& zero_();
 

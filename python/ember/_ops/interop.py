@@ -87,6 +87,9 @@ def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
                               "for, and copy=False forbids the copy")
         impl = impl.to_device(_CPU)
         copy = False  # the transfer already made a private copy
+    if impl.device.type == "cuda" and stream is not None and stream != -1:
+        # The consumer reads on its own stream: finish the work queued on ours first.
+        _C.cuda.stream_synchronize(_C.cuda.current_stream(impl.device.index))
     versioned = max_version is not None and tuple(max_version) >= (1, 0)
     return _C.to_dlpack(impl, versioned, bool(copy))
 
@@ -114,6 +117,28 @@ def _tolist(self):
     return _C.to_numpy(impl).tolist()
 
 
+def _cuda_array_interface(self):
+    """Numba's and CuPy's protocol (version 3) for a CUDA tensor's memory, shared, no copy."""
+    impl = self._impl
+    if impl.device.type != "cuda":
+        raise AttributeError(f"'{type(self).__name__}' object on {impl.device} has no attribute "
+                             "'__cuda_array_interface__' (only CUDA tensors have one)")
+    if self.requires_grad:
+        raise RuntimeError("Can't get __cuda_array_interface__ on a tensor that requires grad; "
+                           "use tensor.detach() first")
+    if impl.dtype == _BFLOAT16:
+        raise TypeError("__cuda_array_interface__: bfloat16 has no typestr in the protocol")
+    itemsize = impl.dtype.itemsize
+    typestr = np.dtype(impl.dtype.name).str
+    strides = None if impl.is_contiguous() else tuple(s * itemsize for s in impl.stride())
+    stream = _C.cuda.current_stream(impl.device.index)
+    return {"shape": tuple(impl.shape), "typestr": typestr, "data": (impl.data_ptr() if impl.numel() else 0, False),
+            "version": 3, "strides": strides, "descr": [("", typestr)],
+            # 1: the legacy default stream, as the protocol numbers it
+            "stream": stream if stream != 0 else 1}
+
+
+Tensor.__cuda_array_interface__ = property(_cuda_array_interface)
 Tensor.numpy = _numpy
 Tensor.__array__ = _array
 Tensor.__dlpack__ = _dlpack
