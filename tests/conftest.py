@@ -312,7 +312,7 @@ requires_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA de
                                    "is False)")
 
 
-def testing_on_cuda():
+def gpu_under_test():
     return TEST_DEVICE.startswith("cuda")
 
 
@@ -326,10 +326,10 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ember_only: behaviour ember defines and PyTorch lacks "
         "(skipped when the backend is PyTorch itself)")
-    if testing_on_cuda() and not cuda_available():
+    if gpu_under_test() and not cuda_available():
         pytest.exit(f"EMBER_TEST_DEVICE={TEST_DEVICE}, but ember.cuda.is_available() is False (built with CUDA: "
                     f"{ember.cuda.is_built()}); unset it to test on the CPU", returncode=4)
-    elif not (TEST_DEVICE == "cpu" or testing_on_cuda()):
+    elif not (TEST_DEVICE == "cpu" or gpu_under_test()):
         pytest.exit(f"EMBER_TEST_DEVICE={TEST_DEVICE!r}: expected cpu, cuda or cuda:N", returncode=4)
 
 
