@@ -82,6 +82,7 @@ have_build() { ls "$build"/_C.cpython-*.so > /dev/null 2>&1; }
 
 build_here() {
   local pybind_dir=${PYBIND11_DIR:-$("$py" -m pybind11 --cmakedir 2>/dev/null)}
+  [ -n "$pybind_dir" ] || echo "pybind11 not found (python -m pybind11 fails, PYBIND11_DIR unset): cmake will fail"
   local gen=()
   command -v ninja > /dev/null && gen=(-G Ninja)
   cmake -S "$root" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DEMBER_CUDA=ON \
@@ -93,7 +94,9 @@ build_here() {
 if have_build; then
   note "build          using the build in $build"
 else
-  stage build "$(limit "${BUILD_LIMIT:-330}" 230)" build_here
+  export root build py PYBIND11_DIR 2> /dev/null
+  export -f build_here
+  stage build "$(limit "${BUILD_LIMIT:-330}" 230)" bash -c build_here
 fi
 
 ready=0
