@@ -130,6 +130,15 @@ def test_device_arguments_name_an_index(arg, index):
     assert device_index(arg) == index
 
 
+@no_gpu
+def test_a_cuda_device_without_an_index_is_the_current_one():
+    from ember.cuda._runtime import device_index
+    with pytest.raises(RuntimeError, match="current_device"):
+        device_index("cuda")
+    with pytest.raises(RuntimeError, match="current_device"):
+        device_index(None)
+
+
 @pytest.mark.parametrize("arg, exc", [("cpu", ValueError), (ember.device("cpu"), ValueError), (1.5, TypeError),
                                       (True, TypeError)])
 def test_device_arguments_that_are_not_cuda_devices(arg, exc):
@@ -228,7 +237,7 @@ def test_device_context_and_device_of():
     start = c.current_device()
     for arg in (0, "cuda:0", ember.device("cuda", 0), "cuda", None):
         with c.device(arg):
-            assert c.current_device() == (start if arg is None else 0)
+            assert c.current_device() == (start if arg in (None, "cuda") else 0)
         assert c.current_device() == start
     t = ember.zeros(2, device="cuda:0")
     with c.device_of(t) as d:
@@ -439,3 +448,23 @@ def test_loader_batches_are_pinned_on_a_gpu_machine():
         assert x.is_pinned() and y.is_pinned()
     for x, y in DataLoader(data, batch_size=4):
         assert not x.is_pinned()
+
+
+# ---- on the device under test (EMBER_TEST_DEVICE; the CPU by default) -----------------------------
+
+def test_tensors_on_the_device_under_test(device):
+    a = ember.arange(12, dtype=ember.float32, device=device).reshape(3, 4)
+    assert a.device.type == ember.device(device).type and a.is_cuda == device.startswith("cuda")
+    b = (a * 2 + 1).sum(dim=1)
+    np.testing.assert_array_equal(to_numpy(b.cpu()), (np.arange(12).reshape(3, 4) * 2 + 1).sum(1))
+    assert (a @ a.T).device == a.device
+    np.testing.assert_array_equal(to_numpy(a.to("cpu")), np.arange(12, dtype=np.float32).reshape(3, 4))
+
+
+def test_modules_move_to_the_device_under_test(device):
+    ember.manual_seed(0)
+    layer = ember.nn.Linear(4, 2).to(device)
+    assert all(p.device.type == ember.device(device).type for p in layer.parameters())
+    x = ember.ones(3, 4, device=device, requires_grad=True)
+    layer(x).sum().backward()
+    assert x.grad.device == x.device and layer.weight.grad.device == layer.weight.device

@@ -53,7 +53,12 @@ def device_index(device, optional=True, what="device"):
     if isinstance(device, int):
         return device
     if isinstance(device, str):
-        device = _C.device(device)
+        text = device.strip()
+        if text == "cuda":  # no index: the current device (ember.device("cuda") reads as index 0)
+            if not optional:
+                raise ValueError(f"Expected a cuda device with a specified index or an integer, but got: {device}")
+            return int(call("current_device"))
+        device = _C.device(text)
     if isinstance(device, _C.device):
         if device.type != "cuda":
             raise ValueError(f"Expected a cuda device, but got: {device}")
