@@ -132,7 +132,7 @@ if [ $ready -eq 1 ]; then
     local name=$1 lim=$2 reserve=$3
     shift 3
     stage "$name" "$(limit "$lim" "$reserve")" "$py" -m pytest -q -p no:cacheprovider "${par[@]}" --maxfail=300 \
-          -rfE --durations=10 tests/test_cuda_ops.py --junitxml="$out/$name.xml" "$@"
+          -rfEx --durations=10 tests/test_cuda_ops.py --junitxml="$out/$name.xml" "$@"
   }
   ops test_nn "${NN_TEST_LIMIT:-60}" 200 -k "not op_db and not elementwise and not reduction"
   ops test_op_db "${OPDB_TEST_LIMIT:-150}" 180 -k "op_db"
