@@ -324,6 +324,7 @@ def test_streams_and_the_stream_context():
     assert s.cuda_stream != 0 and s.device_index == c.current_device() and s.query()
     assert s.device == ember.device("cuda", c.current_device())
     x = ember.arange(1 << 20, dtype=ember.float32, device="cuda")
+    s.wait_stream(c.current_stream())  # x is made on the default stream
     with c.stream(s):
         assert c.current_stream() == s
         y = x * 2 + 1
@@ -348,6 +349,7 @@ def test_stream_ordering_with_events():
     c = ember.cuda
     s1, s2 = c.Stream(), c.Stream()
     x = ember.zeros(1 << 22, device="cuda")
+    s1.wait_stream(c.current_stream())
     with c.stream(s1):
         x.add_(1)
         done = s1.record_event()
