@@ -9,6 +9,11 @@ Tests marked `ember_only` cover behaviour that ember defines and PyTorch lacks
 (negative-step slicing, ember's own names in messages and reprs). When `ember` is
 PyTorch itself (a check that the suite encodes PyTorch's semantics), they are
 skipped; set EMBER_TESTS_RUN_EMBER_ONLY=1 to run them anyway.
+
+EMBER_TEST_DEVICE=cuda (or cuda:N) runs the tests that take the `device` fixture on that GPU
+and stops the run at once if ember cannot use it; tests that need a GPU whatever the setting
+(test_cuda_ops.py, the GPU half of test_cuda_runtime.py) carry `requires_cuda` and skip
+without one.
 """
 import os
 import re
