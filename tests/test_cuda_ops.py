@@ -25,7 +25,7 @@ import pytest
 import ember
 from conftest import (DEFAULT_TOLERANCES, TEST_DEVICE, dtype_name, is_float, make_tensor, requires_cuda,
                       gpu_under_test, to_numpy)
-from op_catalogue import (REDUCTION_OPS, case_id, elementwise_cases, reduction_cases, take_view, base_shape)
+from op_catalogue import base_shape, case_id, elementwise_cases, reduction_cases, take_view
 from op_db import all_entries, as_tuple, ember_args, tensors_in
 from test_autograd_op_db import ENTRIES as AUTOGRAD_ENTRIES, NOT_DIFFERENTIATED, _get, _grad_paths, _uncheckable
 from test_autograd_op_db import _op as autograd_op

@@ -12,7 +12,7 @@ on the CPU and on the GPU.
 """
 from .. import _C
 from . import _runtime
-from ._runtime import CudaUnavailableError, call, device_index
+from ._runtime import CudaUnavailableError, call, device_index  # noqa: F401  (the error, for except clauses)
 from .memory import (empty_cache, max_memory_allocated, max_memory_reserved, mem_get_info, memory_allocated,
                      memory_reserved, memory_stats, memory_summary, reset_max_memory_allocated,
                      reset_peak_memory_stats)
