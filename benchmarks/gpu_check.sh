@@ -141,10 +141,12 @@ if [ $ready -eq 1 ]; then
   unset EMBER_TEST_DEVICE
 
 # ---- 3. the benchmarks ------------------------------------------------------------------------------
-  stage bench_cuda "$(limit "${BENCH_LIMIT:-120}" 20)" "$py" benchmarks/bench_cuda.py --repeats 10 \
+  stage bench_cuda "$(limit "${BENCH_LIMIT:-120}" 50)" "$py" benchmarks/bench_cuda.py --repeats 10 \
         --json "$out/bench_cuda.json"
-  stage bench_ops "$(limit 30 0)" "$py" benchmarks/bench_ops.py --device cuda --repeats 10 \
+  stage bench_ops "$(limit 25 25)" "$py" benchmarks/bench_ops.py --device cuda --repeats 10 \
         --json "$out/bench_ops_cuda.json"
+  stage bench_conv "$(limit 25 0)" "$py" benchmarks/bench_conv.py --device cuda --repeats 10 \
+        --json "$out/bench_conv_cuda.json"
 fi
 
 note "total          $(( $(date +%s) - start_all ))s"
