@@ -134,10 +134,10 @@ if [ $ready -eq 1 ]; then
     stage "$name" "$(limit "$lim" "$reserve")" "$py" -m pytest -q -p no:cacheprovider "${par[@]}" --maxfail=300 \
           -rfEx --durations=10 tests/test_cuda_ops.py --junitxml="$out/$name.xml" "$@"
   }
-  ops test_nn "${NN_TEST_LIMIT:-60}" 200 -k "not op_db and not elementwise and not reduction"
-  ops test_op_db "${OPDB_TEST_LIMIT:-150}" 180 -k "op_db"
-  ops test_catalogue "${CATALOGUE_TEST_LIMIT:-90}" 150 -k "elementwise or reduction"
-  stage demo "$(limit "${DEMO_LIMIT:-40}" 140)" "$py" -m ember.demo --device cuda --epochs 3 --out ""
+  ops test_nn "${NN_TEST_LIMIT:-60}" 150 -k "not op_db and not elementwise and not reduction"
+  ops test_op_db "${OPDB_TEST_LIMIT:-150}" 150 -k "op_db"
+  ops test_catalogue "${CATALOGUE_TEST_LIMIT:-90}" 140 -k "elementwise or reduction"
+  stage demo "$(limit "${DEMO_LIMIT:-40}" 130)" "$py" -m ember.demo --device cuda --epochs 3 --out ""
   unset EMBER_TEST_DEVICE
 
 # ---- 3. the benchmarks ------------------------------------------------------------------------------
