@@ -9,6 +9,11 @@ Tests marked `ember_only` cover behaviour that ember defines and PyTorch lacks
 (negative-step slicing, ember's own names in messages and reprs). When `ember` is
 PyTorch itself (a check that the suite encodes PyTorch's semantics), they are
 skipped; set EMBER_TESTS_RUN_EMBER_ONLY=1 to run them anyway.
+
+EMBER_TEST_DEVICE=cuda (or cuda:N) runs the tests that take the `device` fixture on that GPU
+and stops the run at once if ember cannot use it; tests that need a GPU whatever the setting
+(test_cuda_ops.py, the GPU half of test_cuda_runtime.py) carry `requires_cuda` and skip
+without one.
 """
 import os
 import re
@@ -298,10 +303,39 @@ def cuda_available():
     return bool(ember.cuda.is_available())
 
 
+# ---------------------------------------------------------------------------
+# the device under test
+# ---------------------------------------------------------------------------
+
+# EMBER_TEST_DEVICE=cuda (or cuda:N) runs the tests that take the `device` fixture on that GPU;
+# unset or "cpu", they run on the CPU. Asking for a GPU ember cannot use stops the run at once
+# instead of skipping every GPU test quietly.
+TEST_DEVICE = os.environ.get("EMBER_TEST_DEVICE", "cpu").strip() or "cpu"
+
+# Tests that need a GPU whatever EMBER_TEST_DEVICE says (CUDA against CPU comparisons).
+requires_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device (ember.cuda.is_available() "
+                                   "is False)")
+
+
+def gpu_under_test():
+    return TEST_DEVICE.startswith("cuda")
+
+
+@pytest.fixture
+def device():
+    """The device under test, as a string ('cpu', 'cuda', 'cuda:1'): EMBER_TEST_DEVICE."""
+    return TEST_DEVICE
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ember_only: behaviour ember defines and PyTorch lacks "
         "(skipped when the backend is PyTorch itself)")
+    if gpu_under_test() and not cuda_available():
+        pytest.exit(f"EMBER_TEST_DEVICE={TEST_DEVICE}, but ember.cuda.is_available() is False (built with CUDA: "
+                    f"{ember.cuda.is_built()}); unset it to test on the CPU", returncode=4)
+    elif not (TEST_DEVICE == "cpu" or gpu_under_test()):
+        pytest.exit(f"EMBER_TEST_DEVICE={TEST_DEVICE!r}: expected cpu, cuda or cuda:N", returncode=4)
 
 
 def pytest_collection_modifyitems(config, items):

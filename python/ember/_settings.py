@@ -7,7 +7,7 @@ so `use_deterministic_algorithms(True)` asks for nothing ember does not already 
 settings are kept and reported as torch reports them. float32 matmuls are always computed in
 float32 on the CPU (no TF32 or bfloat16 passes), which is 'highest' precision whatever is set.
 """
-from . import _warnings
+from . import _C, _warnings
 
 __all__ = ["use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
@@ -65,13 +65,26 @@ def get_deterministic_debug_mode():
 
 def set_float32_matmul_precision(precision):
     """'highest', 'high' or 'medium'; ember's CPU matmuls compute float32 in float32 whichever
-    is set (the setting is what backends.cuda.matmul.allow_tf32 reports)."""
+    is set; on CUDA anything but 'highest' lets float32 matmuls use TF32 (the setting is what
+    backends.cuda.matmul.allow_tf32 reports and sets)."""
     global _matmul_precision
     if precision not in ("highest", "high", "medium"):
         _warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
                        "set_float32_matmul_precision call has no effect.")
         return
     _matmul_precision = precision
+    _sync_cuda_tf32()
+
+
+def _sync_cuda_tf32():
+    """CUDA's float32 matmuls follow the precision: TF32 tensor cores unless it is 'highest'
+    (backends.cuda.matmul.allow_tf32 reads and sets the same switch)."""
+    setter = getattr(_C.cuda, "set_allow_tf32", None)
+    if setter is not None:
+        setter(_matmul_precision != "highest")
+
+
+_sync_cuda_tf32()
 
 
 def get_float32_matmul_precision():

@@ -56,11 +56,31 @@ def evaluate(model, images, labels, device):
     return float((logits.argmax(1).cpu() == labels).float().mean())
 
 
+def resolve_device(device):
+    """`device` as an ember.device, with a clear error when it is a GPU ember cannot use."""
+    name = device
+    device = ember.device(device) if isinstance(device, str) else device
+    if device.type == "cuda":
+        if not ember.cuda.is_available():
+            why = ("this ember build has no CUDA backend (rebuild with -DEMBER_CUDA=ON)" if not ember.cuda.is_built()
+                   else "no CUDA device is visible on this machine")
+            raise RuntimeError(f"ember.demo: --device {name} asked for a GPU, but {why}; use --device cpu")
+        if device.index is not None and device.index >= ember.cuda.device_count():
+            raise RuntimeError(f"ember.demo: --device {name}: there are only {ember.cuda.device_count()} "
+                               "CUDA device(s)")
+    elif device.type != "cpu":
+        raise RuntimeError(f"ember.demo: unsupported device {device}; use cpu or cuda")
+    return device
+
+
 def train(epochs=12, seed=0, device="cpu", batch_size=32, lr=3e-3, out=None, quiet=False):
-    """Trains DigitsNet; returns (model, held-out accuracy)."""
+    """Trains DigitsNet on `device` (cpu, cuda, cuda:N); returns (model, held-out accuracy)."""
+    device = resolve_device(device)
+    on_gpu = device.type == "cuda"
     ember.manual_seed(seed)
     (x_train, y_train), (x_test, y_test) = split_digits(seed)
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
+    # Pinned batches copy to the GPU asynchronously (non_blocking below).
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, pin_memory=on_gpu)
     model = DigitsNet().to(device)
     optimizer = ember.optim.Adam(model.parameters(), lr=lr)
     scheduler = ember.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
@@ -69,7 +89,7 @@ def train(epochs=12, seed=0, device="cpu", batch_size=32, lr=3e-3, out=None, qui
         start = time.perf_counter()
         total_loss, seen = 0.0, 0
         for step, (x, y) in enumerate(loader, 1):
-            x, y = x.to(device), y.to(device)
+            x, y = x.to(device, non_blocking=on_gpu), y.to(device, non_blocking=on_gpu)
             loss = nn.functional.cross_entropy(model(x), y)
             optimizer.zero_grad()
             loss.backward()
@@ -79,6 +99,8 @@ def train(epochs=12, seed=0, device="cpu", batch_size=32, lr=3e-3, out=None, qui
             if not quiet:
                 progress(epoch, epochs, step, len(loader), total_loss / seen)
         scheduler.step()
+        if on_gpu:
+            ember.cuda.synchronize(device)
         elapsed = time.perf_counter() - start
         accuracy = evaluate(model, x_test, y_test, device)
         if not quiet:
@@ -99,8 +121,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(f"ember {ember.__version__}: a small CNN on the 1,797 handwritten digits "
           f"({ember.get_num_threads()} threads, device {args.device})")
+    try:
+        device = resolve_device(args.device)
+    except RuntimeError as e:
+        parser.exit(2, f"{e}\n")
     start = time.perf_counter()
-    _, accuracy = train(args.epochs, args.seed, args.device, out=args.out or None)
+    _, accuracy = train(args.epochs, args.seed, device, out=args.out or None)
     print(f"final held-out accuracy {100 * accuracy:.1f}% in {time.perf_counter() - start:.1f} s")
 
 

@@ -1,7 +1,8 @@
 """ember.backends.cuda: CUDA build facts and the matmul / attention switches torch scripts set.
 
 `matmul.allow_tf32` is the float32 matmul precision seen from CUDA's side (True unless the
-precision is 'highest'), as in torch; the scaled-dot-product attention switches are kept
+precision is 'highest'), as in torch: setting either one sets the CUDA runtime's TF32 switch
+(ember._C.cuda.set_allow_tf32), which the CUDA float32 matmuls read; the scaled-dot-product attention switches are kept
 and reported (ember's attention has one kernel, which they do not select between).
 """
 import contextlib
@@ -38,6 +39,7 @@ class _Matmul:
 
     def __setattr__(self, name, value):
         if name == "allow_tf32":
+            # set_float32_matmul_precision passes the switch on to the CUDA runtime
             _settings.set_float32_matmul_precision("high" if value else "highest")
         elif name in self._FIELDS:
             self._values[name] = value

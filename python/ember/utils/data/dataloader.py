@@ -18,6 +18,7 @@ from ..._ops.random import Generator
 from . import _worker
 from ._collate import default_collate, default_convert
 from ._fetch import create_fetcher
+from ._pin_memory import pin_memory as _pin_batch, pinning_enabled
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -73,7 +74,9 @@ class DataLoader(Generic[T_co]):
     between epochs. Each worker seeds ember, `random` and numpy with `base_seed + worker_id`,
     where base_seed is drawn from `generator` (or the default generator) every epoch.
 
-    `pin_memory` and `pin_memory_device` are accepted and ignored (CPU tensors only).
+    `pin_memory=True` copies every batch's tensors to page-locked memory (Tensor.pin_memory(),
+    `pin_memory_device` passed on when set) so that `.to("cuda", non_blocking=True)` overlaps
+    the copy with computation; without a GPU the batches are left as they are.
     """
 
     __initialized = False
@@ -262,6 +265,8 @@ class _BaseDataLoaderIter:
         # with and without workers.
         self._base_seed = int(empty((), dtype=_C.dtype.int64).random_(generator=loader.generator).item())
         self._persistent_workers = loader.persistent_workers
+        self._pin_memory = pinning_enabled(loader)
+        self._pin_memory_device = loader.pin_memory_device
         self._num_yielded = 0
 
     def __iter__(self):
@@ -280,6 +285,8 @@ class _BaseDataLoaderIter:
 
     def __next__(self):
         data = self._next_data()
+        if self._pin_memory:
+            data = _pin_batch(data, self._pin_memory_device)
         self._num_yielded += 1
         if (self._dataset_kind == _DatasetKind.Iterable and self._IterableDataset_len_called is not None
                 and self._num_yielded > self._IterableDataset_len_called):
