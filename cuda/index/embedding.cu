@@ -17,6 +17,7 @@
 namespace ember::cuda {
 
 namespace {
+using namespace host_io;
 
 constexpr int kThreads = 256;
 

@@ -9,7 +9,7 @@
 #include "ember/tensor.h"
 #include "runtime/runtime.h"
 
-namespace ember::cuda {
+namespace ember::cuda::host_io {
 
 // Host <- device, `nbytes` from `src` on `device`; returns after the copy is done.
 inline void copy_to_host(void* dst, const void* src, size_t nbytes, int device, const char* op) {
@@ -53,4 +53,4 @@ inline Tensor device_copy(const Tensor& h, Device device, const char* op) {
   return d;
 }
 
-}  // namespace ember::cuda
+}  // namespace ember::cuda::host_io

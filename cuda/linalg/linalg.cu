@@ -14,6 +14,7 @@
 namespace ember::cuda {
 
 namespace {
+using namespace host_io;
 
 // The device a pointer of the arguments lives on (-1: host memory, or unknown to CUDA).
 int pointer_device(const void* p) {
@@ -111,14 +112,14 @@ void ctc_loss_backward_cuda(const Tensor& grad_log_probs, const Tensor& grad, co
 
 }  // namespace
 
-void register_ctc_kernels() {
+void register_linalg_ctc_kernels() {
   ctc_loss_kernel.set(DeviceType::CUDA, ctc_loss_cuda);
   ctc_loss_backward_kernel.set(DeviceType::CUDA, ctc_loss_backward_cuda);
 }
 
 void register_linalg_kernels() {
   linalg_kernel.set(DeviceType::CUDA, linalg_cuda);
-  register_ctc_kernels();
+  register_linalg_ctc_kernels();
 }
 
 }  // namespace ember::cuda

@@ -10,6 +10,7 @@
 namespace ember::cuda {
 
 namespace {
+using namespace rows;
 
 template <int Size> struct Bits;
 template <> struct Bits<1> { using type = uint8_t; };

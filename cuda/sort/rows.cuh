@@ -7,7 +7,7 @@
 #include "ember/error.h"
 #include "ember/tensor.h"
 
-namespace ember::cuda {
+namespace ember::cuda::rows {
 
 template <int N>
 struct BatchMap {
@@ -46,4 +46,4 @@ BatchMap<N> make_batch_map(const Tensor* const (&ts)[N], int64_t skip, int skip_
   return m;
 }
 
-}  // namespace ember::cuda
+}  // namespace ember::cuda::rows
