@@ -185,9 +185,12 @@ __global__ void index_kernel_(const __grid_constant__ IterDesc<2, Index> desc, c
     Index off[2];
     desc.offsets(static_cast<Index>(e), off);
     char* dst = desc.data[0] + off[0];
-    const char* src = desc.data[1] + off[1];
+    // A 0-dim CPU value arrives by value (IterDesc::scalar): the same element for every position.
+    const bool by_value = desc.data[1] == nullptr;
+    const char* src = by_value ? reinterpret_cast<const char*>(desc.scalar[1]) : desc.data[1] + off[1];
+    const int64_t src_step = by_value ? 0 : a.stride;
     for (int64_t b = b0; b < b1; ++b) {
-      if (put) op(dst + a.offsets[b], src + b * a.stride);
+      if (put) op(dst + a.offsets[b], src + b * src_step);
       else op(dst + b * a.stride, src + a.offsets[b]);
     }
   }
@@ -232,12 +235,14 @@ __global__ void gather_scatter_kernel_(const __grid_constant__ IterDesc<3, Index
     Index off[3];
     desc.offsets(static_cast<Index>(e), off);
     char* dst = desc.data[0] + off[0];
-    const char* src = desc.data[1] + off[1];
+    const bool by_value = desc.data[1] == nullptr;  // a 0-dim CPU source (scatter of a number)
+    const char* src = by_value ? reinterpret_cast<const char*>(desc.scalar[1]) : desc.data[1] + off[1];
+    const int64_t src_step = by_value ? 0 : a.src_stride;
     const char* idx = desc.data[2] + off[2];
     for (int64_t b = b0; b < b1; ++b) {
       int64_t v = static_cast<int64_t>(*reinterpret_cast<const I*>(idx + b * a.index_stride));
       if (v < 0) v += a.dim_size;  // in range: the front-end checked
-      if (a.scatter) op(dst + v * a.dst_stride, src + b * a.src_stride);
+      if (a.scatter) op(dst + v * a.dst_stride, src + b * src_step);
       else op(dst + b * a.dst_stride, src + v * a.src_stride);
     }
   }

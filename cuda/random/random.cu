@@ -12,6 +12,7 @@
 // cos/log1p (within 1-2 ulp): their last bit may differ from the CPU's on some elements. Uniform,
 // Bernoulli and integer draws involve no such function and are bit for bit the CPU's.
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "core/philox.h"
@@ -92,8 +93,21 @@ struct FillArgs {
   bool unit;  // uniform on [0, 1)
 };
 
+// Elements per Philox block, as random_per_block() says, at compile time.
+template <RandomDist Dist, typename T> __host__ __device__ constexpr int per_block_of() {
+  if constexpr (Dist == RandomDist::Integer) return 2;
+  else if constexpr (Dist == RandomDist::Bernoulli) return 4;
+  else return std::is_same_v<T, double> ? 2 : 4;
+}
+template <int Bytes> struct Vec;
+template <> struct Vec<2> { using type = uint16_t; };
+template <> struct Vec<4> { using type = uint32_t; };
+template <> struct Vec<8> { using type = uint2; };
+template <> struct Vec<16> { using type = uint4; };
+
 template <RandomDist Dist, typename T>
-__global__ void random_fill_kernel(const FillArgs f, int per_block, int64_t nblocks) {
+__global__ void random_fill_kernel(const FillArgs f, int64_t nblocks, bool vector_store) {
+  constexpr int per_block = per_block_of<Dist, T>();
   T* out = static_cast<T*>(f.out);
   for (int64_t blk = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; blk < nblocks;
        blk += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -101,6 +115,7 @@ __global__ void random_fill_kernel(const FillArgs f, int per_block, int64_t nblo
     const int64_t i0 = blk * per_block;
     const int64_t rest = f.numel - i0;
     const int n = rest < per_block ? static_cast<int>(rest) : per_block;
+    T res[per_block];
     if constexpr (Dist == RandomDist::Uniform) {
       const T hi = from_double<T>(f.b);
       for (int l = 0; l < n; ++l) {
@@ -108,12 +123,12 @@ __global__ void random_fill_kernel(const FillArgs f, int per_block, int64_t nblo
         if constexpr (std::is_same_v<T, double>) u = philox::uniform_double(philox::word64(r, l));
         else u = static_cast<double>(philox::uniform_float(r.w[l], precision_bits<T>()));
         if (f.unit) {
-          out[i0 + l] = from_double<T>(u);
+          res[l] = from_double<T>(u);
           continue;
         }
         T v = from_double<T>(__dadd_rn(f.a, __dmul_rn(__dsub_rn(f.b, f.a), u)));
         if (f.b > f.a && !(to_double(v) < to_double(hi))) v = below(hi);
-        out[i0 + l] = v;
+        res[l] = v;
       }
     } else if constexpr (Dist == RandomDist::Normal) {
       using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
@@ -130,10 +145,10 @@ __global__ void random_fill_kernel(const FillArgs f, int per_block, int64_t nblo
         const double mean = f.param_a ? f.param_a[i] : f.a;
         const double std = f.param_b ? f.param_b[i] : f.b;
         if constexpr (std::is_same_v<T, double>) {
-          out[i] = __dadd_rn(mean, __dmul_rn(std, z[l]));
+          res[l] = __dadd_rn(mean, __dmul_rn(std, z[l]));
         } else {
           const float v = __fadd_rn(__double2float_rn(mean), __fmul_rn(__double2float_rn(std), z[l]));
-          out[i] = from_double<T>(static_cast<double>(v));  // float -> T as convert<T>(float)
+          res[l] = from_double<T>(static_cast<double>(v));  // float -> T as convert<T>(float)
         }
       }
     } else if constexpr (Dist == RandomDist::Exponential) {
@@ -141,22 +156,34 @@ __global__ void random_fill_kernel(const FillArgs f, int per_block, int64_t nblo
         double u;
         if constexpr (std::is_same_v<T, double>) u = philox::uniform_double(philox::word64(r, l));
         else u = static_cast<double>(philox::uniform_float(r.w[l], 24));
-        out[i0 + l] = from_double<T>(__ddiv_rn(-log1p(-u), f.a));
+        res[l] = from_double<T>(__ddiv_rn(-log1p(-u), f.a));
       }
     } else if constexpr (Dist == RandomDist::Bernoulli) {
       for (int l = 0; l < n; ++l) {
         const double p = f.param_a ? f.param_a[i0 + l] : f.a;
-        out[i0 + l] = from_int<T>(philox::uniform_u32(r.w[l]) < p ? 1 : 0);
+        res[l] = from_int<T>(philox::uniform_u32(r.w[l]) < p ? 1 : 0);
       }
     } else {  // Integer
-      for (int l = 0; l < n; ++l) out[i0 + l] = from_int<T>(philox::uniform_int(philox::word64(r, l), f.low, f.range));
+      for (int l = 0; l < n; ++l) res[l] = from_int<T>(philox::uniform_int(philox::word64(r, l), f.low, f.range));
+    }
+    constexpr int bytes = static_cast<int>(sizeof(T)) * per_block;
+    if (vector_store && n == per_block) {  // a whole block: one or two stores of its 2 to 32 bytes
+      using V = typename Vec<(bytes > 16 ? 16 : bytes)>::type;
+      V v[bytes > 16 ? 2 : 1];
+      memcpy(v, res, sizeof(v));
+      V* dst = reinterpret_cast<V*>(out + i0);
+      dst[0] = v[0];
+      if constexpr (bytes > 16) dst[1] = v[1];
+    } else {
+      for (int l = 0; l < n; ++l) out[i0 + l] = res[l];
     }
   }
 }
 
 template <RandomDist Dist, typename T>
 void launch(const RandomFill& f) {
-  const int per_block = random_per_block(f.dist, f.dtype);
+  constexpr int per_block = per_block_of<Dist, T>();
+  EMBER_CHECK(per_block == random_per_block(f.dist, f.dtype), "random: internal error: block size mismatch");
   const int64_t nblocks = (f.numel + per_block - 1) / per_block;
   int device = 0;
   EMBER_CUDA_CHECK(cudaGetDevice(&device), "random");
@@ -166,7 +193,9 @@ void launch(const RandomFill& f) {
   cudaStream_t s = stream_for(device);
   FillArgs a{f.out, f.numel, f.seed, f.offset, f.a, f.b, f.low, f.range, f.param_a, f.param_b, f.a == 0 && f.b == 1};
   constexpr int kThreads = 256;
-  random_fill_kernel<Dist, T><<<grid_for(nblocks, kThreads, device), kThreads, 0, s>>>(a, per_block, nblocks);
+  const size_t vec = sizeof(T) * per_block > 16 ? 16 : sizeof(T) * per_block;
+  const bool vector_store = reinterpret_cast<uintptr_t>(f.out) % vec == 0;
+  random_fill_kernel<Dist, T><<<grid_for(nblocks, kThreads, device), kThreads, 0, s>>>(a, nblocks, vector_store);
   EMBER_CUDA_LAUNCH_CHECK("random");
 }
 

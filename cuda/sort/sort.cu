@@ -96,7 +96,7 @@ __device__ __forceinline__ int64_t select_position(const RowArgs& a, int64_t m) 
 
 // ---- rows that fit a block ---------------------------------------------------------------------------
 template <typename T>
-__global__ void block_sort_kernel(const T* in, T* vals, int64_t* idx, const __grid_constant__ BatchMap<3> batch,
+__global__ void __launch_bounds__(1024) block_sort_kernel(const T* in, T* vals, int64_t* idx, const __grid_constant__ BatchMap<3> batch,
                                   const RowArgs a, int P) {
   extern __shared__ unsigned long long smem[];
   uint64_t* keys = reinterpret_cast<uint64_t*>(smem);
