@@ -6,6 +6,7 @@
 // walks the index positions in order, so the last of repeated indices wins and accumulations add
 // in index order, as on the CPU; no two threads ever write one element (the contract's
 // guarantee), so no atomics are needed.
+#include <climits>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "ember/half.h"
 #include "ember/ops.h"
 #include "runtime/runtime.h"
+#include "sort/radix.h"
 
 namespace ember::cuda {
 
@@ -198,12 +200,78 @@ __global__ void index_kernel_(const __grid_constant__ IterDesc<2, Index> desc, c
 
 int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
+// ---- puts and scatters with few elements and many positions ---------------------------------------
+// One thread per element would walk every position serially (x[idx] += v on a 1-D x has a single
+// element). Instead the positions are stably sorted by their destination, and the first entry
+// of each run of equal destinations walks its run in order: the same additions in the same
+// order as the serial walk (or the same last write), so the results do not change, while
+// different destinations proceed in parallel.
+constexpr int64_t kGroupedMaxElements = 4096;  // elements of the iterator at most
+constexpr int64_t kGroupedMinPositions = 2048;  // positions at least
+
+__device__ __forceinline__ uint64_t signed_key(int64_t v) { return static_cast<uint64_t>(v) ^ (1ull << 63); }
+
+__global__ void put_keys_kernel(const int64_t* offsets, int64_t count, uint64_t* keys, int64_t* pos) {
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < count;
+       b += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    keys[b] = signed_key(offsets[b]);
+    pos[b] = b;
+  }
+}
+
+// Work item (e, q): q a position of the sorted order; only the first of a run does the work.
+template <typename Op, typename Index>
+__global__ void grouped_put_kernel_(const __grid_constant__ IterDesc<2, Index> desc, const IndexArgs a, int64_t numel,
+                                    const uint64_t* keys, const int64_t* pos, bool accumulate, Op op) {
+  const int64_t items = numel * a.count;
+  for (int64_t w = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; w < items;
+       w += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t e = w / a.count, q = w - e * a.count;
+    const uint64_t key = keys[q];
+    if (q > 0 && keys[q - 1] == key) continue;
+    Index off[2];
+    desc.offsets(static_cast<Index>(e), off);
+    char* dst = desc.data[0] + off[0] + a.offsets[pos[q]];
+    const bool by_value = desc.data[1] == nullptr;
+    const char* src = by_value ? reinterpret_cast<const char*>(desc.scalar[1]) : desc.data[1] + off[1];
+    const int64_t src_step = by_value ? 0 : a.stride;
+    int64_t end = q + 1;
+    while (end < a.count && keys[end] == key) ++end;
+    if (accumulate) {
+      for (int64_t r = q; r < end; ++r) op(dst, src + pos[r] * src_step);
+    } else {
+      op(dst, src + pos[end - 1] * src_step);  // the last write of the run wins
+    }
+  }
+}
+
+void grouped_put(const TensorIter& iter, const IndexArgs& args, cudaStream_t s, int device, const char* op) {
+  const int64_t count = args.count, numel = iter.numel();
+  Workspace k0(count * sizeof(uint64_t), device), k1(count * sizeof(uint64_t), device);
+  Workspace p0(count * sizeof(int64_t), device), p1(count * sizeof(int64_t), device);
+  put_keys_kernel<<<grid_for(count, kThreads, device), kThreads, 0, s>>>(args.offsets, count, k0.as<uint64_t>(),
+                                                                        p0.as<int64_t>());
+  EMBER_CUDA_LAUNCH_CHECK(op);
+  sort_radix_pairs_u64(k0.as<uint64_t>(), k1.as<uint64_t>(), p0.as<int64_t>(), p1.as<int64_t>(), count, 64, device, s);
+  const unsigned grid = grid_for(numel * count, kThreads, device);
+  dispatch_element_op(iter.dtype(0), args.accumulate, op, [&](auto eop) {
+    with_desc<2>(iter, [&](const auto& desc) {
+      using Index = std::decay_t<decltype(desc.sizes[0])>;
+      grouped_put_kernel_<decltype(eop), Index><<<grid, kThreads, 0, s>>>(desc, args, numel, k1.as<uint64_t>(),
+                                                                         p1.as<int64_t>(), args.accumulate, eop);
+    });
+  });
+  EMBER_CUDA_LAUNCH_CHECK(op);
+}
+
 void cuda_index_gather_put(const TensorIter& iter, const IndexArgs& args) {
   const char* op = args.indexed_is_dst ? "index_put_" : "index";
   const int64_t numel = iter.numel();
   if (numel == 0 || args.count == 0) return;
   const int device = iter.device().index;
   cudaStream_t s = stream_for(iter.device());
+  if (args.indexed_is_dst && numel <= kGroupedMaxElements && args.count >= kGroupedMinPositions)
+    return grouped_put(iter, args, s, device, op);
   const int64_t items = args.indexed_is_dst ? numel : numel * args.count;
   // The non-indexed operand of a gather is the destination: walk positions innermost when they
   // step through it more finely than the iterator's inner dim does.
@@ -248,6 +316,72 @@ __global__ void gather_scatter_kernel_(const __grid_constant__ IterDesc<3, Index
   }
 }
 
+// Scatters with few elements: the pairs (element e, position b) sorted stably by the key
+// e * dim_size + wrap(index), so each run is one destination element, in position order.
+template <typename I, typename Index>
+__global__ void scatter_keys_kernel(const __grid_constant__ IterDesc<3, Index> desc, const GatherScatterArgs a,
+                                    int64_t numel, uint64_t* keys, int64_t* pos) {
+  const int64_t items = numel * a.count;
+  for (int64_t w = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; w < items;
+       w += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t e = w / a.count, b = w - e * a.count;
+    Index off[3];
+    desc.offsets(static_cast<Index>(e), off);
+    int64_t v = static_cast<int64_t>(*reinterpret_cast<const I*>(desc.data[2] + off[2] + b * a.index_stride));
+    if (v < 0) v += a.dim_size;
+    keys[w] = static_cast<uint64_t>(e * a.dim_size + v);
+    pos[w] = w;
+  }
+}
+
+template <typename Op, typename Index>
+__global__ void grouped_scatter_kernel_(const __grid_constant__ IterDesc<3, Index> desc, const GatherScatterArgs a,
+                                        int64_t items, const uint64_t* keys, const int64_t* pos, Op op) {
+  for (int64_t q = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; q < items;
+       q += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const uint64_t key = keys[q];
+    if (q > 0 && keys[q - 1] == key) continue;
+    const int64_t e = static_cast<int64_t>(key) / a.dim_size, v = static_cast<int64_t>(key) - e * a.dim_size;
+    Index off[3];
+    desc.offsets(static_cast<Index>(e), off);
+    char* dst = desc.data[0] + off[0] + v * a.dst_stride;
+    const bool by_value = desc.data[1] == nullptr;
+    const char* src = by_value ? reinterpret_cast<const char*>(desc.scalar[1]) : desc.data[1] + off[1];
+    const int64_t src_step = by_value ? 0 : a.src_stride;
+    int64_t end = q + 1;
+    while (end < items && keys[end] == key) ++end;
+    if (a.accumulate) {
+      for (int64_t r = q; r < end; ++r) op(dst, src + (pos[r] - e * a.count) * src_step);
+    } else {
+      op(dst, src + (pos[end - 1] - e * a.count) * src_step);
+    }
+  }
+}
+
+template <typename I>
+void grouped_scatter(const TensorIter& iter, const GatherScatterArgs& args, cudaStream_t s, int device, const char* op) {
+  const int64_t numel = iter.numel(), items = numel * args.count;
+  int bits = 1;
+  while (bits < 63 && (int64_t{1} << bits) < numel * args.dim_size) ++bits;
+  Workspace k0(items * sizeof(uint64_t), device), k1(items * sizeof(uint64_t), device);
+  Workspace p0(items * sizeof(int64_t), device), p1(items * sizeof(int64_t), device);
+  const unsigned grid = grid_for(items, kThreads, device);
+  with_desc<3>(iter, [&](const auto& desc) {
+    using Index = std::decay_t<decltype(desc.sizes[0])>;
+    scatter_keys_kernel<I, Index><<<grid, kThreads, 0, s>>>(desc, args, numel, k0.as<uint64_t>(), p0.as<int64_t>());
+  });
+  EMBER_CUDA_LAUNCH_CHECK(op);
+  sort_radix_pairs_u64(k0.as<uint64_t>(), k1.as<uint64_t>(), p0.as<int64_t>(), p1.as<int64_t>(), items, bits, device, s);
+  dispatch_element_op(iter.dtype(0), args.accumulate, op, [&](auto eop) {
+    with_desc<3>(iter, [&](const auto& desc) {
+      using Index = std::decay_t<decltype(desc.sizes[0])>;
+      grouped_scatter_kernel_<decltype(eop), Index><<<grid, kThreads, 0, s>>>(desc, args, items, k1.as<uint64_t>(),
+                                                                             p1.as<int64_t>(), eop);
+    });
+  });
+  EMBER_CUDA_LAUNCH_CHECK(op);
+}
+
 void cuda_gather_scatter(const TensorIter& iter, const GatherScatterArgs& args) {
   const char* op = args.scatter ? (args.accumulate ? "scatter_add" : "scatter") : "gather";
   const int64_t numel = iter.numel();
@@ -255,6 +389,11 @@ void cuda_gather_scatter(const TensorIter& iter, const GatherScatterArgs& args) 
   EMBER_CHECK(!iter.is_cpu_scalar(2), op, ": the index must be on ", iter.device().str());
   const int device = iter.device().index;
   cudaStream_t s = stream_for(iter.device());
+  if (args.scatter && numel <= kGroupedMaxElements && args.count >= kGroupedMinPositions &&
+      args.dim_size > 0 && numel <= (INT64_MAX >> 1) / args.dim_size) {
+    dispatch_index_dtype(iter.dtype(2), op, [&](auto itag) { grouped_scatter<decltype(itag)>(iter, args, s, device, op); });
+    return;
+  }
   const int64_t items = args.scatter ? numel : numel * args.count;
   // A gather's threads write dst: positions innermost when they are its finer direction.
   const bool pos_inner = iter.ndim() == 0 || abs64(args.dst_stride) < abs64(iter.stride(0, 0));
