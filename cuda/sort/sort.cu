@@ -282,6 +282,7 @@ RowArgs row_args(const Tensor& in, const Tensor& values, const Tensor& indices, 
 }
 
 void cuda_sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending) {
+  if (dim < 0) dim += in.dim();
   if (in.numel() == 0) return;
   RowArgs a = row_args(in, values, indices, dim);
   a.descending = descending;
@@ -292,6 +293,7 @@ void cuda_sort(const Tensor& values, const Tensor& indices, const Tensor& in, in
 // Sorted either way: the k results come sorted even when the caller does not ask for it.
 void cuda_topk(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, int64_t k, bool largest,
                bool sorted) {
+  if (dim < 0) dim += in.dim();
   if (values.numel() == 0) return;
   RowArgs a = row_args(in, values, indices, dim);
   a.descending = largest;
@@ -300,6 +302,7 @@ void cuda_topk(const Tensor& values, const Tensor& indices, const Tensor& in, in
 }
 
 void cuda_select(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, int64_t k, SelectOp op) {
+  if (dim < 0) dim += in.dim();
   if (values.numel() == 0) return;
   RowArgs a = row_args(in, values, indices, dim);
   a.select = true;
