@@ -4,13 +4,15 @@
 // with explicitly rounded intrinsics (__fmul_rn, __dadd_rn, ...), because nvcc would otherwise
 // contract a * b + c into one fused multiply-add, which the CPU build never does.
 //
-// The transcendental functions are where the two devices can part in the last bit. The CPU calls
-// glibc's logf/sinf/cosf/log/sin/cos/log1p, which round correctly in nearly every case; CUDA's
-// single-precision versions are allowed 1-2 ulp of error, so the float paths here evaluate them in
-// double and round once to float, which agrees with glibc except in very rare near-halfway cases.
-// The float64 paths (Box-Muller and exponential for float64 outputs) use CUDA's double log/sin/
-// cos/log1p (within 1-2 ulp): their last bit may differ from the CPU's on some elements. Uniform,
-// Bernoulli and integer draws involve no such function and are bit for bit the CPU's.
+// The transcendental functions are where two devices could part in the last bit. The float
+// Box-Muller (core/philox.h) evaluates log, cos and sin in double and rounds once to float, which
+// gives the same bits with glibc's and CUDA's double functions for every input it can see (see
+// philox.h), and box_muller_f below repeats it operation for operation; the exponential rounds a
+// double log1p to the output type, where a difference needs a result within 1-2 double ulps of a
+// rounding midpoint. The float64 paths (Box-Muller and exponential with float64 outputs) use
+// CUDA's double log/sin/cos/log1p, within 1-2 ulp of glibc's: their last bit may differ from the
+// CPU's on some elements. Uniform, Bernoulli and integer draws use no such function and are bit
+// for bit the CPU's.
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -65,8 +67,8 @@ template <typename T> __device__ __forceinline__ T below(T b) {
   }
 }
 
-// float Box-Muller as philox::box_muller(float...): sqrt is correctly rounded on both devices;
-// log, cos and sin are evaluated in double and rounded to float (see the top of the file).
+// philox::box_muller(float...) with every rounding explicit: sqrt is correctly rounded on both
+// devices; log, cos and sin are evaluated in double and rounded to float (see philox.h).
 __device__ __forceinline__ void box_muller_f(float u1, float u2, float& z0, float& z1) {
   const float lg = __double2float_rn(log(static_cast<double>(u1)));
   const float r = __fsqrt_rn(__fmul_rn(-2.0f, lg));
