@@ -73,11 +73,16 @@ EMBER_HOST_DEVICE double uniform_double_open0(uint64_t x) { return static_cast<d
 EMBER_HOST_DEVICE double uniform_u32(uint32_t x) { return static_cast<double>(x) * 0x1.0p-32; }
 
 // Box-Muller: two uniforms (u1 on (0, 1], u2 on [0, 1)) -> two independent standard normals.
+// The float version evaluates log, cos and sin in double and rounds once: for every u1 and
+// theta it can see (u1 = k 2^-24, theta = 2 pi k 2^-24 in float) no double result lies within
+// a few ulps of a float rounding midpoint (checked exhaustively), so any double libm accurate to
+// a few ulps (glibc's, CUDA's) rounds to the same float, and CPU and CUDA fills agree bit for
+// bit. The float functions (logf, cosf, sinf) differ between libraries in the last bit.
 EMBER_HOST_DEVICE void box_muller(float u1, float u2, float& z0, float& z1) {
-  const float r = std::sqrt(-2.0f * std::log(u1));
+  const float r = std::sqrt(-2.0f * static_cast<float>(std::log(static_cast<double>(u1))));
   const float theta = 6.28318530717958647692f * u2;
-  z0 = r * std::cos(theta);
-  z1 = r * std::sin(theta);
+  z0 = r * static_cast<float>(std::cos(static_cast<double>(theta)));
+  z1 = r * static_cast<float>(std::sin(static_cast<double>(theta)));
 }
 EMBER_HOST_DEVICE void box_muller(double u1, double u2, double& z0, double& z1) {
   const double r = std::sqrt(-2.0 * std::log(u1));
