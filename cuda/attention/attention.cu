@@ -1,0 +1,599 @@
+// Fused scaled dot-product attention (FlashAttention-2 style) on CUDA cores, for float32,
+// float16 and bfloat16 (computed in float32).
+//
+// Forward: a block takes BM queries of one (batch, head) and walks the keys in tiles of BN held
+// in shared memory: S = (scale q) k^T, the mask, an online softmax (running max and sum per row,
+// earlier partial outputs rescaled when the max grows) and O += P v, all in float32; tiles past
+// the diagonal are skipped under is_causal. It writes O / sum and the row's logsumexp.
+//
+// Backward: P is recomputed from the logsumexp; with D_i = dO_i . O_i,
+//   dV_j = sum_i P_ij dO_i,  dS_ij = P_ij (dO_i . v_j - D_i),
+//   dK_j = sum_i dS_ij (scale q_i),  dQ_i = scale sum_j dS_ij k_j.
+// One kernel owns a key tile and sums over every query (and every query head sharing the
+// key/value head) for dK and dV; another owns a query tile and sums over the keys for dQ. Each
+// output element is summed by one thread in a fixed order: deterministic, no atomics.
+//
+// The matmul-like steps use one thread layout: 256 threads as a 16 x 16 grid (ty, tx); a thread
+// owns rows ty + 16 a and columns tx + 16 c of a tile, so shared-memory reads are broadcasts along
+// one operand and conflict-free along the other (rows padded by one float).
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "dispatch/dispatch.h"
+#include "dispatch/kernels_attention.h"
+#include "ember/half.h"
+#include "runtime/runtime.h"
+
+namespace ember::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+// The mask as the kernels read it: element (b, h, i, j) at b sb + h sh + i sl + j ss.
+struct MaskDesc {
+  const void* data = nullptr;
+  int kind = 0;  // 0: none, 1: bool (keeps where true), 2: float32 (added)
+  long long sb = 0, sh = 0, sl = 0, ss = 0;
+};
+
+struct Params {
+  const void* q = nullptr;  // (B, H, L, E)
+  const void* k = nullptr;  // (B, Hk, S, E)
+  const void* v = nullptr;  // (B, Hk, S, Ev)
+  const void* out = nullptr;   // (B, H, L, Ev): forward writes it, backward reads it (via D)
+  void* out_w = nullptr;       // forward's output
+  float* lse = nullptr;        // (B, H, L)
+  const void* dout = nullptr;  // backward: (B, H, L, Ev)
+  const float* D = nullptr;    // backward: (B, H, L) rows of dO . O
+  void* dq = nullptr;
+  void* dk = nullptr;
+  void* dv = nullptr;
+  int H = 1, Hk = 1, rep = 1;
+  int L = 0, S = 0, E = 0, Ev = 0;
+  float scale = 1;
+  bool causal = false;
+  MaskDesc mask;
+};
+
+template <typename T> __device__ __forceinline__ float to_f(T x) { return static_cast<float>(x); }
+template <typename T> __device__ __forceinline__ T from_f(float x) { return T(x); }
+
+// dst[r][c] (rows padded to DH + 1) <- mul * src[row0 + r][c], zeros past `nrows` rows and `cols`
+// columns (src rows hold `cols` contiguous elements).
+template <typename T, int DH, int ROWS>
+__device__ __forceinline__ void load_tile(float* dst, const T* src, int row0, int nrows, int cols, float mul) {
+  for (int idx = threadIdx.x; idx < ROWS * DH; idx += kThreads) {
+    const int r = idx / DH, c = idx % DH, gr = row0 + r;
+    float x = 0.f;
+    if (gr < nrows && c < cols) x = to_f(src[static_cast<long long>(gr) * cols + c]) * mul;
+    dst[r * (DH + 1) + c] = x;
+  }
+}
+
+// The score of query i and key j after the causal rule and the mask: -inf for keys past S (the
+// padding of the last tile) and masked-out keys. Rows past L are padding and keep s.
+__device__ __forceinline__ float masked_score(const Params& p, long long mbase, int i, int j, float s) {
+  if (j >= p.S) return -INFINITY;
+  if (i >= p.L) return s;
+  if (p.causal && j > i) return -INFINITY;
+  if (p.mask.kind != 0) {
+    const long long off = mbase + i * p.mask.sl + j * p.mask.ss;
+    if (p.mask.kind == 1) return static_cast<const unsigned char*>(p.mask.data)[off] ? s : -INFINITY;
+    return s + static_cast<const float*>(p.mask.data)[off];
+  }
+  return s;
+}
+
+template <int DH, int BM, int BN> constexpr int forward_smem_floats() {
+  return (BM + 2 * BN) * (DH + 1) + BM * (BN + 1) + 3 * BM;
+}
+
+template <typename T, int DH, int BM, int BN>
+__global__ void __launch_bounds__(kThreads) attention_forward_kernel_impl(const Params p) {
+  extern __shared__ float smem[];
+  constexpr int LD = DH + 1, LP = BN + 1, RA = BM / 16, CB = BN / 16, CD = DH / 16, TPR = kThreads / BM;
+  static_assert(BM % 16 == 0 && BN % 16 == 0 && DH % 16 == 0 && 32 % TPR == 0, "tile shape");
+  float* sQ = smem;
+  float* sK = sQ + BM * LD;
+  float* sV = sK + BN * LD;
+  float* sP = sV + BN * LD;
+  float* sM = sP + BM * LP;  // running max per row
+  float* sL = sM + BM;       // running sum per row
+  float* sA = sL + BM;       // this tile's rescale factor per row
+  const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
+  const int bh = blockIdx.x, b = bh / p.H, h = bh - b * p.H;
+  const long long kvh = static_cast<long long>(b) * p.Hk + h / p.rep;
+  const T* q = static_cast<const T*>(p.q) + static_cast<long long>(bh) * p.L * p.E;
+  const T* k = static_cast<const T*>(p.k) + kvh * p.S * p.E;
+  const T* v = static_cast<const T*>(p.v) + kvh * p.S * p.Ev;
+  T* out = static_cast<T*>(p.out_w) + static_cast<long long>(bh) * p.L * p.Ev;
+  float* lse = p.lse + static_cast<long long>(bh) * p.L;
+  const long long mbase = b * p.mask.sb + h * p.mask.sh;
+  const int ntiles = (p.L + BM - 1) / BM;
+  for (int tile = blockIdx.y; tile < ntiles; tile += gridDim.y) {
+    const int q0 = tile * BM;
+    __syncthreads();  // the previous tile is done with shared memory
+    load_tile<T, DH, BM>(sQ, q, q0, p.L, p.E, p.scale);
+    if (tid < BM) {
+      sM[tid] = -INFINITY;
+      sL[tid] = 0.f;
+    }
+    float acc[RA][CD];
+#pragma unroll
+    for (int a = 0; a < RA; ++a)
+#pragma unroll
+      for (int d = 0; d < CD; ++d) acc[a][d] = 0.f;
+    const int kend = p.causal ? min(p.S, q0 + BM) : p.S;
+    for (int k0 = 0; k0 < kend; k0 += BN) {
+      __syncthreads();  // the previous key tile is consumed
+      load_tile<T, DH, BN>(sK, k, k0, p.S, p.E, 1.f);
+      load_tile<T, DH, BN>(sV, v, k0, p.S, p.Ev, 1.f);
+      __syncthreads();
+      float s[RA][CB];
+#pragma unroll
+      for (int a = 0; a < RA; ++a)
+#pragma unroll
+        for (int c = 0; c < CB; ++c) s[a][c] = 0.f;
+#pragma unroll 4
+      for (int e = 0; e < DH; ++e) {
+        float qa[RA], kb[CB];
+#pragma unroll
+        for (int a = 0; a < RA; ++a) qa[a] = sQ[(ty + 16 * a) * LD + e];
+#pragma unroll
+        for (int c = 0; c < CB; ++c) kb[c] = sK[(tx + 16 * c) * LD + e];
+#pragma unroll
+        for (int a = 0; a < RA; ++a)
+#pragma unroll
+          for (int c = 0; c < CB; ++c) s[a][c] = fmaf(qa[a], kb[c], s[a][c]);
+      }
+#pragma unroll
+      for (int a = 0; a < RA; ++a)
+#pragma unroll
+        for (int c = 0; c < CB; ++c) {
+          const int r = ty + 16 * a, col = tx + 16 * c;
+          sP[r * LP + col] = masked_score(p, mbase, q0 + r, k0 + col, s[a][c]);
+        }
+      __syncthreads();
+      {  // online softmax: TPR neighbouring threads (one warp) per row
+        const int r = tid / TPR, part = tid % TPR;
+        float* row = sP + r * LP;
+        float mx = -INFINITY;
+        for (int c = part; c < BN; c += TPR) mx = fmaxf(mx, row[c]);
+#pragma unroll
+        for (int o = TPR / 2; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
+        const float m_old = sM[r];
+        const float m_new = fmaxf(m_old, mx);
+        const float m_use = m_new == -INFINITY ? 0.f : m_new;  // every score so far -inf: weights 0
+        float sum = 0.f;
+        for (int c = part; c < BN; c += TPR) {
+          const float e = expf(row[c] - m_use);
+          row[c] = e;
+          sum += e;
+        }
+#pragma unroll
+        for (int o = TPR / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        if (part == 0) {  // the row's other threads read sM[r] before the shuffles above
+          const float alpha = expf(m_old - m_use);
+          sA[r] = alpha;
+          sL[r] = sL[r] * alpha + sum;
+          sM[r] = m_new;
+        }
+      }
+      __syncthreads();
+#pragma unroll
+      for (int a = 0; a < RA; ++a) {
+        const float al = sA[ty + 16 * a];
+#pragma unroll
+        for (int d = 0; d < CD; ++d) acc[a][d] *= al;
+      }
+#pragma unroll 4
+      for (int j = 0; j < BN; ++j) {
+        float pa[RA], vb[CD];
+#pragma unroll
+        for (int a = 0; a < RA; ++a) pa[a] = sP[(ty + 16 * a) * LP + j];
+#pragma unroll
+        for (int d = 0; d < CD; ++d) vb[d] = sV[j * LD + tx + 16 * d];
+#pragma unroll
+        for (int a = 0; a < RA; ++a)
+#pragma unroll
+          for (int d = 0; d < CD; ++d) acc[a][d] = fmaf(pa[a], vb[d], acc[a][d]);
+      }
+    }
+    __syncthreads();  // the final sM, sL
+#pragma unroll
+    for (int a = 0; a < RA; ++a) {
+      const int r = ty + 16 * a, i = q0 + r;
+      if (i >= p.L) continue;
+      const float m = sM[r], l = sL[r];
+      // Every score -inf (l == 0; a NaN score makes l NaN and propagates): zeros with a mask,
+      // NaN without one, as the composite's softmax gives.
+      const bool dead = m == -INFINITY && l == 0.f;
+      const float inv = dead ? (p.mask.kind != 0 ? 0.f : NAN) : 1.f / l;
+#pragma unroll
+      for (int d = 0; d < CD; ++d) {
+        const int col = tx + 16 * d;
+        if (col < p.Ev) out[static_cast<long long>(i) * p.Ev + col] = from_f<T>(acc[a][d] * inv);
+      }
+      if (tx == 0) lse[i] = dead ? -INFINITY : m + logf(l);
+    }
+  }
+}
+
+// D[r] = dO_r . O_r, one warp per row.
+template <typename T>
+__global__ void attention_backward_dot_kernel(const T* dout, const T* out, float* D, long long rows, int Ev) {
+  const int lane = threadIdx.x & 31;
+  const long long nwarps = (static_cast<long long>(gridDim.x) * blockDim.x) >> 5;
+  for (long long r = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5; r < rows; r += nwarps) {
+    float s = 0.f;
+    for (int c = lane; c < Ev; c += 32) s += to_f(dout[r * Ev + c]) * to_f(out[r * Ev + c]);
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (lane == 0) D[r] = s;
+  }
+}
+
+// P and dS of a BM x BN tile (queries m0.., keys n0..) into sP / sS (either may be null),
+// from sQ (scaled), sG (dO), sK, sV, sLse, sD.
+template <int DH, int BM, int BN>
+__device__ __forceinline__ void backward_tile(const Params& p, long long mbase, int m0, int n0, const float* sQ,
+                                              const float* sG, const float* sK, const float* sV, const float* sLse,
+                                              const float* sD, float* sP, float* sS) {
+  constexpr int LD = DH + 1, LP = BN + 1, RM = BM / 16, CN = BN / 16;
+  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+  float s[RM][CN], dp[RM][CN];
+#pragma unroll
+  for (int a = 0; a < RM; ++a)
+#pragma unroll
+    for (int c = 0; c < CN; ++c) s[a][c] = dp[a][c] = 0.f;
+#pragma unroll 4
+  for (int e = 0; e < DH; ++e) {
+    float qa[RM], ga[RM], kb[CN], vb[CN];
+#pragma unroll
+    for (int a = 0; a < RM; ++a) {
+      qa[a] = sQ[(ty + 16 * a) * LD + e];
+      ga[a] = sG[(ty + 16 * a) * LD + e];
+    }
+#pragma unroll
+    for (int c = 0; c < CN; ++c) {
+      kb[c] = sK[(tx + 16 * c) * LD + e];
+      vb[c] = sV[(tx + 16 * c) * LD + e];
+    }
+#pragma unroll
+    for (int a = 0; a < RM; ++a)
+#pragma unroll
+      for (int c = 0; c < CN; ++c) {
+        s[a][c] = fmaf(qa[a], kb[c], s[a][c]);
+        dp[a][c] = fmaf(ga[a], vb[c], dp[a][c]);
+      }
+  }
+  const float dead_p = p.mask.kind != 0 ? 0.f : NAN;
+#pragma unroll
+  for (int a = 0; a < RM; ++a)
+#pragma unroll
+    for (int c = 0; c < CN; ++c) {
+      const int r = ty + 16 * a, col = tx + 16 * c;
+      const float sc = masked_score(p, mbase, m0 + r, n0 + col, s[a][c]);
+      const float lz = sLse[r];  // +inf on padding rows: P = 0 there
+      const float pr = lz == -INFINITY ? dead_p : expf(sc - lz);
+      if (sP) sP[r * LP + col] = pr;
+      if (sS) sS[r * LP + col] = pr * (dp[a][c] - sD[r]);
+    }
+}
+
+template <int DH, int BM, int BN> constexpr int dkv_smem_floats() {
+  return (2 * BN + 2 * BM) * (DH + 1) + 2 * BM * (BN + 1) + 2 * BM;
+}
+template <int DH, int BM, int BN> constexpr int dq_smem_floats() {
+  return (2 * BN + 2 * BM) * (DH + 1) + BM * (BN + 1) + 2 * BM;
+}
+
+// Loads the query-side tile of the backward: sQ (scaled), sG, sLse, sD for queries m0...
+template <typename T, int DH, int BM>
+__device__ __forceinline__ void load_query_side(const Params& p, long long bh, int m0, float* sQ, float* sG,
+                                                float* sLse, float* sD) {
+  const T* q = static_cast<const T*>(p.q) + bh * p.L * p.E;
+  const T* g = static_cast<const T*>(p.dout) + bh * p.L * p.Ev;
+  load_tile<T, DH, BM>(sQ, q, m0, p.L, p.E, p.scale);
+  load_tile<T, DH, BM>(sG, g, m0, p.L, p.Ev, 1.f);
+  if (threadIdx.x < BM) {
+    const int i = m0 + threadIdx.x;
+    sLse[threadIdx.x] = i < p.L ? p.lse[bh * p.L + i] : INFINITY;
+    sD[threadIdx.x] = i < p.L ? p.D[bh * p.L + i] : 0.f;
+  }
+}
+
+template <typename T, int DH, int BM, int BN>
+__global__ void __launch_bounds__(kThreads) attention_backward_dkv_kernel(const Params p) {
+  extern __shared__ float smem[];
+  constexpr int LD = DH + 1, LP = BN + 1, RN = BN / 16, CD = DH / 16;
+  float* sK = smem;
+  float* sV = sK + BN * LD;
+  float* sQ = sV + BN * LD;
+  float* sG = sQ + BM * LD;
+  float* sP = sG + BM * LD;
+  float* sS = sP + BM * LP;
+  float* sLse = sS + BM * LP;
+  float* sD = sLse + BM;
+  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+  const int bkv = blockIdx.x, b = bkv / p.Hk, hk = bkv - b * p.Hk;
+  const T* k = static_cast<const T*>(p.k) + static_cast<long long>(bkv) * p.S * p.E;
+  const T* v = static_cast<const T*>(p.v) + static_cast<long long>(bkv) * p.S * p.Ev;
+  T* dk_out = static_cast<T*>(p.dk) + static_cast<long long>(bkv) * p.S * p.E;
+  T* dv_out = static_cast<T*>(p.dv) + static_cast<long long>(bkv) * p.S * p.Ev;
+  const int ntiles = (p.S + BN - 1) / BN;
+  for (int tile = blockIdx.y; tile < ntiles; tile += gridDim.y) {
+    const int n0 = tile * BN;
+    __syncthreads();
+    load_tile<T, DH, BN>(sK, k, n0, p.S, p.E, 1.f);
+    load_tile<T, DH, BN>(sV, v, n0, p.S, p.Ev, 1.f);
+    float dk[RN][CD], dv[RN][CD];
+#pragma unroll
+    for (int c = 0; c < RN; ++c)
+#pragma unroll
+      for (int d = 0; d < CD; ++d) dk[c][d] = dv[c][d] = 0.f;
+    for (int hh = 0; hh < p.rep; ++hh) {
+      const int h = hk * p.rep + hh;
+      const long long bh = static_cast<long long>(b) * p.H + h;
+      const long long mbase = b * p.mask.sb + h * p.mask.sh;
+      const int m_start = p.causal ? (n0 / BM) * BM : 0;  // queries before n0 see none of these keys
+      for (int m0 = m_start; m0 < p.L; m0 += BM) {
+        __syncthreads();  // the previous query tile is consumed
+        load_query_side<T, DH, BM>(p, bh, m0, sQ, sG, sLse, sD);
+        __syncthreads();
+        backward_tile<DH, BM, BN>(p, mbase, m0, n0, sQ, sG, sK, sV, sLse, sD, sP, sS);
+        __syncthreads();
+#pragma unroll 2
+        for (int r = 0; r < BM; ++r) {
+          float pj[RN], sj[RN], gr[CD], qr[CD];
+#pragma unroll
+          for (int c = 0; c < RN; ++c) {
+            pj[c] = sP[r * LP + ty + 16 * c];
+            sj[c] = sS[r * LP + ty + 16 * c];
+          }
+#pragma unroll
+          for (int d = 0; d < CD; ++d) {
+            gr[d] = sG[r * LD + tx + 16 * d];
+            qr[d] = sQ[r * LD + tx + 16 * d];
+          }
+#pragma unroll
+          for (int c = 0; c < RN; ++c)
+#pragma unroll
+            for (int d = 0; d < CD; ++d) {
+              dv[c][d] = fmaf(pj[c], gr[d], dv[c][d]);
+              dk[c][d] = fmaf(sj[c], qr[d], dk[c][d]);
+            }
+        }
+      }
+    }
+#pragma unroll
+    for (int c = 0; c < RN; ++c) {
+      const int j = n0 + ty + 16 * c;
+      if (j >= p.S) continue;
+#pragma unroll
+      for (int d = 0; d < CD; ++d) {
+        const int col = tx + 16 * d;
+        if (col < p.E) dk_out[static_cast<long long>(j) * p.E + col] = from_f<T>(dk[c][d]);
+        if (col < p.Ev) dv_out[static_cast<long long>(j) * p.Ev + col] = from_f<T>(dv[c][d]);
+      }
+    }
+  }
+}
+
+template <typename T, int DH, int BM, int BN>
+__global__ void __launch_bounds__(kThreads) attention_backward_dq_kernel(const Params p) {
+  extern __shared__ float smem[];
+  constexpr int LD = DH + 1, LP = BN + 1, RM = BM / 16, CD = DH / 16;
+  float* sQ = smem;
+  float* sG = sQ + BM * LD;
+  float* sK = sG + BM * LD;
+  float* sV = sK + BN * LD;
+  float* sS = sV + BN * LD;
+  float* sLse = sS + BM * LP;
+  float* sD = sLse + BM;
+  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+  const int bh = blockIdx.x, b = bh / p.H, h = bh - b * p.H;
+  const long long kvh = static_cast<long long>(b) * p.Hk + h / p.rep;
+  const T* k = static_cast<const T*>(p.k) + kvh * p.S * p.E;
+  const T* v = static_cast<const T*>(p.v) + kvh * p.S * p.Ev;
+  T* dq_out = static_cast<T*>(p.dq) + static_cast<long long>(bh) * p.L * p.E;
+  const long long mbase = b * p.mask.sb + h * p.mask.sh;
+  const int ntiles = (p.L + BM - 1) / BM;
+  for (int tile = blockIdx.y; tile < ntiles; tile += gridDim.y) {
+    const int m0 = tile * BM;
+    __syncthreads();
+    load_query_side<T, DH, BM>(p, bh, m0, sQ, sG, sLse, sD);
+    float dq[RM][CD];
+#pragma unroll
+    for (int a = 0; a < RM; ++a)
+#pragma unroll
+      for (int d = 0; d < CD; ++d) dq[a][d] = 0.f;
+    const int kend = p.causal ? min(p.S, m0 + BM) : p.S;
+    for (int n0 = 0; n0 < kend; n0 += BN) {
+      __syncthreads();  // the previous key tile is consumed (and the query side loaded)
+      load_tile<T, DH, BN>(sK, k, n0, p.S, p.E, 1.f);
+      load_tile<T, DH, BN>(sV, v, n0, p.S, p.Ev, 1.f);
+      __syncthreads();
+      backward_tile<DH, BM, BN>(p, mbase, m0, n0, sQ, sG, sK, sV, sLse, sD, nullptr, sS);
+      __syncthreads();
+#pragma unroll 4
+      for (int c = 0; c < BN; ++c) {
+        float da[RM], kb[CD];
+#pragma unroll
+        for (int a = 0; a < RM; ++a) da[a] = sS[(ty + 16 * a) * LP + c];
+#pragma unroll
+        for (int d = 0; d < CD; ++d) kb[d] = sK[c * LD + tx + 16 * d];
+#pragma unroll
+        for (int a = 0; a < RM; ++a)
+#pragma unroll
+          for (int d = 0; d < CD; ++d) dq[a][d] = fmaf(da[a], kb[d], dq[a][d]);
+      }
+    }
+#pragma unroll
+    for (int a = 0; a < RM; ++a) {
+      const int i = m0 + ty + 16 * a;
+      if (i >= p.L) continue;
+#pragma unroll
+      for (int d = 0; d < CD; ++d) {
+        const int col = tx + 16 * d;
+        if (col < p.E) dq_out[static_cast<long long>(i) * p.E + col] = from_f<T>(dq[a][d] * p.scale);
+      }
+    }
+  }
+}
+
+// ---- host side ------------------------------------------------------------------------------
+
+const char* kOp = "scaled_dot_product_attention";
+
+Params make_params(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionArgs& args) {
+  EMBER_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && q.is_contiguous() && k.is_contiguous() &&
+                  v.is_contiguous(),
+              kOp, ": the fused CUDA kernel takes contiguous 4-dim query, key and value");
+  Params p;
+  p.q = q.data_ptr();
+  p.k = k.data_ptr();
+  p.v = v.data_ptr();
+  const int64_t B = q.size(0), H = q.size(1), Hk = k.size(1), L = q.size(2), S = k.size(2);
+  const int64_t E = q.size(3), Ev = v.size(3);
+  EMBER_CHECK(Hk > 0 && H % Hk == 0 && k.size(0) == B && v.size(0) == B && v.size(1) == Hk && v.size(2) == S &&
+                  k.size(3) == E,
+              kOp, ": inconsistent fused attention operands");
+  EMBER_CHECK(E <= kAttentionMaxHeadDim && Ev <= kAttentionMaxHeadDim, kOp,
+              ": the fused CUDA kernel takes head dims up to ", kAttentionMaxHeadDim, ", got ", E, " and ", Ev);
+  EMBER_CHECK(L <= INT_MAX && S <= INT_MAX && B * H <= INT_MAX, kOp,
+              ": sequence or batch too long for the fused CUDA kernel (L ", L, ", S ", S, ", batch ", B * H, ")");
+  p.H = static_cast<int>(H);
+  p.Hk = static_cast<int>(Hk);
+  p.rep = static_cast<int>(H / Hk);
+  p.L = static_cast<int>(L);
+  p.S = static_cast<int>(S);
+  p.E = static_cast<int>(E);
+  p.Ev = static_cast<int>(Ev);
+  p.scale = static_cast<float>(args.scale);
+  p.causal = args.is_causal;
+  if (args.mask.defined()) {
+    const Tensor& m = args.mask;
+    EMBER_CHECK(m.dim() == 4 && m.size(0) == B && m.size(1) == H && m.size(2) == L && m.size(3) == S &&
+                    (m.dtype() == kBool || m.dtype() == kFloat32),
+                kOp, ": the fused CUDA kernel takes a (B, H, L, S) bool or float32 mask");
+    p.mask.data = m.data_ptr();
+    p.mask.kind = m.dtype() == kBool ? 1 : 2;
+    p.mask.sb = m.stride(0);
+    p.mask.sh = m.stride(1);
+    p.mask.sl = m.stride(2);
+    p.mask.ss = m.stride(3);
+  }
+  return p;
+}
+
+// The padded head dim a call's kernels are instantiated for.
+int head_bucket(const Params& p) {
+  const int d = std::max(p.E, p.Ev);
+  return d <= 32 ? 32 : d <= 64 ? 64 : 128;
+}
+
+template <typename Kernel>
+void launch(Kernel kernel, int smem_floats, unsigned gx, int ntiles, const Params& p, cudaStream_t s, int dev,
+            const char* what) {
+  const size_t bytes = static_cast<size_t>(smem_floats) * sizeof(float);
+  EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
+                   what);
+  const dim3 grid(gx, static_cast<unsigned>(std::min(ntiles, 65535)));
+  kernel<<<grid, kThreads, bytes, s>>>(p);
+  EMBER_CUDA_LAUNCH_CHECK(what);
+  (void)dev;
+}
+
+template <typename F> void dispatch_attention_dtype(DType t, F&& f) {
+  switch (t) {
+    case kFloat32: f(TypeTag<float>{}); break;
+    case kFloat16: f(TypeTag<Half>{}); break;
+    case kBFloat16: f(TypeTag<BFloat16>{}); break;
+    default:
+      EMBER_FAIL(ErrorKind::Type, kOp, ": the fused CUDA kernel is not implemented for dtype ", dtype_name(t));
+  }
+}
+
+template <typename T, int DH, int BM, int BN>
+void forward_for(const Params& p, int64_t B, cudaStream_t s, int dev) {
+  launch(attention_forward_kernel_impl<T, DH, BM, BN>, forward_smem_floats<DH, BM, BN>(),
+         static_cast<unsigned>(B * p.H), (p.L + BM - 1) / BM, p, s, dev, "scaled_dot_product_attention forward");
+}
+
+template <typename T, int DH, int BM, int BN>
+void backward_for(const Params& p, int64_t B, cudaStream_t s, int dev) {
+  launch(attention_backward_dkv_kernel<T, DH, BM, BN>, dkv_smem_floats<DH, BM, BN>(),
+         static_cast<unsigned>(B * p.Hk), (p.S + BN - 1) / BN, p, s, dev, "scaled_dot_product_attention backward");
+  launch(attention_backward_dq_kernel<T, DH, BM, BN>, dq_smem_floats<DH, BM, BN>(), static_cast<unsigned>(B * p.H),
+         (p.L + BM - 1) / BM, p, s, dev, "scaled_dot_product_attention backward");
+}
+
+void cuda_attention_forward(const Tensor& out, const Tensor& logsumexp, const Tensor& q, const Tensor& k,
+                            const Tensor& v, const AttentionArgs& args) {
+  Params p = make_params(q, k, v, args);
+  EMBER_CHECK(out.is_contiguous() && logsumexp.is_contiguous() && logsumexp.dtype() == kFloat32 &&
+                  out.dtype() == q.dtype(),
+              kOp, ": the fused CUDA kernel writes a contiguous output and float32 logsumexp");
+  p.out_w = out.data_ptr();
+  p.lse = logsumexp.data_ptr<float>();
+  const int64_t B = q.size(0);
+  if (B * p.H == 0 || p.L == 0 || p.S == 0) return;
+  const int dev = q.device().index;
+  cudaStream_t s = stream_for(q.device());
+  const int bucket = head_bucket(p);
+  dispatch_attention_dtype(q.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (bucket == 32) forward_for<T, 32, 64, 64>(p, B, s, dev);
+    else if (bucket == 64) forward_for<T, 64, 64, 64>(p, B, s, dev);
+    else forward_for<T, 128, 64, 32>(p, B, s, dev);
+  });
+}
+
+void cuda_attention_backward(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v, const Tensor& grad_out,
+                             const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                             const Tensor& logsumexp, const AttentionArgs& args) {
+  Params p = make_params(q, k, v, args);
+  EMBER_CHECK(grad_q.is_contiguous() && grad_k.is_contiguous() && grad_v.is_contiguous() &&
+                  grad_out.is_contiguous() && out.is_contiguous() && logsumexp.is_contiguous() &&
+                  logsumexp.dtype() == kFloat32 && grad_out.dtype() == q.dtype() && out.dtype() == q.dtype(),
+              kOp, ": the fused CUDA backward takes contiguous operands and a float32 logsumexp");
+  const int64_t B = q.size(0);
+  const int64_t rows = B * p.H * p.L;
+  if (B * p.H == 0 || p.L == 0 || p.S == 0) return;  // the front-end zero-fills those
+  p.out = out.data_ptr();
+  p.dout = grad_out.data_ptr();
+  p.lse = logsumexp.data_ptr<float>();
+  p.dq = grad_q.data_ptr();
+  p.dk = grad_k.data_ptr();
+  p.dv = grad_v.data_ptr();
+  const int dev = q.device().index;
+  cudaStream_t s = stream_for(q.device());
+  Workspace dbuf(static_cast<size_t>(rows) * sizeof(float), dev);
+  p.D = dbuf.as<float>();
+  const int bucket = head_bucket(p);
+  dispatch_attention_dtype(q.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const unsigned blocks = grid_for(rows, kThreads / 32, dev);
+    attention_backward_dot_kernel<T><<<blocks, kThreads, 0, s>>>(static_cast<const T*>(p.dout),
+                                                                 static_cast<const T*>(p.out), dbuf.as<float>(), rows,
+                                                                 p.Ev);
+    EMBER_CUDA_LAUNCH_CHECK("scaled_dot_product_attention backward");
+    if (bucket == 32) backward_for<T, 32, 64, 64>(p, B, s, dev);
+    else if (bucket == 64) backward_for<T, 64, 64, 64>(p, B, s, dev);
+    else backward_for<T, 128, 32, 32>(p, B, s, dev);
+  });
+}
+
+}  // namespace
+
+void register_attention_kernels() {
+  attention_forward_kernel.set(DeviceType::CUDA, cuda_attention_forward);
+  attention_backward_kernel.set(DeviceType::CUDA, cuda_attention_backward);
+}
+
+}  // namespace ember::cuda
