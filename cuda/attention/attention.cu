@@ -13,12 +13,20 @@
 // key/value head) for dK and dV; another owns a query tile and sums over the keys for dQ. Each
 // output element is summed by one thread in a fixed order: deterministic, no atomics.
 //
-// The matmul-like steps use one thread layout: 256 threads as a 16 x 16 grid (ty, tx); a thread
+// float16/bfloat16 forwards take a tensor-core kernel instead (mma.sync m16n8k16, float32
+// accumulation): each warp owns 16 query rows, keeps its Q fragments in registers, and the
+// score fragments become the A operand of P v in registers (P rounded to the input dtype).
+//
+// The CUDA-core steps use one thread layout: 256 threads as a 16 x 16 grid (ty, tx); a thread
 // owns rows ty + 16 a and columns tx + 16 c of a tile, so shared-memory reads are broadcasts along
 // one operand and conflict-free along the other (rows padded by one float).
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 #include <climits>
 #include <cmath>
 
@@ -446,6 +454,200 @@ __global__ void __launch_bounds__(kThreads) attention_backward_dq_kernel(const P
   }
 }
 
+// ---- tensor-core forward (float16 / bfloat16) --------------------------------------------
+
+constexpr int kMmaThreads = 128;  // 4 warps x 16 query rows
+constexpr int kMmaBM = 64, kMmaBN = 64;
+
+template <int DH> constexpr int mma_forward_smem_bytes() { return 3 * kMmaBM * (DH + 8) * 2; }
+
+template <typename T>
+__device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  } else {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+}
+
+// Two floats as a pair of T in one register, `lo` in the low half (the lower k index).
+template <typename T> __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+  uint32_t r;
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    memcpy(&r, &v, 4);
+  } else {
+    const __half2 v = __floats2half2_rn(lo, hi);
+    memcpy(&r, &v, 4);
+  }
+  return r;
+}
+
+__device__ __forceinline__ uint32_t lds32(const uint16_t* p) { return *reinterpret_cast<const uint32_t*>(p); }
+
+// dst[r][c] (rows of DH + 8 halves) <- src[row0 + r][c] as raw 16-bit values, zeros past
+// `nrows` and `cols`. `vec`: cols % 8 == 0 and src 16-byte aligned (16-byte loads).
+template <int DH, int ROWS>
+__device__ __forceinline__ void load_tile16(uint16_t* dst, const uint16_t* src, int row0, int nrows, int cols,
+                                            bool vec) {
+  constexpr int LDH = DH + 8;
+  if (vec) {
+    constexpr int CH = DH / 8;
+    for (int idx = threadIdx.x; idx < ROWS * CH; idx += kMmaThreads) {
+      const int r = idx / CH, c = (idx % CH) * 8, gr = row0 + r;
+      uint4 x = make_uint4(0u, 0u, 0u, 0u);
+      if (gr < nrows && c < cols) x = *reinterpret_cast<const uint4*>(src + static_cast<long long>(gr) * cols + c);
+      *reinterpret_cast<uint4*>(dst + r * LDH + c) = x;
+    }
+  } else {
+    for (int idx = threadIdx.x; idx < ROWS * DH; idx += kMmaThreads) {
+      const int r = idx / DH, c = idx % DH, gr = row0 + r;
+      dst[r * LDH + c] = (gr < nrows && c < cols) ? src[static_cast<long long>(gr) * cols + c] : uint16_t(0);
+    }
+  }
+}
+
+// Fragment layouts of m16n8k16 (g = lane / 4, t = lane % 4):
+//   A (16 x 16, row): reg0 (row g, k 2t..2t+1), reg1 (row g+8, k 2t..), reg2 (row g, k 2t+8..),
+//     reg3 (row g+8, k 2t+8..);
+//   B (16 x 8, col): reg0 (k 2t..2t+1, col g), reg1 (k 2t+8.., col g);
+//   C (16 x 8, f32): c0, c1 (row g, cols 2t, 2t+1), c2, c3 (row g+8, cols 2t, 2t+1).
+template <typename T, int DH>
+__global__ void __launch_bounds__(kMmaThreads) attention_forward_mma_kernel(const Params p, bool vec_qk, bool vec_v) {
+  constexpr int BM = kMmaBM, BN = kMmaBN, LDH = DH + 8, KS = DH / 16, NT = BN / 8, DT = DH / 8;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  uint16_t* sQ = reinterpret_cast<uint16_t*>(smem_raw);
+  uint16_t* sK = sQ + BM * LDH;
+  uint16_t* sV = sK + BN * LDH;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int bh = blockIdx.x, b = bh / p.H, h = bh - b * p.H;
+  const long long kvh = static_cast<long long>(b) * p.Hk + h / p.rep;
+  const uint16_t* q = static_cast<const uint16_t*>(p.q) + static_cast<long long>(bh) * p.L * p.E;
+  const uint16_t* k = static_cast<const uint16_t*>(p.k) + kvh * p.S * p.E;
+  const uint16_t* v = static_cast<const uint16_t*>(p.v) + kvh * p.S * p.Ev;
+  T* out = static_cast<T*>(p.out_w) + static_cast<long long>(bh) * p.L * p.Ev;
+  float* lse = p.lse + static_cast<long long>(bh) * p.L;
+  const long long mbase = b * p.mask.sb + h * p.mask.sh;
+  const int ntiles = (p.L + BM - 1) / BM;
+  for (int tile = blockIdx.y; tile < ntiles; tile += gridDim.y) {
+    const int q0 = tile * BM;
+    __syncthreads();
+    load_tile16<DH, BM>(sQ, q, q0, p.L, p.E, vec_qk);
+    __syncthreads();
+    const int r0 = warp * 16 + g;  // this thread's rows in the tile: r0 and r0 + 8
+    const int i0 = q0 + r0, i1 = i0 + 8;
+    uint32_t qf[KS][4];
+#pragma unroll
+    for (int ks = 0; ks < KS; ++ks) {
+      const int c0 = ks * 16 + 2 * t;
+      qf[ks][0] = lds32(sQ + r0 * LDH + c0);
+      qf[ks][1] = lds32(sQ + (r0 + 8) * LDH + c0);
+      qf[ks][2] = lds32(sQ + r0 * LDH + c0 + 8);
+      qf[ks][3] = lds32(sQ + (r0 + 8) * LDH + c0 + 8);
+    }
+    float o[DT][4];
+#pragma unroll
+    for (int d = 0; d < DT; ++d) o[d][0] = o[d][1] = o[d][2] = o[d][3] = 0.f;
+    float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};  // l: this thread's partial sums
+    const int kend = p.causal ? min(p.S, q0 + BM) : p.S;
+    for (int k0 = 0; k0 < kend; k0 += BN) {
+      __syncthreads();
+      load_tile16<DH, BN>(sK, k, k0, p.S, p.E, vec_qk);
+      load_tile16<DH, BN>(sV, v, k0, p.S, p.Ev, vec_v);
+      __syncthreads();
+      float s[NT][4];
+#pragma unroll
+      for (int n = 0; n < NT; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+      for (int ks = 0; ks < KS; ++ks)
+#pragma unroll
+        for (int n = 0; n < NT; ++n) {
+          const uint16_t* kp = sK + (n * 8 + g) * LDH + ks * 16 + 2 * t;
+          mma16816<T>(s[n], qf[ks], lds32(kp), lds32(kp + 8));
+        }
+      float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+      for (int n = 0; n < NT; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int j = k0 + n * 8 + 2 * t + (e & 1);
+          s[n][e] = masked_score(p, mbase, e < 2 ? i0 : i1, j, s[n][e] * p.scale);
+          mx[e >> 1] = fmaxf(mx[e >> 1], s[n][e]);
+        }
+      float use[2], alpha[2];
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {  // the 4 threads of a quad share rows
+        mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+        mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+        const float m_new = fmaxf(mrow[r], mx[r]);
+        use[r] = m_new == -INFINITY ? 0.f : m_new;
+        alpha[r] = expf(mrow[r] - use[r]);
+        mrow[r] = m_new;
+      }
+      float ps[2] = {0.f, 0.f};
+#pragma unroll
+      for (int n = 0; n < NT; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const float x = expf(s[n][e] - use[e >> 1]);
+          s[n][e] = x;
+          ps[e >> 1] += x;
+        }
+      lrow[0] = lrow[0] * alpha[0] + ps[0];
+      lrow[1] = lrow[1] * alpha[1] + ps[1];
+#pragma unroll
+      for (int d = 0; d < DT; ++d) {
+        o[d][0] *= alpha[0];
+        o[d][1] *= alpha[0];
+        o[d][2] *= alpha[1];
+        o[d][3] *= alpha[1];
+      }
+#pragma unroll
+      for (int kj = 0; kj < BN / 16; ++kj) {
+        const uint32_t a[4] = {pack2<T>(s[2 * kj][0], s[2 * kj][1]), pack2<T>(s[2 * kj][2], s[2 * kj][3]),
+                               pack2<T>(s[2 * kj + 1][0], s[2 * kj + 1][1]),
+                               pack2<T>(s[2 * kj + 1][2], s[2 * kj + 1][3])};
+        const uint16_t* vp = sV + (kj * 16 + 2 * t) * LDH + g;
+#pragma unroll
+        for (int d = 0; d < DT; ++d) {
+          const uint16_t* c = vp + d * 8;
+          const uint32_t b0 = static_cast<uint32_t>(c[0]) | (static_cast<uint32_t>(c[LDH]) << 16);
+          const uint32_t b1 = static_cast<uint32_t>(c[8 * LDH]) | (static_cast<uint32_t>(c[9 * LDH]) << 16);
+          mma16816<T>(o[d], a, b0, b1);
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      lrow[r] += __shfl_xor_sync(0xffffffffu, lrow[r], 1);
+      lrow[r] += __shfl_xor_sync(0xffffffffu, lrow[r], 2);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const int i = r == 0 ? i0 : i1;
+      if (i >= p.L) continue;
+      const bool dead = mrow[r] == -INFINITY && lrow[r] == 0.f;
+      const float inv = dead ? (p.mask.kind != 0 ? 0.f : NAN) : 1.f / lrow[r];
+      T* orow = out + static_cast<long long>(i) * p.Ev;
+#pragma unroll
+      for (int d = 0; d < DT; ++d) {
+        const int col = d * 8 + 2 * t;
+        if (col < p.Ev) orow[col] = from_f<T>(o[d][2 * r] * inv);
+        if (col + 1 < p.Ev) orow[col + 1] = from_f<T>(o[d][2 * r + 1] * inv);
+      }
+      if (t == 0) lse[i] = dead ? -INFINITY : mrow[r] + logf(lrow[r]);
+    }
+  }
+}
+
 // ---- host side ------------------------------------------------------------------------------
 
 const char* kOp = "scaled_dot_product_attention";
@@ -548,6 +750,25 @@ void cuda_attention_forward(const Tensor& out, const Tensor& logsumexp, const Te
   const int bucket = head_bucket(p);
   dispatch_attention_dtype(q.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<T, float>) {
+      if (properties(dev).major >= 8) {
+        const auto aligned = [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
+        const bool vec_qk = p.E % 8 == 0 && aligned(q) && aligned(k);
+        const bool vec_v = p.Ev % 8 == 0 && aligned(v);
+        const auto go = [&](auto kernel, int bytes) {
+          EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes),
+                           "scaled_dot_product_attention forward");
+          const dim3 grid(static_cast<unsigned>(B * p.H),
+                          static_cast<unsigned>(std::min((p.L + kMmaBM - 1) / kMmaBM, 65535)));
+          kernel<<<grid, kMmaThreads, bytes, s>>>(p, vec_qk, vec_v);
+          EMBER_CUDA_LAUNCH_CHECK("scaled_dot_product_attention forward");
+        };
+        if (bucket == 32) go(attention_forward_mma_kernel<T, 32>, mma_forward_smem_bytes<32>());
+        else if (bucket == 64) go(attention_forward_mma_kernel<T, 64>, mma_forward_smem_bytes<64>());
+        else go(attention_forward_mma_kernel<T, 128>, mma_forward_smem_bytes<128>());
+        return;
+      }
+    }
     if (bucket == 32) forward_for<T, 32, 64, 64>(p, B, s, dev);
     else if (bucket == 64) forward_for<T, 64, 64, 64>(p, B, s, dev);
     else forward_for<T, 128, 64, 32>(p, B, s, dev);
