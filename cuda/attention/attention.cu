@@ -648,6 +648,245 @@ __global__ void __launch_bounds__(kMmaThreads) attention_forward_mma_kernel(cons
   }
 }
 
+// ---- tensor-core backward (float16 / bfloat16) -------------------------------------------
+// The same two passes as the CUDA-core backward. dK/dV: each warp owns 16 keys of a 64-key tile
+// and computes S^T = K Q^T and dP^T = V dO^T for a tile of BQ queries, so P^T and dS^T come out
+// as the A operand of dV += P^T dO and dK += dS^T Q. dQ: each warp owns 16 queries and computes
+// S = Q K^T, dP = dO V^T over key tiles of BK, then dQ += dS K. P and dS are rounded to the input
+// dtype as mma operands; every accumulation is float32.
+
+constexpr int kMmaKeys = 64;  // keys per dK/dV block
+
+template <int DH, int BQ> constexpr int mma_dkv_smem_bytes() {
+  return (2 * kMmaKeys + 2 * BQ) * (DH + 8) * 2 + 2 * BQ * 4;
+}
+template <int DH, int BK> constexpr int mma_dq_smem_bytes() { return (2 * kMmaBM + 2 * BK) * (DH + 8) * 2; }
+
+// The B operand (k = rows r..r+15 of `tile`, n = column col) of a product whose k runs over
+// the rows of a row-major tile: two rows per register.
+__device__ __forceinline__ void b_from_rows(const uint16_t* tile, int ldh, int row, int col, uint32_t& b0,
+                                            uint32_t& b1) {
+  const uint16_t* c = tile + row * ldh + col;
+  b0 = static_cast<uint32_t>(c[0]) | (static_cast<uint32_t>(c[ldh]) << 16);
+  b1 = static_cast<uint32_t>(c[8 * ldh]) | (static_cast<uint32_t>(c[9 * ldh]) << 16);
+}
+
+template <typename T, int DH, int BQ>
+__global__ void __launch_bounds__(kMmaThreads) attention_backward_dkv_mma_kernel(const Params p, bool vec_qk,
+                                                                                 bool vec_v) {
+  constexpr int BN = kMmaKeys, LDH = DH + 8, KS = DH / 16, NQ = BQ / 8, DT = DH / 8;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  uint16_t* sK = reinterpret_cast<uint16_t*>(smem_raw);
+  uint16_t* sV = sK + BN * LDH;
+  uint16_t* sQ = sV + BN * LDH;
+  uint16_t* sG = sQ + BQ * LDH;
+  float* sLse = reinterpret_cast<float*>(sG + BQ * LDH);
+  float* sD = sLse + BQ;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int bkv = blockIdx.x, b = bkv / p.Hk, hk = bkv - b * p.Hk;
+  const uint16_t* k = static_cast<const uint16_t*>(p.k) + static_cast<long long>(bkv) * p.S * p.E;
+  const uint16_t* v = static_cast<const uint16_t*>(p.v) + static_cast<long long>(bkv) * p.S * p.Ev;
+  T* dk_out = static_cast<T*>(p.dk) + static_cast<long long>(bkv) * p.S * p.E;
+  T* dv_out = static_cast<T*>(p.dv) + static_cast<long long>(bkv) * p.S * p.Ev;
+  const float dead_p = p.mask.kind != 0 ? 0.f : NAN;
+  const int kr = warp * 16 + g;  // this thread's key rows in the tile: kr and kr + 8
+  const int ntiles = (p.S + BN - 1) / BN;
+  for (int tile = blockIdx.y; tile < ntiles; tile += gridDim.y) {
+    const int n0 = tile * BN;
+    __syncthreads();
+    load_tile16<DH, BN>(sK, k, n0, p.S, p.E, vec_qk);
+    load_tile16<DH, BN>(sV, v, n0, p.S, p.Ev, vec_v);
+    float dk[DT][4], dv[DT][4];
+#pragma unroll
+    for (int d = 0; d < DT; ++d)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) dk[d][e] = dv[d][e] = 0.f;
+    for (int hh = 0; hh < p.rep; ++hh) {
+      const int h = hk * p.rep + hh;
+      const long long bh = static_cast<long long>(b) * p.H + h;
+      const long long mbase = b * p.mask.sb + h * p.mask.sh;
+      const uint16_t* q = static_cast<const uint16_t*>(p.q) + bh * p.L * p.E;
+      const uint16_t* go = static_cast<const uint16_t*>(p.dout) + bh * p.L * p.Ev;
+      const int m_start = p.causal ? (n0 / BQ) * BQ : 0;  // queries before n0 see none of these keys
+      for (int m0 = m_start; m0 < p.L; m0 += BQ) {
+        __syncthreads();  // the previous query tile is consumed
+        load_tile16<DH, BQ>(sQ, q, m0, p.L, p.E, vec_qk);
+        load_tile16<DH, BQ>(sG, go, m0, p.L, p.Ev, vec_v);
+        if (threadIdx.x < BQ) {
+          const int i = m0 + threadIdx.x;
+          sLse[threadIdx.x] = i < p.L ? p.lse[bh * p.L + i] : INFINITY;  // +inf: P = 0 on padding
+          sD[threadIdx.x] = i < p.L ? p.D[bh * p.L + i] : 0.f;
+        }
+        __syncthreads();
+        float st[NQ][4], dpt[NQ][4];
+#pragma unroll
+        for (int n = 0; n < NQ; ++n)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) st[n][e] = dpt[n][e] = 0.f;
+#pragma unroll
+        for (int ks = 0; ks < KS; ++ks) {
+          const int c0 = ks * 16 + 2 * t;
+          const uint32_t ka[4] = {lds32(sK + kr * LDH + c0), lds32(sK + (kr + 8) * LDH + c0),
+                                  lds32(sK + kr * LDH + c0 + 8), lds32(sK + (kr + 8) * LDH + c0 + 8)};
+          const uint32_t va[4] = {lds32(sV + kr * LDH + c0), lds32(sV + (kr + 8) * LDH + c0),
+                                  lds32(sV + kr * LDH + c0 + 8), lds32(sV + (kr + 8) * LDH + c0 + 8)};
+#pragma unroll
+          for (int n = 0; n < NQ; ++n) {
+            const uint16_t* qp = sQ + (n * 8 + g) * LDH + c0;
+            mma16816<T>(st[n], ka, lds32(qp), lds32(qp + 8));
+            const uint16_t* gp = sG + (n * 8 + g) * LDH + c0;
+            mma16816<T>(dpt[n], va, lds32(gp), lds32(gp + 8));
+          }
+        }
+#pragma unroll
+        for (int n = 0; n < NQ; ++n)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int qi = n * 8 + 2 * t + (e & 1);
+            const float sc = masked_score(p, mbase, m0 + qi, n0 + kr + (e >> 1) * 8, st[n][e] * p.scale);
+            const float lz = sLse[qi];
+            const float pr = lz == -INFINITY ? dead_p : expf(sc - lz);
+            st[n][e] = pr;
+            dpt[n][e] = pr * (dpt[n][e] - sD[qi]);
+          }
+#pragma unroll
+        for (int kq = 0; kq < BQ / 16; ++kq) {
+          const uint32_t pa[4] = {pack2<T>(st[2 * kq][0], st[2 * kq][1]), pack2<T>(st[2 * kq][2], st[2 * kq][3]),
+                                  pack2<T>(st[2 * kq + 1][0], st[2 * kq + 1][1]),
+                                  pack2<T>(st[2 * kq + 1][2], st[2 * kq + 1][3])};
+          const uint32_t sa[4] = {pack2<T>(dpt[2 * kq][0], dpt[2 * kq][1]), pack2<T>(dpt[2 * kq][2], dpt[2 * kq][3]),
+                                  pack2<T>(dpt[2 * kq + 1][0], dpt[2 * kq + 1][1]),
+                                  pack2<T>(dpt[2 * kq + 1][2], dpt[2 * kq + 1][3])};
+#pragma unroll
+          for (int d = 0; d < DT; ++d) {
+            uint32_t b0, b1;
+            b_from_rows(sG, LDH, kq * 16 + 2 * t, d * 8 + g, b0, b1);
+            mma16816<T>(dv[d], pa, b0, b1);
+            b_from_rows(sQ, LDH, kq * 16 + 2 * t, d * 8 + g, b0, b1);
+            mma16816<T>(dk[d], sa, b0, b1);
+          }
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const int j = n0 + kr + 8 * r;
+      if (j >= p.S) continue;
+#pragma unroll
+      for (int d = 0; d < DT; ++d)
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {
+          const int col = d * 8 + 2 * t + c;
+          if (col < p.E) dk_out[static_cast<long long>(j) * p.E + col] = from_f<T>(dk[d][2 * r + c] * p.scale);
+          if (col < p.Ev) dv_out[static_cast<long long>(j) * p.Ev + col] = from_f<T>(dv[d][2 * r + c]);
+        }
+    }
+  }
+}
+
+template <typename T, int DH, int BK>
+__global__ void __launch_bounds__(kMmaThreads) attention_backward_dq_mma_kernel(const Params p, bool vec_qk,
+                                                                                bool vec_v) {
+  constexpr int BM = kMmaBM, LDH = DH + 8, KS = DH / 16, NK = BK / 8, DT = DH / 8;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  uint16_t* sQ = reinterpret_cast<uint16_t*>(smem_raw);
+  uint16_t* sG = sQ + BM * LDH;
+  uint16_t* sK = sG + BM * LDH;
+  uint16_t* sV = sK + BK * LDH;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int bh = blockIdx.x, b = bh / p.H, h = bh - b * p.H;
+  const long long kvh = static_cast<long long>(b) * p.Hk + h / p.rep;
+  const uint16_t* q = static_cast<const uint16_t*>(p.q) + static_cast<long long>(bh) * p.L * p.E;
+  const uint16_t* go = static_cast<const uint16_t*>(p.dout) + static_cast<long long>(bh) * p.L * p.Ev;
+  const uint16_t* k = static_cast<const uint16_t*>(p.k) + kvh * p.S * p.E;
+  const uint16_t* v = static_cast<const uint16_t*>(p.v) + kvh * p.S * p.Ev;
+  T* dq_out = static_cast<T*>(p.dq) + static_cast<long long>(bh) * p.L * p.E;
+  const long long mbase = b * p.mask.sb + h * p.mask.sh;
+  const float dead_p = p.mask.kind != 0 ? 0.f : NAN;
+  const int ntiles = (p.L + BM - 1) / BM;
+  for (int tile = blockIdx.y; tile < ntiles; tile += gridDim.y) {
+    const int m0 = tile * BM;
+    __syncthreads();
+    load_tile16<DH, BM>(sQ, q, m0, p.L, p.E, vec_qk);
+    load_tile16<DH, BM>(sG, go, m0, p.L, p.Ev, vec_v);
+    __syncthreads();
+    const int r0 = warp * 16 + g;
+    const int i0 = m0 + r0, i1 = i0 + 8;
+    const float lse_r[2] = {i0 < p.L ? p.lse[bh * p.L + i0] : INFINITY, i1 < p.L ? p.lse[bh * p.L + i1] : INFINITY};
+    const float d_r[2] = {i0 < p.L ? p.D[bh * p.L + i0] : 0.f, i1 < p.L ? p.D[bh * p.L + i1] : 0.f};
+    uint32_t qf[KS][4], gf[KS][4];
+#pragma unroll
+    for (int ks = 0; ks < KS; ++ks) {
+      const int c0 = ks * 16 + 2 * t;
+      qf[ks][0] = lds32(sQ + r0 * LDH + c0);
+      qf[ks][1] = lds32(sQ + (r0 + 8) * LDH + c0);
+      qf[ks][2] = lds32(sQ + r0 * LDH + c0 + 8);
+      qf[ks][3] = lds32(sQ + (r0 + 8) * LDH + c0 + 8);
+      gf[ks][0] = lds32(sG + r0 * LDH + c0);
+      gf[ks][1] = lds32(sG + (r0 + 8) * LDH + c0);
+      gf[ks][2] = lds32(sG + r0 * LDH + c0 + 8);
+      gf[ks][3] = lds32(sG + (r0 + 8) * LDH + c0 + 8);
+    }
+    float dq[DT][4];
+#pragma unroll
+    for (int d = 0; d < DT; ++d) dq[d][0] = dq[d][1] = dq[d][2] = dq[d][3] = 0.f;
+    const int kend = p.causal ? min(p.S, m0 + BM) : p.S;
+    for (int n0 = 0; n0 < kend; n0 += BK) {
+      __syncthreads();  // the previous key tile is consumed
+      load_tile16<DH, BK>(sK, k, n0, p.S, p.E, vec_qk);
+      load_tile16<DH, BK>(sV, v, n0, p.S, p.Ev, vec_v);
+      __syncthreads();
+      float s[NK][4], dp[NK][4];
+#pragma unroll
+      for (int n = 0; n < NK; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) s[n][e] = dp[n][e] = 0.f;
+#pragma unroll
+      for (int ks = 0; ks < KS; ++ks)
+#pragma unroll
+        for (int n = 0; n < NK; ++n) {
+          const uint16_t* kp = sK + (n * 8 + g) * LDH + ks * 16 + 2 * t;
+          mma16816<T>(s[n], qf[ks], lds32(kp), lds32(kp + 8));
+          const uint16_t* vp = sV + (n * 8 + g) * LDH + ks * 16 + 2 * t;
+          mma16816<T>(dp[n], gf[ks], lds32(vp), lds32(vp + 8));
+        }
+#pragma unroll
+      for (int n = 0; n < NK; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int r = e >> 1;
+          const float sc = masked_score(p, mbase, r == 0 ? i0 : i1, n0 + n * 8 + 2 * t + (e & 1), s[n][e] * p.scale);
+          const float pr = lse_r[r] == -INFINITY ? dead_p : expf(sc - lse_r[r]);
+          s[n][e] = pr * (dp[n][e] - d_r[r]);
+        }
+#pragma unroll
+      for (int kj = 0; kj < BK / 16; ++kj) {
+        const uint32_t a[4] = {pack2<T>(s[2 * kj][0], s[2 * kj][1]), pack2<T>(s[2 * kj][2], s[2 * kj][3]),
+                               pack2<T>(s[2 * kj + 1][0], s[2 * kj + 1][1]),
+                               pack2<T>(s[2 * kj + 1][2], s[2 * kj + 1][3])};
+#pragma unroll
+        for (int d = 0; d < DT; ++d) {
+          uint32_t b0, b1;
+          b_from_rows(sK, LDH, kj * 16 + 2 * t, d * 8 + g, b0, b1);
+          mma16816<T>(dq[d], a, b0, b1);
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const int i = r == 0 ? i0 : i1;
+      if (i >= p.L) continue;
+#pragma unroll
+      for (int d = 0; d < DT; ++d)
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {
+          const int col = d * 8 + 2 * t + c;
+          if (col < p.E) dq_out[static_cast<long long>(i) * p.E + col] = from_f<T>(dq[d][2 * r + c] * p.scale);
+        }
+    }
+  }
+}
+
 // ---- host side ------------------------------------------------------------------------------
 
 const char* kOp = "scaled_dot_product_attention";
@@ -804,6 +1043,33 @@ void cuda_attention_backward(const Tensor& grad_q, const Tensor& grad_k, const T
                                                                  static_cast<const T*>(p.out), dbuf.as<float>(), rows,
                                                                  p.Ev);
     EMBER_CUDA_LAUNCH_CHECK("scaled_dot_product_attention backward");
+    if constexpr (!std::is_same_v<T, float>) {
+      if (properties(dev).major >= 8) {
+        const auto aligned = [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
+        const bool vec_qk = p.E % 8 == 0 && aligned(q) && aligned(k);
+        const bool vec_v = p.Ev % 8 == 0 && aligned(v) && aligned(grad_out);
+        const auto go = [&](auto kernel, int bytes, long long gx, int ntiles) {
+          EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes),
+                           "scaled_dot_product_attention backward");
+          const dim3 grid(static_cast<unsigned>(gx), static_cast<unsigned>(std::min(ntiles, 65535)));
+          kernel<<<grid, kMmaThreads, bytes, s>>>(p, vec_qk, vec_v);
+          EMBER_CUDA_LAUNCH_CHECK("scaled_dot_product_attention backward");
+        };
+        const long long bkv = B * p.Hk, bq = B * p.H;
+        const int kt = (p.S + kMmaKeys - 1) / kMmaKeys, qt = (p.L + kMmaBM - 1) / kMmaBM;
+        if (bucket == 32) {
+          go(attention_backward_dkv_mma_kernel<T, 32, 64>, mma_dkv_smem_bytes<32, 64>(), bkv, kt);
+          go(attention_backward_dq_mma_kernel<T, 32, 64>, mma_dq_smem_bytes<32, 64>(), bq, qt);
+        } else if (bucket == 64) {
+          go(attention_backward_dkv_mma_kernel<T, 64, 64>, mma_dkv_smem_bytes<64, 64>(), bkv, kt);
+          go(attention_backward_dq_mma_kernel<T, 64, 64>, mma_dq_smem_bytes<64, 64>(), bq, qt);
+        } else {
+          go(attention_backward_dkv_mma_kernel<T, 128, 32>, mma_dkv_smem_bytes<128, 32>(), bkv, kt);
+          go(attention_backward_dq_mma_kernel<T, 128, 32>, mma_dq_smem_bytes<128, 32>(), bq, qt);
+        }
+        return;
+      }
+    }
     if (bucket == 32) backward_for<T, 32, 64, 64>(p, B, s, dev);
     else if (bucket == 64) backward_for<T, 64, 64, 64>(p, B, s, dev);
     else backward_for<T, 128, 32, 32>(p, B, s, dev);
