@@ -1,5 +1,5 @@
-// Fused scaled dot-product attention (FlashAttention-2 style) on CUDA cores, for float32,
-// float16 and bfloat16 (computed in float32).
+// Fused scaled dot-product attention (FlashAttention-2 style). float32 runs on CUDA cores,
+// float16/bfloat16 on tensor cores (below); both accumulate in float32.
 //
 // Forward: a block takes BM queries of one (batch, head) and walks the keys in tiles of BN held
 // in shared memory: S = (scale q) k^T, the mask, an online softmax (running max and sum per row,
@@ -13,9 +13,10 @@
 // key/value head) for dK and dV; another owns a query tile and sums over the keys for dQ. Each
 // output element is summed by one thread in a fixed order: deterministic, no atomics.
 //
-// float16/bfloat16 forwards take a tensor-core kernel instead (mma.sync m16n8k16, float32
-// accumulation): each warp owns 16 query rows, keeps its Q fragments in registers, and the
-// score fragments become the A operand of P v in registers (P rounded to the input dtype).
+// float16/bfloat16 take tensor-core kernels with the same structure (mma.sync m16n8k16, float32
+// accumulation, sm_80 and newer): in the forward each warp owns 16 query rows, keeps its Q
+// fragments in registers, and the score fragments become the A operand of P v in registers
+// (P rounded to the input dtype); the backward is described above its kernels.
 //
 // The CUDA-core steps use one thread layout: 256 threads as a 16 x 16 grid (ty, tx); a thread
 // owns rows ty + 16 a and columns tx + 16 c of a tile, so shared-memory reads are broadcasts along
@@ -25,10 +26,10 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <cstdint>
-#include <type_traits>
 #include <climits>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels_attention.h"
@@ -989,8 +990,8 @@ void cuda_attention_forward(const Tensor& out, const Tensor& logsumexp, const Te
   const int bucket = head_bucket(p);
   dispatch_attention_dtype(q.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if constexpr (!std::is_same_v<T, float>) {
-      if (properties(dev).major >= 8) {
+    if constexpr (!std::is_same_v<T, float>) {  // the builds target sm_80 and newer: mma.sync exists
+      {
         const auto aligned = [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
         const bool vec_qk = p.E % 8 == 0 && aligned(q) && aligned(k);
         const bool vec_v = p.Ev % 8 == 0 && aligned(v);
@@ -1005,12 +1006,12 @@ void cuda_attention_forward(const Tensor& out, const Tensor& logsumexp, const Te
         if (bucket == 32) go(attention_forward_mma_kernel<T, 32>, mma_forward_smem_bytes<32>());
         else if (bucket == 64) go(attention_forward_mma_kernel<T, 64>, mma_forward_smem_bytes<64>());
         else go(attention_forward_mma_kernel<T, 128>, mma_forward_smem_bytes<128>());
-        return;
       }
+    } else {
+      if (bucket == 32) forward_for<T, 32, 64, 64>(p, B, s, dev);
+      else if (bucket == 64) forward_for<T, 64, 64, 64>(p, B, s, dev);
+      else forward_for<T, 128, 64, 32>(p, B, s, dev);
     }
-    if (bucket == 32) forward_for<T, 32, 64, 64>(p, B, s, dev);
-    else if (bucket == 64) forward_for<T, 64, 64, 64>(p, B, s, dev);
-    else forward_for<T, 128, 64, 32>(p, B, s, dev);
   });
 }
 
@@ -1044,7 +1045,7 @@ void cuda_attention_backward(const Tensor& grad_q, const Tensor& grad_k, const T
                                                                  p.Ev);
     EMBER_CUDA_LAUNCH_CHECK("scaled_dot_product_attention backward");
     if constexpr (!std::is_same_v<T, float>) {
-      if (properties(dev).major >= 8) {
+      {
         const auto aligned = [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; };
         const bool vec_qk = p.E % 8 == 0 && aligned(q) && aligned(k);
         const bool vec_v = p.Ev % 8 == 0 && aligned(v) && aligned(grad_out);
@@ -1067,12 +1068,12 @@ void cuda_attention_backward(const Tensor& grad_q, const Tensor& grad_k, const T
           go(attention_backward_dkv_mma_kernel<T, 128, 32>, mma_dkv_smem_bytes<128, 32>(), bkv, kt);
           go(attention_backward_dq_mma_kernel<T, 128, 32>, mma_dq_smem_bytes<128, 32>(), bq, qt);
         }
-        return;
       }
+    } else {
+      if (bucket == 32) backward_for<T, 32, 64, 64>(p, B, s, dev);
+      else if (bucket == 64) backward_for<T, 64, 64, 64>(p, B, s, dev);
+      else backward_for<T, 128, 32, 32>(p, B, s, dev);
     }
-    if (bucket == 32) backward_for<T, 32, 64, 64>(p, B, s, dev);
-    else if (bucket == 64) backward_for<T, 64, 64, 64>(p, B, s, dev);
-    else backward_for<T, 128, 32, 32>(p, B, s, dev);
   });
 }
 
