@@ -197,7 +197,10 @@ bool scaled_dot_product_attention_fused_available(const Tensor& query, const Ten
   if (key.dtype() != t || value.dtype() != t) return false;
   if (key.device() != query.device() || value.device() != query.device()) return false;
   if (query.dim() < 2 || key.dim() < 2 || value.dim() < 2) return false;
-  if (query.size(-1) > kAttentionMaxHeadDim || value.size(-1) > kAttentionMaxHeadDim) return false;
+  // E == 0 gives the default scale 1/sqrt(0) = inf, which the composite multiplies into an empty
+  // operand only; the fused kernels would form 0 * inf.
+  if (query.size(-1) == 0 || query.size(-1) > kAttentionMaxHeadDim || value.size(-1) > kAttentionMaxHeadDim)
+    return false;
   if (dropout_p != 0) return false;
   if (attn_mask && attn_mask->defined()) {
     const Tensor& m = *attn_mask;
