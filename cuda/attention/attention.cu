@@ -494,6 +494,20 @@ template <typename T> __device__ __forceinline__ uint32_t pack2(float lo, float 
 
 __device__ __forceinline__ uint32_t lds32(const uint16_t* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
+// The B operands of two n-blocks (columns col0.. and col0 + 8..) of a product whose k runs over
+// rows row0..row0+15 of a row-major shared tile (rows of ldh halves, 16-byte aligned), by one
+// ldmatrix .trans: b[0], b[1] for columns col0.., b[2], b[3] for col0 + 8... Lane l gives the
+// address of row l % 8 of 8 x 8 matrix l / 8 (matrices: rows +0/+8 x columns +0/+8).
+__device__ __forceinline__ void b_from_rows_x4(const uint16_t* tile, int ldh, int row0, int col0, uint32_t (&b)[4]) {
+  const int lane = threadIdx.x & 31, m = lane >> 3;
+  const uint16_t* ptr = tile + (row0 + (m & 1) * 8 + (lane & 7)) * ldh + col0 + (m >> 1) * 8;
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(ptr));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(b[0]), "=r"(b[1]), "=r"(b[2]), "=r"(b[3])
+               : "r"(addr)
+               : "memory");
+}
+
 // dst[r][c] (rows of DH + 8 halves) <- src[row0 + r][c] as raw 16-bit values, zeros past
 // `nrows` and `cols`. `vec`: cols % 8 == 0 and src 16-byte aligned (16-byte loads).
 template <int DH, int ROWS>
@@ -616,13 +630,12 @@ __global__ void __launch_bounds__(kMmaThreads) attention_forward_mma_kernel(cons
         const uint32_t a[4] = {pack2<T>(s[2 * kj][0], s[2 * kj][1]), pack2<T>(s[2 * kj][2], s[2 * kj][3]),
                                pack2<T>(s[2 * kj + 1][0], s[2 * kj + 1][1]),
                                pack2<T>(s[2 * kj + 1][2], s[2 * kj + 1][3])};
-        const uint16_t* vp = sV + (kj * 16 + 2 * t) * LDH + g;
 #pragma unroll
-        for (int d = 0; d < DT; ++d) {
-          const uint16_t* c = vp + d * 8;
-          const uint32_t b0 = static_cast<uint32_t>(c[0]) | (static_cast<uint32_t>(c[LDH]) << 16);
-          const uint32_t b1 = static_cast<uint32_t>(c[8 * LDH]) | (static_cast<uint32_t>(c[9 * LDH]) << 16);
-          mma16816<T>(o[d], a, b0, b1);
+        for (int d = 0; d < DT; d += 2) {
+          uint32_t bv[4];
+          b_from_rows_x4(sV, LDH, kj * 16, d * 8, bv);
+          mma16816<T>(o[d], a, bv[0], bv[1]);
+          mma16816<T>(o[d + 1], a, bv[2], bv[3]);
         }
       }
     }
@@ -662,15 +675,6 @@ template <int DH, int BQ> constexpr int mma_dkv_smem_bytes() {
   return (2 * kMmaKeys + 2 * BQ) * (DH + 8) * 2 + 2 * BQ * 4;
 }
 template <int DH, int BK> constexpr int mma_dq_smem_bytes() { return (2 * kMmaBM + 2 * BK) * (DH + 8) * 2; }
-
-// The B operand (k = rows r..r+15 of `tile`, n = column col) of a product whose k runs over
-// the rows of a row-major tile: two rows per register.
-__device__ __forceinline__ void b_from_rows(const uint16_t* tile, int ldh, int row, int col, uint32_t& b0,
-                                            uint32_t& b1) {
-  const uint16_t* c = tile + row * ldh + col;
-  b0 = static_cast<uint32_t>(c[0]) | (static_cast<uint32_t>(c[ldh]) << 16);
-  b1 = static_cast<uint32_t>(c[8 * ldh]) | (static_cast<uint32_t>(c[9 * ldh]) << 16);
-}
 
 template <typename T, int DH, int BQ>
 __global__ void __launch_bounds__(kMmaThreads) attention_backward_dkv_mma_kernel(const Params p, bool vec_qk,
@@ -759,12 +763,14 @@ __global__ void __launch_bounds__(kMmaThreads) attention_backward_dkv_mma_kernel
                                   pack2<T>(dpt[2 * kq + 1][0], dpt[2 * kq + 1][1]),
                                   pack2<T>(dpt[2 * kq + 1][2], dpt[2 * kq + 1][3])};
 #pragma unroll
-          for (int d = 0; d < DT; ++d) {
-            uint32_t b0, b1;
-            b_from_rows(sG, LDH, kq * 16 + 2 * t, d * 8 + g, b0, b1);
-            mma16816<T>(dv[d], pa, b0, b1);
-            b_from_rows(sQ, LDH, kq * 16 + 2 * t, d * 8 + g, b0, b1);
-            mma16816<T>(dk[d], sa, b0, b1);
+          for (int d = 0; d < DT; d += 2) {
+            uint32_t bb[4];
+            b_from_rows_x4(sG, LDH, kq * 16, d * 8, bb);
+            mma16816<T>(dv[d], pa, bb[0], bb[1]);
+            mma16816<T>(dv[d + 1], pa, bb[2], bb[3]);
+            b_from_rows_x4(sQ, LDH, kq * 16, d * 8, bb);
+            mma16816<T>(dk[d], sa, bb[0], bb[1]);
+            mma16816<T>(dk[d + 1], sa, bb[2], bb[3]);
           }
         }
       }
@@ -866,10 +872,11 @@ __global__ void __launch_bounds__(kMmaThreads) attention_backward_dq_mma_kernel(
                                pack2<T>(s[2 * kj + 1][0], s[2 * kj + 1][1]),
                                pack2<T>(s[2 * kj + 1][2], s[2 * kj + 1][3])};
 #pragma unroll
-        for (int d = 0; d < DT; ++d) {
-          uint32_t b0, b1;
-          b_from_rows(sK, LDH, kj * 16 + 2 * t, d * 8 + g, b0, b1);
-          mma16816<T>(dq[d], a, b0, b1);
+        for (int d = 0; d < DT; d += 2) {
+          uint32_t bb[4];
+          b_from_rows_x4(sK, LDH, kj * 16, d * 8, bb);
+          mma16816<T>(dq[d], a, bb[0], bb[1]);
+          mma16816<T>(dq[d + 1], a, bb[2], bb[3]);
         }
       }
     }
