@@ -3,9 +3,14 @@
 //   attn = softmax(q @ k^T * scale + mask), out = dropout(attn) @ v.
 // 16-bit inputs are computed in float32. A row whose keys are all masked gets zero weights
 // (PyTorch 2.13's CPU kernels give zeros there, not NaN).
+// On a device with fused attention kernels (dispatch/kernels_attention.h: CUDA), calls they
+// cover (float32/16-bit, no dropout, head dims <= kAttentionMaxHeadDim) run one fused kernel
+// instead, which keeps the per-row logsumexp rather than the probabilities.
+#include <climits>
 #include <cmath>
 
 #include "core/shape.h"
+#include "dispatch/kernels_attention.h"
 #include "ember/ops.h"
 #include "ember/random.h"
 
@@ -106,7 +111,153 @@ Tensor apply_dropout(const Tensor& t, const Tensor& keep, double p) {
   return mul(mul(t, keep), 1.0 / (1.0 - p));
 }
 
+// The fused kernels' view of a call: the broadcast batch dims split into (B, H), the operands
+// as contiguous (B, H, L, E) / (B, Hk, S, E) / (B, Hk, S, Ev) blocks, the mask as a strided
+// (B, H, L, S) view.
+struct FusedCall {
+  IntArray batch;    // the broadcast batch dims (heads last)
+  IntArray k_batch;  // the same with the key/value heads last (H / rep)
+  int64_t B = 1, H = 1, Hk = 1, L = 0, S = 0, E = 0, Ev = 0;
+  Tensor q, k, v;
+  AttentionArgs args;
+};
+
+Tensor as_4d(const Tensor& t, const IntArray& batch, int64_t B, int64_t H) {
+  IntArray full = batch;
+  full.push_back(t.size(-2));
+  full.push_back(t.size(-1));
+  Tensor e = t.expand(full);
+  if (batch.size() == 2) return e;
+  return e.reshape({B, H, t.size(-2), t.size(-1)});
+}
+
+FusedCall fused_call(const Tensor& query, const Tensor& key, const Tensor& value,
+                     const std::optional<Tensor>& attn_mask, bool is_causal, std::optional<double> scale,
+                     bool enable_gqa) {
+  const int64_t rep = check_inputs(query, key, value, enable_gqa);
+  const bool has_mask = attn_mask && attn_mask->defined();
+  EMBER_CHECK_VALUE(!(has_mask && is_causal), kOp, ": attn_mask must not be given with is_causal=True");
+  FusedCall c;
+  IntArray kb = batch_of(key), vb = batch_of(value);
+  if (rep > 1) {
+    kb.back() *= rep;
+    vb.back() *= rep;
+  }
+  c.batch = broadcast_shapes(broadcast_shapes(batch_of(query), kb, kOp), vb, kOp);
+  c.k_batch = c.batch;
+  if (!c.batch.empty()) {
+    c.H = c.batch.back();
+    c.B = 1;
+    for (size_t d = 0; d + 1 < c.batch.size(); ++d) c.B *= c.batch[d];
+    c.k_batch.back() = c.H / rep;
+  }
+  c.Hk = c.H / rep;
+  c.L = query.size(-2);
+  c.S = key.size(-2);
+  c.E = query.size(-1);
+  c.Ev = value.size(-1);
+  EMBER_CHECK(c.B * c.H <= INT_MAX, kOp, ": too many batch entries (", c.B * c.H, ") for the fused kernel");
+  c.q = as_4d(query, c.batch, c.B, c.H).contiguous();
+  c.k = as_4d(key, c.k_batch, c.B, c.Hk).contiguous();
+  c.v = as_4d(value, c.k_batch, c.B, c.Hk).contiguous();
+  c.args.scale = default_scale(query, scale);
+  c.args.is_causal = is_causal;
+  if (has_mask) {
+    const Tensor& m = *attn_mask;
+    EMBER_CHECK_TYPE(m.dtype() == kBool || is_floating(m.dtype()), kOp,
+                     ": expected attn_mask of dtype bool or floating point, got ", dtype_name(m.dtype()));
+    IntArray scores = c.batch;
+    scores.push_back(c.L);
+    scores.push_back(c.S);
+    EMBER_CHECK_SHAPE(broadcasts_to(m.shape(), scores), kOp, ": attn_mask of shape ", shape_str(m.shape()),
+                      " does not broadcast to the attention weights' shape ", shape_str(scores));
+    EMBER_CHECK_SHAPE(m.device() == query.device(), kOp, ": attn_mask is on ", m.device().str(),
+                      ", the query on ", query.device().str());
+    c.args.mask = as_4d(m.dtype() == kBool ? m : m.to(kFloat32), c.batch, c.B, c.H);
+  }
+  return c;
+}
+
+// (..., L, X) of the broadcast batch <- a (B, H, L, X) result.
+Tensor from_4d(const Tensor& t, const IntArray& batch) {
+  IntArray shape = batch;
+  for (int64_t d = 2; d < t.dim(); ++d) shape.push_back(t.size(d));
+  return t.reshape(shape);
+}
+
 }  // namespace
+
+bool scaled_dot_product_attention_fused_available(const Tensor& query, const Tensor& key, const Tensor& value,
+                                                  const std::optional<Tensor>& attn_mask, double dropout_p,
+                                                  bool enable_gqa) {
+  const DeviceType d = query.device().type;
+  if (d == DeviceType::CPU || !attention_forward_kernel.has(d) || !attention_backward_kernel.has(d)) return false;
+  const DType t = query.dtype();
+  if (t != kFloat32 && t != kFloat16 && t != kBFloat16) return false;
+  if (key.dtype() != t || value.dtype() != t) return false;
+  if (key.device() != query.device() || value.device() != query.device()) return false;
+  if (query.dim() < 2 || key.dim() < 2 || value.dim() < 2) return false;
+  // E == 0 gives the default scale 1/sqrt(0) = inf, which the composite multiplies into an empty
+  // operand only; the fused kernels would form 0 * inf.
+  if (query.size(-1) == 0 || query.size(-1) > kAttentionMaxHeadDim || value.size(-1) > kAttentionMaxHeadDim)
+    return false;
+  if (dropout_p != 0) return false;
+  if (attn_mask && attn_mask->defined()) {
+    const Tensor& m = *attn_mask;
+    if (m.device() != query.device() || (m.dtype() != kBool && !is_floating(m.dtype()))) return false;
+  }
+  return true;
+}
+
+std::tuple<Tensor, Tensor> scaled_dot_product_attention_fused_forward(
+    const Tensor& query, const Tensor& key, const Tensor& value, const std::optional<Tensor>& attn_mask,
+    bool is_causal, std::optional<double> scale, bool enable_gqa) {
+  const FusedCall c = fused_call(query, key, value, attn_mask, is_causal, scale, enable_gqa);
+  const TensorOptions opts = TensorOptions(query.dtype()).device(query.device());
+  Tensor out = empty({c.B, c.H, c.L, c.Ev}, opts);
+  Tensor lse = empty({c.B, c.H, c.L}, TensorOptions(kFloat32).device(query.device()));
+  if (c.S == 0) {
+    // No keys: the weights are an empty row, the output zeros (the composite's empty matmul).
+    if (out.numel() > 0) out.zero_();
+    if (lse.numel() > 0) lse.fill_(-INFINITY);
+  } else if (lse.numel() > 0) {
+    attention_forward_kernel.get(query.device(), kOp)(out, lse, c.q, c.k, c.v, c.args);
+  }
+  return {from_4d(out, c.batch), from_4d(lse, c.batch)};
+}
+
+std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_fused_backward(
+    const Tensor& grad_output, const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& output,
+    const Tensor& logsumexp, const std::optional<Tensor>& attn_mask, bool is_causal, std::optional<double> scale,
+    bool enable_gqa) {
+  const FusedCall c = fused_call(query, key, value, attn_mask, is_causal, scale, enable_gqa);
+  IntArray out_shape = c.batch, lse_shape = c.batch;
+  out_shape.push_back(c.L);
+  out_shape.push_back(c.Ev);
+  lse_shape.push_back(c.L);
+  EMBER_CHECK_SHAPE(grad_output.shape() == out_shape && output.shape() == out_shape, kOp,
+                    "_backward: grad_output of shape ", shape_str(grad_output.shape()), " and output of shape ",
+                    shape_str(output.shape()), " must have the output's shape ", shape_str(out_shape));
+  EMBER_CHECK_SHAPE(logsumexp.shape() == lse_shape && logsumexp.dtype() == kFloat32, kOp,
+                    "_backward: expected a float32 logsumexp of shape ", shape_str(lse_shape), ", got ",
+                    dtype_name(logsumexp.dtype()), " ", shape_str(logsumexp.shape()));
+  const TensorOptions opts = TensorOptions(query.dtype()).device(query.device());
+  Tensor dq = empty({c.B, c.H, c.L, c.E}, opts);
+  Tensor dk = empty({c.B, c.Hk, c.S, c.E}, opts);
+  Tensor dv = empty({c.B, c.Hk, c.S, c.Ev}, opts);
+  if (c.L == 0 || c.S == 0 || c.B * c.H == 0) {
+    dq.zero_();
+    dk.zero_();
+    dv.zero_();
+  } else {
+    const Tensor g = grad_output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}).contiguous();
+    const Tensor o = output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}).contiguous();
+    const Tensor lse = logsumexp.reshape({c.B, c.H, c.L}).contiguous();
+    attention_backward_kernel.get(query.device(), kOp)(dq, dk, dv, g, c.q, c.k, c.v, o, lse, c.args);
+  }
+  return {sum_to(from_4d(dq, c.batch), query.shape()), sum_to(from_4d(dk, c.k_batch), key.shape()),
+          sum_to(from_4d(dv, c.k_batch), value.shape())};
+}
 
 std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_forward(
     const Tensor& query, const Tensor& key, const Tensor& value, const std::optional<Tensor>& attn_mask,
@@ -157,6 +308,9 @@ std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_forward(
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const std::optional<Tensor>& attn_mask, double dropout_p, bool is_causal,
                                     std::optional<double> scale, bool enable_gqa, Generator* generator) {
+  if (scaled_dot_product_attention_fused_available(query, key, value, attn_mask, dropout_p, enable_gqa))
+    return std::get<0>(scaled_dot_product_attention_fused_forward(query, key, value, attn_mask, is_causal, scale,
+                                                                  enable_gqa));
   return std::get<0>(scaled_dot_product_attention_forward(query, key, value, attn_mask, dropout_p, is_causal, scale,
                                                           enable_gqa, std::nullopt, generator));
 }

@@ -28,6 +28,16 @@ void bind_nn_attention(py::module_& m) {
         py::arg("grad_output"), py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn"),
         py::arg("dropout_mask"), py::arg("dropout_p"), py::arg("scale"), py::arg("enable_gqa"),
         py::call_guard<py::gil_scoped_release>());
+  m.def("scaled_dot_product_attention_fused_available", &ember::scaled_dot_product_attention_fused_available,
+        py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask"), py::arg("dropout_p"),
+        py::arg("enable_gqa"));
+  m.def("scaled_dot_product_attention_fused_forward", &ember::scaled_dot_product_attention_fused_forward,
+        py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask"), py::arg("is_causal"),
+        py::arg("scale"), py::arg("enable_gqa"), py::call_guard<py::gil_scoped_release>());
+  m.def("scaled_dot_product_attention_fused_backward", &ember::scaled_dot_product_attention_fused_backward,
+        py::arg("grad_output"), py::arg("query"), py::arg("key"), py::arg("value"), py::arg("output"),
+        py::arg("logsumexp"), py::arg("attn_mask"), py::arg("is_causal"), py::arg("scale"), py::arg("enable_gqa"),
+        py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace ember_py

@@ -310,5 +310,23 @@ EMBER_API std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_forwar
 EMBER_API std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_backward(
     const Tensor& grad_output, const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& attn,
     const std::optional<Tensor>& dropout_mask, double dropout_p, std::optional<double> scale, bool enable_gqa);
+// The fused path: one kernel computes the output and, per query row, the logsumexp of its
+// scaled, masked scores; backward recomputes the probabilities from it instead of storing them.
+// Taken on a device whose fused attention kernels are registered (CUDA) for float32/16-bit
+// inputs without dropout within the kernel's limits (see the definition); elsewhere the
+// composite above is used. `fused_available` says whether a call would take it.
+EMBER_API bool scaled_dot_product_attention_fused_available(const Tensor& query, const Tensor& key,
+                                                            const Tensor& value,
+                                                            const std::optional<Tensor>& attn_mask,
+                                                            double dropout_p, bool enable_gqa);
+// (output, logsumexp (..., L) float32; -inf for a row with every key masked).
+EMBER_API std::tuple<Tensor, Tensor> scaled_dot_product_attention_fused_forward(
+    const Tensor& query, const Tensor& key, const Tensor& value, const std::optional<Tensor>& attn_mask,
+    bool is_causal, std::optional<double> scale, bool enable_gqa);
+// (dq, dk, dv) from the fused forward's output and logsumexp.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_fused_backward(
+    const Tensor& grad_output, const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& output,
+    const Tensor& logsumexp, const std::optional<Tensor>& attn_mask, bool is_causal, std::optional<double> scale,
+    bool enable_gqa);
 
 }  // namespace ember

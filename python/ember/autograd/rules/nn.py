@@ -575,6 +575,16 @@ def _sdpa_backward(ctx, grad):
     query, key, value, attn_mask, attn, keep = ctx.saved_tensors
     dropout_p, is_causal, scale, enable_gqa = ctx.args
     q, k, v = query.detach(), key.detach(), value.detach()
+    needs_mask_grad = len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]
+    mask = None if attn_mask is None else attn_mask.detach()
+    if attn is None and not needs_mask_grad and _attn.scaled_dot_product_attention_fused_available(
+            q, k, v, mask, dropout_p, enable_gqa):
+        # The fused path: the forward's output and logsumexp again (never the L x S probabilities).
+        with no_grad():
+            out, lse = _attn.scaled_dot_product_attention_fused_forward(q, k, v, mask, is_causal, scale, enable_gqa)
+        gq, gk, gv = _kernel("scaled_dot_product_attention", lambda: _attn.scaled_dot_product_attention_fused_backward(
+            grad, q, k, v, out, lse, mask, is_causal, scale, enable_gqa), grad, query, key, value, attn_mask)
+        return gq, gk, gv, None
     if attn is None:
         with no_grad():
             _, attn, keep = _attn.scaled_dot_product_attention_forward(

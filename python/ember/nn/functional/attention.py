@@ -1,5 +1,7 @@
 """scaled_dot_product_attention with PyTorch's signature (ember.nn.functional), and the private
-forward-with-probabilities and backward wrappers the autograd layer calls."""
+forward-with-probabilities and backward wrappers the autograd layer calls, with those of the
+fused path (a device with fused attention kernels: the forward keeps a per-row logsumexp, the
+backward recomputes the probabilities from it)."""
 from ... import _C
 from ..._tensor import Tensor, _wrap
 from ..._op_layer import namespace
@@ -50,4 +52,31 @@ def scaled_dot_product_attention_backward(grad_output, query, key, value, attn, 
         _t(grad_output, "grad_output"), _t(query, "query"), _t(key, "key"), _t(value, "value"), _t(attn, "attn"),
         _t(dropout_mask, "dropout_mask", True), float(dropout_p), None if scale is None else float(scale),
         bool(enable_gqa))
+    return tuple(_wrap(x) for x in r)
+
+
+def scaled_dot_product_attention_fused_available(query, key, value, attn_mask=None, dropout_p=0.0, enable_gqa=False):
+    """Whether the fused kernels compute this call (the plain op takes them then)."""
+    return bool(_C.scaled_dot_product_attention_fused_available(
+        _t(query, "query"), _t(key, "key"), _t(value, "value"), _t(attn_mask, "attn_mask", True), float(dropout_p),
+        bool(enable_gqa)))
+
+
+def scaled_dot_product_attention_fused_forward(query, key, value, attn_mask=None, is_causal=False, scale=None,
+                                               enable_gqa=False):
+    """(output, logsumexp): the fused forward, with the float32 logsumexp (..., L) of each query's
+    scaled, masked scores."""
+    out, lse = _C.scaled_dot_product_attention_fused_forward(
+        _t(query, "query"), _t(key, "key"), _t(value, "value"), _t(attn_mask, "attn_mask", True), bool(is_causal),
+        None if scale is None else float(scale), bool(enable_gqa))
+    return _wrap(out), _wrap(lse)
+
+
+def scaled_dot_product_attention_fused_backward(grad_output, query, key, value, output, logsumexp, attn_mask=None,
+                                                is_causal=False, scale=None, enable_gqa=False):
+    """(grad_query, grad_key, grad_value) from the fused forward's output and logsumexp."""
+    r = _C.scaled_dot_product_attention_fused_backward(
+        _t(grad_output, "grad_output"), _t(query, "query"), _t(key, "key"), _t(value, "value"),
+        _t(output, "output"), _t(logsumexp, "logsumexp"), _t(attn_mask, "attn_mask", True), bool(is_causal),
+        None if scale is None else float(scale), bool(enable_gqa))
     return tuple(_wrap(x) for x in r)
