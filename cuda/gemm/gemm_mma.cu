@@ -1,0 +1,386 @@
+// Tensor-core GEMM (tiling described at the top of gemm.cu): float16 and bfloat16 through
+// mma.sync m16n8k16, float32 as TF32 through m16n8k8, accumulating in float, on sm_80+.
+//
+// Per block: a 128x128 tile of C, 8 warps as 2 (M) x 4 (N), each warp 64x32 = 4x4 mma tiles
+// (64 float accumulators a thread). K moves 64 bytes of elements per stage (kBK = 32 halves or
+// 16 floats) through a 4-stage ring of shared-memory panels filled by cp.async 16-byte copies:
+// tile kt + 3 is in flight while tile kt is multiplied. Each panel keeps the operand's
+// contiguous dim innermost, rows padded by 16 bytes:
+//   A K-contiguous: [128 m][kBK + pad]    A M-contiguous: [kBK][128 m + 8]
+//   B K-contiguous: [128 n][kBK + pad]    B N-contiguous: [kBK][128 n + 8]
+// With these pitches the eight 16-byte rows an ldmatrix phase reads fall in distinct banks.
+// Fragments: ldmatrix.x4 for 16-bit panels (.trans for the M/N-contiguous ones); for TF32,
+// ldmatrix.x4 on K-contiguous panels (a 16-byte row is 4 floats: exactly the m16n8k8 layout)
+// and plain 32-bit shared loads on M/N-contiguous ones (a 16-bit transpose cannot move floats).
+// A chunk that is not 16-byte aligned, not unit-stride or crosses the matrix edge is loaded
+// element by element with zero fill into the same panel slot.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "ember/half.h"
+#include "gemm/gemm_common.cuh"
+#include "runtime/runtime.h"
+
+namespace ember::cuda::gemm {
+namespace {
+
+constexpr int kBM = 128, kBN = 128, kThreads = 256, kStages = 4;
+
+template <typename T> struct MmaConfig {
+  static constexpr int kVec = 16 / static_cast<int>(sizeof(T));      // elements per 16-byte chunk
+  static constexpr int kBK = 64 / static_cast<int>(sizeof(T));       // panel depth
+  static constexpr int kStep = sizeof(T) == 2 ? 16 : 8;                // mma depth
+  static constexpr int kPitchK = kBK + kVec;                           // K-contiguous panel row
+  static constexpr int kPitchMN = kBM + 8;                             // M/N-contiguous panel row
+  template <bool kAlongK> static constexpr int panel_elems() { return kAlongK ? kBM * kPitchK : kBK * kPitchMN; }
+};
+
+// ---- PTX wrappers --------------------------------------------------------------------------------
+
+__device__ __forceinline__ uint32_t smem_addr(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src));
+#endif
+}
+__device__ __forceinline__ void cp_async_commit() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.commit_group;\n" ::);
+#endif
+}
+template <int kPending> __device__ __forceinline__ void cp_async_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+#endif
+}
+
+template <bool kTrans> __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if constexpr (kTrans)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
+  else
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
+#endif
+}
+
+__device__ __forceinline__ uint32_t to_tf32(uint32_t bits) {
+  uint32_t r = bits;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(__uint_as_float(bits)));
+#endif
+  return r;
+}
+
+// d += a * b for one 16x8 tile.
+template <typename T> __device__ __forceinline__ void mma(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  if constexpr (std::is_same_v<T, Half>)
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  else if constexpr (std::is_same_v<T, BFloat16>)
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  else
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+
+// ---- global -> shared panels ---------------------------------------------------------------------
+
+// One thread's two 16-byte chunks of a panel (512 chunks, 256 threads). A panel is `outer` rows
+// of `inner` contiguous elements; along K (kAlongK) the rows are the operand's M/N rows and the
+// inner dim is k, otherwise the rows are k and the inner dim is M/N. `rs` steps along M/N, `ks`
+// along K. Each chunk keeps a moving pointer and what is left of both dims from its first element.
+template <typename T, bool kAlongK> struct PanelLoader {
+  using C = MmaConfig<T>;
+  static constexpr int kInner = kAlongK ? C::kBK : kBM;
+  static constexpr int kPitch = kAlongK ? C::kPitchK : C::kPitchMN;
+  static constexpr int kChunksPerRow = kInner / C::kVec;
+  const T* ptr[2];
+  int64_t rleft[2];  // M/N left from the chunk's first element (<= 0: outside)
+  int64_t kleft[2];  // K left from the chunk's first element in the current panel
+  int soff[2];       // the chunk's element offset in the panel
+  int64_t kstep;     // pointer advance per panel (kBK along K)
+  int64_t istep;     // the stride between a chunk's elements (element-wise path)
+
+  __device__ __forceinline__ void init(const T* op, int64_t r0, int64_t rows, int64_t depth, int64_t rs, int64_t ks,
+                                       int tid) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int c = tid + h * kThreads;
+      const int outer = c / kChunksPerRow, inner = (c % kChunksPerRow) * C::kVec;
+      const int rr = kAlongK ? outer : inner, kk = kAlongK ? inner : outer;
+      ptr[h] = op + (r0 + rr) * rs + kk * ks;
+      rleft[h] = rows - (r0 + rr);
+      kleft[h] = depth - kk;
+      soff[h] = outer * kPitch + inner;
+    }
+    kstep = int64_t(C::kBK) * ks;
+    istep = kAlongK ? ks : rs;
+  }
+
+  // Queues (or does) the copy of the current panel into `panel`, then moves to the next one.
+  __device__ __forceinline__ void load(T* panel, bool vec) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      T* dst = panel + soff[h];
+      const int64_t inner_left = kAlongK ? kleft[h] : rleft[h];
+      const bool outer_ok = kAlongK ? rleft[h] > 0 : kleft[h] > 0;
+      if (vec && outer_ok && inner_left >= C::kVec) {
+        cp_async16(smem_addr(dst), ptr[h]);
+      } else {
+#pragma unroll
+        for (int e = 0; e < C::kVec; ++e) dst[e] = outer_ok && e < inner_left ? ptr[h][e * istep] : T(0.f);
+      }
+      ptr[h] += kstep;
+      kleft[h] -= C::kBK;
+    }
+  }
+};
+
+// ---- fragments -----------------------------------------------------------------------------------
+
+// A fragments of the warp's 4 m-tiles at depth kk of the panel (m relative to the warp's rows).
+template <typename T, bool kAlongK>
+__device__ __forceinline__ void load_a(uint32_t (&a)[4][4], const T* panel, int wm0, int kk, int lane) {
+  using C = MmaConfig<T>;
+  const int q = lane / 8, r = lane % 8, g = lane / 4, t = lane % 4;
+#pragma unroll
+  for (int mt = 0; mt < 4; ++mt) {
+    const int m = wm0 + mt * 16;
+    if constexpr (sizeof(T) == 2) {
+      if constexpr (kAlongK)
+        ldmatrix_x4<false>(a[mt], smem_addr(panel + (m + r + 8 * (q % 2)) * C::kPitchK + kk + 8 * (q / 2)));
+      else
+        ldmatrix_x4<true>(a[mt], smem_addr(panel + (kk + r + 8 * (q / 2)) * C::kPitchMN + m + 8 * (q % 2)));
+    } else {
+      if constexpr (kAlongK) {
+        ldmatrix_x4<false>(a[mt], smem_addr(panel + (m + r + 8 * (q % 2)) * C::kPitchK + kk + 4 * (q / 2)));
+      } else {
+        const uint32_t* p = reinterpret_cast<const uint32_t*>(panel);
+        a[mt][0] = p[(kk + t) * C::kPitchMN + m + g];
+        a[mt][1] = p[(kk + t) * C::kPitchMN + m + g + 8];
+        a[mt][2] = p[(kk + t + 4) * C::kPitchMN + m + g];
+        a[mt][3] = p[(kk + t + 4) * C::kPitchMN + m + g + 8];
+      }
+#pragma unroll
+      for (int i = 0; i < 4; ++i) a[mt][i] = to_tf32(a[mt][i]);
+    }
+  }
+}
+
+// B fragments of the warp's 4 n-tiles at depth kk (n relative to the warp's columns).
+template <typename T, bool kAlongK>
+__device__ __forceinline__ void load_b(uint32_t (&b)[4][2], const T* panel, int wn0, int kk, int lane) {
+  using C = MmaConfig<T>;
+  const int q = lane / 8, r = lane % 8, g = lane / 4, t = lane % 4;
+#pragma unroll
+  for (int np = 0; np < 2; ++np) {
+    const int n = wn0 + np * 16;
+    uint32_t x[4];
+    if constexpr (sizeof(T) == 2) {
+      if constexpr (kAlongK)
+        ldmatrix_x4<false>(x, smem_addr(panel + (n + r + 8 * (q / 2)) * C::kPitchK + kk + 8 * (q % 2)));
+      else
+        ldmatrix_x4<true>(x, smem_addr(panel + (kk + r + 8 * (q % 2)) * C::kPitchMN + n + 8 * (q / 2)));
+    } else {
+      if constexpr (kAlongK) {
+        ldmatrix_x4<false>(x, smem_addr(panel + (n + r + 8 * (q / 2)) * C::kPitchK + kk + 4 * (q % 2)));
+      } else {
+        const uint32_t* p = reinterpret_cast<const uint32_t*>(panel);
+        x[0] = p[(kk + t) * C::kPitchMN + n + g];
+        x[1] = p[(kk + t + 4) * C::kPitchMN + n + g];
+        x[2] = p[(kk + t) * C::kPitchMN + n + 8 + g];
+        x[3] = p[(kk + t + 4) * C::kPitchMN + n + 8 + g];
+      }
+#pragma unroll
+      for (int i = 0; i < 4; ++i) x[i] = to_tf32(x[i]);
+    }
+    b[2 * np][0] = x[0];
+    b[2 * np][1] = x[1];
+    b[2 * np + 1][0] = x[2];
+    b[2 * np + 1][1] = x[3];
+  }
+}
+
+// ---- the kernel ------------------------------------------------------------------------------------
+
+template <typename T, bool kAK, bool kBKc>
+__global__ void __launch_bounds__(kThreads)
+    mma_gemm_kernel(const __grid_constant__ Problem p, int64_t z0, bool a_vec, bool b_vec, bool c_vec) {
+  using C = MmaConfig<T>;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  T* smem = reinterpret_cast<T*>(smem_raw);
+  constexpr int kAElems = C::template panel_elems<kAK>(), kBElems = C::template panel_elems<kBKc>();
+  constexpr int kStageElems = kAElems + kBElems;
+
+  const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
+  const int wm0 = (warp / 4) * 64, wn0 = (warp % 4) * 32;
+  const int64_t tiles_m = (p.m + kBM - 1) / kBM, tiles_n = (p.n + kBN - 1) / kBN;
+  int64_t tm, tn;
+  tile_coords(blockIdx.x, tiles_m, tiles_n, 8, tm, tn);
+  const int64_t m0 = tm * kBM, n0 = tn * kBN;
+  const BatchOffsets off = batch_offsets(p, z0 + blockIdx.z);
+
+  PanelLoader<T, kAK> la;
+  la.init(static_cast<const T*>(p.a) + off.a, m0, p.m, p.k, p.a_rs, p.a_cs, tid);
+  PanelLoader<T, kBKc> lb;
+  lb.init(static_cast<const T*>(p.b) + off.b, n0, p.n, p.k, p.b_cs, p.b_rs, tid);
+
+  float acc[4][4][4];
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.f;
+
+  const int64_t ktiles = (p.k + C::kBK - 1) / C::kBK;
+  // Prologue: the first kStages - 1 panels in flight (one commit group each, empty or not, so
+  // that the wait below always counts groups the same way).
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < ktiles) {
+      la.load(smem + s * kStageElems, a_vec);
+      lb.load(smem + s * kStageElems + kAElems, b_vec);
+    }
+    cp_async_commit();
+  }
+
+  for (int64_t kt = 0; kt < ktiles; ++kt) {
+    cp_async_wait<kStages - 2>();  // panel kt has landed (this thread's copies) ...
+    __syncthreads();               // ... everyone's, and everyone is done with panel kt - 1
+    const int64_t next = kt + kStages - 1;
+    if (next < ktiles) {  // refill the slot panel kt - 1 used
+      T* st = smem + static_cast<int>(next % kStages) * kStageElems;
+      la.load(st, a_vec);
+      lb.load(st + kAElems, b_vec);
+    }
+    cp_async_commit();
+
+    const T* sa = smem + static_cast<int>(kt % kStages) * kStageElems;
+    const T* sb = sa + kAElems;
+#pragma unroll
+    for (int kk = 0; kk < C::kBK; kk += C::kStep) {
+      uint32_t a[4][4], b[4][2];
+      load_a<T, kAK>(a, sa, wm0, kk, lane);
+      load_b<T, kBKc>(b, sb, wn0, kk, lane);
+#pragma unroll
+      for (int mt = 0; mt < 4; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < 4; ++nt) mma<T>(acc[mt][nt], a[mt], b[nt]);
+    }
+  }
+  cp_async_wait<0>();
+
+  // Epilogue: accumulator e of tile (mt, nt) is C[row + 8 (e / 2)][col + e % 2].
+  T* c = static_cast<T*>(p.c) + off.c;
+  const float alpha = static_cast<float>(p.alpha), beta = static_cast<float>(p.beta);
+  const int g = lane / 4, t = lane % 4;
+#pragma unroll
+  for (int mt = 0; mt < 4; ++mt) {
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int64_t gi = m0 + wm0 + mt * 16 + g + 8 * half;
+      if (gi >= p.m) continue;
+      T* crow = c + gi * p.c_rs;
+#pragma unroll
+      for (int nt = 0; nt < 4; ++nt) {
+        const int64_t gj = n0 + wn0 + nt * 8 + 2 * t;
+        float v0 = alpha * acc[mt][nt][2 * half], v1 = alpha * acc[mt][nt][2 * half + 1];
+        if (c_vec && gj + 1 < p.n) {  // a pair of adjacent elements
+          if constexpr (sizeof(T) == 2) {
+            uint32_t* q = reinterpret_cast<uint32_t*>(crow + gj);
+            if (beta != 0.f) {  // beta == 0: C is never read
+              const uint32_t old = *q;
+              v0 += beta * static_cast<float>(T::from_bits(static_cast<uint16_t>(old & 0xffffu)));
+              v1 += beta * static_cast<float>(T::from_bits(static_cast<uint16_t>(old >> 16)));
+            }
+            *q = uint32_t(T(v0).bits) | (uint32_t(T(v1).bits) << 16);
+          } else {
+            float2* q = reinterpret_cast<float2*>(crow + gj);
+            if (beta != 0.f) {
+              const float2 old = *q;
+              v0 += beta * old.x;
+              v1 += beta * old.y;
+            }
+            *q = make_float2(v0, v1);
+          }
+        } else {
+          if (gj < p.n) {
+            T& out = crow[gj * p.c_cs];
+            if (beta != 0.f) v0 += beta * static_cast<float>(out);
+            out = T(v0);
+          }
+          if (gj + 1 < p.n) {
+            T& out = crow[(gj + 1) * p.c_cs];
+            if (beta != 0.f) v1 += beta * static_cast<float>(out);
+            out = T(v1);
+          }
+        }
+      }
+    }
+  }
+}
+
+int64_t iabs(int64_t v) { return v < 0 ? -v : v; }
+
+template <typename T> void launch_typed(const Problem& p, cudaStream_t stream) {
+  using C = MmaConfig<T>;
+  const int64_t tiles = ((p.m + kBM - 1) / kBM) * ((p.n + kBN - 1) / kBN);
+  EMBER_CHECK(tiles < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
+  const bool a_k = iabs(p.a_cs) <= iabs(p.a_rs), b_k = iabs(p.b_rs) <= iabs(p.b_cs);
+  const bool a_vec = a_k ? vector_ok(p.a, sizeof(T), p.a_cs, p.a_rs, p.a_bs, p.batch_ndim, C::kVec)
+                         : vector_ok(p.a, sizeof(T), p.a_rs, p.a_cs, p.a_bs, p.batch_ndim, C::kVec);
+  const bool b_vec = b_k ? vector_ok(p.b, sizeof(T), p.b_rs, p.b_cs, p.b_bs, p.batch_ndim, C::kVec)
+                         : vector_ok(p.b, sizeof(T), p.b_cs, p.b_rs, p.b_bs, p.batch_ndim, C::kVec);
+  const bool c_vec = vector_ok(p.c, sizeof(T), p.c_cs, p.c_rs, p.c_bs, p.batch_ndim, 2);
+  auto go = [&](auto kernel, int a_elems, int b_elems) {
+    const int smem = kStages * (a_elems + b_elems) * static_cast<int>(sizeof(T));
+    // Above the 48 KiB default: opt in (per kernel; cheap, but done on each call's first use).
+    EMBER_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem),
+                     "matmul: cudaFuncSetAttribute");
+    for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
+      kernel<<<dim3(static_cast<unsigned>(tiles), 1, nz), kThreads, smem, stream>>>(p, z0, a_vec, b_vec, c_vec);
+      EMBER_CUDA_LAUNCH_CHECK("matmul");
+    });
+  };
+  constexpr int kK = C::template panel_elems<true>(), kMN = C::template panel_elems<false>();
+  if (a_k && b_k) go(mma_gemm_kernel<T, true, true>, kK, kK);
+  else if (a_k) go(mma_gemm_kernel<T, true, false>, kK, kMN);
+  else if (b_k) go(mma_gemm_kernel<T, false, true>, kMN, kK);
+  else go(mma_gemm_kernel<T, false, false>, kMN, kMN);
+}
+
+}  // namespace
+
+void launch_mma(DType dtype, const Problem& p, cudaStream_t stream, int device) {
+  (void)device;
+  switch (dtype) {
+    case kFloat16: return launch_typed<Half>(p, stream);
+    case kBFloat16: return launch_typed<BFloat16>(p, stream);
+    case kFloat32: return launch_typed<float>(p, stream);
+    default: EMBER_FAIL(ErrorKind::Runtime, "matmul: no tensor-core kernel for dtype ", dtype_name(dtype), " on CUDA");
+  }
+}
+
+}  // namespace ember::cuda::gemm
