@@ -109,51 +109,54 @@ template <typename T> __device__ __forceinline__ void mma(float (&d)[4], const u
 // One thread's two 16-byte chunks of a panel (512 chunks, 256 threads). A panel is `outer` rows
 // of `inner` contiguous elements; along K (kAlongK) the rows are the operand's M/N rows and the
 // inner dim is k, otherwise the rows are k and the inner dim is M/N. `rs` steps along M/N, `ks`
-// along K. Each chunk keeps a moving pointer and what is left of both dims from its first element.
+// along K. The thread's second chunk is kOuterDelta rows below its first (same inner offset), so
+// one moving pointer and what is left of both dims from the first chunk describe both: the
+// state stays small enough for two blocks an SM.
 template <typename T, bool kAlongK> struct PanelLoader {
   using C = MmaConfig<T>;
   static constexpr int kInner = kAlongK ? C::kBK : kBM;
   static constexpr int kPitch = kAlongK ? C::kPitchK : C::kPitchMN;
   static constexpr int kChunksPerRow = kInner / C::kVec;
-  const T* ptr[2];
-  int64_t rleft[2];  // M/N left from the chunk's first element (<= 0: outside)
-  int64_t kleft[2];  // K left from the chunk's first element in the current panel
-  int soff[2];       // the chunk's element offset in the panel
-  int64_t kstep;     // pointer advance per panel (kBK along K)
-  int64_t istep;     // the stride between a chunk's elements (element-wise path)
+  static constexpr int kOuterDelta = kThreads / kChunksPerRow;
+  const T* ptr;     // the first chunk's first element in the current panel
+  int64_t second;   // the second chunk's offset from the first
+  int64_t rleft;    // M/N left from the first chunk's first element (<= 0: outside)
+  int64_t kleft;    // K left from it in the current panel
+  int64_t kstep;    // pointer advance per panel (kBK along K)
+  int64_t istep;    // the stride between a chunk's elements (element-wise path)
+  int soff;         // the first chunk's element offset in the panel
 
   __device__ __forceinline__ void init(const T* op, int64_t r0, int64_t rows, int64_t depth, int64_t rs, int64_t ks,
                                        int tid) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int c = tid + h * kThreads;
-      const int outer = c / kChunksPerRow, inner = (c % kChunksPerRow) * C::kVec;
-      const int rr = kAlongK ? outer : inner, kk = kAlongK ? inner : outer;
-      ptr[h] = op + (r0 + rr) * rs + kk * ks;
-      rleft[h] = rows - (r0 + rr);
-      kleft[h] = depth - kk;
-      soff[h] = outer * kPitch + inner;
-    }
+    const int outer = tid / kChunksPerRow, inner = (tid % kChunksPerRow) * C::kVec;
+    const int rr = kAlongK ? outer : inner, kk = kAlongK ? inner : outer;
+    ptr = op + (r0 + rr) * rs + kk * ks;
+    second = int64_t(kOuterDelta) * (kAlongK ? rs : ks);
+    rleft = rows - (r0 + rr);
+    kleft = depth - kk;
     kstep = int64_t(C::kBK) * ks;
     istep = kAlongK ? ks : rs;
+    soff = outer * kPitch + inner;
   }
 
   // Queues (or does) the copy of the current panel into `panel`, then moves to the next one.
   __device__ __forceinline__ void load(T* panel, bool vec) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      T* dst = panel + soff[h];
-      const int64_t inner_left = kAlongK ? kleft[h] : rleft[h];
-      const bool outer_ok = kAlongK ? rleft[h] > 0 : kleft[h] > 0;
+      T* dst = panel + soff + h * kOuterDelta * kPitch;
+      const T* src = ptr + (h ? second : 0);
+      const int64_t r = rleft - (kAlongK ? h * kOuterDelta : 0), k = kleft - (kAlongK ? 0 : h * kOuterDelta);
+      const int64_t inner_left = kAlongK ? k : r;
+      const bool outer_ok = kAlongK ? r > 0 : k > 0;
       if (vec && outer_ok && inner_left >= C::kVec) {
-        cp_async16(smem_addr(dst), ptr[h]);
+        cp_async16(smem_addr(dst), src);
       } else {
 #pragma unroll
-        for (int e = 0; e < C::kVec; ++e) dst[e] = outer_ok && e < inner_left ? ptr[h][e * istep] : T(0.f);
+        for (int e = 0; e < C::kVec; ++e) dst[e] = outer_ok && e < inner_left ? src[e * istep] : T(0.f);
       }
-      ptr[h] += kstep;
-      kleft[h] -= C::kBK;
     }
+    ptr += kstep;
+    kleft -= C::kBK;
   }
 };
 
@@ -225,7 +228,7 @@ __device__ __forceinline__ void load_b(uint32_t (&b)[4][2], const T* panel, int 
 // ---- the kernel ------------------------------------------------------------------------------------
 
 template <typename T, bool kAK, bool kBKc>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, 2)
     mma_gemm_kernel(const __grid_constant__ Problem p, int64_t z0, bool a_vec, bool b_vec, bool c_vec) {
   using C = MmaConfig<T>;
   extern __shared__ __align__(16) unsigned char smem_raw[];
