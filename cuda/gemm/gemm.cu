@@ -48,16 +48,6 @@
 
 namespace ember::cuda::gemm {
 
-bool vector_ok(const void* base, size_t elem_size, int64_t unit_stride, int64_t other_stride, const int64_t* batch_strides,
-               int batch_ndim, int vec_elems) {
-  if (unit_stride != 1) return false;
-  if (reinterpret_cast<uintptr_t>(base) % (elem_size * vec_elems) != 0) return false;
-  if (other_stride % vec_elems != 0) return false;
-  for (int d = 0; d < batch_ndim; ++d)
-    if (batch_strides[d] % vec_elems != 0) return false;
-  return true;
-}
-
 using namespace simple_impl;
 
 void launch_simple(DType dtype, const Problem& p, cudaStream_t stream, int device) {
@@ -65,13 +55,11 @@ void launch_simple(DType dtype, const Problem& p, cudaStream_t stream, int devic
   dispatch_numeric(dtype, "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = typename Acc<T>::type;
-    const int64_t tiles = ((p.m + kSimpleTile - 1) / kSimpleTile) * ((p.n + kSimpleTile - 1) / kSimpleTile);
-    EMBER_CHECK(tiles < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
-    const bool a_along_k = (p.a_cs < 0 ? -p.a_cs : p.a_cs) <= (p.a_rs < 0 ? -p.a_rs : p.a_rs);
-    const bool b_along_k = (p.b_rs < 0 ? -p.b_rs : p.b_rs) <= (p.b_cs < 0 ? -p.b_cs : p.b_cs);
+    const Plan plan = make_plan(p, sizeof(T), 1, 1, kSimpleTile, kSimpleTile);
+    EMBER_CHECK(plan.tiles < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
     for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
-      simple_gemm_kernel<T><<<dim3(static_cast<unsigned>(tiles), 1, nz), kSimpleThreads, 0, stream>>>(
-          p, z0, scalar_acc<A>(p.alpha), scalar_acc<A>(p.beta), a_along_k, b_along_k);
+      simple_gemm_kernel<T><<<dim3(static_cast<unsigned>(plan.tiles), 1, nz), kSimpleThreads, 0, stream>>>(
+          p, z0, scalar_acc<A>(p.alpha), scalar_acc<A>(p.beta), plan.a_k, plan.b_k);
       EMBER_CUDA_LAUNCH_CHECK("matmul");
     });
   });
@@ -80,58 +68,6 @@ void launch_simple(DType dtype, const Problem& p, cudaStream_t stream, int devic
 namespace {
 
 // ---- the host entry point -----------------------------------------------------------------------
-
-// GemmArgs -> Problem with a simpler batch. Returns false when there is nothing to compute.
-bool simplify(const GemmArgs& g, Problem& p) {
-  p.m = g.m;
-  p.n = g.n;
-  p.k = g.k;
-  p.alpha = g.alpha;
-  p.beta = g.beta;
-  p.a = g.a;
-  p.a_rs = g.a_rs;
-  p.a_cs = g.a_cs;
-  p.b = g.b;
-  p.b_rs = g.b_rs;
-  p.b_cs = g.b_cs;
-  p.c = g.c;
-  p.c_rs = g.c_rs;
-  p.c_cs = g.c_cs;
-  if (g.m == 0 || g.n == 0) return false;
-  int nd = 0;
-  for (int d = 0; d < g.batch_ndim; ++d) {
-    const int64_t size = g.batch_sizes[d];
-    if (size == 0) return false;
-    if (size == 1) continue;
-    // Merge into the previous (outer) dim when the pair walks memory as one dim for all three.
-    if (nd > 0 && p.a_bs[nd - 1] == g.a_bs[d] * size && p.b_bs[nd - 1] == g.b_bs[d] * size &&
-        p.c_bs[nd - 1] == g.c_bs[d] * size) {
-      p.batch_sizes[nd - 1] *= size;
-      p.a_bs[nd - 1] = g.a_bs[d];
-      p.b_bs[nd - 1] = g.b_bs[d];
-      p.c_bs[nd - 1] = g.c_bs[d];
-      continue;
-    }
-    p.batch_sizes[nd] = size;
-    p.a_bs[nd] = g.a_bs[d];
-    p.b_bs[nd] = g.b_bs[d];
-    p.c_bs[nd] = g.c_bs[d];
-    ++nd;
-  }
-  p.batch_ndim = nd;
-  // One batch dim over a shared B whose A and C entries are consecutive row blocks: one taller
-  // product (and likewise a shared A with consecutive column blocks of B and C: a wider one).
-  if (nd == 1 && p.b_bs[0] == 0 && p.a_bs[0] == p.m * p.a_rs && p.c_bs[0] == p.m * p.c_rs) {
-    p.m *= p.batch_sizes[0];
-    p.batch_ndim = 0;
-  } else if (nd == 1 && p.a_bs[0] == 0 && p.b_bs[0] == p.n * p.b_cs && p.c_bs[0] == p.n * p.c_cs) {
-    p.n *= p.batch_sizes[0];
-    p.batch_ndim = 0;
-  }
-  p.batch = 1;
-  for (int d = 0; d < p.batch_ndim; ++d) p.batch *= p.batch_sizes[d];
-  return true;
-}
 
 // The device that owns C (the op layer puts all operands on one device).
 int device_of(const void* ptr) {

@@ -13,18 +13,12 @@ namespace {
 
 using namespace mma_impl;
 
-int64_t iabs(int64_t v) { return v < 0 ? -v : v; }
-
 template <typename T> void launch_typed(const Problem& p, cudaStream_t stream) {
   using C = MmaConfig<T>;
-  const int64_t tiles = ((p.m + kBM - 1) / kBM) * ((p.n + kBN - 1) / kBN);
-  EMBER_CHECK(tiles < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
-  const bool a_k = iabs(p.a_cs) <= iabs(p.a_rs), b_k = iabs(p.b_rs) <= iabs(p.b_cs);
-  const bool a_vec = a_k ? vector_ok(p.a, sizeof(T), p.a_cs, p.a_rs, p.a_bs, p.batch_ndim, C::kVec)
-                         : vector_ok(p.a, sizeof(T), p.a_rs, p.a_cs, p.a_bs, p.batch_ndim, C::kVec);
-  const bool b_vec = b_k ? vector_ok(p.b, sizeof(T), p.b_rs, p.b_cs, p.b_bs, p.batch_ndim, C::kVec)
-                         : vector_ok(p.b, sizeof(T), p.b_cs, p.b_rs, p.b_bs, p.batch_ndim, C::kVec);
-  const bool c_vec = vector_ok(p.c, sizeof(T), p.c_cs, p.c_rs, p.c_bs, p.batch_ndim, 2);
+  const Plan plan = make_plan(p, sizeof(T), C::kVec, 2, kBM, kBN);
+  EMBER_CHECK(plan.tiles < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
+  const int64_t tiles = plan.tiles;
+  const bool a_k = plan.a_k, b_k = plan.b_k, a_vec = plan.a_vec, b_vec = plan.b_vec, c_vec = plan.c_vec;
   auto go = [&](auto kernel, int a_elems, int b_elems) {
     const int smem = kStages * (a_elems + b_elems) * static_cast<int>(sizeof(T));
     // Above the 48 KiB default: opt in (per kernel; cheap, but done on each call's first use).
