@@ -17,6 +17,8 @@
 //                operand's own contiguous dim innermost (so cp.async copies 16-byte chunks
 //                unchanged), padded by 16 bytes a row so ldmatrix reads are conflict-free, and
 //                ldmatrix (.trans for an M- or N-contiguous operand) builds the fragments.
+//   gemv_kernel.cuh  m == 1 or n == 1 (floating dtypes): a warp per output reducing along a
+//                K-contiguous operand, or a lane per output with the block's warps splitting K.
 //   gemm.cu      (below) every dtype, float64 and the integers in particular: 64x64 tiles, 16
 //                deep, 256 threads of 4x4 outputs, accumulating as the CPU does (double for
 //                float64, float for the other floats, wrapping uint64 for the integers).
@@ -43,6 +45,7 @@
 #include "ember/cuda.h"
 #include "ember/half.h"
 #include "gemm/gemm_common.cuh"
+#include "gemm/gemv_kernel.cuh"
 #include "gemm/simple_kernel.cuh"
 #include "runtime/runtime.h"
 
@@ -60,6 +63,28 @@ void launch_simple(DType dtype, const Problem& p, cudaStream_t stream, int devic
     for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
       simple_gemm_kernel<T><<<dim3(static_cast<unsigned>(plan.tiles), 1, nz), kSimpleThreads, 0, stream>>>(
           p, z0, scalar_acc<A>(p.alpha), scalar_acc<A>(p.beta), plan.a_k, plan.b_k);
+      EMBER_CUDA_LAUNCH_CHECK("matmul");
+    });
+  });
+}
+
+// Matrix-vector shapes (m == 1 or n == 1, k > 0) of the floating dtypes.
+void launch_gemv(DType dtype, const Problem& p, cudaStream_t stream) {
+  dispatch_floating(dtype, "matmul", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = typename Acc<T>::type;
+    using namespace gemv_impl;
+    bool rows_are_n = false;
+    const GemvView v = gemv_view(p, rows_are_n);
+    const bool along_k = gemv_along_k(v);
+    const int64_t blocks = (v.rows + (along_k ? kThreads / 32 : 32) - 1) / (along_k ? kThreads / 32 : 32);
+    EMBER_CHECK(blocks < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
+    for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
+      const dim3 grid(static_cast<unsigned>(blocks), 1, nz);
+      if (along_k)
+        gemv_k_kernel<T><<<grid, kThreads, 0, stream>>>(p, z0, v, rows_are_n, scalar_acc<A>(p.alpha), scalar_acc<A>(p.beta));
+      else
+        gemv_r_kernel<T><<<grid, kThreads, 0, stream>>>(p, z0, v, rows_are_n, scalar_acc<A>(p.alpha), scalar_acc<A>(p.beta));
       EMBER_CUDA_LAUNCH_CHECK("matmul");
     });
   });
@@ -85,8 +110,10 @@ void gemm_cuda(const GemmArgs& g) {
   const int device = device_of(g.c);
   cudaStream_t stream = stream_for(device);
   const bool tensor_cores = properties(device).major >= 8;
-  // Products too small to fill a 128x128 tile's pipeline, and k == 0 (C = alpha * 0 + beta * C),
-  // take the simple kernel; so do float64 and the integers.
+  // Matrix-vector shapes take the GEMV kernels. Products too small to fill a 128x128 tile's
+  // pipeline, and k == 0 (C = alpha * 0 + beta * C), take the simple kernel; so do float64 and
+  // the integers.
+  if ((p.m == 1 || p.n == 1) && p.k > 0 && is_floating(g.dtype)) return launch_gemv(g.dtype, p, stream);
   const double work = double(p.m) * double(p.n) * double(p.k);
   const bool small = p.k == 0 || work < double(1 << 18);
   if (!small && g.dtype == kFloat32 && !(tensor_cores && allow_tf32())) return launch_sgemm(p, stream, device);

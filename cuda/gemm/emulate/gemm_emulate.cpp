@@ -156,6 +156,21 @@ template <typename T> inline void mma(float (&d)[4], const uint32_t (&a)[4], con
 }
 }  // namespace ember::cuda::gemm::ptx
 
+// __shfl_xor_sync: every lane posts its value, then reads its partner's.
+template <typename T> inline T __shfl_xor_sync(unsigned, T v, int mask) {
+  static_assert(sizeof(T) <= 8);
+  emu::Warp& w = emu::warp();
+  const int l = emu::lane();
+  static_assert(sizeof(w.c[0]) >= 8);
+  std::memcpy(w.c[l], &v, sizeof(T));
+  w.bar.arrive_and_wait();
+  T r;
+  std::memcpy(&r, w.c[l ^ mask], sizeof(T));
+  w.bar.arrive_and_wait();
+  return r;
+}
+
+#include "gemm/gemv_kernel.cuh"
 #include "gemm/mma_kernel.cuh"
 #include "gemm/sgemm_kernel.cuh"
 #include "gemm/simple_kernel.cuh"
@@ -183,10 +198,26 @@ void run_grid(dim3 grid, int threads, const std::function<void()>& kernel) {
     }
 }
 
-enum class Kind { Simple, Sgemm, Mma };
+enum class Kind { Simple, Sgemm, Mma, Gemv };
 
 template <typename T> void launch(Kind kind, const Problem& p) {
-  if (kind == Kind::Simple) {
+  if (kind == Kind::Gemv) {
+    if constexpr (!std::is_integral_v<T>) {
+      using namespace gemv_impl;
+      using A = typename simple_impl::Acc<T>::type;
+      bool rows_are_n = false;
+      const GemvView v = gemv_view(p, rows_are_n);
+      const bool along_k = gemv_along_k(v);
+      const int64_t per = along_k ? kThreads / 32 : 32;
+      for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
+        run_grid(dim3((v.rows + per - 1) / per, 1, nz), kThreads, [&] {
+          const A alpha = simple_impl::scalar_acc<A>(p.alpha), beta = simple_impl::scalar_acc<A>(p.beta);
+          if (along_k) gemv_k_kernel<T>(p, z0, v, rows_are_n, alpha, beta);
+          else gemv_r_kernel<T>(p, z0, v, rows_are_n, alpha, beta);
+        });
+      });
+    }
+  } else if (kind == Kind::Simple) {
     using A = typename simple_impl::Acc<T>::type;
     const Plan plan = make_plan(p, sizeof(T), 1, 1, simple_impl::kSimpleTile, simple_impl::kSimpleTile);
     for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
@@ -381,6 +412,16 @@ int main(int argc, char** argv) {
   run_case<int8_t>(Kind::Simple, "i8", 33, 17, 40, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 1, 0, 0);
   run_case<int16_t>(Kind::Simple, "i16", 33, 17, 40, Layout::ColMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 2, 0, 0);
   run_case<int64_t>(Kind::Simple, "i64", 65, 66, 17, Layout::RowMajor, Layout::Strided, Layout::RowMajor, 2, true, 1, 3, 0);
+  // Matrix-vector shapes, both kernels (A along K or along M; B along K or along N).
+  for (Layout la : layouts)
+    for (Layout lb : layouts) {
+      run_case<float>(Kind::Gemv, "f32", 77, 1, 45, la, lb, Layout::RowMajor, 1, false, 1.5, 0.0, 1e-5);
+      run_case<float>(Kind::Gemv, "f32", 1, 77, 45, la, lb, Layout::RowMajor, 2, false, 1.0, 0.5, 1e-5);
+      if (quick) continue;
+      run_case<Half>(Kind::Gemv, "f16", 1, 40, 70, la, lb, Layout::ColMajor, 3, true, 1.0, 0.0, 2e-3);
+      run_case<double>(Kind::Gemv, "f64", 50, 1, 33, la, lb, Layout::Strided, 2, false, 2.0, 1.0, 1e-12);
+      run_case<BFloat16>(Kind::Gemv, "bf16", 1, 1, 100, la, lb, Layout::RowMajor, 1, false, 1.0, 0.0, 1e-2);
+    }
   std::printf("%d cases, %d failures\n", cases, failures);
   return failures ? 1 : 0;
 }
