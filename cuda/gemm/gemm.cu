@@ -1,15 +1,17 @@
 // The CUDA GEMM: C = alpha * A @ B + beta * C over strided, batched operands (GemmArgs), with
-// our own kernels (no cuBLAS). This file holds the host entry point that picks a kernel, and the
-// simple tiled kernel every dtype can use; the fast kernels live beside it:
+// our own kernels (no cuBLAS). This file holds the host entry point that picks a kernel; each
+// kernel is a template in a header, launched from the .cu file named with it:
 //
-//   sgemm.cu     float32 on the CUDA cores. A 256-thread block computes a 128x128 tile of C,
+//   sgemm_kernel.cuh (sgemm.cu)
+//                float32 on the CUDA cores. A 256-thread block computes a 128x128 tile of C,
 //                each thread an 8x8 sub-tile (two 4-row by two 4-column groups, 64 apart, so
 //                that the shared-memory reads are conflict-free float4 broadcasts). K advances
 //                8 at a time through two shared-memory buffers: the next 128x8 panels of A and
 //                B are loaded into registers while the current ones are multiplied, then stored
 //                to the other buffer (one __syncthreads per step). Both panels are kept k-major
 //                in shared memory (As[k][m], Bs[k][n]).
-//   gemm_mma.cu  float16, bfloat16 (mma.sync m16n8k16) and float32 as TF32 (m16n8k8) when
+//   mma_kernel.cuh (gemm_mma.cu; PTX wrappers in ptx.cuh)
+//                float16, bfloat16 (mma.sync m16n8k16) and float32 as TF32 (m16n8k8) when
 //                ember::cuda::allow_tf32() is on, all accumulating in float. A 256-thread block
 //                (8 warps, 2 along M x 4 along N) computes a 128x128 tile, each warp 64x32 as
 //                4x4 mma tiles. K advances 64 bytes of elements at a time (32 halves, 16
@@ -17,9 +19,11 @@
 //                operand's own contiguous dim innermost (so cp.async copies 16-byte chunks
 //                unchanged), padded by 16 bytes a row so ldmatrix reads are conflict-free, and
 //                ldmatrix (.trans for an M- or N-contiguous operand) builds the fragments.
-//   gemv_kernel.cuh  m == 1 or n == 1 (floating dtypes): a warp per output reducing along a
+//   gemv_kernel.cuh (here)
+//                m == 1 or n == 1 (floating dtypes): a warp per output reducing along a
 //                K-contiguous operand, or a lane per output with the block's warps splitting K.
-//   gemm.cu      (below) every dtype, float64 and the integers in particular: 64x64 tiles, 16
+//   simple_kernel.cuh (here)
+//                every dtype, float64 and the integers in particular: 64x64 tiles, 16
 //                deep, 256 threads of 4x4 outputs, accumulating as the CPU does (double for
 //                float64, float for the other floats, wrapping uint64 for the integers).
 //
@@ -36,6 +40,13 @@
 // its flat batch index into the three operands' offsets. Offsets and strides are 64-bit
 // throughout, so operands past 2^31 elements work. k == 0 gives C = alpha * 0 + beta * C (the
 // simple kernel), and beta == 0 never reads C.
+//
+// Choice (gemm_cuda below): m == 1 or n == 1 (floating dtypes, k > 0) -> GEMV; k == 0 or
+// under 2^18 multiply-adds -> simple; float32 -> SGEMM, or TF32 mma when allowed;
+// float16/bfloat16 -> mma; float64 and the integers -> simple. Devices before sm_80 take the simple kernel instead of mma.
+//
+// Without a GPU, emulate/gemm_emulate.cpp runs these kernels on the CPU (threads for CUDA
+// threads, models of ldmatrix/mma.sync from the PTX fragment layouts) against a reference.
 #include <cuda_runtime.h>
 
 #include <cstdint>
