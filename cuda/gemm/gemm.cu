@@ -43,7 +43,8 @@
 //
 // Choice (gemm_cuda below): m == 1 or n == 1 (floating dtypes, k > 0) -> GEMV; k == 0 or
 // under 2^18 multiply-adds -> simple; float32 -> SGEMM, or TF32 mma when allowed;
-// float16/bfloat16 -> mma; float64 and the integers -> simple. Devices before sm_80 take the simple kernel instead of mma.
+// float16/bfloat16 -> mma; float64 and the integers -> simple. Devices before sm_80 take the
+// simple kernel instead of mma.
 //
 // Without a GPU, emulate/gemm_emulate.cpp runs these kernels on the CPU (threads for CUDA
 // threads, models of ldmatrix/mma.sync from the PTX fragment layouts) against a reference.
