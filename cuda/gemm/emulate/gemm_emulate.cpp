@@ -412,6 +412,36 @@ int main(int argc, char** argv) {
   run_case<int8_t>(Kind::Simple, "i8", 33, 17, 40, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 1, 0, 0);
   run_case<int16_t>(Kind::Simple, "i16", 33, 17, 40, Layout::ColMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 2, 0, 0);
   run_case<int64_t>(Kind::Simple, "i64", 65, 66, 17, Layout::RowMajor, Layout::Strided, Layout::RowMajor, 2, true, 1, 3, 0);
+  // Depth 1 and exactly one panel; a column of tiles past 128; a shared A folded into N.
+  run_case<float>(Kind::Sgemm, "f32", 129, 129, 1, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 1.0, 0.0, 1e-5);
+  run_case<Half>(Kind::Mma, "f16", 129, 129, 1, Layout::RowMajor, Layout::ColMajor, Layout::RowMajor, 1, false, 1.0, 0.0, 2e-3);
+  run_case<float>(Kind::Sgemm, "f32", 64, 200, 8, Layout::ColMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 1.0, 0.0, 1e-5);
+  run_case<BFloat16>(Kind::Mma, "bf16", 64, 200, 32, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 1, false, 1.0, 0.0, 1e-2);
+  run_case<float>(Kind::Mma, "tf32", 64, 200, 16, Layout::ColMajor, Layout::ColMajor, Layout::RowMajor, 1, false, 1.0, 0.0, 1e-5);
+  {  // A shared by a batch of column blocks of B and C: folded into one wider product
+    const int64_t m = 9, n = 16, k = 12, batch = 3;
+    std::vector<float> a(m * k), b(batch * k * n), c(m * batch * n, NAN);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = float(int(i % 7) - 3);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = float(int(i % 5) - 2);
+    // B is (batch, k, n) stored as k x (batch * n) column blocks; C likewise m x (batch * n).
+    GemmArgs g;
+    g.m = m, g.n = n, g.k = k, g.a = a.data(), g.a_rs = k, g.a_cs = 1;
+    g.b = b.data(), g.b_rs = batch * n, g.b_cs = 1, g.c = c.data(), g.c_rs = batch * n, g.c_cs = 1;
+    g.batch_ndim = 1, g.batch_sizes[0] = batch, g.a_bs[0] = 0, g.b_bs[0] = n, g.c_bs[0] = n;
+    Problem p;
+    simplify(g, p);
+    bool ok = p.batch_ndim == 0 && p.n == batch * n;
+    launch<float>(Kind::Sgemm, p);
+    for (int64_t bi = 0; bi < batch; ++bi)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double s = 0;
+          for (int64_t q = 0; q < k; ++q) s += a[i * k + q] * b[q * batch * n + bi * n + j];
+          if (c[i * batch * n + bi * n + j] != float(s)) ok = false;
+        }
+    ++cases;
+    if (!ok) ++failures, std::printf("FAIL fold into N\n");
+  }
   // Matrix-vector shapes, both kernels (A along K or along M; B along K or along N).
   for (Layout la : layouts)
     for (Layout lb : layouts) {
