@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "gemm/gemm_common.cuh"
 #include "gemm/sgemm_kernel.cuh"
@@ -13,21 +14,32 @@ namespace ember::cuda::gemm {
 using namespace sgemm_impl;
 
 void launch_sgemm(const Problem& p, cudaStream_t stream, int device) {
-  (void)device;
-  const Plan plan = make_plan(p, sizeof(float), 4, 4, kBM, kBN);
+  Plan plan = make_plan(p, sizeof(float), 4, 4, kBM, kBN);
+  // Fewer 128x128 tiles than two blocks an SM, or at most 64 rows: 64-row tiles, twice as many
+  // blocks or half the padding (their A panels take 2-element vectors).
+  const bool small = p.m <= kBMSmall || double(plan.tiles) * double(p.batch) < 2.0 * sm_count(device);
+  if (small) {
+    const Plan p64 = make_plan(p, sizeof(float), 2, 4, kBMSmall, kBN);
+    plan.tiles = p64.tiles;
+    plan.a_vec = p64.a_vec;
+  }
   EMBER_CHECK(plan.tiles < (int64_t(1) << 31), "matmul: output of ", p.m, "x", p.n, " is too large for one launch");
-  const int64_t tiles = plan.tiles;
-  const bool a_k = plan.a_k, b_k = plan.b_k, a_vec = plan.a_vec, b_vec = plan.b_vec, c_vec = plan.c_vec;
   auto go = [&](auto kernel) {
     for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
-      kernel<<<dim3(static_cast<unsigned>(tiles), 1, nz), kThreads, 0, stream>>>(p, z0, a_vec, b_vec, c_vec);
+      kernel<<<dim3(static_cast<unsigned>(plan.tiles), 1, nz), kThreads, 0, stream>>>(p, z0, plan.a_vec, plan.b_vec,
+                                                                                       plan.c_vec);
       EMBER_CUDA_LAUNCH_CHECK("matmul");
     });
   };
-  if (a_k && b_k) go(sgemm_kernel<true, true>);
-  else if (a_k) go(sgemm_kernel<true, false>);
-  else if (b_k) go(sgemm_kernel<false, true>);
-  else go(sgemm_kernel<false, false>);
+  auto pick = [&](auto tm) {
+    constexpr int kTM = decltype(tm)::value;
+    if (plan.a_k && plan.b_k) go(sgemm_kernel<kTM, true, true>);
+    else if (plan.a_k) go(sgemm_kernel<kTM, true, false>);
+    else if (plan.b_k) go(sgemm_kernel<kTM, false, true>);
+    else go(sgemm_kernel<kTM, false, false>);
+  };
+  if (small) pick(std::integral_constant<int, kBMSmall>{});
+  else pick(std::integral_constant<int, kBM>{});
 }
 
 }  // namespace ember::cuda::gemm

@@ -1,6 +1,7 @@
 #pragma once
 // float32 GEMM on the CUDA cores (tiling described at the top of gemm.cu): 128x128 block
-// tiles, 8 deep, double-buffered through registers, 8x8 outputs per thread.
+// tiles, 8 deep, double-buffered through registers, 8x8 outputs per thread; a 64x128 variant
+// (4x8 a thread) for products whose 128x128 tiles would leave most SMs idle.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -10,23 +11,27 @@
 namespace ember::cuda::gemm::sgemm_impl {
 
 constexpr int kBM = 128, kBN = 128, kBK = 8, kThreads = 256;
-constexpr int kPitch = kBM + 4;  // the transposing stores of a K-contiguous panel stay conflict-free
+constexpr int kBMSmall = 64;  // the variant for products with too few 128x128 tiles to fill the GPU
 
-// One thread's share of a 128x8 panel: 4 elements, along K (`kAlongK`: 4 consecutive k of
-// row tid / 2, for a K-contiguous operand) or along M/N (4 consecutive rows at k = tid / 32).
-// `rs` steps along M (A) or N (B), `ks` along K. The state is kept small (a moving pointer and
-// what is left of each dim) so the 64 accumulators fit in 128 registers without spills.
-template <bool kAlongK> struct PanelLoader {
+// One thread's share of a kRows x 8 panel (kRows = 128 or 64): kV = kRows * 8 / 256 elements
+// (4 or 2), along K (`kAlongK`: kV consecutive k of one row, for a K-contiguous operand) or
+// along M/N (kV consecutive rows at k = tid / 32). `rs` steps along M (A) or N (B), `ks` along
+// K. The state is kept small (a moving pointer and what is left of each dim) so the
+// accumulators fit in 128 registers without spills.
+template <int kRows, bool kAlongK> struct PanelLoader {
+  static constexpr int kV = kRows * kBK / kThreads;
+  static constexpr int kPerRow = kBK / kV;  // threads sharing a row (along K)
+  static constexpr int kPitch = kRows + 4;  // the transposing stores of a K-contiguous panel stay conflict-free
   const float* ptr;  // this thread's first element of the current panel
-  int64_t step;      // the stride between its 4 elements
+  int64_t step;      // the stride between its kV elements
   int64_t kstep;     // ptr's advance per panel
   int64_t rleft;     // M/N rows left from this thread's first row (<= 0: none)
   int64_t kleft;     // k left from this thread's first k in the current panel
 
   __device__ __forceinline__ void init(const float* op, int64_t r0, int64_t rows, int64_t depth, int64_t rs,
                                        int64_t ks, int tid) {
-    const int64_t r = kAlongK ? r0 + tid / 2 : r0 + (tid % 32) * 4;
-    const int kofs = kAlongK ? (tid % 2) * 4 : tid / 32;
+    const int64_t r = kAlongK ? r0 + tid / kPerRow : r0 + (tid % 32) * kV;
+    const int kofs = kAlongK ? (tid % kPerRow) * kV : tid / 32;
     ptr = op + r * rs + kofs * ks;
     step = kAlongK ? ks : rs;
     kstep = kBK * ks;
@@ -34,23 +39,20 @@ template <bool kAlongK> struct PanelLoader {
     kleft = depth - kofs;
   }
 
-  __device__ __forceinline__ void load(bool vec, float (&v)[4]) const {
-    if constexpr (kAlongK) {
-      if (vec && rleft > 0 && kleft >= 4) {
+  __device__ __forceinline__ void load(bool vec, float (&v)[kV]) const {
+    const int64_t inner_left = kAlongK ? kleft : rleft;
+    const bool outer_ok = kAlongK ? rleft > 0 : kleft > 0;
+    if (vec && outer_ok && inner_left >= kV) {
+      if constexpr (kV == 4) {
         const float4 q = __ldg(reinterpret_cast<const float4*>(ptr));
         v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
       } else {
-#pragma unroll
-        for (int j = 0; j < 4; ++j) v[j] = rleft > 0 && j < kleft ? __ldg(ptr + j * step) : 0.f;
+        const float2 q = __ldg(reinterpret_cast<const float2*>(ptr));
+        v[0] = q.x, v[1] = q.y;
       }
     } else {
-      if (vec && kleft > 0 && rleft >= 4) {
-        const float4 q = __ldg(reinterpret_cast<const float4*>(ptr));
-        v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
-      } else {
 #pragma unroll
-        for (int j = 0; j < 4; ++j) v[j] = kleft > 0 && j < rleft ? __ldg(ptr + j * step) : 0.f;
-      }
+      for (int j = 0; j < kV; ++j) v[j] = outer_ok && j < inner_left ? __ldg(ptr + j * step) : 0.f;
     }
   }
 
@@ -60,44 +62,50 @@ template <bool kAlongK> struct PanelLoader {
   }
 
   // Into panel[k][m] (m relative to the tile).
-  __device__ __forceinline__ void store(float (*panel)[kPitch], int tid, const float (&v)[4]) const {
+  __device__ __forceinline__ void store(float (*panel)[kPitch], int tid, const float (&v)[kV]) const {
     if constexpr (kAlongK) {
 #pragma unroll
-      for (int j = 0; j < 4; ++j) panel[(tid % 2) * 4 + j][tid / 2] = v[j];
-    } else {
+      for (int j = 0; j < kV; ++j) panel[(tid % kPerRow) * kV + j][tid / kPerRow] = v[j];
+    } else if constexpr (kV == 4) {
       *reinterpret_cast<float4*>(&panel[tid / 32][(tid % 32) * 4]) = make_float4(v[0], v[1], v[2], v[3]);
+    } else {
+      *reinterpret_cast<float2*>(&panel[tid / 32][(tid % 32) * 2]) = make_float2(v[0], v[1]);
     }
   }
 };
 
-// kAK: A is read along K (its column stride is the small one); kBK_: B is read along K.
-template <bool kAK, bool kBKc>
+// kTM: the tile's rows (128, or 64 for the small variant: each thread then has 4 rows, not 8).
+// kAK: A is read along K (its column stride is the small one); kBKc: B is read along K.
+template <int kTM, bool kAK, bool kBKc>
 __global__ void __launch_bounds__(kThreads, 2)
     sgemm_kernel(const __grid_constant__ Problem p, int64_t z0, bool a_vec, bool b_vec, bool c_vec) {
-  __shared__ __align__(16) float As[2][kBK][kPitch];
-  __shared__ __align__(16) float Bs[2][kBK][kPitch];
+  using LA = PanelLoader<kTM, kAK>;
+  using LB = PanelLoader<kBN, kBKc>;
+  constexpr int kRowsPerThread = kTM / 16;
+  __shared__ __align__(16) float As[2][kBK][LA::kPitch];
+  __shared__ __align__(16) float Bs[2][kBK][LB::kPitch];
   const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-  const int64_t tiles_m = (p.m + kBM - 1) / kBM, tiles_n = (p.n + kBN - 1) / kBN;
+  const int64_t tiles_m = (p.m + kTM - 1) / kTM, tiles_n = (p.n + kBN - 1) / kBN;
   int64_t tm, tn;
   tile_coords(blockIdx.x, tiles_m, tiles_n, 8, tm, tn);
-  const int64_t m0 = tm * kBM, n0 = tn * kBN;
+  const int64_t m0 = tm * kTM, n0 = tn * kBN;
   const float alpha = static_cast<float>(p.alpha), beta = static_cast<float>(p.beta);
   const int64_t ktiles = (p.k + kBK - 1) / kBK;
 
   {
     const BatchOffsets off = batch_offsets(p, z0 + blockIdx.z);
-    PanelLoader<kAK> la;
+    LA la;
     la.init(static_cast<const float*>(p.a) + off.a, m0, p.m, p.k, p.a_rs, p.a_cs, tid);
-    PanelLoader<kBKc> lb;
+    LB lb;
     lb.init(static_cast<const float*>(p.b) + off.b, n0, p.n, p.k, p.b_cs, p.b_rs, tid);
 
-    float acc[8][8];
+    float acc[kRowsPerThread][8];
 #pragma unroll
-    for (int i = 0; i < 8; ++i)
+    for (int i = 0; i < kRowsPerThread; ++i)
 #pragma unroll
       for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
 
-    float ra[4], rb[4];
+    float ra[LA::kV], rb[LB::kV];
     la.load(a_vec, ra);
     lb.load(b_vec, rb);
     la.store(As[0], tid, ra);
@@ -115,14 +123,18 @@ __global__ void __launch_bounds__(kThreads, 2)
       }
 #pragma unroll
       for (int kk = 0; kk < kBK; ++kk) {
+        float av[kRowsPerThread];
         const float4 a0 = *reinterpret_cast<const float4*>(&As[cur][kk][ty * 4]);
-        const float4 a1 = *reinterpret_cast<const float4*>(&As[cur][kk][64 + ty * 4]);
+        av[0] = a0.x, av[1] = a0.y, av[2] = a0.z, av[3] = a0.w;
+        if constexpr (kRowsPerThread == 8) {
+          const float4 a1 = *reinterpret_cast<const float4*>(&As[cur][kk][64 + ty * 4]);
+          av[4] = a1.x, av[5] = a1.y, av[6] = a1.z, av[7] = a1.w;
+        }
         const float4 b0 = *reinterpret_cast<const float4*>(&Bs[cur][kk][tx * 4]);
         const float4 b1 = *reinterpret_cast<const float4*>(&Bs[cur][kk][64 + tx * 4]);
-        const float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
         const float bv[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
+        for (int i = 0; i < kRowsPerThread; ++i)
 #pragma unroll
           for (int j = 0; j < 8; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
       }
@@ -133,10 +145,10 @@ __global__ void __launch_bounds__(kThreads, 2)
       __syncthreads();
     }
 
-    // Epilogue: rows ty*4 + i and 64 + ty*4 + i, columns tx*4 + j and 64 + tx*4 + j.
+    // Epilogue: rows ty*4 + i (and 64 + ty*4 + i), columns tx*4 + j and 64 + tx*4 + j.
     float* c = static_cast<float*>(p.c) + off.c;
 #pragma unroll
-    for (int i = 0; i < 8; ++i) {
+    for (int i = 0; i < kRowsPerThread; ++i) {
       const int64_t gi = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + (i - 4));
       if (gi >= p.m) continue;
       float* crow = c + gi * p.c_rs;

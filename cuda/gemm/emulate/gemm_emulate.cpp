@@ -198,7 +198,7 @@ void run_grid(dim3 grid, int threads, const std::function<void()>& kernel) {
     }
 }
 
-enum class Kind { Simple, Sgemm, Mma, Gemv };
+enum class Kind { Simple, Sgemm, Mma, Gemv, Sgemm64 };
 
 template <typename T> void launch(Kind kind, const Problem& p) {
   if (kind == Kind::Gemv) {
@@ -226,18 +226,24 @@ template <typename T> void launch(Kind kind, const Problem& p) {
                                            plan.a_k, plan.b_k);
       });
     });
-  } else if (kind == Kind::Sgemm) {
+  } else if (kind == Kind::Sgemm || kind == Kind::Sgemm64) {
     if constexpr (std::is_same_v<T, float>) {
       using namespace sgemm_impl;
-      const Plan pl = make_plan(p, 4, 4, 4, kBM, kBN);
-      for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
-        run_grid(dim3(pl.tiles, 1, nz), kThreads, [&] {
-          if (pl.a_k && pl.b_k) sgemm_kernel<true, true>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
-          else if (pl.a_k) sgemm_kernel<true, false>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
-          else if (pl.b_k) sgemm_kernel<false, true>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
-          else sgemm_kernel<false, false>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
+      const auto go = [&](auto tm) {
+        constexpr int kTM = decltype(tm)::value;
+        Plan pl = make_plan(p, 4, 4, 4, kTM, kBN);
+        pl.a_vec = make_plan(p, 4, kTM == 128 ? 4 : 2, 4, kTM, kBN).a_vec;
+        for_each_batch_chunk(p.batch, [&](int64_t z0, unsigned nz) {
+          run_grid(dim3(pl.tiles, 1, nz), kThreads, [&] {
+            if (pl.a_k && pl.b_k) sgemm_kernel<kTM, true, true>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
+            else if (pl.a_k) sgemm_kernel<kTM, true, false>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
+            else if (pl.b_k) sgemm_kernel<kTM, false, true>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
+            else sgemm_kernel<kTM, false, false>(p, z0, pl.a_vec, pl.b_vec, pl.c_vec);
+          });
         });
-      });
+      };
+      if (kind == Kind::Sgemm) go(std::integral_constant<int, kBM>{});
+      else go(std::integral_constant<int, kBMSmall>{});
     }
   } else {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
@@ -390,6 +396,7 @@ int main(int argc, char** argv) {
       for (Layout lb : layouts) {
         const Layout lc = la == Layout::ColMajor ? Layout::ColMajor : (lb == Layout::Strided ? Layout::Strided : Layout::RowMajor);
         run_case<float>(Kind::Sgemm, "f32", s.m, s.n, s.k, la, lb, lc, 1, false, 1.0, 0.0, 1e-5);
+        run_case<float>(Kind::Sgemm64, "f32/64", s.m, s.n, s.k, la, lb, lc, 1, false, 1.0, 0.0, 1e-5);
         run_case<Half>(Kind::Mma, "f16", s.m, s.n, s.k, la, lb, lc, 1, false, 1.0, 0.0, 2e-3);
         run_case<float>(Kind::Mma, "tf32", s.m, s.n, s.k, la, lb, lc, 1, false, 1.0, 0.0, 1e-5);
         if (quick) continue;
@@ -402,6 +409,7 @@ int main(int argc, char** argv) {
   // alpha/beta, batches (merged, decoded, broadcast folded into M), k == 0, tiny types.
   run_case<float>(Kind::Sgemm, "f32", 70, 33, 19, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 3, false, 0.5, 2.0, 1e-5);
   run_case<float>(Kind::Sgemm, "f32", 70, 33, 19, Layout::RowMajor, Layout::ColMajor, Layout::RowMajor, 4, true, 1.0, 0.0, 1e-5);
+  run_case<float>(Kind::Sgemm64, "f32/64", 70, 33, 19, Layout::ColMajor, Layout::RowMajor, Layout::RowMajor, 3, false, 0.5, 2.0, 1e-5);
   run_case<Half>(Kind::Mma, "f16", 70, 40, 50, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor, 4, false, 2.0, -1.0, 2e-3);
   run_case<BFloat16>(Kind::Mma, "bf16", 60, 72, 33, Layout::ColMajor, Layout::RowMajor, Layout::RowMajor, 3, true, 1.0, 0.0, 1e-2);
   run_case<float>(Kind::Mma, "tf32", 20, 140, 17, Layout::RowMajor, Layout::ColMajor, Layout::ColMajor, 2, false, 1.0, 1.0, 1e-5);
