@@ -9,7 +9,8 @@
 //                8 at a time through two shared-memory buffers: the next 128x8 panels of A and
 //                B are loaded into registers while the current ones are multiplied, then stored
 //                to the other buffer (one __syncthreads per step). Both panels are kept k-major
-//                in shared memory (As[k][m], Bs[k][n]).
+//                in shared memory (As[k][m], Bs[k][n]). A 64x128 variant (4x8 per thread)
+//                serves products with at most 64 rows or too few 128x128 tiles to fill the SMs.
 //   mma_kernel.cuh (gemm_mma.cu; PTX wrappers in ptx.cuh)
 //                float16, bfloat16 (mma.sync m16n8k16) and float32 as TF32 (m16n8k8) when
 //                ember::cuda::allow_tf32() is on, all accumulating in float. A 256-thread block
