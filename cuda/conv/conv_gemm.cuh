@@ -26,6 +26,10 @@ namespace ember::cuda::conv {
 constexpr int kBM = 64, kBN = 64, kBK = 16, kThreads = 256;
 constexpr int kMaxTableTaps = 1024;  // 16 KiB of shared memory; bigger kernels compute taps
 
+// The problems' element maps are host code too, so that their index arithmetic can be checked
+// against a reference on a machine without a GPU.
+#define EMBER_CONV_FN __host__ __device__ __forceinline__
+
 // ConvGeometry in the kernel's index type, with the derived sizes.
 template <typename Index>
 struct Geom {
@@ -36,7 +40,7 @@ struct Geom {
   bool use_table;
 
   // Input offsets of tap t (numbered (kd * KH + i) * KW + j): input = output * stride + offset.
-  __device__ __forceinline__ int4 tap(Index t) const {
+  EMBER_CONV_FN int4 tap(Index t) const {
     const Index a = t / khw, r = t - a * khw, i = r / kw, j = r - i * kw;
     return make_int4(static_cast<int>(a * dd - pd), static_cast<int>(i * dh - ph), static_cast<int>(j * dw - pw), 0);
   }
@@ -76,7 +80,7 @@ inline bool conv_fits_int32(const ConvGeometry& c, int64_t extra = 0) {
 }
 
 // 0 <= v < n, in one comparison.
-template <typename Index> __device__ __forceinline__ bool inside(Index v, Index n) {
+template <typename Index> EMBER_CONV_FN bool inside(Index v, Index n) {
   using U = std::make_unsigned_t<Index>;
   return static_cast<U>(v) < static_cast<U>(n);
 }
@@ -89,14 +93,14 @@ struct Patch {
 };
 // q = image * output positions + position.
 template <typename T, typename Index>
-__device__ __forceinline__ Patch<T, Index> patch_of(const Geom<Index>& g, const T* x, Index group, Index q) {
+EMBER_CONV_FN Patch<T, Index> patch_of(const Geom<Index>& g, const T* x, Index group, Index q) {
   const Index b = q / g.out_plane, pos = q - b * g.out_plane;
   const Index od = pos / g.out_hw, r = pos - od * g.out_hw, oh = r / g.out_w, ow = r - oh * g.out_w;
   return {x + (b * g.cin + group * g.cig) * g.in_plane, od * g.sd, oh * g.sh, ow * g.sw};
 }
 // ct = channel within the group * taps + tap; zero in the padding.
 template <typename T, typename Index>
-__device__ __forceinline__ T patch_value(const Geom<Index>& g, const Patch<T, Index>& p, Index ct, const int4* table) {
+EMBER_CONV_FN T patch_value(const Geom<Index>& g, const Patch<T, Index>& p, Index ct, const int4* table) {
   const Index ch = ct / g.taps, t = ct - ch * g.taps;
   const int4 o = g.use_table ? table[t] : g.tap(t);
   const Index id = p.id0 + o.x, ih = p.ih0 + o.y, iw = p.iw0 + o.z;
@@ -120,17 +124,17 @@ struct ForwardProblem {
   T* y;
   Index M, N, K, splits, k_chunk;
 
-  __device__ __forceinline__ Index a_ctx(Index group, Index k) const { return group * g.cog * K + k; }
-  __device__ __forceinline__ T a(Index ctx, Index m) const { return w[ctx + m * K]; }
-  __device__ __forceinline__ Patch<T, Index> b_ctx(Index group, Index n) const { return patch_of(g, x, group, n); }
-  __device__ __forceinline__ T b(const Patch<T, Index>& p, Index k, const int4* table) const {
+  EMBER_CONV_FN Index a_ctx(Index group, Index k) const { return group * g.cog * K + k; }
+  EMBER_CONV_FN T a(Index ctx, Index m) const { return w[ctx + m * K]; }
+  EMBER_CONV_FN Patch<T, Index> b_ctx(Index group, Index n) const { return patch_of(g, x, group, n); }
+  EMBER_CONV_FN T b(const Patch<T, Index>& p, Index k, const int4* table) const {
     return patch_value(g, p, k, table);
   }
-  __device__ __forceinline__ Index c_ctx(Index group, Index n) const {
+  EMBER_CONV_FN Index c_ctx(Index group, Index n) const {
     const Index b = n / g.out_plane, pos = n - b * g.out_plane;
     return (b * g.cout + group * g.cog) * g.out_plane + pos;
   }
-  __device__ __forceinline__ void c(Index ctx, Index group, Index, Index m, T v) const {
+  EMBER_CONV_FN void c(Index ctx, Index group, Index, Index m, T v) const {
     y[ctx + m * g.out_plane] = bias ? v + bias[group * g.cog + m] : v;
   }
 };
@@ -144,7 +148,7 @@ struct Reader {
 
 // o = i * stride + off solved for o in [0, n); false when no output reads i through that tap.
 template <typename Index>
-__device__ __forceinline__ bool source(Index i, int off, Index stride, Index n, Index& o) {
+EMBER_CONV_FN bool source(Index i, int off, Index stride, Index n, Index& o) {
   const Index t = i - off;
   if (t < 0) return false;
   if (stride == 1) {
@@ -166,17 +170,17 @@ struct BackwardInputProblem {
   Index M, N, K, splits, k_chunk;
 
   // A (c, (oc, tap)) = weight[group * Cout/g + oc][c][tap]
-  __device__ __forceinline__ Index a_ctx(Index group, Index k) const {
+  EMBER_CONV_FN Index a_ctx(Index group, Index k) const {
     const Index oc = k / g.taps, t = k - oc * g.taps;
     return (group * g.cog + oc) * g.cig * g.taps + t;
   }
-  __device__ __forceinline__ T a(Index ctx, Index m) const { return w[ctx + m * g.taps]; }
-  __device__ __forceinline__ Reader<T, Index> b_ctx(Index group, Index n) const {
+  EMBER_CONV_FN T a(Index ctx, Index m) const { return w[ctx + m * g.taps]; }
+  EMBER_CONV_FN Reader<T, Index> b_ctx(Index group, Index n) const {
     const Index b = n / g.in_plane, pos = n - b * g.in_plane;
     const Index id = pos / g.in_hw, r = pos - id * g.in_hw, ih = r / g.in_w, iw = r - ih * g.in_w;
     return {go + (b * g.cout + group * g.cog) * g.out_plane, id, ih, iw};
   }
-  __device__ __forceinline__ T b(const Reader<T, Index>& r, Index k, const int4* table) const {
+  EMBER_CONV_FN T b(const Reader<T, Index>& r, Index k, const int4* table) const {
     const Index oc = k / g.taps, t = k - oc * g.taps;
     const int4 o = g.use_table ? table[t] : g.tap(t);
     Index od, oh, ow;
@@ -185,11 +189,11 @@ struct BackwardInputProblem {
       return T(0);
     return r.base[oc * g.out_plane + (od * g.out_h + oh) * g.out_w + ow];
   }
-  __device__ __forceinline__ Index c_ctx(Index group, Index n) const {
+  EMBER_CONV_FN Index c_ctx(Index group, Index n) const {
     const Index b = n / g.in_plane, pos = n - b * g.in_plane;
     return (b * g.cin + group * g.cig) * g.in_plane + pos;
   }
-  __device__ __forceinline__ void c(Index ctx, Index, Index, Index m, T v) const { gi[ctx + m * g.in_plane] = v; }
+  EMBER_CONV_FN void c(Index ctx, Index, Index, Index m, T v) const { gi[ctx + m * g.in_plane] = v; }
 };
 
 template <typename T, typename Index>
@@ -202,17 +206,17 @@ struct BackwardWeightProblem {
   Index M, N, K, splits, k_chunk;
 
   // A (oc, (image, position)) = grad_output
-  __device__ __forceinline__ Index a_ctx(Index group, Index k) const {
+  EMBER_CONV_FN Index a_ctx(Index group, Index k) const {
     const Index b = k / g.out_plane, pos = k - b * g.out_plane;
     return (b * g.cout + group * g.cog) * g.out_plane + pos;
   }
-  __device__ __forceinline__ T a(Index ctx, Index m) const { return go[ctx + m * g.out_plane]; }
-  __device__ __forceinline__ Patch<T, Index> b_ctx(Index group, Index k) const { return patch_of(g, x, group, k); }
-  __device__ __forceinline__ T b(const Patch<T, Index>& p, Index n, const int4* table) const {
+  EMBER_CONV_FN T a(Index ctx, Index m) const { return go[ctx + m * g.out_plane]; }
+  EMBER_CONV_FN Patch<T, Index> b_ctx(Index group, Index k) const { return patch_of(g, x, group, k); }
+  EMBER_CONV_FN T b(const Patch<T, Index>& p, Index n, const int4* table) const {
     return patch_value(g, p, n, table);
   }
-  __device__ __forceinline__ Index c_ctx(Index, Index n) const { return n; }
-  __device__ __forceinline__ void c(Index ctx, Index group, Index split, Index m, T v) const {
+  EMBER_CONV_FN Index c_ctx(Index, Index n) const { return n; }
+  EMBER_CONV_FN void c(Index ctx, Index group, Index split, Index m, T v) const {
     dst[(split * g.cout + group * g.cog + m) * N + ctx] = v;
   }
 };
