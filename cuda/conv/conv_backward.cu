@@ -19,17 +19,6 @@ constexpr int64_t kTargetBlocks = 1024;  // blocks the split aims for
 constexpr int64_t kMinSplitK = 512;      // K per split at least
 constexpr int64_t kMaxSplits = 64;
 
-// grad_weight[i] = sum over s of partial[s][i], in order of s.
-template <typename T>
-__global__ void sum_splits_kernel(T* __restrict__ out, const T* __restrict__ parts, int64_t n, int64_t splits) {
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x) {
-    T acc = parts[i];
-    for (int64_t s = 1; s < splits; ++s) acc += parts[s * n + i];
-    out[i] = acc;
-  }
-}
-
 }  // namespace
 
 void backward_input(const ConvGeometry& g, const Tensor& grad_input, const Tensor& grad_output, const Tensor& weight) {
@@ -66,14 +55,9 @@ void backward_weight(const ConvGeometry& g, const Tensor& grad_weight, const Ten
   const int64_t K = g.batch * g.out_d * g.out_h * g.out_w;
   const int64_t wsize = g.out_channels * N;
   if (wsize == 0) return;
-  // Split K so that the grid has about kTargetBlocks blocks, each split at least kMinSplitK deep.
-  int64_t splits = 1, k_chunk = K;
-  if (K > 0) {
-    const int64_t tiles = ((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN) * g.groups;
-    splits = std::max<int64_t>(1, std::min({kTargetBlocks / std::max<int64_t>(1, tiles), K / kMinSplitK, kMaxSplits}));
-    k_chunk = ((K + splits - 1) / splits + kBK - 1) / kBK * kBK;
-    splits = (K + k_chunk - 1) / k_chunk;
-  }
+  int64_t splits, k_chunk;
+  choose_split(((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN) * g.groups, K, kTargetBlocks, kMinSplitK, kMaxSplits,
+               splits, k_chunk);
   dispatch_conv(grad_weight.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     std::unique_ptr<Workspace> parts;
@@ -97,7 +81,7 @@ void backward_weight(const ConvGeometry& g, const Tensor& grad_weight, const Ten
     else run(TypeTag<int64_t>{});
     if (splits > 1) {
       sum_splits_kernel<T><<<grid_for(wsize, 256, dev), 256, 0, s>>>(static_cast<T*>(grad_weight.data_ptr()), dst,
-                                                                      wsize, splits);
+                                                                      wsize, splits, nullptr, 1, 1);
       EMBER_CUDA_LAUNCH_CHECK(op);
     }
   });

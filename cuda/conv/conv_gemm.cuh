@@ -120,8 +120,9 @@ struct ForwardProblem {
   Geom<Index> g;
   const T* x;
   const T* w;
-  const T* bias;
-  T* y;
+  const T* bias;  // null when split: the reduction adds it
+  T* y;           // the output, or `splits` partial outputs `y_split` elements apart
+  Index y_split;
   Index M, N, K, splits, k_chunk;
 
   EMBER_CONV_FN Index a_ctx(Index group, Index k) const { return group * g.cog * K + k; }
@@ -134,8 +135,8 @@ struct ForwardProblem {
     const Index b = n / g.out_plane, pos = n - b * g.out_plane;
     return (b * g.cout + group * g.cog) * g.out_plane + pos;
   }
-  EMBER_CONV_FN void c(Index ctx, Index group, Index, Index m, T v) const {
-    y[ctx + m * g.out_plane] = bias ? v + bias[group * g.cog + m] : v;
+  EMBER_CONV_FN void c(Index ctx, Index group, Index split, Index m, T v) const {
+    y[split * y_split + ctx + m * g.out_plane] = bias ? v + bias[group * g.cog + m] : v;
   }
 };
 
@@ -341,6 +342,38 @@ void launch_igemm(const P& p, int64_t zs, cudaStream_t stream, const char* op) {
                     static_cast<unsigned>(zs - z0 < 65535 ? zs - z0 : 65535));
     igemm_kernel<T, Index, P><<<grid, kThreads, smem, stream>>>(p, static_cast<Index>(z0));
     EMBER_CUDA_LAUNCH_CHECK(op);
+  }
+}
+
+// The split of K for `tiles` output tiles: about `target` blocks in all, each split at least
+// `min_k` deep (a multiple of kBK), at most `max_splits`. Shapes alone decide it, never the
+// device, so a result is the same on every GPU.
+inline void choose_split(int64_t tiles, int64_t K, int64_t target, int64_t min_k, int64_t max_splits, int64_t& splits,
+                         int64_t& k_chunk) {
+  splits = 1;
+  k_chunk = K;
+  if (K <= 0) return;
+  const int64_t want = target / (tiles > 0 ? tiles : 1), deep = K / min_k;
+  splits = want < deep ? want : deep;
+  splits = splits < max_splits ? splits : max_splits;
+  if (splits <= 1) {
+    splits = 1;
+    return;
+  }
+  k_chunk = ((K + splits - 1) / splits + kBK - 1) / kBK * kBK;
+  splits = (K + k_chunk - 1) / k_chunk;
+}
+
+// out[i] = the sum of the partials parts[s * n + i] in order of s (plus the bias of i's
+// channel when given: element i is in channel i / plane % channels).
+template <typename T>
+__global__ void sum_splits_kernel(T* __restrict__ out, const T* __restrict__ parts, int64_t n, int64_t splits,
+                                  const T* __restrict__ bias, int64_t plane, int64_t channels) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+    T acc = parts[i];
+    for (int64_t s = 1; s < splits; ++s) acc += parts[s * n + i];
+    out[i] = bias ? acc + bias[i / plane % channels] : acc;
   }
 }
 
