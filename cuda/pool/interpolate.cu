@@ -196,38 +196,44 @@ __global__ void linear_kernel(T* __restrict__ y, const T* __restrict__ x, const 
 // each of its (up to four) terms h_a * w_b * g that lands on (h, w), in the CPU's term order
 // (a0[i0], a0[i1], a1[i0], a1[i1]); zero-weight terms included, as the CPU adds them too.
 template <typename T, typename Index>
+__host__ __device__ T upsample_backward_at(const T* __restrict__ go, const Planes<Index>& g,
+                                           const Axis<opmath_t<T>, Index>& mh, const Axis<opmath_t<T>, Index>& mw,
+                                           bool nearest, Index e) {
+  using A = opmath_t<T>;
+  const Index in_plane = g.in_h * g.in_w;
+  const Index c = e / in_plane, r = e - c * in_plane, h = r / g.in_w, w = r - h * g.in_w;
+  const T* gp = go + c * (g.out_h * g.out_w);
+  const Index oh0 = mh.lo[h], oh1 = mh.hi[h], ow0 = mw.lo[w], ow1 = mw.hi[w];
+  A acc = 0;
+  for (Index oh = oh0; oh < oh1; ++oh) {
+    const bool top = mh.i0[oh] == h, bottom = mh.i1[oh] == h;
+    if (!top && !bottom) continue;
+    const A h0 = mh.w0[oh], h1 = mh.w1[oh];
+    const T* gr = gp + oh * g.out_w;
+    for (Index ow = ow0; ow < ow1; ++ow) {
+      const bool left = mw.i0[ow] == w, right = mw.i1[ow] == w;
+      if (!left && !right) continue;
+      const A v = static_cast<A>(gr[ow]);
+      if (nearest) {  // one term, at (i0, i0)
+        if (top && left) acc += v;
+        continue;
+      }
+      const A w0 = mw.w0[ow], w1 = mw.w1[ow];
+      if (top && left) acc += h0 * w0 * v;
+      if (top && right) acc += h0 * w1 * v;
+      if (bottom && left) acc += h1 * w0 * v;
+      if (bottom && right) acc += h1 * w1 * v;
+    }
+  }
+  return static_cast<T>(acc);
+}
+
+template <typename T, typename Index>
 __global__ void upsample_backward_kernel(T* __restrict__ gi, const T* __restrict__ go, const Planes<Index> g,
                                          const Axis<opmath_t<T>, Index> mh, const Axis<opmath_t<T>, Index> mw,
                                          bool nearest) {
-  using A = opmath_t<T>;
-  const Index in_plane = g.in_h * g.in_w, n = g.planes * in_plane;
-  EMBER_GRID_STRIDE(e, n) {
-    const Index c = e / in_plane, r = e - c * in_plane, h = r / g.in_w, w = r - h * g.in_w;
-    const T* gp = go + c * (g.out_h * g.out_w);
-    const Index oh0 = mh.lo[h], oh1 = mh.hi[h], ow0 = mw.lo[w], ow1 = mw.hi[w];
-    A acc = 0;
-    for (Index oh = oh0; oh < oh1; ++oh) {
-      const bool top = mh.i0[oh] == h, bottom = mh.i1[oh] == h;
-      if (!top && !bottom) continue;
-      const A h0 = mh.w0[oh], h1 = mh.w1[oh];
-      const T* gr = gp + oh * g.out_w;
-      for (Index ow = ow0; ow < ow1; ++ow) {
-        const bool left = mw.i0[ow] == w, right = mw.i1[ow] == w;
-        if (!left && !right) continue;
-        const A v = static_cast<A>(gr[ow]);
-        if (nearest) {  // one term, at (i0, i0)
-          if (top && left) acc += v;
-          continue;
-        }
-        const A w0 = mw.w0[ow], w1 = mw.w1[ow];
-        if (top && left) acc += h0 * w0 * v;
-        if (top && right) acc += h0 * w1 * v;
-        if (bottom && left) acc += h1 * w0 * v;
-        if (bottom && right) acc += h1 * w1 * v;
-      }
-    }
-    gi[e] = static_cast<T>(acc);
-  }
+  const Index n = g.planes * g.in_h * g.in_w;
+  EMBER_GRID_STRIDE(e, n) gi[e] = upsample_backward_at(go, g, mh, mw, nearest, e);
 }
 
 // A storage type of each element size, for the nearest gather.

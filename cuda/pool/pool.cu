@@ -90,10 +90,10 @@ __global__ void max_pool_kernel(T* __restrict__ y, int64_t* __restrict__ ind, co
 }
 
 // Adaptive windows along one dim: [floor(o * in / out), ceil((o + 1) * in / out)).
-template <typename Index> __device__ __forceinline__ Index adaptive_start(Index o, Index out, Index in) {
+template <typename Index> __host__ __device__ __forceinline__ Index adaptive_start(Index o, Index out, Index in) {
   return static_cast<Index>((static_cast<int64_t>(o) * in) / out);
 }
-template <typename Index> __device__ __forceinline__ Index adaptive_end(Index o, Index out, Index in) {
+template <typename Index> __host__ __device__ __forceinline__ Index adaptive_end(Index o, Index out, Index in) {
   return static_cast<Index>(((static_cast<int64_t>(o) + 1) * in + out - 1) / out);
 }
 
@@ -129,7 +129,7 @@ struct AvgWindow {
   Index h0, h1, w0, w1, divisor;
 };
 template <typename Index>
-__device__ __forceinline__ AvgWindow<Index> avg_window(const PoolGeom<Index>& p, Index oh, Index ow) {
+__host__ __device__ __forceinline__ AvgWindow<Index> avg_window(const PoolGeom<Index>& p, Index oh, Index ow) {
   Index h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
   Index h1 = min(h0 + p.kh, p.in_h + p.ph), w1 = min(w0 + p.kw, p.in_w + p.pw);
   const Index padded = (h1 - h0) * (w1 - w0);
@@ -159,31 +159,36 @@ __global__ void avg_pool_kernel(T* __restrict__ y, const T* __restrict__ x, cons
 // The outputs [lo, hi) along one dim whose (unclipped) window [o * s - pad, o * s - pad + k)
 // can hold input coordinate i; each is checked against its exact window by the caller.
 template <typename Index>
-__device__ __forceinline__ void window_outputs(Index i, Index s, Index pad, Index k, Index out, Index& lo, Index& hi) {
+__host__ __device__ __forceinline__ void window_outputs(Index i, Index s, Index pad, Index k, Index out, Index& lo, Index& hi) {
   const Index t = i + pad;
   lo = t < k ? Index(0) : (t - k) / s + 1;
   hi = min(out, t / s + 1);
 }
 
+// Input element e's gradient (host code too, so that it can be checked without a GPU).
+template <typename T, typename Index>
+__host__ __device__ T avg_pool_backward_at(const T* __restrict__ go, const PoolGeom<Index>& p, Index e) {
+  using A = acc_t<T>;
+  const Index in_plane = p.in_h * p.in_w;
+  const Index c = e / in_plane, r = e - c * in_plane, h = r / p.in_w, w = r - h * p.in_w;
+  const T* gp = go + c * (p.out_h * p.out_w);
+  Index oh0, oh1, ow0, ow1;
+  window_outputs(h, p.sh, p.ph, p.kh, p.out_h, oh0, oh1);
+  window_outputs(w, p.sw, p.pw, p.kw, p.out_w, ow0, ow1);
+  A acc = 0;
+  for (Index oh = oh0; oh < oh1; ++oh)
+    for (Index ow = ow0; ow < ow1; ++ow) {
+      const AvgWindow<Index> wnd = avg_window(p, oh, ow);
+      if (h < wnd.h0 || h >= wnd.h1 || w < wnd.w0 || w >= wnd.w1) continue;
+      acc += static_cast<A>(gp[oh * p.out_w + ow]) / static_cast<A>(wnd.divisor);
+    }
+  return static_cast<T>(acc);
+}
+
 template <typename T, typename Index>
 __global__ void avg_pool_backward_kernel(T* __restrict__ gi, const T* __restrict__ go, const PoolGeom<Index> p) {
-  using A = acc_t<T>;
-  const Index in_plane = p.in_h * p.in_w, n = p.planes * in_plane;
-  EMBER_GRID_STRIDE(e, n) {
-    const Index c = e / in_plane, r = e - c * in_plane, h = r / p.in_w, w = r - h * p.in_w;
-    const T* gp = go + c * (p.out_h * p.out_w);
-    Index oh0, oh1, ow0, ow1;
-    window_outputs(h, p.sh, p.ph, p.kh, p.out_h, oh0, oh1);
-    window_outputs(w, p.sw, p.pw, p.kw, p.out_w, ow0, ow1);
-    A acc = 0;
-    for (Index oh = oh0; oh < oh1; ++oh)
-      for (Index ow = ow0; ow < ow1; ++ow) {
-        const AvgWindow<Index> wnd = avg_window(p, oh, ow);
-        if (h < wnd.h0 || h >= wnd.h1 || w < wnd.w0 || w >= wnd.w1) continue;
-        acc += static_cast<A>(gp[oh * p.out_w + ow]) / static_cast<A>(wnd.divisor);
-      }
-    gi[e] = static_cast<T>(acc);
-  }
+  const Index n = p.planes * p.in_h * p.in_w;
+  EMBER_GRID_STRIDE(e, n) gi[e] = avg_pool_backward_at(go, p, e);
 }
 
 template <typename T, typename Index>
@@ -205,34 +210,38 @@ __global__ void adaptive_avg_kernel(T* __restrict__ y, const T* __restrict__ x, 
 // The adaptive outputs along one dim whose window holds input i:
 // [floor(i * out / in), ceil((i + 1) * out / in)), clipped to [0, out).
 template <typename Index>
-__device__ __forceinline__ void adaptive_outputs(Index i, Index in, Index out, Index& lo, Index& hi) {
+__host__ __device__ __forceinline__ void adaptive_outputs(Index i, Index in, Index out, Index& lo, Index& hi) {
   lo = static_cast<Index>((static_cast<int64_t>(i) * out) / in);
   const int64_t end = ((static_cast<int64_t>(i) + 1) * out + in - 1) / in;
   hi = static_cast<Index>(end < out ? end : static_cast<int64_t>(out));
 }
 
 template <typename T, typename Index>
-__global__ void adaptive_avg_backward_kernel(T* __restrict__ gi, const T* __restrict__ go, const PoolGeom<Index> p) {
+__host__ __device__ T adaptive_avg_backward_at(const T* __restrict__ go, const PoolGeom<Index>& p, Index e) {
   using A = acc_t<T>;
-  const Index in_plane = p.in_h * p.in_w, n = p.planes * in_plane;
-  EMBER_GRID_STRIDE(e, n) {
-    const Index c = e / in_plane, r = e - c * in_plane, h = r / p.in_w, w = r - h * p.in_w;
-    const T* gp = go + c * (p.out_h * p.out_w);
-    Index oh0, oh1, ow0, ow1;
-    adaptive_outputs(h, p.in_h, p.out_h, oh0, oh1);
-    adaptive_outputs(w, p.in_w, p.out_w, ow0, ow1);
-    A acc = 0;
-    for (Index oh = oh0; oh < oh1; ++oh) {
-      const Index h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
-      if (h < h0 || h >= h1) continue;
-      for (Index ow = ow0; ow < ow1; ++ow) {
-        const Index w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
-        if (w < w0 || w >= w1) continue;
-        acc += static_cast<A>(gp[oh * p.out_w + ow]) / static_cast<A>((h1 - h0) * (w1 - w0));
-      }
+  const Index in_plane = p.in_h * p.in_w;
+  const Index c = e / in_plane, r = e - c * in_plane, h = r / p.in_w, w = r - h * p.in_w;
+  const T* gp = go + c * (p.out_h * p.out_w);
+  Index oh0, oh1, ow0, ow1;
+  adaptive_outputs(h, p.in_h, p.out_h, oh0, oh1);
+  adaptive_outputs(w, p.in_w, p.out_w, ow0, ow1);
+  A acc = 0;
+  for (Index oh = oh0; oh < oh1; ++oh) {
+    const Index h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
+    if (h < h0 || h >= h1) continue;
+    for (Index ow = ow0; ow < ow1; ++ow) {
+      const Index w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
+      if (w < w0 || w >= w1) continue;
+      acc += static_cast<A>(gp[oh * p.out_w + ow]) / static_cast<A>((h1 - h0) * (w1 - w0));
     }
-    gi[e] = static_cast<T>(acc);
   }
+  return static_cast<T>(acc);
+}
+
+template <typename T, typename Index>
+__global__ void adaptive_avg_backward_kernel(T* __restrict__ gi, const T* __restrict__ go, const PoolGeom<Index> p) {
+  const Index n = p.planes * p.in_h * p.in_w;
+  EMBER_GRID_STRIDE(e, n) gi[e] = adaptive_avg_backward_at(go, p, e);
 }
 
 // ---- max-pool backward: grad_in[plane][indices[o]] += grad_out[o] --------------------------------
