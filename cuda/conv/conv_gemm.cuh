@@ -233,6 +233,18 @@ template <typename T> __device__ __forceinline__ void load4(const T* p, T (&r)[4
   }
 }
 
+// The block's tap table: dynamic shared memory (a static buffer when the header is compiled as
+// plain C++ for host checks).
+__device__ __forceinline__ int4* tap_table() {
+#ifdef __CUDACC__
+  extern __shared__ int4 conv_tap_table[];
+  return conv_tap_table;
+#else
+  static int4 host_table[kMaxTableTaps];
+  return host_table;
+#endif
+}
+
 // Grid: x over N tiles, y over M tiles, z over (group, split) pairs starting at z0.
 template <typename T, typename Index, class P>
 __global__ void __launch_bounds__(kThreads) igemm_kernel(const __grid_constant__ P p, Index z0) {
@@ -241,7 +253,7 @@ __global__ void __launch_bounds__(kThreads) igemm_kernel(const __grid_constant__
   static_assert(kBM * kBK == 4 * kThreads && kBN * kBK == 4 * kThreads, "4 loads per thread per operand");
   __shared__ __align__(16) T As[kBK][kBM + 4];
   __shared__ __align__(16) T Bs[kBK][kBN + 4];
-  extern __shared__ int4 table[];
+  int4* const table = tap_table();
 
   const int tid = threadIdx.x;
   const Index z = z0 + static_cast<Index>(blockIdx.z);
@@ -330,6 +342,7 @@ __global__ void __launch_bounds__(kThreads) igemm_kernel(const __grid_constant__
   }
 }
 
+#ifdef __CUDACC__  // the launch is CUDA syntax; the rest of this header also compiles as C++
 // Launches problem p over `zs` (group, split) pairs (grid.z is at most 65535: chunks of it).
 template <typename T, typename Index, class P>
 void launch_igemm(const P& p, int64_t zs, cudaStream_t stream, const char* op) {
@@ -344,6 +357,7 @@ void launch_igemm(const P& p, int64_t zs, cudaStream_t stream, const char* op) {
     EMBER_CUDA_LAUNCH_CHECK(op);
   }
 }
+#endif
 
 // The split of K for `tiles` output tiles: about `target` blocks in all, each split at least
 // `min_k` deep (a multiple of kBK), at most `max_splits`. Shapes alone decide it, never the
