@@ -32,38 +32,41 @@ void cuda_conv2d(const ConvGeometry& g, const Tensor& out, const Tensor& input, 
     const int64_t cog = g.out_channels / g.groups, cig = g.in_channels / g.groups;
     const int64_t M = cog, N = g.batch * g.out_d * g.out_h * g.out_w;
     const int64_t K = cig * g.kernel_d * g.kernel_h * g.kernel_w;
-    // Few output tiles (small images, a small batch) and a deep K: split K over more blocks.
-    const int64_t tiles = ((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN) * g.groups;
-    int64_t splits = 1, k_chunk = K;
-    if (tiles < kFewTiles) choose_split(tiles, K, kSplitTargetBlocks, kMinSplitK, kMaxSplits, splits, k_chunk);
-    const int64_t numel = out.numel();
-    std::unique_ptr<Workspace> parts;
-    if (splits > 1) parts = std::make_unique<Workspace>(static_cast<size_t>(splits * numel) * sizeof(T), device.index);
     const T* b = bias ? static_cast<const T*>(bias->data_ptr()) : nullptr;
-    const auto run = [&](auto itag) {
-      using Index = typename decltype(itag)::type;
-      ForwardProblem<T, Index> p{};
-      p.g = make_geom<Index>(g);
-      p.x = static_cast<const T*>(input.data_ptr());
-      p.w = static_cast<const T*>(weight.data_ptr());
-      p.bias = splits > 1 ? nullptr : b;
-      p.y = splits > 1 ? parts->as<T>() : static_cast<T*>(out.data_ptr());
-      p.y_split = static_cast<Index>(splits > 1 ? numel : 0);
-      p.M = static_cast<Index>(M);
-      p.N = static_cast<Index>(N);
-      p.K = static_cast<Index>(K);
-      p.splits = static_cast<Index>(splits);
-      p.k_chunk = static_cast<Index>(k_chunk);
-      launch_igemm<T, Index>(p, g.groups * splits, s, op);
-    };
-    if (conv_fits_int32(g, splits * numel + k_chunk)) run(TypeTag<int32_t>{});
-    else run(TypeTag<int64_t>{});
-    if (splits > 1) {
-      sum_splits_kernel<T><<<grid_for(numel, 256, device.index), 256, 0, s>>>(
-          static_cast<T*>(out.data_ptr()), parts->as<T>(), numel, splits, b, g.out_d * g.out_h * g.out_w,
-          g.out_channels);
-      EMBER_CUDA_LAUNCH_CHECK(op);
-    }
+    const int64_t numel = out.numel();
+    with_tiles<T>(M, N, g.groups, [&](auto cfg) {
+      using C = decltype(cfg);
+      // Few output tiles (small images, a small batch) and a deep K: split K over more blocks.
+      const int64_t tiles = tile_count<C>(M, N, g.groups);
+      int64_t splits = 1, k_chunk = K;
+      if (tiles < kFewTiles) choose_split(tiles, K, kSplitTargetBlocks, kMinSplitK, kMaxSplits, splits, k_chunk);
+      std::unique_ptr<Workspace> parts;
+      if (splits > 1) parts = std::make_unique<Workspace>(static_cast<size_t>(splits * numel) * sizeof(T), device.index);
+      const auto run = [&](auto itag) {
+        using Index = typename decltype(itag)::type;
+        ForwardProblem<T, Index> p{};
+        p.g = make_geom<Index>(g);
+        p.x = static_cast<const T*>(input.data_ptr());
+        p.w = static_cast<const T*>(weight.data_ptr());
+        p.bias = splits > 1 ? nullptr : b;
+        p.y = splits > 1 ? parts->as<T>() : static_cast<T*>(out.data_ptr());
+        p.y_split = static_cast<Index>(splits > 1 ? numel : 0);
+        p.M = static_cast<Index>(M);
+        p.N = static_cast<Index>(N);
+        p.K = static_cast<Index>(K);
+        p.splits = static_cast<Index>(splits);
+        p.k_chunk = static_cast<Index>(k_chunk);
+        launch_igemm<C, T, Index>(p, g.groups * splits, s, op);
+      };
+      if (conv_fits_int32(g, splits * numel + k_chunk)) run(TypeTag<int32_t>{});
+      else run(TypeTag<int64_t>{});
+      if (splits > 1) {
+        sum_splits_kernel<T><<<grid_for(numel, 256, device.index), 256, 0, s>>>(
+            static_cast<T*>(out.data_ptr()), parts->as<T>(), numel, splits, b, g.out_d * g.out_h * g.out_w,
+            g.out_channels);
+        EMBER_CUDA_LAUNCH_CHECK(op);
+      }
+    });
   });
 }
 

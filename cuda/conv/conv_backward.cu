@@ -38,7 +38,7 @@ void backward_input(const ConvGeometry& g, const Tensor& grad_input, const Tenso
       p.K = p.g.cog * p.g.taps;
       p.splits = 1;
       p.k_chunk = p.K;
-      launch_igemm<T, Index>(p, g.groups, s, op);
+      with_tiles<T>(p.M, p.N, g.groups, [&](auto cfg) { launch_igemm<decltype(cfg), T, Index>(p, g.groups, s, op); });
     };
     if (conv_fits_int32(g)) run(TypeTag<int32_t>{});
     else run(TypeTag<int64_t>{});
@@ -55,35 +55,37 @@ void backward_weight(const ConvGeometry& g, const Tensor& grad_weight, const Ten
   const int64_t K = g.batch * g.out_d * g.out_h * g.out_w;
   const int64_t wsize = g.out_channels * N;
   if (wsize == 0) return;
-  int64_t splits, k_chunk;
-  choose_split(((M + kBM - 1) / kBM) * ((N + kBN - 1) / kBN) * g.groups, K, kTargetBlocks, kMinSplitK, kMaxSplits,
-               splits, k_chunk);
   dispatch_conv(grad_weight.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    std::unique_ptr<Workspace> parts;
-    if (splits > 1) parts = std::make_unique<Workspace>(static_cast<size_t>(splits * wsize) * sizeof(T), dev);
-    T* dst = splits > 1 ? parts->as<T>() : static_cast<T*>(grad_weight.data_ptr());
-    const auto run = [&](auto itag) {
-      using Index = typename decltype(itag)::type;
-      BackwardWeightProblem<T, Index> p{};
-      p.g = make_geom<Index>(g);
-      p.go = static_cast<const T*>(grad_output.data_ptr());
-      p.x = static_cast<const T*>(input.data_ptr());
-      p.dst = dst;
-      p.M = static_cast<Index>(M);
-      p.N = static_cast<Index>(N);
-      p.K = static_cast<Index>(K);
-      p.splits = static_cast<Index>(splits);
-      p.k_chunk = static_cast<Index>(k_chunk);
-      launch_igemm<T, Index>(p, g.groups * splits, s, op);
-    };
-    if (conv_fits_int32(g, splits * wsize + k_chunk)) run(TypeTag<int32_t>{});
-    else run(TypeTag<int64_t>{});
-    if (splits > 1) {
-      sum_splits_kernel<T><<<grid_for(wsize, 256, dev), 256, 0, s>>>(static_cast<T*>(grad_weight.data_ptr()), dst,
-                                                                      wsize, splits, nullptr, 1, 1);
-      EMBER_CUDA_LAUNCH_CHECK(op);
-    }
+    with_tiles<T>(M, N, g.groups, [&](auto cfg) {
+      using C = decltype(cfg);
+      int64_t splits, k_chunk;
+      choose_split(tile_count<C>(M, N, g.groups), K, kTargetBlocks, kMinSplitK, kMaxSplits, splits, k_chunk);
+      std::unique_ptr<Workspace> parts;
+      if (splits > 1) parts = std::make_unique<Workspace>(static_cast<size_t>(splits * wsize) * sizeof(T), dev);
+      T* dst = splits > 1 ? parts->as<T>() : static_cast<T*>(grad_weight.data_ptr());
+      const auto run = [&](auto itag) {
+        using Index = typename decltype(itag)::type;
+        BackwardWeightProblem<T, Index> p{};
+        p.g = make_geom<Index>(g);
+        p.go = static_cast<const T*>(grad_output.data_ptr());
+        p.x = static_cast<const T*>(input.data_ptr());
+        p.dst = dst;
+        p.M = static_cast<Index>(M);
+        p.N = static_cast<Index>(N);
+        p.K = static_cast<Index>(K);
+        p.splits = static_cast<Index>(splits);
+        p.k_chunk = static_cast<Index>(k_chunk);
+        launch_igemm<C, T, Index>(p, g.groups * splits, s, op);
+      };
+      if (conv_fits_int32(g, splits * wsize + k_chunk)) run(TypeTag<int32_t>{});
+      else run(TypeTag<int64_t>{});
+      if (splits > 1) {
+        sum_splits_kernel<T><<<grid_for(wsize, 256, dev), 256, 0, s>>>(static_cast<T*>(grad_weight.data_ptr()), dst,
+                                                                        wsize, splits, nullptr, 1, 1);
+        EMBER_CUDA_LAUNCH_CHECK(op);
+      }
+    });
   });
 }
 

@@ -10,8 +10,9 @@
 //   backward-weight: M = Cout/g, N = Cin/g * taps, K = batch * output positions, split over
 //                    blockIdx.z into fixed K ranges whose partial products a second kernel adds
 //                    in order (deterministic: no float atomics).
-// Tiles are kBM x kBN with a kBK-deep slice of K, 256 threads, 4 x 4 outputs per thread held
-// in registers; the next slice's global loads are issued before the current one is multiplied.
+// Tiles are 64 x 64 or 128 x 128 (TileCfg below), 256 threads, 4 x 4 or 8 x 8 outputs per thread
+// held in registers; the next K slice's global loads are issued before the current one is
+// multiplied.
 // A kernel tap's (depth, row, column) offsets come from a per-block table in shared memory.
 #include <cuda_runtime.h>
 
@@ -23,7 +24,22 @@
 
 namespace ember::cuda::conv {
 
-constexpr int kBM = 64, kBN = 64, kBK = 16, kThreads = 256;
+constexpr int kThreads = 256;
+
+// Tile shapes (threads form a 16 x 16 grid; each holds R x R groups of 4 x 4 outputs):
+//   SmallTile: 64 x 64, a K slice of 16, 4 x 4 per thread (float64, and float32 GEMMs too small
+//              to fill the device with big tiles);
+//   LargeTile: 128 x 128, a K slice of 8, 8 x 8 per thread (float32).
+// MinBlocks: resident blocks per SM the register allocation must allow (the large tile's 8 x 8
+// accumulators need more than half the register file's share for two).
+template <int BM_, int BK_, int MinBlocks_>
+struct TileCfg {
+  static constexpr int BM = BM_, BN = BM_, BK = BK_, R = BM_ / 64, MinBlocks = MinBlocks_;
+};
+using SmallTile = TileCfg<64, 16, 2>;
+using LargeTile = TileCfg<128, 8, 1>;
+// K ranges of a split are multiples of this (every tile's K slice divides it).
+constexpr int kSplitAlign = 16;
 constexpr int kMaxTableTaps = 1024;  // 16 KiB of shared memory; bigger kernels compute taps
 
 // The problems' element maps are host code too, so that their index arithmetic can be checked
@@ -223,7 +239,7 @@ struct BackwardWeightProblem {
 };
 
 // ---- the tiled kernel ---------------------------------------------------------------------------
-template <typename T> __device__ __forceinline__ void load4(const T* p, T (&r)[4]) {
+template <typename T> __device__ __forceinline__ void load4(const T* p, T* r) {
   if constexpr (std::is_same_v<T, float>) {
     const float4 v = *reinterpret_cast<const float4*>(p);
     r[0] = v.x, r[1] = v.y, r[2] = v.z, r[3] = v.w;
@@ -245,20 +261,24 @@ __device__ __forceinline__ int4* tap_table() {
 #endif
 }
 
-// Grid: x over N tiles, y over M tiles, z over (group, split) pairs starting at z0.
-template <typename T, typename Index, class P>
-__global__ void __launch_bounds__(kThreads) igemm_kernel(const __grid_constant__ P p, Index z0) {
-  constexpr int kRowsA = kThreads / kBK;  // A rows (and k-fast B columns) loaded per pass
-  constexpr int kRowsB = kThreads / kBN;  // n-fast B rows loaded per pass
-  static_assert(kBM * kBK == 4 * kThreads && kBN * kBK == 4 * kThreads, "4 loads per thread per operand");
-  __shared__ __align__(16) T As[kBK][kBM + 4];
-  __shared__ __align__(16) T Bs[kBK][kBN + 4];
+// Grid: x over N tiles, y over M tiles, z over (group, split) pairs starting at z0. Thread
+// (ty, tx) owns rows ri * 64 + ty * 4 + [0, 4) and columns rj * 64 + tx * 4 + [0, 4) of the tile,
+// so that a quarter warp's 16-byte shared-memory reads are contiguous.
+template <class C, typename T, typename Index, class P>
+__global__ void __launch_bounds__(kThreads, C::MinBlocks) igemm_kernel(const __grid_constant__ P p, Index z0) {
+  constexpr int BM = C::BM, BN = C::BN, BK = C::BK, R = C::R;
+  constexpr int kRowsA = kThreads / BK;  // A rows (and k-fast B columns) loaded per pass
+  constexpr int kRowsB = kThreads / BN;  // n-fast B rows loaded per pass
+  static_assert(BM * BK == 4 * kThreads && BN * BK == 4 * kThreads, "4 loads per thread per operand");
+  static_assert(kSplitAlign % BK == 0, "split ranges are whole K slices");
+  __shared__ __align__(16) T As[BK][BM + 4];
+  __shared__ __align__(16) T Bs[BK][BN + 4];
   int4* const table = tap_table();
 
   const int tid = threadIdx.x;
   const Index z = z0 + static_cast<Index>(blockIdx.z);
   const Index group = z / p.splits, split = z - group * p.splits;
-  const Index m0 = static_cast<Index>(blockIdx.y) * kBM, n0 = static_cast<Index>(blockIdx.x) * kBN;
+  const Index m0 = static_cast<Index>(blockIdx.y) * BM, n0 = static_cast<Index>(blockIdx.x) * BN;
   const Index k_begin = split * p.k_chunk;
   const Index k_end = min(p.K, k_begin + p.k_chunk);
 
@@ -268,99 +288,117 @@ __global__ void __launch_bounds__(kThreads) igemm_kernel(const __grid_constant__
   }
 
   // The n-fast B operand: this thread's column is fixed for the whole kernel.
-  const Index n_fixed = n0 + tid % kBN;
+  const Index n_fixed = n0 + tid % BN;
   const bool n_fixed_ok = n_fixed < p.N;
   decltype(p.b_ctx(group, Index(0))) b_fixed{};
   if constexpr (!P::kBKFast) b_fixed = p.b_ctx(group, n_fixed_ok ? n_fixed : Index(0));
 
   T ra[4], rb[4];
   const auto load = [&](Index k0) {
-    const Index k = k0 + tid % kBK;
+    const Index k = k0 + tid % BK;
     const bool k_ok = k < k_end;
     const Index a_ctx = p.a_ctx(group, k_ok ? k : k_begin);
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
-      const Index m = m0 + tid / kBK + r * kRowsA;
+      const Index m = m0 + tid / BK + r * kRowsA;
       ra[r] = k_ok && m < p.M ? p.a(a_ctx, m) : T(0);
     }
     if constexpr (P::kBKFast) {
       const auto bc = p.b_ctx(group, k_ok ? k : k_begin);
 #pragma unroll
       for (int r = 0; r < 4; ++r) {
-        const Index n = n0 + tid / kBK + r * kRowsA;
+        const Index n = n0 + tid / BK + r * kRowsA;
         rb[r] = k_ok && n < p.N ? p.b(bc, n, table) : T(0);
       }
     } else {
 #pragma unroll
       for (int r = 0; r < 4; ++r) {
-        const Index kb = k0 + tid / kBN + r * kRowsB;
+        const Index kb = k0 + tid / BN + r * kRowsB;
         rb[r] = n_fixed_ok && kb < k_end ? p.b(b_fixed, kb, table) : T(0);
       }
     }
   };
 
-  T acc[4][4];
+  T acc[4 * R][4 * R];
 #pragma unroll
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 4 * R; ++i)
 #pragma unroll
-    for (int j = 0; j < 4; ++j) acc[i][j] = T(0);
+    for (int j = 0; j < 4 * R; ++j) acc[i][j] = T(0);
 
   const int tx = tid % 16, ty = tid / 16;
   if (k_begin < k_end) load(k_begin);
-  for (Index k0 = k_begin; k0 < k_end; k0 += kBK) {
+  for (Index k0 = k_begin; k0 < k_end; k0 += BK) {
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
-      As[tid % kBK][tid / kBK + r * kRowsA] = ra[r];
-      if constexpr (P::kBKFast) Bs[tid % kBK][tid / kBK + r * kRowsA] = rb[r];
-      else Bs[tid / kBN + r * kRowsB][tid % kBN] = rb[r];
+      As[tid % BK][tid / BK + r * kRowsA] = ra[r];
+      if constexpr (P::kBKFast) Bs[tid % BK][tid / BK + r * kRowsA] = rb[r];
+      else Bs[tid / BN + r * kRowsB][tid % BN] = rb[r];
     }
     __syncthreads();
-    if (k0 + kBK < k_end) load(k0 + kBK);
+    if (k0 + BK < k_end) load(k0 + BK);
 #pragma unroll
-    for (int kk = 0; kk < kBK; ++kk) {
-      T a[4], b[4];
-      load4(&As[kk][ty * 4], a);
-      load4(&Bs[kk][tx * 4], b);
+    for (int kk = 0; kk < BK; ++kk) {
+      T a[4 * R], b[4 * R];
 #pragma unroll
-      for (int i = 0; i < 4; ++i)
+      for (int q = 0; q < R; ++q) {
+        load4(&As[kk][q * 64 + ty * 4], a + 4 * q);
+        load4(&Bs[kk][q * 64 + tx * 4], b + 4 * q);
+      }
 #pragma unroll
-        for (int j = 0; j < 4; ++j) acc[i][j] += a[i] * b[j];
+      for (int i = 0; i < 4 * R; ++i)
+#pragma unroll
+        for (int j = 0; j < 4 * R; ++j) acc[i][j] += a[i] * b[j];
     }
     __syncthreads();
   }
 
 #pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    const Index n = n0 + tx * 4 + j;
+  for (int j = 0; j < 4 * R; ++j) {
+    const Index n = n0 + (j / 4) * 64 + tx * 4 + j % 4;
     if (n >= p.N) continue;
     const Index c_ctx = p.c_ctx(group, n);
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const Index m = m0 + ty * 4 + i;
+    for (int i = 0; i < 4 * R; ++i) {
+      const Index m = m0 + (i / 4) * 64 + ty * 4 + i % 4;
       if (m < p.M) p.c(c_ctx, group, split, m, acc[i][j]);
     }
   }
 }
 
+// Output tiles of an M x N GEMM per group.
+template <class C> inline int64_t tile_count(int64_t M, int64_t N, int64_t groups) {
+  return ((M + C::BM - 1) / C::BM) * ((N + C::BN - 1) / C::BN) * groups;
+}
+
+// Calls f(SmallTile{}) or f(LargeTile{}): large tiles for float32 GEMMs with enough rows and
+// enough of them to fill a device (shapes decide, never the device).
+template <typename T, typename F>
+void with_tiles(int64_t M, int64_t N, int64_t groups, const F& f) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (M >= 96 && tile_count<LargeTile>(M, N, groups) >= 96) return f(LargeTile{});
+  }
+  f(SmallTile{});
+}
+
 #ifdef __CUDACC__  // the launch is CUDA syntax; the rest of this header also compiles as C++
 // Launches problem p over `zs` (group, split) pairs (grid.z is at most 65535: chunks of it).
-template <typename T, typename Index, class P>
+template <class C, typename T, typename Index, class P>
 void launch_igemm(const P& p, int64_t zs, cudaStream_t stream, const char* op) {
   if (p.M == 0 || p.N == 0 || zs == 0) return;
-  const int64_t gx = (static_cast<int64_t>(p.N) + kBN - 1) / kBN, gy = (static_cast<int64_t>(p.M) + kBM - 1) / kBM;
+  const int64_t gx = (static_cast<int64_t>(p.N) + C::BN - 1) / C::BN, gy = (static_cast<int64_t>(p.M) + C::BM - 1) / C::BM;
   EMBER_CHECK(gx <= INT32_MAX && gy <= 65535, op, ": a GEMM of ", p.M, " x ", p.N, " is too large for the CUDA kernel's grid");
   const size_t smem = p.g.use_table ? static_cast<size_t>(p.g.taps) * sizeof(int4) : 0;
   for (int64_t z0 = 0; z0 < zs; z0 += 65535) {
     const dim3 grid(static_cast<unsigned>(gx), static_cast<unsigned>(gy),
                     static_cast<unsigned>(zs - z0 < 65535 ? zs - z0 : 65535));
-    igemm_kernel<T, Index, P><<<grid, kThreads, smem, stream>>>(p, static_cast<Index>(z0));
+    igemm_kernel<C, T, Index, P><<<grid, kThreads, smem, stream>>>(p, static_cast<Index>(z0));
     EMBER_CUDA_LAUNCH_CHECK(op);
   }
 }
 #endif
 
 // The split of K for `tiles` output tiles: about `target` blocks in all, each split at least
-// `min_k` deep (a multiple of kBK), at most `max_splits`. Shapes alone decide it, never the
+// `min_k` deep (a multiple of kSplitAlign), at most `max_splits`. Shapes alone decide it, never the
 // device, so a result is the same on every GPU.
 inline void choose_split(int64_t tiles, int64_t K, int64_t target, int64_t min_k, int64_t max_splits, int64_t& splits,
                          int64_t& k_chunk) {
@@ -374,7 +412,7 @@ inline void choose_split(int64_t tiles, int64_t K, int64_t target, int64_t min_k
     splits = 1;
     return;
   }
-  k_chunk = ((K + splits - 1) / splits + kBK - 1) / kBK * kBK;
+  k_chunk = ((K + splits - 1) / splits + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
   splits = (K + k_chunk - 1) / k_chunk;
 }
 
