@@ -3,7 +3,7 @@
 // sums, in the CPU's order, the shares of the outputs whose windows hold it, in opmath
 // precision, and is stored once; so nothing is zeroed first and no atomics make results depend
 // on scheduling. The max-pool backward (indices given, so windows unknown) sorts (index, output)
-// pairs with an integer radix sort and sums each index's run in output order.
+// pairs with a stable integer radix sort and sums each index's run in output order.
 #include <cub/device/device_radix_sort.cuh>
 
 #include <cstdint>
@@ -141,30 +141,32 @@ void cuda_index_scatter2d(const Tensor& grad_in, const Tensor& grad_out, const T
   const Device device = grad_in.device();
   const int dev = device.index;
   cudaStream_t s = stream_for(device);
-  const int out_bits = n_out > 1 ? bits_for(static_cast<uint64_t>(n_out - 1)) : 1;
-  const int key_bits = bits_for(static_cast<uint64_t>(n_in)) + out_bits;
-  EMBER_CHECK(key_bits <= 64, op, ": ", n_in, " input and ", n_out,
-              " output elements are too many for the CUDA kernel's 64-bit sort keys");
-  // keys, sorted keys, the bad-index report and cub's temporary storage in one workspace
+  const int key_bits = bits_for(static_cast<uint64_t>(n_in));
+  // keys and values, their sorted copies, the bad-index report and cub's temporary storage
   size_t sort_bytes = 0;
   if (n_out > 0) {
-    EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortKeys(nullptr, sort_bytes, static_cast<const uint64_t*>(nullptr),
-                                                    static_cast<uint64_t*>(nullptr), n_out, 0, key_bits, s),
+    EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, sort_bytes, static_cast<const uint64_t*>(nullptr),
+                                                     static_cast<uint64_t*>(nullptr), static_cast<const int64_t*>(nullptr),
+                                                     static_cast<int64_t*>(nullptr), n_out, 0, key_bits, s),
                      op);
   }
-  const size_t key_bytes = static_cast<size_t>(n_out) * sizeof(uint64_t);
-  Workspace ws(2 * key_bytes + 16 + sort_bytes + 256, dev);
+  const size_t array_bytes = static_cast<size_t>(n_out) * 8;
+  const size_t temp_at = (4 * array_bytes + 16 + 255) / 256 * 256;
+  Workspace ws(temp_at + sort_bytes, dev);
   char* base = ws.as<char>();
   uint64_t* keys = reinterpret_cast<uint64_t*>(base);
-  uint64_t* sorted = reinterpret_cast<uint64_t*>(base + key_bytes);
-  unsigned long long* bad = reinterpret_cast<unsigned long long*>(base + 2 * key_bytes);
-  void* temp = base + ((2 * key_bytes + 16 + 255) / 256) * 256;
+  uint64_t* sorted_keys = reinterpret_cast<uint64_t*>(base + array_bytes);
+  int64_t* vals = reinterpret_cast<int64_t*>(base + 2 * array_bytes);
+  int64_t* sorted_vals = reinterpret_cast<int64_t*>(base + 3 * array_bytes);
+  unsigned long long* bad = reinterpret_cast<unsigned long long*>(base + 4 * array_bytes);
   if (n_out > 0) {
     EMBER_CUDA_CHECK(cudaMemsetAsync(bad, 0, 16, s), op);
     scatter_keys_kernel<<<grid_for(n_out, kThreads, dev), kThreads, 0, s>>>(
-        keys, static_cast<const int64_t*>(indices.data_ptr()), n_out, out_plane, in_plane, out_bits, bad);
+        keys, vals, static_cast<const int64_t*>(indices.data_ptr()), n_out, out_plane, in_plane, bad);
     EMBER_CUDA_LAUNCH_CHECK(op);
-    EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortKeys(temp, sort_bytes, keys, sorted, n_out, 0, key_bits, s), op);
+    EMBER_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(base + temp_at, sort_bytes, keys, sorted_keys, vals, sorted_vals,
+                                                     n_out, 0, key_bits, s),
+                     op);
     unsigned long long report[2] = {0, 0};
     EMBER_CUDA_CHECK(cudaMemcpyAsync(report, bad, sizeof(report), cudaMemcpyDeviceToHost, s), op);
     EMBER_CUDA_CHECK(cudaStreamSynchronize(s), op);
@@ -174,8 +176,8 @@ void cuda_index_scatter2d(const Tensor& grad_in, const Tensor& grad_out, const T
   dispatch_floating(grad_in.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
     scatter_gather_kernel<T><<<grid_for(n_in, kThreads, dev), kThreads, 0, s>>>(
-        static_cast<T*>(grad_in.data_ptr()), static_cast<const T*>(grad_out.data_ptr()), sorted, n_out, n_in,
-        out_bits);
+        static_cast<T*>(grad_in.data_ptr()), static_cast<const T*>(grad_out.data_ptr()), sorted_keys, sorted_vals,
+        n_out, n_in);
     EMBER_CUDA_LAUNCH_CHECK(op);
   });
 }

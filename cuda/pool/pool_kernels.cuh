@@ -237,47 +237,41 @@ __global__ void adaptive_avg_backward_kernel(T* __restrict__ gi, const T* __rest
 }
 
 // ---- max-pool backward: grad_in[plane][indices[o]] += grad_out[o] --------------------------------
-// Keys (plane * in_plane + index) << out_bits | o: sorted, each input element's run holds its
-// outputs in increasing order, the order the CPU adds them in. An index outside the plane gets
-// the key of element `total_in` (past every real one) and is reported.
-__global__ void scatter_keys_kernel(uint64_t* __restrict__ keys, const int64_t* __restrict__ ind, int64_t n,
-                                    int64_t out_plane, int64_t in_plane, int out_bits,
-                                    unsigned long long* __restrict__ bad) {
+// Keys plane * in_plane + index, values o: after a stable sort by key, each input element's run
+// holds its outputs in increasing order, the order the CPU adds them in. An index outside the
+// plane gets the key `total_in` (past every real one) and is reported.
+static __global__ void scatter_keys_kernel(uint64_t* __restrict__ keys, int64_t* __restrict__ vals,
+                                           const int64_t* __restrict__ ind, int64_t n, int64_t out_plane,
+                                           int64_t in_plane, unsigned long long* __restrict__ bad) {
   for (int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < n;
        o += static_cast<int64_t>(blockDim.x) * gridDim.x) {
     const int64_t i = ind[o], c = o / out_plane;
-    uint64_t target;
     if (i < 0 || i >= in_plane) {
       bad[0] = 1;
       bad[1] = static_cast<unsigned long long>(i);
-      target = static_cast<uint64_t>(n / out_plane * in_plane);
+      keys[o] = static_cast<uint64_t>(n / out_plane * in_plane);
     } else {
-      target = static_cast<uint64_t>(c * in_plane + i);
+      keys[o] = static_cast<uint64_t>(c * in_plane + i);
     }
-    keys[o] = target << out_bits | static_cast<uint64_t>(o);
+    vals[o] = o;
   }
 }
 
 template <typename T>
 __global__ void scatter_gather_kernel(T* __restrict__ gi, const T* __restrict__ go, const uint64_t* __restrict__ keys,
-                                      int64_t n_keys, int64_t n_in, int out_bits) {
+                                      const int64_t* __restrict__ vals, int64_t n_keys, int64_t n_in) {
   using A = acc_t<T>;
-  const uint64_t mask = out_bits == 64 ? ~uint64_t(0) : (uint64_t(1) << out_bits) - 1;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n_in;
        e += static_cast<int64_t>(blockDim.x) * gridDim.x) {
-    const uint64_t want = static_cast<uint64_t>(e) << out_bits;
-    int64_t lo = 0, hi = n_keys;  // first key >= want
+    const uint64_t want = static_cast<uint64_t>(e);
+    int64_t lo = 0, hi = n_keys;  // the first key >= want
     while (lo < hi) {
       const int64_t mid = lo + (hi - lo) / 2;
       if (keys[mid] < want) lo = mid + 1;
       else hi = mid;
     }
     A acc = 0;
-    for (int64_t j = lo; j < n_keys; ++j) {
-      const uint64_t k = keys[j];
-      if ((k >> out_bits) != static_cast<uint64_t>(e)) break;
-      acc += static_cast<A>(go[k & mask]);
-    }
+    for (int64_t j = lo; j < n_keys && keys[j] == want; ++j) acc += static_cast<A>(go[vals[j]]);
     gi[e] = static_cast<T>(acc);
   }
 }

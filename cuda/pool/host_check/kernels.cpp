@@ -1,5 +1,5 @@
 // Host check: max-pool kernels (NaN wins, indices) and the index-scatter keys/gather (with
-// std::sort standing in for the radix sort) against the CPU kernels' loops (run.sh).
+// std::stable_sort standing in for the radix sort) against the CPU kernels' loops (run.sh).
 #include <cuda_runtime.h>
 #include <vector>
 #include <random>
@@ -51,14 +51,16 @@ int main() {
     for (auto& v : ind) v = rnd(0, ip - 1);
     for (int64_t o = 0; o < p.planes * op; ++o) gr[o / op * ip + ind[o]] += go[o];
     const int64_t n_out = p.planes * op, n_in = p.planes * ip;
-    const int out_bits = n_out > 1 ? bits_for(n_out - 1) : 1;
-    std::vector<uint64_t> keys(n_out); unsigned long long bad[2] = {0, 0};
-    scatter_keys_kernel(keys.data(), ind.data(), n_out, op, ip, out_bits, bad);
-    std::sort(keys.begin(), keys.end());
-    scatter_gather_kernel<float>(gg.data(), go.data(), keys.data(), n_out, n_in, out_bits);
+    std::vector<uint64_t> keys(n_out); std::vector<int64_t> vals(n_out); unsigned long long bad[2] = {0, 0};
+    scatter_keys_kernel(keys.data(), vals.data(), ind.data(), n_out, op, ip, bad);
+    std::vector<std::pair<uint64_t, int64_t>> kv(n_out);
+    for (int64_t o = 0; o < n_out; ++o) kv[o] = {keys[o], vals[o]};
+    std::stable_sort(kv.begin(), kv.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    for (int64_t o = 0; o < n_out; ++o) keys[o] = kv[o].first, vals[o] = kv[o].second;
+    scatter_gather_kernel<float>(gg.data(), go.data(), keys.data(), vals.data(), n_out, n_in);
     for (size_t i = 0; i < gg.size(); ++i) if (gg[i] != gr[i] || bad[0]) { printf("it %d scatter mismatch %zu: %g vs %g\n", it, i, gg[i], gr[i]); ++fails; break; }
     // a bad index is reported
-    ind[0] = ip; bad[0] = 0; scatter_keys_kernel(keys.data(), ind.data(), n_out, op, ip, out_bits, bad);
+    ind[0] = ip; bad[0] = 0; scatter_keys_kernel(keys.data(), vals.data(), ind.data(), n_out, op, ip, bad);
     if (bad[0] != 1 || bad[1] != (unsigned long long)ip) { printf("it %d bad index not reported\n", it); ++fails; }
   }
   printf("cases %d fails %d\n", cases, fails);
