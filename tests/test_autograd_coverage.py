@@ -64,6 +64,7 @@ NOT_DIFFERENTIABLE = {
         "__index__", "__len__", "__hash__", "__repr__",
     },
     "serialization: files, not tensors": {"save", "load"},
+    "record_stream: an allocator hint, no tensor result": {"record_stream"},
     "shared memory: moves a tensor's storage in place, or asks where it is": {"share_memory_", "is_shared",
                                                                              "untyped_storage"},
     "embedding_renorm_: an in-place rescaling torch runs under no_grad": {"embedding_renorm_"},

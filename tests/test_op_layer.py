@@ -34,7 +34,8 @@ NOT_OPS = {
                "backward", "data_ptr", "dim", "element_size", "is_contiguous", "is_floating_point", "item",
                "ndimension", "nelement", "numel", "numpy", "register_hook", "requires_grad_", "retain_grad", "size",
                "storage_offset", "stride", "tolist",
-               "share_memory_", "is_shared", "untyped_storage"},  # storage placement (ember._shared_memory), not ops
+               "share_memory_", "is_shared", "untyped_storage",  # storage placement (ember._shared_memory), not ops
+               "record_stream"},  # an allocator hint
 }
 NOT_OPS[""] |= surface_names.FUNCTIONS  # settings, queries and predicates of torch's surface
 NOT_OPS["Tensor"] |= surface_names.TENSOR_METHODS | surface_names.REBINDING

@@ -26,6 +26,7 @@ struct RandomFill {
   RandomDist dist = RandomDist::Uniform;
   DType dtype = kFloat32;
   void* out = nullptr;  // numel contiguous elements of dtype on the kernel's device
+  int device = 0;       // that device's index (CUDA kernels launch there)
   int64_t numel = 0;
   uint64_t seed = 0, offset = 0;
   double a = 0, b = 1;
@@ -91,6 +92,7 @@ extern KernelTable<SoftmaxKernel> softmax_kernel;
 struct GemmArgs {
   static constexpr int kMaxBatchDims = 23;
   DType dtype = kFloat32;
+  int device = 0;  // the operands' device index (CUDA kernels launch there)
   int64_t m = 0, n = 0, k = 0;
   double alpha = 1, beta = 0;
   const void* a = nullptr;

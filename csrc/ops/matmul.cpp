@@ -21,6 +21,7 @@ void gemm_into(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, 
   if (c.numel() == 0) return;
   GemmArgs g;
   g.dtype = c.dtype();
+  g.device = c.device().index;
   g.m = c.size(-2);
   g.n = c.size(-1);
   g.k = a.size(-1);

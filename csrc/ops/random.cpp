@@ -75,12 +75,14 @@ void fill(Tensor& out, RandomFill f, Generator* generator, const char* op) {
   f.offset = s.offset;
   if (out.is_contiguous()) {
     f.out = out.data_ptr();
+    f.device = out.device().index;
     kernel(f);
     out.bump_version();
     return;
   }
   Tensor tmp = empty(out.shape(), TensorOptions(out.dtype()).device(out.device()));
   f.out = tmp.data_ptr();
+  f.device = tmp.device().index;
   kernel(f);
   out.copy_(tmp);
 }

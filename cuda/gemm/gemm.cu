@@ -107,20 +107,10 @@ namespace {
 
 // ---- the host entry point -----------------------------------------------------------------------
 
-// The device that owns C (the op layer puts all operands on one device).
-int device_of(const void* ptr) {
-  cudaPointerAttributes attr{};
-  EMBER_CUDA_CHECK(cudaPointerGetAttributes(&attr, ptr), "matmul: cudaPointerGetAttributes");
-  if (attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged) return attr.device;
-  int dev = 0;
-  EMBER_CUDA_CHECK(cudaGetDevice(&dev), "matmul: cudaGetDevice");
-  return dev;
-}
-
 void gemm_cuda(const GemmArgs& g) {
   Problem p;
   if (!simplify(g, p)) return;
-  const int device = device_of(g.c);
+  const int device = g.device;
   cudaStream_t stream = stream_for(device);
   const bool tensor_cores = properties(device).major >= 8;
   // Matrix-vector shapes take the GEMV kernels. Products too small to fill a 128x128 tile's

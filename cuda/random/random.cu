@@ -187,11 +187,7 @@ void launch(const RandomFill& f) {
   constexpr int per_block = per_block_of<Dist, T>();
   EMBER_CHECK(per_block == random_per_block(f.dist, f.dtype), "random: internal error: block size mismatch");
   const int64_t nblocks = (f.numel + per_block - 1) / per_block;
-  int device = 0;
-  EMBER_CUDA_CHECK(cudaGetDevice(&device), "random");
-  cudaPointerAttributes attr{};
-  if (cudaPointerGetAttributes(&attr, f.out) == cudaSuccess && attr.type == cudaMemoryTypeDevice) device = attr.device;
-  else cudaGetLastError();
+  const int device = f.device;
   cudaStream_t s = stream_for(device);
   FillArgs a{f.out, f.numel, f.seed, f.offset, f.a, f.b, f.low, f.range, f.param_a, f.param_b, f.a == 0 && f.b == 1};
   constexpr int kThreads = 256;

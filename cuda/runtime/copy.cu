@@ -27,7 +27,7 @@ void host_to_device(const Tensor& dst, const Tensor& src, bool non_blocking) {
     cuda::record_host_use(s.data_ptr(), stream);
     if (!non_blocking) EMBER_CUDA_CHECK(cudaStreamSynchronize(stream), "copy to cuda");
   }
-  if (target.impl() != dst.impl()) dst.copy_(target);
+  if (target.impl() != dst.impl()) Tensor(dst).copy_(target);
 }
 
 void device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking) {
@@ -42,7 +42,7 @@ void device_to_host(const Tensor& dst, const Tensor& src, bool non_blocking) {
   const bool pinned = cuda::is_pinned(target.data_ptr());
   if (pinned) cuda::record_host_use(target.data_ptr(), stream);
   if (!(direct && pinned && non_blocking)) EMBER_CUDA_CHECK(cudaStreamSynchronize(stream), "copy to cpu");
-  if (!direct) dst.copy_(target);
+  if (!direct) Tensor(dst).copy_(target);
 }
 
 void device_to_device(const Tensor& dst, const Tensor& src) {
@@ -57,7 +57,7 @@ void device_to_device(const Tensor& dst, const Tensor& src) {
   EMBER_CUDA_CHECK(cudaMemcpyPeerAsync(target.data_ptr(), dst.device().index, s.data_ptr(), src.device().index, nbytes,
                                        stream),
                    "copy between cuda devices (cudaMemcpyPeerAsync)");
-  if (target.impl() != dst.impl()) dst.copy_(target);
+  if (target.impl() != dst.impl()) Tensor(dst).copy_(target);
 }
 }  // namespace
 

@@ -606,6 +606,7 @@ class Tensor:
             device = f"cuda:{device}"
         return self.to(device, non_blocking=non_blocking, memory_format=memory_format)
 
+    @_op
     def pin_memory(self, device=None):
         """A copy in page-locked host memory, from which copies to the GPU are fast and can be
         asynchronous (`.to("cuda", non_blocking=True)`); this tensor when already pinned."""

@@ -252,7 +252,7 @@ def _copy_backward(ctx, grad):
     return grad  # the engine casts it back to the input's dtype
 
 
-register(("Tensor.contiguous", "Tensor.clone", "Tensor.to"), _copy_setup, _copy_backward)
+register(("Tensor.contiguous", "Tensor.clone", "Tensor.to", "Tensor.pin_memory"), _copy_setup, _copy_backward)
 
 
 # ---- the in-place special forms, out of place -------------------------------------------------------
