@@ -23,10 +23,17 @@ __device__ __forceinline__ double fval(const char* x) {
   return static_cast<double>(red::opval(red::load<T>(x)));
 }
 
-// Sum and mean (kMean: divide by the count). Integers add in wrapping int64.
+template <typename T>
+constexpr int elem_size() {
+  if constexpr (std::is_same_v<T, AnyInt>) return 0;
+  else return sizeof(T);
+}
+
+// Sum and mean (mean: divide by the count). Integers add in wrapping int64.
 template <typename T>
 struct SumR {
   static constexpr bool kFloat = !std::is_same_v<T, AnyInt>;
+  static constexpr int kElem = elem_size<T>();
   using acc_t = std::conditional_t<kFloat, double, uint64_t>;
   DType dt;
   bool mean;
@@ -46,6 +53,7 @@ struct SumR {
 template <typename T>
 struct ProdR {
   static constexpr bool kFloat = !std::is_same_v<T, AnyInt>;
+  static constexpr int kElem = elem_size<T>();
   using acc_t = std::conditional_t<kFloat, double, uint64_t>;
   DType dt;
   __device__ acc_t init(const char*) const { return 1; }
@@ -64,6 +72,7 @@ struct ProdR {
 template <typename T>
 struct MinMaxR {
   static constexpr bool kFloat = !std::is_same_v<T, AnyInt>;
+  static constexpr int kElem = elem_size<T>();
   using V = std::conditional_t<kFloat, opmath_t<std::conditional_t<kFloat, T, float>>, int64_t>;
   using acc_t = V;
   DType dt;
@@ -88,6 +97,7 @@ struct MinMaxR {
 // is true), so every dtype reads as an unsigned integer of its width under a mask.
 struct AllAnyR {
   using acc_t = int;
+  static constexpr int kElem = 0;
   int width;
   uint64_t mask;
   bool all;
@@ -113,6 +123,7 @@ enum class NormKind : int { Zero, One, Two, P, Inf, NegInf };
 template <typename T>
 struct NormR {
   using acc_t = double;
+  static constexpr int kElem = sizeof(T);
   NormKind kind;
   double p;
   __device__ double pick(double v, double a) const {
@@ -149,6 +160,7 @@ struct VarAcc {
 template <typename T>
 struct VarR {
   using acc_t = VarAcc;
+  static constexpr int kElem = sizeof(T);
   double correction;
   bool take_sqrt;
   __device__ acc_t init(const char* out) const { return {*reinterpret_cast<const double*>(out), 0.0, 0.0}; }
@@ -176,6 +188,7 @@ struct VarR {
 // in the arithmetic type, the sum in float64, as on the CPU.
 template <typename T>
 struct LseR {
+  static constexpr int kElem = sizeof(T);
   using V = opmath_t<T>;
   struct acc_t {
     V shift;
@@ -200,6 +213,7 @@ struct LseR {
 template <typename T>
 struct ArgR {
   static constexpr bool kFloat = !std::is_same_v<T, AnyInt>;
+  static constexpr int kElem = elem_size<T>();
   using V = std::conditional_t<kFloat, opmath_t<std::conditional_t<kFloat, T, float>>, int64_t>;
   struct acc_t {
     V v;

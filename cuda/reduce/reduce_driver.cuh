@@ -6,6 +6,8 @@
 //   void update(acc_t& a, const char* x, int64_t index) const;  // x: the element; index: its position
 //   void combine(acc_t& a, const acc_t& b) const;         // order-independent up to rounding
 //   void store(char* out, const acc_t& a, int64_t n) const;     // n: elements per output
+//   static constexpr int kElem;  // the input's element size when fixed at compile time, else 0;
+//                                // contiguous rows of such reducers use 16-byte loads
 // The host splits the iterator's dims into kept dims (one output each) and reduced dims, and
 // picks one of two layouts:
 //   rows:    the innermost dim is reduced. A team of lanes (1..32 lanes of a warp, or a whole
@@ -121,7 +123,7 @@ struct HostGeometry {
 template <class R, typename Index>
 __global__ void __launch_bounds__(kMaxThreads)
     reduce_pass(const __grid_constant__ RedDesc<Index> d, const R r, const Index chunk, typename R::acc_t* partials,
-                const bool columns) {
+                const bool columns, const bool vec) {
   using A = typename R::acc_t;
   __shared__ alignas(16) unsigned char smem_raw[kMaxThreads * sizeof(A)];
   A* smem = reinterpret_cast<A*>(smem_raw);
@@ -139,8 +141,32 @@ __global__ void __launch_bounds__(kMaxThreads)
     d.locate(valid ? o : d.num_out - 1, ooff, ioff);
     A acc = r.init(d.out + ooff);
     const char* base = d.in + ioff;
+    bool done = false;
+    if constexpr (R::kElem > 0) {
+      if (vec) {  // a contiguous run: 16-byte loads between a scalar head and tail
+        constexpr int kE = R::kElem, kV = 16 / R::kElem;
+        const char* row = base + lo * kE;
+        const Index n = hi - lo;
+        Index head = static_cast<Index>(((16 - reinterpret_cast<uintptr_t>(row) % 16) % 16) / kE);
+        head = head < n ? head : n;
+        for (Index i = red_lane; i < head; i += red_lanes) r.update(acc, row + i * kE, lo + i);
+        const Index nv = (n - head) / kV;
+        const uint4* vp = reinterpret_cast<const uint4*>(row + head * kE);
+#pragma unroll 2
+        for (Index v = red_lane; v < nv; v += red_lanes) {
+          const uint4 q = vp[v];
+          const char* qb = reinterpret_cast<const char*>(&q);
+#pragma unroll
+          for (int k = 0; k < kV; ++k) r.update(acc, qb + k * kE, lo + head + v * kV + k);
+        }
+        for (Index i = head + nv * kV + red_lane; i < n; i += red_lanes) r.update(acc, row + i * kE, lo + i);
+        done = true;
+      }
+    }
+    if (!done) {
 #pragma unroll 4
-    for (Index i = lo + red_lane; i < hi; i += red_lanes) r.update(acc, base + d.red_off(i), i);
+      for (Index i = lo + red_lane; i < hi; i += red_lanes) r.update(acc, base + d.red_off(i), i);
+    }
     if (!columns) {
       acc = warp_combine(acc, red_lanes < kWarp ? red_lanes : kWarp, comb);
       if (red_lanes > kWarp) {  // one output per block
@@ -210,16 +236,17 @@ void launch_typed(const TensorIter& iter, const HostGeometry& g, const R& r, con
     splits = std::max<int64_t>(1, std::min<int64_t>({want, most, 4096}));
   }
   const int64_t chunk = (g.num_red + splits - 1) / splits;
+  const bool vec = R::kElem > 0 && !columns && g.nr == 1 && g.rin[0] == R::kElem && red_lanes >= kWarp;
   splits = (g.num_red + chunk - 1) / chunk;
   const dim3 block(bx, by);
   if (splits == 1) {
-    reduce_pass<R, Index><<<dim3(grid_x, 1), block, 0, stream>>>(d, r, static_cast<Index>(chunk), nullptr, columns);
+    reduce_pass<R, Index><<<dim3(grid_x, 1), block, 0, stream>>>(d, r, static_cast<Index>(chunk), nullptr, columns, vec);
     EMBER_CUDA_LAUNCH_CHECK(name);
     return;
   }
   Workspace ws(static_cast<size_t>(splits * g.num_out) * sizeof(A), dev);
   reduce_pass<R, Index><<<dim3(grid_x, static_cast<unsigned>(splits)), block, 0, stream>>>(
-      d, r, static_cast<Index>(chunk), ws.as<A>(), columns);
+      d, r, static_cast<Index>(chunk), ws.as<A>(), columns, vec);
   EMBER_CUDA_LAUNCH_CHECK(name);
   reduce_finish<R, Index><<<grid_for(g.num_out, 256, dev), 256, 0, stream>>>(d, r, ws.as<A>(), static_cast<int>(splits));
   EMBER_CUDA_LAUNCH_CHECK(name);
@@ -231,7 +258,8 @@ template <class R>
 void launch(const TensorIter& iter, const R& r, const char* name) {
   if (iter.numel() == 0) return;
   const HostGeometry g(iter);
-  if (fits_int32(iter)) launch_typed<R, int32_t>(iter, g, r, name);
+  // The margin keeps the grid-stride loops' last increments from overflowing.
+  if (fits_int32(iter) && iter.numel() < INT32_MAX - (1 << 24)) launch_typed<R, int32_t>(iter, g, r, name);
   else launch_typed<R, int64_t>(iter, g, r, name);
 }
 
