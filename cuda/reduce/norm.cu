@@ -2,7 +2,8 @@
 // operands, with the CPU's arithmetic (csrc/cpu/normalization.cpp): statistics are float64
 // sums of (x - shift) and (x - shift)^2 with the shift the first value of the channel or row,
 // the affine step runs in float64 from the float64 statistics.
-//   batch norm: per-channel sums over (N, L), split over blocks (grid y) when the channels are
+//   batch norm: per-channel sums over (N, L) (a block per channel, or for short L a thread per
+//     column of the (N, C * L) matrix), split over blocks (grid y) when the channels are
 //     too few to fill the GPU; a kernel folds each channel's partials in order into its
 //     statistics (and the backward's coefficients), and an elementwise kernel applies them.
 //   layer/group norm: a fused kernel per row (a warp for rows of up to 1024 values, a block for
@@ -39,8 +40,9 @@ __device__ __forceinline__ double ld(const T* p, int64_t i) {
 
 struct BnGeom {
   int64_t N, C, L, P;  // P = N * L values per channel
-  int64_t chunk;       // values per split
+  int64_t chunk;       // values (columns: samples) per split
   int splits;
+  bool columns;        // bn_sums_columns's layout
 };
 
 // Forward (dy null): sums of d = x - x[c, first] and d^2. Backward: sums of dy and
@@ -71,6 +73,42 @@ __global__ void __launch_bounds__(256)
   if (threadIdx.x == 0) partials[c * g.splits + split] = s;
 }
 
+// The same sums when a channel's values per sample are few (L < 32): the samples' rows of
+// C * L values are read as columns, a thread (x) per column j = c * L + l, the y lanes and the
+// grid's y splitting the samples. Partials go to partials[(split * C + c) * L + l].
+template <typename T>
+__global__ void __launch_bounds__(256)
+    bn_sums_columns(const BnGeom g, const T* x, const T* dy, const T* mean, Sums2* partials) {
+  __shared__ Sums2 smem[256];
+  const int64_t width = g.C * g.L;
+  const int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int split = blockIdx.y;
+  const int64_t lo = split * g.chunk, hi = lo + g.chunk < g.N ? lo + g.chunk : g.N;
+  Sums2 s{0.0, 0.0};
+  if (j < width) {
+    const int64_t c = j / g.L;
+    const double k = dy ? ld(mean, c) : (g.N > 0 ? ld(x, c * g.L) : 0.0);
+    for (int64_t n = lo + threadIdx.y; n < hi; n += blockDim.y) {
+      const int64_t at = n * width + j;
+      const double d = ld(x, at) - k;
+      if (dy) {
+        const double gv = ld(dy, at);
+        s.a += gv;
+        s.b += gv * d;
+      } else {
+        s.a += d;
+        s.b += d * d;
+      }
+    }
+  }
+  smem[threadIdx.y * blockDim.x + threadIdx.x] = s;
+  __syncthreads();
+  if (threadIdx.y == 0 && j < width) {
+    for (unsigned k = 1; k < blockDim.y; ++k) add2(s, smem[k * blockDim.x + threadIdx.x]);
+    partials[split * width + j] = s;
+  }
+}
+
 // Per channel: out = (x - a) * b + c (+ e * dy in the backward).
 struct Coef {
   double a, b, c, e;
@@ -90,8 +128,14 @@ __global__ void bn_finish(const BnGeom g, const BnFinishArgs a, const Sums2* par
   const int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (c >= g.C) return;
   Sums2 s{0.0, 0.0};
-  if (partials)
-    for (int k = 0; k < g.splits; ++k) add2(s, partials[c * g.splits + k]);
+  if (partials) {
+    if (g.columns) {
+      for (int k = 0; k < g.splits; ++k)
+        for (int64_t l = 0; l < g.L; ++l) add2(s, partials[(k * g.C + c) * g.L + l]);
+    } else {
+      for (int k = 0; k < g.splits; ++k) add2(s, partials[c * g.splits + k]);
+    }
+  }
   const double w = a.weight ? ld(static_cast<const T*>(a.weight), c) : 1.0;
   const double count = static_cast<double>(g.P);
   if (!a.backward) {
@@ -143,11 +187,16 @@ BnGeom bn_geom(const Tensor& in, int dev) {
   g.L = in.size(2);
   g.P = g.N * g.L;
   const int64_t sms = sm_count(dev);
+  g.columns = g.L < 32;
+  // Blocks of the sums kernel before splitting, and the values one split should at least hold.
+  const int64_t blocks = g.columns ? (g.C * g.L + 31) / 32 : g.C;
+  const int64_t range = g.columns ? g.N : g.P, least = g.columns ? 64 : 4096;
   int64_t splits = 1;
-  if (g.C < 4 * sms) splits = std::min<int64_t>((4 * sms + g.C - 1) / std::max<int64_t>(1, g.C), (g.P + 4095) / 4096);
+  if (blocks < 4 * sms)
+    splits = std::min<int64_t>((4 * sms + blocks - 1) / std::max<int64_t>(1, blocks), (range + least - 1) / least);
   splits = std::max<int64_t>(1, std::min<int64_t>(splits, 1024));
-  g.chunk = std::max<int64_t>(1, (g.P + splits - 1) / splits);
-  g.splits = static_cast<int>(std::max<int64_t>(1, (g.P + g.chunk - 1) / g.chunk));
+  g.chunk = std::max<int64_t>(1, (range + splits - 1) / splits);
+  g.splits = static_cast<int>(std::max<int64_t>(1, (range + g.chunk - 1) / g.chunk));
   return g;
 }
 
@@ -160,11 +209,21 @@ void bn_run(const Tensor& in, const T* dy, const BnFinishArgs& fa, T* out, const
   const T* x = static_cast<const T*>(in.data_ptr());
   const bool need_sums = fa.backward || fa.training;
   Workspace coef(static_cast<size_t>(g.C) * sizeof(Coef), dev);
-  Workspace parts(need_sums ? static_cast<size_t>(g.C) * g.splits * sizeof(Sums2) : 1, dev);
+  Workspace parts(need_sums ? static_cast<size_t>(g.C * std::max<int64_t>(1, g.columns ? g.L : 1)) * g.splits * sizeof(Sums2) : 1,
+                  dev);
   if (need_sums) {
-    EMBER_CHECK(g.C <= 0x7fffffff, name, ": too many channels (", g.C, ")");
-    bn_sums<T><<<dim3(static_cast<unsigned>(g.C), g.splits), 256, 0, stream>>>(
-        g, x, fa.backward ? dy : nullptr, static_cast<const T*>(fa.mean), parts.as<Sums2>());
+    const T* g_dy = fa.backward ? dy : nullptr;
+    const T* g_mean = static_cast<const T*>(fa.mean);
+    if (g.columns) {
+      const int64_t col_blocks = (g.C * g.L + 31) / 32;
+      EMBER_CHECK(col_blocks <= 0x7fffffff, name, ": too many channels (", g.C, ")");
+      if (col_blocks > 0)
+        bn_sums_columns<T><<<dim3(static_cast<unsigned>(col_blocks), g.splits), dim3(32, 8), 0, stream>>>(
+            g, x, g_dy, g_mean, parts.as<Sums2>());
+    } else {
+      EMBER_CHECK(g.C <= 0x7fffffff, name, ": too many channels (", g.C, ")");
+      bn_sums<T><<<dim3(static_cast<unsigned>(g.C), g.splits), 256, 0, stream>>>(g, x, g_dy, g_mean, parts.as<Sums2>());
+    }
     EMBER_CUDA_LAUNCH_CHECK(name);
   }
   bn_finish<T><<<grid_for(g.C, 128, dev), 128, 0, stream>>>(g, fa, need_sums ? parts.as<Sums2>() : nullptr,
