@@ -109,6 +109,31 @@ __device__ __forceinline__ A block_combine(A a, A* smem, const Comb& comb) {
   return a;
 }
 
+// The value of element x as a float64 (T a floating type).
+template <typename T>
+__device__ __forceinline__ double fval(const char* x) {
+  return static_cast<double>(opval(load<T>(x)));
+}
+
+// T's element size, or 0 for AnyInt (whose size is known at run time only).
+template <typename T>
+constexpr int elem_size() {
+  if constexpr (std::is_same_v<T, AnyInt>) return 0;
+  else return sizeof(T);
+}
+
+// Calls f with a tag of the float type of dt, or of AnyInt for bool and integer dtypes.
+template <typename F>
+void dispatch_value(DType dt, const F& f) {
+  switch (dt) {
+    case kFloat32: return f(TypeTag<float>{});
+    case kFloat64: return f(TypeTag<double>{});
+    case kFloat16: return f(TypeTag<Half>{});
+    case kBFloat16: return f(TypeTag<BFloat16>{});
+    default: return f(TypeTag<AnyInt>{});
+  }
+}
+
 inline int pow2_at_least(int64_t n, int cap) {
   int p = 1;
   while (p < cap && p < n) p <<= 1;
