@@ -1,7 +1,8 @@
 // The CUDA copy kernel: out <- in between any two dtypes, strided, with broadcast inputs, and
 // fill_ (a 0-dim CPU source). Copies that keep the dtype move bits, one kernel per element
 // size (a dense one is a cudaMemcpyAsync); conversions run one small kernel per dtype pair
-// through convert() (cpu/convert.h), the CPU's own conversion. A CPU source value is converted
+// through convert() (cpu/convert.h), the CPU's own conversion (the 16-bit floats through
+// float, as there). A CPU source value is converted
 // on the host once and written as bits.
 #include <cstring>
 
@@ -12,8 +13,14 @@
 namespace ember::cuda::ew {
 
 namespace {
+template <typename T> constexpr bool k16Bit = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+// convert<To>(v), with the 16-bit floats through float by the hardware (loops.cuh: get, put).
 template <typename To, typename From> struct Convert {
-  __device__ __forceinline__ To operator()(From v) const { return ::ember::convert<To>(v); }
+  __device__ __forceinline__ To operator()(From v) const {
+    if constexpr (k16Bit<From>) return Convert<To, float>{}(get(v));
+    else if constexpr (k16Bit<To>) return put<To>(::ember::convert<float>(v));
+    else return ::ember::convert<To>(v);
+  }
 };
 template <typename U> struct Identity {
   __device__ __forceinline__ U operator()(U v) const { return v; }

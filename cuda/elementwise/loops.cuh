@@ -10,6 +10,8 @@
 // Both index with 32 bits: an iteration whose index or byte offsets would not fit is split on
 // the host, along its outermost dim, into pieces that do (as PyTorch's with_32bit_indexing),
 // so each op and dtype compiles two kernels, not four.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -28,8 +30,21 @@ constexpr int kThreads = 128;
 constexpr int kMaxDims = TensorIter::kMaxDims;
 
 // ---- storage <-> compute (the 16-bit floats compute in float) ----
-template <typename T> __device__ __forceinline__ opmath_t<T> get(T v) { return static_cast<opmath_t<T>>(v); }
-template <typename Out, typename V> __device__ __forceinline__ Out put(V v) { return static_cast<Out>(v); }
+// The 16-bit conversions are the hardware's: round to nearest even with subnormals and
+// overflow to inf, bit for bit what ember/half.h (and the CPU loops) compute, but in one
+// instruction instead of a dozen; only a NaN's payload may differ (it stays a NaN).
+template <typename T> __device__ __forceinline__ opmath_t<T> get(T v) { return v; }
+__device__ __forceinline__ float get(Half v) { return __half2float(__ushort_as_half(v.bits)); }
+__device__ __forceinline__ float get(BFloat16 v) { return __bfloat162float(__ushort_as_bfloat16(v.bits)); }
+template <typename Out, typename V> __device__ __forceinline__ Out put(V v) {
+  if constexpr (std::is_same_v<Out, Half>) {
+    return Half::from_bits(__half_as_ushort(__float2half_rn(v)));
+  } else if constexpr (std::is_same_v<Out, BFloat16>) {
+    return BFloat16::from_bits(__bfloat16_as_ushort(__float2bfloat16_rn(v)));
+  } else {
+    return static_cast<Out>(v);
+  }
+}
 
 // Adapters from a scalar functor on the compute type to a kernel functor on storage types.
 template <typename Out, typename In, typename F> struct UnaryMath {
@@ -102,13 +117,6 @@ constexpr int vec_size() {
   size_t m = sizeof(Out) > sizeof(In0) ? sizeof(Out) : sizeof(In0);
   if (NIN > 1 && sizeof(In) > m) m = sizeof(In);
   return static_cast<int>(16 / m);
-}
-
-template <typename Out, typename In0, typename In, int NIN, typename F>
-__device__ __forceinline__ Out apply(const F& f, In0 a, In b, In c) {
-  if constexpr (NIN == 1) return f(a);
-  else if constexpr (NIN == 2) return f(a, b);
-  else return f(a, b, c);
 }
 
 template <int V, typename T, int N>
