@@ -1,6 +1,7 @@
 #pragma once
 // Value conversion between the storage types, as PyTorch does it: to bool is "!= 0",
-// from bool is 0/1, the 16-bit floats go through float.
+// from bool is 0/1, the 16-bit floats go through float. Host and device code (the CUDA copy
+// kernel converts with it too).
 #include <type_traits>
 
 #include "ember/half.h"
@@ -8,7 +9,7 @@
 namespace ember {
 
 template <typename To, typename From>
-inline To convert(From v) {
+EMBER_HOST_DEVICE To convert(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
   } else if constexpr (std::is_same_v<To, bool>) {

@@ -3,14 +3,25 @@
 // (opmath_t: float for the 16-bit floats). Semantics follow PyTorch: integer arithmetic wraps
 // around, integer division by zero is reported (never a trap), maximum/minimum propagate NaN,
 // remainder takes the divisor's sign and fmod the dividend's, round is half to even.
-#include <atomic>
+//
+// The CUDA kernels (cuda/elementwise/) run these same functors: every operator() is
+// EMBER_HOST_DEVICE, and a .cu file includes this header with EMBER_ISA set to its own
+// namespace. Under nvcc (__CUDACC__) the float32 functions call the device libm instead of
+// vec_math.h (vectorizable CPU code), Sin/Cos have no libm fallback (the device sinf/cosf
+// reduce every argument exactly) and ZeroFlag raises nothing (see there).
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
 #include "cpu/isa/isa.h"
 #include "cpu/isa/special_math.h"
+#include "ember/api.h"
+#if !defined(__CUDACC__)
+#include <atomic>
+
 #include "cpu/isa/vec_math.h"
+#endif
 
 EMBER_ISA_NAMESPACE_BEGIN
 namespace ew {
@@ -21,45 +32,54 @@ template <typename T> constexpr bool kFloat = std::is_floating_point_v<T>;
 // for signed types, and for uint16 promoted to int).
 template <typename T> using Wide = std::conditional_t<(sizeof(T) < 4), uint32_t, std::make_unsigned_t<T>>;
 
-template <typename T> inline T wrap_add(T a, T b) {
+template <typename T> EMBER_HOST_DEVICE T wrap_add(T a, T b) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) return static_cast<T>(Wide<T>(a) + Wide<T>(b));
   else return a + b;
 }
-template <typename T> inline T wrap_sub(T a, T b) {
+template <typename T> EMBER_HOST_DEVICE T wrap_sub(T a, T b) {
   if constexpr (std::is_integral_v<T>) return static_cast<T>(Wide<T>(a) - Wide<T>(b));
   else return a - b;
 }
-template <typename T> inline T wrap_mul(T a, T b) {
+template <typename T> EMBER_HOST_DEVICE T wrap_mul(T a, T b) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) return static_cast<T>(Wide<T>(a) * Wide<T>(b));
   else return a * b;
 }
-template <typename T> inline T wrap_neg(T a) { return wrap_sub(T(0), a); }
+template <typename T> EMBER_HOST_DEVICE T wrap_neg(T a) { return wrap_sub(T(0), a); }
 
 // ---- arithmetic ----
-template <typename T> struct Add { T operator()(T a, T b) const { return static_cast<T>(wrap_add(a, b)); } };
-template <> struct Add<bool> { bool operator()(bool a, bool b) const { return a || b; } };
+template <typename T> struct Add { EMBER_HOST_DEVICE T operator()(T a, T b) const { return static_cast<T>(wrap_add(a, b)); } };
+template <> struct Add<bool> { EMBER_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; } };
 template <typename T> struct AddAlpha {  // a + alpha * b (sub passes -alpha)
   T alpha;
-  T operator()(T a, T b) const { return wrap_add(a, wrap_mul(alpha, b)); }
+  EMBER_HOST_DEVICE T operator()(T a, T b) const { return wrap_add(a, wrap_mul(alpha, b)); }
 };
 template <> struct AddAlpha<bool> {
   bool alpha;
-  bool operator()(bool a, bool b) const { return a || (alpha && b); }
+  EMBER_HOST_DEVICE bool operator()(bool a, bool b) const { return a || (alpha && b); }
 };
-template <typename T> struct Sub { T operator()(T a, T b) const { return wrap_sub(a, b); } };
-template <typename T> struct Mul { T operator()(T a, T b) const { return static_cast<T>(wrap_mul(a, b)); } };
-template <> struct Mul<bool> { bool operator()(bool a, bool b) const { return a && b; } };
-template <typename T> struct Div { T operator()(T a, T b) const { return a / b; } };
+template <typename T> struct Sub { EMBER_HOST_DEVICE T operator()(T a, T b) const { return wrap_sub(a, b); } };
+template <typename T> struct Mul { EMBER_HOST_DEVICE T operator()(T a, T b) const { return static_cast<T>(wrap_mul(a, b)); } };
+template <> struct Mul<bool> { EMBER_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; } };
+template <typename T> struct Div { EMBER_HOST_DEVICE T operator()(T a, T b) const { return a / b; } };
 
 // Integer division reports b == 0 through a flag that the kernel turns into an error.
+#if !defined(__CUDACC__)
 struct ZeroFlag {
   std::atomic<bool>* hit;
   void raise() const { hit->store(true, std::memory_order_relaxed); }
 };
+#else
+// CUDA: as in PyTorch's CUDA kernels, integer division by zero raises no error (an error would
+// need a device flag read back after every launch, a stream synchronization): the element gets
+// what the functor returns, 0, and the GPU never traps.
+struct ZeroFlag {
+  EMBER_HOST_DEVICE void raise() const {}
+};
+#endif
 
 template <typename T> struct DivTrunc {
   ZeroFlag zero;
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) {
       return std::trunc(a / b);
     } else {
@@ -72,7 +92,7 @@ template <typename T> struct DivTrunc {
 
 template <typename T> struct DivFloor {
   ZeroFlag zero;
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) {
       // Python's float floor division: exact through fmod, and -1 // inf == -1.
       if (b == 0) return a / b;
@@ -98,7 +118,7 @@ template <typename T> struct DivFloor {
 
 template <typename T> struct Remainder {
   ZeroFlag zero;
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) {
       T m = std::fmod(a, b);
       if (m != 0 && ((b < 0) != (m < 0))) m += b;
@@ -118,7 +138,7 @@ template <typename T> struct Remainder {
 
 template <typename T> struct Fmod {
   ZeroFlag zero;
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) {
       return std::fmod(a, b);
     } else {
@@ -130,7 +150,7 @@ template <typename T> struct Fmod {
 };
 
 template <typename T> struct Pow {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) {
       return std::pow(a, b);
     } else {
@@ -148,40 +168,40 @@ template <typename T> struct Pow {
     }
   }
 };
-template <typename T> struct Square { T operator()(T a) const { return static_cast<T>(wrap_mul(a, a)); } };
-template <typename T> struct SquareBinary { T operator()(T a, T) const { return a * a; } };
+template <typename T> struct Square { EMBER_HOST_DEVICE T operator()(T a) const { return static_cast<T>(wrap_mul(a, a)); } };
+template <typename T> struct SquareBinary { EMBER_HOST_DEVICE T operator()(T a, T) const { return a * a; } };
 
 // NaN wins; otherwise the larger (maximum) or smaller (minimum).
 template <typename T> struct Maximum {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) return a != a ? a : (b != b ? b : (a < b ? b : a));
     else return a < b ? b : a;
   }
 };
 template <typename T> struct Minimum {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if constexpr (kFloat<T>) return a != a ? a : (b != b ? b : (b < a ? b : a));
     else return b < a ? b : a;
   }
 };
-template <typename T> struct Atan2 { T operator()(T a, T b) const { return std::atan2(a, b); } };
+template <typename T> struct Atan2 { EMBER_HOST_DEVICE T operator()(T a, T b) const { return std::atan2(a, b); } };
 
 // ---- comparisons and logic (bool results) ----
-template <typename T> struct Eq { bool operator()(T a, T b) const { return a == b; } };
-template <typename T> struct Ne { bool operator()(T a, T b) const { return a != b; } };
-template <typename T> struct Lt { bool operator()(T a, T b) const { return a < b; } };
-template <typename T> struct Le { bool operator()(T a, T b) const { return a <= b; } };
-struct LogicalAnd { bool operator()(bool a, bool b) const { return a && b; } };
-struct LogicalOr { bool operator()(bool a, bool b) const { return a || b; } };
-struct LogicalXor { bool operator()(bool a, bool b) const { return a != b; } };
+template <typename T> struct Eq { EMBER_HOST_DEVICE bool operator()(T a, T b) const { return a == b; } };
+template <typename T> struct Ne { EMBER_HOST_DEVICE bool operator()(T a, T b) const { return a != b; } };
+template <typename T> struct Lt { EMBER_HOST_DEVICE bool operator()(T a, T b) const { return a < b; } };
+template <typename T> struct Le { EMBER_HOST_DEVICE bool operator()(T a, T b) const { return a <= b; } };
+struct LogicalAnd { EMBER_HOST_DEVICE bool operator()(bool a, bool b) const { return a && b; } };
+struct LogicalOr { EMBER_HOST_DEVICE bool operator()(bool a, bool b) const { return a || b; } };
+struct LogicalXor { EMBER_HOST_DEVICE bool operator()(bool a, bool b) const { return a != b; } };
 
 // ---- bits (unsigned types of the operands' width) and shifts ----
-template <typename U> struct BitAnd { U operator()(U a, U b) const { return a & b; } };
-template <typename U> struct BitOr { U operator()(U a, U b) const { return a | b; } };
-template <typename U> struct BitXor { U operator()(U a, U b) const { return a ^ b; } };
+template <typename U> struct BitAnd { EMBER_HOST_DEVICE U operator()(U a, U b) const { return a & b; } };
+template <typename U> struct BitOr { EMBER_HOST_DEVICE U operator()(U a, U b) const { return a | b; } };
+template <typename U> struct BitXor { EMBER_HOST_DEVICE U operator()(U a, U b) const { return a ^ b; } };
 // Shifts by a negative amount or by the width or more give 0 (left) or the sign fill (right).
 template <typename T> struct Shl {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     constexpr T bits = sizeof(T) * 8;
     bool out_of_range = b >= bits;
     if constexpr (kSignedInt<T>) out_of_range = out_of_range || b < 0;
@@ -189,7 +209,7 @@ template <typename T> struct Shl {
   }
 };
 template <typename T> struct Shr {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     constexpr T bits = sizeof(T) * 8;
     if constexpr (kSignedInt<T>) return static_cast<T>(a >> ((b < 0 || b >= bits) ? bits - 1 : b));
     else return b >= bits ? T(0) : static_cast<T>(a >> b);
@@ -197,36 +217,38 @@ template <typename T> struct Shr {
 };
 
 // ---- unary ----
-template <typename T> struct Neg { T operator()(T a) const { return wrap_neg(a); } };
+template <typename T> struct Neg { EMBER_HOST_DEVICE T operator()(T a) const { return wrap_neg(a); } };
 template <typename T> struct Abs {
-  T operator()(T a) const {
+  EMBER_HOST_DEVICE T operator()(T a) const {
     if constexpr (kFloat<T>) return std::fabs(a);
     else if constexpr (kSignedInt<T>) return a < 0 ? wrap_neg(a) : a;
     else return a;
   }
 };
 template <typename T> struct Sign {  // 0 for 0 and NaN, like PyTorch
-  T operator()(T a) const {
+  EMBER_HOST_DEVICE T operator()(T a) const {
     if constexpr (std::is_same_v<T, bool>) return a;
     else if constexpr (std::is_unsigned_v<T>) return static_cast<T>(a != 0);
     else return static_cast<T>((T(0) < a) - (a < T(0)));
   }
 };
 template <typename T> struct Relu {  // NaN stays NaN
-  T operator()(T a) const { if constexpr (std::is_unsigned_v<T>) return a; else return a < T(0) ? T(0) : a; }
+  EMBER_HOST_DEVICE T operator()(T a) const { if constexpr (std::is_unsigned_v<T>) return a; else return a < T(0) ? T(0) : a; }
 };
-template <typename T> struct Reciprocal { T operator()(T a) const { return T(1) / a; } };
-template <typename T> struct Sqrt { T operator()(T a) const { return std::sqrt(a); } };
-template <typename T> struct Rsqrt { T operator()(T a) const { return T(1) / std::sqrt(a); } };
+template <typename T> struct Reciprocal { EMBER_HOST_DEVICE T operator()(T a) const { return T(1) / a; } };
+template <typename T> struct Sqrt { EMBER_HOST_DEVICE T operator()(T a) const { return std::sqrt(a); } };
+template <typename T> struct Rsqrt { EMBER_HOST_DEVICE T operator()(T a) const { return T(1) / std::sqrt(a); } };
 // Rounding: the identity on integers.
-template <typename T> struct Floor { T operator()(T a) const { if constexpr (kFloat<T>) return std::floor(a); else return a; } };
-template <typename T> struct Ceil { T operator()(T a) const { if constexpr (kFloat<T>) return std::ceil(a); else return a; } };
-template <typename T> struct Trunc { T operator()(T a) const { if constexpr (kFloat<T>) return std::trunc(a); else return a; } };
+template <typename T> struct Floor { EMBER_HOST_DEVICE T operator()(T a) const { if constexpr (kFloat<T>) return std::floor(a); else return a; } };
+template <typename T> struct Ceil { EMBER_HOST_DEVICE T operator()(T a) const { if constexpr (kFloat<T>) return std::ceil(a); else return a; } };
+template <typename T> struct Trunc { EMBER_HOST_DEVICE T operator()(T a) const { if constexpr (kFloat<T>) return std::trunc(a); else return a; } };
 template <typename T> struct Round {  // half to even: the default rounding mode
-  T operator()(T a) const { if constexpr (kFloat<T>) return std::nearbyint(a); else return a; }
+  EMBER_HOST_DEVICE T operator()(T a) const { if constexpr (kFloat<T>) return std::nearbyint(a); else return a; }
 };
 
-// float goes through vec_math (vectorizable); double through libm.
+// float goes through vec_math (vectorizable); double through libm. Under nvcc both go through
+// the device libm.
+#if !defined(__CUDACC__)
 #define EMBER_FLOAT_FN(Name, vec_fn, std_fn)                                     \
   template <typename T> struct Name {                                            \
     T operator()(T a) const {                                                    \
@@ -234,14 +256,18 @@ template <typename T> struct Round {  // half to even: the default rounding mode
       else return std_fn(a);                                                     \
     }                                                                            \
   };
-inline double sigmoid_double(double x) {
-  const double e = std::exp(-std::fabs(x)), s = 1.0 / (1.0 + e);
-  return x >= 0 ? s : e * s;
+#else
+#define EMBER_FLOAT_FN(Name, vec_fn, std_fn) \
+  template <typename T> struct Name { EMBER_HOST_DEVICE T operator()(T a) const { return std_fn(a); } };
+#endif
+template <typename T> EMBER_HOST_DEVICE T sigmoid_libm(T x) {
+  const T e = std::exp(-std::fabs(x)), s = T(1) / (T(1) + e);
+  return x >= T(0) ? s : e * s;
 }
 EMBER_FLOAT_FN(Exp, vec::exp, std::exp)
 EMBER_FLOAT_FN(Log, vec::log, std::log)
 EMBER_FLOAT_FN(Tanh, vec::tanh, std::tanh)
-EMBER_FLOAT_FN(Sigmoid, vec::sigmoid, sigmoid_double)
+EMBER_FLOAT_FN(Sigmoid, vec::sigmoid, sigmoid_libm)
 EMBER_FLOAT_FN(Erf, vec::erf, std::erf)
 EMBER_FLOAT_FN(Exp2, std::exp2, std::exp2)
 EMBER_FLOAT_FN(Expm1, std::expm1, std::expm1)
@@ -252,6 +278,7 @@ EMBER_FLOAT_FN(Tan, std::tan, std::tan)
 #undef EMBER_FLOAT_FN
 
 // sin/cos of float: vec_math, with libm in double for the arguments it cannot reduce exactly.
+#if !defined(__CUDACC__)
 template <typename T> struct Sin {
   T operator()(T a) const { if constexpr (std::is_same_v<T, float>) return vec::sin(a); else return std::sin(a); }
   static bool needs_slow(T a) { if constexpr (std::is_same_v<T, float>) return vec::trig_needs_libm(a); else return false; }
@@ -262,10 +289,14 @@ template <typename T> struct Cos {
   static bool needs_slow(T a) { if constexpr (std::is_same_v<T, float>) return vec::trig_needs_libm(a); else return false; }
   static T slow(T a) { return static_cast<T>(std::cos(static_cast<double>(a))); }
 };
+#else
+template <typename T> struct Sin { EMBER_HOST_DEVICE T operator()(T a) const { return std::sin(a); } };
+template <typename T> struct Cos { EMBER_HOST_DEVICE T operator()(T a) const { return std::cos(a); } };
+#endif
 
 // ---- special functions: libm on the compute type; erfinv and digamma in double ----
 #define EMBER_LIBM_FN(Name, std_fn) \
-  template <typename T> struct Name { T operator()(T a) const { return std_fn(a); } };
+  template <typename T> struct Name { EMBER_HOST_DEVICE T operator()(T a) const { return std_fn(a); } };
 EMBER_LIBM_FN(Sinh, std::sinh)
 EMBER_LIBM_FN(Cosh, std::cosh)
 EMBER_LIBM_FN(Asin, std::asin)
@@ -277,14 +308,14 @@ EMBER_LIBM_FN(Atanh, std::atanh)
 EMBER_LIBM_FN(Erfc, std::erfc)
 EMBER_LIBM_FN(Lgamma, std::lgamma)
 #undef EMBER_LIBM_FN
-template <typename T> struct Erfinv { T operator()(T a) const { return static_cast<T>(special::erfinv(a)); } };
-template <typename T> struct Digamma { T operator()(T a) const { return static_cast<T>(special::digamma(a)); } };
-template <typename T> struct Frac { T operator()(T a) const { return a - std::trunc(a); } };
+template <typename T> struct Erfinv { EMBER_HOST_DEVICE T operator()(T a) const { return static_cast<T>(special::erfinv(a)); } };
+template <typename T> struct Digamma { EMBER_HOST_DEVICE T operator()(T a) const { return static_cast<T>(special::digamma(a)); } };
+template <typename T> struct Frac { EMBER_HOST_DEVICE T operator()(T a) const { return a - std::trunc(a); } };
 // Multiplication by the constant rounded to T, as PyTorch does.
-template <typename T> struct Deg2rad { T operator()(T a) const { return a * static_cast<T>(special::kPi / 180.0); } };
-template <typename T> struct Rad2deg { T operator()(T a) const { return a * static_cast<T>(180.0 / special::kPi); } };
+template <typename T> struct Deg2rad { EMBER_HOST_DEVICE T operator()(T a) const { return a * static_cast<T>(special::kPi / 180.0); } };
+template <typename T> struct Rad2deg { EMBER_HOST_DEVICE T operator()(T a) const { return a * static_cast<T>(180.0 / special::kPi); } };
 template <typename T> struct Signbit {
-  bool operator()(T a) const {
+  EMBER_HOST_DEVICE bool operator()(T a) const {
     // copysign rather than std::signbit: GCC 12 fails to compile the vectorized signbit of float.
     if constexpr (kFloat<T>) return std::copysign(T(1), a) < T(0);
     else if constexpr (kSignedInt<T>) return a < 0;
@@ -294,10 +325,10 @@ template <typename T> struct Signbit {
 
 // Binary floating functions. logaddexp: log(e^a + e^b) without overflow; equal infinities
 // give themselves (inf - inf would be NaN).
-template <typename T> struct Hypot { T operator()(T a, T b) const { return std::hypot(a, b); } };
-template <typename T> struct Copysign { T operator()(T a, T b) const { return std::copysign(a, b); } };
+template <typename T> struct Hypot { EMBER_HOST_DEVICE T operator()(T a, T b) const { return std::hypot(a, b); } };
+template <typename T> struct Copysign { EMBER_HOST_DEVICE T operator()(T a, T b) const { return std::copysign(a, b); } };
 template <typename T> struct Logaddexp {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if (std::isinf(a) && a == b) return a;
     if (a != a || b != b) return a + b;
     const T m = a < b ? b : a;
@@ -305,7 +336,7 @@ template <typename T> struct Logaddexp {
   }
 };
 template <typename T> struct Logaddexp2 {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if (std::isinf(a) && a == b) return a;
     if (a != a || b != b) return a + b;
     const T m = a < b ? b : a;
@@ -314,7 +345,7 @@ template <typename T> struct Logaddexp2 {
 };
 // x * log(y), with 0 * log(y) = 0 for every y but NaN.
 template <typename T> struct Xlogy {
-  T operator()(T a, T b) const {
+  EMBER_HOST_DEVICE T operator()(T a, T b) const {
     if (b != b) return b;
     if (a == T(0)) return T(0);
     return a * std::log(b);
@@ -322,28 +353,28 @@ template <typename T> struct Xlogy {
 };
 
 // predicates
-template <typename T> struct LogicalNot { bool operator()(T a) const { return a == T(0); } };
-template <typename T> struct IsNan { bool operator()(T a) const { if constexpr (kFloat<T>) return a != a; else return false; } };
+template <typename T> struct LogicalNot { EMBER_HOST_DEVICE bool operator()(T a) const { return a == T(0); } };
+template <typename T> struct IsNan { EMBER_HOST_DEVICE bool operator()(T a) const { if constexpr (kFloat<T>) return a != a; else return false; } };
 template <typename T> struct IsInf {
-  bool operator()(T a) const { if constexpr (kFloat<T>) return std::fabs(a) == std::numeric_limits<T>::infinity(); else return false; }
+  EMBER_HOST_DEVICE bool operator()(T a) const { if constexpr (kFloat<T>) return std::fabs(a) == std::numeric_limits<T>::infinity(); else return false; }
 };
 template <typename T> struct IsFinite {
-  bool operator()(T a) const { if constexpr (kFloat<T>) return std::fabs(a) < std::numeric_limits<T>::infinity(); else return true; }
+  EMBER_HOST_DEVICE bool operator()(T a) const { if constexpr (kFloat<T>) return std::fabs(a) < std::numeric_limits<T>::infinity(); else return true; }
 };
 template <typename T> struct BitNot {
-  T operator()(T a) const { if constexpr (std::is_same_v<T, bool>) return !a; else return static_cast<T>(~a); }
+  EMBER_HOST_DEVICE T operator()(T a) const { if constexpr (std::is_same_v<T, bool>) return !a; else return static_cast<T>(~a); }
 };
 
 // out = cond ? a : b on raw bits, as a mask: GCC keeps `c ? a : b` of two loads as a branch.
 template <typename U> struct Select {
-  U operator()(bool c, U a, U b) const {
+  EMBER_HOST_DEVICE U operator()(bool c, U a, U b) const {
     const U mask = static_cast<U>(U(0) - static_cast<U>(c));
     return static_cast<U>((a & mask) | (b & static_cast<U>(~mask)));
   }
 };
 // clamp(x, lo, hi) = minimum(maximum(x, lo), hi): NaN anywhere gives NaN, hi wins when lo > hi.
 template <typename T> struct Clamp {
-  T operator()(T x, T lo, T hi) const { return Minimum<T>()(Maximum<T>()(x, lo), hi); }
+  EMBER_HOST_DEVICE T operator()(T x, T lo, T hi) const { return Minimum<T>()(Maximum<T>()(x, lo), hi); }
 };
 
 }  // namespace ew

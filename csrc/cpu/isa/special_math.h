@@ -1,10 +1,12 @@
 #pragma once
 // Scalar special functions that libm lacks, in double (float and the 16-bit floats call them
-// through double, which leaves their results correctly rounded in practice).
+// through double, which leaves their results correctly rounded in practice). Host and device
+// code: the CUDA kernels call the same functions.
 #include <cmath>
 #include <limits>
 
 #include "cpu/isa/isa.h"
+#include "ember/api.h"
 
 EMBER_ISA_NAMESPACE_BEGIN
 namespace special {
@@ -16,7 +18,7 @@ constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
 // "Approximating the erfinv function", 2010), then refinement on erf(x) = |y|. Below 0.5:
 // Halley steps on erf (erf'' = -2x erf'). Above: Newton steps on log(erfc(x)) = log(1 - |y|),
 // nearly linear in the tail, where erf(x) rounds to 1 and the first guess is least accurate.
-inline double erfinv(double y) {
+EMBER_HOST_DEVICE double erfinv(double y) {
   if (!(y > -1.0 && y < 1.0)) {  // NaN too
     if (y == 1.0) return std::numeric_limits<double>::infinity();
     if (y == -1.0) return -std::numeric_limits<double>::infinity();
@@ -69,25 +71,32 @@ inline double erfinv(double y) {
 // Digamma (psi): the reflection formula for negative arguments, the recurrence
 // psi(x) = psi(x + 1) - 1 / x up to x >= 10, then the asymptotic series in 1 / x^2.
 // Like PyTorch: -inf at +0, +inf at -0, NaN at negative integers and -inf.
-inline double digamma(double x) {
+// (The reflection is written without recursion: device code and always-inline functions
+// cannot recurse. 1 - x of a negative non-integer is finite and above 1.)
+EMBER_HOST_DEVICE double digamma(double x) {
   if (x == 0.0) return std::copysign(std::numeric_limits<double>::infinity(), -x);
+  bool reflected = false;
+  double reflection = 0.0;
   if (x < 0.0) {
     if (x == std::trunc(x)) return std::numeric_limits<double>::quiet_NaN();
     // pi / tan(pi x) has period 1: reduce exactly first so that large |x| keep their accuracy.
     const double r = std::fmod(x, 1.0);
-    return digamma(1.0 - x) - kPi / std::tan(kPi * r);
+    reflection = kPi / std::tan(kPi * r);
+    reflected = true;
+    x = 1.0 - x;  // digamma(x) = digamma(1 - x) - pi / tan(pi x)
   }
   double result = 0.0;
   while (x < 10.0) {  // false for NaN
     result -= 1.0 / x;
     x += 1.0;
   }
-  if (x == std::numeric_limits<double>::infinity()) return x;
+  if (x == std::numeric_limits<double>::infinity()) return reflected ? x - reflection : x;
   const double z = 1.0 / (x * x);
   // Bernoulli terms B_2k / (2k x^2k), k = 1..7
   const double series =
       z * (1.0 / 12 - z * (1.0 / 120 - z * (1.0 / 252 - z * (1.0 / 240 - z * (1.0 / 132 - z * (691.0 / 32760 - z / 12))))));
-  return result + std::log(x) - 0.5 / x - series;
+  const double value = result + std::log(x) - 0.5 / x - series;
+  return reflected ? value - reflection : value;
 }
 
 }  // namespace special
