@@ -22,6 +22,7 @@ int current_device() { not_built("ember.cuda.current_device"); }
 void set_device(int) { not_built("ember.cuda.set_device"); }
 void synchronize(int) { not_built("ember.cuda.synchronize"); }
 DeviceProperties get_device_properties(int) { not_built("ember.cuda.get_device_properties"); }
+std::pair<int64_t, int64_t> mem_get_info(int) { not_built("ember.cuda.mem_get_info"); }
 MemoryStats memory_stats(int) { not_built("ember.cuda.memory_stats"); }
 void reset_peak_memory_stats(int) { not_built("ember.cuda.reset_peak_memory_stats"); }
 void empty_cache() {}

@@ -389,7 +389,8 @@ def test_external_data(tmp_path):
     assert (tmp_path / "mlp.weights").exists()
     module = ember.onnx.load(path)
     x = np.ones((2, 4), np.float32)
-    np.testing.assert_allclose(module(x).detach().numpy(), _mlp_numpy(weights, x), rtol=1e-5)
+    # atol: an output near zero differs by an ulp between GEMM kernels (the baseline-ISA one)
+    np.testing.assert_allclose(module(x).detach().numpy(), _mlp_numpy(weights, x), rtol=1e-5, atol=1e-6)
 
 
 # ---- errors -----------------------------------------------------------------------------------

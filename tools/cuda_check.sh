@@ -8,7 +8,7 @@ arch=${ARCH:-sm_90}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for f in "$@"; do
-  nvcc -std=c++17 -O3 -arch="$arch" --expt-relaxed-constexpr -lineinfo -Xcompiler=-Wall,-Wno-unused-parameter,-Wno-unknown-pragmas,-fPIC \
+  nvcc -std=c++17 -O3 -arch="$arch" --expt-relaxed-constexpr -Xcompiler=-Wall,-Wno-unused-parameter,-Wno-unknown-pragmas,-fPIC \
     -DEMBER_BUILDING_LIBRARY -Icsrc/include -Icsrc -Icuda -Ithird_party -c "$f" -o "$out/$(basename "$f").o"
   echo "ok: $f"
 done

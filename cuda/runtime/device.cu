@@ -95,6 +95,13 @@ DeviceProperties get_device_properties(int device) {
   return out;
 }
 
+std::pair<int64_t, int64_t> mem_get_info(int device) {
+  DeviceGuard guard(device);
+  size_t free_bytes = 0, total_bytes = 0;
+  EMBER_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "ember.cuda.mem_get_info");
+  return {static_cast<int64_t>(free_bytes), static_cast<int64_t>(total_bytes)};
+}
+
 cudaStream_t stream_for(int device) {
   ensure_device(device);
   return t_current_stream[device];

@@ -30,6 +30,7 @@ void bind_cuda(py::module_ cuda) {
     d["l2_cache_size"] = p.l2_cache_size;
     return d;
   }, arg("device"));
+  cuda.def("mem_get_info", &ec::mem_get_info, arg("device"));
   cuda.def("memory_stats", [](int device) {
     const ec::MemoryStats s = ec::memory_stats(device);
     py::dict d;

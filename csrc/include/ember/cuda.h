@@ -7,6 +7,7 @@
 // header needs no CUDA headers. Stream handle 0 is the device's default (legacy) stream.
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "ember/api.h"
 #include "ember/device.h"
@@ -29,6 +30,8 @@ struct DeviceProperties {
   int64_t l2_cache_size = 0;
 };
 EMBER_API DeviceProperties get_device_properties(int device);
+// (free, total) bytes of the device, as the driver counts them (cudaMemGetInfo).
+EMBER_API std::pair<int64_t, int64_t> mem_get_info(int device);
 
 // ---- the caching allocator ----
 struct MemoryStats {

@@ -80,14 +80,11 @@ def empty_cache():
 
 
 def mem_get_info(device=None):
-    """(free, total) bytes of `device`: the card's memory less what ember's allocator holds.
-    Memory used by the CUDA context and by other processes is not seen, so `free` is an upper
-    bound (torch asks the driver)."""
+    """(free, total) bytes of `device`, as the driver counts them (cudaMemGetInfo): memory held
+    by ember's cache, the CUDA context and other processes is not free."""
     _runtime.require("ember.cuda.mem_get_info")
-    index = device_index(device)
-    total = int(call("get_device_properties", index)["total_memory"])
-    reserved = int(_raw(index)["reserved"])
-    return max(total - reserved, 0), total
+    free, total = call("mem_get_info", device_index(device))
+    return int(free), int(total)
 
 
 def _format_bytes(n):
