@@ -165,11 +165,11 @@ def _product(lists):
     return combos
 
 
-def _base_axis(steps, align_corners, dtype):
+def _base_axis(steps, align_corners, dtype, device=None):
     """torch's linspace_from_neg_one: the normalized coordinates of `steps` pixel centres."""
     if steps <= 1:
-        return ember.zeros(steps, dtype=dtype)
-    axis = ember.linspace(-1, 1, steps, dtype=dtype)
+        return ember.zeros(steps, dtype=dtype, device=device)
+    axis = ember.linspace(-1, 1, steps, dtype=dtype, device=device)
     return axis if align_corners else axis * ((steps - 1) / steps)
 
 
@@ -203,11 +203,11 @@ def affine_grid(theta, size, align_corners=None):
     nd = len(spatial)
     columns = []
     for k in range(nd):  # x (innermost) first, then y, then z
-        axis = _base_axis(spatial[nd - 1 - k], align, theta.dtype)
+        axis = _base_axis(spatial[nd - 1 - k], align, theta.dtype, theta.device)
         shape = [1] * nd
         shape[nd - 1 - k] = spatial[nd - 1 - k]
         columns.append(axis.reshape(shape).expand(*spatial))
-    columns.append(ember.ones(*spatial, dtype=theta.dtype))
+    columns.append(ember.ones(*spatial, dtype=theta.dtype, device=theta.device))
     points = 1
     for s in spatial:
         points *= s

@@ -78,7 +78,7 @@ def _unpool(op, nd, input, indices, kernel_size, stride, padding, output_size):
     if flat_idx.numel() and (int(flat_idx.min()) < 0 or int(flat_idx.max()) >= volume):
         bad = int(flat_idx.min()) if int(flat_idx.min()) < 0 else int(flat_idx.max())
         raise IndexError(f"{op}: Found an invalid max index: {bad} (output volumes are of size {size})")
-    out = ember.zeros(planes, volume, dtype=input.dtype)
+    out = ember.zeros(planes, volume, dtype=input.dtype, device=input.device)
     out = out.scatter(1, flat_idx, input.reshape(planes, -1))
     return out.reshape(lead + size)
 

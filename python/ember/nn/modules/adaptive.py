@@ -69,7 +69,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         batch = target.shape[0]
         output = ember.zeros(batch, dtype=input.dtype, device=input.device)
         gather = target.to(ember.int64).clone()
-        covered = ember.zeros(batch, dtype=ember.bool)
+        covered = ember.zeros(batch, dtype=ember.bool, device=input.device)
         bounds = [0] + self.cutoffs
         for i in range(len(bounds) - 1):
             low, high = bounds[i], bounds[i + 1]
