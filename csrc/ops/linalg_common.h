@@ -1,7 +1,10 @@
 #pragma once
 // Shared by the linalg front-ends: argument checks and the float64 work buffers the kernels
 // run on (dispatch/kernels.h, LinalgOp).
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <tuple>
 
 #include "core/shape.h"
 #include "dispatch/kernels.h"
@@ -13,8 +16,6 @@ namespace ember::linalg_detail {
 inline void check_float(const Tensor& t, const char* op, const char* name = "A") {
   EMBER_CHECK_TYPE(t.dtype() == kFloat32 || t.dtype() == kFloat64, op, ": expected ", name,
                    " to be a float32 or float64 tensor, but got dtype ", dtype_name(t.dtype()));
-  EMBER_CHECK(t.device().type == DeviceType::CPU, op, ": only CPU tensors are supported, but ", name,
-              " is on ", t.device().str());
 }
 
 inline void check_matrix(const Tensor& t, const char* op, const char* name = "A") {
@@ -49,6 +50,27 @@ inline Tensor f64_empty(const IntArray& shape) { return empty(shape, TensorOptio
 
 inline void run(LinalgOp op, const LinalgArgs& args, const char* name) {
   if (args.batch > 0) linalg_kernel.get(Device(), name)(op, args);
+}
+
+// The factorizations run on the CPU's kernels. A front-end given GPU tensors calls itself on
+// host copies and moves the results back (PyTorch too runs small factorizations through host
+// libraries); autograd sees one op on the input's device:
+//   if (const auto d = off_host("linalg.inv", {&A})) return to_device(linalg_inv(host(A)), *d);
+inline std::optional<Device> off_host(const char* op, std::initializer_list<const Tensor*> tensors) {
+  std::optional<Device> device;
+  for (const Tensor* t : tensors) {
+    if (t == nullptr || !t->defined()) continue;
+    if (!device) device = t->device();
+    EMBER_CHECK(t->device() == *device, op, ": expected all tensors to be on the same device, but found at least ",
+                "two devices, ", device->str(), " and ", t->device().str());
+  }
+  if (device && !device->is_cpu()) return device;
+  return std::nullopt;
+}
+inline Tensor host(const Tensor& t) { return t.defined() && !t.device().is_cpu() ? t.to(Device(kCPU)) : t; }
+inline Tensor to_device(const Tensor& t, Device d) { return t.defined() ? t.to(d) : t; }
+template <typename... T> std::tuple<T...> to_device(const std::tuple<T...>& r, Device d) {
+  return std::apply([&](const auto&... t) { return std::make_tuple(to_device(t, d)...); }, r);
 }
 
 // "3x4": the matrix dims of t (a vector's one dim as "4x1"), as PyTorch's messages write them.

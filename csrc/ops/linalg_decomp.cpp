@@ -76,6 +76,7 @@ int64_t lu_solve_in_place(const Tensor& A, Tensor& B, const char* op) {
 // ---- inverse and determinants ---------------------------------------------------------------
 
 std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors) {
+  if (const auto d = off_host("linalg.inv", {&A})) return to_device(linalg_inv_ex(host(A), check_errors), *d);
   check_square(A, "linalg.inv");
   const int64_t n = A.size(-1);
   const LuResult lu = lu_factor_f64(A, "linalg.inv");
@@ -114,6 +115,7 @@ std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors) {
 Tensor linalg_inv(const Tensor& A) { return std::get<0>(linalg_inv_ex(A, /*check_errors=*/true)); }
 
 std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) {
+  if (const auto d = off_host("linalg.slogdet", {&A})) return to_device(linalg_slogdet(host(A)), *d);
   check_square(A, "linalg.slogdet");
   const int64_t n = A.size(-1);
   const LuResult lu = lu_factor_f64(A, "linalg.slogdet");
@@ -137,6 +139,7 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) {
 }
 
 Tensor linalg_det(const Tensor& A) {
+  if (const auto d = off_host("linalg.det", {&A})) return to_device(linalg_det(host(A)), *d);
   check_square(A, "linalg.det");
   // The product of the pivots, rather than sign * exp(logabsdet), which rounds.
   const int64_t n = A.size(-1);
@@ -160,6 +163,7 @@ Tensor linalg_det(const Tensor& A) {
 namespace {
 
 std::tuple<Tensor, Tensor, Tensor> lu_factor_ex_impl(const Tensor& A, bool pivot, bool check_errors, const char* op) {
+  if (const auto d = off_host(op, {&A})) return to_device(lu_factor_ex_impl(host(A), pivot, check_errors, op), *d);
   check_matrix(A, op);
   EMBER_CHECK_VALUE(pivot, op, ": LU without pivoting is not implemented on the CPU");
   const LuResult lu = lu_factor_f64(A, op);
@@ -213,6 +217,8 @@ Tensor pivots_to_permutation(const Tensor& pivots, int64_t m, const char* op) {
 }  // namespace
 
 Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
+  if (const auto d = off_host("linalg.lu_solve", {&LU, &pivots, &B}))
+    return to_device(linalg_lu_solve(host(LU), host(pivots), host(B), left, adjoint), *d);
   const char* op = "linalg.lu_solve";
   check_square(LU, op, "LU");
   check_matrix(B, op, "B");
@@ -276,6 +282,8 @@ Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, 
 
 std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data,
                                              bool unpack_pivots) {
+  if (const auto d = off_host("lu_unpack", {&LU, &pivots}))
+    return to_device(lu_unpack(host(LU), host(pivots), unpack_data, unpack_pivots), *d);
   const char* op = "lu_unpack";
   check_matrix(LU, op, "LU");
   const int64_t m = LU.size(-2), n = LU.size(-1), k = std::min(m, n);
@@ -319,6 +327,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& A, bool pivot) {
 // ---- solves -----------------------------------------------------------------------------------
 
 Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
+  if (const auto d = off_host("linalg.solve", {&A, &B})) return to_device(linalg_solve(host(A), host(B), left), *d);
   check_square(A, "linalg.solve");
   check_float(B, "linalg.solve", "B");
   EMBER_CHECK_TYPE(A.dtype() == B.dtype(), "linalg.solve: expected A and B to have the same dtype, but got ",
@@ -357,6 +366,8 @@ Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
 }
 
 Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left, bool unitriangular) {
+  if (const auto d = off_host("linalg.solve_triangular", {&A, &B}))
+    return to_device(linalg_solve_triangular(host(A), host(B), upper, left, unitriangular), *d);
   check_square(A, "linalg.solve_triangular");
   check_matrix(B, "linalg.solve_triangular", "B");
   EMBER_CHECK_TYPE(A.dtype() == B.dtype(), "linalg.solve_triangular: expected A and B to have the same dtype, but got ",
@@ -389,6 +400,8 @@ Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, boo
 
 std::tuple<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& A, bool upper, bool transpose,
                                             bool unitriangular) {
+  if (const auto d = off_host("triangular_solve", {&b, &A}))
+    return to_device(triangular_solve(host(b), host(A), upper, transpose, unitriangular), *d);
   check_square(A, "triangular_solve");
   const Tensor At = transpose ? A.transpose(-2, -1) : A;
   Tensor X = linalg_solve_triangular(At, b, transpose ? !upper : upper, /*left=*/true, unitriangular);
@@ -399,6 +412,7 @@ std::tuple<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& A, bo
 // ---- Cholesky ---------------------------------------------------------------------------------
 
 std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper, bool check_errors) {
+  if (const auto d = off_host("linalg.cholesky", {&A})) return to_device(linalg_cholesky_ex(host(A), upper, check_errors), *d);
   check_square(A, "linalg.cholesky");
   const int64_t n = A.size(-1);
   // Only the lower triangle is read, as LAPACK's potrf does.
@@ -425,6 +439,7 @@ Tensor linalg_cholesky(const Tensor& A, bool upper) {
 // ---- QR ---------------------------------------------------------------------------------------
 
 std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
+  if (const auto d = off_host("linalg.qr", {&A})) return to_device(linalg_qr(host(A), mode), *d);
   check_matrix(A, "linalg.qr");
   EMBER_CHECK_VALUE(mode == "reduced" || mode == "complete" || mode == "r",
                     "linalg.qr: mode must be 'reduced', 'complete' or 'r', but got '", mode, "'");
@@ -453,6 +468,7 @@ std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
 namespace {
 
 std::tuple<Tensor, Tensor> eigh_impl(const Tensor& A, const std::string& UPLO, bool vectors, const char* op) {
+  if (const auto d = off_host(op, {&A})) return to_device(eigh_impl(host(A), UPLO, vectors, op), *d);
   check_square(A, op);
   EMBER_CHECK_VALUE(UPLO == "L" || UPLO == "U", op, ": UPLO must be 'L' or 'U', but got '", UPLO, "'");
   const int64_t n = A.size(-1);
@@ -483,6 +499,7 @@ std::tuple<Tensor, Tensor> eigh_impl(const Tensor& A, const std::string& UPLO, b
 }
 
 std::tuple<Tensor, Tensor, Tensor> svd_impl(const Tensor& A, bool full_matrices, bool vectors, const char* op) {
+  if (const auto d = off_host(op, {&A})) return to_device(svd_impl(host(A), full_matrices, vectors, op), *d);
   check_matrix(A, op);
   const int64_t m = A.size(-2), n = A.size(-1), k = std::min(m, n);
   const IntArray batch = batch_shape(A);
