@@ -122,7 +122,7 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 def _scatter_targets(input, dim, index, src):
     """(positions in input's flattened form, positions in src's flattened form) of each element
     `index` names, as torch's scatter pairs them."""
-    idx = index.detach().numpy().astype(np.int64)
+    idx = index.detach().cpu().numpy().astype(np.int64)
     shape = tuple(input.shape)
     if idx.ndim != len(shape) or src.dim() != len(shape):
         raise RuntimeError(f"scatter_reduce: index, src and self must have the same number of dims, got "

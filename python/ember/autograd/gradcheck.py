@@ -26,7 +26,7 @@ def _differentiable_outputs(fn, inputs):
 
 
 def _values(t):
-    return t.detach().numpy().astype(np.float64).reshape(-1) if t.numel() else np.zeros(0)
+    return t.detach().cpu().numpy().astype(np.float64).reshape(-1) if t.numel() else np.zeros(0)
 
 
 def _numerical_jacobians(fn, inputs, index, eps):

@@ -62,7 +62,7 @@ def _padded_targets(targets, target_lengths, batch):
         raise TypeError(f"ctc_loss(): argument 'targets' must be Tensor, not {type(targets).__name__}")
     if targets.is_floating_point() or targets.dtype == ember.bool:
         raise ember.DTypeError(f"ctc_loss: targets must be integers, got dtype {targets.dtype}")
-    values = targets.to(ember.int64).numpy()
+    values = targets.to(ember.int64).cpu().numpy()
     longest = max(target_lengths, default=0)
     out = np.zeros((batch, longest), dtype=np.int64)
     if values.ndim == 1:

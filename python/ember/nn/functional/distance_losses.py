@@ -53,7 +53,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                          f"size: {list(input.shape)} (expected 0-D, 1-D or 2-D input of target's shape)")
     batched = input.dim() == 2
     x = input if batched else input.reshape(1, -1)
-    labels = target.reshape(x.shape).to(ember.int64).numpy()
+    labels = target.reshape(x.shape).to(ember.int64).cpu().numpy()
     n, c = x.shape
     # how often each class is named before the row's first -1 (a repeat counts again)
     counts = np.zeros((n, c))
@@ -64,8 +64,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
             if v >= c:
                 raise IndexError(f"multilabel_margin_loss: target index {v} out of range for {c} classes")
             counts[row, v] += 1
-    named = ember.from_numpy(counts).to(x.dtype)
-    others = ember.from_numpy((counts == 0).astype(np.float64)).to(x.dtype)
+    named = ember.from_numpy(counts).to(device=x.device, dtype=x.dtype)
+    others = ember.from_numpy((counts == 0).astype(np.float64)).to(device=x.device, dtype=x.dtype)
     # pairs (j named, i not named): max(0, 1 - x_j + x_i)
     margins = (1.0 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)
     loss = (margins * named.unsqueeze(2) * others.unsqueeze(1)).sum((1, 2)) / max(c, 1)

@@ -89,7 +89,7 @@ def _fractional(op, nd, input, kernel_size, output_size, output_ratio, _random_s
         if list(samples.shape) != [n, c, nd]:
             raise ember.ShapeError(f"{op}: expected _random_samples of shape {[n, c, nd]}, but got "
                                    f"{list(samples.shape)}")
-    u = samples.detach().to(ember.float64).numpy() if samples.numel() else np.zeros((n, c, nd))
+    u = samples.detach().to(ember.float64).cpu().numpy() if samples.numel() else np.zeros((n, c, nd))
     # the samples' order: 2-D (W, H), 3-D (D, H, W)
     order = [1, 0] if nd == 2 else [0, 1, 2]
     starts = [_starts(u[:, :, order[d]], spatial[d], out[d], kernel[d], x.dtype) for d in range(nd)]

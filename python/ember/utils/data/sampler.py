@@ -125,7 +125,7 @@ class WeightedRandomSampler(Sampler):
         self.num_samples = int(num_samples)
         self.replacement = replacement
         self.generator = _check_generator(generator)
-        wn = w.numpy()
+        wn = w.cpu().numpy()
         if not (wn >= 0).all() or not (wn < float("inf")).all():
             raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0 or inf or nan)")
         if not (wn > 0).any():
