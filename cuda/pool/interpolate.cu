@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dispatch/dispatch.h"
+#include "cpu/interpolate_axis.h"
 #include "pool/pool.h"
 #include "runtime/runtime.h"
 
@@ -21,59 +22,17 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// For each output coordinate: two source indices and their weights (nearest: i0 == i1, w0 = 1);
-// for each input coordinate: the outputs [lo, hi) that read it through i0 or i1.
+// For each output coordinate: the CPU's map (cpu/interpolate_axis.h); for each input
+// coordinate: the outputs [lo, hi) that read it through i0 or i1.
 template <typename A>
-struct HostAxis {
-  std::vector<int64_t> i0, i1, lo, hi;
-  std::vector<A> w0, w1;
+struct HostAxis : AxisMap<A> {
+  std::vector<int64_t> lo, hi;
 };
-
-// The nearest maps compute the scale in float whatever the dtype: 1 / scale_factor when one
-// was given, else in / out.
-float nearest_scale(int64_t in, int64_t out, double scale) {
-  return scale > 0 ? static_cast<float>(1.0 / scale) : static_cast<float>(in) / static_cast<float>(out);
-}
 
 template <typename A>
 HostAxis<A> host_axis(const UpsampleParams& p, int64_t in, int64_t out, double scale) {
   HostAxis<A> m;
-  m.i0.resize(out), m.i1.resize(out), m.w0.resize(out), m.w1.resize(out);
-  if (p.mode != UpsampleMode::Linear) {
-    const float s = nearest_scale(in, out, scale);
-    const float last = static_cast<float>(in - 1);  // clamped as floats before converting
-    for (int64_t o = 0; o < out; ++o) {
-      int64_t i;
-      if (p.mode == UpsampleMode::NearestExact)
-        i = static_cast<int64_t>(std::min(std::floor(static_cast<float>((o + 0.5) * s)), last));
-      else if (out == in)
-        i = o;
-      else if (out == 2 * in)
-        i = o >> 1;
-      else
-        i = static_cast<int64_t>(std::min(std::floor(static_cast<float>(o) * s), last));
-      m.i0[o] = m.i1[o] = i;
-      m.w0[o] = A(1), m.w1[o] = A(0);
-    }
-  } else {
-    // align_corners maps the corner pixels' centres onto each other; otherwise pixel centres map
-    // through the scale, and sources outside the image clamp to its edge pixels.
-    A s;
-    if (p.align_corners)
-      s = out > 1 ? static_cast<A>(in - 1) / static_cast<A>(out - 1) : A(0);
-    else
-      s = scale > 0 ? static_cast<A>(1.0 / scale) : static_cast<A>(in) / static_cast<A>(out);
-    for (int64_t o = 0; o < out; ++o) {
-      A src = p.align_corners ? s * static_cast<A>(o) : s * (static_cast<A>(o) + A(0.5)) - A(0.5);
-      src = std::min(std::max(src, A(0)), static_cast<A>(in - 1));
-      const int64_t i = static_cast<int64_t>(src);
-      const A l1 = std::min(std::max(src - static_cast<A>(i), A(0)), A(1));
-      m.i0[o] = i;
-      m.i1[o] = i + (i < in - 1 ? 1 : 0);
-      m.w0[o] = A(1) - l1;
-      m.w1[o] = l1;
-    }
-  }
+  static_cast<AxisMap<A>&>(m) = axis_map<A>(p, in, out, scale);
   m.lo.assign(in, out);
   m.hi.assign(in, 0);
   for (int64_t o = 0; o < out; ++o)
