@@ -469,3 +469,16 @@ def test_modules_move_to_the_device_under_test(device):
     x = ember.ones(3, 4, device=device, requires_grad=True)
     layer(x).sum().backward()
     assert x.grad.device == x.device and layer.weight.grad.device == layer.weight.device
+
+
+def test_nvtx_ranges_nest_and_record_nothing():
+    from ember.cuda import nvtx
+    assert nvtx.range_push("outer") == 0
+    assert nvtx.range_push("inner") == 1
+    assert nvtx.range_pop() == 1
+    assert nvtx.range_pop() == 0
+    assert nvtx.range_pop() == -1  # nothing left to pop
+    with nvtx.range("step {}", 3):
+        assert nvtx.range_push("x") == 1
+        nvtx.range_pop()
+    nvtx.mark("done")

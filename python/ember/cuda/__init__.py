@@ -18,7 +18,7 @@ from .memory import (empty_cache, max_memory_allocated, max_memory_reserved, mem
                      reset_peak_memory_stats)
 from .streams import (Event, ExternalStream, Stream, StreamContext, current_stream, default_stream, set_stream,
                       stream)
-from . import memory, streams  # noqa: F401  (torch.cuda.memory, torch.cuda.streams)
+from . import memory, nvtx, streams  # noqa: F401  (torch.cuda.memory, .nvtx, .streams)
 
 __all__ = ["is_built", "is_available", "device_count", "current_device", "set_device", "device", "device_of",
            "synchronize", "get_device_name", "get_device_properties", "get_device_capability", "manual_seed",
