@@ -54,8 +54,13 @@ void bind_tensor(py::module_& m) {
       .def("stride", [](const Tensor& t) { return to_tuple(t.strides()); })
       .def("stride", [](const Tensor& t, int64_t d) { return t.stride(d); })
       .def("size", [](const Tensor& t, int64_t d) { return t.size(d); })
-      .def_property_readonly("dtype", &Tensor::dtype)
-      .def_property_readonly("device", &Tensor::device)
+      .def_property_readonly("dtype", [](const Tensor& t) { return dtype_object(t.dtype()); })
+      .def_property_readonly("device", [](const Tensor& t) { return device_object(t.device()); })
+      .def_property_readonly("_is_floating", [](const Tensor& t) { return ember::is_floating(t.dtype()); })
+      // (shape, dtype) in one call: what autograd keeps of each input of a recorded op
+      .def_property_readonly("_grad_meta", [](const Tensor& t) {
+        return py::make_tuple(to_tuple(t.shape()), dtype_object(t.dtype()));
+      })
       .def_property_readonly("ndim", &Tensor::dim)
       .def("numel", &Tensor::numel)
       .def("element_size", &Tensor::element_size)

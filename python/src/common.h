@@ -23,6 +23,11 @@ struct TensorArg {
   operator const ember::Tensor&() const { return t; }  // NOLINT
 };
 
+// The shared Python object of a dtype (ember.float32 itself), and of a device (shared for the
+// CPU): what Tensor.dtype and Tensor.device return.
+py::object dtype_object(ember::DType t);
+py::object device_object(const ember::Device& d);
+
 // "shape" arguments: an int, or a sequence of ints.
 std::vector<int64_t> int_list(py::handle obj, const char* what);
 
@@ -51,6 +56,7 @@ void bind_nn_activation(py::module_& m);
 void bind_nn_attention(py::module_& m);
 void bind_indexing(py::module_& m);
 void bind_ctc(py::module_& m);
+void bind_autograd(py::module_& m);
 
 }  // namespace ember_py
 

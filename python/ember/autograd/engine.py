@@ -207,7 +207,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                 if not isinstance(g, Tensor):
                     raise TypeError(f"function {node._name} returned a {type(g).__name__} as gradient "
                                     f"{i}; expected a Tensor or None")
-                g = _fit(g, metas[i], node, i)
+                meta = metas[i]
+                if type(g) is not Tensor or g._impl._grad_meta != meta:  # (shape, dtype) differ
+                    g = _fit(g, meta, node, i)
                 child, nr = edge
                 if needed is not None and id(child) not in needed:
                     continue

@@ -14,6 +14,8 @@ they are unpacked.
 """
 import weakref
 
+from .. import _C
+
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -43,27 +45,21 @@ class RemovableHandle:
         self.remove()
 
 
-class Node:
+class Node(_C._autograd.NodeBase):
     """A backward node: `backward(node, *grads)` returns one gradient per input edge (None
     where an input needs none). Built by the op recorder (autograd/recording.py) and by
-    `Function.apply`."""
+    `Function.apply`. Its data (`_name`, `_backward`, `next_edges`, `needs_input_grad`,
+    `_input_meta`, `_saved`, `_outputs`) lives in the native NodeBase, which recording fills
+    without running Python (python/src/autograd_record.cpp); `Node(name, backward)` sets the
+    first two and leaves the rest empty."""
 
-    __slots__ = ("_name", "_backward", "next_edges", "needs_input_grad", "_input_meta",
-                 "_output_meta", "_saved", "_outputs", "_tensor_hooks", "_hooks", "_pre_hooks",
-                 "__weakref__", "__dict__")
+    __slots__ = ("__weakref__", "__dict__")
 
-    def __init__(self, name, backward):
-        self._name = name
-        self._backward = backward
-        self._saved = ((), ())
-        self._outputs = ()
-        self._output_meta = None
-        self.next_edges = ()
-        self.needs_input_grad = ()
-        self._input_meta = ()
-        self._tensor_hooks = None
-        self._hooks = None
-        self._pre_hooks = None
+    # Set on few nodes (multi-output ops, hooks): class defaults until then.
+    _output_meta = None
+    _tensor_hooks = None
+    _hooks = None
+    _pre_hooks = None
 
     # ---- the PyTorch-facing surface -----------------------------------------------------------
     def name(self):

@@ -82,67 +82,21 @@ def current_edge(t):
     return edge
 
 
-def link(node, inputs, result):
-    """Connects `node` to the inputs that require grad and marks the floating outputs as its
-    own. Returns `result`."""
-    edges, metas, needs = [], [], []
-    linked = False
-    for t in inputs:
-        edge = (t._node if type(t._node) is not ViewEdge else current_edge(t)) if isinstance(t, Tensor) else None
-        edges.append(edge)
-        if edge is None:
-            metas.append(None)
-            needs.append(False)
-        else:
-            impl = t._impl
-            metas.append((impl.shape, impl.dtype))
-            needs.append(True)
-            linked = True
-    if not linked:
-        return result
-    node.next_edges = tuple(edges)
-    node._input_meta = metas
-    node.needs_input_grad = tuple(needs)
-    if isinstance(result, Tensor):
-        if result._impl.dtype.is_floating_point:
-            result._node = (node, 0)
-        return result
-    meta = []
-    for i, r in enumerate(result):
-        impl = r._impl
-        if impl.dtype.is_floating_point:
-            r._node = (node, i)
-            meta.append((impl.shape, impl.dtype, impl.device))
-        else:  # indices and other integer outputs: never differentiated, their gradient is None
-            meta.append(None)
-    node._output_meta = meta
-    return result
+_C._autograd.setup(Tensor, Node, ViewEdge, current_edge, _state)
 
-
-def record(name, node_name, fn, setup, backward, args, kwargs):
-    """Runs `fn` without recording inside it, then links a node of the rule to the result
-    (outside grad mode, just runs it)."""
-    if not _state.grad_enabled:
-        return fn(*args, **kwargs)
-    if kwargs.get("out") is not None:
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
-    _state.grad_enabled = False
-    try:
-        result = fn(*args, **kwargs)
-    finally:
-        _state.grad_enabled = True
-    if result is NotImplemented:  # an operator leaving the other operand's reflected method to try
-        return result
-    node = Node(node_name, backward)
-    node._outputs = outputs = (result,) if isinstance(result, Tensor) else tuple(result)
-    inputs = setup(node, result, *args, **kwargs)
-    node._outputs = ()
-    link(node, inputs, result)
-    for out in outputs:
-        if out._node is not None and getattr(out, "_view_base", None) is not None:
-            out._node = ViewEdge(out._node, out)
-    return result
+# link(node, inputs, result): connects `node` to the inputs that require grad (its
+# next_edges, needs_input_grad, and the (shape, dtype) of each, by which backward fits their
+# gradients) and makes each floating output's edge (node, i). Returns `result`.
+#
+# record(name, node_name, fn, setup, backward, args, kwargs): outside grad mode just calls
+# fn; else runs fn with grad mode off, makes a node of the rule, calls
+# `setup(node, result, *args, **kwargs)` (which saves what backward needs; the outputs are on
+# node._outputs meanwhile) and links the inputs it returns. Outputs that are views get a
+# ViewEdge.
+#
+# Both run once per recorded op, so they are native (python/src/autograd_record.cpp).
+link = _C._autograd.link
+record = _C._autograd.record
 
 
 def handle(od, args, kwargs, proceed):
