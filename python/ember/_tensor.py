@@ -106,9 +106,12 @@ def _dims(dim):
 
 def _size_args(size):
     """f(2, 3), f((2, 3)), f([2, 3]) and f(ember.Size) all name the shape (2, 3)."""
-    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+    if len(size) == 1 and type(size[0]) is not int and not isinstance(size[0], numbers.Integral):
         size = size[0]
-    return [s if isinstance(s, int) else int(s) for s in size]  # int subclasses (traced sizes) kept
+    for s in size:
+        if type(s) is not int:
+            return [s if isinstance(s, int) else int(s) for s in size]  # int subclasses (traced sizes) kept
+    return list(size)
 
 
 class Size(tuple):
@@ -481,8 +484,15 @@ class Tensor:
         return _wrap_view(self._impl.unfold(dimension, size, step), self)
 
     def __getitem__(self, key):
-        if type(key) in _BASIC_KEYS:  # the common t[0] and t[1:3]: no key to rewrite
+        kind = type(key)
+        if kind in _BASIC_KEYS:  # the common t[0] and t[1:3]: no key to rewrite
             return _wrap_view(self._impl.getitem(key), self)
+        if kind is tuple:  # t[:, 1]: basic entries only are a view too, with nothing to rewrite
+            for k in key:
+                if type(k) not in _BASIC_KEYS:
+                    break
+            else:
+                return _wrap_view(self._impl.getitem(key), self)
         return _wrap_maybe_view(self._impl.getitem(_index_key(key)), self)
 
     @_op
