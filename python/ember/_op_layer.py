@@ -148,7 +148,15 @@ def _define(name, fn):
                 elif (type(a) is list or type(a) is tuple) and _requires_grad(a):
                     break
             else:
-                if not kwargs or not _requires_grad(kwargs.values()):
+                if not kwargs:
+                    return fn(*args)
+                for a in kwargs.values():
+                    if isinstance(a, Tensor):
+                        if a._node is not None:
+                            break
+                    elif (type(a) is list or type(a) is tuple) and _requires_grad(a):
+                        break
+                else:
                     return fn(*args, **kwargs)
             record = od.record  # no mode anywhere: straight to grad recording
             return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)

@@ -72,12 +72,24 @@ def _correction(op, unbiased, correction):
     return 1.0 if correction is None else float(correction)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+# sum and mean, the reductions of every loss and training loop, take numpy's spelling in their
+# own signature rather than through _numpy_compat's extra call.
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None or out is not None:
+        return _numpy_spelling(sum, input, dim, keepdim, axis, keepdims, out, dtype=dtype)
     return _wrap(_C.sum(_impl(input, "sum"), _dims(dim), keepdim, dtype))
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    if axis is not None or keepdims is not None or out is not None:
+        return _numpy_spelling(mean, input, dim, keepdim, axis, keepdims, out, dtype=dtype)
     return _wrap(_C.mean(_impl(input, "mean"), _dims(dim), keepdim, dtype))
+
+
+def _numpy_spelling(fn, input, dim, keepdim, axis, keepdims, out, **kwargs):
+    """fn(input, axis=, keepdims=, out=) in PyTorch's terms."""
+    result = fn(input, dim if axis is None else axis, keepdim if keepdims is None else keepdims, **kwargs)
+    return result if out is None else out.copy_(result)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -190,7 +202,7 @@ def log_softmax(input, dim, dtype=None):
     return _wrap(_C.log_softmax(_impl(input, "log_softmax"), operator.index(dim), dtype))
 
 
-for _name in ("sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
+for _name in ("prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
               "all", "any", "cumsum", "cumprod"):
     globals()[_name] = _numpy_compat(globals()[_name])
 for _name in __all__:  # each function is an op, and the Tensor method of its name
