@@ -27,6 +27,7 @@ void register_cpu_pad_kernels();
 void register_cpu_normalization_kernels();
 void register_cpu_index_kernels();
 void register_cpu_ctc_kernels();
+void register_cpu_optim_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -86,6 +87,7 @@ void register_cpu_kernels() {
   register_cpu_normalization_kernels();
   register_cpu_index_kernels();
   register_cpu_ctc_kernels();
+  register_cpu_optim_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strncmp(g_isa, "avx512", 6) == 0) {

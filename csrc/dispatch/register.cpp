@@ -3,6 +3,7 @@
 // initialisers.
 #include "dispatch/kernels.h"
 #include "dispatch/kernels_ctc.h"
+#include "dispatch/kernels_optim.h"
 
 namespace ember {
 
@@ -35,6 +36,7 @@ KernelTable<EmbeddingKernel> embedding_kernel;
 KernelTable<EmbeddingBackwardKernel> embedding_backward_kernel;
 KernelTable<CtcLossKernel> ctc_loss_kernel;
 KernelTable<CtcLossBackwardKernel> ctc_loss_backward_kernel;
+KernelTable<AdamStepKernel> adam_step_kernel;
 KernelTable<SortKernel> sort_kernel;
 KernelTable<TopkKernel> topk_kernel;
 KernelTable<SelectKernel> select_kernel;

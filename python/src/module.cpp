@@ -86,6 +86,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_dtype_device(m);
   ember_py::bind_tensor(m);
   ember_py::bind_autograd(m);
+  ember_py::bind_optim(m);
   ember_py::bind_creation(m);
   ember_py::bind_elementwise(m);
   ember_py::bind_reduce(m);

@@ -1,6 +1,8 @@
-"""Adam and AdamW (with amsgrad): PyTorch's single-tensor algorithm, step by step."""
+"""Adam and AdamW (with amsgrad): PyTorch's single-tensor algorithm, fused into one pass per
+parameter where the tensors allow (csrc/cpu/optim.cpp), else step by step."""
 from .. import _C
 from .._ops.creation import tensor, zeros_like
+from .._tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -30,21 +32,50 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
+    def _state_of(self, p, amsgrad):
+        state = self.state[p]
+        if not state:
+            state["step"] = tensor(0.0, dtype=_C.dtype.float32)
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+            if amsgrad:
+                state["max_exp_avg_sq"] = zeros_like(p)
+        return state
+
+    def _fused_update(self, group, beta1, beta2, decoupled):
+        """The group's update as one native call (each parameter's update one pass over its
+        values, as torch's fused Adam): True when it ran, False when some operand needs the
+        op-by-op path (sparse or non-contiguous tensors, other dtypes or devices)."""
+        amsgrad = group["amsgrad"]
+        params, grads, avgs, sqs, maxs, steps = [], [], [], [], [], []
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            if type(g) is not Tensor:  # sparse
+                return False
+            state = self._state_of(p, amsgrad)
+            params.append(p._impl)
+            grads.append(g._impl)
+            avgs.append(state["exp_avg"]._impl)
+            sqs.append(state["exp_avg_sq"]._impl)
+            if amsgrad:
+                maxs.append(state["max_exp_avg_sq"]._impl)
+            steps.append(state["step"]._impl)
+        return _C.adam_step_(params, grads, avgs, sqs, maxs, steps, group["lr"], beta1, beta2, group["eps"],
+                             group["weight_decay"], decoupled, amsgrad, group["maximize"])
+
     def _update_group(self, group):
         lr, eps, weight_decay, amsgrad = group["lr"], group["eps"], group["weight_decay"], group["amsgrad"]
         beta1, beta2 = group["betas"]
         decoupled = group.get("decoupled_weight_decay", False)
+        if not group.get("differentiable") and self._fused_update(group, beta1, beta2, decoupled):
+            return
         for p in group["params"]:
             grad = self._grad(p, group["maximize"])
             if grad is None:
                 continue
-            state = self.state[p]
-            if not state:
-                state["step"] = tensor(0.0, dtype=_C.dtype.float32)
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = zeros_like(p)
+            state = self._state_of(p, amsgrad)
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             step_t = state["step"]
             step_t += 1
