@@ -13,6 +13,10 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include <algorithm>
+#include <unordered_set>
+#include <vector>
+
 #include "common.h"
 
 namespace ember_py {
@@ -42,6 +46,13 @@ PyObject* g_empty_tuple = nullptr;
 PyObject* s_grad_enabled = nullptr;      // interned attribute names
 PyObject* s_out = nullptr;
 PyObject* s_output_meta = nullptr;
+PyObject* s_impl = nullptr;
+PyObject* s_nr = nullptr;
+// Set by setup_saved().
+PyObject* g_saved_output_type = nullptr;  // graph._SavedOutput(impl, nr)
+PyObject* g_wrap = nullptr;               // _tensor._wrap(impl)
+PyObject* g_stale_error = nullptr;        // graph._stale_saved_error(node, value, version): raises
+PyObject* g_freed_message = nullptr;      // graph._FREED
 
 PyObject* slot(PyObject* obj, Py_ssize_t offset) {  // borrowed; nullptr when never set
   return *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(obj) + offset);
@@ -91,6 +102,8 @@ PyObject* shape_tuple(const ember::Tensor& t) {
   }
   return tuple;
 }
+
+bool ready();
 
 // ---- NodeBase ----------------------------------------------------------------------------------
 
@@ -158,6 +171,151 @@ int node_init(PyObject* self, PyObject* args, PyObject* kwargs) {
   return 0;
 }
 
+// ---- saved tensors -------------------------------------------------------------------------------
+
+uint64_t version_of(const ember::Tensor& t) { return t.version(); }
+
+// node.save_for_backward(*values): each tensor with its storage's version; the node's own
+// outputs as _SavedOutput(impl, nr) (data only: no cycle node -> output -> node).
+PyObject* node_save_for_backward(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  if (!ready()) return nullptr;
+  auto* node = reinterpret_cast<NodeObject*>(self);
+  PyObject* values = PyTuple_New(nargs);
+  PyObject* versions = PyTuple_New(nargs);
+  if (values == nullptr || versions == nullptr) {
+    Py_XDECREF(values);
+    Py_XDECREF(versions);
+    return nullptr;
+  }
+  PyObject* outputs = node->outputs;
+  const Py_ssize_t n_out = PyTuple_Check(outputs) ? PyTuple_GET_SIZE(outputs) : 0;
+  for (Py_ssize_t i = 0; i < nargs; ++i) {
+    PyObject* v = args[i];
+    if (!is_tensor(v)) {
+      PyTuple_SET_ITEM(values, i, Py_NewRef(v));
+      PyTuple_SET_ITEM(versions, i, Py_NewRef(Py_None));
+      continue;
+    }
+    const ember::Tensor* native = native_of(v);
+    PyObject* version = native == nullptr ? nullptr : PyLong_FromUnsignedLongLong(version_of(*native));
+    if (version == nullptr) {
+      Py_DECREF(values);
+      Py_DECREF(versions);
+      return nullptr;
+    }
+    PyTuple_SET_ITEM(versions, i, version);
+    PyObject* kept = nullptr;
+    for (Py_ssize_t nr = 0; nr < n_out; ++nr) {
+      if (PyTuple_GET_ITEM(outputs, nr) != v) continue;
+      PyObject* index = PyLong_FromSsize_t(nr);
+      kept = index == nullptr ? nullptr
+                              : PyObject_CallFunctionObjArgs(g_saved_output_type, slot(v, g_off_impl), index, nullptr);
+      Py_XDECREF(index);
+      if (kept == nullptr) {
+        Py_DECREF(values);
+        Py_DECREF(versions);
+        return nullptr;
+      }
+      break;
+    }
+    PyTuple_SET_ITEM(values, i, kept != nullptr ? kept : Py_NewRef(v));
+  }
+  PyObject* saved = PyTuple_Pack(2, values, versions);
+  Py_DECREF(values);
+  Py_DECREF(versions);
+  if (saved == nullptr) return nullptr;
+  set_field(node->saved, saved);
+  Py_RETURN_NONE;
+}
+
+// node.saved_tensors: the saved values, each checked against the version it was saved at;
+// saved outputs come back as tensors linked to this node.
+PyObject* node_saved_tensors(PyObject* self, void*) {
+  if (!ready()) return nullptr;
+  auto* node = reinterpret_cast<NodeObject*>(self);
+  PyObject* saved = node->saved;
+  if (saved == nullptr || saved == Py_None) {
+    PyErr_SetObject(PyExc_RuntimeError, g_freed_message);
+    return nullptr;
+  }
+  if (!PyTuple_Check(saved) || PyTuple_GET_SIZE(saved) != 2) {
+    PyErr_SetString(PyExc_RuntimeError, "saved_tensors: the node's saved values are malformed");
+    return nullptr;
+  }
+  PyObject* values = PySequence_Fast(PyTuple_GET_ITEM(saved, 0), "saved values");
+  if (values == nullptr) return nullptr;
+  PyObject* versions = PySequence_Fast(PyTuple_GET_ITEM(saved, 1), "saved versions");
+  if (versions == nullptr) {
+    Py_DECREF(values);
+    return nullptr;
+  }
+  const Py_ssize_t n = std::min(PySequence_Fast_GET_SIZE(values), PySequence_Fast_GET_SIZE(versions));
+  PyObject* result = PyTuple_New(n);
+  for (Py_ssize_t i = 0; result != nullptr && i < n; ++i) {
+    PyObject* v = PySequence_Fast_GET_ITEM(values, i);
+    PyObject* version = PySequence_Fast_GET_ITEM(versions, i);
+    if (version == Py_None) {
+      PyTuple_SET_ITEM(result, i, Py_NewRef(v));
+      continue;
+    }
+    const bool output = reinterpret_cast<PyObject*>(Py_TYPE(v)) == g_saved_output_type;
+    PyObject* impl = output ? PyObject_GetAttr(v, s_impl) : Py_XNewRef(slot(v, g_off_impl));
+    PyObject* item = nullptr;
+    if (impl != nullptr) {
+      try {
+        const ember::Tensor& native = py::handle(impl).cast<const ember::Tensor&>();
+        const unsigned long long expected = PyLong_AsUnsignedLongLong(version);
+        if (PyErr_Occurred()) {
+        } else if (version_of(native) != expected) {
+          PyObject* r = PyObject_CallFunctionObjArgs(g_stale_error, self, v, version, nullptr);
+          Py_XDECREF(r);  // it raises
+          if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "saved_tensors: a saved tensor was modified");
+        } else if (!output) {
+          item = Py_NewRef(v);
+        } else {
+          item = PyObject_CallOneArg(g_wrap, impl);
+          if (item != nullptr && ember::is_floating(native.dtype())) {  // indices are never in the graph
+            PyObject* nr = PyObject_GetAttr(v, s_nr);
+            PyObject* edge = nr == nullptr ? nullptr : PyTuple_Pack(2, self, nr);
+            Py_XDECREF(nr);
+            if (edge == nullptr) Py_CLEAR(item);
+            else set_slot(item, g_off_node, edge);
+          }
+        }
+      } catch (const py::cast_error&) {
+        PyErr_SetString(PyExc_TypeError, "saved_tensors: a saved value holds no native tensor");
+      }
+      Py_DECREF(impl);
+    }
+    if (item == nullptr) {
+      Py_CLEAR(result);
+      break;
+    }
+    PyTuple_SET_ITEM(result, i, item);
+  }
+  Py_DECREF(values);
+  Py_DECREF(versions);
+  return result;
+}
+
+PyObject* node_release(PyObject* self, PyObject*) {
+  set_field(reinterpret_cast<NodeObject*>(self)->saved, Py_NewRef(Py_None));
+  Py_RETURN_NONE;
+}
+
+PyMethodDef node_methods[] = {
+    {"save_for_backward", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(node_save_for_backward)),
+     METH_FASTCALL,
+     "Keeps tensors (and anything else: numbers, None) for backward, each with the version of its storage, so "
+     "that a later in-place change is caught when backward unpacks it."},
+    {"_release", node_release, METH_NOARGS, "Frees what the node saved (after its backward ran)."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyGetSetDef node_getset[] = {
+    {"saved_tensors", node_saved_tensors, nullptr, "What save_for_backward kept, checked against in-place changes.",
+     nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
 PyMemberDef node_members[] = {
     {"_name", T_OBJECT, offsetof(NodeObject, name), 0, nullptr},
     {"_backward", T_OBJECT, offsetof(NodeObject, backward), 0, nullptr},
@@ -179,6 +337,8 @@ void init_node_type() {
   NodeBaseType.tp_clear = node_clear;
   NodeBaseType.tp_dealloc = node_dealloc;
   NodeBaseType.tp_members = node_members;
+  NodeBaseType.tp_methods = node_methods;
+  NodeBaseType.tp_getset = node_getset;
   NodeBaseType.tp_new = node_new;
   NodeBaseType.tp_init = node_init;
 }
@@ -314,7 +474,7 @@ fail:
 }
 
 bool ready() {
-  if (g_tensor_type != nullptr) return true;
+  if (g_tensor_type != nullptr && g_wrap != nullptr) return true;
   PyErr_SetString(PyExc_RuntimeError, "autograd: _C._autograd.setup() has not run");
   return false;
 }
@@ -438,6 +598,100 @@ done:
   return nullptr;
 }
 
+// fits(grad, meta): whether the tensor grad has the (shape, dtype) meta, which link() recorded
+// for an input: then backward hands it on as it is.
+PyObject* py_fits(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "fits(grad, meta) takes 2 arguments");
+    return nullptr;
+  }
+  if (!ready()) return nullptr;
+  PyObject *grad = args[0], *meta = args[1];
+  if (Py_TYPE(grad) != g_tensor_type || !PyTuple_Check(meta) || PyTuple_GET_SIZE(meta) != 2) Py_RETURN_FALSE;
+  const ember::Tensor* native = native_of(grad);
+  if (native == nullptr) return nullptr;
+  if (dtype_object(native->dtype()).ptr() != PyTuple_GET_ITEM(meta, 1)) Py_RETURN_FALSE;
+  PyObject* shape = PyTuple_GET_ITEM(meta, 0);
+  const auto& sizes = native->shape();
+  if (!PyTuple_Check(shape) || PyTuple_GET_SIZE(shape) != static_cast<Py_ssize_t>(sizes.size())) Py_RETURN_FALSE;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const long long s = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, static_cast<Py_ssize_t>(i)));
+    if (s == -1 && PyErr_Occurred()) return nullptr;
+    if (s != sizes[i]) Py_RETURN_FALSE;
+  }
+  Py_RETURN_TRUE;
+}
+
+// topological_order(roots): every node reachable from the root nodes, each before the nodes it
+// feeds (an iterative depth-first search: a chain of 100,000 ops must not recurse).
+PyObject* py_topological_order(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "topological_order(roots) takes 1 argument");
+    return nullptr;
+  }
+  PyObject* roots = PySequence_Fast(args[0], "topological_order: roots must be a sequence");
+  if (roots == nullptr) return nullptr;
+  PyObject* order = PyList_New(0);
+  std::unordered_set<PyObject*> seen;
+  struct Frame {
+    PyObject* node;
+    PyObject* edges;  // a new reference: the node's next_edges as a tuple or list
+    Py_ssize_t next;
+  };
+  std::vector<Frame> stack;
+  auto push = [&](PyObject* node) -> bool {
+    PyObject* edges = PyObject_TypeCheck(node, &NodeBaseType)
+                          ? PySequence_Fast(reinterpret_cast<NodeObject*>(node)->next_edges, "next_edges")
+                          : nullptr;
+    if (edges == nullptr) {
+      if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "topological_order: a graph node is not a Node");
+      return false;
+    }
+    seen.insert(node);
+    stack.push_back({node, edges, 0});
+    return true;
+  };
+  bool ok = order != nullptr;
+  const Py_ssize_t n_roots = ok ? PySequence_Fast_GET_SIZE(roots) : 0;
+  for (Py_ssize_t r = 0; ok && r < n_roots; ++r) {
+    PyObject* root = PySequence_Fast_GET_ITEM(roots, r);
+    if (seen.count(root)) continue;
+    ok = push(root);
+    while (ok && !stack.empty()) {
+      Frame& top = stack.back();
+      const Py_ssize_t n = PySequence_Fast_GET_SIZE(top.edges);
+      PyObject* child = nullptr;
+      while (top.next < n) {
+        PyObject* edge = PySequence_Fast_GET_ITEM(top.edges, top.next++);
+        if (edge == Py_None || !PyTuple_Check(edge) || PyTuple_GET_SIZE(edge) < 1) continue;
+        PyObject* candidate = PyTuple_GET_ITEM(edge, 0);
+        if (!seen.count(candidate)) {
+          child = candidate;
+          break;
+        }
+      }
+      if (child != nullptr) {
+        ok = push(child);  // may reallocate the stack: `top` is not used after this
+        continue;
+      }
+      ok = PyList_Append(order, top.node) == 0;
+      Py_DECREF(top.edges);
+      stack.pop_back();
+    }
+  }
+  for (Frame& f : stack) Py_DECREF(f.edges);
+  Py_DECREF(roots);
+  if (!ok) {
+    Py_XDECREF(order);
+    return nullptr;
+  }
+  if (PyList_Reverse(order) < 0) {
+    Py_DECREF(order);
+    return nullptr;
+  }
+  return order;
+}
+
 // ---- setup -------------------------------------------------------------------------------------
 
 Py_ssize_t slot_offset(PyTypeObject* type, const char* name) {
@@ -476,7 +730,26 @@ PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Py_RETURN_NONE;
 }
 
+// setup_saved(SavedOutput, wrap, stale_error, freed_message)
+PyObject* py_setup_saved(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 4) {
+    PyErr_SetString(PyExc_TypeError, "setup_saved(SavedOutput, wrap, stale_error, freed_message)");
+    return nullptr;
+  }
+  Py_XSETREF(g_saved_output_type, Py_NewRef(args[0]));
+  Py_XSETREF(g_wrap, Py_NewRef(args[1]));
+  Py_XSETREF(g_stale_error, Py_NewRef(args[2]));
+  Py_XSETREF(g_freed_message, Py_NewRef(args[3]));
+  Py_RETURN_NONE;
+}
+
 PyMethodDef autograd_methods[] = {
+    {"topological_order", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_topological_order)),
+     METH_FASTCALL, "topological_order(roots): the nodes reachable from roots, each before the nodes it feeds"},
+    {"fits", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_fits)), METH_FASTCALL,
+     "fits(grad, meta): whether grad has the input's (shape, dtype) as link() recorded it"},
+    {"setup_saved", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_setup_saved)), METH_FASTCALL,
+     "setup_saved(SavedOutput, wrap, stale_error, freed_message): what saved_tensors works with"},
     {"setup", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_setup)), METH_FASTCALL,
      "setup(Tensor, Node, ViewEdge, current_edge, grad_state): the Python classes recording works with"},
     {"record", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record)), METH_FASTCALL,
@@ -500,6 +773,8 @@ void bind_autograd(py::module_& m) {
   s_grad_enabled = PyUnicode_InternFromString("grad_enabled");
   s_out = PyUnicode_InternFromString("out");
   s_output_meta = PyUnicode_InternFromString("_output_meta");
+  s_impl = PyUnicode_InternFromString("impl");
+  s_nr = PyUnicode_InternFromString("nr");
 }
 
 }  // namespace ember_py

@@ -11,6 +11,8 @@ from .._tensor import Tensor, _wrap
 from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad
 
+fits = _C._autograd.fits
+
 
 def sum_to_shape(grad, shape):
     """`grad` summed over the dims that broadcasting added or stretched, so it has `shape`."""
@@ -56,27 +58,9 @@ def _fit_sparse(grad, shape, dtype, node, index):
     return grad if grad.dtype == dtype else grad.to(dtype)
 
 
-def _topological_order(roots):
-    """Every node reachable from `roots`, each before the nodes it feeds."""
-    order, seen = [], set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root.next_edges))]
-        while stack:
-            node, edges = stack[-1]
-            for edge in edges:
-                if edge is not None and id(edge[0]) not in seen:
-                    child = edge[0]
-                    seen.add(id(child))
-                    stack.append((child, iter(child.next_edges)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+# Every node reachable from `roots`, each before the nodes it feeds: an iterative depth-first
+# search (a chain of 100,000 ops must not meet a recursion limit), native as it visits every node.
+_topological_order = _C._autograd.topological_order
 
 
 def _output_count(node):
@@ -199,7 +183,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     if new is not None:
                         out = tuple(new)
             if not retain_graph:
-                node._release()
+                node._saved = None  # what it saved is freed
             metas = node._input_meta
             for i, (edge, g) in enumerate(zip(edges, out)):
                 if edge is None or g is None:
@@ -208,14 +192,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, acc
                     raise TypeError(f"function {node._name} returned a {type(g).__name__} as gradient "
                                     f"{i}; expected a Tensor or None")
                 meta = metas[i]
-                if type(g) is not Tensor or g._impl._grad_meta != meta:  # (shape, dtype) differ
+                if not fits(g, meta):  # another shape (broadcast) or dtype than the input's
                     g = _fit(g, meta, node, i)
                 child, nr = edge
                 if needed is not None and id(child) not in needed:
                     continue
                 buf = buffers.get(id(child))
                 if buf is None:
-                    buf = buffers[id(child)] = [None] * _output_count(child)
+                    count = child._output_meta
+                    buf = buffers[id(child)] = [None] * (1 if count is None else len(count))
                 old = buf[nr]
                 buf[nr] = g if old is None else old + g
     finally:

@@ -87,55 +87,22 @@ class Node(_C._autograd.NodeBase):
         return RemovableHandle(self._pre_hooks, hook)
 
     # ---- saved tensors ----------------------------------------------------------------------------
-    def save_for_backward(self, *values):
-        """Keeps tensors (and anything else: numbers, None) for backward, each with the version
-        of its storage, so that a later in-place change is caught when backward unpacks it."""
-        outputs = self._outputs
-        versions = []
-        for i, v in enumerate(values):
-            if not isinstance(v, _Tensor):
-                versions.append(None)
-                continue
-            impl = v._impl
-            versions.append(impl._version)
-            for nr, out in enumerate(outputs):
-                if out is v:  # an output: keep the data only (no cycle node -> output -> node)
-                    values = values[:i] + (_SavedOutput(impl, nr),) + values[i + 1:]
-                    break
-        self._saved = (values, versions)
-
-    @property
-    def saved_tensors(self):
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(_FREED)
-        result = []
-        for v, version in zip(*saved):
-            if version is None:
-                result.append(v)
-                continue
-            output = type(v) is _SavedOutput
-            impl = v.impl if output else v._impl
-            if impl._version != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [ember.{impl.dtype.name} {list(impl.shape)}], which is "
-                    f"{'output ' + str(v.nr) + ' of ' + self._name if output else 'an input of ' + self._name}, "
-                    f"is at version {impl._version}; expected version {version} instead.")
-            if output:
-                t = _wrap(impl)
-                if impl.dtype.is_floating_point:  # integer outputs (indices) are never in the graph
-                    t._node = (self, v.nr)
-                v = t
-            result.append(v)
-        return tuple(result)
-
-    saved_variables = saved_tensors
-
-    def _release(self):
-        self._saved = None
+    # save_for_backward(*values), the saved_tensors property and _release() are NodeBase's
+    # (native: they run for nearly every recorded op and every backward step).
+    saved_variables = _C._autograd.NodeBase.saved_tensors
 
     # `ctx.mark_non_differentiable` / `set_materialize_grads` are Function's (function.py).
+
+
+def _stale_saved_error(node, value, version):
+    """Raises the error of a saved tensor changed in place since it was saved."""
+    output = type(value) is _SavedOutput
+    impl = value.impl if output else value._impl
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [ember.{impl.dtype.name} {list(impl.shape)}], which is "
+        f"{'output ' + str(value.nr) + ' of ' + node._name if output else 'an input of ' + node._name}, "
+        f"is at version {impl._version}; expected version {version} instead.")
 
 
 class _SavedOutput:
@@ -186,4 +153,6 @@ def tensor_hooks(edge, create=False):
 
 
 from .._tensor import Tensor as _Tensor, _wrap  # noqa: E402
+
+_C._autograd.setup_saved(_SavedOutput, _wrap, _stale_saved_error, _FREED)
 
