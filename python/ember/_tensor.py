@@ -15,22 +15,10 @@ _new = object.__new__
 _CTensor = _C.Tensor
 
 
-def _wrap(impl):
-    t = _new(Tensor)
-    t._impl = impl
-    t._node = None
-    t._view_base = None
-    return t
-
-
-def _wrap_view(impl, base):
-    """A view of `base`: in-place writes into it reach the base's gradient (autograd)."""
-    t = _new(Tensor)
-    t._impl = impl
-    t._node = None
-    root = getattr(base, "_view_base", None)
-    t._view_base = base if root is None else root
-    return t
+# _wrap(impl): a constant Tensor holding the native tensor impl (no edge, not a view), and
+# _wrap_view(impl, base): a Tensor holding impl as a view of base (of base's own base when base
+# is a view: in-place writes into it then reach that base's gradient). Both run for every op's
+# result, so they are native (python/src/autograd_record.cpp), bound below once the class exists.
 
 
 def _wrap_maybe_view(impl, base):
@@ -716,6 +704,10 @@ class Tensor:
 
 
 _op_layer.Tensor = Tensor
+
+_C._autograd.setup_tensor(Tensor)
+_wrap = _C._autograd.wrap
+_wrap_view = _C._autograd.wrap_view
 # Indexing is as hot as an operator: the same inlined fast-path test (an index never requires grad).
 Tensor.__getitem__ = _op_layer.operator("__getitem__", Tensor.__getitem__)
 

@@ -474,7 +474,7 @@ fail:
 }
 
 bool ready() {
-  if (g_tensor_type != nullptr && g_wrap != nullptr) return true;
+  if (g_node_type != nullptr && g_wrap != nullptr) return true;
   PyErr_SetString(PyExc_RuntimeError, "autograd: _C._autograd.setup() has not run");
   return false;
 }
@@ -703,18 +703,14 @@ Py_ssize_t slot_offset(PyTypeObject* type, const char* name) {
   return reinterpret_cast<PyMemberDescrObject*>(descr)->d_member->offset;
 }
 
-// setup(Tensor, Node, ViewEdge, current_edge, grad_state)
-PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 5 || !PyType_Check(args[0]) || !PyType_Check(args[1])) {
-    PyErr_SetString(PyExc_TypeError, "setup(Tensor, Node, ViewEdge, current_edge, grad_state)");
+// setup_tensor(Tensor): the class whose slots these functions read and write. Called by
+// _tensor.py as soon as the class exists, so that its _wrap can be wrap() below.
+PyObject* py_setup_tensor(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1 || !PyType_Check(args[0])) {
+    PyErr_SetString(PyExc_TypeError, "setup_tensor(Tensor)");
     return nullptr;
   }
   auto* tensor_type = reinterpret_cast<PyTypeObject*>(args[0]);
-  auto* node_type = reinterpret_cast<PyTypeObject*>(args[1]);
-  if (!PyType_IsSubtype(node_type, &NodeBaseType)) {
-    PyErr_SetString(PyExc_TypeError, "setup: Node must subclass NodeBase");
-    return nullptr;
-  }
   const Py_ssize_t off_impl = slot_offset(tensor_type, "_impl");
   const Py_ssize_t off_node = slot_offset(tensor_type, "_node");
   const Py_ssize_t off_view_base = slot_offset(tensor_type, "_view_base");
@@ -723,11 +719,66 @@ PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   g_off_node = off_node;
   g_off_view_base = off_view_base;
   Py_XSETREF(g_tensor_type, reinterpret_cast<PyTypeObject*>(Py_NewRef(args[0])));
-  Py_XSETREF(g_node_type, reinterpret_cast<PyTypeObject*>(Py_NewRef(args[1])));
-  Py_XSETREF(g_view_edge_type, Py_NewRef(args[2]));
-  Py_XSETREF(g_current_edge, Py_NewRef(args[3]));
-  Py_XSETREF(g_grad_state, Py_NewRef(args[4]));
   Py_RETURN_NONE;
+}
+
+// setup(Node, ViewEdge, current_edge, grad_state)
+PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 4 || !PyType_Check(args[0])) {
+    PyErr_SetString(PyExc_TypeError, "setup(Node, ViewEdge, current_edge, grad_state)");
+    return nullptr;
+  }
+  if (g_tensor_type == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "setup: setup_tensor(Tensor) must run first");
+    return nullptr;
+  }
+  auto* node_type = reinterpret_cast<PyTypeObject*>(args[0]);
+  if (!PyType_IsSubtype(node_type, &NodeBaseType)) {
+    PyErr_SetString(PyExc_TypeError, "setup: Node must subclass NodeBase");
+    return nullptr;
+  }
+  Py_XSETREF(g_node_type, reinterpret_cast<PyTypeObject*>(Py_NewRef(args[0])));
+  Py_XSETREF(g_view_edge_type, Py_NewRef(args[1]));
+  Py_XSETREF(g_current_edge, Py_NewRef(args[2]));
+  Py_XSETREF(g_grad_state, Py_NewRef(args[3]));
+  Py_RETURN_NONE;
+}
+
+// ---- wrapping native tensors --------------------------------------------------------------------
+// Every op's result becomes an ember.Tensor through _tensor._wrap; made here it is an
+// allocation and three slot stores (about a sixth of what the Python function costs).
+
+PyObject* new_tensor(PyObject* impl, PyObject* view_base) {
+  if (g_tensor_type == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "wrap: setup_tensor(Tensor) has not run");
+    return nullptr;
+  }
+  PyObject* t = g_tensor_type->tp_alloc(g_tensor_type, 0);
+  if (t == nullptr) return nullptr;
+  set_slot(t, g_off_impl, Py_NewRef(impl));
+  set_slot(t, g_off_node, Py_NewRef(Py_None));
+  set_slot(t, g_off_view_base, Py_NewRef(view_base));
+  return t;
+}
+
+// wrap(impl): a Tensor holding the native tensor impl, constant (no edge), not a view.
+PyObject* py_wrap(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "wrap(impl) takes 1 argument");
+    return nullptr;
+  }
+  return new_tensor(args[0], Py_None);
+}
+
+// wrap_view(impl, base): a Tensor that is a view of base (of base's own base, if it is a view).
+PyObject* py_wrap_view(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "wrap_view(impl, base) takes 2 arguments");
+    return nullptr;
+  }
+  PyObject* base = args[1];
+  PyObject* root = is_tensor(base) ? slot(base, g_off_view_base) : nullptr;
+  return new_tensor(args[0], root != nullptr && root != Py_None ? root : base);
 }
 
 // setup_saved(SavedOutput, wrap, stale_error, freed_message)
@@ -750,8 +801,14 @@ PyMethodDef autograd_methods[] = {
      "fits(grad, meta): whether grad has the input's (shape, dtype) as link() recorded it"},
     {"setup_saved", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_setup_saved)), METH_FASTCALL,
      "setup_saved(SavedOutput, wrap, stale_error, freed_message): what saved_tensors works with"},
+    {"setup_tensor", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_setup_tensor)), METH_FASTCALL,
+     "setup_tensor(Tensor): the tensor class these functions work with"},
     {"setup", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_setup)), METH_FASTCALL,
-     "setup(Tensor, Node, ViewEdge, current_edge, grad_state): the Python classes recording works with"},
+     "setup(Node, ViewEdge, current_edge, grad_state): the Python classes recording works with"},
+    {"wrap", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_wrap)), METH_FASTCALL,
+     "wrap(impl): a constant Tensor holding the native tensor impl"},
+    {"wrap_view", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_wrap_view)), METH_FASTCALL,
+     "wrap_view(impl, base): a Tensor holding impl as a view of base"},
     {"record", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record)), METH_FASTCALL,
      "record(name, node_name, fn, setup, backward, args, kwargs): runs fn and records a node of the rule"},
     {"link", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_link)), METH_FASTCALL,

@@ -82,7 +82,7 @@ def current_edge(t):
     return edge
 
 
-_C._autograd.setup(Tensor, Node, ViewEdge, current_edge, _state)
+_C._autograd.setup(Node, ViewEdge, current_edge, _state)
 
 # link(node, inputs, result): connects `node` to the inputs that require grad (its
 # next_edges, needs_input_grad, and the (shape, dtype) of each, by which backward fits their
