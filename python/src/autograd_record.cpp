@@ -48,6 +48,7 @@ PyObject* s_out = nullptr;
 PyObject* s_output_meta = nullptr;
 PyObject* s_impl = nullptr;
 PyObject* s_nr = nullptr;
+PyObject* s_version = nullptr;
 // Set by setup_saved().
 PyObject* g_saved_output_type = nullptr;  // graph._SavedOutput(impl, nr)
 PyObject* g_wrap = nullptr;               // _tensor._wrap(impl)
@@ -498,6 +499,32 @@ int grad_enabled() {
   return on;
 }
 
+// recording.ViewEdge(edge, view): the pair `edge` as a ViewEdge (a tuple subclass) with the
+// storage version of `view`, built without running ViewEdge.__new__ in Python.
+PyObject* make_view_edge(PyObject* edge, PyObject* view) {
+  auto* type = reinterpret_cast<PyTypeObject*>(g_view_edge_type);
+  if (!PyTuple_Check(edge) || PyTuple_GET_SIZE(edge) != 2 || !PyType_IsSubtype(type, &PyTuple_Type))
+    return PyObject_CallFunctionObjArgs(g_view_edge_type, edge, view, nullptr);
+  const ember::Tensor* native = native_of(view);
+  if (native == nullptr) return nullptr;
+  PyObject* version = PyLong_FromUnsignedLongLong(native->version());
+  if (version == nullptr) return nullptr;
+  PyObject* result = type->tp_alloc(type, 2);
+  if (result == nullptr) {
+    Py_DECREF(version);
+    return nullptr;
+  }
+  PyTuple_SET_ITEM(result, 0, Py_NewRef(PyTuple_GET_ITEM(edge, 0)));
+  PyTuple_SET_ITEM(result, 1, Py_NewRef(PyTuple_GET_ITEM(edge, 1)));
+  const int rc = PyObject_SetAttr(result, s_version, version);
+  Py_DECREF(version);
+  if (rc < 0) {
+    Py_DECREF(result);
+    return nullptr;
+  }
+  return result;
+}
+
 // Views among an op's outputs carry a ViewEdge (recording.ViewEdge) instead of a plain edge.
 int mark_view_outputs(PyObject* outputs) {
   const Py_ssize_t n = PyTuple_GET_SIZE(outputs);
@@ -507,7 +534,7 @@ int mark_view_outputs(PyObject* outputs) {
     PyObject* edge = slot(out, g_off_node);
     PyObject* base = slot(out, g_off_view_base);
     if (edge == nullptr || edge == Py_None || base == nullptr || base == Py_None) continue;
-    PyObject* view_edge = PyObject_CallFunctionObjArgs(g_view_edge_type, edge, out, nullptr);
+    PyObject* view_edge = make_view_edge(edge, out);
     if (view_edge == nullptr) return -1;
     set_slot(out, g_off_node, view_edge);
   }
@@ -832,6 +859,7 @@ void bind_autograd(py::module_& m) {
   s_output_meta = PyUnicode_InternFromString("_output_meta");
   s_impl = PyUnicode_InternFromString("impl");
   s_nr = PyUnicode_InternFromString("nr");
+  s_version = PyUnicode_InternFromString("version");
 }
 
 }  // namespace ember_py
