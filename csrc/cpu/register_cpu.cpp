@@ -34,6 +34,7 @@ void register_cpu_ctc_kernels();
   void register_reduce_kernels();            \
   void register_gemm_kernels();              \
   void register_activation_kernels();        \
+  void register_attention_kernels();         \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -93,6 +94,7 @@ void register_cpu_kernels() {
     cpu::avx512::register_reduce_kernels();
     cpu::avx512::register_gemm_kernels();
     cpu::avx512::register_activation_kernels();
+    cpu::avx512::register_attention_kernels();
     if (std::strcmp(g_isa, "avx512_bf16") == 0) cpu::avx512::register_gemm_bf16_kernels();
     return;
   }
@@ -101,6 +103,7 @@ void register_cpu_kernels() {
     cpu::avx2::register_reduce_kernels();
     cpu::avx2::register_gemm_kernels();
     cpu::avx2::register_activation_kernels();
+    cpu::avx2::register_attention_kernels();
     return;
   }
 #endif
@@ -108,6 +111,7 @@ void register_cpu_kernels() {
   cpu::base::register_reduce_kernels();
   cpu::base::register_gemm_kernels();
   cpu::base::register_activation_kernels();
+  cpu::base::register_attention_kernels();
 }
 
 }  // namespace ember

@@ -1,0 +1,354 @@
+// Fused scaled dot-product attention on the CPU (dispatch/kernels_attention.h), compiled once
+// per ISA, FlashAttention-style: the L x S scores exist one (query block x key block) tile at a
+// time, never for a whole head.
+//
+// Forward: one task per (batch-head, query block). Each key block gives a tile of scores; an
+// online max and sum per query row rescale the output accumulated so far, so one pass over the
+// keys gives the output and the row's logsumexp. Causal calls stop at the block holding the
+// diagonal (keys after the block's last query are all masked).
+//
+// Backward: one task per key/value head, which owns the gradients of its keys and values and of
+// the queries of every head that reads it (grouped-query heads), so no two tasks write one
+// gradient and nothing needs atomics. From the logsumexp each tile's probabilities come back as
+// P = exp(s - lse); with D = rowsum(dO * O): dS = P * (dP - D), dP = dO V^T.
+//
+// The inner products vectorize over a fixed-width run of keys (scores: q against a transposed,
+// zero-padded K block) or of head-dim lanes (P V, dS K, ...: rows zero-padded to a multiple of
+// kLanes), so head dims 16..128 keep whole accumulators in registers.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "cpu/isa/isa.h"
+#include "cpu/isa/reduce_ops.h"
+#include "cpu/parallel.h"
+#include "dispatch/kernels_attention.h"
+
+EMBER_ISA_NAMESPACE_BEGIN
+
+namespace {
+
+constexpr int64_t kBlockQ = 32;  // query rows per tile
+constexpr int64_t kBlockK = 64;  // keys per tile (the width of the score loops)
+constexpr int64_t kLanes = 16;   // head-dim chunk of the row updates
+
+int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+
+template <typename T>
+constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+
+// s[w] = sum_e a[e] * bt[e * ld + w] for the kBlockK keys w of a transposed block.
+template <typename T>
+inline void scores_row(T* __restrict s, const T* __restrict a, int64_t n, const T* __restrict bt, int64_t ld) {
+  T acc[kBlockK] = {};
+  for (int64_t e = 0; e < n; ++e) {
+    const T ae = a[e];
+    const T* b = bt + e * ld;
+#pragma omp simd
+    for (int64_t w = 0; w < kBlockK; ++w) acc[w] += ae * b[w];
+  }
+  for (int64_t w = 0; w < kBlockK; ++w) s[w] = acc[w];
+}
+
+// out[c] += sum_r coef[r * cs] * rows[r * rs + c] for c < width (a multiple of kLanes). Four
+// partial sums over the rows keep four multiply-add chains in flight.
+template <typename T>
+inline void accumulate_rows(T* __restrict out, int64_t width, const T* __restrict coef, int64_t cs,
+                            const T* __restrict rows, int64_t rs, int64_t n) {
+  for (int64_t c0 = 0; c0 < width; c0 += kLanes) {
+    T acc[4][kLanes] = {};
+    const T* x = rows + c0;
+    int64_t r = 0;
+    for (; r + 4 <= n; r += 4) {
+      const T a0 = coef[r * cs], a1 = coef[(r + 1) * cs], a2 = coef[(r + 2) * cs], a3 = coef[(r + 3) * cs];
+#pragma omp simd
+      for (int64_t c = 0; c < kLanes; ++c) {
+        acc[0][c] += a0 * x[r * rs + c];
+        acc[1][c] += a1 * x[(r + 1) * rs + c];
+        acc[2][c] += a2 * x[(r + 2) * rs + c];
+        acc[3][c] += a3 * x[(r + 3) * rs + c];
+      }
+    }
+    for (; r < n; ++r) {
+      const T a = coef[r * cs];
+#pragma omp simd
+      for (int64_t c = 0; c < kLanes; ++c) acc[0][c] += a * x[r * rs + c];
+    }
+#pragma omp simd
+    for (int64_t c = 0; c < kLanes; ++c) out[c0 + c] += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+  }
+}
+
+// The operands of one call, as typed pointers into the front-end's contiguous blocks.
+template <typename T>
+struct Problem {
+  int64_t B, H, Hk, L, S, E, Ev, rep;
+  int64_t Ep, Evp;  // E and Ev rounded up to kLanes
+  T scale;
+  bool causal;
+  const T *q, *k, *v;
+  // The mask, a (B, H, L, S) strided view: bool keeps, T is added.
+  const bool* mask_keep = nullptr;
+  const T* mask_add = nullptr;
+  int64_t ms[4] = {};
+
+  Problem(const Tensor& q_, const Tensor& k_, const Tensor& v_, const AttentionArgs& args)
+      : B(q_.size(0)), H(q_.size(1)), Hk(k_.size(1)), L(q_.size(2)), S(k_.size(2)), E(q_.size(3)),
+        Ev(v_.size(3)), rep(H / Hk), Ep(round_up(E, kLanes)), Evp(round_up(Ev, kLanes)),
+        scale(static_cast<T>(args.scale)), causal(args.is_causal), q(q_.data_ptr<T>()), k(k_.data_ptr<T>()),
+        v(v_.data_ptr<T>()) {
+    if (args.mask.defined()) {
+      if (args.mask.dtype() == kBool) mask_keep = args.mask.data_ptr<bool>();
+      else mask_add = args.mask.data_ptr<T>();
+      for (int d = 0; d < 4; ++d) ms[d] = args.mask.stride(d);
+    }
+  }
+  bool has_mask() const { return mask_keep || mask_add; }
+  // Keys [0, key_end) can be kept for queries [i0, i1).
+  int64_t key_end(int64_t i1) const { return causal ? std::min(S, i1) : S; }
+
+  // Masks the scores s[0, kBlockK) of query i against keys j0 + w: -inf past the nk real keys,
+  // past the diagonal, or where a bool mask is false; a float mask is added.
+  void mask_scores(T* s, int64_t b, int64_t h, int64_t i, int64_t j0, int64_t nk) const {
+    int64_t keep = nk;
+    if (causal) keep = std::max<int64_t>(0, std::min(nk, i - j0 + 1));
+    for (int64_t w = keep; w < kBlockK; ++w) s[w] = kNegInf<T>;
+    if (mask_keep) {
+      const bool* m = mask_keep + b * ms[0] + h * ms[1] + i * ms[2] + j0 * ms[3];
+      for (int64_t w = 0; w < keep; ++w)
+        if (!m[w * ms[3]]) s[w] = kNegInf<T>;
+    } else if (mask_add) {
+      const T* m = mask_add + b * ms[0] + h * ms[1] + i * ms[2] + j0 * ms[3];
+      for (int64_t w = 0; w < keep; ++w) s[w] += m[w * ms[3]];
+    }
+  }
+};
+
+// The transposed keys (or values) of one head, one contiguous e x kBlockK tile per key block:
+// key j, dim d at tile(j / kBlockK)[d * kBlockK + j % kBlockK]. (One e x S matrix would put the
+// rows a score loop reads S elements apart, a multiple of 4 KiB for long sequences: the same
+// L1 sets.)
+template <typename T>
+inline const T* key_tile(const T* kt, int64_t j0, int64_t e) { return kt + (j0 / kBlockK) * e * kBlockK; }
+
+// Keys [j0, j1) of kt <- rows [j0, j1) of x (rows of e); the rest of the last tile zero.
+template <typename T>
+void transpose_rows(T* kt, const T* x, int64_t j0, int64_t j1, int64_t e) {
+  for (int64_t b0 = j0; b0 < j1; b0 = (b0 / kBlockK + 1) * kBlockK) {
+    const int64_t tile_end = (b0 / kBlockK + 1) * kBlockK, b1 = std::min(j1, tile_end);
+    T* tile = kt + (b0 / kBlockK) * e * kBlockK;
+    for (int64_t d = 0; d < e; ++d) {
+      T* out = tile + d * kBlockK - (b0 / kBlockK) * kBlockK;
+      for (int64_t j = b0; j < b1; ++j) out[j] = x[j * e + d];
+      for (int64_t j = b1; j < tile_end; ++j) out[j] = 0;
+    }
+  }
+}
+// Rows [j0, j1) of out (rows of width) <- those of x (rows of e), zero-padded.
+template <typename T>
+void pad_rows(T* out, int64_t width, const T* x, int64_t j0, int64_t n, int64_t e) {
+  for (int64_t j = j0; j < n; ++j) {
+    std::copy(x + j * e, x + (j + 1) * e, out + j * width);
+    std::fill(out + j * width + e, out + (j + 1) * width, T(0));
+  }
+}
+
+template <typename T>
+void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const Tensor& k_t, const Tensor& v_t,
+             const AttentionArgs& args) {
+  const Problem<T> p(q_t, k_t, v_t, args);
+  T* out = out_t.data_ptr<T>();
+  T* lse = lse_t.data_ptr<T>();
+  const int64_t n_qblocks = (p.L + kBlockQ - 1) / kBlockQ;
+  const int64_t Sp = round_up(p.S, kBlockK);
+  // A task's cost grows with its keys: roughly (keys x head dims) multiply-adds per query row.
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, kBlockQ * p.S * (p.E + p.Ev)));
+  parallel_for(0, p.B * p.H * n_qblocks, grain, [&](int64_t t0, int64_t t1) {
+    std::vector<T> kt(p.Ep * Sp), vp(Sp * p.Evp), qs(kBlockQ * p.E), acc(kBlockQ * p.Evp), s(kBlockK);
+    std::vector<T> row_max(kBlockQ), row_sum(kBlockQ);
+    int64_t loaded_head = -1, loaded_keys = 0;
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t bh = t / n_qblocks, i0 = (t % n_qblocks) * kBlockQ, i1 = std::min(p.L, i0 + kBlockQ);
+      const int64_t b = bh / p.H, h = bh % p.H, hk = b * p.Hk + h / p.rep;
+      const int64_t key_end = p.key_end(i1);
+      // Consecutive tasks of one head reuse its transposed keys, loading only the keys a later
+      // (causal) query block adds.
+      if (hk != loaded_head) loaded_keys = 0;
+      if (key_end > loaded_keys) {
+        transpose_rows(kt.data(), p.k + hk * p.S * p.E, loaded_keys, key_end, p.E);
+        pad_rows(vp.data(), p.Evp, p.v + hk * p.S * p.Ev, loaded_keys, key_end, p.Ev);
+        loaded_head = hk;
+        loaded_keys = key_end;
+      }
+      const int64_t nq = i1 - i0;
+      const T* qb = p.q + (bh * p.L + i0) * p.E;
+      for (int64_t x = 0; x < nq * p.E; ++x) qs[x] = qb[x] * p.scale;
+      std::fill(acc.begin(), acc.end(), T(0));
+      std::fill(row_max.begin(), row_max.end(), kNegInf<T>);
+      std::fill(row_sum.begin(), row_sum.end(), T(0));
+      for (int64_t j0 = 0; j0 < key_end; j0 += kBlockK) {
+        const int64_t nk = std::min(kBlockK, key_end - j0);
+        for (int64_t r = 0; r < nq; ++r) {
+          const int64_t i = i0 + r;
+          if (p.causal && j0 > i) continue;  // the block lies past this row's diagonal
+          scores_row(s.data(), qs.data() + r * p.E, p.E, key_tile(kt.data(), j0, p.E), kBlockK);
+          p.mask_scores(s.data(), b, h, i, j0, nk);
+          T m = row_max[r];
+          for (int64_t w = 0; w < nk; ++w) m = s[w] > m ? s[w] : m;
+          if (m == kNegInf<T>) continue;  // nothing kept yet
+          const T correction = reduce::fast_exp<T>(row_max[r] - m);
+          T sum = 0;
+#pragma omp simd reduction(+ : sum)
+          for (int64_t w = 0; w < kBlockK; ++w) {
+            s[w] = reduce::fast_exp<T>(s[w] - m);
+            sum += s[w];
+          }
+          row_sum[r] = row_sum[r] * correction + sum;
+          row_max[r] = m;
+          T* o = acc.data() + r * p.Evp;
+          if (correction != T(1))
+            for (int64_t c = 0; c < p.Evp; ++c) o[c] *= correction;
+          accumulate_rows(o, p.Evp, s.data(), 1, vp.data() + j0 * p.Evp, p.Evp, nk);
+        }
+      }
+      for (int64_t r = 0; r < nq; ++r) {
+        T* o = out + (bh * p.L + i0 + r) * p.Ev;
+        const T* a = acc.data() + r * p.Evp;
+        if (row_max[r] == kNegInf<T>) {
+          // Every key masked: zero weights with a mask (as the composite), NaN without one.
+          const T fill = p.has_mask() ? T(0) : std::numeric_limits<T>::quiet_NaN();
+          for (int64_t c = 0; c < p.Ev; ++c) o[c] = fill;
+          lse[bh * p.L + i0 + r] = kNegInf<T>;
+          continue;
+        }
+        const T inv = T(1) / row_sum[r];
+        for (int64_t c = 0; c < p.Ev; ++c) o[c] = a[c] * inv;
+        lse[bh * p.L + i0 + r] = row_max[r] + std::log(row_sum[r]);
+      }
+    }
+  });
+}
+
+template <typename T>
+void backward(const Tensor& dq_t, const Tensor& dk_t, const Tensor& dv_t, const Tensor& go_t, const Tensor& q_t,
+              const Tensor& k_t, const Tensor& v_t, const Tensor& o_t, const Tensor& lse_t,
+              const AttentionArgs& args) {
+  const Problem<T> p(q_t, k_t, v_t, args);
+  T* dq_out = dq_t.data_ptr<T>();
+  T* dk_out = dk_t.data_ptr<T>();
+  T* dv_out = dv_t.data_ptr<T>();
+  const T* go = go_t.data_ptr<T>();
+  const T* o = o_t.data_ptr<T>();
+  const T* lse = lse_t.data_ptr<T>();
+  const int64_t Sp = round_up(p.S, kBlockK);
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, p.rep * p.L * p.S * (p.E + p.Ev)));
+  parallel_for(0, p.B * p.Hk, grain, [&](int64_t t0, int64_t t1) {
+    std::vector<T> kt(p.Ep * Sp), vt(p.Evp * Sp), kp(Sp * p.Ep), dk(Sp * p.Ep), dv(Sp * p.Evp);
+    std::vector<T> qs(kBlockQ * p.Ep), gp(kBlockQ * p.Evp), dq(kBlockQ * p.Ep), P(kBlockQ * kBlockK),
+        dS(kBlockQ * kBlockK), D(kBlockQ), dp(kBlockK);
+    for (int64_t hk = t0; hk < t1; ++hk) {
+      const int64_t b = hk / p.Hk;
+      const T* kh = p.k + hk * p.S * p.E;
+      const T* vh = p.v + hk * p.S * p.Ev;
+      transpose_rows(kt.data(), kh, 0, p.S, p.E);
+      transpose_rows(vt.data(), vh, 0, p.S, p.Ev);
+      pad_rows(kp.data(), p.Ep, kh, 0, p.S, p.E);
+      std::fill(dk.begin(), dk.end(), T(0));
+      std::fill(dv.begin(), dv.end(), T(0));
+      for (int64_t h = (hk % p.Hk) * p.rep; h < (hk % p.Hk + 1) * p.rep; ++h) {
+        const int64_t bh = b * p.H + h;
+        for (int64_t i0 = 0; i0 < p.L; i0 += kBlockQ) {
+          const int64_t nq = std::min(kBlockQ, p.L - i0), key_end = p.key_end(i0 + nq);
+          const T* qb = p.q + (bh * p.L + i0) * p.E;
+          for (int64_t r = 0; r < nq; ++r) {
+            for (int64_t c = 0; c < p.E; ++c) qs[r * p.Ep + c] = qb[r * p.E + c] * p.scale;
+            for (int64_t c = p.E; c < p.Ep; ++c) qs[r * p.Ep + c] = 0;
+            const T* g = go + (bh * p.L + i0 + r) * p.Ev;
+            const T* orow = o + (bh * p.L + i0 + r) * p.Ev;
+            T d = 0;
+            for (int64_t c = 0; c < p.Ev; ++c) {
+              gp[r * p.Evp + c] = g[c];
+              d += g[c] * orow[c];
+            }
+            for (int64_t c = p.Ev; c < p.Evp; ++c) gp[r * p.Evp + c] = 0;
+            D[r] = d;
+          }
+          std::fill(dq.begin(), dq.end(), T(0));
+          for (int64_t j0 = 0; j0 < key_end; j0 += kBlockK) {
+            const int64_t nk = std::min(kBlockK, key_end - j0);
+            int64_t rows = nq;  // the rows that keep a key of this block (causal: from j0 on)
+            if (p.causal) rows = std::max<int64_t>(0, std::min(nq, nq - (j0 - i0)));
+            const int64_t r0 = nq - rows;
+            for (int64_t r = r0; r < nq; ++r) {
+              const int64_t i = i0 + r;
+              T* pr = P.data() + r * kBlockK;
+              T* dsr = dS.data() + r * kBlockK;
+              scores_row(pr, qs.data() + r * p.Ep, p.E, key_tile(kt.data(), j0, p.E), kBlockK);
+              p.mask_scores(pr, b, h, i, j0, nk);
+              const T l = lse[bh * p.L + i];
+              scores_row(dp.data(), gp.data() + r * p.Evp, p.Ev, key_tile(vt.data(), j0, p.Ev), kBlockK);
+              const T dr = D[r];
+#pragma omp simd
+              for (int64_t w = 0; w < kBlockK; ++w) {
+                // Masked scores (-inf) give exactly 0, also in a row whose keys are all masked.
+                const T pw = pr[w] == kNegInf<T> ? T(0) : reduce::fast_exp<T>(pr[w] - l);
+                pr[w] = pw;
+                dsr[w] = pw * (dp[w] - dr);
+              }
+              accumulate_rows(dq.data() + r * p.Ep, p.Ep, dsr, 1, kp.data() + j0 * p.Ep, p.Ep, nk);
+            }
+            if (rows == 0) continue;
+            for (int64_t w = 0; w < nk; ++w) {
+              const int64_t j = j0 + w;
+              accumulate_rows(dv.data() + j * p.Evp, p.Evp, P.data() + r0 * kBlockK + w, kBlockK,
+                              gp.data() + r0 * p.Evp, p.Evp, rows);
+              accumulate_rows(dk.data() + j * p.Ep, p.Ep, dS.data() + r0 * kBlockK + w, kBlockK,
+                              qs.data() + r0 * p.Ep, p.Ep, rows);
+            }
+          }
+          T* dqb = dq_out + (bh * p.L + i0) * p.E;
+          for (int64_t r = 0; r < nq; ++r)
+            for (int64_t c = 0; c < p.E; ++c) dqb[r * p.E + c] = dq[r * p.Ep + c] * p.scale;
+        }
+      }
+      // dk = dS^T (scale q): qs already holds the scaled queries.
+      T* dkh = dk_out + hk * p.S * p.E;
+      T* dvh = dv_out + hk * p.S * p.Ev;
+      for (int64_t j = 0; j < p.S; ++j) {
+        for (int64_t c = 0; c < p.E; ++c) dkh[j * p.E + c] = dk[j * p.Ep + c];
+        for (int64_t c = 0; c < p.Ev; ++c) dvh[j * p.Ev + c] = dv[j * p.Evp + c];
+      }
+    }
+  });
+}
+
+const char* kOp = "scaled_dot_product_attention";
+
+void check_dtype(DType t) {
+  EMBER_CHECK_TYPE(t == kFloat32 || t == kFloat64, kOp, ": the fused CPU kernel takes float32 or float64, got ",
+                   dtype_name(t));
+}
+
+void cpu_attention_forward(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
+                           const AttentionArgs& args) {
+  check_dtype(q.dtype());
+  if (q.dtype() == kFloat64) forward<double>(out, lse, q, k, v, args);
+  else forward<float>(out, lse, q, k, v, args);
+}
+
+void cpu_attention_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const Tensor& go, const Tensor& q,
+                            const Tensor& k, const Tensor& v, const Tensor& o, const Tensor& lse,
+                            const AttentionArgs& args) {
+  check_dtype(q.dtype());
+  if (q.dtype() == kFloat64) backward<double>(dq, dk, dv, go, q, k, v, o, lse, args);
+  else backward<float>(dq, dk, dv, go, q, k, v, o, lse, args);
+}
+
+}  // namespace
+
+void register_attention_kernels() {
+  attention_forward_kernel.set(DeviceType::CPU, cpu_attention_forward);
+  attention_backward_kernel.set(DeviceType::CPU, cpu_attention_backward);
+}
+
+EMBER_ISA_NAMESPACE_END
