@@ -16,13 +16,18 @@
 // zero-padded K block) or of head-dim lanes (P V, dS K, ...: rows zero-padded to a multiple of
 // kLanes), so head dims 16..128 keep whole accumulators in registers.
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/isa/isa.h"
 #include "cpu/isa/reduce_ops.h"
 #include "cpu/parallel.h"
 #include "dispatch/kernels_attention.h"
+
+// The generic vectors below never cross a non-inline call; their calling convention is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 EMBER_ISA_NAMESPACE_BEGIN
 
@@ -37,17 +42,58 @@ int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 template <typename T>
 constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
-// s[w] = sum_e a[e] * bt[e * ld + w] for the kBlockK keys w of a transposed block.
+// kLanes elements as one value of the compiler's generic vectors (a register or a few on each
+// ISA), so the accumulators below stay in registers rather than in arrays on the stack.
+typedef float LanesF32 __attribute__((vector_size(kLanes * sizeof(float))));
+typedef double LanesF64 __attribute__((vector_size(kLanes * sizeof(double))));
 template <typename T>
-inline void scores_row(T* __restrict s, const T* __restrict a, int64_t n, const T* __restrict bt, int64_t ld) {
-  T acc[kBlockK] = {};
+using Lanes = std::conditional_t<std::is_same_v<T, float>, LanesF32, LanesF64>;
+template <typename T>
+inline Lanes<T> load(const T* p) {
+  Lanes<T> v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+template <typename T>
+inline void store(T* p, Lanes<T> v) { std::memcpy(p, &v, sizeof(v)); }
+
+// s[r * ls + w] = sum_e a[r * la + e] * bt[e * ld + w] for kRows rows r and the first
+// kVecs * kLanes keys w of a transposed block. Two rows share each load of bt and double the
+// independent multiply-add chains.
+template <typename T, int kVecs, int kRows>
+inline void scores_rows_of(T* __restrict s, int64_t ls, const T* __restrict a, int64_t la, int64_t n,
+                           const T* __restrict bt, int64_t ld) {
+  Lanes<T> acc[kRows][kVecs] = {};
   for (int64_t e = 0; e < n; ++e) {
-    const T ae = a[e];
     const T* b = bt + e * ld;
-#pragma omp simd
-    for (int64_t w = 0; w < kBlockK; ++w) acc[w] += ae * b[w];
+    for (int c = 0; c < kVecs; ++c) {
+      const Lanes<T> bc = load(b + c * kLanes);
+      for (int r = 0; r < kRows; ++r) acc[r][c] += a[r * la + e] * bc;
+    }
   }
-  for (int64_t w = 0; w < kBlockK; ++w) s[w] = acc[w];
+  for (int r = 0; r < kRows; ++r)
+    for (int c = 0; c < kVecs; ++c) store(s + r * ls + c * kLanes, acc[r][c]);
+}
+template <typename T, int kVecs>
+inline void scores_tile_of(T* s, int64_t ls, const T* a, int64_t la, int64_t rows, int64_t n, const T* bt,
+                           int64_t ld) {
+  int64_t r = 0;
+  for (; r + 2 <= rows; r += 2) scores_rows_of<T, kVecs, 2>(s + r * ls, ls, a + r * la, la, n, bt, ld);
+  if (r < rows) scores_rows_of<T, kVecs, 1>(s + r * ls, ls, a + r * la, la, n, bt, ld);
+}
+// The scores of `rows` rows of a (rows la apart) against `width` keys (a multiple of kLanes, at
+// most kBlockK): short sequences and the causal diagonal's first blocks compute only the keys
+// they have.
+template <typename T>
+inline void scores_tile(T* s, int64_t ls, const T* a, int64_t la, int64_t rows, int64_t n, const T* bt, int64_t ld,
+                        int64_t width) {
+  static_assert(kBlockK == 4 * kLanes, "a key block is at most four accumulators wide");
+  switch (width / kLanes) {
+    case 1: return scores_tile_of<T, 1>(s, ls, a, la, rows, n, bt, ld);
+    case 2: return scores_tile_of<T, 2>(s, ls, a, la, rows, n, bt, ld);
+    case 3: return scores_tile_of<T, 3>(s, ls, a, la, rows, n, bt, ld);
+    default: return scores_tile_of<T, 4>(s, ls, a, la, rows, n, bt, ld);
+  }
 }
 
 // out[c] += sum_r coef[r * cs] * rows[r * rs + c] for c < width (a multiple of kLanes). Four
@@ -56,26 +102,17 @@ template <typename T>
 inline void accumulate_rows(T* __restrict out, int64_t width, const T* __restrict coef, int64_t cs,
                             const T* __restrict rows, int64_t rs, int64_t n) {
   for (int64_t c0 = 0; c0 < width; c0 += kLanes) {
-    T acc[4][kLanes] = {};
+    Lanes<T> a0 = {}, a1 = {}, a2 = {}, a3 = {};
     const T* x = rows + c0;
     int64_t r = 0;
     for (; r + 4 <= n; r += 4) {
-      const T a0 = coef[r * cs], a1 = coef[(r + 1) * cs], a2 = coef[(r + 2) * cs], a3 = coef[(r + 3) * cs];
-#pragma omp simd
-      for (int64_t c = 0; c < kLanes; ++c) {
-        acc[0][c] += a0 * x[r * rs + c];
-        acc[1][c] += a1 * x[(r + 1) * rs + c];
-        acc[2][c] += a2 * x[(r + 2) * rs + c];
-        acc[3][c] += a3 * x[(r + 3) * rs + c];
-      }
+      a0 += coef[r * cs] * load(x + r * rs);
+      a1 += coef[(r + 1) * cs] * load(x + (r + 1) * rs);
+      a2 += coef[(r + 2) * cs] * load(x + (r + 2) * rs);
+      a3 += coef[(r + 3) * cs] * load(x + (r + 3) * rs);
     }
-    for (; r < n; ++r) {
-      const T a = coef[r * cs];
-#pragma omp simd
-      for (int64_t c = 0; c < kLanes; ++c) acc[0][c] += a * x[r * rs + c];
-    }
-#pragma omp simd
-    for (int64_t c = 0; c < kLanes; ++c) out[c0 + c] += (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]);
+    for (; r < n; ++r) a0 += coef[r * cs] * load(x + r * rs);
+    store(out + c0, load(out + c0) + ((a0 + a1) + (a2 + a3)));
   }
 }
 
@@ -107,12 +144,13 @@ struct Problem {
   // Keys [0, key_end) can be kept for queries [i0, i1).
   int64_t key_end(int64_t i1) const { return causal ? std::min(S, i1) : S; }
 
-  // Masks the scores s[0, kBlockK) of query i against keys j0 + w: -inf past the nk real keys,
+  // Masks the scores s[0, width) of query i against keys j0 + w: -inf past the nk real keys,
   // past the diagonal, or where a bool mask is false; a float mask is added.
-  void mask_scores(T* s, int64_t b, int64_t h, int64_t i, int64_t j0, int64_t nk) const {
+  void mask_scores(T* s, int64_t width, int64_t b, int64_t h, int64_t i, int64_t j0, int64_t nk) const {
     int64_t keep = nk;
     if (causal) keep = std::max<int64_t>(0, std::min(nk, i - j0 + 1));
-    for (int64_t w = keep; w < kBlockK; ++w) s[w] = kNegInf<T>;
+#pragma omp simd
+    for (int64_t w = 0; w < width; ++w) s[w] = w < keep ? s[w] : kNegInf<T>;
     if (mask_keep) {
       const bool* m = mask_keep + b * ms[0] + h * ms[1] + i * ms[2] + j0 * ms[3];
       for (int64_t w = 0; w < keep; ++w)
@@ -164,7 +202,7 @@ void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const 
   // A task's cost grows with its keys: roughly (keys x head dims) multiply-adds per query row.
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, kBlockQ * p.S * (p.E + p.Ev)));
   parallel_for(0, p.B * p.H * n_qblocks, grain, [&](int64_t t0, int64_t t1) {
-    std::vector<T> kt(p.Ep * Sp), vp(Sp * p.Evp), qs(kBlockQ * p.E), acc(kBlockQ * p.Evp), s(kBlockK);
+    std::vector<T> kt(p.Ep * Sp), vp(Sp * p.Evp), qs(kBlockQ * p.E), acc(kBlockQ * p.Evp), tile(kBlockQ * kBlockK);
     std::vector<T> row_max(kBlockQ), row_sum(kBlockQ);
     int64_t loaded_head = -1, loaded_keys = 0;
     for (int64_t t = t0; t < t1; ++t) {
@@ -187,19 +225,24 @@ void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const 
       std::fill(row_max.begin(), row_max.end(), kNegInf<T>);
       std::fill(row_sum.begin(), row_sum.end(), T(0));
       for (int64_t j0 = 0; j0 < key_end; j0 += kBlockK) {
-        const int64_t nk = std::min(kBlockK, key_end - j0);
-        for (int64_t r = 0; r < nq; ++r) {
+        const int64_t nk = std::min(kBlockK, key_end - j0), width = round_up(nk, kLanes);
+        // Causal: the rows before j0 keep no key of this block.
+        const int64_t r0 = p.causal ? std::max<int64_t>(0, j0 - i0) : 0;
+        scores_tile(tile.data() + r0 * kBlockK, kBlockK, qs.data() + r0 * p.E, p.E, nq - r0, p.E,
+                    key_tile(kt.data(), j0, p.E), kBlockK, width);
+        for (int64_t r = r0; r < nq; ++r) {
           const int64_t i = i0 + r;
-          if (p.causal && j0 > i) continue;  // the block lies past this row's diagonal
-          scores_row(s.data(), qs.data() + r * p.E, p.E, key_tile(kt.data(), j0, p.E), kBlockK);
-          p.mask_scores(s.data(), b, h, i, j0, nk);
-          T m = row_max[r];
-          for (int64_t w = 0; w < nk; ++w) m = s[w] > m ? s[w] : m;
+          T* s = tile.data() + r * kBlockK;
+          p.mask_scores(s, width, b, h, i, j0, nk);
+          T m = row_max[r];  // (the scores past the nk keys are -inf)
+#pragma omp simd reduction(max : m)
+          for (int64_t w = 0; w < width; ++w) m = s[w] > m ? s[w] : m;
           if (m == kNegInf<T>) continue;  // nothing kept yet
-          const T correction = reduce::fast_exp<T>(row_max[r] - m);
+          // (A row's first kept block has nothing to rescale.)
+          const T correction = row_max[r] == kNegInf<T> ? T(0) : reduce::fast_exp<T>(row_max[r] - m);
           T sum = 0;
 #pragma omp simd reduction(+ : sum)
-          for (int64_t w = 0; w < kBlockK; ++w) {
+          for (int64_t w = 0; w < width; ++w) {
             s[w] = reduce::fast_exp<T>(s[w] - m);
             sum += s[w];
           }
@@ -208,7 +251,7 @@ void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const 
           T* o = acc.data() + r * p.Evp;
           if (correction != T(1))
             for (int64_t c = 0; c < p.Evp; ++c) o[c] *= correction;
-          accumulate_rows(o, p.Evp, s.data(), 1, vp.data() + j0 * p.Evp, p.Evp, nk);
+          accumulate_rows(o, p.Evp, s, 1, vp.data() + j0 * p.Evp, p.Evp, nk);
         }
       }
       for (int64_t r = 0; r < nq; ++r) {
@@ -245,7 +288,7 @@ void backward(const Tensor& dq_t, const Tensor& dk_t, const Tensor& dv_t, const 
   parallel_for(0, p.B * p.Hk, grain, [&](int64_t t0, int64_t t1) {
     std::vector<T> kt(p.Ep * Sp), vt(p.Evp * Sp), kp(Sp * p.Ep), dk(Sp * p.Ep), dv(Sp * p.Evp);
     std::vector<T> qs(kBlockQ * p.Ep), gp(kBlockQ * p.Evp), dq(kBlockQ * p.Ep), P(kBlockQ * kBlockK),
-        dS(kBlockQ * kBlockK), D(kBlockQ), dp(kBlockK);
+        dS(kBlockQ * kBlockK), D(kBlockQ);
     for (int64_t hk = t0; hk < t1; ++hk) {
       const int64_t b = hk / p.Hk;
       const T* kh = p.k + hk * p.S * p.E;
@@ -275,29 +318,32 @@ void backward(const Tensor& dq_t, const Tensor& dk_t, const Tensor& dv_t, const 
           }
           std::fill(dq.begin(), dq.end(), T(0));
           for (int64_t j0 = 0; j0 < key_end; j0 += kBlockK) {
-            const int64_t nk = std::min(kBlockK, key_end - j0);
+            const int64_t nk = std::min(kBlockK, key_end - j0), width = round_up(nk, kLanes);
             int64_t rows = nq;  // the rows that keep a key of this block (causal: from j0 on)
             if (p.causal) rows = std::max<int64_t>(0, std::min(nq, nq - (j0 - i0)));
             const int64_t r0 = nq - rows;
+            if (rows == 0) continue;
+            // The scores into P, dP = dO V^T into dS; then P = exp(s - lse), dS = P (dP - D).
+            scores_tile(P.data() + r0 * kBlockK, kBlockK, qs.data() + r0 * p.Ep, p.Ep, rows, p.E,
+                        key_tile(kt.data(), j0, p.E), kBlockK, width);
+            scores_tile(dS.data() + r0 * kBlockK, kBlockK, gp.data() + r0 * p.Evp, p.Evp, rows, p.Ev,
+                        key_tile(vt.data(), j0, p.Ev), kBlockK, width);
             for (int64_t r = r0; r < nq; ++r) {
               const int64_t i = i0 + r;
               T* pr = P.data() + r * kBlockK;
               T* dsr = dS.data() + r * kBlockK;
-              scores_row(pr, qs.data() + r * p.Ep, p.E, key_tile(kt.data(), j0, p.E), kBlockK);
-              p.mask_scores(pr, b, h, i, j0, nk);
+              p.mask_scores(pr, width, b, h, i, j0, nk);
               const T l = lse[bh * p.L + i];
-              scores_row(dp.data(), gp.data() + r * p.Evp, p.Ev, key_tile(vt.data(), j0, p.Ev), kBlockK);
               const T dr = D[r];
 #pragma omp simd
-              for (int64_t w = 0; w < kBlockK; ++w) {
+              for (int64_t w = 0; w < width; ++w) {
                 // Masked scores (-inf) give exactly 0, also in a row whose keys are all masked.
                 const T pw = pr[w] == kNegInf<T> ? T(0) : reduce::fast_exp<T>(pr[w] - l);
                 pr[w] = pw;
-                dsr[w] = pw * (dp[w] - dr);
+                dsr[w] = pw * (dsr[w] - dr);
               }
               accumulate_rows(dq.data() + r * p.Ep, p.Ep, dsr, 1, kp.data() + j0 * p.Ep, p.Ep, nk);
             }
-            if (rows == 0) continue;
             for (int64_t w = 0; w < nk; ++w) {
               const int64_t j = j0 + w;
               accumulate_rows(dv.data() + j * p.Evp, p.Evp, P.data() + r0 * kBlockK + w, kBlockK,
