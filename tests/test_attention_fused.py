@@ -368,3 +368,23 @@ def test_cpu_fused_mask_broadcast_over_size_one_dims(mask_shape, kind):
     np.testing.assert_allclose(to_numpy(out.detach()), _reference(qa, ka, va, m), atol=1e-12)
     assert ember.autograd.gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=ember.tensor(m)),
                                     (q, k, v))
+
+
+def test_cpu_fused_reads_any_strides():
+    # Inner dims transposed (column stride != 1), flipped (negative strides) and expanded heads.
+    rng = np.random.default_rng(31)
+    qa = rng.standard_normal((2, 3, 6, 11))
+    ka = rng.standard_normal((2, 3, 9, 6))
+    va = rng.standard_normal((2, 1, 9, 5))
+    q = ember.tensor(qa).transpose(-1, -2).requires_grad_(True)  # (2, 3, 11, 6), column stride 11
+    kt = ember.tensor(ka).requires_grad_(True)
+    vt = ember.tensor(va).requires_grad_(True)
+    k = kt.flip(2)
+    v = vt.expand(2, 3, 9, 5)
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    ref = _reference(np.swapaxes(qa, -1, -2), ka[:, :, ::-1], np.broadcast_to(va, (2, 3, 9, 5)), causal=True)
+    np.testing.assert_allclose(to_numpy(out.detach()), ref, atol=1e-12)
+    assert ember.autograd.gradcheck(
+        lambda a, b, c: F.scaled_dot_product_attention(a.transpose(-1, -2), b.flip(2), c.expand(2, 3, 9, 5),
+                                                       is_causal=True),
+        (ember.tensor(qa).requires_grad_(True), kt, vt))

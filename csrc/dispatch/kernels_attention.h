@@ -2,7 +2,8 @@
 // The fused scaled dot-product attention kernels (FlashAttention-style: the L x S probabilities
 // are never stored; backward recomputes them from the per-row logsumexp). Only devices with a
 // fused kernel register these; the front-end (ops/attention.cpp) takes the composite path
-// elsewhere. Every operand arrives as a contiguous 4-dim block laid out by the front-end:
+// elsewhere. Every operand arrives as a 4-dim block laid out by the front-end, contiguous for
+// CUDA, any strides (views) for the CPU, which copies its tiles anyway:
 //   q, grad_out-like (B, H, L, *), k, v (B, Hk, S, *), with H a multiple of Hk (grouped-query
 //   heads: query head h reads key/value head h / (H / Hk)).
 #include "dispatch/kernel_table.h"

@@ -131,6 +131,11 @@ Tensor as_4d(const Tensor& t, const IntArray& batch, int64_t B, int64_t H) {
   return e.reshape({B, H, t.size(-2), t.size(-1)});
 }
 
+// The operand blocks a device's fused kernels read: the CPU kernel copies every operand into
+// its tiles and reads any strides (transposed heads included) in place; the CUDA kernels take
+// contiguous blocks.
+Tensor kernel_block(const Tensor& t) { return t.device().type == DeviceType::CPU ? t : t.contiguous(); }
+
 FusedCall fused_call(const Tensor& query, const Tensor& key, const Tensor& value,
                      const std::optional<Tensor>& attn_mask, bool is_causal, std::optional<double> scale,
                      bool enable_gqa) {
@@ -157,9 +162,9 @@ FusedCall fused_call(const Tensor& query, const Tensor& key, const Tensor& value
   c.E = query.size(-1);
   c.Ev = value.size(-1);
   EMBER_CHECK(c.B * c.H <= INT_MAX, kOp, ": too many batch entries (", c.B * c.H, ") for the fused kernel");
-  c.q = as_4d(query, c.batch, c.B, c.H).contiguous();
-  c.k = as_4d(key, c.k_batch, c.B, c.Hk).contiguous();
-  c.v = as_4d(value, c.k_batch, c.B, c.Hk).contiguous();
+  c.q = kernel_block(as_4d(query, c.batch, c.B, c.H));
+  c.k = kernel_block(as_4d(key, c.k_batch, c.B, c.Hk));
+  c.v = kernel_block(as_4d(value, c.k_batch, c.B, c.Hk));
   c.args.scale = default_scale(query, scale);
   c.args.is_causal = is_causal;
   if (has_mask) {
@@ -258,8 +263,8 @@ std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_fused_backward(
     dk.zero_();
     dv.zero_();
   } else {
-    const Tensor g = grad_output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}).contiguous();
-    const Tensor o = output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}).contiguous();
+    const Tensor g = kernel_block(grad_output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}));
+    const Tensor o = kernel_block(output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}));
     const Tensor lse = logsumexp.reshape({c.B, c.H, c.L}).contiguous();
     attention_backward_kernel.get(query.device(), kOp)(dq, dk, dv, g, c.q, c.k, c.v, o, lse, c.args);
   }

@@ -116,14 +116,26 @@ inline void accumulate_rows(T* __restrict out, int64_t width, const T* __restric
   }
 }
 
-// The operands of one call, as typed pointers into the front-end's contiguous blocks.
+// A (B, heads, rows, cols) operand read in place, with any strides: every operand is copied
+// into the tiles anyway, so transposed views (the heads of a (B, T, H, D) activation) need no
+// contiguous copy first.
+template <typename T>
+struct Operand {
+  const T* data;
+  int64_t sb, sh, rs, cs;  // batch, head, row and column strides
+  explicit Operand(const Tensor& t)
+      : data(t.data_ptr<T>()), sb(t.stride(0)), sh(t.stride(1)), rs(t.stride(2)), cs(t.stride(3)) {}
+  const T* head(int64_t b, int64_t h) const { return data + b * sb + h * sh; }
+};
+
+// The operands of one call.
 template <typename T>
 struct Problem {
   int64_t B, H, Hk, L, S, E, Ev, rep;
   int64_t Ep, Evp;  // E and Ev rounded up to kLanes
   T scale;
   bool causal;
-  const T *q, *k, *v;
+  Operand<T> q, k, v;
   // The mask, a (B, H, L, S) strided view: bool keeps, T is added.
   const bool* mask_keep = nullptr;
   const T* mask_add = nullptr;
@@ -132,8 +144,7 @@ struct Problem {
   Problem(const Tensor& q_, const Tensor& k_, const Tensor& v_, const AttentionArgs& args)
       : B(q_.size(0)), H(q_.size(1)), Hk(k_.size(1)), L(q_.size(2)), S(k_.size(2)), E(q_.size(3)),
         Ev(v_.size(3)), rep(H / Hk), Ep(round_up(E, kLanes)), Evp(round_up(Ev, kLanes)),
-        scale(static_cast<T>(args.scale)), causal(args.is_causal), q(q_.data_ptr<T>()), k(k_.data_ptr<T>()),
-        v(v_.data_ptr<T>()) {
+        scale(static_cast<T>(args.scale)), causal(args.is_causal), q(q_), k(k_), v(v_) {
     if (args.mask.defined()) {
       if (args.mask.dtype() == kBool) mask_keep = args.mask.data_ptr<bool>();
       else mask_add = args.mask.data_ptr<T>();
@@ -169,25 +180,34 @@ struct Problem {
 template <typename T>
 inline const T* key_tile(const T* kt, int64_t j0, int64_t e) { return kt + (j0 / kBlockK) * e * kBlockK; }
 
-// Keys [j0, j1) of kt <- rows [j0, j1) of x (rows of e); the rest of the last tile zero.
+// Keys [j0, j1) of kt <- rows [j0, j1) of x (e columns; strides rs, cs); the rest of the last
+// tile zero.
 template <typename T>
-void transpose_rows(T* kt, const T* x, int64_t j0, int64_t j1, int64_t e) {
+void transpose_rows(T* kt, const T* x, int64_t rs, int64_t cs, int64_t j0, int64_t j1, int64_t e) {
   for (int64_t b0 = j0; b0 < j1; b0 = (b0 / kBlockK + 1) * kBlockK) {
     const int64_t tile_end = (b0 / kBlockK + 1) * kBlockK, b1 = std::min(j1, tile_end);
     T* tile = kt + (b0 / kBlockK) * e * kBlockK;
     for (int64_t d = 0; d < e; ++d) {
       T* out = tile + d * kBlockK - (b0 / kBlockK) * kBlockK;
-      for (int64_t j = b0; j < b1; ++j) out[j] = x[j * e + d];
+      for (int64_t j = b0; j < b1; ++j) out[j] = x[j * rs + d * cs];
       for (int64_t j = b1; j < tile_end; ++j) out[j] = 0;
     }
   }
 }
-// Rows [j0, j1) of out (rows of width) <- those of x (rows of e), zero-padded.
+// Rows [j0, j1) of out (rows of width) <- those of x (e columns; strides rs, cs) times a,
+// zero-padded.
 template <typename T>
-void pad_rows(T* out, int64_t width, const T* x, int64_t j0, int64_t n, int64_t e) {
-  for (int64_t j = j0; j < n; ++j) {
-    std::copy(x + j * e, x + (j + 1) * e, out + j * width);
-    std::fill(out + j * width + e, out + (j + 1) * width, T(0));
+void pad_rows(T* out, int64_t width, const T* x, int64_t rs, int64_t cs, int64_t j0, int64_t j1, int64_t e,
+              T a = T(1)) {
+  for (int64_t j = j0; j < j1; ++j) {
+    T* o = out + j * width;
+    const T* xr = x + j * rs;
+    if (cs == 1) {
+      for (int64_t d = 0; d < e; ++d) o[d] = xr[d] * a;
+    } else {
+      for (int64_t d = 0; d < e; ++d) o[d] = xr[d * cs] * a;
+    }
+    for (int64_t d = e; d < width; ++d) o[d] = 0;
   }
 }
 
@@ -213,14 +233,13 @@ void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const 
       // (causal) query block adds.
       if (hk != loaded_head) loaded_keys = 0;
       if (key_end > loaded_keys) {
-        transpose_rows(kt.data(), p.k + hk * p.S * p.E, loaded_keys, key_end, p.E);
-        pad_rows(vp.data(), p.Evp, p.v + hk * p.S * p.Ev, loaded_keys, key_end, p.Ev);
+        transpose_rows(kt.data(), p.k.head(b, h / p.rep), p.k.rs, p.k.cs, loaded_keys, key_end, p.E);
+        pad_rows(vp.data(), p.Evp, p.v.head(b, h / p.rep), p.v.rs, p.v.cs, loaded_keys, key_end, p.Ev);
         loaded_head = hk;
         loaded_keys = key_end;
       }
       const int64_t nq = i1 - i0;
-      const T* qb = p.q + (bh * p.L + i0) * p.E;
-      for (int64_t x = 0; x < nq * p.E; ++x) qs[x] = qb[x] * p.scale;
+      pad_rows(qs.data(), p.E, p.q.head(b, h) + i0 * p.q.rs, p.q.rs, p.q.cs, 0, nq, p.E, p.scale);
       std::fill(acc.begin(), acc.end(), T(0));
       std::fill(row_max.begin(), row_max.end(), kNegInf<T>);
       std::fill(row_sum.begin(), row_sum.end(), T(0));
@@ -280,8 +299,7 @@ void backward(const Tensor& dq_t, const Tensor& dk_t, const Tensor& dv_t, const 
   T* dq_out = dq_t.data_ptr<T>();
   T* dk_out = dk_t.data_ptr<T>();
   T* dv_out = dv_t.data_ptr<T>();
-  const T* go = go_t.data_ptr<T>();
-  const T* o = o_t.data_ptr<T>();
+  const Operand<T> go(go_t), o(o_t);
   const T* lse = lse_t.data_ptr<T>();
   const int64_t Sp = round_up(p.S, kBlockK);
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, p.rep * p.L * p.S * (p.E + p.Ev)));
@@ -291,29 +309,23 @@ void backward(const Tensor& dq_t, const Tensor& dk_t, const Tensor& dv_t, const 
         dS(kBlockQ * kBlockK), D(kBlockQ);
     for (int64_t hk = t0; hk < t1; ++hk) {
       const int64_t b = hk / p.Hk;
-      const T* kh = p.k + hk * p.S * p.E;
-      const T* vh = p.v + hk * p.S * p.Ev;
-      transpose_rows(kt.data(), kh, 0, p.S, p.E);
-      transpose_rows(vt.data(), vh, 0, p.S, p.Ev);
-      pad_rows(kp.data(), p.Ep, kh, 0, p.S, p.E);
+      const T* kh = p.k.head(b, hk % p.Hk);
+      const T* vh = p.v.head(b, hk % p.Hk);
+      transpose_rows(kt.data(), kh, p.k.rs, p.k.cs, 0, p.S, p.E);
+      transpose_rows(vt.data(), vh, p.v.rs, p.v.cs, 0, p.S, p.Ev);
+      pad_rows(kp.data(), p.Ep, kh, p.k.rs, p.k.cs, 0, p.S, p.E);
       std::fill(dk.begin(), dk.end(), T(0));
       std::fill(dv.begin(), dv.end(), T(0));
       for (int64_t h = (hk % p.Hk) * p.rep; h < (hk % p.Hk + 1) * p.rep; ++h) {
         const int64_t bh = b * p.H + h;
         for (int64_t i0 = 0; i0 < p.L; i0 += kBlockQ) {
           const int64_t nq = std::min(kBlockQ, p.L - i0), key_end = p.key_end(i0 + nq);
-          const T* qb = p.q + (bh * p.L + i0) * p.E;
+          pad_rows(qs.data(), p.Ep, p.q.head(b, h) + i0 * p.q.rs, p.q.rs, p.q.cs, 0, nq, p.E, p.scale);
+          pad_rows(gp.data(), p.Evp, go.head(b, h) + i0 * go.rs, go.rs, go.cs, 0, nq, p.Ev);
           for (int64_t r = 0; r < nq; ++r) {
-            for (int64_t c = 0; c < p.E; ++c) qs[r * p.Ep + c] = qb[r * p.E + c] * p.scale;
-            for (int64_t c = p.E; c < p.Ep; ++c) qs[r * p.Ep + c] = 0;
-            const T* g = go + (bh * p.L + i0 + r) * p.Ev;
-            const T* orow = o + (bh * p.L + i0 + r) * p.Ev;
+            const T* orow = o.head(b, h) + (i0 + r) * o.rs;
             T d = 0;
-            for (int64_t c = 0; c < p.Ev; ++c) {
-              gp[r * p.Evp + c] = g[c];
-              d += g[c] * orow[c];
-            }
-            for (int64_t c = p.Ev; c < p.Evp; ++c) gp[r * p.Evp + c] = 0;
+            for (int64_t c = 0; c < p.Ev; ++c) d += gp[r * p.Evp + c] * orow[c * o.cs];
             D[r] = d;
           }
           std::fill(dq.begin(), dq.end(), T(0));
