@@ -180,17 +180,17 @@ struct Problem {
 template <typename T>
 inline const T* key_tile(const T* kt, int64_t j0, int64_t e) { return kt + (j0 / kBlockK) * e * kBlockK; }
 
-// Keys [j0, j1) of kt <- rows [j0, j1) of x (e columns; strides rs, cs); the rest of the last
-// tile zero.
+// Keys [j0, j1) of kt <- rows [j0, j1) of x (e columns; strides rs, cs); zeros after them up to
+// the next multiple of kLanes (the score loops read whole lanes).
 template <typename T>
 void transpose_rows(T* kt, const T* x, int64_t rs, int64_t cs, int64_t j0, int64_t j1, int64_t e) {
   for (int64_t b0 = j0; b0 < j1; b0 = (b0 / kBlockK + 1) * kBlockK) {
-    const int64_t tile_end = (b0 / kBlockK + 1) * kBlockK, b1 = std::min(j1, tile_end);
+    const int64_t b1 = std::min(j1, (b0 / kBlockK + 1) * kBlockK), pad_end = round_up(b1, kLanes);
     T* tile = kt + (b0 / kBlockK) * e * kBlockK;
     for (int64_t d = 0; d < e; ++d) {
       T* out = tile + d * kBlockK - (b0 / kBlockK) * kBlockK;
       for (int64_t j = b0; j < b1; ++j) out[j] = x[j * rs + d * cs];
-      for (int64_t j = b1; j < tile_end; ++j) out[j] = 0;
+      for (int64_t j = b1; j < pad_end; ++j) out[j] = 0;
     }
   }
 }
