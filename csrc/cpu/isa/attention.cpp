@@ -128,6 +128,29 @@ struct Operand {
   const T* head(int64_t b, int64_t h) const { return data + b * sb + h * sh; }
 };
 
+// out[k * width + c] += sum_r coef[r * cs + k * ks] * rows[r * rs + c] for four consecutive
+// output rows k (width apart, width a multiple of kLanes): each load of a row feeds four
+// multiply-adds.
+template <typename T>
+inline void accumulate_rows_x4(T* __restrict out, int64_t width, const T* __restrict coef, int64_t cs, int64_t ks,
+                               const T* __restrict rows, int64_t rs, int64_t n) {
+  for (int64_t c0 = 0; c0 < width; c0 += kLanes) {
+    Lanes<T> a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (int64_t r = 0; r < n; ++r) {
+      const Lanes<T> x = load(rows + r * rs + c0);
+      const T* cr = coef + r * cs;
+      a0 += cr[0] * x;
+      a1 += cr[ks] * x;
+      a2 += cr[2 * ks] * x;
+      a3 += cr[3 * ks] * x;
+    }
+    store(out + c0, load(out + c0) + a0);
+    store(out + width + c0, load(out + width + c0) + a1);
+    store(out + 2 * width + c0, load(out + 2 * width + c0) + a2);
+    store(out + 3 * width + c0, load(out + 3 * width + c0) + a3);
+  }
+}
+
 // The operands of one call.
 template <typename T>
 struct Problem {
@@ -256,7 +279,10 @@ void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const 
           T m = row_max[r];  // (the scores past the nk keys are -inf)
 #pragma omp simd reduction(max : m)
           for (int64_t w = 0; w < width; ++w) m = s[w] > m ? s[w] : m;
-          if (m == kNegInf<T>) continue;  // nothing kept yet
+          if (m == kNegInf<T>) {  // nothing kept yet: the row adds nothing to its output
+            std::fill(s, s + width, T(0));
+            continue;
+          }
           // (A row's first kept block has nothing to rescale.)
           const T correction = row_max[r] == kNegInf<T> ? T(0) : reduce::fast_exp<T>(row_max[r] - m);
           T sum = 0;
@@ -270,8 +296,13 @@ void forward(const Tensor& out_t, const Tensor& lse_t, const Tensor& q_t, const 
           T* o = acc.data() + r * p.Evp;
           if (correction != T(1))
             for (int64_t c = 0; c < p.Evp; ++c) o[c] *= correction;
-          accumulate_rows(o, p.Evp, s, 1, vp.data() + j0 * p.Evp, p.Evp, nk);
         }
+        // out += P V, four query rows sharing each row of V.
+        const T* vb = vp.data() + j0 * p.Evp;
+        int64_t r = r0;
+        for (; r + 4 <= nq; r += 4)
+          accumulate_rows_x4(acc.data() + r * p.Evp, p.Evp, tile.data() + r * kBlockK, 1, kBlockK, vb, p.Evp, nk);
+        for (; r < nq; ++r) accumulate_rows(acc.data() + r * p.Evp, p.Evp, tile.data() + r * kBlockK, 1, vb, p.Evp, nk);
       }
       for (int64_t r = 0; r < nq; ++r) {
         T* o = out + (bh * p.L + i0 + r) * p.Ev;
@@ -356,7 +387,16 @@ void backward(const Tensor& dq_t, const Tensor& dk_t, const Tensor& dv_t, const 
               }
               accumulate_rows(dq.data() + r * p.Ep, p.Ep, dsr, 1, kp.data() + j0 * p.Ep, p.Ep, nk);
             }
-            for (int64_t w = 0; w < nk; ++w) {
+            // dV += P^T dO, dK += dS^T (scale q): four keys share each row of dO or q.
+            int64_t w = 0;
+            for (; w + 4 <= nk; w += 4) {
+              const int64_t j = j0 + w;
+              accumulate_rows_x4(dv.data() + j * p.Evp, p.Evp, P.data() + r0 * kBlockK + w, kBlockK, 1,
+                                 gp.data() + r0 * p.Evp, p.Evp, rows);
+              accumulate_rows_x4(dk.data() + j * p.Ep, p.Ep, dS.data() + r0 * kBlockK + w, kBlockK, 1,
+                                 qs.data() + r0 * p.Ep, p.Ep, rows);
+            }
+            for (; w < nk; ++w) {
               const int64_t j = j0 + w;
               accumulate_rows(dv.data() + j * p.Evp, p.Evp, P.data() + r0 * kBlockK + w, kBlockK,
                               gp.data() + r0 * p.Evp, p.Evp, rows);
