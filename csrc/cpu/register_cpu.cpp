@@ -35,6 +35,7 @@ void register_cpu_optim_kernels();
   void register_reduce_kernels();            \
   void register_gemm_kernels();              \
   void register_activation_kernels();        \
+  void register_attention_kernels();         \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -95,6 +96,7 @@ void register_cpu_kernels() {
     cpu::avx512::register_reduce_kernels();
     cpu::avx512::register_gemm_kernels();
     cpu::avx512::register_activation_kernels();
+    cpu::avx512::register_attention_kernels();
     if (std::strcmp(g_isa, "avx512_bf16") == 0) cpu::avx512::register_gemm_bf16_kernels();
     return;
   }
@@ -103,6 +105,7 @@ void register_cpu_kernels() {
     cpu::avx2::register_reduce_kernels();
     cpu::avx2::register_gemm_kernels();
     cpu::avx2::register_activation_kernels();
+    cpu::avx2::register_attention_kernels();
     return;
   }
 #endif
@@ -110,6 +113,7 @@ void register_cpu_kernels() {
   cpu::base::register_reduce_kernels();
   cpu::base::register_gemm_kernels();
   cpu::base::register_activation_kernels();
+  cpu::base::register_attention_kernels();
 }
 
 }  // namespace ember

@@ -3,9 +3,9 @@
 //   attn = softmax(q @ k^T * scale + mask), out = dropout(attn) @ v.
 // 16-bit inputs are computed in float32. A row whose keys are all masked gets zero weights
 // (PyTorch 2.13's CPU kernels give zeros there, not NaN).
-// On a device with fused attention kernels (dispatch/kernels_attention.h: CUDA), calls they
-// cover (float32/16-bit, no dropout, head dims <= kAttentionMaxHeadDim) run one fused kernel
-// instead, which keeps the per-row logsumexp rather than the probabilities.
+// Calls the fused attention kernels cover (dispatch/kernels_attention.h: no dropout, head dims
+// <= kAttentionMaxHeadDim; float32/float64 on the CPU, float32/16-bit on CUDA) run one fused
+// kernel instead, which keeps the per-row logsumexp rather than the probabilities.
 #include <climits>
 #include <cmath>
 
@@ -131,6 +131,11 @@ Tensor as_4d(const Tensor& t, const IntArray& batch, int64_t B, int64_t H) {
   return e.reshape({B, H, t.size(-2), t.size(-1)});
 }
 
+// The operand blocks a device's fused kernels read: the CPU kernel copies every operand into
+// its tiles and reads any strides (transposed heads included) in place; the CUDA kernels take
+// contiguous blocks.
+Tensor kernel_block(const Tensor& t) { return t.device().type == DeviceType::CPU ? t : t.contiguous(); }
+
 FusedCall fused_call(const Tensor& query, const Tensor& key, const Tensor& value,
                      const std::optional<Tensor>& attn_mask, bool is_causal, std::optional<double> scale,
                      bool enable_gqa) {
@@ -157,9 +162,9 @@ FusedCall fused_call(const Tensor& query, const Tensor& key, const Tensor& value
   c.E = query.size(-1);
   c.Ev = value.size(-1);
   EMBER_CHECK(c.B * c.H <= INT_MAX, kOp, ": too many batch entries (", c.B * c.H, ") for the fused kernel");
-  c.q = as_4d(query, c.batch, c.B, c.H).contiguous();
-  c.k = as_4d(key, c.k_batch, c.B, c.Hk).contiguous();
-  c.v = as_4d(value, c.k_batch, c.B, c.Hk).contiguous();
+  c.q = kernel_block(as_4d(query, c.batch, c.B, c.H));
+  c.k = kernel_block(as_4d(key, c.k_batch, c.B, c.Hk));
+  c.v = kernel_block(as_4d(value, c.k_batch, c.B, c.Hk));
   c.args.scale = default_scale(query, scale);
   c.args.is_causal = is_causal;
   if (has_mask) {
@@ -173,7 +178,10 @@ FusedCall fused_call(const Tensor& query, const Tensor& key, const Tensor& value
                       " does not broadcast to the attention weights' shape ", shape_str(scores));
     EMBER_CHECK_SHAPE(m.device() == query.device(), kOp, ": attn_mask is on ", m.device().str(),
                       ", the query on ", query.device().str());
-    c.args.mask = as_4d(m.dtype() == kBool ? m : m.to(kFloat32), c.batch, c.B, c.H);
+    // Expanded to the whole (..., L, S) first: a mask dim of size 1 (one row for every query)
+    // must reach the kernels as a stride-0 dim, not with whatever stride it had.
+    Tensor full = (m.dtype() == kBool ? m : m.to(compute_dtype(query.dtype()))).expand(scores);
+    c.args.mask = c.batch.size() == 2 ? full : full.reshape({c.B, c.H, c.L, c.S});
   }
   return c;
 }
@@ -191,9 +199,12 @@ bool scaled_dot_product_attention_fused_available(const Tensor& query, const Ten
                                                   const std::optional<Tensor>& attn_mask, double dropout_p,
                                                   bool enable_gqa) {
   const DeviceType d = query.device().type;
-  if (d == DeviceType::CPU || !attention_forward_kernel.has(d) || !attention_backward_kernel.has(d)) return false;
+  if (!attention_forward_kernel.has(d) || !attention_backward_kernel.has(d)) return false;
   const DType t = query.dtype();
-  if (t != kFloat32 && t != kFloat16 && t != kBFloat16) return false;
+  // The CPU computes 16-bit attention with the composite (in float32); CUDA has no float64 kernel.
+  const bool fused_dtype = d == DeviceType::CPU ? (t == kFloat32 || t == kFloat64)
+                                                : (t == kFloat32 || t == kFloat16 || t == kBFloat16);
+  if (!fused_dtype) return false;
   if (key.dtype() != t || value.dtype() != t) return false;
   if (key.device() != query.device() || value.device() != query.device()) return false;
   if (query.dim() < 2 || key.dim() < 2 || value.dim() < 2) return false;
@@ -215,7 +226,7 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention_fused_forward(
   const FusedCall c = fused_call(query, key, value, attn_mask, is_causal, scale, enable_gqa);
   const TensorOptions opts = TensorOptions(query.dtype()).device(query.device());
   Tensor out = empty({c.B, c.H, c.L, c.Ev}, opts);
-  Tensor lse = empty({c.B, c.H, c.L}, TensorOptions(kFloat32).device(query.device()));
+  Tensor lse = empty({c.B, c.H, c.L}, TensorOptions(compute_dtype(query.dtype())).device(query.device()));
   if (c.S == 0) {
     // No keys: the weights are an empty row, the output zeros (the composite's empty matmul).
     if (out.numel() > 0) out.zero_();
@@ -238,8 +249,10 @@ std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_fused_backward(
   EMBER_CHECK_SHAPE(grad_output.shape() == out_shape && output.shape() == out_shape, kOp,
                     "_backward: grad_output of shape ", shape_str(grad_output.shape()), " and output of shape ",
                     shape_str(output.shape()), " must have the output's shape ", shape_str(out_shape));
-  EMBER_CHECK_SHAPE(logsumexp.shape() == lse_shape && logsumexp.dtype() == kFloat32, kOp,
-                    "_backward: expected a float32 logsumexp of shape ", shape_str(lse_shape), ", got ",
+  const DType lse_dtype = compute_dtype(query.dtype());
+  EMBER_CHECK_SHAPE(logsumexp.shape() == lse_shape && logsumexp.dtype() == lse_dtype, kOp,
+                    "_backward: expected a ", dtype_name(lse_dtype), " logsumexp of shape ", shape_str(lse_shape),
+                    ", got ",
                     dtype_name(logsumexp.dtype()), " ", shape_str(logsumexp.shape()));
   const TensorOptions opts = TensorOptions(query.dtype()).device(query.device());
   Tensor dq = empty({c.B, c.H, c.L, c.E}, opts);
@@ -250,8 +263,8 @@ std::tuple<Tensor, Tensor, Tensor> scaled_dot_product_attention_fused_backward(
     dk.zero_();
     dv.zero_();
   } else {
-    const Tensor g = grad_output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}).contiguous();
-    const Tensor o = output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}).contiguous();
+    const Tensor g = kernel_block(grad_output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}));
+    const Tensor o = kernel_block(output.to(query.dtype()).reshape({c.B, c.H, c.L, c.Ev}));
     const Tensor lse = logsumexp.reshape({c.B, c.H, c.L}).contiguous();
     attention_backward_kernel.get(query.device(), kOp)(dq, dk, dv, g, c.q, c.k, c.v, o, lse, c.args);
   }

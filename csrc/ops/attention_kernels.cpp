@@ -1,5 +1,5 @@
-// The tables of the fused attention kernels (dispatch/kernels_attention.h). The CPU registers
-// nothing here: it computes attention with the composite in attention.cpp.
+// The tables of the fused attention kernels (dispatch/kernels_attention.h), filled by
+// cpu/isa/attention.cpp and cuda/attention/.
 #include "dispatch/kernels_attention.h"
 
 namespace ember {

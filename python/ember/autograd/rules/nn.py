@@ -565,8 +565,13 @@ def _sdpa_setup(ctx, result, query, key, value, attn_mask=None, dropout_p=0.0, i
                 None, generator)
             result._impl.copy_(out._impl)
         ctx.save_for_backward(query, key, value, attn_mask, attn, keep)
+        ctx.fused = False
     else:
-        ctx.save_for_backward(query, key, value, attn_mask, None, None)
+        # The fused forward kept its logsumexp: backward needs the output and that, not the
+        # probabilities, and does not run the forward again.
+        lse = _attn.take_fused_logsumexp(result)
+        ctx.fused = lse is not None
+        ctx.save_for_backward(query, key, value, attn_mask, result if ctx.fused else None, lse)
     mask_input = attn_mask if attn_mask is not None and attn_mask.is_floating_point() else None
     return query, key, value, mask_input
 
@@ -577,9 +582,15 @@ def _sdpa_backward(ctx, grad):
     q, k, v = query.detach(), key.detach(), value.detach()
     needs_mask_grad = len(ctx.needs_input_grad) > 3 and ctx.needs_input_grad[3]
     mask = None if attn_mask is None else attn_mask.detach()
+    if ctx.fused:
+        out, lse = attn.detach(), keep  # the saved output and logsumexp
+        gq, gk, gv = _kernel("scaled_dot_product_attention", lambda: _attn.scaled_dot_product_attention_fused_backward(
+            grad, q, k, v, out, lse, mask, is_causal, scale, enable_gqa), grad, query, key, value, attn_mask)
+        return gq, gk, gv, None
     if attn is None and not needs_mask_grad and _attn.scaled_dot_product_attention_fused_available(
             q, k, v, mask, dropout_p, enable_gqa):
-        # The fused path: the forward's output and logsumexp again (never the L x S probabilities).
+        # The fused path for a forward that kept no logsumexp: the output and logsumexp again
+        # (never the L x S probabilities).
         with no_grad():
             out, lse = _attn.scaled_dot_product_attention_fused_forward(q, k, v, mask, is_causal, scale, enable_gqa)
         gq, gk, gv = _kernel("scaled_dot_product_attention", lambda: _attn.scaled_dot_product_attention_fused_backward(
