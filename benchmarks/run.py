@@ -107,6 +107,9 @@ def peers_for(args):
         libs["numpy"] = np
     if torch is not None and (args.device == "cpu" or torch.cuda.is_available()):
         libs["torch"] = torch
+        if args.device == "cuda":  # float32 means float32: no TF32 tensor-core rounding in cuDNN or cuBLAS
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
     return libs
 
 
@@ -156,7 +159,8 @@ def _error(exc):
 
 def run_op_case(case, libs, args, profile, roofline, progress):
     record = {"suite": "ops", "name": case.name, "group": case.group, "what": case.what, "flops": case.flops,
-              "bytes": case.bytes, "dtype": case.dtype, "results": {}, "check": None}
+              "bytes": case.bytes, "dtype": case.dtype, "peak_shares": case.peak_shares, "results": {},
+              "check": None}
     data = case.data()
     outputs = {}
     for name, lib in libs.items():
@@ -208,8 +212,8 @@ def run_model_case(name, libs, args, profile, progress):
             lib.manual_seed(0)
             step = build(lib, args.device)
             entry = _time(step, lib, args, profile)
-            entry["step_memory_bytes"] = (memory.gpu_step_memory(step, lib) if args.device == "cuda"
-                                          else memory.cpu_step_memory(step, lib))
+            probe = memory.gpu_step_memory if args.device == "cuda" else memory.cpu_step_memory
+            entry["step_memory_bytes"] = probe(step, lib, steps=1 if args.quick else 2)
             record["results"][lib_name] = entry
         except Exception as exc:
             record["results"][lib_name] = _error(exc)
@@ -289,7 +293,8 @@ def main(argv=None):
         "thread_counts": {"ember": ember.get_num_threads(), "torch": torch.get_num_threads() if torch else None},
         "timing": {"method": "each library in a block of its own calls: warm-up, then samples of calls "
                              "(CUDA events on a GPU); median and interquartile range of the per-call times",
-                   "profile": (timer.QUICK if args.quick else timer.FULL).__dict__},
+                   "ops_profile": (timer.QUICK if args.quick else timer.FULL).__dict__,
+                   "models_profile": (timer.MODELS_QUICK if args.quick else timer.MODELS_FULL).__dict__},
         "memory_method": " ".join(memory.__doc__.split()),
     }
     if args.device == "cuda" and not ember.cuda.is_available():
@@ -301,6 +306,7 @@ def main(argv=None):
 
     meta["roofline"] = measure_roofline(args)
     profile = timer.QUICK if args.quick else timer.FULL
+    model_profile = timer.MODELS_QUICK if args.quick else timer.MODELS_FULL
     steps = sum(sum(1 for n in libs if n != "numpy" or c.numpy is not None) if s == "ops"
                 else sum(1 for n in ("ember", "torch") if n in libs) for s, c in selected)
     progress = report.Progress(steps)
@@ -310,12 +316,13 @@ def main(argv=None):
             if suite_name == "ops":
                 records.append(run_op_case(case, libs, args, profile, meta["roofline"], progress))
             else:
-                records.append(run_model_case(case, libs, args, profile, progress))
+                records.append(run_model_case(case, libs, args, model_profile, progress))
             gc.collect()
     finally:
         progress.close()
     meta["cases"] = records
     meta["elapsed_s"] = time.time() - started
+    _write_json(args.json, meta)
 
     print(describe(meta))
     print()
@@ -327,7 +334,6 @@ def main(argv=None):
     for name in failed:
         print(f"run.py: {name}: ember's result differs from its peers' "
               f"({next(r['check'] for r in records if r['name'] == name)})", file=sys.stderr)
-    _write_json(args.json, meta)
     if args.plot:
         title = f"ember {ember.__version__}, {meta['machine']['cpu_model']}, {args.threads} threads"
         report.plot(args.plot, records, meta["roofline"], title)

@@ -38,6 +38,22 @@ def _cpu_flags():
     return set()
 
 
+def physical_cores():
+    """Distinct (package, core) pairs in /proc/cpuinfo: cores, not SMT siblings."""
+    cores, package = set(), "0"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "physical id":
+                    package = value.strip()
+                elif key.strip() == "core id":
+                    cores.add((package, value.strip()))
+    except OSError:
+        pass
+    return len(cores) or None
+
+
 def usable_cores():
     """The CPUs this process may run on (its affinity mask), the default thread count."""
     try:
@@ -47,7 +63,8 @@ def usable_cores():
 
 
 def machine_info(ember):
-    return {"cpu_model": cpu_model(), "logical_cpus": os.cpu_count(), "usable_cpus": usable_cores(),
+    return {"cpu_model": cpu_model(), "physical_cores": physical_cores(), "logical_cpus": os.cpu_count(),
+            "usable_cpus": usable_cores(),
             "isa": ember._C.build_info()["cpu_capability"], "platform": platform.platform(),
             "python": sys.version.split()[0]}
 

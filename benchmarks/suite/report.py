@@ -74,26 +74,25 @@ def _spread(entry):
     return f"±{100 * entry['iqr_s'] / entry['median_s']:.0f}%"
 
 
-def _rate(entry):
+def _rate(entry, peak_shares=False):
     if not entry or "error" in entry:
         return "-"
-    if entry.get("gflops") is not None and entry.get("gbps") is not None:
-        # a compute-heavy case reads as flops, a streaming one as bytes
-        return f"{entry['gflops']:.1f} GFLOP/s" if entry["bound"] == "compute" else f"{entry['gbps']:.1f} GB/s"
-    if entry.get("gflops") is not None:
-        return f"{entry['gflops']:.1f} GFLOP/s"
-    if entry.get("gbps") is not None:
-        return f"{entry['gbps']:.1f} GB/s"
-    return "-"
+    gflops, gbps = entry.get("gflops"), entry.get("gbps")
+    if gflops is not None and (gbps is None or peak_shares or entry.get("bound") == "compute"):
+        return f"{gflops:.1f} GFLOP/s"
+    return "-" if gbps is None else f"{gbps:.1f} GB/s"
 
 
 def _roof(entry):
-    if not entry or "error" in entry or entry.get("roofline_share") is None:
+    """The share of the roofline; for GEMM-like cases, of the FMA peak on all cores and on one."""
+    if not entry or "error" in entry:
         return "-"
-    text = f"{100 * entry['roofline_share']:.0f}%"
-    if entry.get("one_core_peak_share") is not None:
-        text += f" (1-core {100 * entry['one_core_peak_share']:.0f}%)"
-    return text
+    if entry.get("all_cores_peak_share") is not None:
+        return (f"{100 * entry['all_cores_peak_share']:.0f}% of peak "
+                f"(1-core {100 * entry['one_core_peak_share']:.0f}%)")
+    if entry.get("roofline_share") is None:
+        return "-"
+    return f"{100 * entry['roofline_share']:.0f}%"
 
 
 def _ratio(case):
@@ -113,9 +112,9 @@ def table(cases, libs):
         rows = []
         for c in ops:
             e = c["results"].get("ember")
-            rows.append([c["name"] + (" [check failed]" if c.get("check", "").startswith("failed") else ""),
+            rows.append([c["name"] + (" [check failed]" if (c.get("check") or "").startswith("failed") else ""),
                          _cell(e), _spread(e)] + [_cell(c["results"].get(p)) for p in peers]
-                        + [_ratio(c), _rate(e), _roof(e)])
+                        + [_ratio(c), _rate(e, c.get("peak_shares")), _roof(e)])
         lines += _markdown(head, rows)
     if models:
         if lines:
@@ -197,7 +196,7 @@ def plot(path, cases, roofline, title):
         bars.set_yticklabels(names, fontsize=6)
         bars.invert_yaxis()
         bars.axvline(100, color="k", lw=0.8)
-        bars.set_xlabel(f"% of measured bandwidth ({bw:.0f} GB/s; above 100%: the data stayed in cache)")
+        bars.set_xlabel(f"% of the copy bandwidth, {bw:.0f} GB/s (above 100%: in cache)")
         bars.legend(fontsize=8)
     else:
         bars.axis("off")

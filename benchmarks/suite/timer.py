@@ -22,8 +22,11 @@ class Profile:
     block_s: float
 
 
-FULL = Profile(warmup=3, min_repeats=5, max_repeats=21, budget_s=1.0, block_s=2e-3)
+FULL = Profile(warmup=3, min_repeats=5, max_repeats=15, budget_s=0.5, block_s=2e-3)
 QUICK = Profile(warmup=2, min_repeats=3, max_repeats=7, budget_s=0.2, block_s=1e-3)
+# a training step is timed one step a sample (the call that sizes the samples is a second warm-up)
+MODELS_FULL = Profile(warmup=2, min_repeats=5, max_repeats=15, budget_s=2.0, block_s=0.0)
+MODELS_QUICK = Profile(warmup=1, min_repeats=3, max_repeats=7, budget_s=0.5, block_s=0.0)
 
 
 def summary(per_call, inner):
