@@ -49,10 +49,16 @@ import numpy as np  # noqa: E402
 import ember  # noqa: E402
 from suite import machine, memory, models, ops, report, timer  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # a peer, optional
-    torch = None
+torch = None  # a peer, optional: imported by import_torch() once a run is sure to time something
+
+
+def import_torch():
+    global torch
+    try:
+        import torch as module
+        torch = module
+    except ImportError:
+        torch = None
 
 
 def parse_args(argv=None):
@@ -166,7 +172,7 @@ def run_op_case(case, libs, args, profile, roofline, progress):
     for name, lib in libs.items():
         if name == "numpy" and case.numpy is None:
             continue
-        progress.start(f"{case.name} · {name}")
+        progress.start(f"{case.name} ({name})")
         try:
             fn = case.numpy(data) if name == "numpy" else case.torchlike(lib, args.device, data)
             if args.check:
@@ -177,7 +183,7 @@ def run_op_case(case, libs, args, profile, roofline, progress):
             record["results"][name] = _error(exc)
         finally:
             fn = None
-            progress.advance(f"{case.name} · {name}")
+            progress.advance(f"{case.name} ({name})")
     if args.check:
         record["check"] = _check(case, outputs)
     record["best_peer"], record["ratio"] = best_peer(record["results"])
@@ -207,7 +213,7 @@ def run_model_case(name, libs, args, profile, progress):
         lib = libs.get(lib_name)
         if lib is None:
             continue
-        progress.start(f"{name} · {lib_name}")
+        progress.start(f"{name} ({lib_name})")
         try:
             lib.manual_seed(0)
             step = build(lib, args.device)
@@ -220,7 +226,7 @@ def run_model_case(name, libs, args, profile, progress):
         finally:
             step = None
             gc.collect()
-            progress.advance(f"{name} · {lib_name}")
+            progress.advance(f"{name} ({lib_name})")
     record["best_peer"], record["ratio"] = best_peer(record["results"])
     return record
 
@@ -242,12 +248,12 @@ def measure_roofline(args):
 def describe(meta):
     """The lines above the table: what ran where."""
     m, v, blas, roof = meta["machine"], meta["versions"], meta["numpy_blas"], meta["roofline"]
-    lines = [f"ember {v['ember']} ({m['isa']} kernels) · numpy {v['numpy']} "
+    lines = [f"ember {v['ember']} ({m['isa']} kernels); numpy {v['numpy']} "
              f"({blas.get('library', 'BLAS')} {blas.get('kernel', '?')} kernel)"
-             + (f" · torch {v['torch']}" if v.get("torch") else "")
-             + f" · commit {meta['commit'] or '?'}",
-             f"{m['cpu_model']}, {m['usable_cpus']} usable CPUs, {meta['threads']} threads · device {meta['device']}"
-             + (" · quick" if meta["options"]["quick"] else "")]
+             + (f"; torch {v['torch']}" if v.get("torch") else "")
+             + f"; commit {meta['commit'] or '?'}",
+             f"{m['cpu_model']}, {m['usable_cpus']} usable CPUs, {meta['threads']} threads; device {meta['device']}"
+             + ("; quick" if meta["options"]["quick"] else "")]
     if meta["environment_removed"]:
         lines.append("removed from the environment before numpy loaded: "
                      + ", ".join(f"{k}={val}" for k, val in meta["environment_removed"].items()))
@@ -266,8 +272,6 @@ def describe(meta):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads != THREADS:  # parse_args(argv) from a caller: numpy's BLAS still follows the environment
-        os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
     selected = select(args)
     if args.list:
         for suite_name, case in selected:
@@ -277,6 +281,16 @@ def main(argv=None):
         print(f"run.py: no case matches --filter {args.filter}; --list shows the names", file=sys.stderr)
         return 2
 
+    if args.device == "cuda" and not ember.cuda.is_available():
+        message = "run.py: --device cuda, but ember sees no GPU here (ember.cuda.is_available() is False); skipped"
+        print(message, file=sys.stderr)
+        _write_json(args.json, {"schema": 1, "options": {"suite": args.suite, "filter": args.filter,
+                                                         "device": args.device},
+                                "machine": machine.machine_info(ember), "commit": machine.git_commit(),
+                                "skipped": message, "cases": []})
+        return 0
+
+    import_torch()
     started = time.time()
     set_threads(args.threads)
     libs = peers_for(args)
@@ -297,13 +311,6 @@ def main(argv=None):
                    "models_profile": (timer.MODELS_QUICK if args.quick else timer.MODELS_FULL).__dict__},
         "memory_method": " ".join(memory.__doc__.split()),
     }
-    if args.device == "cuda" and not ember.cuda.is_available():
-        message = "run.py: --device cuda, but ember sees no GPU here (ember.cuda.is_available() is False); skipped"
-        print(message, file=sys.stderr)
-        meta.update(skipped=message, cases=[])
-        _write_json(args.json, meta)
-        return 0
-
     meta["roofline"] = measure_roofline(args)
     profile = timer.QUICK if args.quick else timer.FULL
     model_profile = timer.MODELS_QUICK if args.quick else timer.MODELS_FULL
@@ -330,7 +337,7 @@ def main(argv=None):
     failed = [r["name"] for r in records if (r.get("check") or "").startswith("failed")]
     errors = [(r["name"], lib, e["error"]) for r in records for lib, e in r["results"].items() if "error" in e]
     for name, lib, message in errors:
-        print(f"run.py: {name} · {lib}: {message}", file=sys.stderr)
+        print(f"run.py: {name} ({lib}): {message}", file=sys.stderr)
     for name in failed:
         print(f"run.py: {name}: ember's result differs from its peers' "
               f"({next(r['check'] for r in records if r['name'] == name)})", file=sys.stderr)

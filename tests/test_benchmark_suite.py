@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHMARKS = os.path.join(ROOT, "benchmarks")
 sys.path.insert(0, BENCHMARKS)
 
-from suite import ops, timer  # noqa: E402
+from suite import models, ops, timer  # noqa: E402
 
 
 def _run_suite(*args, cwd):
@@ -81,6 +81,17 @@ def test_ops_case_agrees_with_its_peers(case):
         pytest.skip("no peer installed for this case")
     for reference in peers:
         ops.compare(case, reference, got)
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn", "gpt", "char_transformer"])
+def test_model_step_runs_the_same_program_in_both(name):
+    # deterministic models (no dropout): the first step's loss comes before any update
+    torch = pytest.importorskip("torch")
+    losses = []
+    for lib in (ember, torch):
+        lib.manual_seed(0)
+        losses.append(models.CASES[name](lib, "cpu")().item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
 
 
 def test_every_scale_has_the_same_cases():

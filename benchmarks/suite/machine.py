@@ -185,23 +185,26 @@ def fma_peak(threads):
 def copy_bandwidth(ember, nbytes=128 << 20, repeats=5):
     """Memory bandwidth in GB/s from a copy of `nbytes` (far beyond the caches): numpy's copy and
     ember's, whichever is faster, counting the bytes read and written."""
-    n = nbytes // 4
-    results = {}
-    src = np.ones(n, dtype=np.float32)
-    dst = np.empty_like(src)
-    results["numpy"] = _best_rate(lambda: np.copyto(dst, src), 2 * nbytes, repeats)
-    del src, dst
-    esrc = ember.ones(n)
-    edst = ember.empty(n)
-    results["ember"] = _best_rate(lambda: edst.copy_(esrc), 2 * nbytes, repeats)
-    del esrc, edst
+    results = {"numpy": _numpy_copy_rate(nbytes, repeats), "ember": _ember_copy_rate(ember, nbytes, repeats)}
     best = max(results, key=results.get)
     return {"gbps": results[best], "by": best, "all": results, "bytes_per_copy": nbytes,
             "method": "copy of a float32 array (read + write bytes), best of numpy and ember, median of "
                       f"{repeats}"}
 
 
-def _best_rate(fn, nbytes, repeats):
+def _numpy_copy_rate(nbytes, repeats):
+    src = np.ones(nbytes // 4, dtype=np.float32)
+    dst = np.empty_like(src)
+    return _median_rate(lambda: np.copyto(dst, src), 2 * nbytes, repeats)
+
+
+def _ember_copy_rate(ember, nbytes, repeats):
+    src = ember.ones(nbytes // 4)
+    dst = ember.empty(nbytes // 4)
+    return _median_rate(lambda: dst.copy_(src), 2 * nbytes, repeats)
+
+
+def _median_rate(fn, nbytes, repeats):
     fn()
     times = []
     for _ in range(repeats):

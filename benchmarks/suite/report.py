@@ -1,5 +1,6 @@
 """What a run shows: the progress bar on stderr while it runs, the table at the end, and the
 roofline plot (matplotlib, imported only when a plot is asked for)."""
+import shutil
 import sys
 import time
 
@@ -39,8 +40,9 @@ class Progress:
         elapsed = int(time.perf_counter() - self.t0)
         line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done:4d}/{self.total} "
                 f"{100 * self.done // self.total:3d}%  {elapsed // 60}:{elapsed % 60:02d}  {label}")
-        if self.tty:
-            line = "\r" + line[:150].ljust(150)
+        if self.tty:  # one terminal row, or the carriage return would not reach the line's start
+            cols = shutil.get_terminal_size().columns - 1
+            line = "\r" + line[:cols].ljust(cols)
         self.stream.write(line + end)
         self.stream.flush()
 
@@ -158,7 +160,8 @@ def plot(path, cases, roofline, title):
     flop_cases = [c for c in cases if c.get("flops") and c.get("bytes")]
     intensities = [c["flops"] / c["bytes"] for c in flop_cases] or [1.0]
     lo, hi = min(intensities) / 2, max(intensities) * 2
-    if bw and peak:
+    if bw and peak:  # show the ridge, where the bandwidth stops limiting
+        lo, hi = min(lo, peak["one_core_gflops"] / bw / 4), max(hi, peak["gflops"] / bw * 4)
         import numpy as np
         x = np.geomspace(lo, hi, 200)
         ax.plot(x, np.minimum(x * bw, peak["gflops"]), "k-",
