@@ -94,6 +94,7 @@ def resnet_block(lib, device="cpu"):
 
     model = nn.Sequential(Basic(64, 64, 1), Basic(64, 128, 2), nn.AdaptiveAvgPool2d(1),
                           nn.Flatten(), nn.Linear(128, 10)).to(device)
+    _param_init(model, lib)
     rng = np.random.default_rng(1)
     x = lib.from_numpy(rng.standard_normal((32, 64, 16, 16)).astype(np.float32)).to(device)
     y = lib.from_numpy(rng.integers(0, 10, 32)).to(device)
@@ -317,7 +318,7 @@ def lstm_cell_lbfgs(lib, device="cpu"):
     return step
 
 
-# name -> (build, what it is); the suite's models cases, in the order it runs them
+# name -> build (its docstring says what it is); the suite's models cases, in the order it runs them
 CASES = {
     "mlp": mlp,
     "cnn": cnn,
