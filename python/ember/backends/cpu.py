@@ -1,7 +1,8 @@
 """ember.backends.cpu: the instruction set of the CPU kernels."""
 from .. import _C
 
-_NAMES = {"avx512": "AVX512", "avx2": "AVX2"}
+# avx512_bf16 is the AVX-512 kernels plus the bfloat16 GEMM: torch calls that level AVX512 too.
+_NAMES = {"avx512_bf16": "AVX512", "avx512": "AVX512", "avx2": "AVX2"}
 
 
 def get_cpu_capability():
