@@ -31,7 +31,7 @@ def _fit_leading(g, shape):
 # ---- reshaping views --------------------------------------------------------------------------
 
 def _shape_setup(ctx, result, input, *args, **kwargs):
-    ctx.shape = input.shape
+    ctx.shape = input._impl.shape  # the plain tuple: these run for every view in the graph
     return (input,)
 
 
@@ -181,7 +181,10 @@ def check_key(ctx):
 
 
 def _getitem_setup(ctx, result, input, key):
-    ctx.shape = input.shape
+    ctx.shape = input._impl.shape
+    if type(key) in _BASIC_KEYS:  # t[0], t[1:3]: no index tensors to keep
+        ctx.key, ctx.basic, ctx.key_saved = key, True, False
+        return (input,)
     ctx.basic = _is_basic(key)
     save_key(ctx, key)
     return (input,)
