@@ -109,19 +109,22 @@ def expand_to(t, shape):
 # ---- sum, mean ------------------------------------------------------------------------------------
 
 def _sum_setup(ctx, result, input, dim=None, keepdim=False, *, dtype=None, **kwargs):
-    dim, keepdim = _np_kwargs(dim, keepdim, kwargs)
-    ctx.shape = list(input.shape)
-    ctx.dims = reduced_dims(dim, len(ctx.shape))
+    # Only what the call gave: the reduced dims are worked out in backward, which not every
+    # recorded sum reaches (every loss's mean is recorded; some graphs are never differentiated).
+    ctx.dim = _np_kwargs(dim, keepdim, kwargs)[0] if kwargs else dim
+    ctx.shape = input._impl.shape
     return (input,)
 
 
 def _sum_backward(ctx, grad):
-    return expand_to(restore(grad, ctx.shape, ctx.dims), ctx.shape)
+    shape = list(ctx.shape)
+    return expand_to(restore(grad, shape, reduced_dims(ctx.dim, len(shape))), shape)
 
 
 def _mean_backward(ctx, grad):
-    n = count(ctx.shape, ctx.dims)
-    return expand_to(restore(grad, ctx.shape, ctx.dims) / n, ctx.shape)
+    shape = list(ctx.shape)
+    dims = reduced_dims(ctx.dim, len(shape))
+    return expand_to(restore(grad, shape, dims) / count(shape, dims), shape)
 
 
 register("sum", _sum_setup, _sum_backward)
