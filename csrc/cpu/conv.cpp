@@ -48,13 +48,23 @@ int64_t image_chunks(const ConvGeometry& g, int64_t work_per_image) {
 // Images [begin, end) of chunk c of `chunks`.
 inline int64_t chunk_start(int64_t c, int64_t chunks, int64_t n) { return c * n / chunks; }
 
+// A per-thread column buffer, kept between calls so that repeated convolutions do not pay for
+// fresh pages; never cleared, since every element read is written first.
+template <typename T>
+T* column_buffer(int64_t count) {
+  thread_local std::vector<double> buf;
+  const size_t words = (size_t(count) * sizeof(T) + sizeof(double) - 1) / sizeof(double);
+  if (buf.size() < words) buf.resize(words);
+  return reinterpret_cast<T*>(buf.data());
+}
+
 // Runs image(n, column_buffer) for every image, in parallel chunks of whole images or in turn.
 template <typename T, typename F>
 void for_each_image(const ConvGeometry& g, int64_t work_per_image, int64_t buffer, const F& image) {
   const int64_t chunks = image_chunks(g, work_per_image);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    std::vector<T> col(buffer);
-    for (int64_t n = chunk_start(c0, chunks, g.batch); n < chunk_start(c1, chunks, g.batch); ++n) image(n, col.data());
+    T* col = column_buffer<T>(buffer);
+    for (int64_t n = chunk_start(c0, chunks, g.batch); n < chunk_start(c1, chunks, g.batch); ++n) image(n, col);
   });
 }
 
@@ -168,8 +178,50 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
   });
 }
 
+// A stride-1 convolution's input gradient is itself a stride-1 convolution: of grad_output with
+// the weight transposed per group and flipped in space, padded by dilation * (K - 1) - pad.
+// Run through forward(), it packs grad_output's columns with block copies instead of adding
+// every tap's columns back into the image (col2im's read-modify-write passes).
+bool as_transposed_forward(const ConvGeometry& g) {
+  return g.in_d == 1 && g.kernel_d == 1 && g.stride_h == 1 && g.stride_w == 1 && !pointwise(g) &&
+         g.pad_h <= g.dilation_h * (g.kernel_h - 1) && g.pad_w <= g.dilation_w * (g.kernel_w - 1);
+}
+
+ConvGeometry transposed_geometry(const ConvGeometry& g) {
+  ConvGeometry t = g;
+  t.in_channels = g.out_channels;
+  t.out_channels = g.in_channels;
+  t.in_h = g.out_h;
+  t.in_w = g.out_w;
+  t.out_h = g.in_h;
+  t.out_w = g.in_w;
+  t.pad_h = g.dilation_h * (g.kernel_h - 1) - g.pad_h;
+  t.pad_w = g.dilation_w * (g.kernel_w - 1) - g.pad_w;
+  return t;
+}
+
+// w (Cout, Cin/groups, KH, KW) -> (Cin, Cout/groups, KH, KW), flipped in H and W: group q's
+// (o, c, i, j) goes to (c, o, KH-1-i, KW-1-j) of the same group.
+template <typename T>
+std::vector<T> transposed_weight(const ConvGeometry& g, const T* w) {
+  const int64_t cig = g.in_channels / g.groups, cog = g.out_channels / g.groups, taps = g.kernel_h * g.kernel_w;
+  std::vector<T> t(g.out_channels * cig * taps);
+  for (int64_t q = 0; q < g.groups; ++q)
+    for (int64_t o = 0; o < cog; ++o)
+      for (int64_t c = 0; c < cig; ++c) {
+        const T* src = w + ((q * cog + o) * cig + c) * taps;
+        T* dst = t.data() + ((q * cig + c) * cog + o) * taps;
+        for (int64_t tap = 0; tap < taps; ++tap) dst[taps - 1 - tap] = src[tap];
+      }
+  return t;
+}
+
 template <typename T>
 void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
+  if (as_transposed_forward(g)) {
+    const std::vector<T> wt = transposed_weight(g, w);
+    return forward<T>(transposed_geometry(g), grad_in, grad_out, wt.data(), nullptr);
+  }
   const Dims d(g);
   if (d.k == 0) return;  // no input channels: nothing to write
   // columns_q (K x P) = w_q^T (K x Cog) @ grad_out_q (Cog x P); the transpose is a stride swap
@@ -229,10 +281,9 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
   // Each chunk of images sums into its own partial gradient (the first straight into grad_w);
   // the partials are added in chunk order, so a result depends only on the chunk count.
   const int64_t chunks = image_chunks(g, d.work());
-  const int64_t buffer = d.buffer;
   std::vector<T> partials((chunks - 1) * wsize);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    std::vector<T> col(buffer);
+    T* col = column_buffer<T>(d.buffer);
     for (int64_t c = c0; c < c1; ++c) {
       T* acc = c == 0 ? grad_w : partials.data() + (c - 1) * wsize;
       const int64_t n0 = chunk_start(c, chunks, g.batch);
@@ -240,11 +291,11 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
         const T* x = in + n * d.in_image;
         for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
           const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
-          if (!d.direct) pack_columns(g, d, x, col.data(), oh0, oh1);
+          if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
           GemmArgs a = ga;
           a.k = cols;
           a.a = grad_out + n * d.out_image + oh0 * g.out_w;
-          a.b = d.direct ? x : col.data();
+          a.b = d.direct ? x : col;
           a.b_cs = d.direct ? d.in_plane : cols;
           a.b_bs[0] = d.k * (d.direct ? d.in_plane : cols);
           a.c = acc;
