@@ -48,11 +48,13 @@ int64_t image_chunks(const ConvGeometry& g, int64_t work_per_image) {
 // Images [begin, end) of chunk c of `chunks`.
 inline int64_t chunk_start(int64_t c, int64_t chunks, int64_t n) { return c * n / chunks; }
 
-// A per-thread column buffer, kept between calls so that repeated convolutions do not pay for
-// fresh pages; never cleared, since every element read is written first.
+// Per-thread buffers (slot 0: columns, slot 1: a transposed output gradient), kept between
+// calls so that repeated convolutions do not pay for fresh pages; never cleared, since every
+// element read is written first.
 template <typename T>
-T* column_buffer(int64_t count) {
-  thread_local std::vector<double> buf;
+T* column_buffer(int slot, int64_t count) {
+  thread_local std::vector<double> slots[2];
+  std::vector<double>& buf = slots[slot];
   const size_t words = (size_t(count) * sizeof(T) + sizeof(double) - 1) / sizeof(double);
   if (buf.size() < words) buf.resize(words);
   return reinterpret_cast<T*>(buf.data());
@@ -63,7 +65,7 @@ template <typename T, typename F>
 void for_each_image(const ConvGeometry& g, int64_t work_per_image, int64_t buffer, const F& image) {
   const int64_t chunks = image_chunks(g, work_per_image);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    T* col = column_buffer<T>(buffer);
+    T* col = column_buffer<T>(0, buffer);
     for (int64_t n = chunk_start(c0, chunks, g.batch); n < chunk_start(c1, chunks, g.batch); ++n) image(n, col);
   });
 }
@@ -258,6 +260,18 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
   });
 }
 
+// Image `go` (C x P) -> P x C, in square tiles so that both sides stay in cache.
+template <typename T>
+void transpose_plane(const T* go, int64_t channels, int64_t plane, T* out) {
+  constexpr int64_t kTile = 16;
+  for (int64_t c0 = 0; c0 < channels; c0 += kTile)
+    for (int64_t p0 = 0; p0 < plane; p0 += kTile) {
+      const int64_t c1 = std::min(channels, c0 + kTile), p1 = std::min(plane, p0 + kTile);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t p = p0; p < p1; ++p) out[p * channels + c] = go[c * plane + p];
+    }
+}
+
 template <typename T>
 void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const T* in) {
   const Dims d(g);
@@ -267,37 +281,43 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
     std::fill(grad_w, grad_w + wsize, T(0));
     return;
   }
-  // grad_w_q (Cog x K) += grad_out_q (Cog x P) @ columns_q^T (P x K), summed over the images
-  // and the bands of output rows
-  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.cog, d.k, 0);
-  ga.a_rs = d.out_plane;
+  // The transposed gradient grad_w_q^T (K x Cog) += columns_q (K x P) @ grad_out_q^T (P x Cog),
+  // summed over the images and the bands of output rows. Both factors are then read along
+  // their rows (grad_out transposed once per image, a copy the size of the output): the
+  // untransposed product would pack the columns' transpose, a strided walk over a buffer
+  // K / Cog times larger.
+  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.k, d.cog, 0);
   ga.a_cs = 1;
-  ga.a_bs[0] = d.cog * d.out_plane;
-  ga.b_rs = 1;
-  ga.c_rs = d.k;
+  ga.b_rs = g.out_channels;
+  ga.b_cs = 1;
+  ga.b_bs[0] = d.cog;
+  ga.c_rs = d.cog;
   ga.c_cs = 1;
-  ga.c_bs[0] = d.cog * d.k;
+  ga.c_bs[0] = d.k * d.cog;
   const GemmKernel gemm = cpu_gemm();
-  // Each chunk of images sums into its own partial gradient (the first straight into grad_w);
-  // the partials are added in chunk order, so a result depends only on the chunk count.
+  // Each chunk of images sums into its own partial (groups, K, Cog); the partials are added
+  // in chunk order while transposing into grad_w, so a result depends only on the chunk count.
   const int64_t chunks = image_chunks(g, d.work());
-  std::vector<T> partials((chunks - 1) * wsize);
+  std::vector<T> partials(chunks * wsize);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    T* col = column_buffer<T>(d.buffer);
+    T* col = column_buffer<T>(0, d.buffer);
+    T* go_t = column_buffer<T>(1, d.out_image);
     for (int64_t c = c0; c < c1; ++c) {
-      T* acc = c == 0 ? grad_w : partials.data() + (c - 1) * wsize;
+      T* acc = partials.data() + c * wsize;
       const int64_t n0 = chunk_start(c, chunks, g.batch);
       for (int64_t n = n0; n < chunk_start(c + 1, chunks, g.batch); ++n) {
         const T* x = in + n * d.in_image;
+        transpose_plane(grad_out + n * d.out_image, g.out_channels, d.out_plane, go_t);
         for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
           const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
           if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
+          const int64_t ld = d.direct ? d.in_plane : cols;
           GemmArgs a = ga;
           a.k = cols;
-          a.a = grad_out + n * d.out_image + oh0 * g.out_w;
-          a.b = d.direct ? x : col;
-          a.b_cs = d.direct ? d.in_plane : cols;
-          a.b_bs[0] = d.k * (d.direct ? d.in_plane : cols);
+          a.a = d.direct ? x : col;
+          a.a_rs = ld;
+          a.a_bs[0] = d.k * ld;
+          a.b = go_t + oh0 * g.out_w * g.out_channels;
           a.c = acc;
           a.beta = n == n0 && oh0 == 0 ? 0.0 : 1.0;
           gemm(a);
@@ -305,14 +325,19 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
       }
     }
   });
-  if (chunks > 1) {
-    parallel_for(0, wsize, kPackGrain, [&](int64_t i0, int64_t i1) {
-      for (int64_t c = 0; c < chunks - 1; ++c) {
-        const T* p = partials.data() + c * wsize;
-        for (int64_t i = i0; i < i1; ++i) grad_w[i] += p[i];
+  // grad_w (groups, Cog, K) = the partials' sum, transposed back
+  parallel_for(0, g.out_channels, std::max<int64_t>(1, kPackGrain / d.k), [&](int64_t o0, int64_t o1) {
+    for (int64_t oc = o0; oc < o1; ++oc) {
+      const int64_t q = oc / d.cog, o = oc % d.cog;
+      T* dst = grad_w + oc * d.k;
+      for (int64_t r = 0; r < d.k; ++r) {
+        const T* src = partials.data() + (q * d.k + r) * d.cog + o;
+        T sum = src[0];
+        for (int64_t c = 1; c < chunks; ++c) sum += src[c * wsize];
+        dst[r] = sum;
       }
-    });
-  }
+    }
+  });
 }
 
 // The direct depthwise loops are 2-D: a 3-D depthwise convolution takes the grouped GEMM path.
