@@ -28,7 +28,8 @@ CONV2D = [
     ((2, 2, 6, 7), (3, 2, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # same width, dilated
     ((1, 2, 5, 6), (2, 2, 3, 3), dict(padding=(2, 0))),  # the output narrower than the input
     ((1, 2, 4, 4), (2, 2, 3, 3), dict(padding=(3, 1))),  # padding past the kernel: col2im instead
-    ((2, 6, 4, 5), (4, 3, 3, 3), dict(groups=2, padding=(0, 1))),
+    ((2, 6, 4, 5), (4, 3, 3, 3), dict(groups=2, padding=(0, 1))),  # thin columns: dot products
+    ((2, 8, 5, 5), (4, 4, 3, 3), dict(groups=2, padding=1)),  # the weight gradient's GEMM, grouped
 ]
 CONV1D = [
     ((2, 2, 7), (3, 2, 3), {}),

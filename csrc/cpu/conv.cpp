@@ -272,6 +272,51 @@ void transpose_plane(const T* go, int64_t channels, int64_t plane, T* out) {
     }
 }
 
+// Columns of at most this many rows per group (a first layer's 1 or 3 channels times the taps)
+// leave the GEMM's register tiles mostly empty: the weight gradient is then K x Cog dot
+// products over the output positions instead.
+constexpr int64_t kThinColumns = 32;
+
+// sum a[i] * b[i] in kLanes independent partial sums, which vectorize without reordering any
+// one sum's additions (the build allows no reassociation of floating adds).
+template <typename T>
+T dot_product(const T* a, const T* b, int64_t n) {
+  constexpr int64_t kLanes = 16;
+  T part[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t j = 0; j < kLanes; ++j) part[j] += a[i + j] * b[i + j];
+  T sum = 0;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (int64_t j = 0; j < kLanes; ++j) sum += part[j];
+  return sum;
+}
+
+// The weight gradient as dot products of each column row with each output-gradient plane,
+// summed in double over the images. Threads take ranges of output channels for the whole
+// batch (each packing the columns it reads), so a small call wakes them at most once.
+template <typename T>
+void backward_weight_thin(const ConvGeometry& g, const Dims& d, T* grad_w, const T* grad_out, const T* in) {
+  const int64_t per_channel = std::max<int64_t>(1, d.k * d.out_plane * g.batch);
+  parallel_for(0, g.out_channels, std::max<int64_t>(1, kMinThreadWork / per_channel), [&](int64_t o0, int64_t o1) {
+    std::vector<double> acc((o1 - o0) * d.k, 0.0);
+    T* col = column_buffer<T>(0, d.buffer);
+    for (int64_t n = 0; n < g.batch; ++n) {
+      const T* go = grad_out + n * d.out_image;
+      for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
+        const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+        pack_columns(g, d, in + n * d.in_image, col, oh0, oh1);
+        for (int64_t oc = o0; oc < o1; ++oc) {
+          const T* plane = go + oc * d.out_plane + oh0 * g.out_w;
+          const T* rows = col + oc / d.cog * d.k * cols;
+          for (int64_t r = 0; r < d.k; ++r) acc[(oc - o0) * d.k + r] += dot_product(plane, rows + r * cols, cols);
+        }
+      }
+    }
+    for (int64_t i = 0; i < (o1 - o0) * d.k; ++i) grad_w[o0 * d.k + i] = static_cast<T>(acc[i]);
+  });
+}
+
 template <typename T>
 void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const T* in) {
   const Dims d(g);
@@ -281,6 +326,7 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
     std::fill(grad_w, grad_w + wsize, T(0));
     return;
   }
+  if (d.k <= kThinColumns && !d.direct) return backward_weight_thin(g, d, grad_w, grad_out, in);
   // The transposed gradient grad_w_q^T (K x Cog) += columns_q (K x P) @ grad_out_q^T (P x Cog),
   // summed over the images and the bands of output rows. Both factors are then read along
   // their rows (grad_out transposed once per image, a copy the size of the output): the
