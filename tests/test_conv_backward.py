@@ -24,10 +24,13 @@ CONV2D = [
     ((2, 2, 6, 6), (2, 2, 3, 3), dict(padding="same", dilation=2)),
     ((2, 5, 5), (3, 2, 3, 3), dict(padding=1)),  # unbatched
     ((0, 2, 5, 5), (3, 2, 3, 3), {}),  # no images
-    # stride 1: the input gradient runs as a forward convolution with the flipped weight
-    ((2, 2, 6, 7), (3, 2, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # same width, dilated
-    ((1, 2, 5, 6), (2, 2, 3, 3), dict(padding=(2, 0))),  # the output narrower than the input
-    ((1, 2, 4, 4), (2, 2, 3, 3), dict(padding=(3, 1))),  # padding past the kernel: col2im instead
+    # stride 1 with 16 input channels a group: the input gradient runs as a forward convolution
+    # with the flipped weight
+    ((2, 16, 4, 5), (3, 16, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # same width, dilated
+    ((1, 16, 5, 4), (2, 16, 3, 3), dict(padding=(2, 0))),  # the output narrower than the input
+    ((1, 32, 3, 4), (4, 16, 3, 3), dict(groups=2, padding=1)),
+    ((1, 16, 3, 3), (2, 16, 3, 3), dict(padding=(3, 1))),  # padding past the kernel: col2im instead
+    ((1, 2, 5, 6), (2, 2, 3, 3), dict(padding=(2, 0))),  # few input channels: col2im instead
     ((2, 6, 4, 5), (4, 3, 3, 3), dict(groups=2, padding=(0, 1))),  # thin columns: dot products
     ((2, 8, 5, 5), (4, 4, 3, 3), dict(groups=2, padding=1)),  # the weight gradient's GEMM, grouped
 ]
@@ -221,7 +224,7 @@ def test_bad_input():
 
 
 @pytest.mark.parametrize("x_shape,w_shape,kw", [
-    ((3, 8, 8, 8), (16, 8, 3, 3), dict(padding=1)),  # ResNet 3x3, stride 1
+    ((3, 16, 8, 8), (16, 16, 3, 3), dict(padding=1)),  # ResNet 3x3, stride 1
     ((3, 8, 8, 8), (16, 8, 3, 3), dict(padding=1, stride=2)),  # downsampling 3x3
     ((3, 8, 8, 8), (16, 8, 1, 1), dict(stride=2)),  # 1x1 shortcut
     ((4, 1, 12, 12), (4, 1, 3, 3), dict(padding=1)),  # one input channel

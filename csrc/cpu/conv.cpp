@@ -183,9 +183,13 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
 // A stride-1 convolution's input gradient is itself a stride-1 convolution: of grad_output with
 // the weight transposed per group and flipped in space, padded by dilation * (K - 1) - pad.
 // Run through forward(), it packs grad_output's columns with block copies instead of adding
-// every tap's columns back into the image (col2im's read-modify-write passes).
+// every tap's columns back into the image (col2im's read-modify-write passes). Its GEMM has a
+// row per input channel (of a group), so few input channels (a first layer's) stay on col2im,
+// whose GEMM has a row per channel and tap instead.
+constexpr int64_t kMinTransposedRows = 16;
 bool as_transposed_forward(const ConvGeometry& g) {
   return g.in_d == 1 && g.kernel_d == 1 && g.stride_h == 1 && g.stride_w == 1 && !pointwise(g) &&
+         g.in_channels / g.groups >= kMinTransposedRows &&
          g.pad_h <= g.dilation_h * (g.kernel_h - 1) && g.pad_w <= g.dilation_w * (g.kernel_w - 1);
 }
 
