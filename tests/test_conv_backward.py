@@ -226,7 +226,7 @@ def test_bad_input():
 @pytest.mark.parametrize("x_shape,w_shape,kw", [
     ((3, 16, 8, 8), (16, 16, 3, 3), dict(padding=1)),  # ResNet 3x3, stride 1
     ((3, 8, 8, 8), (16, 8, 3, 3), dict(padding=1, stride=2)),  # downsampling 3x3
-    ((3, 8, 8, 8), (16, 8, 1, 1), dict(stride=2)),  # 1x1 shortcut
+    ((3, 40, 8, 8), (48, 40, 1, 1), dict(stride=2)),  # 1x1 shortcut
     ((4, 1, 12, 12), (4, 1, 3, 3), dict(padding=1)),  # one input channel
     ((3, 8, 9, 9), (8, 1, 3, 3), dict(padding=1, groups=8)),  # depthwise
 ], ids=["3x3", "3x3-stride2", "1x1-stride2", "one-channel", "depthwise"])

@@ -331,43 +331,61 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
     return;
   }
   if (d.k <= kThinColumns && !d.direct) return backward_weight_thin(g, d, grad_w, grad_out, in);
-  // The transposed gradient grad_w_q^T (K x Cog) += columns_q (K x P) @ grad_out_q^T (P x Cog),
-  // summed over the images and the bands of output rows. Both factors are then read along
-  // their rows (grad_out transposed once per image, a copy the size of the output): the
-  // untransposed product would pack the columns' transpose, a strided walk over a buffer
-  // K / Cog times larger.
-  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.k, d.cog, 0);
+  // With more column rows than output channels, the transposed gradient
+  // grad_w_q^T (K x Cog) += columns_q (K x P) @ grad_out_q^T (P x Cog), summed over the images
+  // and the bands of output rows: both factors are then read along their rows (grad_out
+  // transposed once per image, a copy the size of the output), where the untransposed product
+  // would pack the columns' transpose, a strided walk over the larger buffer. Otherwise
+  // grad_w_q (Cog x K) += grad_out_q (Cog x P) @ columns_q^T (P x K) directly.
+  const bool transposed = d.k > d.cog;
+  GemmArgs ga = transposed ? group_gemm(DTypeOf<T>::value, g, d.k, d.cog, 0) : group_gemm(DTypeOf<T>::value, g, d.cog, d.k, 0);
   ga.a_cs = 1;
-  ga.b_rs = g.out_channels;
-  ga.b_cs = 1;
-  ga.b_bs[0] = d.cog;
-  ga.c_rs = d.cog;
   ga.c_cs = 1;
+  if (transposed) {
+    ga.b_rs = g.out_channels;
+    ga.b_cs = 1;
+    ga.b_bs[0] = d.cog;
+    ga.c_rs = d.cog;
+  } else {
+    ga.a_rs = d.out_plane;
+    ga.a_bs[0] = d.cog * d.out_plane;
+    ga.b_rs = 1;
+    ga.c_rs = d.k;
+  }
   ga.c_bs[0] = d.k * d.cog;
   const GemmKernel gemm = cpu_gemm();
-  // Each chunk of images sums into its own partial (groups, K, Cog); the partials are added
-  // in chunk order while transposing into grad_w, so a result depends only on the chunk count.
+  // Each chunk of images sums into its own partial; the partials are added in chunk order on
+  // the way into grad_w, so a result depends only on the chunk count.
   const int64_t chunks = image_chunks(g, d.work());
   std::vector<T> partials(chunks * wsize);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
     T* col = column_buffer<T>(0, d.buffer);
-    T* go_t = column_buffer<T>(1, d.out_image);
+    T* go_t = transposed ? column_buffer<T>(1, d.out_image) : nullptr;
     for (int64_t c = c0; c < c1; ++c) {
       T* acc = partials.data() + c * wsize;
       const int64_t n0 = chunk_start(c, chunks, g.batch);
       for (int64_t n = n0; n < chunk_start(c + 1, chunks, g.batch); ++n) {
         const T* x = in + n * d.in_image;
-        transpose_plane(grad_out + n * d.out_image, g.out_channels, d.out_plane, go_t);
+        const T* go = grad_out + n * d.out_image;
+        if (transposed) transpose_plane(go, g.out_channels, d.out_plane, go_t);
         for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
           const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
           if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
           const int64_t ld = d.direct ? d.in_plane : cols;
+          const T* columns = d.direct ? x : col;
           GemmArgs a = ga;
           a.k = cols;
-          a.a = d.direct ? x : col;
-          a.a_rs = ld;
-          a.a_bs[0] = d.k * ld;
-          a.b = go_t + oh0 * g.out_w * g.out_channels;
+          if (transposed) {
+            a.a = columns;
+            a.a_rs = ld;
+            a.a_bs[0] = d.k * ld;
+            a.b = go_t + oh0 * g.out_w * g.out_channels;
+          } else {
+            a.a = go + oh0 * g.out_w;
+            a.b = columns;
+            a.b_cs = ld;
+            a.b_bs[0] = d.k * ld;
+          }
           a.c = acc;
           a.beta = n == n0 && oh0 == 0 ? 0.0 : 1.0;
           gemm(a);
@@ -375,13 +393,13 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
       }
     }
   });
-  // grad_w (groups, Cog, K) = the partials' sum, transposed back
+  // grad_w (groups, Cog, K) = the partials' sum (transposed back from (groups, K, Cog))
   parallel_for(0, g.out_channels, std::max<int64_t>(1, kPackGrain / d.k), [&](int64_t o0, int64_t o1) {
     for (int64_t oc = o0; oc < o1; ++oc) {
       const int64_t q = oc / d.cog, o = oc % d.cog;
       T* dst = grad_w + oc * d.k;
       for (int64_t r = 0; r < d.k; ++r) {
-        const T* src = partials.data() + (q * d.k + r) * d.cog + o;
+        const T* src = partials.data() + (transposed ? (q * d.k + r) * d.cog + o : oc * d.k + r);
         T sum = src[0];
         for (int64_t c = 1; c < chunks; ++c) sum += src[c * wsize];
         dst[r] = sum;
