@@ -32,6 +32,15 @@ LAYERS = [
     ("3x3 stride 2", (8, 64, 56, 56), (128, 64, 3, 3), dict(padding=1, stride=2)),
     ("1x1 pointwise", (8, 64, 56, 56), (256, 64, 1, 1), {}),
     ("3x3 depthwise", (8, 64, 56, 56), (64, 1, 3, 3), dict(padding=1, groups=64)),
+    # a small ResNet at batch 32 and a digits CNN at batch 64
+    ("resnet 3x3 64->64 16x16", (32, 64, 16, 16), (64, 64, 3, 3), dict(padding=1)),
+    ("resnet 3x3 64->128 16x16", (32, 64, 16, 16), (128, 64, 3, 3), dict(padding=1)),
+    ("resnet 3x3 stride 2", (32, 64, 16, 16), (128, 64, 3, 3), dict(padding=1, stride=2)),
+    ("resnet 1x1 stride 2 shortcut", (32, 64, 16, 16), (128, 64, 1, 1), dict(stride=2)),
+    ("resnet 3x3 128->128 8x8", (32, 128, 8, 8), (128, 128, 3, 3), dict(padding=1)),
+    ("resnet 3x3 depthwise 32x32", (32, 64, 32, 32), (64, 1, 3, 3), dict(padding=1, groups=64)),
+    ("digits 3x3 1->16 28x28", (64, 1, 28, 28), (16, 1, 3, 3), dict(padding=1)),
+    ("digits 3x3 16->32 14x14", (64, 16, 14, 14), (32, 16, 3, 3), dict(padding=1)),
 ]
 
 

@@ -24,6 +24,15 @@ CONV2D = [
     ((2, 2, 6, 6), (2, 2, 3, 3), dict(padding="same", dilation=2)),
     ((2, 5, 5), (3, 2, 3, 3), dict(padding=1)),  # unbatched
     ((0, 2, 5, 5), (3, 2, 3, 3), {}),  # no images
+    # stride 1 with 16 input channels a group: the input gradient runs as a forward convolution
+    # with the flipped weight
+    ((2, 16, 4, 5), (3, 16, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),  # same width, dilated
+    ((1, 16, 5, 4), (2, 16, 3, 3), dict(padding=(2, 0))),  # the output narrower than the input
+    ((1, 32, 3, 4), (4, 16, 3, 3), dict(groups=2, padding=1)),
+    ((1, 16, 3, 3), (2, 16, 3, 3), dict(padding=(3, 1))),  # padding past the kernel: col2im instead
+    ((1, 2, 5, 6), (2, 2, 3, 3), dict(padding=(2, 0))),  # few input channels: col2im instead
+    ((2, 6, 4, 5), (4, 3, 3, 3), dict(groups=2, padding=(0, 1))),  # thin columns: dot products
+    ((2, 8, 5, 5), (4, 4, 3, 3), dict(groups=2, padding=1)),  # the weight gradient's GEMM, grouped
 ]
 CONV1D = [
     ((2, 2, 7), (3, 2, 3), {}),
@@ -212,3 +221,33 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"conv1d_backward: expected grad_output"):
         C.conv1d_backward(_data(rng, (2, 4, 2)), _data(rng, (2, 3, 5)), _data(rng, (4, 3, 3)))
     assert_unchanged(snap)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,kw", [
+    ((3, 16, 8, 8), (16, 16, 3, 3), dict(padding=1)),  # ResNet 3x3, stride 1
+    ((3, 8, 8, 8), (16, 8, 3, 3), dict(padding=1, stride=2)),  # downsampling 3x3
+    ((3, 40, 8, 8), (48, 40, 1, 1), dict(stride=2)),  # 1x1 shortcut
+    ((4, 1, 12, 12), (4, 1, 3, 3), dict(padding=1)),  # one input channel
+    ((3, 8, 9, 9), (8, 1, 3, 3), dict(padding=1, groups=8)),  # depthwise
+], ids=["3x3", "3x3-stride2", "1x1-stride2", "one-channel", "depthwise"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_layer_shapes_match_torch(x_shape, w_shape, kw, threads):
+    """The layer classes of a small ResNet and a digits CNN, in float32 against PyTorch."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    x, w = _data(rng, x_shape).float(), _data(rng, w_shape).float()
+    tx, tw = (torch.tensor(to_numpy(t), requires_grad=True) for t in (x, w))
+    tout = torch.nn.functional.conv2d(tx, tw, None, **kw)
+    go = _data(rng, tuple(tout.shape)).float()
+    tout.backward(torch.tensor(to_numpy(go)))
+    saved = ember.get_num_threads()
+    try:
+        ember.set_num_threads(threads)
+        out = ember.conv2d(x, w, None, **kw)
+        gi, gw, gb = C.conv2d_backward(go, x, w, **kw)
+    finally:
+        ember.set_num_threads(saved)
+    np.testing.assert_allclose(to_numpy(out), tout.detach().numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(to_numpy(gi), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(to_numpy(gw), tw.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(to_numpy(gb), to_numpy(go).sum(axis=(0, 2, 3)), rtol=1e-4, atol=1e-3)

@@ -102,8 +102,9 @@ def test_error_messages_name_op_and_shapes():
         F.conv2d(x, ember.zeros((8, 2, 3, 3)), groups=2.0)
 
 
-@pytest.mark.parametrize("x_shape,kw", [((1, 256, 70, 70), {}), ((2, 256, 71, 70), dict(stride=2, padding=1))],
-                         ids=["stride-1", "stride-2"])
+@pytest.mark.parametrize("x_shape,kw", [((1, 256, 70, 70), {}), ((2, 256, 71, 70), dict(stride=2, padding=1)),
+                                        ((1, 256, 40, 41), dict(padding=2))],
+                         ids=["stride-1", "stride-2", "stride-1-same-width"])
 def test_large_image_packed_in_bands(x_shape, kw):
     """An image whose column buffer would pass the per-thread bound (16 MiB) is packed a band
     of output rows at a time; forward and both gradients must not notice."""

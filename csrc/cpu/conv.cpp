@@ -48,13 +48,25 @@ int64_t image_chunks(const ConvGeometry& g, int64_t work_per_image) {
 // Images [begin, end) of chunk c of `chunks`.
 inline int64_t chunk_start(int64_t c, int64_t chunks, int64_t n) { return c * n / chunks; }
 
+// Per-thread buffers (slot 0: columns, slot 1: a transposed output gradient), kept between
+// calls so that repeated convolutions do not pay for fresh pages; never cleared, since every
+// element read is written first.
+template <typename T>
+T* column_buffer(int slot, int64_t count) {
+  thread_local std::vector<double> slots[2];
+  std::vector<double>& buf = slots[slot];
+  const size_t words = (size_t(count) * sizeof(T) + sizeof(double) - 1) / sizeof(double);
+  if (buf.size() < words) buf.resize(words);
+  return reinterpret_cast<T*>(buf.data());
+}
+
 // Runs image(n, column_buffer) for every image, in parallel chunks of whole images or in turn.
 template <typename T, typename F>
 void for_each_image(const ConvGeometry& g, int64_t work_per_image, int64_t buffer, const F& image) {
   const int64_t chunks = image_chunks(g, work_per_image);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    std::vector<T> col(buffer);
-    for (int64_t n = chunk_start(c0, chunks, g.batch); n < chunk_start(c1, chunks, g.batch); ++n) image(n, col.data());
+    T* col = column_buffer<T>(0, buffer);
+    for (int64_t n = chunk_start(c0, chunks, g.batch); n < chunk_start(c1, chunks, g.batch); ++n) image(n, col);
   });
 }
 
@@ -168,8 +180,54 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
   });
 }
 
+// A stride-1 convolution's input gradient is itself a stride-1 convolution: of grad_output with
+// the weight transposed per group and flipped in space, padded by dilation * (K - 1) - pad.
+// Run through forward(), it packs grad_output's columns with block copies instead of adding
+// every tap's columns back into the image (col2im's read-modify-write passes). Its GEMM has a
+// row per input channel (of a group), so few input channels (a first layer's) stay on col2im,
+// whose GEMM has a row per channel and tap instead.
+constexpr int64_t kMinTransposedRows = 16;
+bool as_transposed_forward(const ConvGeometry& g) {
+  return g.in_d == 1 && g.kernel_d == 1 && g.stride_h == 1 && g.stride_w == 1 && !pointwise(g) &&
+         g.in_channels / g.groups >= kMinTransposedRows &&
+         g.pad_h <= g.dilation_h * (g.kernel_h - 1) && g.pad_w <= g.dilation_w * (g.kernel_w - 1);
+}
+
+ConvGeometry transposed_geometry(const ConvGeometry& g) {
+  ConvGeometry t = g;
+  t.in_channels = g.out_channels;
+  t.out_channels = g.in_channels;
+  t.in_h = g.out_h;
+  t.in_w = g.out_w;
+  t.out_h = g.in_h;
+  t.out_w = g.in_w;
+  t.pad_h = g.dilation_h * (g.kernel_h - 1) - g.pad_h;
+  t.pad_w = g.dilation_w * (g.kernel_w - 1) - g.pad_w;
+  return t;
+}
+
+// w (Cout, Cin/groups, KH, KW) -> (Cin, Cout/groups, KH, KW), flipped in H and W: group q's
+// (o, c, i, j) goes to (c, o, KH-1-i, KW-1-j) of the same group.
+template <typename T>
+std::vector<T> transposed_weight(const ConvGeometry& g, const T* w) {
+  const int64_t cig = g.in_channels / g.groups, cog = g.out_channels / g.groups, taps = g.kernel_h * g.kernel_w;
+  std::vector<T> t(g.out_channels * cig * taps);
+  for (int64_t q = 0; q < g.groups; ++q)
+    for (int64_t o = 0; o < cog; ++o)
+      for (int64_t c = 0; c < cig; ++c) {
+        const T* src = w + ((q * cog + o) * cig + c) * taps;
+        T* dst = t.data() + ((q * cig + c) * cog + o) * taps;
+        for (int64_t tap = 0; tap < taps; ++tap) dst[taps - 1 - tap] = src[tap];
+      }
+  return t;
+}
+
 template <typename T>
 void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
+  if (as_transposed_forward(g)) {
+    const std::vector<T> wt = transposed_weight(g, w);
+    return forward<T>(transposed_geometry(g), grad_in, grad_out, wt.data(), nullptr);
+  }
   const Dims d(g);
   if (d.k == 0) return;  // no input channels: nothing to write
   // columns_q (K x P) = w_q^T (K x Cog) @ grad_out_q (Cog x P); the transpose is a stride swap
@@ -206,6 +264,63 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
   });
 }
 
+// Image `go` (C x P) -> P x C, in square tiles so that both sides stay in cache.
+template <typename T>
+void transpose_plane(const T* go, int64_t channels, int64_t plane, T* out) {
+  constexpr int64_t kTile = 16;
+  for (int64_t c0 = 0; c0 < channels; c0 += kTile)
+    for (int64_t p0 = 0; p0 < plane; p0 += kTile) {
+      const int64_t c1 = std::min(channels, c0 + kTile), p1 = std::min(plane, p0 + kTile);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t p = p0; p < p1; ++p) out[p * channels + c] = go[c * plane + p];
+    }
+}
+
+// Columns of at most this many rows per group (a first layer's 1 or 3 channels times the taps)
+// leave the GEMM's register tiles mostly empty: the weight gradient is then K x Cog dot
+// products over the output positions instead.
+constexpr int64_t kThinColumns = 32;
+
+// sum a[i] * b[i] in kLanes independent partial sums, which vectorize without reordering any
+// one sum's additions (the build allows no reassociation of floating adds).
+template <typename T>
+T dot_product(const T* a, const T* b, int64_t n) {
+  constexpr int64_t kLanes = 16;
+  T part[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t j = 0; j < kLanes; ++j) part[j] += a[i + j] * b[i + j];
+  T sum = 0;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (int64_t j = 0; j < kLanes; ++j) sum += part[j];
+  return sum;
+}
+
+// The weight gradient as dot products of each column row with each output-gradient plane,
+// summed in double over the images. Threads take ranges of output channels for the whole
+// batch (each packing the columns it reads), so a small call wakes them at most once.
+template <typename T>
+void backward_weight_thin(const ConvGeometry& g, const Dims& d, T* grad_w, const T* grad_out, const T* in) {
+  const int64_t per_channel = std::max<int64_t>(1, d.k * d.out_plane * g.batch);
+  parallel_for(0, g.out_channels, std::max<int64_t>(1, kMinThreadWork / per_channel), [&](int64_t o0, int64_t o1) {
+    std::vector<double> acc((o1 - o0) * d.k, 0.0);
+    T* col = column_buffer<T>(0, d.buffer);
+    for (int64_t n = 0; n < g.batch; ++n) {
+      const T* go = grad_out + n * d.out_image;
+      for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
+        const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
+        pack_columns(g, d, in + n * d.in_image, col, oh0, oh1);
+        for (int64_t oc = o0; oc < o1; ++oc) {
+          const T* plane = go + oc * d.out_plane + oh0 * g.out_w;
+          const T* rows = col + oc / d.cog * d.k * cols;
+          for (int64_t r = 0; r < d.k; ++r) acc[(oc - o0) * d.k + r] += dot_product(plane, rows + r * cols, cols);
+        }
+      }
+    }
+    for (int64_t i = 0; i < (o1 - o0) * d.k; ++i) grad_w[o0 * d.k + i] = static_cast<T>(acc[i]);
+  });
+}
+
 template <typename T>
 void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const T* in) {
   const Dims d(g);
@@ -215,38 +330,62 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
     std::fill(grad_w, grad_w + wsize, T(0));
     return;
   }
-  // grad_w_q (Cog x K) += grad_out_q (Cog x P) @ columns_q^T (P x K), summed over the images
-  // and the bands of output rows
-  GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.cog, d.k, 0);
-  ga.a_rs = d.out_plane;
+  if (d.k <= kThinColumns && !d.direct) return backward_weight_thin(g, d, grad_w, grad_out, in);
+  // With more column rows than output channels, the transposed gradient
+  // grad_w_q^T (K x Cog) += columns_q (K x P) @ grad_out_q^T (P x Cog), summed over the images
+  // and the bands of output rows: both factors are then read along their rows (grad_out
+  // transposed once per image, a copy the size of the output), where the untransposed product
+  // would pack the columns' transpose, a strided walk over the larger buffer. Otherwise
+  // grad_w_q (Cog x K) += grad_out_q (Cog x P) @ columns_q^T (P x K) directly.
+  const bool transposed = d.k > d.cog;
+  GemmArgs ga = transposed ? group_gemm(DTypeOf<T>::value, g, d.k, d.cog, 0) : group_gemm(DTypeOf<T>::value, g, d.cog, d.k, 0);
   ga.a_cs = 1;
-  ga.a_bs[0] = d.cog * d.out_plane;
-  ga.b_rs = 1;
-  ga.c_rs = d.k;
   ga.c_cs = 1;
-  ga.c_bs[0] = d.cog * d.k;
+  if (transposed) {
+    ga.b_rs = g.out_channels;
+    ga.b_cs = 1;
+    ga.b_bs[0] = d.cog;
+    ga.c_rs = d.cog;
+  } else {
+    ga.a_rs = d.out_plane;
+    ga.a_bs[0] = d.cog * d.out_plane;
+    ga.b_rs = 1;
+    ga.c_rs = d.k;
+  }
+  ga.c_bs[0] = d.k * d.cog;
   const GemmKernel gemm = cpu_gemm();
-  // Each chunk of images sums into its own partial gradient (the first straight into grad_w);
-  // the partials are added in chunk order, so a result depends only on the chunk count.
+  // Each chunk of images sums into its own partial; the partials are added in chunk order on
+  // the way into grad_w, so a result depends only on the chunk count.
   const int64_t chunks = image_chunks(g, d.work());
-  const int64_t buffer = d.buffer;
-  std::vector<T> partials((chunks - 1) * wsize);
+  std::vector<T> partials(chunks * wsize);
   parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-    std::vector<T> col(buffer);
+    T* col = column_buffer<T>(0, d.buffer);
+    T* go_t = transposed ? column_buffer<T>(1, d.out_image) : nullptr;
     for (int64_t c = c0; c < c1; ++c) {
-      T* acc = c == 0 ? grad_w : partials.data() + (c - 1) * wsize;
+      T* acc = partials.data() + c * wsize;
       const int64_t n0 = chunk_start(c, chunks, g.batch);
       for (int64_t n = n0; n < chunk_start(c + 1, chunks, g.batch); ++n) {
         const T* x = in + n * d.in_image;
+        const T* go = grad_out + n * d.out_image;
+        if (transposed) transpose_plane(go, g.out_channels, d.out_plane, go_t);
         for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
           const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
-          if (!d.direct) pack_columns(g, d, x, col.data(), oh0, oh1);
+          if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
+          const int64_t ld = d.direct ? d.in_plane : cols;
+          const T* columns = d.direct ? x : col;
           GemmArgs a = ga;
           a.k = cols;
-          a.a = grad_out + n * d.out_image + oh0 * g.out_w;
-          a.b = d.direct ? x : col.data();
-          a.b_cs = d.direct ? d.in_plane : cols;
-          a.b_bs[0] = d.k * (d.direct ? d.in_plane : cols);
+          if (transposed) {
+            a.a = columns;
+            a.a_rs = ld;
+            a.a_bs[0] = d.k * ld;
+            a.b = go_t + oh0 * g.out_w * g.out_channels;
+          } else {
+            a.a = go + oh0 * g.out_w;
+            a.b = columns;
+            a.b_cs = ld;
+            a.b_bs[0] = d.k * ld;
+          }
           a.c = acc;
           a.beta = n == n0 && oh0 == 0 ? 0.0 : 1.0;
           gemm(a);
@@ -254,14 +393,19 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
       }
     }
   });
-  if (chunks > 1) {
-    parallel_for(0, wsize, kPackGrain, [&](int64_t i0, int64_t i1) {
-      for (int64_t c = 0; c < chunks - 1; ++c) {
-        const T* p = partials.data() + c * wsize;
-        for (int64_t i = i0; i < i1; ++i) grad_w[i] += p[i];
+  // grad_w (groups, Cog, K) = the partials' sum (transposed back from (groups, K, Cog))
+  parallel_for(0, g.out_channels, std::max<int64_t>(1, kPackGrain / d.k), [&](int64_t o0, int64_t o1) {
+    for (int64_t oc = o0; oc < o1; ++oc) {
+      const int64_t q = oc / d.cog, o = oc % d.cog;
+      T* dst = grad_w + oc * d.k;
+      for (int64_t r = 0; r < d.k; ++r) {
+        const T* src = partials.data() + (transposed ? (q * d.k + r) * d.cog + o : oc * d.k + r);
+        T sum = src[0];
+        for (int64_t c = 1; c < chunks; ++c) sum += src[c * wsize];
+        dst[r] = sum;
       }
-    });
-  }
+    }
+  });
 }
 
 // The direct depthwise loops are 2-D: a 3-D depthwise convolution takes the grouped GEMM path.

@@ -43,6 +43,40 @@ inline Tap tap_of(const ConvGeometry& g, int64_t tap) {
   return {kd * g.dilation_d - g.pad_d, i * g.dilation_h - g.pad_h, j * g.dilation_w - g.pad_w};
 }
 
+// A 2-D stride-1 convolution whose output lines are as long as the input's ("same" padding
+// along W): a tap's output lines [t0, t1) read consecutive input lines, so the rows of the
+// column buffer are one block copy from the input shifted by the tap's offsets, with the
+// columns that fall into the padding cleared afterwards.
+inline bool shifted_copies(const ConvGeometry& g) {
+  return g.in_d == 1 && g.out_d == 1 && g.stride_h == 1 && g.stride_w == 1 && g.out_w == g.in_w;
+}
+
+// One column-buffer row (a tap at offsets k of one channel plane `src`) for output lines
+// [t0, t1), in the shifted_copies case; [w_lo, w_hi) are the tap's columns inside the image.
+template <typename T>
+void shifted_row(const ConvGeometry& g, const T* src, const Tap& k, int64_t w_lo, int64_t w_hi, T* dst, int64_t t0,
+                 int64_t t1) {
+  const int64_t w = g.in_w;
+  int64_t h_lo, h_hi;
+  valid_range(g.out_h, g.in_h, 1, k.h_off, h_lo, h_hi);
+  const int64_t a = std::clamp(h_lo, t0, t1), b = std::clamp(h_hi, a, t1);
+  std::fill(dst, dst + (a - t0) * w, T(0));
+  std::fill(dst + (b - t0) * w, dst + (t1 - t0) * w, T(0));
+  if (a == b) return;
+  // Output line a, column 0 reads the plane at `start`; the block may begin before the plane
+  // or end after it only inside columns that are cleared below.
+  const int64_t start = (a + k.h_off) * w + k.w_off, count = (b - a) * w;
+  const int64_t q0 = std::max<int64_t>(0, -start), q1 = std::min(count, g.in_h * w - start);
+  T* block = dst + (a - t0) * w;
+  if (q0 < q1) std::copy(src + start + q0, src + start + q1, block + q0);
+  if (w_lo == 0 && w_hi == w) return;
+  for (int64_t line = 0; line < b - a; ++line) {
+    T* d = block + line * w;
+    std::fill(d, d + std::min(w_lo, w), T(0));
+    std::fill(d + std::max(w_hi, w_lo), d + w, T(0));
+  }
+}
+
 // Writes rows [r0, r1) of the column buffer of output lines [t0, t1) of one image (`image`
 // at its first channel); buffer rows are `ld` elements apart, column 0 is line t0's first.
 template <typename T>
@@ -50,12 +84,17 @@ void im2col(const ConvGeometry& g, const T* image, T* col, int64_t ld, int64_t r
             int64_t t1) {
   const int64_t taps = g.kernel_d * g.kernel_h * g.kernel_w, ow_n = g.out_w;
   const int64_t volume = g.in_d * g.in_h * g.in_w;
+  const bool shifted = shifted_copies(g);
   for (int64_t r = r0; r < r1; ++r) {
     const T* src = image + r / taps * volume;
     const Tap k = tap_of(g, r % taps);
     int64_t w_lo, w_hi;
     valid_range(ow_n, g.in_w, g.stride_w, k.w_off, w_lo, w_hi);
     T* dst = col + r * ld;
+    if (shifted) {
+      shifted_row(g, src, k, w_lo, w_hi, dst, t0, t1);
+      continue;
+    }
     for (int64_t t = t0; t < t1; ++t) {
       T* d = dst + (t - t0) * ow_n;
       const int64_t s = source_line(g, t, k.d_off, k.h_off);
