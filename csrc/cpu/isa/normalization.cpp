@@ -2,16 +2,18 @@
 // (the front-ends compute 16-bit inputs in float32). Statistics take one pass over the values
 // with float64 sums of (x - shift) and (x - shift)^2, the shift being the first value: the
 // shifted sums keep the variance accurate when the mean is large against the spread.
-// Batch norm runs in parallel over channels, layer/group norm over rows.
+// Batch norm runs in parallel over channels, layer/group norm over rows. Compiled once per ISA,
+// so that the float64 sums and the affine pass run in the widest vectors the CPU has.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "cpu/isa/isa.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
 
-namespace ember {
+EMBER_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -165,6 +167,15 @@ void row_norm_typed(const RowNormArgs& a) {
       mean[r] = static_cast<T>(m);
       rstd[r] = static_cast<T>(rs);
       const int64_t ch0 = (r % a.groups) * cpr;
+      if (inner == 1) {  // layer norm: a channel per value, one vector pass over the row
+        const T* wr = w ? w + ch0 : nullptr;
+        const T* br = b ? b + ch0 : nullptr;
+#pragma omp simd
+        for (int64_t j = 0; j < cols; ++j)
+          yr[j] = static_cast<T>((static_cast<double>(xr[j]) - m) * rs * (wr ? static_cast<double>(wr[j]) : 1.0) +
+                                 (br ? static_cast<double>(br[j]) : 0.0));
+        continue;
+      }
       for (int64_t c = 0; c < cpr; ++c) {  // one affine channel at a time
         const double scale = rs * (w ? static_cast<double>(w[ch0 + c]) : 1.0);
         const double shift = b ? static_cast<double>(b[ch0 + c]) : 0.0;
@@ -194,6 +205,24 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         T* dr = dx + r * cols;
         const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
         const int64_t ch0 = (r % a.groups) * cpr;
+        if (inner == 1) {  // layer norm: a weight per value, vector passes over the row
+          const T* wr = w ? w + ch0 : nullptr;
+          double sg = 0, sgx = 0;
+#pragma omp simd reduction(+ : sg, sgx)
+          for (int64_t j = 0; j < cols; ++j) {
+            const double g = static_cast<double>(gr[j]) * (wr ? static_cast<double>(wr[j]) : 1.0);
+            sg += g;
+            sgx += g * (static_cast<double>(xr[j]) - m);
+          }
+          const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) {
+            const double g = static_cast<double>(gr[j]) * (wr ? static_cast<double>(wr[j]) : 1.0);
+            const double xhat = (static_cast<double>(xr[j]) - m) * rs;
+            dr[j] = static_cast<T>(rs * (g - mg - xhat * mgx));
+          }
+          continue;
+        }
         double sg = 0, sgx = 0;
         for (int64_t c = 0; c < cpr; ++c) {
           const double wc = w ? static_cast<double>(w[ch0 + c]) : 1.0;
@@ -226,7 +255,22 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
   const int64_t channels = a.groups * cpr, batches = a.groups ? rows / a.groups : 0;
   parallel_for(0, channels, grain_for(batches * inner), [&](int64_t c0, int64_t c1) {
     std::vector<double> sw(c1 - c0, 0.0), sb(c1 - c0, 0.0);
-    for (int64_t n = 0; n < batches; ++n) {
+    if (inner == 1 && a.groups == 1) {  // layer norm: each row adds into the channels in one vector pass
+      double* swp = sw.data();
+      double* sbp = sb.data();
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* xr = x + r * cols + c0;
+        const T* gr = dy + r * cols + c0;
+        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+#pragma omp simd
+        for (int64_t j = 0; j < c1 - c0; ++j) {
+          const double g = static_cast<double>(gr[j]);
+          sbp[j] += g;
+          swp[j] += g * (static_cast<double>(xr[j]) - m) * rs;
+        }
+      }
+    }
+    for (int64_t n = 0; n < batches && !(inner == 1 && a.groups == 1); ++n) {
       for (int64_t ch = c0; ch < c1; ++ch) {
         const int64_t r = n * a.groups + ch / cpr;
         const int64_t off = r * cols + (ch % cpr) * inner;
@@ -273,11 +317,11 @@ void cpu_row_norm_backward(const RowNormBackwardArgs& a) {
 
 }  // namespace
 
-void register_cpu_normalization_kernels() {
+void register_normalization_kernels() {
   batch_norm_kernel.set(DeviceType::CPU, cpu_batch_norm);
   batch_norm_backward_kernel.set(DeviceType::CPU, cpu_batch_norm_backward);
   row_norm_kernel.set(DeviceType::CPU, cpu_row_norm);
   row_norm_backward_kernel.set(DeviceType::CPU, cpu_row_norm_backward);
 }
 
-}  // namespace ember
+EMBER_ISA_NAMESPACE_END
