@@ -129,3 +129,78 @@ def test_softmax_backward_edges_and_errors(rng):
     got = _wrap(_C.softmax_backward(ember.ones(2, 3, dtype=ember.float64)._impl, y._impl, 1))
     assert got.dtype == ember.float32
     assert_close(got, np.zeros((2, 3)), ember.float32)
+
+
+# ---- layer norm and group norm -------------------------------------------------------------------
+
+def np_layer_norm(x, k, w, b, eps=1e-5):
+    axes = tuple(range(x.ndim - k, x.ndim))
+    m = x.mean(axis=axes, keepdims=True)
+    v = x.var(axis=axes, keepdims=True)
+    y = (x - m) / np.sqrt(v + eps)
+    return y * (1 if w is None else w) + (0 if b is None else b)
+
+
+@pytest.mark.parametrize("shape,k", [((6, 5), 1), ((3, 64), 1), ((2, 3, 17), 2), ((4, 1100), 1)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_norm_values(rng, shape, k, affine):
+    a = rng.normal(size=shape) * 3 + 2
+    w = rng.normal(size=shape[-k:]) if affine else None
+    b = rng.normal(size=shape[-k:]) if affine else None
+    t = make_tensor(a, ember.float32)
+    tw = None if w is None else make_tensor(w, ember.float32)
+    tb = None if b is None else make_tensor(b, ember.float32)
+    a32 = to_numpy(t).astype(np.float64)
+    w32 = None if w is None else to_numpy(tw).astype(np.float64)
+    b32 = None if b is None else to_numpy(tb).astype(np.float64)
+    assert_close(F.layer_norm(t, shape[-k:], tw, tb), np_layer_norm(a32, k, w32, b32), ember.float32,
+                 rtol=1e-4, atol=1e-5)
+    # a non-contiguous input
+    tt = make_tensor(np.ascontiguousarray(np.swapaxes(a, 0, -1)), ember.float32).transpose(0, -1)
+    assert_close(F.layer_norm(tt, shape[-k:], tw, tb), np_layer_norm(a32, k, w32, b32), ember.float32,
+                 rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_and_group_norm_gradcheck(rng, affine):
+    x = make_tensor(rng.normal(size=(3, 4, 5)), ember.float64).requires_grad_(True)
+    w = make_tensor(rng.normal(size=(5,)), ember.float64).requires_grad_(True) if affine else None
+    b = make_tensor(rng.normal(size=(5,)), ember.float64).requires_grad_(True) if affine else None
+    inputs = (x,) + ((w, b) if affine else ())
+    assert ember.autograd.gradcheck(lambda x, *p: F.layer_norm(x, (5,), *p), inputs)
+    wg = make_tensor(rng.normal(size=(4,)), ember.float64).requires_grad_(True) if affine else None
+    bg = make_tensor(rng.normal(size=(4,)), ember.float64).requires_grad_(True) if affine else None
+    inputs = (x,) + ((wg, bg) if affine else ())
+    assert ember.autograd.gradcheck(lambda x, *p: F.group_norm(x, 2, *p), inputs)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+def test_layer_norm_backward_matches_torch(rng, dtype):
+    torch = pytest.importorskip("torch")
+    tdt = {ember.float32: torch.float32, ember.float64: torch.float64, ember.float16: torch.float16,
+           ember.bfloat16: torch.bfloat16}[dtype]
+    a, w, b, g = (rng.normal(size=s).astype(np.float32) for s in [(9, 70), (70,), (70,), (9, 70)])
+    ex, ew, eb = (make_tensor(v, dtype).requires_grad_(True) for v in (a, w, b))
+    F.layer_norm(ex, (70,), ew, eb).backward(make_tensor(g, dtype))
+    tx, tw, tb = (torch.tensor(v, dtype=tdt, requires_grad=True) for v in (a, w, b))
+    torch.nn.functional.layer_norm(tx, (70,), tw, tb).backward(torch.tensor(g, dtype=tdt))
+    tol = {ember.float32: 1e-4, ember.float64: 1e-10}.get(dtype, 5e-2)
+    for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+        assert e.grad.dtype == dtype
+        np.testing.assert_allclose(to_numpy(e.grad).astype(np.float64), t.grad.double().numpy(), rtol=tol,
+                                   atol=tol * 10)
+
+
+def test_norm_zero_size_and_errors():
+    x = ember.zeros(0, 4).requires_grad_(True)
+    F.layer_norm(x, (4,)).sum().backward()
+    assert tuple(x.grad.shape) == (0, 4)
+    x = ember.zeros(0, 4, 3).requires_grad_(True)
+    F.group_norm(x, 2).sum().backward()
+    assert tuple(x.grad.shape) == (0, 4, 3)
+    with pytest.raises(ValueError, match="layer_norm"):
+        F.layer_norm(ember.zeros(2, 3), (4,))
+    with pytest.raises(TypeError, match="layer_norm"):
+        F.layer_norm(ember.zeros(2, 3, dtype=ember.int32), (3,))
+    with pytest.raises(ValueError, match="group_norm"):
+        F.group_norm(ember.zeros(2, 3, 4), 2)
