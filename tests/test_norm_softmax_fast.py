@@ -204,3 +204,18 @@ def test_norm_zero_size_and_errors():
         F.layer_norm(ember.zeros(2, 3, dtype=ember.int32), (3,))
     with pytest.raises(ValueError, match="group_norm"):
         F.group_norm(ember.zeros(2, 3, 4), 2)
+
+
+def test_layer_norm_large_mean_stays_accurate(rng):
+    """Values far from zero against their spread: float32 results follow the float64 ones."""
+    a = 1000 + rng.normal(size=(5, 300))
+    g = rng.normal(size=(5, 300))
+    w = rng.normal(size=300)
+    grads = {}
+    for dtype in (ember.float32, ember.float64):
+        x = make_tensor(a, dtype).requires_grad_(True)
+        y = F.layer_norm(x, (300,), make_tensor(w, dtype))
+        y.backward(make_tensor(g, dtype))
+        grads[dtype] = (to_numpy(y.detach()).astype(np.float64), to_numpy(x.grad).astype(np.float64))
+    for got, want in zip(grads[ember.float32], grads[ember.float64]):
+        np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)

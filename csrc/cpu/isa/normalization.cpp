@@ -168,12 +168,14 @@ void row_norm_typed(const RowNormArgs& a) {
       rstd[r] = static_cast<T>(rs);
       const int64_t ch0 = (r % a.groups) * cpr;
       if (inner == 1) {  // layer norm: a channel per value, one vector pass over the row
+        // In T: float32 outputs need no float64 here (the statistics were summed in float64),
+        // and float32 vectors are twice as wide.
         const T* wr = w ? w + ch0 : nullptr;
         const T* br = b ? b + ch0 : nullptr;
+        const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
 #pragma omp simd
         for (int64_t j = 0; j < cols; ++j)
-          yr[j] = static_cast<T>((static_cast<double>(xr[j]) - m) * rs * (wr ? static_cast<double>(wr[j]) : 1.0) +
-                                 (br ? static_cast<double>(br[j]) : 0.0));
+          yr[j] = (xr[j] - mt) * (wr ? rt * wr[j] : rt) + (br ? br[j] : T(0));
         continue;
       }
       for (int64_t c = 0; c < cpr; ++c) {  // one affine channel at a time
@@ -214,13 +216,13 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
             sg += g;
             sgx += g * (static_cast<double>(xr[j]) - m);
           }
+          // dx = rs * g - (x - m) * rs^2 * mgx - rs * mg, in T (x - m first, which stays exact
+          // when the mean is large against the spread)
           const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
+          const T a_t = static_cast<T>(rs), c_t = static_cast<T>(rs * rs * mgx), k_t = static_cast<T>(-rs * mg);
+          const T mt = static_cast<T>(m);
 #pragma omp simd
-          for (int64_t j = 0; j < cols; ++j) {
-            const double g = static_cast<double>(gr[j]) * (wr ? static_cast<double>(wr[j]) : 1.0);
-            const double xhat = (static_cast<double>(xr[j]) - m) * rs;
-            dr[j] = static_cast<T>(rs * (g - mg - xhat * mgx));
-          }
+          for (int64_t j = 0; j < cols; ++j) dr[j] = (wr ? gr[j] * wr[j] : gr[j]) * a_t - (xr[j] - mt) * c_t + k_t;
           continue;
         }
         double sg = 0, sgx = 0;
