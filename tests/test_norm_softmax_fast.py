@@ -219,3 +219,24 @@ def test_layer_norm_large_mean_stays_accurate(rng):
         grads[dtype] = (to_numpy(y.detach()).astype(np.float64), to_numpy(x.grad).astype(np.float64))
     for got, want in zip(grads[ember.float32], grads[ember.float64]):
         np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)
+
+
+def test_layer_norm_parameter_grads_over_threads(rng):
+    """Large enough to be split into per-thread partial sums of dgamma / dbeta."""
+    a, g, w = rng.normal(size=(40, 1700)), rng.normal(size=(40, 1700)), rng.normal(size=1700)
+    x = make_tensor(a, ember.float64).requires_grad_(True)
+    tw = make_tensor(w, ember.float64).requires_grad_(True)
+    tb = make_tensor(np.zeros(1700), ember.float64).requires_grad_(True)
+    before = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        F.layer_norm(x, (1700,), tw, tb).backward(make_tensor(g, ember.float64))
+    finally:
+        ember.set_num_threads(before)
+    xhat = (a - a.mean(1, keepdims=True)) / np.sqrt(a.var(1, keepdims=True) + 1e-5)
+    assert_close(tw.grad, (g * xhat).sum(0), rtol=1e-10, atol=1e-10)
+    assert_close(tb.grad, g.sum(0), rtol=1e-10, atol=1e-10)
+    gy = g * w
+    rstd = 1 / np.sqrt(a.var(1, keepdims=True) + 1e-5)
+    want = rstd * (gy - gy.mean(1, keepdims=True) - xhat * (gy * xhat).mean(1, keepdims=True))
+    assert_close(x.grad, want, rtol=1e-9, atol=1e-9)

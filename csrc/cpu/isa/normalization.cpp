@@ -187,8 +187,75 @@ void row_norm_typed(const RowNormArgs& a) {
   });
 }
 
+// Layer norm's backward (a channel per value) in one sweep over the rows: each row's dx takes
+// two vector passes, and its dgamma/dbeta terms a third while the row is still in L1, added into
+// per-task partial sums that are summed in task order at the end (so the result depends only on
+// the thread count, never on timing).
+template <typename T>
+void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
+  const int64_t rows = a.rows, cols = a.cols;
+  const T* x = a.in.data_ptr<T>();
+  const T* dy = a.grad_out.data_ptr<T>();
+  const T* w = ptr_or_null<T>(a.weight);
+  const T* mean = a.mean.data_ptr<T>();
+  const T* rstd = a.rstd.data_ptr<T>();
+  T* dx = mut_ptr_or_null<T>(a.grad_in);
+  T* dw = mut_ptr_or_null<T>(a.grad_weight);
+  T* db = mut_ptr_or_null<T>(a.grad_bias);
+  const bool params = dw || db;
+  const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
+  std::vector<double> partial(params ? static_cast<size_t>(tasks * 2 * cols) : 0, 0.0);
+  parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      double* sw = params ? partial.data() + t * 2 * cols : nullptr;
+      double* sb = params ? sw + cols : nullptr;
+      for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+        const T* xr = x + r * cols;
+        const T* gr = dy + r * cols;
+        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+        if (dx) {
+          T* dr = dx + r * cols;
+          double sg = 0, sgx = 0;
+#pragma omp simd reduction(+ : sg, sgx)
+          for (int64_t j = 0; j < cols; ++j) {
+            const double g = static_cast<double>(gr[j]) * (w ? static_cast<double>(w[j]) : 1.0);
+            sg += g;
+            sgx += g * (static_cast<double>(xr[j]) - m);
+          }
+          // dx = rs * g - (x - m) * rs^2 * mean(g xhat) / rs - rs * mean(g), in T (x - m first,
+          // which stays exact when the mean is large against the spread)
+          const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
+          const T a_t = static_cast<T>(rs), c_t = static_cast<T>(rs * rs * mgx), k_t = static_cast<T>(-rs * mg);
+          const T mt = static_cast<T>(m);
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) dr[j] = (w ? gr[j] * w[j] : gr[j]) * a_t - (xr[j] - mt) * c_t + k_t;
+        }
+        if (params) {
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) {
+            const double g = static_cast<double>(gr[j]);
+            sb[j] += g;
+            sw[j] += g * (static_cast<double>(xr[j]) - m) * rs;
+          }
+        }
+      }
+    }
+  });
+  if (!params) return;
+  for (int64_t j = 0; j < cols; ++j) {
+    double sw = 0, sb = 0;
+    for (int64_t t = 0; t < tasks; ++t) {
+      sw += partial[t * 2 * cols + j];
+      sb += partial[t * 2 * cols + cols + j];
+    }
+    if (dw) dw[j] = static_cast<T>(sw);
+    if (db) db[j] = static_cast<T>(sb);
+  }
+}
+
 template <typename T>
 void row_norm_backward_typed(const RowNormBackwardArgs& a) {
+  if (a.inner == 1 && a.groups == 1) return layer_norm_backward_rows<T>(a);
   const int64_t rows = a.rows, cols = a.cols, inner = a.inner, cpr = cols / std::max<int64_t>(1, inner);
   const T* x = a.in.data_ptr<T>();
   const T* dy = a.grad_out.data_ptr<T>();
