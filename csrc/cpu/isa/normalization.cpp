@@ -204,11 +204,14 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   T* db = mut_ptr_or_null<T>(a.grad_bias);
   const bool params = dw || db;
   const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
-  std::vector<double> partial(params ? static_cast<size_t>(tasks * 2 * cols) : 0, 0.0);
+  // A task's dgamma and dbeta sums, offset by a cache line so that sw[j] and sb[j] never sit a
+  // multiple of 4 KiB apart (their loads would wait on each other's stores).
+  const int64_t sb_off = cols + 8, task_len = 2 * sb_off;
+  std::vector<double> partial(params ? static_cast<size_t>(tasks * task_len) : 0, 0.0);
   parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      double* sw = params ? partial.data() + t * 2 * cols : nullptr;
-      double* sb = params ? sw + cols : nullptr;
+      double* sw = params ? partial.data() + t * task_len : nullptr;
+      double* sb = params ? sw + sb_off : nullptr;
       for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
         const T* xr = x + r * cols;
         const T* gr = dy + r * cols;
@@ -245,8 +248,8 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   for (int64_t j = 0; j < cols; ++j) {
     double sw = 0, sb = 0;
     for (int64_t t = 0; t < tasks; ++t) {
-      sw += partial[t * 2 * cols + j];
-      sb += partial[t * 2 * cols + cols + j];
+      sw += partial[t * task_len + j];
+      sb += partial[t * task_len + sb_off + j];
     }
     if (dw) dw[j] = static_cast<T>(sw);
     if (db) db[j] = static_cast<T>(sb);
