@@ -218,12 +218,22 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
         const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
         if (dx) {
           T* dr = dx + r * cols;
+          // (one loop per case: a load under `w ?` keeps the reduction from vectorizing)
           double sg = 0, sgx = 0;
+          if (w) {
 #pragma omp simd reduction(+ : sg, sgx)
-          for (int64_t j = 0; j < cols; ++j) {
-            const double g = static_cast<double>(gr[j]) * (w ? static_cast<double>(w[j]) : 1.0);
-            sg += g;
-            sgx += g * (static_cast<double>(xr[j]) - m);
+            for (int64_t j = 0; j < cols; ++j) {
+              const double g = static_cast<double>(gr[j]) * static_cast<double>(w[j]);
+              sg += g;
+              sgx += g * (static_cast<double>(xr[j]) - m);
+            }
+          } else {
+#pragma omp simd reduction(+ : sg, sgx)
+            for (int64_t j = 0; j < cols; ++j) {
+              const double g = static_cast<double>(gr[j]);
+              sg += g;
+              sgx += g * (static_cast<double>(xr[j]) - m);
+            }
           }
           // dx = rs * g - (x - m) * rs^2 * mean(g xhat) / rs - rs * mean(g), in T (x - m first,
           // which stays exact when the mean is large against the spread)
