@@ -24,7 +24,6 @@ void register_cpu_conv_kernels();
 void register_cpu_linalg_kernels();
 void register_cpu_triangular_kernels();
 void register_cpu_pad_kernels();
-void register_cpu_normalization_kernels();
 void register_cpu_index_kernels();
 void register_cpu_ctc_kernels();
 void register_cpu_optim_kernels();
@@ -85,7 +84,6 @@ void register_cpu_kernels() {
   register_cpu_linalg_kernels();
   register_cpu_triangular_kernels();
   register_cpu_pad_kernels();
-  register_cpu_normalization_kernels();
   register_cpu_index_kernels();
   register_cpu_ctc_kernels();
   register_cpu_optim_kernels();

@@ -83,6 +83,10 @@ extern KernelTable<ScanKernel> scan_kernel;
 // softmax/log_softmax along `dim`: `out` and `in` have the same shape and floating dtype.
 using SoftmaxKernel = void (*)(const Tensor& out, const Tensor& in, int64_t dim, bool log);
 extern KernelTable<SoftmaxKernel> softmax_kernel;
+// Their backward from the forward's output: grad_in, grad_out and out share shape and dtype.
+using SoftmaxBackwardKernel = void (*)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t dim,
+                                       bool log);
+extern KernelTable<SoftmaxBackwardKernel> softmax_backward_kernel;
 
 // ---- gemm: C = alpha * A @ B + beta * C over strided operands, batched -------------------------
 // Element (i, k) of A is at a[i * a_rs + k * a_cs]: a transposed operand just swaps its two

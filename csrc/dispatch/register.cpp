@@ -15,6 +15,7 @@ KernelTable<ReduceKernel> reduce_kernel;
 KernelTable<ArgReduceKernel> arg_reduce_kernel;
 KernelTable<ScanKernel> scan_kernel;
 KernelTable<SoftmaxKernel> softmax_kernel;
+KernelTable<SoftmaxBackwardKernel> softmax_backward_kernel;
 
 KernelTable<BinaryKernel> binary_kernel;
 KernelTable<UnaryKernel> unary_kernel;

@@ -1,6 +1,8 @@
 // Front-ends of the ops that run along one dim and keep the shape: cumsum, cumprod, softmax,
-// log_softmax. The output is a fresh contiguous tensor; a 0-dim input is treated as one element.
+// log_softmax and the backward of the last two. The output is a fresh contiguous tensor; a 0-dim
+// input is treated as one element.
 #include "core/shape.h"
+#include "ops/device_check.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
 
@@ -40,6 +42,30 @@ Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, bo
   else softmax_kernel.get(in.device(), name)(out, in, d, log);
   return out;
 }
+
+Tensor softmax_backward_impl(const Tensor& grad_output, const Tensor& output, int64_t dim, bool log) {
+  const char* name = log ? "log_softmax_backward" : "softmax_backward";
+  check_same_device(name, {&grad_output, &output});
+  const int64_t d = wrap_dim(dim, output.dim(), name);
+  EMBER_CHECK_TYPE(is_floating(output.dtype()), name, ": expected a floating point output, got ",
+                   dtype_name(output.dtype()));
+  EMBER_CHECK_SHAPE(grad_output.shape() == output.shape(), name, ": grad_output of shape ",
+                    shape_str(grad_output.shape()), " does not match output of shape ", shape_str(output.shape()));
+  const Tensor g = grad_output.to(output.dtype());
+  if (!softmax_backward_kernel.has(output.device().type)) {
+    // Devices without a fused kernel compose it from elementwise ops and a sum.
+    const IntArray along{d};
+    if (log) return sub(g, mul(exp(output), sum(g, along, true)));
+    return mul(output, sub(g, sum(mul(g, output), along, true)));
+  }
+  const Tensor grad_in = empty(output.shape(), TensorOptions(output.dtype()).device(output.device()));
+  if (output.numel() == 0) return grad_in;
+  if (output.dim() == 0)
+    softmax_backward_kernel.get(output.device(), name)(grad_in.view({1}), g.reshape({1}), output.reshape({1}), 0, log);
+  else
+    softmax_backward_kernel.get(output.device(), name)(grad_in, g, output, d, log);
+  return grad_in;
+}
 }  // namespace
 
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
@@ -54,6 +80,14 @@ Tensor softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) { retur
 
 Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
   return softmax_impl(t, dim, dtype, true);
+}
+
+Tensor softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim) {
+  return softmax_backward_impl(grad_output, output, dim, false);
+}
+
+Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim) {
+  return softmax_backward_impl(grad_output, output, dim, true);
 }
 
 }  // namespace ember

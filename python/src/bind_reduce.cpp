@@ -51,6 +51,12 @@ void bind_reduce(py::module_& m) {
   m.def("log_softmax", [](const Tensor& t, int64_t dim, OptDType dtype) {
     return ember::log_softmax(t, dim, dtype);
   }, nogil);
+  m.def("softmax_backward", [](const Tensor& g, const Tensor& y, int64_t dim) {
+    return ember::softmax_backward(g, y, dim);
+  }, nogil);
+  m.def("log_softmax_backward", [](const Tensor& g, const Tensor& y, int64_t dim) {
+    return ember::log_softmax_backward(g, y, dim);
+  }, nogil);
 }
 
 }  // namespace ember_py

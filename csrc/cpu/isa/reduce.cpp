@@ -11,6 +11,7 @@ void reduce_stats(const TensorIter& iter, ReduceOp op, const ReduceArgs& args); 
 void arg_reduce(const TensorIter& iter, const Tensor* values, bool is_max);       // reduce_stats.cpp
 void register_scan_kernels();                                                      // scan.cpp
 void register_softmax_kernels();                                                   // softmax.cpp
+void register_normalization_kernels();                                             // normalization.cpp
 
 namespace {
 using reduce::is_float_v;
@@ -159,6 +160,7 @@ void register_reduce_kernels() {
   arg_reduce_kernel.set(DeviceType::CPU, arg_reduce);
   register_scan_kernels();
   register_softmax_kernels();
+  register_normalization_kernels();
 }
 
 EMBER_ISA_NAMESPACE_END

@@ -39,5 +39,9 @@ EMBER_API Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype
 EMBER_API Tensor cumprod(const Tensor& t, int64_t dim, std::optional<DType> dtype = std::nullopt);
 EMBER_API Tensor softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype = std::nullopt);
 EMBER_API Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype = std::nullopt);
+// The gradients of softmax / log_softmax along dim from the forward's output and the output's
+// gradient (converted to the output's dtype); the result has the output's shape and dtype.
+EMBER_API Tensor softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim);
+EMBER_API Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim);
 
 }  // namespace ember

@@ -376,10 +376,8 @@ def _layer_norm_backward(ctx, grad):
         gi, gw, gb = _normalized_grads(ctx, grad, input, weight, list(range(lead, input.dim())), [1] * lead + shape)
         return gi, None if gw is None else gw.reshape(shape), None if gb is None else gb.reshape(shape)
     with no_grad():
-        x = input.detach()
-        dims = list(range(x.dim() - len(shape), x.dim()))
-        mean = x.mean(dim=dims, keepdim=True)
-        rstd = (x.var(dim=dims, correction=0, keepdim=True) + ctx.eps).rsqrt()
+        # the statistics again, from one kernel pass (the forward returned only its output)
+        _, mean, rstd = _norm.native_layer_norm(input.detach(), shape, None, None, ctx.eps)
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
     return _kernel("layer_norm", lambda: _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask),
@@ -412,10 +410,8 @@ def _group_norm_backward(ctx, grad):
         gb = grad.sum(dim=dims) if ctx.needs_input_grad[2] else None
         return None if gi is None else gi.reshape(list(input.shape)), gw, gb
     with no_grad():
-        x = input.detach()
-        flat = x.reshape(x.shape[0], g, x.numel() // max(x.shape[0] * g, 1))
-        mean = flat.mean(dim=2)
-        rstd = (flat.var(dim=2, correction=0) + ctx.eps).rsqrt()
+        # the statistics again, from one kernel pass (the forward returned only its output)
+        _, mean, rstd = _norm.native_group_norm(input.detach(), g, None, None, ctx.eps)
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
     return _kernel("group_norm", lambda: _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask),

@@ -10,6 +10,9 @@ gradient at a zero is the product of the other values, std's gradient is zero wh
 """
 import operator
 
+from ... import _C
+from ..._tensor import _wrap
+from ..grad_mode import _state
 from ..recording import register
 
 
@@ -454,8 +457,13 @@ def _softmax_setup(ctx, result, input, dim, dtype=None):
     return (input,)
 
 
+# The gradients come from one fused kernel (_C.softmax_backward: a sum and an elementwise pass
+# per line); under create_graph they are written in ember ops instead, to be differentiated again.
+
 def _softmax_backward(ctx, grad):
     y, = ctx.saved_tensors
+    if not _state.grad_enabled:
+        return _wrap(_C.softmax_backward(grad._impl, y._impl, ctx.dim))
     if y.dim() == 0:
         return grad * 0.0
     return y * (grad - (grad * y).sum(dim=ctx.dim, keepdim=True))
@@ -463,6 +471,8 @@ def _softmax_backward(ctx, grad):
 
 def _log_softmax_backward(ctx, grad):
     y, = ctx.saved_tensors
+    if not _state.grad_enabled:
+        return _wrap(_C.log_softmax_backward(grad._impl, y._impl, ctx.dim))
     if y.dim() == 0:
         return grad * 0.0
     return grad - y.exp() * grad.sum(dim=ctx.dim, keepdim=True)

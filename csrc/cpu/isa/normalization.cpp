@@ -2,16 +2,18 @@
 // (the front-ends compute 16-bit inputs in float32). Statistics take one pass over the values
 // with float64 sums of (x - shift) and (x - shift)^2, the shift being the first value: the
 // shifted sums keep the variance accurate when the mean is large against the spread.
-// Batch norm runs in parallel over channels, layer/group norm over rows.
+// Batch norm runs in parallel over channels, layer/group norm over rows. Compiled once per ISA,
+// so that the float64 sums and the affine pass run in the widest vectors the CPU has.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "cpu/isa/isa.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
 
-namespace ember {
+EMBER_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -165,6 +167,17 @@ void row_norm_typed(const RowNormArgs& a) {
       mean[r] = static_cast<T>(m);
       rstd[r] = static_cast<T>(rs);
       const int64_t ch0 = (r % a.groups) * cpr;
+      if (inner == 1) {  // layer norm: a channel per value, one vector pass over the row
+        // In T: float32 outputs need no float64 here (the statistics were summed in float64),
+        // and float32 vectors are twice as wide.
+        const T* wr = w ? w + ch0 : nullptr;
+        const T* br = b ? b + ch0 : nullptr;
+        const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
+#pragma omp simd
+        for (int64_t j = 0; j < cols; ++j)
+          yr[j] = (xr[j] - mt) * (wr ? rt * wr[j] : rt) + (br ? br[j] : T(0));
+        continue;
+      }
       for (int64_t c = 0; c < cpr; ++c) {  // one affine channel at a time
         const double scale = rs * (w ? static_cast<double>(w[ch0 + c]) : 1.0);
         const double shift = b ? static_cast<double>(b[ch0 + c]) : 0.0;
@@ -174,8 +187,88 @@ void row_norm_typed(const RowNormArgs& a) {
   });
 }
 
+// Layer norm's backward (a channel per value) in one sweep over the rows: each row's dx takes
+// two vector passes, and its dgamma/dbeta terms a third while the row is still in L1, added into
+// per-task partial sums that are summed in task order at the end (so the result depends only on
+// the thread count, never on timing).
+template <typename T>
+void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
+  const int64_t rows = a.rows, cols = a.cols;
+  const T* x = a.in.data_ptr<T>();
+  const T* dy = a.grad_out.data_ptr<T>();
+  const T* w = ptr_or_null<T>(a.weight);
+  const T* mean = a.mean.data_ptr<T>();
+  const T* rstd = a.rstd.data_ptr<T>();
+  T* dx = mut_ptr_or_null<T>(a.grad_in);
+  T* dw = mut_ptr_or_null<T>(a.grad_weight);
+  T* db = mut_ptr_or_null<T>(a.grad_bias);
+  const bool params = dw || db;
+  const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
+  // A task's dgamma and dbeta sums, offset by a cache line so that sw[j] and sb[j] never sit a
+  // multiple of 4 KiB apart (their loads would wait on each other's stores).
+  const int64_t sb_off = cols + 8, task_len = 2 * sb_off;
+  std::vector<double> partial(params ? static_cast<size_t>(tasks * task_len) : 0, 0.0);
+  parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      double* sw = params ? partial.data() + t * task_len : nullptr;
+      double* sb = params ? sw + sb_off : nullptr;
+      for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+        const T* xr = x + r * cols;
+        const T* gr = dy + r * cols;
+        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+        if (dx) {
+          T* dr = dx + r * cols;
+          // (one loop per case: a load under `w ?` keeps the reduction from vectorizing)
+          double sg = 0, sgx = 0;
+          if (w) {
+#pragma omp simd reduction(+ : sg, sgx)
+            for (int64_t j = 0; j < cols; ++j) {
+              const double g = static_cast<double>(gr[j]) * static_cast<double>(w[j]);
+              sg += g;
+              sgx += g * (static_cast<double>(xr[j]) - m);
+            }
+          } else {
+#pragma omp simd reduction(+ : sg, sgx)
+            for (int64_t j = 0; j < cols; ++j) {
+              const double g = static_cast<double>(gr[j]);
+              sg += g;
+              sgx += g * (static_cast<double>(xr[j]) - m);
+            }
+          }
+          // dx = rs * g - (x - m) * rs^2 * mean(g xhat) / rs - rs * mean(g), in T (x - m first,
+          // which stays exact when the mean is large against the spread)
+          const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
+          const T a_t = static_cast<T>(rs), c_t = static_cast<T>(rs * rs * mgx), k_t = static_cast<T>(-rs * mg);
+          const T mt = static_cast<T>(m);
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) dr[j] = (w ? gr[j] * w[j] : gr[j]) * a_t - (xr[j] - mt) * c_t + k_t;
+        }
+        if (params) {
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) {
+            const double g = static_cast<double>(gr[j]);
+            sb[j] += g;
+            sw[j] += g * (static_cast<double>(xr[j]) - m) * rs;
+          }
+        }
+      }
+    }
+  });
+  if (!params) return;
+  for (int64_t j = 0; j < cols; ++j) {
+    double sw = 0, sb = 0;
+    for (int64_t t = 0; t < tasks; ++t) {
+      sw += partial[t * task_len + j];
+      sb += partial[t * task_len + sb_off + j];
+    }
+    if (dw) dw[j] = static_cast<T>(sw);
+    if (db) db[j] = static_cast<T>(sb);
+  }
+}
+
 template <typename T>
 void row_norm_backward_typed(const RowNormBackwardArgs& a) {
+  if (a.inner == 1 && a.groups == 1) return layer_norm_backward_rows<T>(a);
   const int64_t rows = a.rows, cols = a.cols, inner = a.inner, cpr = cols / std::max<int64_t>(1, inner);
   const T* x = a.in.data_ptr<T>();
   const T* dy = a.grad_out.data_ptr<T>();
@@ -194,6 +287,24 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         T* dr = dx + r * cols;
         const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
         const int64_t ch0 = (r % a.groups) * cpr;
+        if (inner == 1) {  // layer norm: a weight per value, vector passes over the row
+          const T* wr = w ? w + ch0 : nullptr;
+          double sg = 0, sgx = 0;
+#pragma omp simd reduction(+ : sg, sgx)
+          for (int64_t j = 0; j < cols; ++j) {
+            const double g = static_cast<double>(gr[j]) * (wr ? static_cast<double>(wr[j]) : 1.0);
+            sg += g;
+            sgx += g * (static_cast<double>(xr[j]) - m);
+          }
+          // dx = rs * g - (x - m) * rs^2 * mgx - rs * mg, in T (x - m first, which stays exact
+          // when the mean is large against the spread)
+          const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
+          const T a_t = static_cast<T>(rs), c_t = static_cast<T>(rs * rs * mgx), k_t = static_cast<T>(-rs * mg);
+          const T mt = static_cast<T>(m);
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) dr[j] = (wr ? gr[j] * wr[j] : gr[j]) * a_t - (xr[j] - mt) * c_t + k_t;
+          continue;
+        }
         double sg = 0, sgx = 0;
         for (int64_t c = 0; c < cpr; ++c) {
           const double wc = w ? static_cast<double>(w[ch0 + c]) : 1.0;
@@ -226,7 +337,22 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
   const int64_t channels = a.groups * cpr, batches = a.groups ? rows / a.groups : 0;
   parallel_for(0, channels, grain_for(batches * inner), [&](int64_t c0, int64_t c1) {
     std::vector<double> sw(c1 - c0, 0.0), sb(c1 - c0, 0.0);
-    for (int64_t n = 0; n < batches; ++n) {
+    if (inner == 1 && a.groups == 1) {  // layer norm: each row adds into the channels in one vector pass
+      double* swp = sw.data();
+      double* sbp = sb.data();
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* xr = x + r * cols + c0;
+        const T* gr = dy + r * cols + c0;
+        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+#pragma omp simd
+        for (int64_t j = 0; j < c1 - c0; ++j) {
+          const double g = static_cast<double>(gr[j]);
+          sbp[j] += g;
+          swp[j] += g * (static_cast<double>(xr[j]) - m) * rs;
+        }
+      }
+    }
+    for (int64_t n = 0; n < batches && !(inner == 1 && a.groups == 1); ++n) {
       for (int64_t ch = c0; ch < c1; ++ch) {
         const int64_t r = n * a.groups + ch / cpr;
         const int64_t off = r * cols + (ch % cpr) * inner;
@@ -273,11 +399,11 @@ void cpu_row_norm_backward(const RowNormBackwardArgs& a) {
 
 }  // namespace
 
-void register_cpu_normalization_kernels() {
+void register_normalization_kernels() {
   batch_norm_kernel.set(DeviceType::CPU, cpu_batch_norm);
   batch_norm_backward_kernel.set(DeviceType::CPU, cpu_batch_norm_backward);
   row_norm_kernel.set(DeviceType::CPU, cpu_row_norm);
   row_norm_backward_kernel.set(DeviceType::CPU, cpu_row_norm_backward);
 }
 
-}  // namespace ember
+EMBER_ISA_NAMESPACE_END
