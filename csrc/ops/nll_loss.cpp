@@ -192,6 +192,20 @@ std::tuple<Tensor, std::optional<Tensor>> cross_entropy_backward(
     Tensor dt = mul(log_p, loss::number(-(1 - label_smoothing)));
     if (w) dt = mul(dt, w->view(along));
     grad_target = mul(dt, g.unsqueeze(cdim)).to(target.dtype());
+  } else if (label_smoothing == 0) {
+    check_class_targets(input, target, "cross_entropy");
+    // Each position's loss is -w_t log softmax(x)_t: its gradient is w_t (softmax(x) - onehot(t))
+    // times the position's incoming gradient. A softmax pass, one product and a scatter at the
+    // targets, instead of building the smoothed target distribution below (a dozen passes).
+    const Tensor counted = nll_parts(input, target, w, ignore_index).counted;  // w_t, 0 where ignored
+    g = loss::expand_grad(grad, position_shape, reduction == "mean" ? "sum" : reduction, "cross_entropy");
+    if (reduction == "mean") g = div(g, sum(counted));
+    const Tensor scale = mul(g.to(input.dtype()), counted).unsqueeze(cdim);
+    Tensor grad_input = mul(softmax(input, cdim), scale);
+    const Tensor t = target.to(kInt64).unsqueeze(cdim);
+    const Tensor kept = mul(t, ne(t, scalar_tensor(ignore_index, std::nullopt, true)).to(kInt64));  // ignored: 0
+    scatter_add_(grad_input, cdim, kept, neg(scale));  // ignored positions add -0
+    return {grad_input, grad_target};
   } else {
     check_class_targets(input, target, "cross_entropy");
     const Tensor classes = arange(c, TensorOptions(kInt64).device(input.device())).view(along);
