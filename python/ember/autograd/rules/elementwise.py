@@ -13,7 +13,9 @@ be differentiated.
 import math
 
 import ember  # ops are looked up when a backward runs: the wrapped, recording ones
-from ..._tensor import Tensor
+from ... import _C
+from ..._tensor import Tensor, _wrap
+from ..grad_mode import _state
 from ..recording import register
 
 
@@ -389,8 +391,20 @@ _result_rule("rsqrt", lambda g, y: g * (y * y * y * -0.5))
 _input_rule("sin", lambda g, x: g * x.cos())
 _input_rule("cos", lambda g, x: g * -x.sin())
 _result_rule("tan", lambda g, y: g * (y * y + 1))
-_result_rule("tanh", lambda g, y: g * (1 - y * y))
-_result_rule("sigmoid", lambda g, y: g * ((1 - y) * y))
+def _fused_result_rule(names, formula, native):
+    """formula(grad, result), computed by the one kernel `native(grad, result)` unless the
+    backward itself is recorded (create_graph) or the operands differ in dtype or shape."""
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        g, r = grad._impl, y._impl
+        if _state.grad_enabled or type(grad) is not Tensor or g.dtype != r.dtype or g.shape != r.shape:
+            return formula(grad, y)
+        return _wrap(native(g, r))
+    register(names, _save_result, backward)
+
+
+_fused_result_rule("tanh", lambda g, y: g * (1 - y * y), _C.tanh_backward)
+_fused_result_rule("sigmoid", lambda g, y: g * ((1 - y) * y), _C.sigmoid_backward)
 _result_rule("relu", lambda g, y: ember.where(y <= 0, 0.0, g))
 _input_rule("erf", lambda g, x: g * ((-(x * x)).exp() * _TWO_OVER_SQRT_PI))
 _input_rule("erfc", lambda g, x: g * ((-(x * x)).exp() * -_TWO_OVER_SQRT_PI))
