@@ -26,7 +26,6 @@ void register_cpu_triangular_kernels();
 void register_cpu_pad_kernels();
 void register_cpu_index_kernels();
 void register_cpu_ctc_kernels();
-void register_cpu_optim_kernels();
 
 #define EMBER_DECLARE_ISA(isa)               \
   namespace cpu::isa {                       \
@@ -35,6 +34,7 @@ void register_cpu_optim_kernels();
   void register_gemm_kernels();              \
   void register_activation_kernels();        \
   void register_attention_kernels();         \
+  void register_optim_kernels();             \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -86,7 +86,6 @@ void register_cpu_kernels() {
   register_cpu_pad_kernels();
   register_cpu_index_kernels();
   register_cpu_ctc_kernels();
-  register_cpu_optim_kernels();
   g_isa = choose_isa();
 #ifdef EMBER_X86_ISA_VARIANTS
   if (std::strncmp(g_isa, "avx512", 6) == 0) {
@@ -95,6 +94,7 @@ void register_cpu_kernels() {
     cpu::avx512::register_gemm_kernels();
     cpu::avx512::register_activation_kernels();
     cpu::avx512::register_attention_kernels();
+    cpu::avx512::register_optim_kernels();
     if (std::strcmp(g_isa, "avx512_bf16") == 0) cpu::avx512::register_gemm_bf16_kernels();
     return;
   }
@@ -104,6 +104,7 @@ void register_cpu_kernels() {
     cpu::avx2::register_gemm_kernels();
     cpu::avx2::register_activation_kernels();
     cpu::avx2::register_attention_kernels();
+    cpu::avx2::register_optim_kernels();
     return;
   }
 #endif
@@ -112,6 +113,7 @@ void register_cpu_kernels() {
   cpu::base::register_gemm_kernels();
   cpu::base::register_activation_kernels();
   cpu::base::register_attention_kernels();
+  cpu::base::register_optim_kernels();
 }
 
 }  // namespace ember
