@@ -155,9 +155,15 @@ register("Tensor.diagonal", _diagonal_setup, _diagonal_backward)
 
 
 def _is_basic(key):
+    """Whether key has only ints, slices, None and Ellipsis (a view, with no index tensors)."""
     if type(key) in _BASIC_KEYS:
         return True
-    return type(key) is tuple and all(type(k) in _BASIC_KEYS for k in key)
+    if type(key) is not tuple:
+        return False
+    for k in key:
+        if type(k) not in _BASIC_KEYS:
+            return False
+    return True
 
 
 def save_key(ctx, key):
@@ -182,10 +188,10 @@ def check_key(ctx):
 
 def _getitem_setup(ctx, result, input, key):
     ctx.shape = input._impl.shape
-    if type(key) in _BASIC_KEYS:  # t[0], t[1:3]: no index tensors to keep
+    if _is_basic(key):  # t[0], t[1:3], t[:, 1]: no index tensors to keep
         ctx.key, ctx.basic, ctx.key_saved = key, True, False
         return (input,)
-    ctx.basic = _is_basic(key)
+    ctx.basic = False
     save_key(ctx, key)
     return (input,)
 
