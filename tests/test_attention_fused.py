@@ -10,6 +10,7 @@ import pytest
 import ember
 from conftest import cuda_available, run_isa_subprocess, to_numpy
 from ember.nn.functional import attention as AT
+from test_attention import reference
 
 F = ember.nn.functional
 needs_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device")
@@ -98,22 +99,8 @@ def test_composite_keeps_the_other_cases():
 
 # ---- the CPU kernel ---------------------------------------------------------------------------
 
-def _reference(q, k, v, mask=None, causal=False, scale=None, gqa=False):
-    """NumPy attention: softmax(q k^T scale + mask) v, zeros for rows with every key masked."""
-    if gqa:
-        rep = q.shape[-3] // k.shape[-3]
-        k, v = np.repeat(k, rep, axis=-3), np.repeat(v, rep, axis=-3)
-    scale = 1 / np.sqrt(q.shape[-1]) if scale is None else scale
-    s = q @ np.swapaxes(k, -1, -2) * scale
-    L, S = s.shape[-2:]
-    if causal:
-        mask = np.tril(np.ones((L, S), dtype=bool))
-    if mask is not None:
-        s = np.where(mask, s, -np.inf) if mask.dtype == bool else s + mask
-    m = s.max(axis=-1, keepdims=True)
-    e = np.exp(s - np.where(np.isfinite(m), m, 0))
-    total = e.sum(-1, keepdims=True)
-    return (e / np.where(total == 0, 1, total)) @ v
+# NumPy attention: softmax(q k^T scale + mask) v, zeros for rows with every key masked.
+_reference = reference
 
 
 def _cpu_case(c, dtype, rng):

@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+from timing import median_seconds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCHMARKS = os.path.dirname(HERE)
@@ -205,10 +206,4 @@ def _ember_copy_rate(ember, nbytes, repeats):
 
 
 def _median_rate(fn, nbytes, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return nbytes / sorted(times)[len(times) // 2] / 1e9
+    return nbytes / median_seconds(fn, repeats) / 1e9

@@ -150,13 +150,7 @@ def _define(name, fn):
             else:
                 if not kwargs:
                     return fn(*args)
-                for a in kwargs.values():
-                    if isinstance(a, Tensor):
-                        if a._node is not None:
-                            break
-                    elif (type(a) is list or type(a) is tuple) and _requires_grad(a):
-                        break
-                else:
+                if not _requires_grad(kwargs.values()):
                     return fn(*args, **kwargs)
             record = od.record  # no mode anywhere: straight to grad recording
             return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)

@@ -287,24 +287,6 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         T* dr = dx + r * cols;
         const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
         const int64_t ch0 = (r % a.groups) * cpr;
-        if (inner == 1) {  // layer norm: a weight per value, vector passes over the row
-          const T* wr = w ? w + ch0 : nullptr;
-          double sg = 0, sgx = 0;
-#pragma omp simd reduction(+ : sg, sgx)
-          for (int64_t j = 0; j < cols; ++j) {
-            const double g = static_cast<double>(gr[j]) * (wr ? static_cast<double>(wr[j]) : 1.0);
-            sg += g;
-            sgx += g * (static_cast<double>(xr[j]) - m);
-          }
-          // dx = rs * g - (x - m) * rs^2 * mgx - rs * mg, in T (x - m first, which stays exact
-          // when the mean is large against the spread)
-          const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
-          const T a_t = static_cast<T>(rs), c_t = static_cast<T>(rs * rs * mgx), k_t = static_cast<T>(-rs * mg);
-          const T mt = static_cast<T>(m);
-#pragma omp simd
-          for (int64_t j = 0; j < cols; ++j) dr[j] = (wr ? gr[j] * wr[j] : gr[j]) * a_t - (xr[j] - mt) * c_t + k_t;
-          continue;
-        }
         double sg = 0, sgx = 0;
         for (int64_t c = 0; c < cpr; ++c) {
           const double wc = w ? static_cast<double>(w[ch0 + c]) : 1.0;
@@ -332,27 +314,11 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
     });
   }
   if (!dw && !db) return;
-  // Channel sums over n and the positions inside the channel. Threads own blocks of channels
-  // and walk the rows in order, so a layer norm's columns are read row by row.
+  // Channel sums over n and the positions inside the channel; threads own blocks of channels.
   const int64_t channels = a.groups * cpr, batches = a.groups ? rows / a.groups : 0;
   parallel_for(0, channels, grain_for(batches * inner), [&](int64_t c0, int64_t c1) {
     std::vector<double> sw(c1 - c0, 0.0), sb(c1 - c0, 0.0);
-    if (inner == 1 && a.groups == 1) {  // layer norm: each row adds into the channels in one vector pass
-      double* swp = sw.data();
-      double* sbp = sb.data();
-      for (int64_t r = 0; r < rows; ++r) {
-        const T* xr = x + r * cols + c0;
-        const T* gr = dy + r * cols + c0;
-        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
-#pragma omp simd
-        for (int64_t j = 0; j < c1 - c0; ++j) {
-          const double g = static_cast<double>(gr[j]);
-          sbp[j] += g;
-          swp[j] += g * (static_cast<double>(xr[j]) - m) * rs;
-        }
-      }
-    }
-    for (int64_t n = 0; n < batches && !(inner == 1 && a.groups == 1); ++n) {
+    for (int64_t n = 0; n < batches; ++n) {
       for (int64_t ch = c0; ch < c1; ++ch) {
         const int64_t r = n * a.groups + ch / cpr;
         const int64_t off = r * cols + (ch % cpr) * inner;
