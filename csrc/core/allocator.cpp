@@ -17,20 +17,25 @@ namespace ember {
 namespace {
 constexpr size_t kAlignment = 64;               // a cache line; also an AVX-512 vector
 constexpr size_t kHugePage = size_t(2) << 20;   // large buffers get transparent huge pages
+constexpr size_t kCachedMin = size_t(64) << 10; // buffers from here up are cached
+constexpr size_t kCachedStep = size_t(64) << 10; // the size classes below kHugePage
 
-// Buffers of 2 MiB and more are kept after free and handed out again for the same rounded
-// size. A fresh mapping costs a page fault and the zeroing of every page on first touch
-// (about 5 ms for 64 MiB here), more than an elementwise kernel that fills it. The cache is
-// bounded: EMBER_CPU_CACHE_MB, by default 1 GiB or an eighth of the memory if less; when a
-// freed buffer does not fit, the cache is emptied first.
+// Buffers of 64 KiB and more are kept after free and handed out again for the same rounded
+// size (64 KiB steps below 2 MiB, 2 MiB steps above). A fresh mapping costs a page fault and
+// the zeroing of every page on first touch (about 5 ms for 64 MiB here), more than an
+// elementwise kernel that fills it; and malloc maps anew every buffer above its mmap
+// threshold, which is not always its adaptive default (with PyTorch loaded first, a 1.6 MB
+// elementwise result cost 250 page faults per op, 20x the kernel). The cache is bounded:
+// EMBER_CPU_CACHE_MB, by default 1 GiB or an eighth of the memory if less; when a freed
+// buffer does not fit, the cache is emptied first.
 class CpuAllocator final : public Allocator {
  public:
   CpuAllocator() : limit_(cache_limit()) {}
 
   void* allocate(size_t nbytes) override {
     const bool huge = nbytes >= kHugePage;
-    if (huge) {
-      const size_t rounded = round_up(nbytes, kHugePage);
+    if (nbytes >= kCachedMin) {
+      const size_t rounded = cached_size(nbytes);
       std::lock_guard<std::mutex> lock(mu_);
       auto it = free_.find(rounded);
       if (it != free_.end() && !it->second.empty()) {
@@ -42,7 +47,7 @@ class CpuAllocator final : public Allocator {
     }
     // Never hand out null, even for zero bytes: numpy and DLPack consumers dislike it.
     const size_t align = huge ? kHugePage : kAlignment;
-    size_t rounded = round_up(nbytes, align);
+    size_t rounded = nbytes >= kCachedMin ? cached_size(nbytes) : round_up(nbytes, align);
     if (rounded == 0) rounded = kAlignment;
     void* p = std::aligned_alloc(align, rounded);
     EMBER_CHECK(p != nullptr, "CPU out of memory: failed to allocate ", nbytes, " bytes");
@@ -54,8 +59,8 @@ class CpuAllocator final : public Allocator {
   }
 
   void deallocate(void* ptr, size_t nbytes) override {
-    if (nbytes >= kHugePage) {
-      const size_t rounded = round_up(nbytes, kHugePage);
+    if (nbytes >= kCachedMin) {
+      const size_t rounded = cached_size(nbytes);
       std::lock_guard<std::mutex> lock(mu_);
       if (cached_ + rounded > limit_) release_locked();
       if (rounded <= limit_) {
@@ -74,6 +79,7 @@ class CpuAllocator final : public Allocator {
 
  private:
   static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+  static size_t cached_size(size_t n) { return round_up(n, n >= kHugePage ? kHugePage : kCachedStep); }
 
   static size_t cache_limit() {
     if (const char* mb = std::getenv("EMBER_CPU_CACHE_MB")) return static_cast<size_t>(std::atoll(mb)) << 20;
