@@ -35,6 +35,7 @@ void register_cpu_ctc_kernels();
   void register_activation_kernels();        \
   void register_attention_kernels();         \
   void register_optim_kernels();             \
+  void register_rnn_kernels();               \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -95,6 +96,7 @@ void register_cpu_kernels() {
     cpu::avx512::register_activation_kernels();
     cpu::avx512::register_attention_kernels();
     cpu::avx512::register_optim_kernels();
+    cpu::avx512::register_rnn_kernels();
     if (std::strcmp(g_isa, "avx512_bf16") == 0) cpu::avx512::register_gemm_bf16_kernels();
     return;
   }
@@ -105,6 +107,7 @@ void register_cpu_kernels() {
     cpu::avx2::register_activation_kernels();
     cpu::avx2::register_attention_kernels();
     cpu::avx2::register_optim_kernels();
+    cpu::avx2::register_rnn_kernels();
     return;
   }
 #endif
@@ -114,6 +117,7 @@ void register_cpu_kernels() {
   cpu::base::register_activation_kernels();
   cpu::base::register_attention_kernels();
   cpu::base::register_optim_kernels();
+  cpu::base::register_rnn_kernels();
 }
 
 }  // namespace ember

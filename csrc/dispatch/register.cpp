@@ -4,6 +4,7 @@
 #include "dispatch/kernels.h"
 #include "dispatch/kernels_ctc.h"
 #include "dispatch/kernels_optim.h"
+#include "dispatch/kernels_rnn.h"
 
 namespace ember {
 
@@ -38,6 +39,8 @@ KernelTable<EmbeddingBackwardKernel> embedding_backward_kernel;
 KernelTable<CtcLossKernel> ctc_loss_kernel;
 KernelTable<CtcLossBackwardKernel> ctc_loss_backward_kernel;
 KernelTable<AdamStepKernel> adam_step_kernel;
+KernelTable<RecurrentStepKernel> recurrent_step_kernel;
+KernelTable<RecurrentStepBackwardKernel> recurrent_step_backward_kernel;
 KernelTable<SortKernel> sort_kernel;
 KernelTable<TopkKernel> topk_kernel;
 KernelTable<SelectKernel> select_kernel;

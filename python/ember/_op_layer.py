@@ -313,6 +313,13 @@ class Mode:
         return False
 
 
+def mode_active(priority):
+    """Whether a mode of this priority (TRACING, AUTOCAST, PROFILER) is active in this thread:
+    code that computes outside the op layer (a fused kernel called directly) must leave the
+    work to ops while tracing, which sees only ops."""
+    return any(m.priority == priority for m in getattr(_local, "modes", None) or ())
+
+
 def sizes_of(tensor):
     """tensor.shape as the active modes report it (Tensor.shape calls this only when a mode is
     active somewhere)."""

@@ -58,6 +58,7 @@ void bind_indexing(py::module_& m);
 void bind_ctc(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_optim(py::module_& m);
+void bind_rnn(py::module_& m);
 
 }  // namespace ember_py
 

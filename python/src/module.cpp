@@ -87,6 +87,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_tensor(m);
   ember_py::bind_autograd(m);
   ember_py::bind_optim(m);
+  ember_py::bind_rnn(m);
   ember_py::bind_creation(m);
   ember_py::bind_elementwise(m);
   ember_py::bind_reduce(m);

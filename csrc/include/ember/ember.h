@@ -6,6 +6,8 @@
 #include "ember/dtype.h"
 #include "ember/error.h"
 #include "ember/ops.h"
+#include "ember/ops/optim.h"
+#include "ember/ops/rnn.h"
 #include "ember/random.h"
 #include "ember/scalar.h"
 #include "ember/tensor.h"

@@ -4,35 +4,49 @@ torch.rnn_relu), which nn.LSTM, nn.GRU and nn.RNN call.
 `params` is the flat list of each layer's and direction's weights in PyTorch's order:
 weight_ih, weight_hh, then bias_ih, bias_hh when `has_biases`, then weight_hr for an LSTM with
 projections. Gate order as PyTorch's (LSTM: i, f, g, o; GRU: r, z, n). The input projections of
-all time steps are one matrix product per layer and direction; the recurrence runs step by step
-in ember ops, so autograd differentiates it like any other code. Each op is one op of the op
-layer, which ONNX export writes as the native ONNX LSTM/GRU/RNN nodes.
+all time steps are one matrix product per layer and direction; the recurrence then runs in the
+fused native kernel as one graph node per layer and direction (rnn_fused.py), or, where that
+does not take the operands (CUDA, 16-bit dtypes, projections), step by step in ember ops, which
+autograd differentiates like any other code. Each op is one op of the op layer, which ONNX
+export writes as the native ONNX LSTM/GRU/RNN nodes.
 """
 from .._op_layer import op
+from . import rnn_fused
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
 
 
-def cell(mode, x_proj, h, c, w_hh, b_hh, w_hr):
-    """One time step from the input projection x_proj (x W_ihᵀ + b_ih): new (h, c)."""
-    import ember.nn.functional as F
-    hh = F.linear(h, w_hh, b_hh)
+def pointwise_cell(mode, x_gates, h_gates, h_prev, c_prev):
+    """The gates and the state update of one step in ember ops, from the two projections
+    x_gates = x W_ihᵀ + b_ih and h_gates = h_prev W_hhᵀ + b_hh: new (h, c) (c None but for an
+    LSTM). The fused kernel computes the same (rnn_fused.cell)."""
     if mode == "LSTM":
-        i, f, g, o = (x_proj + hh).chunk(4, -1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        h = o.sigmoid() * c.tanh()
-        if w_hr is not None:
-            h = F.linear(h, w_hr)
-        return h, c
+        i, f, g, o = (x_gates + h_gates).chunk(4, -1)
+        c = f.sigmoid() * c_prev + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
     if mode == "GRU":
-        xr, xz, xn = x_proj.chunk(3, -1)
-        hr, hz, hn = hh.chunk(3, -1)
+        xr, xz, xn = x_gates.chunk(3, -1)
+        hr, hz, hn = h_gates.chunk(3, -1)
         r = (xr + hr).sigmoid()
         z = (xz + hz).sigmoid()
         n = (xn + r * hn).tanh()
-        return (1 - z) * n + z * h, None
-    pre = x_proj + hh
+        return (1 - z) * n + z * h_prev, None
+    pre = x_gates + h_gates
     return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
+
+
+def cell(mode, x_proj, h, c, w_hh, b_hh, w_hr, fused=True):
+    """One time step from the input projection x_proj (x W_ihᵀ + b_ih): new (h, c). The gates
+    run in the fused kernel where it takes the operands (one graph node), else in ember ops."""
+    import ember.nn.functional as F
+    hh = F.linear(h, w_hh, b_hh)
+    if fused and w_hr is None and rnn_fused.fusable(x_proj, hh, h, c):
+        h, c = rnn_fused.cell(mode, x_proj, hh, h, c)
+    else:
+        h, c = pointwise_cell(mode, x_proj, hh, h, c)
+    if w_hr is not None:
+        h = F.linear(h, w_hr)
+    return h, c
 
 
 def layer_weights(params, has_biases, num_layers, directions):
@@ -55,19 +69,29 @@ def layer_weights(params, has_biases, num_layers, directions):
     return out
 
 
-def _run_direction(mode, x, h, c, weights, reverse):
+def run_direction_composite(mode, x_gates, h, c, w_hh, b_hh, reverse, w_hr=None):
+    """(output, h_n, c_n) of one layer and direction from its input projections, step by step
+    in ember ops (what the fused layer computes in one node)."""
     import ember
-    import ember.nn.functional as F
-    w_ih, w_hh, b_ih, b_hh, w_hr = weights
-    # The input projections of all steps in one product, split by one op (whose backward stacks
-    # the steps' gradients once, where indexing each step would add a full-size gradient per step).
-    projections = F.linear(x, w_ih, b_ih).unbind(0)
-    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
-    outputs = [None] * x.shape[0]
+    # Split by one op (whose backward stacks the steps' gradients once, where indexing each
+    # step would add a full-size gradient per step).
+    projections = x_gates.unbind(0)
+    steps = range(x_gates.shape[0] - 1, -1, -1) if reverse else range(x_gates.shape[0])
+    outputs = [None] * x_gates.shape[0]
     for t in steps:
-        h, c = cell(mode, projections[t], h, c, w_hh, b_hh, w_hr)
+        h, c = cell(mode, projections[t], h, c, w_hh, b_hh, w_hr, fused=False)
         outputs[t] = h
     return ember.stack(outputs), h, c
+
+
+def _run_direction(mode, x, h, c, weights, reverse):
+    import ember.nn.functional as F
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
+    # The input projections of all steps in one product.
+    x_gates = F.linear(x, w_ih, b_ih)
+    if w_hr is None and x.shape[0] > 0 and rnn_fused.fusable(x_gates, h, c, w_hh, b_hh):
+        return rnn_fused.layer(mode, x_gates, h, c, w_hh, b_hh, reverse)
+    return run_direction_composite(mode, x_gates, h, c, w_hh, b_hh, reverse, w_hr)
 
 
 def _run(mode, input, h0, c0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):

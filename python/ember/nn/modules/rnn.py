@@ -3,8 +3,10 @@
 initialisation (uniform in +-1/sqrt(hidden_size)) and input/output layouts.
 
 The layers call the functional ops ember.lstm / gru / rnn_tanh / rnn_relu (ember/_ops/rnn.py),
-which run the recurrence in ember ops (one op each for the op layer: ONNX export writes the
-native ONNX nodes). Packed sequences (nn.utils.rnn) run each step on the sequences still going.
+which run each layer and direction in the fused native kernel where it applies (one op each for
+the op layer: ONNX export writes the native ONNX nodes). Packed sequences (nn.utils.rnn) run each
+step on the sequences still going; they and the cells run the gates of a step fused (_ops/rnn.py
+cell()).
 """
 import math
 
@@ -317,8 +319,8 @@ class RNNCell(RNNCellBase):
         if not batched:
             input = input.unsqueeze(0)
         h = self._zeros(input) if hx is None else (hx if batched else hx.unsqueeze(0))
-        pre = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
-        h = pre.tanh() if self.nonlinearity == "tanh" else pre.relu()
+        mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
+        h, _ = cell(mode, F.linear(input, self.weight_ih, self.bias_ih), h, None, self.weight_hh, self.bias_hh, None)
         return h if batched else h.squeeze(0)
 
 
@@ -334,10 +336,7 @@ class LSTMCell(RNNCellBase):
             h, c = self._zeros(input), self._zeros(input)
         else:
             h, c = hx if batched else (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        gates = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)
-        i, f, g, o = gates.chunk(4, 1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        h = o.sigmoid() * c.tanh()
+        h, c = cell("LSTM", F.linear(input, self.weight_ih, self.bias_ih), h, c, self.weight_hh, self.bias_hh, None)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -350,10 +349,5 @@ class GRUCell(RNNCellBase):
         if not batched:
             input = input.unsqueeze(0)
         h = self._zeros(input) if hx is None else (hx if batched else hx.unsqueeze(0))
-        xr, xz, xn = F.linear(input, self.weight_ih, self.bias_ih).chunk(3, 1)
-        hr, hz, hn = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, 1)
-        r = (xr + hr).sigmoid()
-        z = (xz + hz).sigmoid()
-        n = (xn + r * hn).tanh()
-        h = (1 - z) * n + z * h
+        h, _ = cell("GRU", F.linear(input, self.weight_ih, self.bias_ih), h, None, self.weight_hh, self.bias_hh, None)
         return h if batched else h.squeeze(0)
