@@ -175,14 +175,14 @@ std::tuple<Tensor, std::optional<Tensor>> cross_entropy_backward(
   const std::optional<Tensor> w = class_weight(input, weight, "cross_entropy");
   IntArray along(input.dim(), 1);
   along[cdim] = c;
-  const Tensor log_p = log_softmax(input, cdim);
   const IntArray position_shape = target_shape_for(input);
 
-  Tensor q, g;  // g: the gradient of each position's loss, position-shaped
+  Tensor log_p, q, g;  // g: the gradient of each position's loss, position-shaped
   std::optional<Tensor> grad_target;
   if (is_floating(target.dtype())) {
     EMBER_CHECK_SHAPE(target.shape() == input.shape(), "cross_entropy: expected class probabilities of the input's ",
                       "shape ", shape_str(input.shape()), " as target, but got ", shape_str(target.shape()));
+    log_p = log_softmax(input, cdim);
     q = target.to(input.dtype());
     if (label_smoothing > 0)
       q = add(mul(q, loss::number(1 - label_smoothing)), loss::number(label_smoothing / double(c)));
@@ -201,13 +201,15 @@ std::tuple<Tensor, std::optional<Tensor>> cross_entropy_backward(
     g = loss::expand_grad(grad, position_shape, reduction == "mean" ? "sum" : reduction, "cross_entropy");
     if (reduction == "mean") g = div(g, sum(counted));
     const Tensor scale = mul(g.to(input.dtype()), counted).unsqueeze(cdim);
-    Tensor grad_input = mul(softmax(input, cdim), scale);
+    Tensor grad_input = softmax(input, cdim);
+    mul_(grad_input, scale);
     const Tensor t = target.to(kInt64).unsqueeze(cdim);
     const Tensor kept = mul(t, ne(t, scalar_tensor(ignore_index, std::nullopt, true)).to(kInt64));  // ignored: 0
     scatter_add_(grad_input, cdim, kept, neg(scale));  // ignored positions add -0
     return {grad_input, grad_target};
   } else {
     check_class_targets(input, target, "cross_entropy");
+    log_p = log_softmax(input, cdim);
     const Tensor classes = arange(c, TensorOptions(kInt64).device(input.device())).view(along);
     const Tensor t = target.to(kInt64).unsqueeze(cdim);
     const Tensor w_along = w ? w->view(along) : ones(along, TensorOptions(input.dtype()).device(input.device()));
