@@ -191,3 +191,13 @@ def test_bad_operands_raise_named_errors():
     with pytest.raises(TypeError, match="takes float32 and float64, got int64"):
         _C.recurrent_cell("RNN_TANH", ember.zeros(2, 3, dtype=ember.int64)._impl,
                           ember.zeros(2, 3, dtype=ember.int64)._impl, ember.zeros(2, 3, dtype=ember.int64)._impl, None)
+
+
+def test_second_backward_without_retain_graph_is_refused():
+    layer = nn.LSTM(3, 4)
+    out, _ = layer(ember.randn(5, 2, 3))
+    loss = out.sum()
+    loss.backward(retain_graph=True)
+    loss.backward()  # retained: runs again and accumulates
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()

@@ -93,8 +93,9 @@ def layer(mode, x_gates, h0, c0, w_hh, b_hh, reverse):
         result = forward(*args)
     else:
         def setup(ctx, result, mode, x_gates, h0, c0, w_hh, b_hh, reverse):
-            ctx.mode, ctx.reverse, ctx.workspace = mode, reverse, kept[0]
-            ctx.save_for_backward(x_gates, h0, c0, w_hh, b_hh, result[0])
+            # The workspace is saved like the operands, so that backward frees it.
+            ctx.mode, ctx.reverse = mode, reverse
+            ctx.save_for_backward(x_gates, h0, c0, w_hh, b_hh, result[0], _wrap(kept[0]))
             return x_gates, h0, c0, w_hh, b_hh
 
         result = record("recurrent_layer", _LAYER_NODES[mode], forward, setup, _layer_backward, args, {})
@@ -102,7 +103,7 @@ def layer(mode, x_gates, h0, c0, w_hh, b_hh, reverse):
 
 
 def _layer_backward(ctx, grad_output, grad_h_n, grad_c_n=None):
-    x_gates, h0, c0, w_hh, b_hh, output = ctx.saved_tensors
+    x_gates, h0, c0, w_hh, b_hh, output, workspace = ctx.saved_tensors
     mode, reverse = ctx.mode, ctx.reverse
     if _state.grad_enabled:
         from .rnn import run_direction_composite
@@ -112,7 +113,7 @@ def _layer_backward(ctx, grad_output, grad_h_n, grad_c_n=None):
         return _recomputed_grads(compute, (x_gates, h0, c0, w_hh, b_hh), (grad_output, grad_h_n, grad_c_n))
     gx, gh0, gc0, gw, gb = _C.recurrent_layer_backward(
         mode, _impl(grad_output), _impl(grad_h_n), _impl(grad_c_n), h0._impl, _impl(c0), w_hh._impl, output._impl,
-        ctx.workspace, reverse, b_hh is not None)
+        workspace._impl, reverse, b_hh is not None)
     return (_wrap(gx), _wrap(gh0), None if gc0 is None else _wrap(gc0), _wrap(gw),
             None if gb is None else _wrap(gb))
 
@@ -135,8 +136,9 @@ def cell(mode, x_gates, h_gates, h_prev, c_prev):
         result = forward(*args)
     else:
         def setup(ctx, result, mode, x_gates, h_gates, h_prev, c_prev):
-            ctx.mode, ctx.workspace = mode, kept[0]
-            ctx.save_for_backward(x_gates, h_gates, h_prev, c_prev, result if c_prev is None else result[0])
+            ctx.mode = mode
+            ctx.save_for_backward(x_gates, h_gates, h_prev, c_prev, result if c_prev is None else result[0],
+                                  _wrap(kept[0]))
             # h_prev enters the pointwise step only in a GRU (z h_prev); elsewhere through h_gates.
             return x_gates, h_gates, (h_prev if mode == "GRU" else None), c_prev
 
@@ -145,7 +147,7 @@ def cell(mode, x_gates, h_gates, h_prev, c_prev):
 
 
 def _cell_backward(ctx, grad_h, grad_c=None):
-    x_gates, h_gates, h_prev, c_prev, h = ctx.saved_tensors
+    x_gates, h_gates, h_prev, c_prev, h, workspace = ctx.saved_tensors
     mode = ctx.mode
     if _state.grad_enabled:
         from .rnn import pointwise_cell
@@ -155,6 +157,6 @@ def _cell_backward(ctx, grad_h, grad_c=None):
         grads = _recomputed_grads(compute, (x_gates, h_gates, h_prev, c_prev), (grad_h, grad_c))
         return grads[0], grads[1], (grads[2] if mode == "GRU" else None), grads[3]
     gx, ghg, gh_prev, gc_prev = _C.recurrent_cell_backward(mode, _impl(grad_h), _impl(grad_c), h_prev._impl,
-                                                           _impl(c_prev), h._impl, ctx.workspace)
+                                                           _impl(c_prev), h._impl, workspace._impl)
     return (_wrap(gx), _wrap(ghg), None if gh_prev is None else _wrap(gh_prev),
             None if gc_prev is None else _wrap(gc_prev))
