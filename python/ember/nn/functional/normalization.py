@@ -49,18 +49,52 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                bool(training), _momentum(momentum), float(eps)))
 
 
+# The statistics of the latest layer/group norm forward whose operands require grad: the kernel
+# computes them anyway, and the autograd rule's setup, which runs right after that forward, takes
+# them (take_saved_stats) so that backward need not run the forward's statistics pass again.
+# Keyed by the output's id (not the output itself, so that a forward under no_grad keeps nothing
+# big alive); every recorded forward overwrites the entry before its own setup reads it.
+_saved_stats = None  # (id of the output's native tensor, mean, rstd)
+
+
+def _operands_require_grad(*tensors):
+    return any(t is not None and t._node is not None for t in tensors)
+
+
+def _output_keeping_stats(result):
+    global _saved_stats
+    out, mean, rstd = result
+    _saved_stats = (id(out), mean, rstd)
+    return _wrap(out)
+
+
+def take_saved_stats(output):
+    """(mean, rstd) of the forward that made `output`, if it was the latest one that kept them;
+    else None. Clears the entry."""
+    global _saved_stats
+    saved, _saved_stats = _saved_stats, None
+    if saved is None or saved[0] != id(output._impl):
+        return None
+    return _wrap(saved[1]), _wrap(saved[2])
+
+
 @op
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     op = "layer_norm"
-    return _wrap(_C.layer_norm(_t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"),
-                               _t(bias, op, "bias"), float(eps)))
+    args = (_t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"), _t(bias, op, "bias"),
+            float(eps))
+    if _operands_require_grad(input, weight, bias):
+        return _output_keeping_stats(_C.native_layer_norm(*args))
+    return _wrap(_C.layer_norm(*args))
 
 
 @op
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     op = "group_norm"
-    return _wrap(_C.group_norm(_t(input, op, "input"), int(num_groups), _t(weight, op, "weight"),
-                               _t(bias, op, "bias"), float(eps)))
+    args = (_t(input, op, "input"), int(num_groups), _t(weight, op, "weight"), _t(bias, op, "bias"), float(eps))
+    if _operands_require_grad(input, weight, bias):
+        return _output_keeping_stats(_C.native_group_norm(*args))
+    return _wrap(_C.group_norm(*args))
 
 
 # ---- top level, in torch's argument order --------------------------------------------------------
