@@ -6,7 +6,12 @@
 // so that the float64 sums and the affine pass run in the widest vectors the CPU has.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "cpu/isa/isa.h"
 #include "cpu/parallel.h"
@@ -17,7 +22,16 @@ EMBER_ISA_NAMESPACE_BEGIN
 
 namespace {
 
-// Running sums of (x - shift) and its square over several stretches of values.
+// Sums in T run over blocks of at most kSumBlock values, each block's sums then added in float64:
+// float32 vectors are twice as wide as float64 ones, and the blocks bound the rounding error
+// of the float32 sums whatever the row length.
+constexpr int64_t kSumBlock = 1024;
+// Rows shorter than this are summed in one chain per sum.
+constexpr int64_t kSplitLength = 256;
+
+// Running sums of (x - shift) and its square over several stretches of values. A block's sums
+// are split into two halves summed side by side, so that each reduction runs two vector chains
+// (one chain waits on the add's latency).
 struct ShiftedSums {
   double shift = 0, s = 0, s2 = 0;
   int64_t n = 0;
@@ -25,16 +39,42 @@ struct ShiftedSums {
   void add(const T* x, int64_t count) {
     if (count <= 0) return;
     if (n == 0) shift = static_cast<double>(x[0]);
-    const double k = shift;
-    double a = 0, a2 = 0;
+    const T k = static_cast<T>(shift);  // exact: a value of x
+    if (count < kSplitLength) {  // too short for two chains to pay for their final reductions
+      const double kd = shift;
+      double a = 0, a2 = 0;
 #pragma omp simd reduction(+ : a, a2)
-    for (int64_t i = 0; i < count; ++i) {
-      const double d = static_cast<double>(x[i]) - k;
-      a += d;
-      a2 += d * d;
+      for (int64_t i = 0; i < count; ++i) {
+        const double d = static_cast<double>(x[i]) - kd;
+        a += d;
+        a2 += d * d;
+      }
+      s += a;
+      s2 += a2;
+      n += count;
+      return;
     }
-    s += a;
-    s2 += a2;
+    for (int64_t j0 = 0; j0 < count; j0 += kSumBlock) {
+      const int64_t len = std::min(kSumBlock, count - j0), half = len / 2;
+      const T* xa = x + j0;
+      const T* xb = xa + half;
+      T a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+#pragma omp simd reduction(+ : a0, a1, b0, b1)
+      for (int64_t i = 0; i < half; ++i) {
+        const T d0 = xa[i] - k, d1 = xb[i] - k;
+        a0 += d0;
+        b0 += d0 * d0;
+        a1 += d1;
+        b1 += d1 * d1;
+      }
+      if (len % 2) {
+        const T d = x[j0 + len - 1] - k;
+        a0 += d;
+        b0 += d * d;
+      }
+      s += static_cast<double>(a0) + static_cast<double>(a1);
+      s2 += static_cast<double>(b0) + static_cast<double>(b1);
+    }
     n += count;
   }
   double mean() const { return n ? shift + s / n : std::nan(""); }
@@ -146,6 +186,47 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
   });
 }
 
+// Outputs at least this large are written around the caches (non-temporal stores): they would
+// not stay cached for the next op anyway, and a plain store first reads each line it writes.
+constexpr int64_t kStreamBytes = 8 << 20;
+
+// dst[0, n) = src[0, n) with non-temporal stores where the ISA has them (the caller fences).
+template <typename T>
+void stream_copy(T* dst, const T* src, int64_t n) {
+#if defined(__AVX512F__)
+  using V = __m512i;
+#elif defined(__AVX__)
+  using V = __m256i;
+#elif defined(__SSE2__)
+  using V = __m128i;
+#endif
+#if defined(__SSE2__)
+  constexpr int64_t per = sizeof(V) / sizeof(T);
+  int64_t j = 0;
+  for (; j < n && reinterpret_cast<uintptr_t>(dst + j) % sizeof(V) != 0; ++j) dst[j] = src[j];
+  for (; j + per <= n; j += per) {
+    V v;
+    std::memcpy(&v, src + j, sizeof(V));
+#if defined(__AVX512F__)
+    _mm512_stream_si512(reinterpret_cast<V*>(dst + j), v);
+#elif defined(__AVX__)
+    _mm256_stream_si256(reinterpret_cast<V*>(dst + j), v);
+#else
+    _mm_stream_si128(reinterpret_cast<V*>(dst + j), v);
+#endif
+  }
+  for (; j < n; ++j) dst[j] = src[j];
+#else
+  std::memcpy(dst, src, n * sizeof(T));
+#endif
+}
+
+inline void stream_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
+
 // ---- layer and group norm -------------------------------------------------------------------
 
 template <typename T>
@@ -157,10 +238,12 @@ void row_norm_typed(const RowNormArgs& a) {
   const T* b = ptr_or_null<T>(a.bias);
   T* mean = a.mean.data_ptr<T>();
   T* rstd = a.rstd.data_ptr<T>();
+  const bool stream = inner == 1 && rows * cols * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   parallel_for(0, rows, grain_for(cols), [&](int64_t r0, int64_t r1) {
+    std::vector<T> staged(stream ? cols : 0);  // a streamed row is made here, then copied out
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * cols;
-      T* yr = y + r * cols;
+      T* yr = stream ? staged.data() : y + r * cols;
       ShiftedSums sums;
       sums.add(xr, cols);
       const double m = sums.mean(), rs = 1.0 / std::sqrt(sums.var() + a.eps);
@@ -176,6 +259,7 @@ void row_norm_typed(const RowNormArgs& a) {
 #pragma omp simd
         for (int64_t j = 0; j < cols; ++j)
           yr[j] = (xr[j] - mt) * (wr ? rt * wr[j] : rt) + (br ? br[j] : T(0));
+        if (stream) stream_copy(y + r * cols, yr, cols);
         continue;
       }
       // one affine channel at a time, in T as above
@@ -189,22 +273,32 @@ void row_norm_typed(const RowNormArgs& a) {
         for (int64_t i = 0; i < inner; ++i) yc[i] = (xc[i] - mt) * scale + shift;
       }
     }
+    if (stream) stream_fence();
   });
 }
 
 // ---- backward of layer and group norm ----------------------------------------------------------
 // Both take two passes over a row (a group norm row is one sample's group): the first sums g and
-// g * (x - mean) with g = dy * weight, the second writes dx from those sums. In T throughout:
-// float32 vectors are twice as wide as float64 ones, and sums in T run over blocks of at most
-// kSumBlock values, each block's sums then added in float64, which bounds their rounding error
-// whatever the row length.
-constexpr int64_t kSumBlock = 1024;
+// g * (x - mean) with g = dy * weight, the second writes dx from those sums. In T throughout,
+// with the sums in blocks as ShiftedSums has them.
 
 // s += sum of g[j] * w[j], s2 += sum of g[j] * w[j] * (x[j] - m) over n values (w: kWeight),
 // split into two halves summed side by side so that each reduction runs two vector chains
 // (one chain waits on the add's latency).
 template <bool kWeight, typename T>
 void add_grad_sums(const T* g, const T* w, const T* x, T m, int64_t n, double& s, double& s2) {
+  if (n < kSplitLength) {
+    T a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+    for (int64_t j = 0; j < n; ++j) {
+      const T u = kWeight ? g[j] * w[j] : g[j];
+      a += u;
+      b += u * (x[j] - m);
+    }
+    s += static_cast<double>(a);
+    s2 += static_cast<double>(b);
+    return;
+  }
   for (int64_t j0 = 0; j0 < n; j0 += kSumBlock) {
     const int64_t len = std::min(kSumBlock, n - j0), half = len / 2;
     const T* ga = g + j0;
@@ -262,6 +356,7 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   std::vector<T> ones(a.weight.defined() ? 0 : cols, T(1));
   const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : ones.data();
   const bool params = dw || db;
+  const bool stream = dx && rows * cols * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
   // A task's float64 dgamma/dbeta sums and its T ones, each array offset by a cache line so that
   // no two of them sit a multiple of 4 KiB apart (their loads would wait on each other's stores).
@@ -275,6 +370,8 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
       T* rw = params ? recent.data() + t * 2 * stride : nullptr;
       T* rb = params ? rw + stride : nullptr;
       const int64_t r_begin = rows * t / tasks, r_end = rows * (t + 1) / tasks;
+      // a streamed dx row is made here first, then copied out with non-temporal stores
+      std::vector<T> staged(stream ? cols : 0);
       for (int64_t r = r_begin; r < r_end; ++r) {
         const T* xr = x + r * cols;
         const T* gr = dy + r * cols;
@@ -283,7 +380,7 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
           double sg = 0, sgx = 0;
           add_grad_sums<true>(gr, w, xr, mt, cols, sg, sgx);
           const DxCoefficients<T> co(sg, sgx, static_cast<double>(rt), cols);
-          T* dr = dx + r * cols;
+          T* dr = stream ? staged.data() : dx + r * cols;
           if (params) {
 #pragma omp simd
             for (int64_t j = 0; j < cols; ++j) {
@@ -296,6 +393,7 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
 #pragma omp simd
             for (int64_t j = 0; j < cols; ++j) dr[j] = gr[j] * w[j] * rt - (xr[j] - mt) * co.c + co.k;
           }
+          if (stream) stream_copy(dx + r * cols, dr, cols);
         } else if (params) {
 #pragma omp simd
           for (int64_t j = 0; j < cols; ++j) {
@@ -313,6 +411,7 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
           }
         }
       }
+      if (stream) stream_fence();
     }
   });
   if (!params) return;
