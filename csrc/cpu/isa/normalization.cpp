@@ -14,6 +14,7 @@
 #endif
 
 #include "cpu/isa/isa.h"
+#include "cpu/isa/row_sums.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
@@ -22,16 +23,34 @@ EMBER_ISA_NAMESPACE_BEGIN
 
 namespace {
 
-// Sums in T run over blocks of at most kSumBlock values, each block's sums then added in float64:
-// float32 vectors are twice as wide as float64 ones, and the blocks bound the rounding error
-// of the float32 sums whatever the row length.
-constexpr int64_t kSumBlock = 1024;
-// Rows shorter than this are summed in one chain per sum.
-constexpr int64_t kSplitLength = 256;
+// Two sums over a row at once in explicit vector registers (cpu/isa/row_sums.h says why not an
+// `omp simd` reduction: its lanes meet through memory, as costly as a row of 64): two registers a
+// sum, lanes folded in a tree, float32 in blocks of rows::kRowBlock values whose totals are
+// carried in float64, which bounds their rounding error whatever the row length.
+// f(i, a, b) adds the terms of the register at i into a and b; tail(i, a, b) those of value i.
+template <typename T, typename Vec, typename Tail>
+inline void fold_two_sums(int64_t n, const Vec& f, const Tail& tail, double& s, double& s2) {
+  using S = rows::simd_t<T>;
+  constexpr int64_t W = rows::lanes<T>();
+  int64_t i = 0;
+  while (i + W <= n) {
+    const int64_t stop = std::min(n - n % W, i + rows::kRowBlock);
+    S a0 = rows::simd_splat<T>(0), a1 = a0, b0 = a0, b1 = a0;
+    for (; i + 2 * W <= stop; i += 2 * W) {
+      f(i, a0, b0);
+      f(i + W, a1, b1);
+    }
+    for (; i < stop; i += W) f(i, a0, b0);
+    s += static_cast<double>(rows::hsum<T>(a0 + a1));
+    s2 += static_cast<double>(rows::hsum<T>(b0 + b1));
+  }
+  T ta = 0, tb = 0;
+  for (; i < n; ++i) tail(i, ta, tb);
+  s += static_cast<double>(ta);
+  s2 += static_cast<double>(tb);
+}
 
-// Running sums of (x - shift) and its square over several stretches of values. A block's sums
-// are split into two halves summed side by side, so that each reduction runs two vector chains
-// (one chain waits on the add's latency).
+// Running sums of (x - shift) and its square over several stretches of values.
 struct ShiftedSums {
   double shift = 0, s = 0, s2 = 0;
   int64_t n = 0;
@@ -40,41 +59,20 @@ struct ShiftedSums {
     if (count <= 0) return;
     if (n == 0) shift = static_cast<double>(x[0]);
     const T k = static_cast<T>(shift);  // exact: a value of x
-    if (count < kSplitLength) {  // too short for two chains to pay for their final reductions
-      const double kd = shift;
-      double a = 0, a2 = 0;
-#pragma omp simd reduction(+ : a, a2)
-      for (int64_t i = 0; i < count; ++i) {
-        const double d = static_cast<double>(x[i]) - kd;
-        a += d;
-        a2 += d * d;
-      }
-      s += a;
-      s2 += a2;
-      n += count;
-      return;
-    }
-    for (int64_t j0 = 0; j0 < count; j0 += kSumBlock) {
-      const int64_t len = std::min(kSumBlock, count - j0), half = len / 2;
-      const T* xa = x + j0;
-      const T* xb = xa + half;
-      T a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-#pragma omp simd reduction(+ : a0, a1, b0, b1)
-      for (int64_t i = 0; i < half; ++i) {
-        const T d0 = xa[i] - k, d1 = xb[i] - k;
-        a0 += d0;
-        b0 += d0 * d0;
-        a1 += d1;
-        b1 += d1 * d1;
-      }
-      if (len % 2) {
-        const T d = x[j0 + len - 1] - k;
-        a0 += d;
-        b0 += d * d;
-      }
-      s += static_cast<double>(a0) + static_cast<double>(a1);
-      s2 += static_cast<double>(b0) + static_cast<double>(b1);
-    }
+    using S = rows::simd_t<T>;
+    fold_two_sums<T>(
+        count,
+        [&](int64_t i, S& a, S& b) {
+          const S d = rows::simd_load(x + i) - k;
+          a += d;
+          b += d * d;
+        },
+        [&](int64_t i, T& a, T& b) {
+          const T d = x[i] - k;
+          a += d;
+          b += d * d;
+        },
+        s, s2);
     n += count;
   }
   double mean() const { return n ? shift + s / n : std::nan(""); }
@@ -229,6 +227,20 @@ inline void stream_fence() {
 
 // ---- layer and group norm -------------------------------------------------------------------
 
+// y = (x - m) * rt * w + b over a layer norm row, one loop per set of parameters present: a
+// load under `w ?` in one loop can become a masked load, which on a null pointer stalls on the
+// fault it suppresses.
+template <bool kW, bool kB, typename T>
+void affine_row(const T* x, T* y, const T* w, const T* b, T m, T rt, int64_t n) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    T v = (x[j] - m) * rt;
+    if constexpr (kW) v = (x[j] - m) * (rt * w[j]);
+    if constexpr (kB) v += b[j];
+    y[j] = v;
+  }
+}
+
 template <typename T>
 void row_norm_typed(const RowNormArgs& a) {
   const int64_t rows = a.rows, cols = a.cols, inner = a.inner, cpr = cols / std::max<int64_t>(1, inner);
@@ -249,16 +261,15 @@ void row_norm_typed(const RowNormArgs& a) {
       const double m = sums.mean(), rs = 1.0 / std::sqrt(sums.var() + a.eps);
       mean[r] = static_cast<T>(m);
       rstd[r] = static_cast<T>(rs);
-      const int64_t ch0 = (r % a.groups) * cpr;
+      const int64_t ch0 = a.groups > 1 ? (r % a.groups) * cpr : 0;
       if (inner == 1) {  // layer norm: a channel per value, one vector pass over the row
         // In T: float32 outputs need no float64 here (the statistics were summed in float64),
         // and float32 vectors are twice as wide.
-        const T* wr = w ? w + ch0 : nullptr;
-        const T* br = b ? b + ch0 : nullptr;
         const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
-#pragma omp simd
-        for (int64_t j = 0; j < cols; ++j)
-          yr[j] = (xr[j] - mt) * (wr ? rt * wr[j] : rt) + (br ? br[j] : T(0));
+        if (w && b) affine_row<true, true>(xr, yr, w + ch0, b + ch0, mt, rt, cols);
+        else if (w) affine_row<true, false>(xr, yr, w + ch0, b, mt, rt, cols);
+        else if (b) affine_row<false, true>(xr, yr, w, b + ch0, mt, rt, cols);
+        else affine_row<false, false>(xr, yr, w, b, mt, rt, cols);
         if (stream) stream_copy(y + r * cols, yr, cols);
         continue;
       }
@@ -282,49 +293,23 @@ void row_norm_typed(const RowNormArgs& a) {
 // g * (x - mean) with g = dy * weight, the second writes dx from those sums. In T throughout,
 // with the sums in blocks as ShiftedSums has them.
 
-// s += sum of g[j] * w[j], s2 += sum of g[j] * w[j] * (x[j] - m) over n values (w: kWeight),
-// split into two halves summed side by side so that each reduction runs two vector chains
-// (one chain waits on the add's latency).
+// s += sum of g[j] * w[j], s2 += sum of g[j] * w[j] * (x[j] - m) over n values (w: kWeight).
 template <bool kWeight, typename T>
 void add_grad_sums(const T* g, const T* w, const T* x, T m, int64_t n, double& s, double& s2) {
-  if (n < kSplitLength) {
-    T a = 0, b = 0;
-#pragma omp simd reduction(+ : a, b)
-    for (int64_t j = 0; j < n; ++j) {
-      const T u = kWeight ? g[j] * w[j] : g[j];
-      a += u;
-      b += u * (x[j] - m);
-    }
-    s += static_cast<double>(a);
-    s2 += static_cast<double>(b);
-    return;
-  }
-  for (int64_t j0 = 0; j0 < n; j0 += kSumBlock) {
-    const int64_t len = std::min(kSumBlock, n - j0), half = len / 2;
-    const T* ga = g + j0;
-    const T* gb = ga + half;
-    const T* xa = x + j0;
-    const T* xb = xa + half;
-    const T* wa = kWeight ? w + j0 : nullptr;
-    const T* wb = kWeight ? wa + half : nullptr;
-    T a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-#pragma omp simd reduction(+ : a0, a1, b0, b1)
-    for (int64_t k = 0; k < half; ++k) {
-      const T u = kWeight ? ga[k] * wa[k] : ga[k];
-      const T v = kWeight ? gb[k] * wb[k] : gb[k];
-      a0 += u;
-      b0 += u * (xa[k] - m);
-      a1 += v;
-      b1 += v * (xb[k] - m);
-    }
-    if (len % 2) {  // the odd value at the end
-      const T u = kWeight ? g[j0 + len - 1] * w[j0 + len - 1] : g[j0 + len - 1];
-      a0 += u;
-      b0 += u * (x[j0 + len - 1] - m);
-    }
-    s += static_cast<double>(a0) + static_cast<double>(a1);
-    s2 += static_cast<double>(b0) + static_cast<double>(b1);
-  }
+  using S = rows::simd_t<T>;
+  fold_two_sums<T>(
+      n,
+      [&](int64_t i, S& a, S& b) {
+        const S u = kWeight ? rows::simd_load(g + i) * rows::simd_load(w + i) : rows::simd_load(g + i);
+        a += u;
+        b += u * (rows::simd_load(x + i) - m);
+      },
+      [&](int64_t i, T& a, T& b) {
+        const T u = kWeight ? g[i] * w[i] : g[i];
+        a += u;
+        b += u * (x[i] - m);
+      },
+      s, s2);
 }
 
 // dx = rs * g - (x - m) * rs^2 * mean(g * (x - m)) - rs * mean(g): the coefficients of

@@ -57,10 +57,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 _saved_stats = None  # (id of the output's native tensor, mean, rstd)
 
 
-def _operands_require_grad(*tensors):
-    return any(t is not None and t._node is not None for t in tensors)
-
-
 def _output_keeping_stats(result):
     global _saved_stats
     out, mean, rstd = result
@@ -81,20 +77,22 @@ def take_saved_stats(output):
 @op
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     op = "layer_norm"
-    args = (_t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"), _t(bias, op, "bias"),
-            float(eps))
-    if _operands_require_grad(input, weight, bias):
-        return _output_keeping_stats(_C.native_layer_norm(*args))
-    return _wrap(_C.layer_norm(*args))
+    x, shape, w, b = _t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"), _t(bias, op, "bias")
+    # (spelled out: this runs on every call, and a generator over the operands costs a microsecond)
+    if input._node is not None or (weight is not None and weight._node is not None) or \
+            (bias is not None and bias._node is not None):
+        return _output_keeping_stats(_C.native_layer_norm(x, shape, w, b, float(eps)))
+    return _wrap(_C.layer_norm(x, shape, w, b, float(eps)))
 
 
 @op
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     op = "group_norm"
-    args = (_t(input, op, "input"), int(num_groups), _t(weight, op, "weight"), _t(bias, op, "bias"), float(eps))
-    if _operands_require_grad(input, weight, bias):
-        return _output_keeping_stats(_C.native_group_norm(*args))
-    return _wrap(_C.group_norm(*args))
+    x, w, b = _t(input, op, "input"), _t(weight, op, "weight"), _t(bias, op, "bias")
+    if input._node is not None or (weight is not None and weight._node is not None) or \
+            (bias is not None and bias._node is not None):
+        return _output_keeping_stats(_C.native_group_norm(x, int(num_groups), w, b, float(eps)))
+    return _wrap(_C.group_norm(x, int(num_groups), w, b, float(eps)))
 
 
 # ---- top level, in torch's argument order --------------------------------------------------------
