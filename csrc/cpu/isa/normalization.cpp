@@ -7,11 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
 
 #include "cpu/isa/isa.h"
 #include "cpu/isa/row_sums.h"
@@ -184,47 +180,6 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
   });
 }
 
-// Outputs at least this large are written around the caches (non-temporal stores): they would
-// not stay cached for the next op anyway, and a plain store first reads each line it writes.
-constexpr int64_t kStreamBytes = 8 << 20;
-
-// dst[0, n) = src[0, n) with non-temporal stores where the ISA has them (the caller fences).
-template <typename T>
-void stream_copy(T* dst, const T* src, int64_t n) {
-#if defined(__AVX512F__)
-  using V = __m512i;
-#elif defined(__AVX__)
-  using V = __m256i;
-#elif defined(__SSE2__)
-  using V = __m128i;
-#endif
-#if defined(__SSE2__)
-  constexpr int64_t per = sizeof(V) / sizeof(T);
-  int64_t j = 0;
-  for (; j < n && reinterpret_cast<uintptr_t>(dst + j) % sizeof(V) != 0; ++j) dst[j] = src[j];
-  for (; j + per <= n; j += per) {
-    V v;
-    std::memcpy(&v, src + j, sizeof(V));
-#if defined(__AVX512F__)
-    _mm512_stream_si512(reinterpret_cast<V*>(dst + j), v);
-#elif defined(__AVX__)
-    _mm256_stream_si256(reinterpret_cast<V*>(dst + j), v);
-#else
-    _mm_stream_si128(reinterpret_cast<V*>(dst + j), v);
-#endif
-  }
-  for (; j < n; ++j) dst[j] = src[j];
-#else
-  std::memcpy(dst, src, n * sizeof(T));
-#endif
-}
-
-inline void stream_fence() {
-#if defined(__SSE2__)
-  _mm_sfence();
-#endif
-}
-
 // ---- layer and group norm -------------------------------------------------------------------
 
 // y = (x - m) * rt * w + b over a layer norm row, one loop per set of parameters present: a
@@ -250,12 +205,10 @@ void row_norm_typed(const RowNormArgs& a) {
   const T* b = ptr_or_null<T>(a.bias);
   T* mean = a.mean.data_ptr<T>();
   T* rstd = a.rstd.data_ptr<T>();
-  const bool stream = inner == 1 && rows * cols * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   parallel_for(0, rows, grain_for(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<T> staged(stream ? cols : 0);  // a streamed row is made here, then copied out
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * cols;
-      T* yr = stream ? staged.data() : y + r * cols;
+      T* yr = y + r * cols;
       ShiftedSums sums;
       sums.add(xr, cols);
       const double m = sums.mean(), rs = 1.0 / std::sqrt(sums.var() + a.eps);
@@ -270,7 +223,6 @@ void row_norm_typed(const RowNormArgs& a) {
         else if (w) affine_row<true, false>(xr, yr, w + ch0, b, mt, rt, cols);
         else if (b) affine_row<false, true>(xr, yr, w, b + ch0, mt, rt, cols);
         else affine_row<false, false>(xr, yr, w, b, mt, rt, cols);
-        if (stream) stream_copy(y + r * cols, yr, cols);
         continue;
       }
       // one affine channel at a time, in T as above
@@ -284,7 +236,6 @@ void row_norm_typed(const RowNormArgs& a) {
         for (int64_t i = 0; i < inner; ++i) yc[i] = (xc[i] - mt) * scale + shift;
       }
     }
-    if (stream) stream_fence();
   });
 }
 
@@ -341,7 +292,6 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   std::vector<T> ones(a.weight.defined() ? 0 : cols, T(1));
   const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : ones.data();
   const bool params = dw || db;
-  const bool stream = dx && rows * cols * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
   // A task's float64 dgamma/dbeta sums and its T ones, each array offset by a cache line so that
   // no two of them sit a multiple of 4 KiB apart (their loads would wait on each other's stores).
@@ -355,8 +305,6 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
       T* rw = params ? recent.data() + t * 2 * stride : nullptr;
       T* rb = params ? rw + stride : nullptr;
       const int64_t r_begin = rows * t / tasks, r_end = rows * (t + 1) / tasks;
-      // a streamed dx row is made here first, then copied out with non-temporal stores
-      std::vector<T> staged(stream ? cols : 0);
       for (int64_t r = r_begin; r < r_end; ++r) {
         const T* xr = x + r * cols;
         const T* gr = dy + r * cols;
@@ -365,7 +313,7 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
           double sg = 0, sgx = 0;
           add_grad_sums<true>(gr, w, xr, mt, cols, sg, sgx);
           const DxCoefficients<T> co(sg, sgx, static_cast<double>(rt), cols);
-          T* dr = stream ? staged.data() : dx + r * cols;
+          T* dr = dx + r * cols;
           if (params) {
 #pragma omp simd
             for (int64_t j = 0; j < cols; ++j) {
@@ -378,7 +326,6 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
 #pragma omp simd
             for (int64_t j = 0; j < cols; ++j) dr[j] = gr[j] * w[j] * rt - (xr[j] - mt) * co.c + co.k;
           }
-          if (stream) stream_copy(dx + r * cols, dr, cols);
         } else if (params) {
 #pragma omp simd
           for (int64_t j = 0; j < cols; ++j) {
@@ -396,7 +343,6 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
           }
         }
       }
-      if (stream) stream_fence();
     }
   });
   if (!params) return;
