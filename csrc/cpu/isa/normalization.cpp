@@ -1,9 +1,10 @@
 // CPU kernels of batch, layer and group norm. Operands are contiguous float32 or float64
 // (the front-ends compute 16-bit inputs in float32). Statistics take one pass over the values
-// with float64 sums of (x - shift) and (x - shift)^2, the shift being the first value: the
-// shifted sums keep the variance accurate when the mean is large against the spread.
+// with sums of (x - shift) and (x - shift)^2, the shift being the first value: the shifted sums
+// keep the variance accurate when the mean is large against the spread. The sums run in the
+// operands' type over blocks whose totals are carried in float64 (fold_two_sums).
 // Batch norm runs in parallel over channels, layer/group norm over rows. Compiled once per ISA,
-// so that the float64 sums and the affine pass run in the widest vectors the CPU has.
+// so that the sums and the affine pass run in the widest vectors the CPU has.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -189,8 +190,9 @@ template <bool kW, bool kB, typename T>
 void affine_row(const T* x, T* y, const T* w, const T* b, T m, T rt, int64_t n) {
 #pragma omp simd
   for (int64_t j = 0; j < n; ++j) {
-    T v = (x[j] - m) * rt;
+    T v;
     if constexpr (kW) v = (x[j] - m) * (rt * w[j]);
+    else v = (x[j] - m) * rt;
     if constexpr (kB) v += b[j];
     y[j] = v;
   }
@@ -216,8 +218,8 @@ void row_norm_typed(const RowNormArgs& a) {
       rstd[r] = static_cast<T>(rs);
       const int64_t ch0 = a.groups > 1 ? (r % a.groups) * cpr : 0;
       if (inner == 1) {  // layer norm: a channel per value, one vector pass over the row
-        // In T: float32 outputs need no float64 here (the statistics were summed in float64),
-        // and float32 vectors are twice as wide.
+        // In T: float32 outputs need no float64 here (the statistics carry their sums in
+        // float64), and float32 vectors are twice as wide.
         const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
         if (w && b) affine_row<true, true>(xr, yr, w + ch0, b + ch0, mt, rt, cols);
         else if (w) affine_row<true, false>(xr, yr, w + ch0, b, mt, rt, cols);
@@ -263,8 +265,9 @@ void add_grad_sums(const T* g, const T* w, const T* x, T m, int64_t n, double& s
       s, s2);
 }
 
-// dx = rs * g - (x - m) * rs^2 * mean(g * (x - m)) - rs * mean(g): the coefficients of
-// dx = g * a - (x - m) * c + k for one row, from its sums sg and sgx (of g and g * (x - m)).
+// dx = rs * (g - mean(g) - xhat * mean(g * xhat)) with xhat = (x - m) * rs, that is
+// g * rs - (x - m) * c + k with c = rs^3 * mean(g * (x - m)) and k = -rs * mean(g): c and k of
+// one row from its sums sg and sgx (of g and of g * (x - m)).
 template <typename T>
 struct DxCoefficients {
   T c, k;
@@ -293,7 +296,7 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : ones.data();
   const bool params = dw || db;
   const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
-  // A task's float64 dgamma/dbeta sums and its T ones, each array offset by a cache line so that
+  // A task's float64 dgamma/dbeta sums and its recent ones in T, each array offset by a cache line so that
   // no two of them sit a multiple of 4 KiB apart (their loads would wait on each other's stores).
   const int64_t stride = cols + 16;
   std::vector<double> partial(params ? static_cast<size_t>(tasks * 2 * stride) : 0, 0.0);
