@@ -392,3 +392,32 @@ def test_norm_statistics_kept_by_each_forward(rng):
     (y3 * make_tensor(g.reshape(3, 4, 2), ember.float64)).sum().backward()
     want = np_group_norm_grads(a2.reshape(3, 4, 2), g.reshape(3, 4, 2), 2, None)[0]
     assert_close(x2.grad, want.reshape(3, 8), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("params", ["weight", "bias", "both", "none"])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64], ids=str)
+@pytest.mark.parametrize("shape", [(5, 7), (64, 64), (3, 2500)])
+def test_layer_norm_forward_each_parameter_set(rng, params, dtype, shape):
+    """The affine pass has a loop per set of parameters given; rows shorter than a vector,
+    of whole vectors, and longer than the statistics' summing block."""
+    a = rng.normal(size=shape) * 2 + 3
+    w = rng.normal(size=shape[-1]) if params in ("weight", "both") else None
+    b = rng.normal(size=shape[-1]) if params in ("bias", "both") else None
+    t = make_tensor(a, dtype)
+    tw = None if w is None else make_tensor(w, dtype)
+    tb = None if b is None else make_tensor(b, dtype)
+    a, w, b = (None if v is None else to_numpy(v).astype(np.float64) for v in (t, tw, tb))
+    tol = 1e-4 if dtype == ember.float32 else 1e-10
+    assert_close(F.layer_norm(t, (shape[-1],), tw, tb), np_layer_norm(a, 1, w, b), dtype, rtol=tol, atol=tol)
+
+
+def test_group_norm_forward_long_channels(rng):
+    """Groups longer than the statistics' summing block, float32 against numpy in float64."""
+    a = rng.normal(size=(2, 4, 3000)) * 2 + 5
+    w, b = rng.normal(size=4), rng.normal(size=4)
+    t, tw, tb = (make_tensor(v, ember.float32) for v in (a, w, b))
+    a, w, b = (to_numpy(v).astype(np.float64) for v in (t, tw, tb))
+    g = a.reshape(2, 2, -1)
+    want = ((g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)).reshape(a.shape)
+    want = want * w[None, :, None] + b[None, :, None]
+    assert_close(F.group_norm(t, 2, tw, tb), want, ember.float32, rtol=1e-4, atol=1e-4)

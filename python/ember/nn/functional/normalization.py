@@ -2,6 +2,7 @@
 top-level ember.batch_norm / layer_norm / group_norm in torch's argument order, and the private
 forward-with-statistics and backward wrappers the autograd layer calls."""
 import numbers
+import weakref
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
@@ -52,15 +53,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 # The statistics of the latest layer/group norm forward whose operands require grad: the kernel
 # computes them anyway, and the autograd rule's setup, which runs right after that forward, takes
 # them (take_saved_stats) so that backward need not run the forward's statistics pass again.
-# Keyed by the output's id (not the output itself, so that a forward under no_grad keeps nothing
-# big alive); every recorded forward overwrites the entry before its own setup reads it.
-_saved_stats = None  # (id of the output's native tensor, mean, rstd)
+# Keyed by a weak reference to the output (a forward under no_grad keeps nothing big alive, and a
+# setup never takes another output's statistics); every recorded forward overwrites the entry
+# before its own setup reads it.
+_saved_stats = None  # (weak reference to the output's native tensor, mean, rstd)
 
 
 def _output_keeping_stats(result):
     global _saved_stats
     out, mean, rstd = result
-    _saved_stats = (id(out), mean, rstd)
+    _saved_stats = (weakref.ref(out), mean, rstd)
     return _wrap(out)
 
 
@@ -69,7 +71,7 @@ def take_saved_stats(output):
     else None. Clears the entry."""
     global _saved_stats
     saved, _saved_stats = _saved_stats, None
-    if saved is None or saved[0] != id(output._impl):
+    if saved is None or saved[0]() is not output._impl:
         return None
     return _wrap(saved[1]), _wrap(saved[2])
 
