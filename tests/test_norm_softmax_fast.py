@@ -421,3 +421,20 @@ def test_group_norm_forward_long_channels(rng):
     want = ((g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)).reshape(a.shape)
     want = want * w[None, :, None] + b[None, :, None]
     assert_close(F.group_norm(t, 2, tw, tb), want, ember.float32, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_norm_training_backward_with_kept_statistics(rng):
+    """Training batch norm's backward takes the batch statistics its forward kept."""
+    a, g = rng.normal(size=(4, 3, 5)) * 2 + 1, rng.normal(size=(4, 3, 5))
+    w = rng.normal(size=3)
+    x = make_tensor(a, ember.float64).requires_grad_(True)
+    tw = make_tensor(w, ember.float64).requires_grad_(True)
+    tb = make_tensor(np.zeros(3), ember.float64).requires_grad_(True)
+    rm, rv = ember.zeros(3, dtype=ember.float64), ember.ones(3, dtype=ember.float64)
+    y = F.batch_norm(x, rm, rv, tw, tb, training=True)
+    assert y.grad_fn.stats is not None
+    y.backward(make_tensor(g, ember.float64))
+    dx, dw, db = np_norm_grads(a, g, w.reshape(1, 3, 1), (0, 2), (0, 2))
+    assert_close(x.grad, dx, rtol=1e-10, atol=1e-10)
+    assert_close(tw.grad, dw, rtol=1e-10, atol=1e-10)
+    assert_close(tb.grad, db, rtol=1e-10, atol=1e-10)

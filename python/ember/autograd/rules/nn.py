@@ -293,6 +293,8 @@ def _batch_norm_setup(ctx, result, input, running_mean, running_var, weight=None
     else:
         ctx.save_for_backward(input, weight, running_mean, running_var)
     ctx.training, ctx.eps = bool(training), float(eps)
+    # (batch mean, invstd) from the forward's kernel call, in training
+    ctx.stats = _norm.take_saved_stats(result) if training else None
     return input, weight, bias
 
 
@@ -339,7 +341,9 @@ def _batch_norm_backward(ctx, grad):
         return gi, None if gw is None else gw.reshape([-1]), None if gb is None else gb.reshape([-1])
     with no_grad():
         x = input.detach()
-        if ctx.training:
+        if ctx.stats is not None:
+            mean, invstd = ctx.stats
+        elif ctx.training:  # the forward kept none
             dims = [0] + list(range(2, x.dim()))
             mean = x.mean(dim=dims)
             invstd = (x.var(dim=dims, correction=0) + ctx.eps).rsqrt()

@@ -39,20 +39,9 @@ def _maybe(x):
     return None if x is None else _wrap(x)
 
 
-@op
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-05):
-    """Normalizes each channel (dim 1) of an (N, C, *) input. In training it uses the batch's
-    statistics and updates running_mean / running_var in place (when given); in eval it uses them."""
-    op = "batch_norm"
-    return _wrap(_C.batch_norm(_t(input, op, "input"), _t(running_mean, op, "running_mean"),
-                               _t(running_var, op, "running_var"), _t(weight, op, "weight"), _t(bias, op, "bias"),
-                               bool(training), _momentum(momentum), float(eps)))
-
-
-# The statistics of the latest layer/group norm forward whose operands require grad: the kernel
-# computes them anyway, and the autograd rule's setup, which runs right after that forward, takes
-# them (take_saved_stats) so that backward need not run the forward's statistics pass again.
+# The statistics of the latest batch (training), layer or group norm forward whose operands
+# require grad: the kernel computes them anyway, and the autograd rule's setup, which runs right
+# after that forward, takes them (take_saved_stats) so that backward need not compute them again.
 # Keyed by a weak reference to the output (a forward under no_grad keeps nothing big alive, and a
 # setup never takes another output's statistics); every recorded forward overwrites the entry
 # before its own setup reads it.
@@ -74,6 +63,21 @@ def take_saved_stats(output):
     if saved is None or saved[0]() is not output._impl:
         return None
     return _wrap(saved[1]), _wrap(saved[2])
+
+
+@op
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-05):
+    """Normalizes each channel (dim 1) of an (N, C, *) input. In training it uses the batch's
+    statistics and updates running_mean / running_var in place (when given); in eval it uses them."""
+    op = "batch_norm"
+    args = (_t(input, op, "input"), _t(running_mean, op, "running_mean"), _t(running_var, op, "running_var"),
+            _t(weight, op, "weight"), _t(bias, op, "bias"), bool(training), _momentum(momentum), float(eps))
+    # in training, backward needs the batch's statistics: kept for the rule as layer_norm's are
+    if training and (input._node is not None or (weight is not None and weight._node is not None) or
+                     (bias is not None and bias._node is not None)):
+        return _output_keeping_stats(_C.native_batch_norm(*args))
+    return _wrap(_C.batch_norm(*args))
 
 
 @op
