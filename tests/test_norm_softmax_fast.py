@@ -240,3 +240,201 @@ def test_layer_norm_parameter_grads_over_threads(rng):
     rstd = 1 / np.sqrt(a.var(1, keepdims=True) + 1e-5)
     want = rstd * (gy - gy.mean(1, keepdims=True) - xhat * (gy * xhat).mean(1, keepdims=True))
     assert_close(x.grad, want, rtol=1e-9, atol=1e-9)
+
+
+# ---- layer and group norm backward: the two-pass kernels -------------------------------------------
+
+def np_norm_grads(x, g, w, axes, param_axes, eps=1e-5):
+    """(dx, dw, db) of y = xhat * w + b with xhat over `axes`; w broadcast to x (or None),
+    the parameter grads summed over `param_axes`."""
+    m = x.mean(axis=axes, keepdims=True)
+    rstd = 1 / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    xhat = (x - m) * rstd
+    gy = g if w is None else g * w
+    dx = rstd * (gy - gy.mean(axis=axes, keepdims=True) - xhat * (gy * xhat).mean(axis=axes, keepdims=True))
+    return dx, (g * xhat).sum(axis=param_axes), g.sum(axis=param_axes)
+
+
+def np_group_norm_grads(x, g, groups, w):
+    n, c = x.shape[:2]
+    grouped = (n, groups, -1)
+    wb = None if w is None else w.reshape((1, c) + (1,) * (x.ndim - 2))
+    gy = g if wb is None else g * wb
+    dx, _, _ = np_norm_grads(x.reshape(grouped), gy.reshape(grouped), None, (2,), (0,))
+    m = x.reshape(grouped).mean(2, keepdims=True)
+    rstd = 1 / np.sqrt(x.reshape(grouped).var(2, keepdims=True) + 1e-5)
+    xhat = ((x.reshape(grouped) - m) * rstd).reshape(x.shape)
+    dims = (0,) + tuple(range(2, x.ndim))
+    return dx.reshape(x.shape), (g * xhat).sum(axis=dims), g.sum(axis=dims)
+
+
+# Rows shorter than a vector, odd lengths (the halves of the summing loop leave one value over),
+# rows longer than the kernel's summing block (1024), and more rows than it sums dgamma/dbeta
+# over in the input's dtype before adding them in float64 (32).
+LAYER_NORM_GRAD_SHAPES = [(3, 5), (7, 33), (70, 64), (4, 2500), (130, 17)]
+
+
+@pytest.mark.parametrize("shape", LAYER_NORM_GRAD_SHAPES)
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64], ids=str)
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_norm_backward_values(rng, shape, dtype, affine):
+    a, g = rng.normal(size=shape) * 2 + 1, rng.normal(size=shape)
+    w = rng.normal(size=shape[-1]) if affine else None
+    x = make_tensor(a, dtype).requires_grad_(True)
+    params = [make_tensor(v, dtype).requires_grad_(True) for v in (w, rng.normal(size=shape[-1]))] if affine else []
+    F.layer_norm(x, (shape[-1],), *params).backward(make_tensor(g, dtype))
+    a, g = to_numpy(x.detach()).astype(np.float64), to_numpy(make_tensor(g, dtype)).astype(np.float64)
+    w = None if w is None else to_numpy(params[0].detach()).astype(np.float64)
+    dx, dw, db = np_norm_grads(a, g, w, (1,), (0,))
+    tol = 1e-4 if dtype == ember.float32 else 1e-10
+    assert_close(x.grad, dx, dtype, rtol=tol, atol=tol)
+    if affine:
+        assert_close(params[0].grad, dw, dtype, rtol=tol, atol=tol)
+        assert_close(params[1].grad, db, dtype, rtol=tol, atol=tol)
+
+
+# Channels of one value (inner 1), odd and longer-than-a-block channels, one group, a group a channel.
+GROUP_NORM_GRAD_SHAPES = [((4, 6), 3), ((2, 8, 3, 3), 4), ((3, 4, 1100), 2), ((2, 6, 5), 1), ((5, 4, 7), 4),
+                          ((33, 16, 4, 4), 8)]
+
+
+@pytest.mark.parametrize("shape,groups", GROUP_NORM_GRAD_SHAPES)
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64], ids=str)
+@pytest.mark.parametrize("affine", [False, True])
+def test_group_norm_backward_values(rng, shape, groups, dtype, affine):
+    a, g = rng.normal(size=shape) * 2 + 1, rng.normal(size=shape)
+    c = shape[1]
+    x = make_tensor(a, dtype).requires_grad_(True)
+    params = [make_tensor(rng.normal(size=c), dtype).requires_grad_(True) for _ in range(2)] if affine else []
+    y = F.group_norm(x, groups, *params)
+    y.backward(make_tensor(g, dtype))
+    a, g = to_numpy(x.detach()).astype(np.float64), to_numpy(make_tensor(g, dtype)).astype(np.float64)
+    w = to_numpy(params[0].detach()).astype(np.float64) if affine else None
+    dx, dw, db = np_group_norm_grads(a, g, groups, w)
+    tol = 1e-4 if dtype == ember.float32 else 1e-10
+    assert_close(x.grad, dx, dtype, rtol=tol, atol=tol)
+    if affine:
+        assert_close(params[0].grad, dw, dtype, rtol=tol, atol=tol)
+        assert_close(params[1].grad, db, dtype, rtol=tol, atol=tol)
+
+
+def test_group_norm_backward_matches_torch_over_threads(rng):
+    """Large enough to run on both threads; float32 against torch."""
+    torch = pytest.importorskip("torch")
+    a, g = rng.normal(size=(32, 64, 16, 16)).astype(np.float32), rng.normal(size=(32, 64, 16, 16)).astype(np.float32)
+    w, b = rng.normal(size=64).astype(np.float32), rng.normal(size=64).astype(np.float32)
+    before = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        ex, ew, eb = (ember.tensor(v).requires_grad_(True) for v in (a, w, b))
+        F.group_norm(ex, 8, ew, eb).backward(ember.tensor(g))
+    finally:
+        ember.set_num_threads(before)
+    tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
+    torch.nn.functional.group_norm(tx, 8, tw, tb).backward(torch.tensor(g))
+    for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(to_numpy(e.grad), t.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_group_norm_gradcheck_shapes(rng):
+    for shape, groups in (((2, 4), 2), ((2, 6, 3), 3), ((1, 4, 2, 3), 1)):
+        x = make_tensor(rng.normal(size=shape), ember.float64).requires_grad_(True)
+        w, b = (make_tensor(rng.normal(size=shape[1]), ember.float64).requires_grad_(True) for _ in range(2))
+        assert ember.autograd.gradcheck(lambda x, w, b: F.group_norm(x, groups, w, b), (x, w, b))
+
+
+def test_norm_backward_non_contiguous_input_and_gradient(rng):
+    a, g = rng.normal(size=(6, 40)), rng.normal(size=(40, 6))
+    x = make_tensor(np.ascontiguousarray(a.T), ember.float64).t().requires_grad_(True)
+    F.layer_norm(x, (40,)).backward(make_tensor(g, ember.float64).t())
+    assert_close(x.grad, np_norm_grads(a, g.T, None, (1,), (0,))[0], rtol=1e-10, atol=1e-10)
+    a4, g4 = rng.normal(size=(2, 3, 4, 6)), rng.normal(size=(2, 3, 4, 6))
+    x = make_tensor(np.ascontiguousarray(a4.transpose(0, 3, 2, 1)), ember.float64).permute(0, 3, 2, 1)
+    x.requires_grad_(True)
+    assert not x.is_contiguous()
+    w = make_tensor(rng.normal(size=3), ember.float64).requires_grad_(True)
+    F.group_norm(x, 3, w).backward(make_tensor(g4, ember.float64))
+    dx, dw, _ = np_group_norm_grads(a4, g4, 3, to_numpy(w.detach()))
+    assert_close(x.grad, dx, rtol=1e-10, atol=1e-10)
+    assert_close(w.grad, dw, rtol=1e-10, atol=1e-10)
+
+
+def test_norm_backward_empty_parameter_sums_are_zero():
+    x = ember.zeros(0, 5).requires_grad_(True)
+    w, b = ember.ones(5).requires_grad_(True), ember.zeros(5).requires_grad_(True)
+    F.layer_norm(x, (5,), w, b).sum().backward()
+    assert_close(w.grad, np.zeros(5), ember.float32)
+    assert_close(b.grad, np.zeros(5), ember.float32)
+    x = ember.zeros(2, 4, 0).requires_grad_(True)
+    w, b = ember.ones(4).requires_grad_(True), ember.zeros(4).requires_grad_(True)
+    F.group_norm(x, 2, w, b).sum().backward()
+    assert tuple(x.grad.shape) == (2, 4, 0)
+    assert_close(w.grad, np.zeros(4), ember.float32)
+    assert_close(b.grad, np.zeros(4), ember.float32)
+
+
+def test_norm_statistics_kept_by_each_forward(rng):
+    """Each recorded forward keeps its own statistics for its backward: several forwards (one
+    under no_grad between them) before their backwards still get each one's own gradient."""
+    a1, a2, g = rng.normal(size=(3, 8)), 5 + 3 * rng.normal(size=(3, 8)), rng.normal(size=(3, 8))
+    x1 = make_tensor(a1, ember.float64).requires_grad_(True)
+    x2 = make_tensor(a2, ember.float64).requires_grad_(True)
+    y1 = F.layer_norm(x1, (8,))
+    with ember.no_grad():
+        F.layer_norm(x2 * 3, (8,))
+    y2 = F.layer_norm(x2, (8,))
+    y3 = F.group_norm(x2.reshape(3, 4, 2), 2)
+    (y1 * make_tensor(g, ember.float64)).sum().backward()
+    (y2 * make_tensor(g, ember.float64)).sum().backward(retain_graph=True)
+    assert_close(x1.grad, np_norm_grads(a1, g, None, (1,), (0,))[0], rtol=1e-10, atol=1e-10)
+    assert_close(x2.grad, np_norm_grads(a2, g, None, (1,), (0,))[0], rtol=1e-10, atol=1e-10)
+    x2.grad = None
+    (y3 * make_tensor(g.reshape(3, 4, 2), ember.float64)).sum().backward()
+    want = np_group_norm_grads(a2.reshape(3, 4, 2), g.reshape(3, 4, 2), 2, None)[0]
+    assert_close(x2.grad, want.reshape(3, 8), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("params", ["weight", "bias", "both", "none"])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64], ids=str)
+@pytest.mark.parametrize("shape", [(5, 7), (64, 64), (3, 2500)])
+def test_layer_norm_forward_each_parameter_set(rng, params, dtype, shape):
+    """The affine pass has a loop per set of parameters given; rows shorter than a vector,
+    of whole vectors, and longer than the statistics' summing block."""
+    a = rng.normal(size=shape) * 2 + 3
+    w = rng.normal(size=shape[-1]) if params in ("weight", "both") else None
+    b = rng.normal(size=shape[-1]) if params in ("bias", "both") else None
+    t = make_tensor(a, dtype)
+    tw = None if w is None else make_tensor(w, dtype)
+    tb = None if b is None else make_tensor(b, dtype)
+    a, w, b = (None if v is None else to_numpy(v).astype(np.float64) for v in (t, tw, tb))
+    tol = 1e-4 if dtype == ember.float32 else 1e-10
+    assert_close(F.layer_norm(t, (shape[-1],), tw, tb), np_layer_norm(a, 1, w, b), dtype, rtol=tol, atol=tol)
+
+
+def test_group_norm_forward_long_channels(rng):
+    """Groups longer than the statistics' summing block, float32 against numpy in float64."""
+    a = rng.normal(size=(2, 4, 3000)) * 2 + 5
+    w, b = rng.normal(size=4), rng.normal(size=4)
+    t, tw, tb = (make_tensor(v, ember.float32) for v in (a, w, b))
+    a, w, b = (to_numpy(v).astype(np.float64) for v in (t, tw, tb))
+    g = a.reshape(2, 2, -1)
+    want = ((g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)).reshape(a.shape)
+    want = want * w[None, :, None] + b[None, :, None]
+    assert_close(F.group_norm(t, 2, tw, tb), want, ember.float32, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_norm_training_backward_with_kept_statistics(rng):
+    """Training batch norm's backward takes the batch statistics its forward kept."""
+    a, g = rng.normal(size=(4, 3, 5)) * 2 + 1, rng.normal(size=(4, 3, 5))
+    w = rng.normal(size=3)
+    x = make_tensor(a, ember.float64).requires_grad_(True)
+    tw = make_tensor(w, ember.float64).requires_grad_(True)
+    tb = make_tensor(np.zeros(3), ember.float64).requires_grad_(True)
+    rm, rv = ember.zeros(3, dtype=ember.float64), ember.ones(3, dtype=ember.float64)
+    y = F.batch_norm(x, rm, rv, tw, tb, training=True)
+    assert y.grad_fn.stats is not None
+    y.backward(make_tensor(g, ember.float64))
+    dx, dw, db = np_norm_grads(a, g, w.reshape(1, 3, 1), (0, 2), (0, 2))
+    assert_close(x.grad, dx, rtol=1e-10, atol=1e-10)
+    assert_close(tw.grad, dw, rtol=1e-10, atol=1e-10)
+    assert_close(tb.grad, db, rtol=1e-10, atol=1e-10)

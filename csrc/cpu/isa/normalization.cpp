@@ -1,14 +1,17 @@
 // CPU kernels of batch, layer and group norm. Operands are contiguous float32 or float64
 // (the front-ends compute 16-bit inputs in float32). Statistics take one pass over the values
-// with float64 sums of (x - shift) and (x - shift)^2, the shift being the first value: the
-// shifted sums keep the variance accurate when the mean is large against the spread.
+// with sums of (x - shift) and (x - shift)^2, the shift being the first value: the shifted sums
+// keep the variance accurate when the mean is large against the spread. The sums run in the
+// operands' type over blocks whose totals are carried in float64 (fold_two_sums).
 // Batch norm runs in parallel over channels, layer/group norm over rows. Compiled once per ISA,
-// so that the float64 sums and the affine pass run in the widest vectors the CPU has.
+// so that the sums and the affine pass run in the widest vectors the CPU has.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "cpu/isa/isa.h"
+#include "cpu/isa/row_sums.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
@@ -16,6 +19,33 @@
 EMBER_ISA_NAMESPACE_BEGIN
 
 namespace {
+
+// Two sums over a row at once in explicit vector registers (cpu/isa/row_sums.h says why not an
+// `omp simd` reduction: its lanes meet through memory, as costly as a row of 64): two registers a
+// sum, lanes folded in a tree, float32 in blocks of rows::kRowBlock values whose totals are
+// carried in float64, which bounds their rounding error whatever the row length.
+// f(i, a, b) adds the terms of the register at i into a and b; tail(i, a, b) those of value i.
+template <typename T, typename Vec, typename Tail>
+inline void fold_two_sums(int64_t n, const Vec& f, const Tail& tail, double& s, double& s2) {
+  using S = rows::simd_t<T>;
+  constexpr int64_t W = rows::lanes<T>();
+  int64_t i = 0;
+  while (i + W <= n) {
+    const int64_t stop = std::min(n - n % W, i + rows::kRowBlock);
+    S a0 = rows::simd_splat<T>(0), a1 = a0, b0 = a0, b1 = a0;
+    for (; i + 2 * W <= stop; i += 2 * W) {
+      f(i, a0, b0);
+      f(i + W, a1, b1);
+    }
+    for (; i < stop; i += W) f(i, a0, b0);
+    s += static_cast<double>(rows::hsum<T>(a0 + a1));
+    s2 += static_cast<double>(rows::hsum<T>(b0 + b1));
+  }
+  T ta = 0, tb = 0;
+  for (; i < n; ++i) tail(i, ta, tb);
+  s += static_cast<double>(ta);
+  s2 += static_cast<double>(tb);
+}
 
 // Running sums of (x - shift) and its square over several stretches of values.
 struct ShiftedSums {
@@ -25,16 +55,21 @@ struct ShiftedSums {
   void add(const T* x, int64_t count) {
     if (count <= 0) return;
     if (n == 0) shift = static_cast<double>(x[0]);
-    const double k = shift;
-    double a = 0, a2 = 0;
-#pragma omp simd reduction(+ : a, a2)
-    for (int64_t i = 0; i < count; ++i) {
-      const double d = static_cast<double>(x[i]) - k;
-      a += d;
-      a2 += d * d;
-    }
-    s += a;
-    s2 += a2;
+    const T k = static_cast<T>(shift);  // exact: a value of x
+    using S = rows::simd_t<T>;
+    fold_two_sums<T>(
+        count,
+        [&](int64_t i, S& a, S& b) {
+          const S d = rows::simd_load(x + i) - k;
+          a += d;
+          b += d * d;
+        },
+        [&](int64_t i, T& a, T& b) {
+          const T d = x[i] - k;
+          a += d;
+          b += d * d;
+        },
+        s, s2);
     n += count;
   }
   double mean() const { return n ? shift + s / n : std::nan(""); }
@@ -148,6 +183,21 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
 
 // ---- layer and group norm -------------------------------------------------------------------
 
+// y = (x - m) * rt * w + b over a layer norm row, one loop per set of parameters present: a
+// load under `w ?` in one loop can become a masked load, which on a null pointer stalls on the
+// fault it suppresses.
+template <bool kW, bool kB, typename T>
+void affine_row(const T* x, T* y, const T* w, const T* b, T m, T rt, int64_t n) {
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    T v;
+    if constexpr (kW) v = (x[j] - m) * (rt * w[j]);
+    else v = (x[j] - m) * rt;
+    if constexpr (kB) v += b[j];
+    y[j] = v;
+  }
+}
+
 template <typename T>
 void row_norm_typed(const RowNormArgs& a) {
   const int64_t rows = a.rows, cols = a.cols, inner = a.inner, cpr = cols / std::max<int64_t>(1, inner);
@@ -166,89 +216,133 @@ void row_norm_typed(const RowNormArgs& a) {
       const double m = sums.mean(), rs = 1.0 / std::sqrt(sums.var() + a.eps);
       mean[r] = static_cast<T>(m);
       rstd[r] = static_cast<T>(rs);
-      const int64_t ch0 = (r % a.groups) * cpr;
+      const int64_t ch0 = a.groups > 1 ? (r % a.groups) * cpr : 0;
       if (inner == 1) {  // layer norm: a channel per value, one vector pass over the row
-        // In T: float32 outputs need no float64 here (the statistics were summed in float64),
-        // and float32 vectors are twice as wide.
-        const T* wr = w ? w + ch0 : nullptr;
-        const T* br = b ? b + ch0 : nullptr;
+        // In T: float32 outputs need no float64 here (the statistics carry their sums in
+        // float64), and float32 vectors are twice as wide.
         const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
-#pragma omp simd
-        for (int64_t j = 0; j < cols; ++j)
-          yr[j] = (xr[j] - mt) * (wr ? rt * wr[j] : rt) + (br ? br[j] : T(0));
+        if (w && b) affine_row<true, true>(xr, yr, w + ch0, b + ch0, mt, rt, cols);
+        else if (w) affine_row<true, false>(xr, yr, w + ch0, b, mt, rt, cols);
+        else if (b) affine_row<false, true>(xr, yr, w, b + ch0, mt, rt, cols);
+        else affine_row<false, false>(xr, yr, w, b, mt, rt, cols);
         continue;
       }
-      for (int64_t c = 0; c < cpr; ++c) {  // one affine channel at a time
-        const double scale = rs * (w ? static_cast<double>(w[ch0 + c]) : 1.0);
-        const double shift = b ? static_cast<double>(b[ch0 + c]) : 0.0;
-        apply_affine(xr + c * inner, yr + c * inner, inner, m, scale, shift);
+      // one affine channel at a time, in T as above
+      const T mt = static_cast<T>(m);
+      for (int64_t c = 0; c < cpr; ++c) {
+        const T scale = static_cast<T>(rs * (w ? static_cast<double>(w[ch0 + c]) : 1.0));
+        const T shift = b ? b[ch0 + c] : T(0);
+        const T* xc = xr + c * inner;
+        T* yc = yr + c * inner;
+#pragma omp simd
+        for (int64_t i = 0; i < inner; ++i) yc[i] = (xc[i] - mt) * scale + shift;
       }
     }
   });
 }
 
-// Layer norm's backward (a channel per value) in one sweep over the rows: each row's dx takes
-// two vector passes, and its dgamma/dbeta terms a third while the row is still in L1, added into
-// per-task partial sums that are summed in task order at the end (so the result depends only on
-// the thread count, never on timing).
+// ---- backward of layer and group norm ----------------------------------------------------------
+// Both take two passes over a row (a group norm row is one sample's group): the first sums g and
+// g * (x - mean) with g = dy * weight, the second writes dx from those sums. In T throughout,
+// with the sums in blocks as ShiftedSums has them.
+
+// s += sum of g[j] * w[j], s2 += sum of g[j] * w[j] * (x[j] - m) over n values (w: kWeight).
+template <bool kWeight, typename T>
+void add_grad_sums(const T* g, const T* w, const T* x, T m, int64_t n, double& s, double& s2) {
+  using S = rows::simd_t<T>;
+  fold_two_sums<T>(
+      n,
+      [&](int64_t i, S& a, S& b) {
+        const S u = kWeight ? rows::simd_load(g + i) * rows::simd_load(w + i) : rows::simd_load(g + i);
+        a += u;
+        b += u * (rows::simd_load(x + i) - m);
+      },
+      [&](int64_t i, T& a, T& b) {
+        const T u = kWeight ? g[i] * w[i] : g[i];
+        a += u;
+        b += u * (x[i] - m);
+      },
+      s, s2);
+}
+
+// dx = rs * (g - mean(g) - xhat * mean(g * xhat)) with xhat = (x - m) * rs, that is
+// g * rs - (x - m) * c + k with c = rs^3 * mean(g * (x - m)) and k = -rs * mean(g): c and k of
+// one row from its sums sg and sgx (of g and of g * (x - m)).
+template <typename T>
+struct DxCoefficients {
+  T c, k;
+  DxCoefficients(double sg, double sgx, double rs, int64_t cols)
+      : c(static_cast<T>(cols ? rs * rs * rs * sgx / cols : 0.0)), k(static_cast<T>(cols ? -rs * sg / cols : 0.0)) {}
+};
+
+// Layer norm (a channel per value): each row's dx takes the two passes; the second also adds
+// the row's dgamma/dbeta terms while it is in L1. Those are summed in T over up to
+// kParamFlushRows rows, then added into float64 per-task sums, which are summed in task order
+// at the end (so the result depends only on the thread count, never on timing).
+constexpr int64_t kParamFlushRows = 32;
+
 template <typename T>
 void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   const int64_t rows = a.rows, cols = a.cols;
   const T* x = a.in.data_ptr<T>();
   const T* dy = a.grad_out.data_ptr<T>();
-  const T* w = ptr_or_null<T>(a.weight);
   const T* mean = a.mean.data_ptr<T>();
   const T* rstd = a.rstd.data_ptr<T>();
   T* dx = mut_ptr_or_null<T>(a.grad_in);
   T* dw = mut_ptr_or_null<T>(a.grad_weight);
   T* db = mut_ptr_or_null<T>(a.grad_bias);
+  // a weight of ones where there is none: one loop for both cases, and the load is from L1
+  std::vector<T> ones(a.weight.defined() ? 0 : cols, T(1));
+  const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : ones.data();
   const bool params = dw || db;
   const int64_t tasks = std::clamp<int64_t>(rows * cols / 32768, 1, std::max(1, get_num_threads()));
-  // A task's dgamma and dbeta sums, offset by a cache line so that sw[j] and sb[j] never sit a
-  // multiple of 4 KiB apart (their loads would wait on each other's stores).
-  const int64_t sb_off = cols + 8, task_len = 2 * sb_off;
-  std::vector<double> partial(params ? static_cast<size_t>(tasks * task_len) : 0, 0.0);
+  // A task's float64 dgamma/dbeta sums and its recent ones in T, each array offset by a cache line so that
+  // no two of them sit a multiple of 4 KiB apart (their loads would wait on each other's stores).
+  const int64_t stride = cols + 16;
+  std::vector<double> partial(params ? static_cast<size_t>(tasks * 2 * stride) : 0, 0.0);
+  std::vector<T> recent(params ? static_cast<size_t>(tasks * 2 * stride) : 0, T(0));
   parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      double* sw = params ? partial.data() + t * task_len : nullptr;
-      double* sb = params ? sw + sb_off : nullptr;
-      for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+      double* sw = params ? partial.data() + t * 2 * stride : nullptr;
+      double* sb = params ? sw + stride : nullptr;
+      T* rw = params ? recent.data() + t * 2 * stride : nullptr;
+      T* rb = params ? rw + stride : nullptr;
+      const int64_t r_begin = rows * t / tasks, r_end = rows * (t + 1) / tasks;
+      for (int64_t r = r_begin; r < r_end; ++r) {
         const T* xr = x + r * cols;
         const T* gr = dy + r * cols;
-        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+        const T mt = mean[r], rt = rstd[r];
         if (dx) {
-          T* dr = dx + r * cols;
-          // (one loop per case: a load under `w ?` keeps the reduction from vectorizing)
           double sg = 0, sgx = 0;
-          if (w) {
-#pragma omp simd reduction(+ : sg, sgx)
+          add_grad_sums<true>(gr, w, xr, mt, cols, sg, sgx);
+          const DxCoefficients<T> co(sg, sgx, static_cast<double>(rt), cols);
+          T* dr = dx + r * cols;
+          if (params) {
+#pragma omp simd
             for (int64_t j = 0; j < cols; ++j) {
-              const double g = static_cast<double>(gr[j]) * static_cast<double>(w[j]);
-              sg += g;
-              sgx += g * (static_cast<double>(xr[j]) - m);
+              const T g = gr[j], xm = xr[j] - mt;
+              dr[j] = g * w[j] * rt - xm * co.c + co.k;
+              rb[j] += g;
+              rw[j] += g * xm * rt;
             }
           } else {
-#pragma omp simd reduction(+ : sg, sgx)
-            for (int64_t j = 0; j < cols; ++j) {
-              const double g = static_cast<double>(gr[j]);
-              sg += g;
-              sgx += g * (static_cast<double>(xr[j]) - m);
-            }
-          }
-          // dx = rs * g - (x - m) * rs^2 * mean(g xhat) / rs - rs * mean(g), in T (x - m first,
-          // which stays exact when the mean is large against the spread)
-          const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx * rs / cols : 0.0;
-          const T a_t = static_cast<T>(rs), c_t = static_cast<T>(rs * rs * mgx), k_t = static_cast<T>(-rs * mg);
-          const T mt = static_cast<T>(m);
 #pragma omp simd
-          for (int64_t j = 0; j < cols; ++j) dr[j] = (w ? gr[j] * w[j] : gr[j]) * a_t - (xr[j] - mt) * c_t + k_t;
-        }
-        if (params) {
+            for (int64_t j = 0; j < cols; ++j) dr[j] = gr[j] * w[j] * rt - (xr[j] - mt) * co.c + co.k;
+          }
+        } else if (params) {
 #pragma omp simd
           for (int64_t j = 0; j < cols; ++j) {
-            const double g = static_cast<double>(gr[j]);
-            sb[j] += g;
-            sw[j] += g * (static_cast<double>(xr[j]) - m) * rs;
+            const T g = gr[j];
+            rb[j] += g;
+            rw[j] += g * (xr[j] - mt) * rt;
+          }
+        }
+        if (params && ((r - r_begin + 1) % kParamFlushRows == 0 || r + 1 == r_end)) {
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) {
+            sw[j] += static_cast<double>(rw[j]);
+            sb[j] += static_cast<double>(rb[j]);
+            rw[j] = rb[j] = T(0);
           }
         }
       }
@@ -258,86 +352,90 @@ void layer_norm_backward_rows(const RowNormBackwardArgs& a) {
   for (int64_t j = 0; j < cols; ++j) {
     double sw = 0, sb = 0;
     for (int64_t t = 0; t < tasks; ++t) {
-      sw += partial[t * task_len + j];
-      sb += partial[t * task_len + sb_off + j];
+      sw += partial[t * 2 * stride + j];
+      sb += partial[t * 2 * stride + stride + j];
     }
     if (dw) dw[j] = static_cast<T>(sw);
     if (db) db[j] = static_cast<T>(sb);
   }
 }
 
+// Group norm: a row holds cpr channels of `inner` values. The first pass sums dy and
+// dy * (x - mean) per channel; the row's sums for dx weigh those by the channels' weights, and
+// the per-(sample, channel) sums are kept, from which dgamma/dbeta are summed over the samples
+// at the end, in sample order (no second pass over the data, and no dependence on threads).
 template <typename T>
-void row_norm_backward_typed(const RowNormBackwardArgs& a) {
-  if (a.inner == 1 && a.groups == 1) return layer_norm_backward_rows<T>(a);
-  const int64_t rows = a.rows, cols = a.cols, inner = a.inner, cpr = cols / std::max<int64_t>(1, inner);
+void group_norm_backward_rows(const RowNormBackwardArgs& a) {
+  const int64_t rows = a.rows, cols = a.cols, inner = a.inner, groups = a.groups;
+  T* dx = mut_ptr_or_null<T>(a.grad_in);
+  T* dw = mut_ptr_or_null<T>(a.grad_weight);
+  T* db = mut_ptr_or_null<T>(a.grad_bias);
+  if (inner == 0 || cols == 0) {  // empty channels: dx is empty, the parameter sums are zero
+    if (dw) std::fill_n(dw, a.grad_weight.numel(), T(0));
+    if (db) std::fill_n(db, a.grad_bias.numel(), T(0));
+    return;
+  }
+  const int64_t cpr = cols / inner, channels = groups * cpr, samples = rows / groups;
   const T* x = a.in.data_ptr<T>();
   const T* dy = a.grad_out.data_ptr<T>();
   const T* w = ptr_or_null<T>(a.weight);
   const T* mean = a.mean.data_ptr<T>();
   const T* rstd = a.rstd.data_ptr<T>();
-  T* dx = mut_ptr_or_null<T>(a.grad_in);
-  T* dw = mut_ptr_or_null<T>(a.grad_weight);
-  T* db = mut_ptr_or_null<T>(a.grad_bias);
-  if (dx) {
-    // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * w over the row.
-    parallel_for(0, rows, grain_for(cols), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const T* xr = x + r * cols;
-        const T* gr = dy + r * cols;
-        T* dr = dx + r * cols;
-        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
-        const int64_t ch0 = (r % a.groups) * cpr;
-        double sg = 0, sgx = 0;
-        for (int64_t c = 0; c < cpr; ++c) {
-          const double wc = w ? static_cast<double>(w[ch0 + c]) : 1.0;
-          double s = 0, s2 = 0;
-#pragma omp simd reduction(+ : s, s2)
-          for (int64_t i = 0; i < inner; ++i) {
-            const double g = static_cast<double>(gr[c * inner + i]);
-            s += g;
-            s2 += g * (static_cast<double>(xr[c * inner + i]) - m);
-          }
-          sg += wc * s;
-          sgx += wc * s2 * rs;
-        }
-        const double mg = cols ? sg / cols : 0.0, mgx = cols ? sgx / cols : 0.0;
-        for (int64_t c = 0; c < cpr; ++c) {
-          const double wc = w ? static_cast<double>(w[ch0 + c]) : 1.0;
-#pragma omp simd
-          for (int64_t i = 0; i < inner; ++i) {
-            const int64_t j = c * inner + i;
-            const double xhat = (static_cast<double>(xr[j]) - m) * rs;
-            dr[j] = static_cast<T>(rs * (static_cast<double>(gr[j]) * wc - mg - xhat * mgx));
-          }
-        }
-      }
-    });
-  }
-  if (!dw && !db) return;
-  // Channel sums over n and the positions inside the channel; threads own blocks of channels.
-  const int64_t channels = a.groups * cpr, batches = a.groups ? rows / a.groups : 0;
-  parallel_for(0, channels, grain_for(batches * inner), [&](int64_t c0, int64_t c1) {
-    std::vector<double> sw(c1 - c0, 0.0), sb(c1 - c0, 0.0);
-    for (int64_t n = 0; n < batches; ++n) {
-      for (int64_t ch = c0; ch < c1; ++ch) {
-        const int64_t r = n * a.groups + ch / cpr;
-        const int64_t off = r * cols + (ch % cpr) * inner;
-        const double m = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+  const bool params = dw || db;
+  // sums of dy and of dy * (x - mean) per (sample, channel): row r's channel c is n * C + ch
+  std::vector<double> ch_dy(params ? rows * cpr : 0), ch_dyx(params ? rows * cpr : 0);
+  parallel_for(0, rows, grain_for(cols), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * cols;
+      const T* gr = dy + r * cols;
+      const T mt = mean[r], rt = rstd[r];
+      const int64_t ch0 = (r % groups) * cpr;
+      double sg = 0, sgx = 0;
+      for (int64_t c = 0; c < cpr; ++c) {
         double s = 0, s2 = 0;
-        for (int64_t i = 0; i < inner; ++i) {
-          const double g = static_cast<double>(dy[off + i]);
-          s += g;
-          s2 += g * (static_cast<double>(x[off + i]) - m) * rs;
+        add_grad_sums<false>(gr + c * inner, static_cast<const T*>(nullptr), xr + c * inner, mt, inner, s, s2);
+        if (params) {
+          ch_dy[r * cpr + c] = s;
+          ch_dyx[r * cpr + c] = s2;
         }
-        sb[ch - c0] += s;
-        sw[ch - c0] += s2;
+        const double wc = w ? static_cast<double>(w[ch0 + c]) : 1.0;
+        sg += wc * s;
+        sgx += wc * s2;
       }
-    }
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      if (dw) dw[ch] = static_cast<T>(sw[ch - c0]);
-      if (db) db[ch] = static_cast<T>(sb[ch - c0]);
+      if (!dx) continue;
+      const DxCoefficients<T> co(sg, sgx, static_cast<double>(rt), cols);
+      T* dr = dx + r * cols;
+      for (int64_t c = 0; c < cpr; ++c) {
+        const T ac = w ? w[ch0 + c] * rt : rt;
+        const T* gc = gr + c * inner;
+        const T* xc = xr + c * inner;
+        T* dc = dr + c * inner;
+#pragma omp simd
+        for (int64_t i = 0; i < inner; ++i) dc[i] = gc[i] * ac - (xc[i] - mt) * co.c + co.k;
+      }
     }
   });
+  if (!params) return;
+  std::vector<double> sw(channels, 0.0), sb(channels, 0.0);
+  for (int64_t n = 0; n < samples; ++n) {
+    const double* cd = ch_dy.data() + n * channels;
+    const double* cx = ch_dyx.data() + n * channels;
+    const T* rs = rstd + n * groups;
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      sb[ch] += cd[ch];
+      sw[ch] += cx[ch] * static_cast<double>(rs[ch / cpr]);
+    }
+  }
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    if (dw) dw[ch] = static_cast<T>(sw[ch]);
+    if (db) db[ch] = static_cast<T>(sb[ch]);
+  }
+}
+
+template <typename T>
+void row_norm_backward_typed(const RowNormBackwardArgs& a) {
+  if (a.inner == 1 && a.groups == 1) return layer_norm_backward_rows<T>(a);
+  group_norm_backward_rows<T>(a);
 }
 
 // Only float32 and float64 reach the kernels.

@@ -293,6 +293,8 @@ def _batch_norm_setup(ctx, result, input, running_mean, running_var, weight=None
     else:
         ctx.save_for_backward(input, weight, running_mean, running_var)
     ctx.training, ctx.eps = bool(training), float(eps)
+    # (batch mean, invstd) from the forward's kernel call, in training
+    ctx.stats = _norm.take_saved_stats(result) if training else None
     return input, weight, bias
 
 
@@ -339,7 +341,9 @@ def _batch_norm_backward(ctx, grad):
         return gi, None if gw is None else gw.reshape([-1]), None if gb is None else gb.reshape([-1])
     with no_grad():
         x = input.detach()
-        if ctx.training:
+        if ctx.stats is not None:
+            mean, invstd = ctx.stats
+        elif ctx.training:  # the forward kept none
             dims = [0] + list(range(2, x.dim()))
             mean = x.mean(dim=dims)
             invstd = (x.var(dim=dims, correction=0) + ctx.eps).rsqrt()
@@ -365,6 +369,7 @@ class _Needs:
 def _layer_norm_setup(ctx, result, input, normalized_shape, weight=None, bias=None, eps=1e-05):
     ctx.save_for_backward(input, weight)
     ctx.normalized_shape, ctx.eps = normalized_shape, float(eps)
+    ctx.stats = _norm.take_saved_stats(result)  # (mean, rstd) from the forward's kernel call
     return input, weight, bias
 
 
@@ -375,9 +380,12 @@ def _layer_norm_backward(ctx, grad):
         lead = input.dim() - len(shape)
         gi, gw, gb = _normalized_grads(ctx, grad, input, weight, list(range(lead, input.dim())), [1] * lead + shape)
         return gi, None if gw is None else gw.reshape(shape), None if gb is None else gb.reshape(shape)
-    with no_grad():
-        # the statistics again, from one kernel pass (the forward returned only its output)
-        _, mean, rstd = _norm.native_layer_norm(input.detach(), shape, None, None, ctx.eps)
+    if ctx.stats is not None:
+        mean, rstd = ctx.stats
+    else:
+        with no_grad():
+            # the statistics again, from one kernel pass (the forward kept none)
+            _, mean, rstd = _norm.native_layer_norm(input.detach(), shape, None, None, ctx.eps)
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
     return _kernel("layer_norm", lambda: _norm.layer_norm_backward(grad, input, shape, mean, rstd, w, mask),
@@ -387,6 +395,7 @@ def _layer_norm_backward(ctx, grad):
 def _group_norm_setup(ctx, result, input, num_groups, weight=None, bias=None, eps=1e-05):
     ctx.save_for_backward(input, weight)
     ctx.num_groups, ctx.eps = int(num_groups), float(eps)
+    ctx.stats = _norm.take_saved_stats(result)  # (mean, rstd) from the forward's kernel call
     return input, weight, bias
 
 
@@ -409,9 +418,12 @@ def _group_norm_backward(ctx, grad):
         gw = (grad * xhat).sum(dim=dims) if weight is not None and ctx.needs_input_grad[1] else None
         gb = grad.sum(dim=dims) if ctx.needs_input_grad[2] else None
         return None if gi is None else gi.reshape(list(input.shape)), gw, gb
-    with no_grad():
-        # the statistics again, from one kernel pass (the forward returned only its output)
-        _, mean, rstd = _norm.native_group_norm(input.detach(), g, None, None, ctx.eps)
+    if ctx.stats is not None:
+        mean, rstd = ctx.stats
+    else:
+        with no_grad():
+            # the statistics again, from one kernel pass (the forward kept none)
+            _, mean, rstd = _norm.native_group_norm(input.detach(), g, None, None, ctx.eps)
     w = None if weight is None else weight.detach()
     mask = (ctx.needs_input_grad[0], ctx.needs_input_grad[1] and weight is not None, ctx.needs_input_grad[2])
     return _kernel("group_norm", lambda: _norm.group_norm_backward(grad, input, g, mean, rstd, w, mask),

@@ -2,6 +2,7 @@
 top-level ember.batch_norm / layer_norm / group_norm in torch's argument order, and the private
 forward-with-statistics and backward wrappers the autograd layer calls."""
 import numbers
+import weakref
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
@@ -38,29 +39,66 @@ def _maybe(x):
     return None if x is None else _wrap(x)
 
 
+# The statistics of the latest batch (training), layer or group norm forward whose operands
+# require grad: the kernel computes them anyway, and the autograd rule's setup, which runs right
+# after that forward, takes them (take_saved_stats) so that backward need not compute them again.
+# Keyed by a weak reference to the output (a forward under no_grad keeps nothing big alive, and a
+# setup never takes another output's statistics); every recorded forward overwrites the entry
+# before its own setup reads it.
+_saved_stats = None  # (weak reference to the output's native tensor, mean, rstd)
+
+
+def _output_keeping_stats(result):
+    global _saved_stats
+    out, mean, rstd = result
+    _saved_stats = (weakref.ref(out), mean, rstd)
+    return _wrap(out)
+
+
+def take_saved_stats(output):
+    """(mean, rstd) of the forward that made `output`, if it was the latest one that kept them;
+    else None. Clears the entry."""
+    global _saved_stats
+    saved, _saved_stats = _saved_stats, None
+    if saved is None or saved[0]() is not output._impl:
+        return None
+    return _wrap(saved[1]), _wrap(saved[2])
+
+
 @op
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-05):
     """Normalizes each channel (dim 1) of an (N, C, *) input. In training it uses the batch's
     statistics and updates running_mean / running_var in place (when given); in eval it uses them."""
     op = "batch_norm"
-    return _wrap(_C.batch_norm(_t(input, op, "input"), _t(running_mean, op, "running_mean"),
-                               _t(running_var, op, "running_var"), _t(weight, op, "weight"), _t(bias, op, "bias"),
-                               bool(training), _momentum(momentum), float(eps)))
+    args = (_t(input, op, "input"), _t(running_mean, op, "running_mean"), _t(running_var, op, "running_var"),
+            _t(weight, op, "weight"), _t(bias, op, "bias"), bool(training), _momentum(momentum), float(eps))
+    # in training, backward needs the batch's statistics: kept for the rule as layer_norm's are
+    if training and (input._node is not None or (weight is not None and weight._node is not None) or
+                     (bias is not None and bias._node is not None)):
+        return _output_keeping_stats(_C.native_batch_norm(*args))
+    return _wrap(_C.batch_norm(*args))
 
 
 @op
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     op = "layer_norm"
-    return _wrap(_C.layer_norm(_t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"),
-                               _t(bias, op, "bias"), float(eps)))
+    x, shape, w, b = _t(input, op, "input"), _shape(normalized_shape), _t(weight, op, "weight"), _t(bias, op, "bias")
+    # (spelled out: this runs on every call, and a generator over the operands costs a microsecond)
+    if input._node is not None or (weight is not None and weight._node is not None) or \
+            (bias is not None and bias._node is not None):
+        return _output_keeping_stats(_C.native_layer_norm(x, shape, w, b, float(eps)))
+    return _wrap(_C.layer_norm(x, shape, w, b, float(eps)))
 
 
 @op
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     op = "group_norm"
-    return _wrap(_C.group_norm(_t(input, op, "input"), int(num_groups), _t(weight, op, "weight"),
-                               _t(bias, op, "bias"), float(eps)))
+    x, w, b = _t(input, op, "input"), _t(weight, op, "weight"), _t(bias, op, "bias")
+    if input._node is not None or (weight is not None and weight._node is not None) or \
+            (bias is not None and bias._node is not None):
+        return _output_keeping_stats(_C.native_group_norm(x, int(num_groups), w, b, float(eps)))
+    return _wrap(_C.group_norm(x, int(num_groups), w, b, float(eps)))
 
 
 # ---- top level, in torch's argument order --------------------------------------------------------
