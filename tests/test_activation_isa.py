@@ -46,7 +46,8 @@ def test_activation_isa_variant(isa):
     run_isa_subprocess(isa, SCRIPT)
 
 
-# The exact GELU's float32 path (its own normal-CDF polynomials) against x Phi(x) from math.erfc,
+# The exact GELU's float32 paths (the normal-CDF polynomials of activation_functors.h, the
+# AVX-512 table of activation.cpp) against x Phi(x) from math.erfc,
 # which has no cancellation for negative x: ulp bounds where the result is not small next to
 # |x|, an absolute one in the negative tail, and the special values.
 GELU_SCRIPT = r"""
@@ -65,6 +66,11 @@ for layout in ("contiguous", "strided"):
     tail = x <= -1
     assert (np.abs(got - ref)[tail] <= 1e-7 * np.abs(x[tail])).all()
     assert (got[tail] <= 0).all()
+# the same value whatever the layout or position (vector body, masked tail, strided gather)
+c = F.gelu(ember.tensor(x)).numpy()
+np.testing.assert_array_equal(F.gelu(ember.tensor(np.stack([x, x]).T)[:, 0]).numpy(), c)
+np.testing.assert_array_equal(F.gelu(ember.tensor(x)[5:]).numpy(), c[5:])
+np.testing.assert_array_equal(F.gelu(ember.tensor(x[:13])).numpy(), c[:13])
 specials = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-40, -1e-40, 1e30, -1e30, 3.9 * 2**0.5], np.float32)
 got = F.gelu(ember.tensor(specials)).numpy()
 want = np.array([np.inf, np.nan, np.nan, 0.0, -0.0, 5e-41, -5e-41, 1e30, -0.0, 3.9 * 2**0.5], np.float32)

@@ -44,7 +44,8 @@ inline float m_expm1(float x) {
 // Phi = 1 - h for x >= 0, h for x < 0. Coefficients fitted for this file (minimax of the
 // absolute error, 1e-8 on Phi). Giving h for x < 0 directly, rather than 1 + erf, avoids
 // the cancellation there, so gelu is at least as accurate as through vec::erf: within 2 ulp
-// for x >= 0, 3 ulp for x > -1, and 1.3e-7 max(1, |x|) absolute everywhere.
+// for x >= 0, 3 ulp for x > -1, and 1.3e-7 max(1, |x|) absolute everywhere. (The AVX-512
+// kernel runs a faster table form of the same CDF: activation.cpp.)
 inline float m_normal_cdf(float x) {
   const float t = x * 0.707106781186547524f;
   const float a = std::fabs(t);
