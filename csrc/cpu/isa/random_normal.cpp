@@ -1,6 +1,7 @@
 // The normal fill for float32, float16 and bfloat16, compiled once per ISA: Philox blocks are
-// generated a tile at a time, then philox::box_muller (all float arithmetic, core/philox.h)
-// turns the tile's words into normals in one `#pragma omp simd` loop, 8 or 16 lanes wide.
+// generated a tile at a time (16 per vector on AVX-512, philox16 below), then
+// philox::box_muller (all float arithmetic, core/philox.h) turns the tile's words into normals
+// in one `#pragma omp simd` loop, 4 to 16 lanes wide.
 // Element i comes from block offset + i / 4 as before, so the numbers do not depend on the
 // tiling, the thread count or the ISA: this file is compiled with -ffp-contract=off
 // (CMakeLists.txt), since a fused multiply-add in one variant would change the last bit.
