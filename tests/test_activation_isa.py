@@ -44,3 +44,42 @@ assert not bad, bad
 @pytest.mark.parametrize("isa", [None, "base", "avx2"])
 def test_activation_isa_variant(isa):
     run_isa_subprocess(isa, SCRIPT)
+
+
+# The exact GELU's float32 paths (the normal-CDF polynomials of activation_functors.h, the
+# AVX-512 table of activation.cpp) against x Phi(x) from math.erfc,
+# which has no cancellation for negative x: ulp bounds where the result is not small next to
+# |x|, an absolute one in the negative tail, and the special values.
+GELU_SCRIPT = r"""
+import math
+import numpy as np
+import ember
+F = ember.nn.functional
+x = np.concatenate([np.linspace(-12, 12, 240001), np.linspace(-1e-3, 1e-3, 2001)]).astype(np.float32)
+ref = np.array([0.5 * v * math.erfc(-v / math.sqrt(2)) for v in x.astype(np.float64)])
+for layout in ("contiguous", "strided"):
+    t = ember.tensor(x) if layout == "contiguous" else ember.tensor(np.stack([x, x]).T)[:, 0]
+    got = F.gelu(t).numpy().astype(np.float64)
+    err = np.abs(got - ref) / np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    assert err[x >= 0].max() <= 2.5, (layout, err[x >= 0].max())
+    assert err[(x < 0) & (x > -1)].max() <= 3.5, (layout, err[(x < 0) & (x > -1)].max())
+    tail = x <= -1
+    assert (np.abs(got - ref)[tail] <= 1e-7 * np.abs(x[tail])).all()
+    assert (got[tail] <= 0).all()
+# the same value whatever the layout or position (vector body, masked tail, strided gather)
+c = F.gelu(ember.tensor(x)).numpy()
+np.testing.assert_array_equal(F.gelu(ember.tensor(np.stack([x, x]).T)[:, 0]).numpy(), c)
+np.testing.assert_array_equal(F.gelu(ember.tensor(x)[5:]).numpy(), c[5:])
+np.testing.assert_array_equal(F.gelu(ember.tensor(x[:13])).numpy(), c[:13])
+specials = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-40, -1e-40, 1e30, -1e30, 3.9 * 2**0.5], np.float32)
+got = F.gelu(ember.tensor(specials)).numpy()
+want = np.array([np.inf, np.nan, np.nan, 0.0, -0.0, 5e-41, -5e-41, 1e30, -0.0, 3.9 * 2**0.5], np.float32)
+np.testing.assert_array_equal(got[np.isfinite(want)], want[np.isfinite(want)])
+assert np.isnan(got[1]) and np.isnan(got[2]) and got[0] == np.inf
+assert np.signbit(got[4]) and np.signbit(got[8])
+"""
+
+
+@pytest.mark.parametrize("isa", [None, "base", "avx2"])
+def test_exact_gelu_accuracy(isa):
+    run_isa_subprocess(isa, GELU_SCRIPT)

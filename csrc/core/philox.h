@@ -7,6 +7,7 @@
 // computes any block on its own. Header-only, so that CUDA kernels compute the same numbers.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "ember/api.h"  // EMBER_HOST_DEVICE
 
@@ -72,18 +73,94 @@ EMBER_HOST_DEVICE double uniform_double_open0(uint64_t x) { return static_cast<d
 // Uniform on [0, 2^-32 * 2^32) with all 32 bits, for comparisons against a probability.
 EMBER_HOST_DEVICE double uniform_u32(uint32_t x) { return static_cast<double>(x) * 0x1.0p-32; }
 
-// Box-Muller: two uniforms (u1 on (0, 1], u2 on [0, 1)) -> two independent standard normals.
-// The float version evaluates log, cos and sin in double and rounds once: for every u1 and
-// theta it can see (u1 = k 2^-24, theta = 2 pi k 2^-24 in float) no double result lies within
-// a few ulps of a float rounding midpoint (checked exhaustively), so any double libm accurate to
-// a few ulps (glibc's, CUDA's) rounds to the same float, and CPU and CUDA fills agree bit for
-// bit. The float functions (logf, cosf, sinf) differ between libraries in the last bit.
-EMBER_HOST_DEVICE void box_muller(float u1, float u2, float& z0, float& z1) {
-  const float r = std::sqrt(-2.0f * static_cast<float>(std::log(static_cast<double>(u1))));
-  const float theta = 6.28318530717958647692f * u2;
-  z0 = r * static_cast<float>(std::cos(static_cast<double>(theta)));
-  z1 = r * static_cast<float>(std::sin(static_cast<double>(theta)));
+// ---- the float32 normal draw ----------------------------------------------------------------
+// Box-Muller in float arithmetic, written once for the CPU and CUDA kernels so that both draw
+// the same normals. Only operations IEEE 754 rounds correctly are used (+, -, *, sqrt, exact
+// int <-> float conversions, bit moves and selects), each rounded on its own: the CPU kernel's
+// file is compiled with -ffp-contract=off and the device code spells every rounding out
+// (__fmul_rn, ...), because a fused multiply-add would round differently. Inlined into
+// `#pragma omp simd` loops, all of it vectorizes (libm's logf and sincosf would not).
+namespace bm {
+#if defined(__CUDA_ARCH__)
+EMBER_HOST_DEVICE float mul(float a, float b) { return __fmul_rn(a, b); }
+EMBER_HOST_DEVICE float add(float a, float b) { return __fadd_rn(a, b); }
+EMBER_HOST_DEVICE float sqrt(float a) { return __fsqrt_rn(a); }
+EMBER_HOST_DEVICE uint32_t bits(float f) { return __float_as_uint(f); }
+EMBER_HOST_DEVICE float from_bits(uint32_t u) { return __uint_as_float(u); }
+#else
+EMBER_HOST_DEVICE float mul(float a, float b) { return a * b; }
+EMBER_HOST_DEVICE float add(float a, float b) { return a + b; }
+EMBER_HOST_DEVICE float sqrt(float a) { return std::sqrt(a); }
+EMBER_HOST_DEVICE uint32_t bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+EMBER_HOST_DEVICE float from_bits(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+#endif
+// p * x + c with two roundings.
+EMBER_HOST_DEVICE float madd(float p, float x, float c) { return add(mul(p, x), c); }
+
+// log u for u = k 2^-24, k in [1, 2^24] (uniform_float_open0's values): always a normal float,
+// so none of logf's special cases arise. u = m 2^e with m in [sqrt(1/2), sqrt(2)), then
+// log u = e ln 2 + log(1 + f), f = m - 1, with Cephes' logf polynomial for log(1 + f) and ln 2
+// in two parts (the first exact times any e here). Within 1 ulp of log u for every one of
+// the 2^24 inputs (checked against double log).
+EMBER_HOST_DEVICE float log_open0(float u) {
+  const uint32_t b = bits(u);
+  const int32_t e = static_cast<int32_t>(b >> 23) - 126;
+  const float m = from_bits((b & 0x007fffffu) | 0x3f000000u);  // in [0.5, 1)
+  const bool low = m < 0.707106781186547524f;
+  const float f = low ? add(add(m, m), -1.0f) : add(m, -1.0f);  // exact (Sterbenz)
+  const float ef = static_cast<float>(low ? e - 1 : e);
+  const float z = mul(f, f);
+  float p = 7.0376836292e-2f;
+  p = madd(p, f, -1.1514610310e-1f);
+  p = madd(p, f, 1.1676998740e-1f);
+  p = madd(p, f, -1.2420140846e-1f);
+  p = madd(p, f, 1.4249322787e-1f);
+  p = madd(p, f, -1.6668057665e-1f);
+  p = madd(p, f, 2.0000714765e-1f);
+  p = madd(p, f, -2.4999993993e-1f);
+  p = madd(p, f, 3.3333331174e-1f);
+  float y = mul(mul(p, f), z);
+  y = add(y, mul(ef, -2.12194440e-4f));
+  y = add(y, mul(-0.5f, z));
+  return add(add(f, y), mul(ef, 0.693359375f));
 }
+
+// sin and cos of the angle 2 pi k 2^-24 for the top 24 bits k of x. The quarter turn is read
+// off the integer: k = j 2^22 + i with |i| <= 2^21, so the angle is j pi/2 + rho with
+// rho = i (2 pi 2^-24), |rho| <= pi/4, and no argument reduction can lose bits. Cephes' sinf
+// and cosf polynomials on [-pi/4, pi/4], then the quadrant's swap and signs. Within 2 ulp and
+// 1e-7 of the exact sin and cos for every k (checked against double sin and cos).
+EMBER_HOST_DEVICE void sincos_turn(uint32_t x, float& s, float& c) {
+  const uint32_t k = x >> 8;
+  const uint32_t j = (k + (1u << 21)) >> 22;  // 0..4; 4 is a full turn
+  const int32_t i = static_cast<int32_t>(k) - static_cast<int32_t>(j << 22);
+  const float rho = mul(static_cast<float>(i), 0x1.921fb6p-22f);  // 2 pi / 2^24, rounded to float
+  const float z = mul(rho, rho);
+  float ps = madd(-1.9515295891e-4f, z, 8.3321608736e-3f);
+  ps = madd(ps, z, -1.6666654611e-1f);
+  ps = add(mul(mul(ps, z), rho), rho);  // rho + rho^3 P(rho^2)
+  float pc = madd(2.443315711809948e-5f, z, -1.388731625493765e-3f);
+  pc = madd(pc, z, 4.166664568298827e-2f);
+  pc = add(add(mul(mul(pc, z), z), mul(-0.5f, z)), 1.0f);  // 1 - rho^2 / 2 + rho^4 Q(rho^2)
+  const uint32_t q = j & 3u;
+  const float sv = (q & 1u) ? pc : ps;
+  const float cv = (q & 1u) ? ps : pc;
+  s = (q & 2u) ? -sv : sv;
+  c = ((q + 1u) & 2u) ? -cv : cv;
+}
+}  // namespace bm
+
+// Box-Muller: two words -> two independent standard normals, r cos(theta) and r sin(theta),
+// with r = sqrt(-2 log u1), u1 = uniform_float_open0(w1) on (0, 1], and theta = 2 pi u2 for
+// u2 = uniform_float(w2, 24) on [0, 1). The largest |z| is sqrt(-2 log 2^-24) = 5.77.
+EMBER_HOST_DEVICE void box_muller(uint32_t w1, uint32_t w2, float& z0, float& z1) {
+  const float r = bm::sqrt(bm::mul(-2.0f, bm::log_open0(uniform_float_open0(w1))));
+  float s, c;
+  bm::sincos_turn(w2, s, c);
+  z0 = bm::mul(r, c);
+  z1 = bm::mul(r, s);
+}
+// The float64 draw: two uniforms (u1 on (0, 1], u2 on [0, 1)) through libm.
 EMBER_HOST_DEVICE void box_muller(double u1, double u2, double& z0, double& z1) {
   const double r = std::sqrt(-2.0 * std::log(u1));
   const double theta = 6.28318530717958647692 * u2;

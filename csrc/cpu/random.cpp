@@ -2,6 +2,7 @@
 // threads freely and the result never depends on the thread count.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/philox.h"
@@ -9,6 +10,8 @@
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
+#include "dispatch/kernels_random_normal.h"
+#include "ember/ops/runtime.h"
 
 namespace ember {
 
@@ -75,26 +78,35 @@ void fill_uniform(const RandomFill& f) {
   });
 }
 
-template <typename T>
-void fill_normal(const RandomFill& f) {
-  T* out = static_cast<T*>(f.out);
+// float64 normals: one Box-Muller pair in double per block (two 64-bit draws).
+void fill_normal_double(const RandomFill& f) {
+  double* out = static_cast<double*>(f.out);
   for_each_block(f, random_per_block(f.dist, f.dtype), [&](const Block& r, int64_t i0, int n) {
-    using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
-    Acc z[4] = {};  // float64 fills two lanes, the others four
-    if constexpr (std::is_same_v<T, double>) {
-      philox::box_muller(philox::uniform_double_open0(philox::word64(r, 0)),
-                         philox::uniform_double(philox::word64(r, 1)), z[0], z[1]);
-    } else {
-      philox::box_muller(philox::uniform_float_open0(r.w[0]), philox::uniform_float(r.w[1], 24), z[0], z[1]);
-      philox::box_muller(philox::uniform_float_open0(r.w[2]), philox::uniform_float(r.w[3], 24), z[2], z[3]);
-    }
+    double z[2];
+    philox::box_muller(philox::uniform_double_open0(philox::word64(r, 0)),
+                       philox::uniform_double(philox::word64(r, 1)), z[0], z[1]);
     for (int l = 0; l < n; ++l) {
       const int64_t i = i0 + l;
       const double mean = f.param_a ? f.param_a[i] : f.a;
       const double std = f.param_b ? f.param_b[i] : f.b;
-      out[i] = convert<T>(static_cast<Acc>(mean) + static_cast<Acc>(std) * z[l]);
+      out[i] = mean + std * z[l];
     }
   });
+}
+
+// The float32 and 16-bit normal fill of the ISA this CPU runs (cpu/isa/random_normal.cpp),
+// chosen on first use: the kernels are registered by then, and cpu_capability() honours the
+// EMBER_CPU_ISA cap as the other per-ISA families do. Every copy gives the same numbers.
+void fill_normal_float(const RandomFill& f) {
+  static const auto fill = [] {
+#ifdef EMBER_X86_ISA_VARIANTS
+    const char* isa = cpu_capability();
+    if (std::strncmp(isa, "avx512", 6) == 0) return &cpu::avx512::normal_fill;
+    if (std::strcmp(isa, "avx2") == 0) return &cpu::avx2::normal_fill;
+#endif
+    return &cpu::base::normal_fill;
+  }();
+  fill(f);
 }
 
 template <typename T>
@@ -135,7 +147,8 @@ void cpu_random(const RandomFill& f) {
     case RandomDist::Uniform:
       return dispatch_floating(f.dtype, "uniform_", [&](auto tag) { fill_uniform<typename decltype(tag)::type>(f); });
     case RandomDist::Normal:
-      return dispatch_floating(f.dtype, "normal_", [&](auto tag) { fill_normal<typename decltype(tag)::type>(f); });
+      if (f.dtype == kFloat64) return fill_normal_double(f);
+      return fill_normal_float(f);  // raises the TypeError for a non-floating dtype
     case RandomDist::Exponential:
       return dispatch_floating(f.dtype, "exponential_", [&](auto tag) {
         fill_exponential<typename decltype(tag)::type>(f);

@@ -5,9 +5,9 @@
 // contract a * b + c into one fused multiply-add, which the CPU build never does.
 //
 // The transcendental functions are where two devices could part in the last bit. The float
-// Box-Muller (core/philox.h) evaluates log, cos and sin in double and rounds once to float, which
-// gives the same bits with glibc's and CUDA's double functions for every input it can see (see
-// philox.h), and box_muller_f below repeats it operation for operation; the exponential rounds a
+// Box-Muller (philox::box_muller, core/philox.h) brings its own log, sin and cos polynomials and
+// uses only correctly rounded float operations, spelled __fmul_rn, __fadd_rn and __fsqrt_rn on
+// the device, so float32 and 16-bit normals are the CPU's bit for bit. The exponential rounds a
 // double log1p to the output type, where a difference needs a result within 1-2 double ulps of a
 // rounding midpoint. The float64 paths (Box-Muller and exponential with float64 outputs) use
 // CUDA's double log/sin/cos/log1p, within 1-2 ulp of glibc's: their last bit may differ from the
@@ -67,15 +67,6 @@ template <typename T> __device__ __forceinline__ T below(T b) {
   }
 }
 
-// philox::box_muller(float...) with every rounding explicit: sqrt is correctly rounded on both
-// devices; log, cos and sin are evaluated in double and rounded to float (see philox.h).
-__device__ __forceinline__ void box_muller_f(float u1, float u2, float& z0, float& z1) {
-  const float lg = __double2float_rn(log(static_cast<double>(u1)));
-  const float r = __fsqrt_rn(__fmul_rn(-2.0f, lg));
-  const float theta = __fmul_rn(6.28318530717958647692f, u2);
-  z0 = __fmul_rn(r, __double2float_rn(cos(static_cast<double>(theta))));
-  z1 = __fmul_rn(r, __double2float_rn(sin(static_cast<double>(theta))));
-}
 __device__ __forceinline__ void box_muller_d(double u1, double u2, double& z0, double& z1) {
   const double r = __dsqrt_rn(__dmul_rn(-2.0, log(u1)));  // log, cos, sin: CUDA's, within 1-2 ulp
   const double theta = __dmul_rn(6.28318530717958647692, u2);
@@ -139,8 +130,8 @@ __global__ void random_fill_kernel(const FillArgs f, int64_t nblocks, bool vecto
         box_muller_d(philox::uniform_double_open0(philox::word64(r, 0)), philox::uniform_double(philox::word64(r, 1)),
                      z[0], z[1]);
       } else {
-        box_muller_f(philox::uniform_float_open0(r.w[0]), philox::uniform_float(r.w[1], 24), z[0], z[1]);
-        box_muller_f(philox::uniform_float_open0(r.w[2]), philox::uniform_float(r.w[3], 24), z[2], z[3]);
+        philox::box_muller(r.w[0], r.w[1], z[0], z[1]);
+        philox::box_muller(r.w[2], r.w[3], z[2], z[3]);
       }
       for (int l = 0; l < n; ++l) {
         const int64_t i = i0 + l;
