@@ -6,11 +6,13 @@
 // buffer, and its GEMM calls run on that thread; otherwise images go one after another and the
 // column packing and each GEMM are split over the threads.
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
 #include "cpu/conv_depthwise.h"
 #include "cpu/conv_im2col.h"
+#include "cpu/conv_shifted.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
@@ -137,6 +139,27 @@ void fill_bias(const Dims& d, const ConvGeometry& g, T* out, const T* bias) {
 
 // bfloat16 (the CPU's bfloat16 GEMM) takes the bias into the output before the product and adds
 // the product with beta = 1, so that each output is rounded once.
+// The implicit-GEMM forward of the ISA this CPU runs (cpu/conv_shifted.h), chosen on first use.
+void shifted_forward(const cpu_conv::ShiftedConvArgs& args) {
+  static const auto kernel = [] {
+#ifdef EMBER_X86_ISA_VARIANTS
+    const char* isa = cpu_capability();
+    if (std::strncmp(isa, "avx512", 6) == 0) return &cpu::avx512::conv_shifted_forward;
+    if (std::strcmp(isa, "avx2") == 0) return &cpu::avx2::conv_shifted_forward;
+#endif
+    return &cpu::base::conv_shifted_forward;
+  }();
+  kernel(args);
+}
+
+// 2-D convolutions whose output rows are as long as the input's, or as one stride phase of it
+// (ceil(W / stride)), skip the column buffer: the GEMM's panels are packed from the image (or
+// its phases) itself. A pointwise one reads the image as it is already.
+bool implicit_gemm(const ConvGeometry& g) {
+  return g.in_d == 1 && g.out_d == 1 && g.kernel_d == 1 && g.out_w == (g.in_w + g.stride_w - 1) / g.stride_w &&
+         !pointwise(g);
+}
+
 template <typename T>
 void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bias) {
   constexpr bool bias_first = std::is_same_v<T, BFloat16>;
@@ -146,6 +169,21 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
       for (int64_t n = n0; n < n1; ++n) fill_bias(d, g, out + n * d.out_image, bias);
     });
     return;
+  }
+  if constexpr (!bias_first) {
+    if (implicit_gemm(g)) {
+      cpu_conv::ShiftedConvArgs args;
+      args.g = &g;
+      args.dtype = DTypeOf<T>::value;
+      args.out = out;
+      args.in = in;
+      args.weight = w;
+      args.bias = bias;
+      args.chunks = image_chunks(g, d.work());
+      args.split_images = args.chunks == 1 && get_num_threads() > 1 && !in_parallel_region() &&
+                          d.work() * g.batch >= kMinThreadWork;
+      return shifted_forward(args);
+    }
   }
   // out_q (Cog x P) = w_q (Cog x K) @ columns_q (K x P) for each group q, a band of output
   // rows (columns of P) at a time

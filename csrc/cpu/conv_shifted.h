@@ -1,0 +1,40 @@
+#pragma once
+// The implicit-GEMM forward of 2-D convolutions whose output rows are as long as the input's
+// ("same" padding along W), or with a stride s as long as ceil(W / s), compiled once per ISA
+// (cpu/isa/conv_shifted.cpp). For those, a kernel tap reads the channel plane (or a phase plane
+// of every s-th row and column) shifted by a constant offset, so the GEMM's packed B panels are
+// built straight from the image with masked vector loads: no column buffer, one pass over the
+// data fewer, and the weights are packed once per call instead of once per image.
+// cpu/conv.cpp chooses the copy the CPU runs (ember::cpu_capability()).
+#include "dispatch/kernels.h"
+
+namespace ember::cpu_conv {
+
+// For a geometry that implicit_gemm() in cpu/conv.cpp accepts.
+struct ShiftedConvArgs {
+  const ConvGeometry* g = nullptr;
+  DType dtype = kFloat32;  // float32 or float64
+  void* out = nullptr;
+  const void* in = nullptr;
+  const void* weight = nullptr;
+  const void* bias = nullptr;  // may be null
+  // Parallel chunks of whole images; with 1, each image's output tiles are split over the
+  // threads when split_images is set, else everything runs on the calling thread.
+  int64_t chunks = 1;
+  bool split_images = false;
+};
+
+}  // namespace ember::cpu_conv
+
+namespace ember {
+#define EMBER_DECLARE_SHIFTED_CONV(isa) \
+  namespace cpu::isa {                  \
+  void conv_shifted_forward(const cpu_conv::ShiftedConvArgs& args); \
+  }
+EMBER_DECLARE_SHIFTED_CONV(base)
+#ifdef EMBER_X86_ISA_VARIANTS
+EMBER_DECLARE_SHIFTED_CONV(avx2)
+EMBER_DECLARE_SHIFTED_CONV(avx512)
+#endif
+#undef EMBER_DECLARE_SHIFTED_CONV
+}  // namespace ember
