@@ -3,7 +3,8 @@ are as long as the input's, or as one stride phase of it, pack the GEMM's panels
 (or its phases) with masked loads. These cases reach it from every side: taps that fall off each
 edge, strides with odd and even sizes, dilation, groups, more output channels than one
 micro-panel, positions past one packed block, one image split over threads, and the input
-gradient of a stride-1 convolution (computed as a forward convolution)."""
+gradient of a stride-1 convolution (computed as a forward convolution) and of a strided one
+(computed phase by phase)."""
 import numpy as np
 import pytest
 
@@ -31,9 +32,13 @@ GEOMETRIES = [
     ((1, 1, 1, 1), (2, 1, 3, 3), dict(padding=1)),
     ((1, 32, 16, 16), (40, 32, 3, 3), dict(padding=1)),  # one image: rows split over threads
     ((1, 32, 16, 16), (40, 32, 3, 3), dict(padding=1, stride=2)),  # ... and phases built by both
+    ((2, 16, 9, 8), (8, 16, 3, 3), dict(padding=1, stride=2)),  # 16 input channels: input
+    ((2, 16, 8, 8), (8, 16, 1, 1), dict(stride=2)),  # gradient phase by phase (all / one phase)
+    ((2, 16, 12, 12), (8, 8, 5, 5), dict(padding=2, stride=3, groups=2, dilation=1)),
 ]
 IDS = ["3x3", "odd", "5x5", "pad-w-only", "dilated", "groups", "stride2", "stride2-odd", "1x1-stride2",
-       "stride3", "stride-h-only", "blocks", "depth-blocks", "1x1-image", "split-rows", "split-rows-stride2"]
+       "stride3", "stride-h-only", "blocks", "depth-blocks", "1x1-image", "split-rows", "split-rows-stride2",
+       "grad-phases", "grad-one-phase", "grad-phases-groups"]
 
 
 def _data(rng, *shape, dtype):
@@ -59,8 +64,7 @@ def test_forward_matches_reference(x_shape, w_shape, kw, dtype, threads):
     np.testing.assert_allclose(out.numpy(), expect + b.numpy().reshape(1, -1, 1, 1), rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("x_shape,w_shape,kw", [g for g in GEOMETRIES if g[2].get("stride", 1) == 1],
-                         ids=[i for g, i in zip(GEOMETRIES, IDS) if g[2].get("stride", 1) == 1])
+@pytest.mark.parametrize("x_shape,w_shape,kw", GEOMETRIES, ids=IDS)
 def test_gradients_match_reference(x_shape, w_shape, kw):
     rng = np.random.default_rng(2)
     x = _data(rng, *x_shape, dtype=ember.float64).requires_grad_()
@@ -110,6 +114,36 @@ def test_zero_batch_and_inputs_untouched():
     np.testing.assert_array_equal(w.numpy(), before_w)
 
 
+def _input_gradient(g, w, x_shape, stride, pad):
+    """d<conv2d(x, w), g>/dx: every tap adds g times its weight back where it read."""
+    n, c, h, wd = x_shape
+    grad = np.zeros((n, c, h + 2 * pad, wd + 2 * pad))
+    oh, ow = g.shape[2:]
+    for i in range(w.shape[2]):
+        for j in range(w.shape[3]):
+            grad[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride] += np.einsum(
+                "nohw,oc->nchw", g, w[:, :, i, j])
+    return grad[:, :, pad:pad + h, pad:pad + wd]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_strided_input_gradient_threads(threads):
+    # one image (tiles split over threads) and several (images split)
+    rng = np.random.default_rng(7)
+    for batch in (1, 3):
+        x = _data(rng, batch, 32, 16, 16, dtype=ember.float64).requires_grad_()
+        w = _data(rng, 40, 32, 3, 3, dtype=ember.float64)
+        saved = ember.get_num_threads()
+        try:
+            ember.set_num_threads(threads)
+            out = F.conv2d(x, w, padding=1, stride=2)
+            g = rng.uniform(-1, 1, size=out.shape)
+            out.backward(ember.tensor(g))
+        finally:
+            ember.set_num_threads(saved)
+        np.testing.assert_allclose(x.grad.numpy(), _input_gradient(g, w.numpy(), x.shape, 2, 1), rtol=1e-12, atol=1e-12)
+
+
 def test_matches_torch_resnet_layers():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(6)
@@ -118,6 +152,12 @@ def test_matches_torch_resnet_layers():
                                  ((4, 16, 16, 16), (32, 16, 1, 1), dict(stride=2))]:
         x = rng.standard_normal(x_shape).astype(np.float32)
         w = rng.standard_normal(w_shape).astype(np.float32)
-        ours = F.conv2d(ember.tensor(x), ember.tensor(w), **kw).numpy()
-        theirs = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kw).numpy()
-        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+        ex, ew = ember.tensor(x).requires_grad_(), ember.tensor(w).requires_grad_()
+        tx, tw = torch.tensor(x).requires_grad_(), torch.tensor(w).requires_grad_()
+        ours, theirs = F.conv2d(ex, ew, **kw), torch.nn.functional.conv2d(tx, tw, **kw)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-4, atol=1e-4)
+        g = rng.standard_normal(ours.shape).astype(np.float32)
+        ours.backward(ember.tensor(g))
+        theirs.backward(torch.tensor(g))
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(ew.grad.numpy(), tw.grad.numpy(), rtol=1e-3, atol=1e-3)

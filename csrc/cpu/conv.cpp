@@ -139,17 +139,41 @@ void fill_bias(const Dims& d, const ConvGeometry& g, T* out, const T* bias) {
 
 // bfloat16 (the CPU's bfloat16 GEMM) takes the bias into the output before the product and adds
 // the product with beta = 1, so that each output is rounded once.
-// The implicit-GEMM forward of the ISA this CPU runs (cpu/conv_shifted.h), chosen on first use.
-void shifted_forward(const cpu_conv::ShiftedConvArgs& args) {
-  static const auto kernel = [] {
+// The implicit-GEMM kernels of the ISA this CPU runs (cpu/conv_shifted.h), chosen on first use.
+struct ShiftedKernels {
+  void (*forward)(const cpu_conv::ShiftedConvArgs&);
+  void (*backward_input)(const cpu_conv::ShiftedConvArgs&);
+};
+const ShiftedKernels& shifted_kernels() {
+  static const ShiftedKernels kernels = [] {
 #ifdef EMBER_X86_ISA_VARIANTS
     const char* isa = cpu_capability();
-    if (std::strncmp(isa, "avx512", 6) == 0) return &cpu::avx512::conv_shifted_forward;
-    if (std::strcmp(isa, "avx2") == 0) return &cpu::avx2::conv_shifted_forward;
+    if (std::strncmp(isa, "avx512", 6) == 0)
+      return ShiftedKernels{&cpu::avx512::conv_shifted_forward, &cpu::avx512::conv_shifted_backward_input};
+    if (std::strcmp(isa, "avx2") == 0)
+      return ShiftedKernels{&cpu::avx2::conv_shifted_forward, &cpu::avx2::conv_shifted_backward_input};
 #endif
-    return &cpu::base::conv_shifted_forward;
+    return ShiftedKernels{&cpu::base::conv_shifted_forward, &cpu::base::conv_shifted_backward_input};
   }();
-  kernel(args);
+  return kernels;
+}
+
+// The arguments of an implicit-GEMM call with its threading: chunks of whole images, or one
+// image at a time with its tiles split over the threads.
+template <typename T>
+cpu_conv::ShiftedConvArgs shifted_args(const ConvGeometry& g, int64_t work_per_image, T* out, const T* in,
+                                       const T* weight, const T* bias) {
+  cpu_conv::ShiftedConvArgs args;
+  args.g = &g;
+  args.dtype = DTypeOf<T>::value;
+  args.out = out;
+  args.in = in;
+  args.weight = weight;
+  args.bias = bias;
+  args.chunks = image_chunks(g, work_per_image);
+  args.split_images = args.chunks == 1 && get_num_threads() > 1 && !in_parallel_region() &&
+                      work_per_image * g.batch >= kMinThreadWork;
+  return args;
 }
 
 // 2-D convolutions whose output rows are as long as the input's, or as one stride phase of it
@@ -171,19 +195,7 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
     return;
   }
   if constexpr (!bias_first) {
-    if (implicit_gemm(g)) {
-      cpu_conv::ShiftedConvArgs args;
-      args.g = &g;
-      args.dtype = DTypeOf<T>::value;
-      args.out = out;
-      args.in = in;
-      args.weight = w;
-      args.bias = bias;
-      args.chunks = image_chunks(g, d.work());
-      args.split_images = args.chunks == 1 && get_num_threads() > 1 && !in_parallel_region() &&
-                          d.work() * g.batch >= kMinThreadWork;
-      return shifted_forward(args);
-    }
+    if (implicit_gemm(g)) return shifted_kernels().forward(shifted_args(g, d.work(), out, in, w, bias));
   }
   // out_q (Cog x P) = w_q (Cog x K) @ columns_q (K x P) for each group q, a band of output
   // rows (columns of P) at a time
@@ -231,6 +243,12 @@ bool as_transposed_forward(const ConvGeometry& g) {
          g.pad_h <= g.dilation_h * (g.kernel_h - 1) && g.pad_w <= g.dilation_w * (g.kernel_w - 1);
 }
 
+// A strided one's input gradient goes phase by phase through the implicit GEMM (see
+// cpu/conv_shifted.h) when the output rows are as long as one stride phase of the input's.
+bool strided_transposed_forward(const ConvGeometry& g) {
+  return (g.stride_h > 1 || g.stride_w > 1) && implicit_gemm(g) && g.in_channels / g.groups >= kMinTransposedRows;
+}
+
 ConvGeometry transposed_geometry(const ConvGeometry& g) {
   ConvGeometry t = g;
   t.in_channels = g.out_channels;
@@ -268,6 +286,8 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
   }
   const Dims d(g);
   if (d.k == 0) return;  // no input channels: nothing to write
+  if (strided_transposed_forward(g))
+    return shifted_kernels().backward_input(shifted_args<T>(g, d.work(), grad_in, grad_out, w, nullptr));
   // columns_q (K x P) = w_q^T (K x Cog) @ grad_out_q (Cog x P); the transpose is a stride swap
   GemmArgs ga = group_gemm(DTypeOf<T>::value, g, d.k, 0, d.cog);
   ga.a = w;

@@ -4,7 +4,8 @@
 // (cpu/isa/conv_shifted.cpp). For those, a kernel tap reads the channel plane (or a phase plane
 // of every s-th row and column) shifted by a constant offset, so the GEMM's packed B panels are
 // built straight from the image with masked vector loads: no column buffer, one pass over the
-// data fewer, and the weights are packed once per call instead of once per image.
+// data fewer, and the weights are packed once per call instead of once per image. The input
+// gradient of a strided one is computed the same way, one phase plane of it at a time.
 // cpu/conv.cpp chooses the copy the CPU runs (ember::cpu_capability()).
 #include "dispatch/kernels.h"
 
@@ -30,6 +31,8 @@ namespace ember {
 #define EMBER_DECLARE_SHIFTED_CONV(isa) \
   namespace cpu::isa {                  \
   void conv_shifted_forward(const cpu_conv::ShiftedConvArgs& args); \
+  /* args.out: grad_input, args.in: grad_output */                   \
+  void conv_shifted_backward_input(const cpu_conv::ShiftedConvArgs& args); \
   }
 EMBER_DECLARE_SHIFTED_CONV(base)
 #ifdef EMBER_X86_ISA_VARIANTS
