@@ -143,17 +143,21 @@ void fill_bias(const Dims& d, const ConvGeometry& g, T* out, const T* bias) {
 struct ShiftedKernels {
   void (*forward)(const cpu_conv::ShiftedConvArgs&);
   void (*backward_input)(const cpu_conv::ShiftedConvArgs&);
+  void (*columns)(const cpu_conv::ShiftedConvColumns&);
 };
 const ShiftedKernels& shifted_kernels() {
   static const ShiftedKernels kernels = [] {
 #ifdef EMBER_X86_ISA_VARIANTS
     const char* isa = cpu_capability();
     if (std::strncmp(isa, "avx512", 6) == 0)
-      return ShiftedKernels{&cpu::avx512::conv_shifted_forward, &cpu::avx512::conv_shifted_backward_input};
+      return ShiftedKernels{&cpu::avx512::conv_shifted_forward, &cpu::avx512::conv_shifted_backward_input,
+                            &cpu::avx512::conv_shifted_columns};
     if (std::strcmp(isa, "avx2") == 0)
-      return ShiftedKernels{&cpu::avx2::conv_shifted_forward, &cpu::avx2::conv_shifted_backward_input};
+      return ShiftedKernels{&cpu::avx2::conv_shifted_forward, &cpu::avx2::conv_shifted_backward_input,
+                            &cpu::avx2::conv_shifted_columns};
 #endif
-    return ShiftedKernels{&cpu::base::conv_shifted_forward, &cpu::base::conv_shifted_backward_input};
+    return ShiftedKernels{&cpu::base::conv_shifted_forward, &cpu::base::conv_shifted_backward_input,
+                            &cpu::base::conv_shifted_columns};
   }();
   return kernels;
 }
@@ -422,33 +426,53 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
     for (int64_t c = c0; c < c1; ++c) {
       T* acc = partials.data() + c * wsize;
       const int64_t n0 = chunk_start(c, chunks, g.batch);
-      for (int64_t n = n0; n < chunk_start(c + 1, chunks, g.batch); ++n) {
+      const int64_t n1 = chunk_start(c + 1, chunks, g.batch);
+      // acc += the product of image n's output lines [oh0, oh1), whose columns are ready
+      const auto accumulate = [&](int64_t n, int64_t oh0, int64_t oh1) {
         const T* x = in + n * d.in_image;
         const T* go = grad_out + n * d.out_image;
-        if (transposed) transpose_plane(go, g.out_channels, d.out_plane, go_t);
-        for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
-          const int64_t oh1 = std::min(d.lines, oh0 + d.band), cols = (oh1 - oh0) * g.out_w;
-          if (!d.direct) pack_columns(g, d, x, col, oh0, oh1);
-          const int64_t ld = d.direct ? d.in_plane : cols;
-          const T* columns = d.direct ? x : col;
-          GemmArgs a = ga;
-          a.k = cols;
-          if (transposed) {
-            a.a = columns;
-            a.a_rs = ld;
-            a.a_bs[0] = d.k * ld;
-            a.b = go_t + oh0 * g.out_w * g.out_channels;
-          } else {
-            a.a = go + oh0 * g.out_w;
-            a.b = columns;
-            a.b_cs = ld;
-            a.b_bs[0] = d.k * ld;
-          }
-          a.c = acc;
-          a.beta = n == n0 && oh0 == 0 ? 0.0 : 1.0;
-          gemm(a);
+        if (transposed && oh0 == 0) transpose_plane(go, g.out_channels, d.out_plane, go_t);
+        const int64_t cols = (oh1 - oh0) * g.out_w;
+        const int64_t ld = d.direct ? d.in_plane : cols;
+        const T* columns = d.direct ? x : col;
+        GemmArgs a = ga;
+        a.k = cols;
+        if (transposed) {
+          a.a = columns;
+          a.a_rs = ld;
+          a.a_bs[0] = d.k * ld;
+          a.b = go_t + oh0 * g.out_w * g.out_channels;
+        } else {
+          a.a = go + oh0 * g.out_w;
+          a.b = columns;
+          a.b_cs = ld;
+          a.b_bs[0] = d.k * ld;
         }
+        a.c = acc;
+        a.beta = n == n0 && oh0 == 0 ? 0.0 : 1.0;
+        gemm(a);
+      };
+      if (implicit_gemm(g) && d.band == d.lines) {  // whole images' columns, by masked loads
+        auto whole = [&](int64_t n) { accumulate(n, 0, d.lines); };
+        using Whole = decltype(whole);
+        cpu_conv::ShiftedConvColumns job;
+        job.g = &g;
+        job.dtype = DTypeOf<T>::value;
+        job.in = in;
+        job.columns = col;
+        job.n0 = n0;
+        job.n1 = n1;
+        job.consume = [](void* context, int64_t n) { (*static_cast<Whole*>(context))(n); };
+        job.context = &whole;
+        shifted_kernels().columns(job);
+        continue;
       }
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t oh0 = 0; oh0 < d.lines; oh0 += d.band) {
+          const int64_t oh1 = std::min(d.lines, oh0 + d.band);
+          if (!d.direct) pack_columns(g, d, in + n * d.in_image, col, oh0, oh1);
+          accumulate(n, oh0, oh1);
+        }
     }
   });
   // grad_w (groups, Cog, K) = the partials' sum (transposed back from (groups, K, Cog))

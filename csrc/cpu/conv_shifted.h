@@ -5,7 +5,8 @@
 // of every s-th row and column) shifted by a constant offset, so the GEMM's packed B panels are
 // built straight from the image with masked vector loads: no column buffer, one pass over the
 // data fewer, and the weights are packed once per call instead of once per image. The input
-// gradient of a strided one is computed the same way, one phase plane of it at a time.
+// gradient of a strided one is computed the same way, one phase plane of it at a time, and the
+// weight gradient's column buffers are built with the same masked loads.
 // cpu/conv.cpp chooses the copy the CPU runs (ember::cpu_capability()).
 #include "dispatch/kernels.h"
 
@@ -25,6 +26,19 @@ struct ShiftedConvArgs {
   bool split_images = false;
 };
 
+// The column buffers (cpu/conv_im2col.h's layout: rows*positions, rows = (channel, tap)) of
+// images [n0, n1) of such a geometry, built in turn on the calling thread into `columns`; after
+// each image, consume(context, n) uses them.
+struct ShiftedConvColumns {
+  const ConvGeometry* g = nullptr;
+  DType dtype = kFloat32;
+  const void* in = nullptr;
+  void* columns = nullptr;
+  int64_t n0 = 0, n1 = 0;
+  void (*consume)(void* context, int64_t n) = nullptr;
+  void* context = nullptr;
+};
+
 }  // namespace ember::cpu_conv
 
 namespace ember {
@@ -33,6 +47,7 @@ namespace ember {
   void conv_shifted_forward(const cpu_conv::ShiftedConvArgs& args); \
   /* args.out: grad_input, args.in: grad_output */                   \
   void conv_shifted_backward_input(const cpu_conv::ShiftedConvArgs& args); \
+  void conv_shifted_columns(const cpu_conv::ShiftedConvColumns& job);      \
   }
 EMBER_DECLARE_SHIFTED_CONV(base)
 #ifdef EMBER_X86_ISA_VARIANTS

@@ -240,34 +240,39 @@ void for_each_image(const cpu_conv::ShiftedConvArgs& args, int64_t scratch, cons
   });
 }
 
+// What the forward's taps read: the image itself (stride 1) or its phases, and the
+// ShiftedGemm (without weights) whose columns are the convolution's column buffer.
 template <typename T>
-void forward(const cpu_conv::ShiftedConvArgs& args) {
-  const ConvGeometry& g = *args.g;
-  const bool strided = g.stride_h > 1 || g.stride_w > 1;
-  const Phases ph(g);
-  const int64_t in_plane = g.in_h * g.in_w, positions = g.out_h * g.out_w;
-  const int64_t taps = g.kernel_h * g.kernel_w;
-  // Strided: the taps read the phases of each channel, stored one after another.
-  const int64_t channel_stride = strided ? static_cast<int64_t>(ph.used.size()) * ph.plane() : in_plane;
-  ShiftedGemm<T> s(g.groups, g.in_channels / g.groups, g.out_channels / g.groups, taps, positions, channel_stride);
-  for (int64_t t = 0; t < taps; ++t) {
-    const int64_t h_off = t / g.kernel_w * g.dilation_h - g.pad_h, w_off = t % g.kernel_w * g.dilation_w - g.pad_w;
-    s.shift[t] = strided ? ph.of_tap[t] * ph.plane() + ph.row_shift[t] * ph.cols + ph.col_shift[t]
-                         : h_off * g.in_w + w_off;
-    s.set_mask(t, [&](int64_t q) {
-      const int64_t ih = q / g.out_w * g.stride_h + h_off, iw = q % g.out_w * g.stride_w + w_off;
-      return ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
-    });
+struct ForwardReads {
+  const ConvGeometry& g;
+  bool strided;
+  Phases ph;
+  int64_t in_plane, channel_stride;
+  ShiftedGemm<T> s;
+
+  explicit ForwardReads(const ConvGeometry& geometry)
+      : g(geometry), strided(g.stride_h > 1 || g.stride_w > 1), ph(g), in_plane(g.in_h * g.in_w),
+        // strided: the taps read the phases of each channel, stored one after another
+        channel_stride(strided ? static_cast<int64_t>(ph.used.size()) * ph.plane() : in_plane),
+        s(g.groups, g.in_channels / g.groups, g.out_channels / g.groups, g.kernel_h * g.kernel_w, g.out_h * g.out_w,
+          channel_stride) {
+    for (int64_t t = 0; t < s.taps; ++t) {
+      const int64_t h_off = t / g.kernel_w * g.dilation_h - g.pad_h, w_off = t % g.kernel_w * g.dilation_w - g.pad_w;
+      s.shift[t] = strided ? ph.of_tap[t] * ph.plane() + ph.row_shift[t] * ph.cols + ph.col_shift[t]
+                           : h_off * g.in_w + w_off;
+      s.set_mask(t, [&](int64_t q) {
+        const int64_t ih = q / g.out_w * g.stride_h + h_off, iw = q % g.out_w * g.stride_w + w_off;
+        return ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+      });
+    }
   }
-  s.pack_weights(static_cast<const T*>(args.weight));
-  const T* in = static_cast<const T*>(args.in);
-  const T* bias = static_cast<const T*>(args.bias);
-  T* out = static_cast<T*>(args.out);
-  const int64_t in_image = g.in_channels * in_plane, out_image = g.out_channels * positions;
+
+  // Elements of one image's phases (0 when the image is read in place).
+  int64_t phase_image() const { return strided ? g.in_channels * channel_stride : 0; }
 
   // The phases of channels [c0, c1) of one image; entries past its last row or column (odd
   // sizes) are zero, though no unmasked lane reads them.
-  const auto build_phases = [&](const T* image, T* dst, int64_t c0, int64_t c1) {
+  void build_phases(const T* image, T* dst, int64_t c0, int64_t c1) const {
     for (int64_t c = c0; c < c1; ++c)
       for (size_t u = 0; u < ph.used.size(); ++u) {
         T* plane = dst + c * channel_stride + static_cast<int64_t>(u) * ph.plane();
@@ -279,25 +284,73 @@ void forward(const cpu_conv::ShiftedConvArgs& args) {
             },
             [&](int64_t y, int64_t from) { std::fill(plane + y * ph.cols + from, plane + (y + 1) * ph.cols, T(0)); });
       }
-  };
+  }
+
+  // What the taps of one image read: the image, or its phases built into `phases`.
+  const T* source(const T* image, T* phases) const {
+    if (!strided) return image;
+    build_phases(image, phases, 0, g.in_channels);
+    return phases;
+  }
+};
+
+template <typename T>
+void forward(const cpu_conv::ShiftedConvArgs& args) {
+  const ConvGeometry& g = *args.g;
+  ForwardReads<T> reads(g);
+  ShiftedGemm<T>& s = reads.s;
+  s.pack_weights(static_cast<const T*>(args.weight));
+  const T* in = static_cast<const T*>(args.in);
+  const T* bias = static_cast<const T*>(args.bias);
+  T* out = static_cast<T*>(args.out);
+  const int64_t in_image = g.in_channels * reads.in_plane, out_image = g.out_channels * s.positions;
 
   if (!args.split_images) {
-    for_each_image<T>(args, strided ? g.in_channels * channel_stride : 0, [&](int64_t n, T* phases) {
-      const T* image = in + n * in_image;
-      if (strided) build_phases(image, phases, 0, g.in_channels);
-      if (bias) fill_bias(out + n * out_image, bias, g.out_channels, positions);
-      s.image(strided ? phases : image, out + n * out_image, bias);
+    for_each_image<T>(args, reads.phase_image(), [&](int64_t n, T* phases) {
+      const T* source = reads.source(in + n * in_image, phases);
+      if (bias) fill_bias(out + n * out_image, bias, g.out_channels, s.positions);
+      s.image(source, out + n * out_image, bias);
     });
     return;
   }
-  std::vector<T> phases(strided ? g.in_channels * channel_stride : 0);
+  std::vector<T> phases(reads.phase_image());
   for (int64_t n = 0; n < g.batch; ++n) {
     const T* image = in + n * in_image;
-    if (strided)
-      parallel_for(0, g.in_channels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, in_plane)),
-                   [&](int64_t c0, int64_t c1) { build_phases(image, phases.data(), c0, c1); });
-    if (bias) fill_bias(out + n * out_image, bias, g.out_channels, positions);
-    s.image_split(strided ? phases.data() : image, out + n * out_image, bias);
+    if (reads.strided)
+      parallel_for(0, g.in_channels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, reads.in_plane)),
+                   [&](int64_t c0, int64_t c1) { reads.build_phases(image, phases.data(), c0, c1); });
+    if (bias) fill_bias(out + n * out_image, bias, g.out_channels, s.positions);
+    s.image_split(reads.strided ? phases.data() : image, out + n * out_image, bias);
+  }
+}
+
+// The column buffers of images [n0, n1), one after another on the calling thread: row r =
+// (channel, tap) of the P positions, each row NR positions (one masked load) at a time.
+template <typename T>
+void columns(const cpu_conv::ShiftedConvColumns& job) {
+  const ConvGeometry& g = *job.g;
+  const ForwardReads<T> reads(g);
+  const ShiftedGemm<T>& s = reads.s;
+  constexpr int NR = Tile<T>::NR;
+  const T* in = static_cast<const T*>(job.in);
+  T* col = static_cast<T*>(job.columns);
+  T* phases = reads.strided ? tl_phases.get<T>(reads.phase_image()) : nullptr;
+  const int64_t full = s.positions / NR * NR;
+  alignas(64) T last[NR];
+  for (int64_t n = job.n0; n < job.n1; ++n) {
+    const T* source = reads.source(in + n * g.in_channels * reads.in_plane, phases);
+    for (int64_t r = 0; r < g.in_channels * s.taps; ++r) {
+      const int64_t c = r / s.taps, t = r % s.taps;
+      const T* src = source + c * s.channel_stride + s.shift[t];
+      const uint64_t* mask = s.masks.data() + t * s.panels;
+      T* row = col + r * s.positions;
+      for (int64_t q = 0; q < full; q += NR) masked_panel_row(src + q, mask[q / NR], row + q);
+      if (full < s.positions) {  // the last, partial panel through a buffer
+        masked_panel_row(src + full, mask[full / NR], last);
+        std::copy(last, last + (s.positions - full), row + full);
+      }
+    }
+    job.consume(job.context, n);
   }
 }
 
@@ -393,6 +446,11 @@ void conv_shifted_forward(const cpu_conv::ShiftedConvArgs& args) {
 void conv_shifted_backward_input(const cpu_conv::ShiftedConvArgs& args) {
   if (args.dtype == kFloat64) backward_input<double>(args);
   else backward_input<float>(args);
+}
+
+void conv_shifted_columns(const cpu_conv::ShiftedConvColumns& job) {
+  if (job.dtype == kFloat64) columns<double>(job);
+  else columns<float>(job);
 }
 
 EMBER_ISA_NAMESPACE_END
