@@ -129,7 +129,7 @@ COMPOSITES = {
     "nn.functional.relu_", "nn.functional.selu_", "nn.functional.threshold_",
     # dropout: the input times a random mask (the mask is not differentiated)
     # the recurrent ops: the recurrence in ember ops (ember/_ops/rnn.py)
-    "lstm", "gru", "rnn_tanh", "rnn_relu",
+    "lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell",
     "dropout", "nn.functional.dropout", "nn.functional.alpha_dropout", "nn.functional.dropout1d",
     "nn.functional.dropout2d",
     # 3-D pools, sampling (nn/functional/pooling3d.py, unpooling.py, lp_pool.py, fractional_pool.py,

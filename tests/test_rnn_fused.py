@@ -201,3 +201,61 @@ def test_second_backward_without_retain_graph_is_refused():
     loss.backward()  # retained: runs again and accumulates
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
+
+
+# ---- torch's functional cells: torch.lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell ----------
+
+_CELL_FUNCS = {"lstm_cell": 4, "gru_cell": 3, "rnn_tanh_cell": 1, "rnn_relu_cell": 1}
+
+
+def _cell_operands(rng, gates, dtype, bias=True, batch=3, inputs=4, hidden=5):
+    def t(*shape):
+        return rng.uniform(-1, 1, size=shape).astype(dtype)
+    ops = [t(batch, inputs), t(batch, hidden), t(gates * hidden, inputs), t(gates * hidden, hidden)]
+    ops += [t(gates * hidden), t(gates * hidden)] if bias else [None, None]
+    return ops, t(batch, hidden)
+
+
+def _call_cell(lib, name, ops, c):
+    x, h, w_ih, w_hh, b_ih, b_hh = [None if a is None else lib.tensor(a) for a in ops]
+    hx = (h, lib.tensor(c)) if name == "lstm_cell" else h
+    out = getattr(lib, name)(x, hx, w_ih, w_hh, b_ih, b_hh)
+    return out if isinstance(out, tuple) else (out,)
+
+
+@pytest.mark.parametrize("name", list(_CELL_FUNCS))
+@pytest.mark.parametrize("bias", [True, False])
+def test_functional_cell_matches_torch(name, bias):
+    torch = pytest.importorskip("torch")
+    ops, c = _cell_operands(np.random.default_rng(11), _CELL_FUNCS[name], np.float64, bias)
+    ours, theirs = _call_cell(ember, name, ops, c), _call_cell(torch, name, ops, c)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(_CELL_FUNCS))
+def test_functional_cell_gradcheck(name):
+    ops, c = _cell_operands(np.random.default_rng(12), _CELL_FUNCS[name], np.float64, batch=2, inputs=3, hidden=2)
+    x, h, w_ih, w_hh, b_ih, b_hh = [ember.tensor(a).requires_grad_() for a in ops]
+    cx = ember.tensor(c).requires_grad_()
+
+    def f(x, h, cx, w_ih, w_hh, b_ih, b_hh):
+        hx = (h, cx) if name == "lstm_cell" else h
+        out = getattr(ember, name)(x, hx, w_ih, w_hh, b_ih, b_hh)
+        return out if isinstance(out, tuple) else (out,)
+    assert ember.autograd.gradcheck(f, (x, h, cx, w_ih, w_hh, b_ih, b_hh))
+
+
+def test_functional_cell_errors():
+    rng = np.random.default_rng(13)
+    (x, h, w_ih, w_hh, b_ih, b_hh), c = _cell_operands(rng, 4, np.float32)
+    x, h, c, w_ih, w_hh = (ember.tensor(a) for a in (x, h, c, w_ih, w_hh))
+    with pytest.raises(RuntimeError, match="lstm_cell expects two hidden states"):
+        ember.lstm_cell(x, (h,), w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"lstm_cell: expected 2-D input"):
+        ember.lstm_cell(x[0], (h[0], c[0]), w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"gru_cell: expected weight_ih \(3 \* hidden_size"):
+        ember.gru_cell(x, h, w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"rnn_tanh_cell: hx has shape \(2, 5\), expected \(3, 5\)"):
+        ember.rnn_tanh_cell(x, h[:2], w_ih[:5], w_hh[:5])

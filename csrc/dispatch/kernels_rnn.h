@@ -25,6 +25,8 @@ struct RecurrentStepArgs {
   RecurrentMode mode = RecurrentMode::LSTM;
   DType dtype = kFloat32;
   int64_t batch = 0, hidden = 0;
+  RecurrentStepArgs() = default;
+  RecurrentStepArgs(RecurrentMode m, DType d, int64_t b, int64_t h) : mode(m), dtype(d), batch(b), hidden(h) {}
   RecurrentRows x_gates, h_gates;  // the two projections (G*H per row)
   const void* bias = nullptr;      // b_hh (G*H), added to h_gates; null: none
   RecurrentRows h_prev, c_prev;    // c_prev: LSTM only
@@ -35,6 +37,8 @@ struct RecurrentStepBackwardArgs {
   RecurrentMode mode = RecurrentMode::LSTM;
   DType dtype = kFloat32;
   int64_t batch = 0, hidden = 0;
+  RecurrentStepBackwardArgs() = default;
+  RecurrentStepBackwardArgs(RecurrentMode m, DType d, int64_t b, int64_t h) : mode(m), dtype(d), batch(b), hidden(h) {}
   RecurrentRows grad_h;           // the step's gradient of h from outside the recurrence
   RecurrentRows grad_h_carry;     // in: the gradient carried from the next step;
                                   // out (GRU): z * grad, the direct part of h_prev's gradient

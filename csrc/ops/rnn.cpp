@@ -110,11 +110,7 @@ std::vector<Tensor> recurrent_layer(RecurrentMode mode, const Tensor& x_gates_in
     gemm_into(h_prev, w_t, h_gates, 1.0, 0.0);
     Tensor h = output.select(0, t);
     Tensor work = workspace.select(0, t);
-    RecurrentStepArgs a;
-    a.mode = mode;
-    a.dtype = x.dtype();
-    a.batch = B;
-    a.hidden = H;
+    RecurrentStepArgs a(mode, x.dtype(), B, H);
     a.x_gates = rows(x.select(0, t));
     a.h_gates = rows(h_gates);
     a.bias = bias.defined() ? bias.data_ptr() : nullptr;
@@ -178,11 +174,7 @@ std::vector<Tensor> recurrent_layer_backward(RecurrentMode mode, const Tensor& g
     const int64_t t = reverse ? T - 1 - s : s;
     const int64_t t_prev = reverse ? t + 1 : t - 1;  // the step whose h (and c) this one started from
     const Tensor h_prev = s == 0 ? h0 : output.select(0, t_prev);
-    RecurrentStepBackwardArgs a;
-    a.mode = mode;
-    a.dtype = output.dtype();
-    a.batch = B;
-    a.hidden = H;
+    RecurrentStepBackwardArgs a(mode, output.dtype(), B, H);
     a.grad_h = rows(grad_output.select(0, t));
     a.grad_h_carry = rows(carry);
     if (lstm) {
@@ -242,11 +234,7 @@ std::vector<Tensor> recurrent_cell(RecurrentMode mode, const Tensor& x_gates_in,
   Tensor h = empty({B, H}, opts);
   Tensor c = lstm ? empty({B, H}, opts) : Tensor();
   Tensor workspace = empty({B, WH}, opts);
-  RecurrentStepArgs a;
-  a.mode = mode;
-  a.dtype = x.dtype();
-  a.batch = B;
-  a.hidden = H;
+  RecurrentStepArgs a(mode, x.dtype(), B, H);
   a.x_gates = rows(x);
   a.h_gates = rows(hg);
   a.h_prev = rows(h_prev);
@@ -290,11 +278,7 @@ std::vector<Tensor> recurrent_cell_backward(RecurrentMode mode, const Tensor& gr
   }
   Tensor grad_x = empty({B, GH}, opts);
   Tensor grad_hg = gru ? empty({B, GH}, opts) : grad_x;
-  RecurrentStepBackwardArgs a;
-  a.mode = mode;
-  a.dtype = h.dtype();
-  a.batch = B;
-  a.hidden = H;
+  RecurrentStepBackwardArgs a(mode, h.dtype(), B, H);
   a.grad_h = rows(grad_h);
   a.grad_h_carry = rows(carry);
   if (lstm) {

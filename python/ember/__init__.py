@@ -34,7 +34,7 @@ from ._ops.einsum import *  # noqa: E402,F401,F403
 from ._ops.shape import *  # noqa: E402,F401,F403
 from .nn.functional.normalization import _batch_norm_top as batch_norm, _layer_norm_top as layer_norm, _group_norm_top as group_norm  # noqa: E402,F401,E501
 from ._ops.indexing import *  # noqa: E402,F401,F403
-from ._ops.rnn import gru, lstm, rnn_relu, rnn_tanh  # noqa: E402,F401
+from ._ops.rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell  # noqa: E402,F401
 from . import cpu, cuda, nn  # noqa: E402,F401
 from .nn.functional.pooling import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool2d  # noqa: E402,F401
 from .nn.functional.sparse import _torch_embedding as embedding  # noqa: E402,F401

@@ -13,7 +13,7 @@ export writes as the native ONNX LSTM/GRU/RNN nodes.
 from .._op_layer import op
 from . import rnn_fused
 
-__all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
+__all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
 
 
 def pointwise_cell(mode, x_gates, h_gates, h_prev, c_prev):
@@ -47,6 +47,50 @@ def cell(mode, x_proj, h, c, w_hh, b_hh, w_hr, fused=True):
     if w_hr is not None:
         h = F.linear(h, w_hr)
     return h, c
+
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _step(name, mode, input, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One step of a cell with torch's functional signature (torch.lstm_cell and the others):
+    input (batch, input_size), h and c (batch, hidden_size)."""
+    import ember.nn.functional as F
+    gates = _GATES[mode]
+    hidden = w_hh.shape[-1] if w_hh.dim() == 2 else None
+    if input.dim() != 2 or h.dim() != 2 or (c is not None and c.dim() != 2):
+        shapes = [tuple(t.shape) for t in (input, h, c) if t is not None]
+        raise ValueError(f"{name}: expected 2-D input and hidden states (batch, features), got shapes {shapes}")
+    if w_ih.dim() != 2 or w_hh.dim() != 2 or w_ih.shape[0] != gates * hidden or w_hh.shape[0] != gates * hidden:
+        raise ValueError(f"{name}: expected weight_ih ({gates} * hidden_size, input_size) and weight_hh "
+                         f"({gates} * hidden_size, hidden_size), got {tuple(w_ih.shape)} and {tuple(w_hh.shape)}")
+    for label, state in (("hx", h), ("cx", c)):
+        if state is not None and tuple(state.shape) != (input.shape[0], hidden):
+            raise ValueError(f"{name}: {label} has shape {tuple(state.shape)}, expected "
+                             f"({input.shape[0]}, {hidden}) for input {tuple(input.shape)}")
+    return cell(mode, F.linear(input, w_ih, b_ih), h, c, w_hh, b_hh, None)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.lstm_cell: one LSTM step; hx is (h, c); returns (h', c')."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise RuntimeError("lstm_cell expects two hidden states (h, c)")
+    return _step("lstm_cell", "LSTM", input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.gru_cell: one GRU step; returns h'."""
+    return _step("gru_cell", "GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.rnn_tanh_cell: one Elman step with tanh; returns h'."""
+    return _step("rnn_tanh_cell", "RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """torch.rnn_relu_cell: one Elman step with ReLU; returns h'."""
+    return _step("rnn_relu_cell", "RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
 def layer_weights(params, has_biases, num_layers, directions):
