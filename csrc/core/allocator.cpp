@@ -16,12 +16,16 @@ namespace ember {
 
 namespace {
 constexpr size_t kAlignment = 64;               // a cache line; also an AVX-512 vector
-constexpr size_t kHugePage = size_t(2) << 20;   // large buffers get transparent huge pages
+constexpr size_t kHugePage = size_t(2) << 20;   // transparent huge pages' size
+// Buffers from here up get huge pages. A huge page is resident whole once touched, so a buffer
+// rounds up to whole ones: below 8 MiB that could add a quarter or more to the resident size
+// (a 3.2 MB activation took 4 MiB), above it at most an eighth.
+constexpr size_t kHugeMin = size_t(8) << 20;
 constexpr size_t kCachedMin = size_t(64) << 10; // buffers from here up are cached
-constexpr size_t kCachedStep = size_t(64) << 10; // the size classes below kHugePage
+constexpr size_t kCachedStep = size_t(64) << 10; // the size classes below kHugeMin
 
 // Buffers of 64 KiB and more are kept after free and handed out again for the same rounded
-// size (64 KiB steps below 2 MiB, 2 MiB steps above). A fresh mapping costs a page fault and
+// size (64 KiB steps below 8 MiB, 2 MiB steps above). A fresh mapping costs a page fault and
 // the zeroing of every page on first touch (about 5 ms for 64 MiB here), more than an
 // elementwise kernel that fills it; and malloc maps anew every buffer above its mmap
 // threshold, which is not always its adaptive default (with PyTorch loaded first, a 1.6 MB
@@ -33,7 +37,7 @@ class CpuAllocator final : public Allocator {
   CpuAllocator() : limit_(cache_limit()) {}
 
   void* allocate(size_t nbytes) override {
-    const bool huge = nbytes >= kHugePage;
+    const bool huge = nbytes >= kHugeMin;
     if (nbytes >= kCachedMin) {
       const size_t rounded = cached_size(nbytes);
       std::lock_guard<std::mutex> lock(mu_);
@@ -79,7 +83,7 @@ class CpuAllocator final : public Allocator {
 
  private:
   static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
-  static size_t cached_size(size_t n) { return round_up(n, n >= kHugePage ? kHugePage : kCachedStep); }
+  static size_t cached_size(size_t n) { return round_up(n, n >= kHugeMin ? kHugePage : kCachedStep); }
 
   static size_t cache_limit() {
     if (const char* mb = std::getenv("EMBER_CPU_CACHE_MB")) return static_cast<size_t>(std::atoll(mb)) << 20;

@@ -71,6 +71,7 @@ def _step(name, mode, input, h, c, w_ih, w_hh, b_ih, b_hh):
     return cell(mode, F.linear(input, w_ih, b_ih), h, c, w_hh, b_hh, None)
 
 
+@op
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """torch.lstm_cell: one LSTM step; hx is (h, c); returns (h', c')."""
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -78,16 +79,19 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _step("lstm_cell", "LSTM", input, hx[0], hx[1], w_ih, w_hh, b_ih, b_hh)
 
 
+@op
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """torch.gru_cell: one GRU step; returns h'."""
     return _step("gru_cell", "GRU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
+@op
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """torch.rnn_tanh_cell: one Elman step with tanh; returns h'."""
     return _step("rnn_tanh_cell", "RNN_TANH", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
+@op
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """torch.rnn_relu_cell: one Elman step with ReLU; returns h'."""
     return _step("rnn_relu_cell", "RNN_RELU", input, hx, None, w_ih, w_hh, b_ih, b_hh)[0]

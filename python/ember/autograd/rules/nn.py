@@ -461,9 +461,13 @@ def _activation(name, defaults):
 
     names = _PARAM_NAMES.get(name, ())
 
+    # The clamps' gradient masks read the same from their result, as PyTorch's rules do: the
+    # input can then be freed (a conv output under a ReLU, say) while the result stays.
+    from_result = name in _MASKS_FROM_RESULT
+
     def setup(ctx, result, input, *args, **kwargs):
         ctx.params = params_of(args, kwargs, names)
-        ctx.save_for_backward(input)
+        ctx.save_for_backward(result if from_result else input)
         return (input,)
 
     def backward(ctx, grad):
@@ -487,6 +491,10 @@ _MASKS = {
     "hardtanh": lambda x, p: ((x > p[0]) & (x < p[1])).to(x.dtype),
     "relu6": lambda x, p: ((x > 0) & (x < 6)).to(x.dtype),
 }
+
+# y = clamp(x, lo, hi): lo < x < hi exactly where lo < y < hi, so these masks (and the backward
+# kernels, which test the same bounds) give the same from the result.
+_MASKS_FROM_RESULT = ("relu", "relu6", "hardtanh")
 
 _SQRT_2_PI = math.sqrt(2 / math.pi)
 # What the derivatives below are built from (the elementwise family's rules).
