@@ -62,3 +62,39 @@ def _op(name):
 ENTRIES = [OpEntry(name, _op(name), _samples(name), dtypes=DTYPES, reference=None, tolerances=TOL,
                    errors=_errors(name), noncontiguous=False)
            for name in ("lstm", "gru", "rnn_tanh", "rnn_relu")]
+
+
+# ---- torch's functional cells: lstm_cell / gru_cell / rnn_tanh_cell / rnn_relu_cell ----------
+
+def _cell_samples(name):
+    gates = _GATES[name[:-len("_cell")]]
+
+    def samples(rng, dtype):
+        for batch, bias in ((3, True), (2, False), (1, True)):
+            hidden, features = 4, 3
+            x, h = random_data(rng, batch, features), random_data(rng, batch, hidden)
+            hx = [h, random_data(rng, batch, hidden)] if name == "lstm_cell" else h
+            w_ih = random_data(rng, gates * hidden, features, low=-0.5, high=0.5)
+            w_hh = random_data(rng, gates * hidden, hidden, low=-0.5, high=0.5)
+            b = [random_data(rng, gates * hidden, low=-0.5, high=0.5) for _ in range(2)] if bias else [None, None]
+            yield Sample((x, hx, w_ih, w_hh, *b), name=f"batch={batch},bias={bias}")
+    return samples
+
+
+def _cell_errors(name):
+    gates = _GATES[name[:-len("_cell")]]
+
+    def errors():
+        rng = np.random.default_rng(0)
+        x, h = random_data(rng, 2, 3), random_data(rng, 2, 4)
+        hx = [h, h] if name == "lstm_cell" else h
+        w_ih, w_hh = random_data(rng, gates * 4, 3), random_data(rng, gates * 4, 4)
+        yield ErrorCase((x, hx, w_ih[:-1], w_hh), exc=ValueError, match=f"{name}: expected weight_ih")
+        yield ErrorCase((x[0], [h[0], h[0]] if name == "lstm_cell" else h[0], w_ih, w_hh), exc=ValueError,
+                        match=f"{name}: expected 2-D input")
+    return errors
+
+
+ENTRIES += [OpEntry(name, _op(name), _cell_samples(name), dtypes=DTYPES, reference=None, tolerances=TOL,
+                    errors=_cell_errors(name))
+            for name in ("lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell")]
