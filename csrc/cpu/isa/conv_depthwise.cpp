@@ -1,0 +1,640 @@
+// Depthwise convolution loops, compiled once per ISA.
+//
+// Every pass is a correlation of one source plane with a few taps: the forward reads the
+// input, the input gradient reads the output gradient with the kernel flipped (one
+// correlation per stride phase of the input position, each with the taps that reach that
+// phase), and the weight gradient takes dot products of the output gradient with the input.
+// The source rows a plane needs are first copied into a band with zero columns around them,
+// and split into `stride` runs of every stride-th column, so that a tap reads one contiguous
+// run with plain vector loads and no bounds tests; rows outside the plane read a row of
+// zeros. The output rows are then built a block of rows by a few vectors at a time, the block
+// held in registers while every tap adds into it; 3x3 taps (the common case) are unrolled.
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "cpu/isa/isa.h"
+#include "cpu/parallel.h"
+#include "dispatch/kernels_conv_depthwise.h"
+
+EMBER_ISA_NAMESPACE_BEGIN
+
+namespace {
+
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64;
+#elif defined(__AVX2__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;
+#endif
+
+// One register through the compiler's vector extension: arrays of them indexed by constants
+// stay in registers.
+template <typename T>
+struct VecOf {
+  typedef T type __attribute__((vector_size(kVecBytes)));
+};
+template <typename T>
+using Vec = typename VecOf<T>::type;
+template <typename T>
+constexpr int64_t kLanes = kVecBytes / sizeof(T);
+
+template <typename T>
+inline Vec<T> load(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+template <typename T>
+inline void store(T* p, const Vec<T>& v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+template <typename T>
+inline Vec<T> splat(T x) {
+  return Vec<T>{} + x;
+}
+// The first n < kLanes elements, the rest zero.
+template <typename T>
+inline Vec<T> load_first(const T* p, int64_t n) {
+  T t[kLanes<T>] = {};
+  std::copy(p, p + n, t);
+  return load(t);
+}
+template <typename T>
+inline void store_first(T* p, const Vec<T>& v, int64_t n) {
+  T t[kLanes<T>];
+  store(t, v);
+  std::copy(t, t + n, p);
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+int64_t round_up(int64_t a, int64_t m) { return (a + m - 1) / m * m; }
+
+// Work below which a call stays on one thread: multiply-adds plus elements copied.
+constexpr int64_t kGrainWork = int64_t(1) << 18;
+// Source band elements per thread (256 KiB of float32): a bigger plane goes a band of rows at a time.
+constexpr int64_t kBandElements = int64_t(1) << 16;
+constexpr int64_t kMaxBlockRows = 8;
+
+// ---- source bands -------------------------------------------------------------------------------
+
+// How a source row is laid out in a band: `phases` runs of `run` elements, element q of run p
+// holding column q * phases + p - pad (zero outside the row).
+struct RowLayout {
+  int64_t phases = 1, pad = 0, run = 0;
+  int64_t length() const { return phases * run; }
+};
+
+// Rows [r0, r1) of a source plane in RowLayout, and a row of zeros for rows outside the plane.
+template <typename T>
+class SourceBand {
+ public:
+  SourceBand(const RowLayout& layout, int64_t capacity)
+      : layout_(layout), buffer_((capacity + 1) * layout.length(), T(0)) {
+    zeros_ = buffer_.data() + capacity * layout.length();
+  }
+
+  void fill(const T* plane, int64_t width, int64_t r0, int64_t r1) {
+    if (plane == plane_ && r0 == r0_ && r1 == r1_) return;  // the same rows again (channel multiplier)
+    plane_ = plane;
+    r0_ = r0;
+    r1_ = r1;
+    const int64_t s = layout_.phases, run = layout_.run;
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* src = plane + r * width;
+      T* dst = buffer_.data() + (r - r0) * layout_.length();
+      for (int64_t p = 0; p < s; ++p, dst += run) {
+        // q * s + p - pad inside [0, width)
+        const int64_t q0 = std::clamp<int64_t>(ceil_div(layout_.pad - p, s), 0, run);
+        const int64_t q1 = std::clamp<int64_t>(ceil_div(width + layout_.pad - p, s), q0, run);
+        std::fill(dst, dst + q0, T(0));
+        std::fill(dst + q1, dst + run, T(0));
+        const T* from = src + q0 * s + p - layout_.pad;
+        if (s == 1) {
+          std::copy(from, from + (q1 - q0), dst + q0);
+        } else if (s == 2) {
+          for (int64_t q = 0; q < q1 - q0; ++q) dst[q0 + q] = from[2 * q];
+        } else {
+          for (int64_t q = 0; q < q1 - q0; ++q) dst[q0 + q] = from[q * s];
+        }
+      }
+    }
+  }
+
+  const T* row(int64_t r) const {
+    return r >= r0_ && r < r1_ ? buffer_.data() + (r - r0_) * layout_.length() : zeros_;
+  }
+
+ private:
+  RowLayout layout_;
+  std::vector<T> buffer_;
+  const T* zeros_ = nullptr;
+  const T* plane_ = nullptr;
+  int64_t r0_ = 0, r1_ = 0;
+};
+
+// ---- taps ------------------------------------------------------------------------------------
+
+// dst row r, column q  +=  sum over a < na, b < nb of weight[index[a * nb + b]] *
+// band.row(r * row_stride + row_offset[a])[column_offset[b] + q].
+struct TapPlan {
+  int64_t na = 0, nb = 0;
+  int64_t row_stride = 1;
+  std::vector<int64_t> row_offset;     // na
+  std::vector<int64_t> column_offset;  // nb, into a band row (phase run and position)
+  std::vector<int64_t> index;          // na * nb, into the channel's KH * KW weights
+  int64_t min_row_offset() const { return na ? *std::min_element(row_offset.begin(), row_offset.end()) : 0; }
+  int64_t max_row_offset() const { return na ? *std::max_element(row_offset.begin(), row_offset.end()) : 0; }
+  int64_t max_column_offset() const {
+    return nb ? *std::max_element(column_offset.begin(), column_offset.end()) : 0;
+  }
+};
+
+// ---- row blocks ------------------------------------------------------------------------------
+
+// kRows rows of dst, kVecs vectors of columns at a time: dst[rr][q] = init (or its value when
+// accumulating) + sum of w[a * nb + b] * src[rr * na + a][offset[b] + q], for q < width.
+// kA, kB: the tap counts when fixed at compile time (0: na, nb at run time).
+template <typename T, int kRows, int kVecs, int kA, int kB>
+void row_block(T* const* dst, const T* const* src, int64_t na, int64_t nb, const T* w, const int64_t* offset,
+               int64_t width, T init, bool accumulate) {
+  constexpr int64_t L = kLanes<T>, kCols = kVecs * L;
+  if constexpr (kA > 0) na = kA;
+  if constexpr (kB > 0) nb = kB;
+  for (int64_t q0 = 0; q0 < width; q0 += kCols) {
+    Vec<T> acc[kRows][kVecs];
+    for (int rr = 0; rr < kRows; ++rr) {
+      for (int v = 0; v < kVecs; ++v) {
+        const int64_t q = q0 + v * L;
+        if (!accumulate) acc[rr][v] = splat(init);
+        else if (q + L <= width) acc[rr][v] = load(dst[rr] + q);
+        else if (q < width) acc[rr][v] = load_first(dst[rr] + q, width - q);
+        else acc[rr][v] = Vec<T>{};
+      }
+    }
+    for (int64_t a = 0; a < na; ++a) {
+      for (int64_t b = 0; b < nb; ++b) {
+        const Vec<T> wv = splat(w[a * nb + b]);
+        const int64_t o = offset[b] + q0;
+        for (int rr = 0; rr < kRows; ++rr) {
+          const T* s = src[rr * na + a] + o;
+          for (int v = 0; v < kVecs; ++v) acc[rr][v] += wv * load(s + v * L);
+        }
+      }
+    }
+    for (int rr = 0; rr < kRows; ++rr) {
+      for (int v = 0; v < kVecs; ++v) {
+        const int64_t q = q0 + v * L;
+        if (q + L <= width) store(dst[rr] + q, acc[rr][v]);
+        else if (q < width) store_first(dst[rr] + q, acc[rr][v], width - q);
+      }
+    }
+  }
+}
+
+template <typename T>
+using RowBlockFn = void (*)(T* const*, const T* const*, int64_t, int64_t, const T*, const int64_t*, int64_t, T,
+                            bool);
+
+// A block kernel and its one-row version for the leftover rows, for rows of `vecs` vectors.
+template <typename T>
+struct RowKernels {
+  RowBlockFn<T> block = nullptr, single = nullptr;
+  int64_t rows = 1;
+  int64_t vecs = 1;
+};
+
+template <typename T, int kA, int kB>
+RowKernels<T> row_kernels_of(int64_t vecs) {
+  // About eight accumulators: enough independent multiply-add chains, and registers left for
+  // the weights on AVX-512.
+  switch (vecs) {
+    case 1: return {row_block<T, 8, 1, kA, kB>, row_block<T, 1, 1, kA, kB>, 8, 1};
+    case 2: return {row_block<T, 4, 2, kA, kB>, row_block<T, 1, 2, kA, kB>, 4, 2};
+    case 3: return {row_block<T, 2, 3, kA, kB>, row_block<T, 1, 3, kA, kB>, 2, 3};
+    default: return {row_block<T, 2, 4, kA, kB>, row_block<T, 1, 4, kA, kB>, 2, 4};
+  }
+}
+
+// Vectors per block column: the whole row when it is short, four vectors of it otherwise.
+template <typename T>
+int64_t block_vecs(int64_t width) {
+  return std::clamp<int64_t>(ceil_div(width, kLanes<T>), 1, 4);
+}
+
+template <typename T>
+RowKernels<T> row_kernels(const TapPlan& plan, int64_t width) {
+  const int64_t vecs = block_vecs<T>(width);
+  if (plan.na == 3 && plan.nb == 3) return row_kernels_of<T, 3, 3>(vecs);
+  return row_kernels_of<T, 0, 0>(vecs);
+}
+
+// The per-thread buffers of one pass.
+template <typename T>
+struct Workspace {
+  SourceBand<T> band;
+  std::vector<const T*> sources;  // kMaxBlockRows * na row pointers
+  std::vector<T> weights;         // na * nb
+  std::vector<T> staging;         // kMaxBlockRows rows, for destinations with a column stride
+  Workspace(const RowLayout& layout, int64_t capacity, int64_t max_taps, int64_t staging_row)
+      : band(layout, capacity), sources(kMaxBlockRows * std::max<int64_t>(1, max_taps)),
+        weights(std::max<int64_t>(1, max_taps)), staging(kMaxBlockRows * staging_row) {}
+};
+
+// A plane's destination: rows [0, rows) of `width` elements, row r at data + r * row_stride,
+// its elements column_stride apart.
+template <typename T>
+struct Destination {
+  T* data = nullptr;
+  int64_t rows = 0, width = 0, row_stride = 0, column_stride = 1;
+};
+
+// Source rows a band of destination rows [r0, r1) reads.
+inline void source_rows(const TapPlan& plan, int64_t r0, int64_t r1, int64_t source_h, int64_t& lo, int64_t& hi) {
+  lo = std::clamp<int64_t>(r0 * plan.row_stride + plan.min_row_offset(), 0, source_h);
+  hi = std::clamp<int64_t>((r1 - 1) * plan.row_stride + plan.max_row_offset() + 1, lo, source_h);
+}
+
+// Destination rows per band so that their source rows fit `capacity` band rows.
+inline int64_t band_rows(const TapPlan& plan, int64_t capacity) {
+  const int64_t span = plan.max_row_offset() - plan.min_row_offset();
+  return std::max<int64_t>(1, (capacity - span - 1) / plan.row_stride + 1);
+}
+
+// Runs `plan` with the channel's `kernel` weights from `source` (source_h x source_w) into `dst`.
+template <typename T>
+void run_plan(const TapPlan& plan, const RowKernels<T>& kernels, const T* kernel, T init, bool accumulate,
+              const T* source, int64_t source_h, int64_t source_w, const Destination<T>& dst, int64_t capacity,
+              Workspace<T>& ws) {
+  const int64_t na = plan.na, nb = plan.nb;
+  T* w = ws.weights.data();
+  for (int64_t t = 0; t < na * nb; ++t) w[t] = kernel[plan.index[t]];
+  const int64_t staging_row = ws.staging.size() / kMaxBlockRows;
+  const int64_t per_band = band_rows(plan, capacity);
+  for (int64_t b0 = 0; b0 < dst.rows; b0 += per_band) {
+    const int64_t b1 = std::min(dst.rows, b0 + per_band);
+    int64_t lo = 0, hi = source_h;  // a plane that fits is copied whole, once for every plan
+    if (capacity < source_h) source_rows(plan, b0, b1, source_h, lo, hi);
+    ws.band.fill(source, source_w, lo, hi);
+    for (int64_t r = b0; r < b1;) {
+      const int64_t rows = b1 - r >= kernels.rows ? kernels.rows : 1;
+      T* rows_out[kMaxBlockRows];
+      for (int64_t rr = 0; rr < rows; ++rr) {
+        for (int64_t a = 0; a < na; ++a)
+          ws.sources[rr * na + a] = ws.band.row((r + rr) * plan.row_stride + plan.row_offset[a]);
+        T* out = dst.data + (r + rr) * dst.row_stride;
+        if (dst.column_stride == 1) {
+          rows_out[rr] = out;
+        } else {
+          rows_out[rr] = ws.staging.data() + rr * staging_row;
+          if (accumulate)
+            for (int64_t q = 0; q < dst.width; ++q) rows_out[rr][q] = out[q * dst.column_stride];
+        }
+      }
+      (rows == kernels.rows ? kernels.block : kernels.single)(rows_out, ws.sources.data(), na, nb, w,
+                                                              plan.column_offset.data(), dst.width, init, accumulate);
+      if (dst.column_stride != 1) {
+        for (int64_t rr = 0; rr < rows; ++rr) {
+          T* out = dst.data + (r + rr) * dst.row_stride;
+          for (int64_t q = 0; q < dst.width; ++q) out[q * dst.column_stride] = rows_out[rr][q];
+        }
+      }
+      r += rows;
+    }
+  }
+}
+
+int64_t band_capacity(const RowLayout& layout, const TapPlan& plan, int64_t source_h) {
+  const int64_t span = plan.max_row_offset() - plan.min_row_offset();
+  const int64_t least = span + 1 + (kMaxBlockRows - 1) * plan.row_stride;
+  return std::min(source_h, std::max(least, kBandElements / std::max<int64_t>(1, layout.length())));
+}
+
+// ---- forward ---------------------------------------------------------------------------------
+
+// out row oh, column ow = sum over (i, j) of k[i][j] * x[oh * sh + i * dh - ph][ow * sw + j * dw - pw]:
+// the band holds each input row as sw runs, tap j reading run (j * dw) % sw from (j * dw) / sw.
+TapPlan forward_plan(const ConvGeometry& g, RowLayout& layout, int64_t width_padded) {
+  TapPlan plan;
+  plan.na = g.kernel_h;
+  plan.nb = g.kernel_w;
+  plan.row_stride = g.stride_h;
+  for (int64_t i = 0; i < g.kernel_h; ++i) plan.row_offset.push_back(i * g.dilation_h - g.pad_h);
+  layout.phases = g.stride_w;
+  layout.pad = g.pad_w;
+  layout.run = width_padded + (g.kernel_w - 1) * g.dilation_w / g.stride_w;
+  for (int64_t j = 0; j < g.kernel_w; ++j) {
+    const int64_t e = j * g.dilation_w;
+    plan.column_offset.push_back(e % g.stride_w * layout.run + e / g.stride_w);
+  }
+  for (int64_t t = 0; t < g.kernel_h * g.kernel_w; ++t) plan.index.push_back(t);
+  return plan;
+}
+
+template <typename T>
+void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bias) {
+  const int64_t mult = g.out_channels / g.in_channels, taps = g.kernel_h * g.kernel_w;
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const int64_t width_padded = round_up(g.out_w, block_vecs<T>(g.out_w) * kLanes<T>);
+  RowLayout layout;
+  const TapPlan plan = forward_plan(g, layout, width_padded);
+  const RowKernels<T> kernels = row_kernels<T>(plan, g.out_w);
+  const int64_t capacity = band_capacity(layout, plan, g.in_h);
+  const int64_t plane_work = out_plane * taps + in_plane;
+  parallel_for(0, g.batch * g.out_channels, std::max<int64_t>(1, kGrainWork / plane_work), [&](int64_t p0, int64_t p1) {
+    Workspace<T> ws(layout, capacity, taps, 0);
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / g.out_channels, oc = p % g.out_channels;
+      const Destination<T> dst{out + p * out_plane, g.out_h, g.out_w, g.out_w, 1};
+      run_plan(plan, kernels, w + oc * taps, bias ? bias[oc] : T(0), false,
+               in + (n * g.in_channels + oc / mult) * in_plane, g.in_h, g.in_w, dst, capacity, ws);
+    }
+  });
+}
+
+// ---- input gradient --------------------------------------------------------------------------
+
+// Input row ih = sh * u + row_phase, column iw = sw * v + column_phase gathers tap (i, j) from
+// output-gradient row u + (row_phase + ph - i * dh) / sh and column v + (column_phase + pw -
+// j * dw) / sw, for the taps where both divisions are exact: each phase pair is one
+// correlation of the output gradient with those taps.
+struct PhasePlan {
+  TapPlan plan;
+  int64_t row_phase = 0, column_phase = 0, rows = 0, width = 0;
+};
+
+std::vector<PhasePlan> input_grad_plans(const ConvGeometry& g, RowLayout& layout, int64_t& staging_row) {
+  const int64_t sh = g.stride_h, sw = g.stride_w;
+  // Band rows are output-gradient rows with `pad` zero columns in front, in one run.
+  int64_t pad = 0;
+  for (int64_t c = 0; c < sw; ++c)
+    for (int64_t j = 0; j < g.kernel_w; ++j) {
+      const int64_t e = c + g.pad_w - j * g.dilation_w;
+      if (e % sw == 0) pad = std::max(pad, -e / sw);
+    }
+  std::vector<PhasePlan> plans;
+  int64_t run = 0;
+  staging_row = 0;
+  for (int64_t rp = 0; rp < std::min(sh, g.in_h); ++rp) {
+    for (int64_t cp = 0; cp < std::min(sw, g.in_w); ++cp) {
+      PhasePlan pp;
+      pp.row_phase = rp;
+      pp.column_phase = cp;
+      pp.rows = ceil_div(g.in_h - rp, sh);
+      pp.width = ceil_div(g.in_w - cp, sw);
+      TapPlan& plan = pp.plan;
+      std::vector<int64_t> is, js;
+      for (int64_t i = 0; i < g.kernel_h; ++i)
+        if ((rp + g.pad_h - i * g.dilation_h) % sh == 0) is.push_back(i);
+      for (int64_t j = 0; j < g.kernel_w; ++j)
+        if ((cp + g.pad_w - j * g.dilation_w) % sw == 0) js.push_back(j);
+      plan.na = is.size();
+      plan.nb = js.size();
+      plan.row_stride = 1;
+      for (int64_t i : is) plan.row_offset.push_back((rp + g.pad_h - i * g.dilation_h) / sh);
+      for (int64_t j : js) plan.column_offset.push_back((cp + g.pad_w - j * g.dilation_w) / sw + pad);
+      for (int64_t i : is)
+        for (int64_t j : js) plan.index.push_back(i * g.kernel_w + j);
+      // A row kernel reads round_up(width, its block width) columns, at most this many.
+      const int64_t cols = round_up(pp.width, 4 * kLanes<float>);
+      run = std::max(run, cols + plan.max_column_offset());
+      if (sw > 1) staging_row = std::max(staging_row, cols);
+      plans.push_back(std::move(pp));
+    }
+  }
+  layout.phases = 1;
+  layout.pad = pad;
+  layout.run = run;
+  return plans;
+}
+
+template <typename T>
+void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
+  const int64_t mult = g.out_channels / g.in_channels, taps = g.kernel_h * g.kernel_w;
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  RowLayout layout;
+  int64_t staging_row = 0;
+  const std::vector<PhasePlan> plans = input_grad_plans(g, layout, staging_row);
+  std::vector<RowKernels<T>> kernels;
+  int64_t capacity = 1;
+  for (const PhasePlan& pp : plans) {
+    kernels.push_back(row_kernels<T>(pp.plan, pp.width));
+    capacity = std::max(capacity, band_capacity(layout, pp.plan, g.out_h));
+  }
+  const int64_t plane_work = mult * (in_plane * taps / (g.stride_h * g.stride_w) + out_plane);
+  // One task per input plane, which gathers from its `mult` output channels: no two tasks
+  // write the same memory.
+  parallel_for(0, g.batch * g.in_channels, std::max<int64_t>(1, kGrainWork / std::max<int64_t>(1, plane_work)),
+               [&](int64_t p0, int64_t p1) {
+    Workspace<T> ws(layout, capacity, taps, staging_row);
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / g.in_channels, ic = p % g.in_channels;
+      T* gi = grad_in + p * in_plane;
+      for (int64_t m = 0; m < mult; ++m) {
+        const int64_t oc = ic * mult + m;
+        const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
+        for (size_t k = 0; k < plans.size(); ++k) {
+          const PhasePlan& pp = plans[k];
+          const Destination<T> dst{gi + pp.row_phase * g.in_w + pp.column_phase, pp.rows, pp.width,
+                                   g.stride_h * g.in_w, g.stride_w};
+          run_plan(pp.plan, kernels[k], w + oc * taps, T(0), m > 0, go, g.out_h, g.out_w, dst, capacity, ws);
+        }
+      }
+    }
+  });
+}
+
+// ---- weight gradient -------------------------------------------------------------------------
+
+template <typename T>
+double sum_lanes(const Vec<T>& v) {
+  T t[kLanes<T>];
+  store(t, v);
+  double s = 0;
+  for (int64_t l = 0; l < kLanes<T>; ++l) s += t[l];
+  return s;
+}
+
+// Lane masks (for the vector extension's selects): all ones in the lanes kept.
+template <typename T>
+struct LaneMaskOf {
+  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> type __attribute__((vector_size(kVecBytes)));
+};
+template <typename T>
+using LaneMask = typename LaneMaskOf<T>::type;
+template <typename T>
+LaneMask<T> first_lanes(int64_t n) {
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  I bits[kLanes<T>];
+  for (int64_t l = 0; l < kLanes<T>; ++l) bits[l] = l < n ? I(-1) : I(0);
+  LaneMask<T> m;
+  std::memcpy(&m, bits, sizeof(m));
+  return m;
+}
+
+// Products per lane that a float32 accumulator takes before it is added into the double sums.
+template <typename T>
+constexpr int64_t kLaneTerms = std::is_same_v<T, float> ? 64 : int64_t(1) << 40;
+
+// sums[a * nb + b] += sum over rows r in [r0, r1) and columns q of g(r)[q] * src(r, a)[offset[b] + q],
+// where g(r) is `width_padded` elements (zero past the row) and src(r, a) = band.row(r * row_stride + row_offset[a]).
+// kA: tap rows held in registers at once (0: one tap row at a time, na of them); kB: tap columns.
+template <typename T, int kA, int kB>
+void weight_rows(const TapPlan& plan, const SourceBand<T>& band, const T* const* grad_rows, int64_t width,
+                 int64_t width_padded, int64_t r0, int64_t r1, int64_t b_first, double* sums) {
+  constexpr int64_t L = kLanes<T>;
+  constexpr int64_t kAccRows = kA > 0 ? kA : 1;
+  const int64_t* offset = plan.column_offset.data() + b_first;
+  const int64_t flush_rows = std::max<int64_t>(1, kLaneTerms<T> * L / width_padded);
+  const LaneMask<T> tail = first_lanes<T>(width % L);
+  for (int64_t a0 = 0; a0 < plan.na; a0 += kAccRows) {
+    for (int64_t f0 = r0; f0 < r1; f0 += flush_rows) {
+      const int64_t f1 = std::min(r1, f0 + flush_rows);
+      Vec<T> acc[kAccRows][kB] = {};
+      for (int64_t r = f0; r < f1; ++r) {
+        const T* gr = grad_rows[r - r0];
+        const T* src[kAccRows];
+        for (int a = 0; a < kAccRows; ++a) src[a] = band.row(r * plan.row_stride + plan.row_offset[a0 + a]);
+        int64_t q = 0;
+        for (; q + L <= width; q += L) {
+          const Vec<T> gv = load(gr + q);
+          for (int a = 0; a < kAccRows; ++a)
+            for (int b = 0; b < kB; ++b) acc[a][b] += gv * load(src[a] + offset[b] + q);
+        }
+        if (q < width) {
+          // Past the row the band holds input columns of other taps: an inf there must not
+          // meet the zeros of g.
+          const Vec<T> gv = load(gr + q);
+          for (int a = 0; a < kAccRows; ++a)
+            for (int b = 0; b < kB; ++b) acc[a][b] += tail ? gv * load(src[a] + offset[b] + q) : Vec<T>{};
+        }
+      }
+      for (int a = 0; a < kAccRows; ++a)
+        for (int b = 0; b < kB; ++b) sums[(a0 + a) * plan.nb + b_first + b] += sum_lanes<T>(acc[a][b]);
+    }
+  }
+}
+
+template <typename T>
+using WeightRowsFn = void (*)(const TapPlan&, const SourceBand<T>&, const T* const*, int64_t, int64_t, int64_t,
+                              int64_t, int64_t, double*);
+
+// Tap columns go at most seven at a time (their accumulators fill the registers).
+constexpr int64_t kMaxWeightColumns = 7;
+
+template <typename T>
+WeightRowsFn<T> weight_rows_for(int64_t columns) {
+  switch (columns) {
+    case 1: return weight_rows<T, 0, 1>;
+    case 2: return weight_rows<T, 0, 2>;
+    case 3: return weight_rows<T, 0, 3>;
+    case 4: return weight_rows<T, 0, 4>;
+    case 5: return weight_rows<T, 0, 5>;
+    case 6: return weight_rows<T, 0, 6>;
+    default: return weight_rows<T, 0, 7>;
+  }
+}
+
+template <typename T>
+void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const T* in) {
+  const int64_t mult = g.out_channels / g.in_channels, taps = g.kernel_h * g.kernel_w;
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const int64_t width_padded = round_up(g.out_w, kLanes<T>);
+  RowLayout layout;
+  const TapPlan plan = forward_plan(g, layout, width_padded);
+  const int64_t capacity = band_capacity(layout, plan, g.in_h);
+  const int64_t per_band = band_rows(plan, capacity);
+  const bool three_by_three = plan.na == 3 && plan.nb == 3;
+  const bool padded_rows = g.out_w % kLanes<T> != 0;  // a row is read past its end otherwise
+  const int64_t work = std::max<int64_t>(1, g.batch * (out_plane * taps + in_plane));
+  // One task per output channel, summing over the images in double.
+  parallel_for(0, g.out_channels, std::max<int64_t>(1, kGrainWork / work), [&](int64_t c0, int64_t c1) {
+    SourceBand<T> band(layout, capacity);
+    std::vector<double> sums(taps);
+    std::vector<T> copies(padded_rows ? per_band * width_padded : 0, T(0));
+    std::vector<const T*> grad_rows(per_band);
+    for (int64_t oc = c0; oc < c1; ++oc) {
+      std::fill(sums.begin(), sums.end(), 0.0);
+      for (int64_t n = 0; n < g.batch; ++n) {
+        const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
+        const T* x = in + (n * g.in_channels + oc / mult) * in_plane;
+        for (int64_t b0 = 0; b0 < g.out_h; b0 += per_band) {
+          const int64_t b1 = std::min(g.out_h, b0 + per_band);
+          int64_t lo, hi;
+          source_rows(plan, b0, b1, g.in_h, lo, hi);
+          band.fill(x, g.in_w, lo, hi);
+          for (int64_t r = b0; r < b1; ++r) {
+            if (padded_rows) {
+              T* c = copies.data() + (r - b0) * width_padded;
+              std::copy(go + r * g.out_w, go + (r + 1) * g.out_w, c);
+              grad_rows[r - b0] = c;
+            } else {
+              grad_rows[r - b0] = go + r * g.out_w;
+            }
+          }
+          if (three_by_three) {
+            weight_rows<T, 3, 3>(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, 0, sums.data());
+          } else {
+            for (int64_t bf = 0; bf < plan.nb; bf += kMaxWeightColumns) {
+              const int64_t columns = std::min(kMaxWeightColumns, plan.nb - bf);
+              weight_rows_for<T>(columns)(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, bf, sums.data());
+            }
+          }
+        }
+      }
+      for (int64_t t = 0; t < taps; ++t) grad_w[oc * taps + t] = static_cast<T>(sums[t]);
+    }
+  });
+}
+
+// ---- entry points ----------------------------------------------------------------------------
+
+void depthwise_forward(const ConvGeometry& g, DType dtype, void* out, const void* input, const void* weight,
+                       const void* bias) {
+  if (dtype == kFloat32)
+    forward(g, static_cast<float*>(out), static_cast<const float*>(input), static_cast<const float*>(weight),
+            static_cast<const float*>(bias));
+  else if (dtype == kFloat64)
+    forward(g, static_cast<double*>(out), static_cast<const double*>(input), static_cast<const double*>(weight),
+            static_cast<const double*>(bias));
+  else
+    EMBER_CHECK_TYPE(false, "conv2d: the depthwise kernel takes float32 and float64, got ", dtype_name(dtype));
+}
+
+void depthwise_backward_input(const ConvGeometry& g, DType dtype, void* grad_input, const void* grad_output,
+                              const void* weight) {
+  if (dtype == kFloat32)
+    backward_input(g, static_cast<float*>(grad_input), static_cast<const float*>(grad_output),
+                   static_cast<const float*>(weight));
+  else if (dtype == kFloat64)
+    backward_input(g, static_cast<double*>(grad_input), static_cast<const double*>(grad_output),
+                   static_cast<const double*>(weight));
+  else
+    EMBER_CHECK_TYPE(false, "conv2d_backward_input: the depthwise kernel takes float32 and float64, got ",
+                     dtype_name(dtype));
+}
+
+void depthwise_backward_weight(const ConvGeometry& g, DType dtype, void* grad_weight, const void* grad_output,
+                               const void* input) {
+  if (dtype == kFloat32)
+    backward_weight(g, static_cast<float*>(grad_weight), static_cast<const float*>(grad_output),
+                    static_cast<const float*>(input));
+  else if (dtype == kFloat64)
+    backward_weight(g, static_cast<double*>(grad_weight), static_cast<const double*>(grad_output),
+                    static_cast<const double*>(input));
+  else
+    EMBER_CHECK_TYPE(false, "conv2d_backward_weight: the depthwise kernel takes float32 and float64, got ",
+                     dtype_name(dtype));
+}
+
+}  // namespace
+
+void register_conv_depthwise_kernels() {
+  depthwise_conv_kernel.set(DeviceType::CPU, depthwise_forward);
+  depthwise_conv_backward_input_kernel.set(DeviceType::CPU, depthwise_backward_input);
+  depthwise_conv_backward_weight_kernel.set(DeviceType::CPU, depthwise_backward_weight);
+}
+
+EMBER_ISA_NAMESPACE_END
