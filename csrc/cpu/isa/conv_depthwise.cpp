@@ -53,7 +53,16 @@ inline void store(T* p, const Vec<T>& v) {
 }
 template <typename T>
 inline Vec<T> splat(T x) {
-  return Vec<T>{} + x;
+  Vec<T> v;
+  for (int64_t l = 0; l < kLanes<T>; ++l) v[l] = x;  // a broadcast (0 + x would be an addition)
+  return v;
+}
+// Asks for a plane ahead of its use: planes are often one page each, and the hardware
+// prefetchers stop at page boundaries.
+template <typename T>
+inline void prefetch_plane(const T* plane, int64_t elements) {
+  const char* p = reinterpret_cast<const char*>(plane);
+  for (int64_t b = 0; b < elements * int64_t(sizeof(T)); b += 64) __builtin_prefetch(p + b);
 }
 // The first n < kLanes elements, the rest zero.
 template <typename T>
@@ -69,6 +78,14 @@ inline void store_first(T* p, const Vec<T>& v, int64_t n) {
   std::copy(t, t + n, p);
 }
 
+// A short copy inline: rows are too short for a call to memmove to pay.
+template <typename T>
+inline void copy_elements(T* __restrict dst, const T* __restrict src, int64_t n) {
+  int64_t q = 0;
+  for (; q + kLanes<T> <= n; q += kLanes<T>) store(dst + q, load(src + q));
+  for (; q < n; ++q) dst[q] = src[q];
+}
+
 int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 int64_t round_up(int64_t a, int64_t m) { return (a + m - 1) / m * m; }
 
@@ -77,6 +94,8 @@ constexpr int64_t kGrainWork = int64_t(1) << 18;
 // Source band elements per thread (256 KiB of float32): a bigger plane goes a band of rows at a time.
 constexpr int64_t kBandElements = int64_t(1) << 16;
 constexpr int64_t kMaxBlockRows = 8;
+// Planes up to this many elements are prefetched whole while the one before is computed.
+constexpr int64_t kPrefetchElements = int64_t(1) << 12;
 
 // ---- source bands -------------------------------------------------------------------------------
 
@@ -107,13 +126,12 @@ class SourceBand {
       T* dst = buffer_.data() + (r - r0) * layout_.length();
       for (int64_t p = 0; p < s; ++p, dst += run) {
         // q * s + p - pad inside [0, width)
+        // The columns outside [q0, q1) are the same for every row and fill, and stay zero.
         const int64_t q0 = std::clamp<int64_t>(ceil_div(layout_.pad - p, s), 0, run);
         const int64_t q1 = std::clamp<int64_t>(ceil_div(width + layout_.pad - p, s), q0, run);
-        std::fill(dst, dst + q0, T(0));
-        std::fill(dst + q1, dst + run, T(0));
         const T* from = src + q0 * s + p - layout_.pad;
         if (s == 1) {
-          std::copy(from, from + (q1 - q0), dst + q0);
+          copy_elements(dst + q0, from, q1 - q0);
         } else if (s == 2) {
           for (int64_t q = 0; q < q1 - q0; ++q) dst[q0 + q] = from[2 * q];
         } else {
@@ -154,43 +172,63 @@ struct TapPlan {
 
 // ---- row blocks ------------------------------------------------------------------------------
 
+// One block: kRows rows by kVecs vectors from column q of the sources, written to dst[rr][0..).
+template <typename T, int kRows, int kVecs, int kA, int kB>
+inline __attribute__((always_inline)) void block_at(T* const* dst, const T* const* src, int64_t q, int64_t na,
+                                                    int64_t nb, const T* w, const int64_t* offset, T init,
+                                                    bool accumulate) {
+  constexpr int64_t L = kLanes<T>;
+  Vec<T> acc[kRows][kVecs];
+  for (int rr = 0; rr < kRows; ++rr)
+    for (int v = 0; v < kVecs; ++v) acc[rr][v] = accumulate ? load(dst[rr] + v * L) : splat(init);
+  const auto tap = [&](int64_t a, int64_t b) {
+    const Vec<T> wv = splat(w[a * nb + b]);
+    const int64_t o = offset[b] + q;
+    for (int rr = 0; rr < kRows; ++rr) {
+      const T* s = src[rr * na + a] + o;
+      for (int v = 0; v < kVecs; ++v) acc[rr][v] += wv * load(s + v * L);
+    }
+  };
+  if constexpr (kA > 0 && kB > 0) {
+#pragma GCC unroll 16
+    for (int a = 0; a < kA; ++a)
+#pragma GCC unroll 16
+      for (int b = 0; b < kB; ++b) tap(a, b);
+  } else {
+    for (int64_t a = 0; a < na; ++a)
+      for (int64_t b = 0; b < nb; ++b) tap(a, b);
+  }
+  for (int rr = 0; rr < kRows; ++rr)
+    for (int v = 0; v < kVecs; ++v) store(dst[rr] + v * L, acc[rr][v]);
+}
+
 // kRows rows of dst, kVecs vectors of columns at a time: dst[rr][q] = init (or its value when
 // accumulating) + sum of w[a * nb + b] * src[rr * na + a][offset[b] + q], for q < width.
-// kA, kB: the tap counts when fixed at compile time (0: na, nb at run time).
+// kA, kB: the tap counts when fixed at compile time (0: na, nb at run time). The sources hold
+// the columns of the last block past `width`; the destination only to `width`, so the last
+// block goes through a local copy.
 template <typename T, int kRows, int kVecs, int kA, int kB>
 void row_block(T* const* dst, const T* const* src, int64_t na, int64_t nb, const T* w, const int64_t* offset,
                int64_t width, T init, bool accumulate) {
-  constexpr int64_t L = kLanes<T>, kCols = kVecs * L;
+  constexpr int64_t kCols = kVecs * kLanes<T>;
   if constexpr (kA > 0) na = kA;
   if constexpr (kB > 0) nb = kB;
-  for (int64_t q0 = 0; q0 < width; q0 += kCols) {
-    Vec<T> acc[kRows][kVecs];
+  int64_t q0 = 0;
+  for (; q0 + kCols <= width; q0 += kCols) {
+    T* at[kRows];
+    for (int rr = 0; rr < kRows; ++rr) at[rr] = dst[rr] + q0;
+    block_at<T, kRows, kVecs, kA, kB>(at, src, q0, na, nb, w, offset, init, accumulate);
+  }
+  if (q0 < width) {
+    T tail[kRows][kCols];
+    T* at[kRows];
+    const int64_t n = width - q0;
     for (int rr = 0; rr < kRows; ++rr) {
-      for (int v = 0; v < kVecs; ++v) {
-        const int64_t q = q0 + v * L;
-        if (!accumulate) acc[rr][v] = splat(init);
-        else if (q + L <= width) acc[rr][v] = load(dst[rr] + q);
-        else if (q < width) acc[rr][v] = load_first(dst[rr] + q, width - q);
-        else acc[rr][v] = Vec<T>{};
-      }
+      at[rr] = tail[rr];
+      if (accumulate) std::copy(dst[rr] + q0, dst[rr] + width, tail[rr]);
     }
-    for (int64_t a = 0; a < na; ++a) {
-      for (int64_t b = 0; b < nb; ++b) {
-        const Vec<T> wv = splat(w[a * nb + b]);
-        const int64_t o = offset[b] + q0;
-        for (int rr = 0; rr < kRows; ++rr) {
-          const T* s = src[rr * na + a] + o;
-          for (int v = 0; v < kVecs; ++v) acc[rr][v] += wv * load(s + v * L);
-        }
-      }
-    }
-    for (int rr = 0; rr < kRows; ++rr) {
-      for (int v = 0; v < kVecs; ++v) {
-        const int64_t q = q0 + v * L;
-        if (q + L <= width) store(dst[rr] + q, acc[rr][v]);
-        else if (q < width) store_first(dst[rr] + q, acc[rr][v], width - q);
-      }
-    }
+    block_at<T, kRows, kVecs, kA, kB>(at, src, q0, na, nb, w, offset, init, accumulate);
+    for (int rr = 0; rr < kRows; ++rr) std::copy(tail[rr], tail[rr] + n, dst[rr] + q0);
   }
 }
 
@@ -272,7 +310,7 @@ void run_plan(const TapPlan& plan, const RowKernels<T>& kernels, const T* kernel
   T* w = ws.weights.data();
   for (int64_t t = 0; t < na * nb; ++t) w[t] = kernel[plan.index[t]];
   const int64_t staging_row = ws.staging.size() / kMaxBlockRows;
-  const int64_t per_band = band_rows(plan, capacity);
+  const int64_t per_band = capacity >= source_h ? dst.rows : band_rows(plan, capacity);
   for (int64_t b0 = 0; b0 < dst.rows; b0 += per_band) {
     const int64_t b1 = std::min(dst.rows, b0 + per_band);
     int64_t lo = 0, hi = source_h;  // a plane that fits is copied whole, once for every plan
@@ -347,6 +385,9 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
     Workspace<T> ws(layout, capacity, taps, 0);
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.out_channels, oc = p % g.out_channels;
+      if (p + 1 < p1 && (p + 1) % mult == 0 && in_plane <= kPrefetchElements)
+        prefetch_plane(in + ((p + 1) / g.out_channels * g.in_channels + (p + 1) % g.out_channels / mult) * in_plane,
+                       in_plane);
       const Destination<T> dst{out + p * out_plane, g.out_h, g.out_w, g.out_w, 1};
       run_plan(plan, kernels, w + oc * taps, bias ? bias[oc] : T(0), false,
                in + (n * g.in_channels + oc / mult) * in_plane, g.in_h, g.in_w, dst, capacity, ws);
@@ -435,6 +476,7 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
       for (int64_t m = 0; m < mult; ++m) {
         const int64_t oc = ic * mult + m;
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
+        if ((m + 1 < mult || p + 1 < p1) && out_plane <= kPrefetchElements) prefetch_plane(go + out_plane, out_plane);
         for (size_t k = 0; k < plans.size(); ++k) {
           const PhasePlan& pp = plans[k];
           const Destination<T> dst{gi + pp.row_phase * g.in_w + pp.column_phase, pp.rows, pp.width,
@@ -545,25 +587,31 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
   RowLayout layout;
   const TapPlan plan = forward_plan(g, layout, width_padded);
   const int64_t capacity = band_capacity(layout, plan, g.in_h);
-  const int64_t per_band = band_rows(plan, capacity);
+  const int64_t per_band = capacity >= g.in_h ? g.out_h : band_rows(plan, capacity);
   const bool three_by_three = plan.na == 3 && plan.nb == 3;
   const bool padded_rows = g.out_w % kLanes<T> != 0;  // a row is read past its end otherwise
   const int64_t work = std::max<int64_t>(1, g.batch * (out_plane * taps + in_plane));
-  // One task per output channel, summing over the images in double.
+  // Each task takes a range of output channels and sums over the images in double. The planes
+  // go in memory order (image by image, its channels in turn): one plane is often one page,
+  // which the hardware prefetchers do not cross on their own.
   parallel_for(0, g.out_channels, std::max<int64_t>(1, kGrainWork / work), [&](int64_t c0, int64_t c1) {
     SourceBand<T> band(layout, capacity);
-    std::vector<double> sums(taps);
+    std::vector<double> sums((c1 - c0) * taps, 0.0);
     std::vector<T> copies(padded_rows ? per_band * width_padded : 0, T(0));
     std::vector<const T*> grad_rows(per_band);
-    for (int64_t oc = c0; oc < c1; ++oc) {
-      std::fill(sums.begin(), sums.end(), 0.0);
-      for (int64_t n = 0; n < g.batch; ++n) {
+    for (int64_t n = 0; n < g.batch; ++n) {
+      for (int64_t oc = c0; oc < c1; ++oc) {
+        double* channel_sums = sums.data() + (oc - c0) * taps;
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
         const T* x = in + (n * g.in_channels + oc / mult) * in_plane;
+        if (oc + 1 < c1 && out_plane <= kPrefetchElements) {
+          prefetch_plane(go + out_plane, out_plane);
+          if ((oc + 1) % mult == 0) prefetch_plane(x + in_plane, in_plane);
+        }
         for (int64_t b0 = 0; b0 < g.out_h; b0 += per_band) {
           const int64_t b1 = std::min(g.out_h, b0 + per_band);
-          int64_t lo, hi;
-          source_rows(plan, b0, b1, g.in_h, lo, hi);
+          int64_t lo = 0, hi = g.in_h;
+          if (capacity < g.in_h) source_rows(plan, b0, b1, g.in_h, lo, hi);
           band.fill(x, g.in_w, lo, hi);
           for (int64_t r = b0; r < b1; ++r) {
             if (padded_rows) {
@@ -575,17 +623,19 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
             }
           }
           if (three_by_three) {
-            weight_rows<T, 3, 3>(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, 0, sums.data());
+            weight_rows<T, 3, 3>(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, 0, channel_sums);
           } else {
             for (int64_t bf = 0; bf < plan.nb; bf += kMaxWeightColumns) {
               const int64_t columns = std::min(kMaxWeightColumns, plan.nb - bf);
-              weight_rows_for<T>(columns)(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, bf, sums.data());
+              weight_rows_for<T>(columns)(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, bf,
+                                          channel_sums);
             }
           }
         }
       }
-      for (int64_t t = 0; t < taps; ++t) grad_w[oc * taps + t] = static_cast<T>(sums[t]);
     }
+    for (int64_t oc = c0; oc < c1; ++oc)
+      for (int64_t t = 0; t < taps; ++t) grad_w[oc * taps + t] = static_cast<T>(sums[(oc - c0) * taps + t]);
   });
 }
 
