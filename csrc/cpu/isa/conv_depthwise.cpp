@@ -53,31 +53,8 @@ inline void store(T* p, const Vec<T>& v) {
 }
 template <typename T>
 inline Vec<T> splat(T x) {
-  Vec<T> v;
-  for (int64_t l = 0; l < kLanes<T>; ++l) v[l] = x;  // a broadcast (0 + x would be an addition)
-  return v;
+  return x - Vec<T>{};  // x - 0 is x for every x, so this is a plain broadcast (0 + x is not: -0)
 }
-// Asks for a plane ahead of its use: planes are often one page each, and the hardware
-// prefetchers stop at page boundaries.
-template <typename T>
-inline void prefetch_plane(const T* plane, int64_t elements) {
-  const char* p = reinterpret_cast<const char*>(plane);
-  for (int64_t b = 0; b < elements * int64_t(sizeof(T)); b += 64) __builtin_prefetch(p + b);
-}
-// The first n < kLanes elements, the rest zero.
-template <typename T>
-inline Vec<T> load_first(const T* p, int64_t n) {
-  T t[kLanes<T>] = {};
-  std::copy(p, p + n, t);
-  return load(t);
-}
-template <typename T>
-inline void store_first(T* p, const Vec<T>& v, int64_t n) {
-  T t[kLanes<T>];
-  store(t, v);
-  std::copy(t, t + n, p);
-}
-
 // A short copy inline: rows are too short for a call to memmove to pay.
 template <typename T>
 inline void copy_elements(T* __restrict dst, const T* __restrict src, int64_t n) {
@@ -94,8 +71,6 @@ constexpr int64_t kGrainWork = int64_t(1) << 18;
 // Source band elements per thread (256 KiB of float32): a bigger plane goes a band of rows at a time.
 constexpr int64_t kBandElements = int64_t(1) << 16;
 constexpr int64_t kMaxBlockRows = 8;
-// Planes up to this many elements are prefetched whole while the one before is computed.
-constexpr int64_t kPrefetchElements = int64_t(1) << 12;
 
 // ---- source bands -------------------------------------------------------------------------------
 
@@ -385,9 +360,6 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
     Workspace<T> ws(layout, capacity, taps, 0);
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.out_channels, oc = p % g.out_channels;
-      if (p + 1 < p1 && (p + 1) % mult == 0 && in_plane <= kPrefetchElements)
-        prefetch_plane(in + ((p + 1) / g.out_channels * g.in_channels + (p + 1) % g.out_channels / mult) * in_plane,
-                       in_plane);
       const Destination<T> dst{out + p * out_plane, g.out_h, g.out_w, g.out_w, 1};
       run_plan(plan, kernels, w + oc * taps, bias ? bias[oc] : T(0), false,
                in + (n * g.in_channels + oc / mult) * in_plane, g.in_h, g.in_w, dst, capacity, ws);
@@ -476,7 +448,6 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
       for (int64_t m = 0; m < mult; ++m) {
         const int64_t oc = ic * mult + m;
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
-        if ((m + 1 < mult || p + 1 < p1) && out_plane <= kPrefetchElements) prefetch_plane(go + out_plane, out_plane);
         for (size_t k = 0; k < plans.size(); ++k) {
           const PhasePlan& pp = plans[k];
           const Destination<T> dst{gi + pp.row_phase * g.in_w + pp.column_phase, pp.rows, pp.width,
@@ -592,8 +563,8 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
   const bool padded_rows = g.out_w % kLanes<T> != 0;  // a row is read past its end otherwise
   const int64_t work = std::max<int64_t>(1, g.batch * (out_plane * taps + in_plane));
   // Each task takes a range of output channels and sums over the images in double. The planes
-  // go in memory order (image by image, its channels in turn): one plane is often one page,
-  // which the hardware prefetchers do not cross on their own.
+  // go in memory order (image by image, its channels in turn), which the hardware prefetchers
+  // follow: channel by channel, each image's plane is a jump.
   parallel_for(0, g.out_channels, std::max<int64_t>(1, kGrainWork / work), [&](int64_t c0, int64_t c1) {
     SourceBand<T> band(layout, capacity);
     std::vector<double> sums((c1 - c0) * taps, 0.0);
@@ -604,10 +575,6 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
         double* channel_sums = sums.data() + (oc - c0) * taps;
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
         const T* x = in + (n * g.in_channels + oc / mult) * in_plane;
-        if (oc + 1 < c1 && out_plane <= kPrefetchElements) {
-          prefetch_plane(go + out_plane, out_plane);
-          if ((oc + 1) % mult == 0) prefetch_plane(x + in_plane, in_plane);
-        }
         for (int64_t b0 = 0; b0 < g.out_h; b0 += per_band) {
           const int64_t b1 = std::min(g.out_h, b0 + per_band);
           int64_t lo = 0, hi = g.in_h;
