@@ -95,22 +95,22 @@ class SourceBand {
     plane_ = plane;
     r0_ = r0;
     r1_ = r1;
-    const int64_t s = layout_.phases, run = layout_.run;
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* src = plane + r * width;
-      T* dst = buffer_.data() + (r - r0) * layout_.length();
-      for (int64_t p = 0; p < s; ++p, dst += run) {
-        // q * s + p - pad inside [0, width)
-        // The columns outside [q0, q1) are the same for every row and fill, and stay zero.
-        const int64_t q0 = std::clamp<int64_t>(ceil_div(layout_.pad - p, s), 0, run);
-        const int64_t q1 = std::clamp<int64_t>(ceil_div(width + layout_.pad - p, s), q0, run);
-        const T* from = src + q0 * s + p - layout_.pad;
+    const int64_t s = layout_.phases, run = layout_.run, length = layout_.length();
+    for (int64_t p = 0; p < s; ++p) {
+      // q * s + p - pad inside [0, width). The columns outside [q0, q1) are the same for every
+      // row and fill, and stay zero.
+      const int64_t q0 = std::clamp<int64_t>(ceil_div(layout_.pad - p, s), 0, run);
+      const int64_t q1 = std::clamp<int64_t>(ceil_div(width + layout_.pad - p, s), q0, run);
+      const int64_t n = q1 - q0;
+      const T* from = plane + r0 * width + q0 * s + p - layout_.pad;
+      T* dst = buffer_.data() + p * run + q0;
+      for (int64_t r = r0; r < r1; ++r, from += width, dst += length) {
         if (s == 1) {
-          copy_elements(dst + q0, from, q1 - q0);
+          copy_elements(dst, from, n);
         } else if (s == 2) {
-          for (int64_t q = 0; q < q1 - q0; ++q) dst[q0 + q] = from[2 * q];
+          for (int64_t q = 0; q < n; ++q) dst[q] = from[2 * q];
         } else {
-          for (int64_t q = 0; q < q1 - q0; ++q) dst[q0 + q] = from[q * s];
+          for (int64_t q = 0; q < n; ++q) dst[q] = from[q * s];
         }
       }
     }
