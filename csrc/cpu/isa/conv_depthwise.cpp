@@ -250,18 +250,16 @@ struct Workspace {
   SourceBand<T> band;
   std::vector<const T*> sources;  // kMaxBlockRows * na row pointers
   std::vector<T> weights;         // na * nb
-  std::vector<T> staging;         // kMaxBlockRows rows, for destinations with a column stride
-  Workspace(const RowLayout& layout, int64_t capacity, int64_t max_taps, int64_t staging_row)
+  Workspace(const RowLayout& layout, int64_t capacity, int64_t max_taps)
       : band(layout, capacity), sources(kMaxBlockRows * std::max<int64_t>(1, max_taps)),
-        weights(std::max<int64_t>(1, max_taps)), staging(kMaxBlockRows * staging_row) {}
+        weights(std::max<int64_t>(1, max_taps)) {}
 };
 
-// A plane's destination: rows [0, rows) of `width` elements, row r at data + r * row_stride,
-// its elements column_stride apart.
+// A plane's destination: rows [0, rows) of `width` contiguous elements, row r at data + r * row_stride.
 template <typename T>
 struct Destination {
   T* data = nullptr;
-  int64_t rows = 0, width = 0, row_stride = 0, column_stride = 1;
+  int64_t rows = 0, width = 0, row_stride = 0;
 };
 
 // Source rows a band of destination rows [r0, r1) reads.
@@ -284,7 +282,6 @@ void run_plan(const TapPlan& plan, const RowKernels<T>& kernels, const T* kernel
   const int64_t na = plan.na, nb = plan.nb;
   T* w = ws.weights.data();
   for (int64_t t = 0; t < na * nb; ++t) w[t] = kernel[plan.index[t]];
-  const int64_t staging_row = ws.staging.size() / kMaxBlockRows;
   const int64_t per_band = capacity >= source_h ? dst.rows : band_rows(plan, capacity);
   for (int64_t b0 = 0; b0 < dst.rows; b0 += per_band) {
     const int64_t b1 = std::min(dst.rows, b0 + per_band);
@@ -297,23 +294,10 @@ void run_plan(const TapPlan& plan, const RowKernels<T>& kernels, const T* kernel
       for (int64_t rr = 0; rr < rows; ++rr) {
         for (int64_t a = 0; a < na; ++a)
           ws.sources[rr * na + a] = ws.band.row((r + rr) * plan.row_stride + plan.row_offset[a]);
-        T* out = dst.data + (r + rr) * dst.row_stride;
-        if (dst.column_stride == 1) {
-          rows_out[rr] = out;
-        } else {
-          rows_out[rr] = ws.staging.data() + rr * staging_row;
-          if (accumulate)
-            for (int64_t q = 0; q < dst.width; ++q) rows_out[rr][q] = out[q * dst.column_stride];
-        }
+        rows_out[rr] = dst.data + (r + rr) * dst.row_stride;
       }
       (rows == kernels.rows ? kernels.block : kernels.single)(rows_out, ws.sources.data(), na, nb, w,
                                                               plan.column_offset.data(), dst.width, init, accumulate);
-      if (dst.column_stride != 1) {
-        for (int64_t rr = 0; rr < rows; ++rr) {
-          T* out = dst.data + (r + rr) * dst.row_stride;
-          for (int64_t q = 0; q < dst.width; ++q) out[q * dst.column_stride] = rows_out[rr][q];
-        }
-      }
       r += rows;
     }
   }
@@ -357,10 +341,10 @@ void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bi
   const int64_t capacity = band_capacity(layout, plan, g.in_h);
   const int64_t plane_work = out_plane * taps + in_plane;
   parallel_for(0, g.batch * g.out_channels, std::max<int64_t>(1, kGrainWork / plane_work), [&](int64_t p0, int64_t p1) {
-    Workspace<T> ws(layout, capacity, taps, 0);
+    Workspace<T> ws(layout, capacity, taps);
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.out_channels, oc = p % g.out_channels;
-      const Destination<T> dst{out + p * out_plane, g.out_h, g.out_w, g.out_w, 1};
+      const Destination<T> dst{out + p * out_plane, g.out_h, g.out_w, g.out_w};
       run_plan(plan, kernels, w + oc * taps, bias ? bias[oc] : T(0), false,
                in + (n * g.in_channels + oc / mult) * in_plane, g.in_h, g.in_w, dst, capacity, ws);
     }
@@ -378,7 +362,7 @@ struct PhasePlan {
   int64_t row_phase = 0, column_phase = 0, rows = 0, width = 0;
 };
 
-std::vector<PhasePlan> input_grad_plans(const ConvGeometry& g, RowLayout& layout, int64_t& staging_row) {
+std::vector<PhasePlan> input_grad_plans(const ConvGeometry& g, RowLayout& layout) {
   const int64_t sh = g.stride_h, sw = g.stride_w;
   // Band rows are output-gradient rows with `pad` zero columns in front, in one run.
   int64_t pad = 0;
@@ -389,7 +373,6 @@ std::vector<PhasePlan> input_grad_plans(const ConvGeometry& g, RowLayout& layout
     }
   std::vector<PhasePlan> plans;
   int64_t run = 0;
-  staging_row = 0;
   for (int64_t rp = 0; rp < std::min(sh, g.in_h); ++rp) {
     for (int64_t cp = 0; cp < std::min(sw, g.in_w); ++cp) {
       PhasePlan pp;
@@ -413,7 +396,6 @@ std::vector<PhasePlan> input_grad_plans(const ConvGeometry& g, RowLayout& layout
       // A row kernel reads round_up(width, its block width) columns, at most this many.
       const int64_t cols = round_up(pp.width, 4 * kLanes<float>);
       run = std::max(run, cols + plan.max_column_offset());
-      if (sw > 1) staging_row = std::max(staging_row, cols);
       plans.push_back(std::move(pp));
     }
   }
@@ -424,12 +406,57 @@ std::vector<PhasePlan> input_grad_plans(const ConvGeometry& g, RowLayout& layout
 }
 
 template <typename T>
+void interleave_pairs(T* __restrict out, const T* __restrict even, const T* __restrict odd, int64_t pairs) {
+  for (int64_t q = 0; q < pairs; ++q) {
+    out[2 * q] = even[q];
+    out[2 * q + 1] = odd[q];
+  }
+}
+
+// Writes the staged phase planes into the input gradient plane: column phase c of row phase r
+// holds input columns c, c + sw, ... of input rows r, r + sh, ...
+template <typename T>
+void interleave_phases(const ConvGeometry& g, const std::vector<PhasePlan>& plans,
+                       const std::vector<int64_t>& offset, const T* staging, T* gi) {
+  const int64_t sh = g.stride_h, sw = g.stride_w;
+  const int64_t phases_w = std::min(sw, g.in_w);
+  for (size_t k = 0; k < plans.size(); k += phases_w) {  // the plans of one row phase, by column phase
+    const PhasePlan& first = plans[k];
+    for (int64_t u = 0; u < first.rows; ++u) {
+      T* out = gi + (first.row_phase + sh * u) * g.in_w;
+      if (sw == 2 && phases_w == 2) {
+        const T* even = staging + offset[k] + u * plans[k].width;
+        const T* odd = staging + offset[k + 1] + u * plans[k + 1].width;
+        const int64_t pairs = plans[k + 1].width;  // the even phase has one more when in_w is odd
+        interleave_pairs(out, even, odd, pairs);
+        if (plans[k].width > pairs) out[2 * pairs] = even[pairs];
+      } else {
+        for (int64_t c = 0; c < phases_w; ++c) {
+          const PhasePlan& pp = plans[k + c];
+          const T* from = staging + offset[k + c] + u * pp.width;
+          for (int64_t q = 0; q < pp.width; ++q) out[c + sw * q] = from[q];
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
 void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
   const int64_t mult = g.out_channels / g.in_channels, taps = g.kernel_h * g.kernel_w;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   RowLayout layout;
-  int64_t staging_row = 0;
-  const std::vector<PhasePlan> plans = input_grad_plans(g, layout, staging_row);
+  const std::vector<PhasePlan> plans = input_grad_plans(g, layout);
+  // With a column stride, each column phase's values are built in a plane of their own and
+  // interleaved into the input gradient at the end (strided stores one by one would cost more
+  // than the taps). Without one, the phases write their rows of the gradient directly.
+  const bool staged = g.stride_w > 1;
+  std::vector<int64_t> staging_offset;
+  int64_t staging_size = 0;
+  for (const PhasePlan& pp : plans) {
+    staging_offset.push_back(staging_size);
+    staging_size += pp.rows * pp.width;
+  }
   std::vector<RowKernels<T>> kernels;
   int64_t capacity = 1;
   for (const PhasePlan& pp : plans) {
@@ -441,7 +468,8 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
   // write the same memory.
   parallel_for(0, g.batch * g.in_channels, std::max<int64_t>(1, kGrainWork / std::max<int64_t>(1, plane_work)),
                [&](int64_t p0, int64_t p1) {
-    Workspace<T> ws(layout, capacity, taps, staging_row);
+    Workspace<T> ws(layout, capacity, taps);
+    std::vector<T> staging(staged ? staging_size : 0);
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.in_channels, ic = p % g.in_channels;
       T* gi = grad_in + p * in_plane;
@@ -450,11 +478,13 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
         for (size_t k = 0; k < plans.size(); ++k) {
           const PhasePlan& pp = plans[k];
-          const Destination<T> dst{gi + pp.row_phase * g.in_w + pp.column_phase, pp.rows, pp.width,
-                                   g.stride_h * g.in_w, g.stride_w};
+          const Destination<T> dst = staged ? Destination<T>{staging.data() + staging_offset[k], pp.rows, pp.width, pp.width}
+                                            : Destination<T>{gi + pp.row_phase * g.in_w, pp.rows, pp.width,
+                                                             g.stride_h * g.in_w};
           run_plan(pp.plan, kernels[k], w + oc * taps, T(0), m > 0, go, g.out_h, g.out_w, dst, capacity, ws);
         }
       }
+      if (staged) interleave_phases(g, plans, staging_offset, staging.data(), gi);
     }
   });
 }
