@@ -149,9 +149,11 @@ def test_non_contiguous_input_and_no_bias(dtype):
 
 
 def test_large_plane_goes_in_bands():
-    # 200 x 300 float32 rows do not fit one band: the rows go a band at a time
-    check((1, 2, 200, 300), 2, 3, 1, 1, 1, ember.float32)
-    check((1, 2, 120, 250), 2, 5, 2, 2, 1, ember.float64)
+    # 400 rows of 300 float32 (or of 2 x 125 float64 phases) do not fit one band of 64 Ki
+    # elements: the rows go a band at a time
+    check((1, 2, 400, 300), 2, 3, 1, 1, 1, ember.float32)
+    check((1, 2, 600, 250), 2, 5, 2, 2, 1, ember.float64)
+    check((1, 1, 500, 200), 2, 3, 1, 1, 2, ember.float32)
 
 
 def test_empty_batch():

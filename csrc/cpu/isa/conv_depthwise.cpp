@@ -200,7 +200,10 @@ void row_block(T* const* dst, const T* const* src, int64_t na, int64_t nb, const
     const int64_t n = width - q0;
     for (int rr = 0; rr < kRows; ++rr) {
       at[rr] = tail[rr];
-      if (accumulate) std::copy(dst[rr] + q0, dst[rr] + width, tail[rr]);
+      if (accumulate) {
+        std::copy(dst[rr] + q0, dst[rr] + width, tail[rr]);
+        std::fill(tail[rr] + n, tail[rr] + kCols, T(0));
+      }
     }
     block_at<T, kRows, kVecs, kA, kB>(at, src, q0, na, nb, w, offset, init, accumulate);
     for (int rr = 0; rr < kRows; ++rr) std::copy(tail[rr], tail[rr] + n, dst[rr] + q0);
