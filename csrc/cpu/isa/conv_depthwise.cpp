@@ -481,9 +481,9 @@ void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const 
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
         for (size_t k = 0; k < plans.size(); ++k) {
           const PhasePlan& pp = plans[k];
-          const Destination<T> dst = staged ? Destination<T>{staging.data() + staging_offset[k], pp.rows, pp.width, pp.width}
-                                            : Destination<T>{gi + pp.row_phase * g.in_w, pp.rows, pp.width,
-                                                             g.stride_h * g.in_w};
+          const Destination<T> dst =
+              staged ? Destination<T>{staging.data() + staging_offset[k], pp.rows, pp.width, pp.width}
+                     : Destination<T>{gi + pp.row_phase * g.in_w, pp.rows, pp.width, g.stride_h * g.in_w};
           run_plan(pp.plan, kernels[k], w + oc * taps, T(0), m > 0, go, g.out_h, g.out_w, dst, capacity, ws);
         }
       }
