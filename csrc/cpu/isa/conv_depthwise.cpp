@@ -214,23 +214,32 @@ template <typename T>
 using RowBlockFn = void (*)(T* const*, const T* const*, int64_t, int64_t, const T*, const int64_t*, int64_t, T,
                             bool);
 
-// A block kernel and its one-row version for the leftover rows, for rows of `vecs` vectors.
+// Block kernels of rows[0] > rows[1] > ... > 1 rows, for rows of `vecs` vectors: the rows left
+// over by the big block go through the next smaller ones rather than one by one (one row alone
+// leaves too few independent multiply-add chains).
 template <typename T>
 struct RowKernels {
-  RowBlockFn<T> block = nullptr, single = nullptr;
-  int64_t rows = 1;
-  int64_t vecs = 1;
+  RowBlockFn<T> fns[4] = {};
+  int64_t rows[4] = {};
+  int count = 0;
 };
+
+template <typename T, int kVecs, int kA, int kB, int... kRows>
+RowKernels<T> row_kernel_set() {
+  RowKernels<T> k;
+  ((k.fns[k.count] = row_block<T, kRows, kVecs, kA, kB>, k.rows[k.count++] = kRows), ...);
+  return k;
+}
 
 template <typename T, int kA, int kB>
 RowKernels<T> row_kernels_of(int64_t vecs) {
   // About eight accumulators: enough independent multiply-add chains, and registers left for
   // the weights on AVX-512.
   switch (vecs) {
-    case 1: return {row_block<T, 8, 1, kA, kB>, row_block<T, 1, 1, kA, kB>, 8, 1};
-    case 2: return {row_block<T, 4, 2, kA, kB>, row_block<T, 1, 2, kA, kB>, 4, 2};
-    case 3: return {row_block<T, 2, 3, kA, kB>, row_block<T, 1, 3, kA, kB>, 2, 3};
-    default: return {row_block<T, 2, 4, kA, kB>, row_block<T, 1, 4, kA, kB>, 2, 4};
+    case 1: return row_kernel_set<T, 1, kA, kB, 8, 4, 2, 1>();
+    case 2: return row_kernel_set<T, 2, kA, kB, 4, 2, 1>();
+    case 3: return row_kernel_set<T, 3, kA, kB, 2, 1>();
+    default: return row_kernel_set<T, 4, kA, kB, 2, 1>();
   }
 }
 
@@ -292,15 +301,16 @@ void run_plan(const TapPlan& plan, const RowKernels<T>& kernels, const T* kernel
     if (capacity < source_h) source_rows(plan, b0, b1, source_h, lo, hi);
     ws.band.fill(source, source_w, lo, hi);
     for (int64_t r = b0; r < b1;) {
-      const int64_t rows = b1 - r >= kernels.rows ? kernels.rows : 1;
+      int k = 0;
+      while (kernels.rows[k] > b1 - r) ++k;
+      const int64_t rows = kernels.rows[k];
       T* rows_out[kMaxBlockRows];
       for (int64_t rr = 0; rr < rows; ++rr) {
         for (int64_t a = 0; a < na; ++a)
           ws.sources[rr * na + a] = ws.band.row((r + rr) * plan.row_stride + plan.row_offset[a]);
         rows_out[rr] = dst.data + (r + rr) * dst.row_stride;
       }
-      (rows == kernels.rows ? kernels.block : kernels.single)(rows_out, ws.sources.data(), na, nb, w,
-                                                              plan.column_offset.data(), dst.width, init, accumulate);
+      kernels.fns[k](rows_out, ws.sources.data(), na, nb, w, plan.column_offset.data(), dst.width, init, accumulate);
       r += rows;
     }
   }
@@ -333,8 +343,58 @@ TapPlan forward_plan(const ConvGeometry& g, RowLayout& layout, int64_t width_pad
   return plan;
 }
 
+// Planes whose output rows are shorter than a vector (the 7x7 and 14x14 layers): with stride 1,
+// laid out flat in rows of `pitch` columns with the padding in place, every tap reads the
+// plane at one offset from every output position, so the plane is one long row and its
+// vectors are full (the pitch - out_w columns past each row are computed and dropped).
+template <typename T>
+bool forward_flat(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bias) {
+  constexpr int64_t L = kLanes<T>;
+  if (g.stride_h != 1 || g.stride_w != 1 || g.out_w >= L) return false;
+  const int64_t kh = g.kernel_h, kw = g.kernel_w, taps = kh * kw;
+  const int64_t pitch = g.out_w + (kw - 1) * g.dilation_w;  // buffer column c: input column c - pw
+  const int64_t lines = g.out_h + (kh - 1) * g.dilation_h;  // buffer row t: input row t - ph
+  const int64_t width = g.out_h * pitch;
+  const int64_t reach = round_up(width, 4 * L) + (kh - 1) * g.dilation_h * pitch + (kw - 1) * g.dilation_w;
+  const int64_t size = std::max(lines * pitch, reach);
+  if (size > kBandElements) return false;
+  const int64_t mult = g.out_channels / g.in_channels;
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const int64_t vecs = block_vecs<T>(width);
+  const RowKernels<T> set = kh == 3 && kw == 3 ? row_kernels_of<T, 3, 3>(vecs) : row_kernels_of<T, 0, 0>(vecs);
+  const RowBlockFn<T> kernel = set.fns[set.count - 1];  // the one-row block
+  std::vector<int64_t> offset(kw);
+  for (int64_t j = 0; j < kw; ++j) offset[j] = j * g.dilation_w;
+  // Input rows [r0, r1) land in buffer rows r + ph, columns [0, cols) at column pw; the rest of
+  // the buffer is padding and stays zero.
+  const int64_t r0 = std::max<int64_t>(0, -g.pad_h), r1 = std::min(g.in_h, lines - g.pad_h);
+  const int64_t cols = std::min(g.in_w, pitch - g.pad_w);
+  const int64_t plane_work = width * taps + in_plane;
+  parallel_for(0, g.batch * g.out_channels, std::max<int64_t>(1, kGrainWork / plane_work), [&](int64_t p0, int64_t p1) {
+    std::vector<T> buffer(size, T(0)), flat(width);
+    std::vector<const T*> sources(kh);
+    for (int64_t a = 0; a < kh; ++a) sources[a] = buffer.data() + a * g.dilation_h * pitch;
+    const T* filled = nullptr;
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / g.out_channels, oc = p % g.out_channels;
+      const T* x = in + (n * g.in_channels + oc / mult) * in_plane;
+      if (x != filled && cols > 0) {
+        for (int64_t r = r0; r < r1; ++r)
+          copy_elements(buffer.data() + (r + g.pad_h) * pitch + g.pad_w, x + r * g.in_w, cols);
+        filled = x;
+      }
+      T* rows[1] = {flat.data()};
+      kernel(rows, sources.data(), kh, kw, w + oc * taps, offset.data(), width, bias ? bias[oc] : T(0), false);
+      T* y = out + p * out_plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) copy_elements(y + oh * g.out_w, flat.data() + oh * pitch, g.out_w);
+    }
+  });
+  return true;
+}
+
 template <typename T>
 void forward(const ConvGeometry& g, T* out, const T* in, const T* w, const T* bias) {
+  if (forward_flat(g, out, in, w, bias)) return;
   const int64_t mult = g.out_channels / g.in_channels, taps = g.kernel_h * g.kernel_w;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   const int64_t width_padded = round_up(g.out_w, block_vecs<T>(g.out_w) * kLanes<T>);
