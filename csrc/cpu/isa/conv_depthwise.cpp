@@ -504,8 +504,58 @@ void interleave_phases(const ConvGeometry& g, const std::vector<PhasePlan>& plan
   }
 }
 
+// The input gradient at stride 1 of planes with rows shorter than a vector, flat as in
+// forward_flat: input position (ih, iw) takes tap (i, j) from output-gradient position
+// (ih + ph - i * dh, iw + pw - j * dw), which sits (KH - 1 - i) * dh rows and (KW - 1 - j) * dw
+// columns on from it once the output gradient has (KH - 1) * dh - ph zero rows above it and
+// (KW - 1) * dw - pw zero columns before it (padding past the kernel takes the row path).
+template <typename T>
+bool backward_input_flat(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
+  constexpr int64_t L = kLanes<T>;
+  if (g.stride_h != 1 || g.stride_w != 1 || g.in_w >= L) return false;
+  const int64_t kh = g.kernel_h, kw = g.kernel_w, taps = kh * kw;
+  const int64_t top = (kh - 1) * g.dilation_h - g.pad_h, left = (kw - 1) * g.dilation_w - g.pad_w;
+  if (top < 0 || left < 0) return false;
+  const int64_t pitch = g.in_w + (kw - 1) * g.dilation_w;
+  const int64_t lines = g.in_h + (kh - 1) * g.dilation_h;
+  const int64_t width = g.in_h * pitch;
+  const int64_t reach = round_up(width, 4 * L) + (kh - 1) * g.dilation_h * pitch + (kw - 1) * g.dilation_w;
+  const int64_t size = std::max(lines * pitch, reach);
+  if (size > kBandElements) return false;
+  const int64_t mult = g.out_channels / g.in_channels;
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  const int64_t vecs = block_vecs<T>(width);
+  const RowKernels<T> set = kh == 3 && kw == 3 ? row_kernels_of<T, 3, 3>(vecs) : row_kernels_of<T, 0, 0>(vecs);
+  const RowBlockFn<T> kernel = set.fns[set.count - 1];  // the one-row block
+  std::vector<int64_t> offset(kw);
+  for (int64_t j = 0; j < kw; ++j) offset[j] = (kw - 1 - j) * g.dilation_w;
+  // Output-gradient rows [0, rows) land in buffer rows r + top, columns [0, cols) at column left.
+  const int64_t rows = std::min(g.out_h, lines - top), cols = std::min(g.out_w, pitch - left);
+  const int64_t plane_work = mult * (width * taps + out_plane);
+  parallel_for(0, g.batch * g.in_channels, std::max<int64_t>(1, kGrainWork / plane_work), [&](int64_t p0, int64_t p1) {
+    std::vector<T> buffer(size, T(0)), flat(width);
+    std::vector<const T*> sources(kh);
+    for (int64_t a = 0; a < kh; ++a) sources[a] = buffer.data() + (kh - 1 - a) * g.dilation_h * pitch;
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / g.in_channels, ic = p % g.in_channels;
+      for (int64_t m = 0; m < mult; ++m) {
+        const int64_t oc = ic * mult + m;
+        const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
+        for (int64_t r = 0; r < rows && cols > 0; ++r)
+          copy_elements(buffer.data() + (r + top) * pitch + left, go + r * g.out_w, cols);
+        T* dst[1] = {flat.data()};
+        kernel(dst, sources.data(), kh, kw, w + oc * taps, offset.data(), width, T(0), m > 0);
+      }
+      T* gi = grad_in + p * in_plane;
+      for (int64_t ih = 0; ih < g.in_h; ++ih) copy_elements(gi + ih * g.in_w, flat.data() + ih * pitch, g.in_w);
+    }
+  });
+  return true;
+}
+
 template <typename T>
 void backward_input(const ConvGeometry& g, T* grad_in, const T* grad_out, const T* w) {
+  if (backward_input_flat(g, grad_in, grad_out, w)) return;
   const int64_t mult = g.out_channels / g.in_channels, taps = g.kernel_h * g.kernel_w;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   RowLayout layout;
