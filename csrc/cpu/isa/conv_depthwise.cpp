@@ -636,46 +636,62 @@ constexpr int64_t kLaneTerms = std::is_same_v<T, float> ? 64 : int64_t(1) << 40;
 
 // sums[a * nb + b] += sum over rows r in [r0, r1) and columns q of g(r)[q] * src(r, a)[offset[b] + q],
 // where g(r) is `width_padded` elements (zero past the row) and src(r, a) = band.row(r * row_stride + row_offset[a]).
+// The sums go through float vectors kept in `carry` (na * nb vectors of the channel) between
+// calls, `terms` products per lane so far: they are added into the double sums when full, so
+// that small planes do not pay a horizontal sum each. Returns the new count of terms.
 // kA: tap rows held in registers at once (0: one tap row at a time, na of them); kB: tap columns.
 template <typename T, int kA, int kB>
-void weight_rows(const TapPlan& plan, const SourceBand<T>& band, const T* const* grad_rows, int64_t width,
-                 int64_t width_padded, int64_t r0, int64_t r1, int64_t b_first, double* sums) {
+int64_t weight_rows(const TapPlan& plan, const SourceBand<T>& band, const T* const* grad_rows, int64_t width,
+                    int64_t width_padded, int64_t r0, int64_t r1, int64_t b_first, double* sums, T* carry,
+                    int64_t terms) {
   constexpr int64_t L = kLanes<T>;
   constexpr int64_t kAccRows = kA > 0 ? kA : 1;
   const int64_t* offset = plan.column_offset.data() + b_first;
-  const int64_t flush_rows = std::max<int64_t>(1, kLaneTerms<T> * L / width_padded);
+  const int64_t row_terms = width_padded / L;
   const LaneMask<T> tail = first_lanes<T>(width % L);
+  int64_t terms_after = terms;
   for (int64_t a0 = 0; a0 < plan.na; a0 += kAccRows) {
-    for (int64_t f0 = r0; f0 < r1; f0 += flush_rows) {
-      const int64_t f1 = std::min(r1, f0 + flush_rows);
-      Vec<T> acc[kAccRows][kB] = {};
-      for (int64_t r = f0; r < f1; ++r) {
-        const T* gr = grad_rows[r - r0];
-        const T* src[kAccRows];
-        for (int a = 0; a < kAccRows; ++a) src[a] = band.row(r * plan.row_stride + plan.row_offset[a0 + a]);
-        int64_t q = 0;
-        for (; q + L <= width; q += L) {
-          const Vec<T> gv = load(gr + q);
-          for (int a = 0; a < kAccRows; ++a)
-            for (int b = 0; b < kB; ++b) acc[a][b] += gv * load(src[a] + offset[b] + q);
-        }
-        if (q < width) {
-          // Past the row the band holds input columns of other taps: an inf there must not
-          // meet the zeros of g.
-          const Vec<T> gv = load(gr + q);
-          for (int a = 0; a < kAccRows; ++a)
-            for (int b = 0; b < kB; ++b) acc[a][b] += tail ? gv * load(src[a] + offset[b] + q) : Vec<T>{};
-        }
+    int64_t t = terms;  // every tap row pass sees the same rows
+    Vec<T> acc[kAccRows][kB];
+    for (int a = 0; a < kAccRows; ++a)
+      for (int b = 0; b < kB; ++b) acc[a][b] = load(carry + ((a0 + a) * plan.nb + b_first + b) * L);
+    for (int64_t r = r0; r < r1; ++r) {
+      if (t > 0 && t + row_terms > kLaneTerms<T>) {
+        for (int a = 0; a < kAccRows; ++a)
+          for (int b = 0; b < kB; ++b) {
+            sums[(a0 + a) * plan.nb + b_first + b] += sum_lanes<T>(acc[a][b]);
+            acc[a][b] = Vec<T>{};
+          }
+        t = 0;
       }
-      for (int a = 0; a < kAccRows; ++a)
-        for (int b = 0; b < kB; ++b) sums[(a0 + a) * plan.nb + b_first + b] += sum_lanes<T>(acc[a][b]);
+      t += row_terms;
+      const T* gr = grad_rows[r - r0];
+      const T* src[kAccRows];
+      for (int a = 0; a < kAccRows; ++a) src[a] = band.row(r * plan.row_stride + plan.row_offset[a0 + a]);
+      int64_t q = 0;
+      for (; q + L <= width; q += L) {
+        const Vec<T> gv = load(gr + q);
+        for (int a = 0; a < kAccRows; ++a)
+          for (int b = 0; b < kB; ++b) acc[a][b] += gv * load(src[a] + offset[b] + q);
+      }
+      if (q < width) {
+        // Past the row the band holds input columns of other taps: an inf there must not
+        // meet the zeros of g.
+        const Vec<T> gv = load(gr + q);
+        for (int a = 0; a < kAccRows; ++a)
+          for (int b = 0; b < kB; ++b) acc[a][b] += tail ? gv * load(src[a] + offset[b] + q) : Vec<T>{};
+      }
     }
+    for (int a = 0; a < kAccRows; ++a)
+      for (int b = 0; b < kB; ++b) store(carry + ((a0 + a) * plan.nb + b_first + b) * L, acc[a][b]);
+    terms_after = t;
   }
+  return terms_after;
 }
 
 template <typename T>
-using WeightRowsFn = void (*)(const TapPlan&, const SourceBand<T>&, const T* const*, int64_t, int64_t, int64_t,
-                              int64_t, int64_t, double*);
+using WeightRowsFn = int64_t (*)(const TapPlan&, const SourceBand<T>&, const T* const*, int64_t, int64_t, int64_t,
+                                 int64_t, int64_t, double*, T*, int64_t);
 
 // Tap columns go at most seven at a time (their accumulators fill the registers).
 constexpr int64_t kMaxWeightColumns = 7;
@@ -711,11 +727,15 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
   parallel_for(0, g.out_channels, std::max<int64_t>(1, kGrainWork / work), [&](int64_t c0, int64_t c1) {
     SourceBand<T> band(layout, capacity);
     std::vector<double> sums((c1 - c0) * taps, 0.0);
+    std::vector<T> carry((c1 - c0) * taps * kLanes<T>, T(0));
+    std::vector<int64_t> terms(c1 - c0, 0);
     std::vector<T> copies(padded_rows ? per_band * width_padded : 0, T(0));
     std::vector<const T*> grad_rows(per_band);
     for (int64_t n = 0; n < g.batch; ++n) {
       for (int64_t oc = c0; oc < c1; ++oc) {
         double* channel_sums = sums.data() + (oc - c0) * taps;
+        T* channel_carry = carry.data() + (oc - c0) * taps * kLanes<T>;
+        int64_t& channel_terms = terms[oc - c0];
         const T* go = grad_out + (n * g.out_channels + oc) * out_plane;
         const T* x = in + (n * g.in_channels + oc / mult) * in_plane;
         for (int64_t b0 = 0; b0 < g.out_h; b0 += per_band) {
@@ -726,26 +746,33 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
           for (int64_t r = b0; r < b1; ++r) {
             if (padded_rows) {
               T* c = copies.data() + (r - b0) * width_padded;
-              std::copy(go + r * g.out_w, go + (r + 1) * g.out_w, c);
+              copy_elements(c, go + r * g.out_w, g.out_w);
               grad_rows[r - b0] = c;
             } else {
               grad_rows[r - b0] = go + r * g.out_w;
             }
           }
           if (three_by_three) {
-            weight_rows<T, 3, 3>(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, 0, channel_sums);
+            channel_terms = weight_rows<T, 3, 3>(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, 0,
+                                                 channel_sums, channel_carry, channel_terms);
           } else {
+            int64_t after = channel_terms;
             for (int64_t bf = 0; bf < plan.nb; bf += kMaxWeightColumns) {
               const int64_t columns = std::min(kMaxWeightColumns, plan.nb - bf);
-              weight_rows_for<T>(columns)(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, bf,
-                                          channel_sums);
+              after = weight_rows_for<T>(columns)(plan, band, grad_rows.data(), g.out_w, width_padded, b0, b1, bf,
+                                                  channel_sums, channel_carry, channel_terms);
             }
+            channel_terms = after;
           }
         }
       }
     }
-    for (int64_t oc = c0; oc < c1; ++oc)
-      for (int64_t t = 0; t < taps; ++t) grad_w[oc * taps + t] = static_cast<T>(sums[(oc - c0) * taps + t]);
+    for (int64_t oc = c0; oc < c1; ++oc) {
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t k = (oc - c0) * taps + t;
+        grad_w[oc * taps + t] = static_cast<T>(sums[k] + sum_lanes<T>(load(carry.data() + k * kLanes<T>)));
+      }
+    }
   });
 }
 
