@@ -1,5 +1,5 @@
 // CPU convolution kernels (1-D, 2-D and 3-D): im2col + the GEMM kernel table, col2im for the input gradient, and
-// direct loops for depthwise convolutions (cpu/conv_depthwise.cpp). A 1x1 convolution with
+// direct loops for depthwise convolutions (cpu/isa/conv_depthwise.cpp). A 1x1 convolution with
 // stride 1 and no padding needs no column buffer: the GEMM reads the image itself.
 //
 // Threads: when images are small (or many), each thread takes whole images with its own column
@@ -10,12 +10,12 @@
 #include <type_traits>
 #include <vector>
 
-#include "cpu/conv_depthwise.h"
 #include "cpu/conv_im2col.h"
 #include "cpu/conv_shifted.h"
 #include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/kernels.h"
+#include "dispatch/kernels_conv_depthwise.h"
 #include "ember/ops.h"
 
 namespace ember {
@@ -510,8 +510,10 @@ void cpu_conv2d_bf16(const ConvGeometry& g, const Tensor& out, const Tensor& inp
   if (depthwise(g)) {
     const Tensor out32 = empty(out.shape(), TensorOptions(kFloat32));
     const Tensor b32 = bias ? bias->to(kFloat32) : Tensor();
-    cpu_conv::depthwise_forward(g, out32.data_ptr<float>(), input.to(kFloat32).data_ptr<float>(),
-                                weight.to(kFloat32).data_ptr<float>(), bias ? b32.data_ptr<float>() : nullptr);
+    depthwise_conv_kernel.get(out.device(), "conv2d")(g, kFloat32, out32.data_ptr<float>(),
+                                                      input.to(kFloat32).data_ptr<float>(),
+                                                      weight.to(kFloat32).data_ptr<float>(),
+                                                      bias ? b32.data_ptr<float>() : nullptr);
     Tensor handle = out;  // shares out's elements
     handle.copy_(out32);
     return;
@@ -526,7 +528,9 @@ void cpu_conv2d(const ConvGeometry& g, const Tensor& out, const Tensor& input, c
   dispatch_compute(out.dtype(), "conv2d", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* b = bias ? bias->data_ptr<T>() : nullptr;
-    if (depthwise(g)) cpu_conv::depthwise_forward(g, out.data_ptr<T>(), input.data_ptr<T>(), weight.data_ptr<T>(), b);
+    if (depthwise(g))
+      depthwise_conv_kernel.get(out.device(), "conv2d")(g, out.dtype(), out.data_ptr<T>(), input.data_ptr<T>(),
+                                                        weight.data_ptr<T>(), b);
     else forward(g, out.data_ptr<T>(), input.data_ptr<T>(), weight.data_ptr<T>(), b);
   });
 }
@@ -536,7 +540,9 @@ void cpu_conv2d_backward_input(const ConvGeometry& g, const Tensor& grad_input, 
   dispatch_compute(grad_input.dtype(), "conv2d_backward_input", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* gi = grad_input.data_ptr<T>();
-    if (depthwise(g)) cpu_conv::depthwise_backward_input(g, gi, grad_output.data_ptr<T>(), weight.data_ptr<T>());
+    if (depthwise(g))
+      depthwise_conv_backward_input_kernel.get(grad_input.device(), "conv2d_backward_input")(
+          g, grad_input.dtype(), gi, grad_output.data_ptr<T>(), weight.data_ptr<T>());
     else backward_input(g, gi, grad_output.data_ptr<T>(), weight.data_ptr<T>());
   });
 }
@@ -546,7 +552,9 @@ void cpu_conv2d_backward_weight(const ConvGeometry& g, const Tensor& grad_weight
   dispatch_compute(grad_weight.dtype(), "conv2d_backward_weight", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* gw = grad_weight.data_ptr<T>();
-    if (depthwise(g)) cpu_conv::depthwise_backward_weight(g, gw, grad_output.data_ptr<T>(), input.data_ptr<T>());
+    if (depthwise(g))
+      depthwise_conv_backward_weight_kernel.get(grad_weight.device(), "conv2d_backward_weight")(
+          g, grad_weight.dtype(), gw, grad_output.data_ptr<T>(), input.data_ptr<T>());
     else backward_weight(g, gw, grad_output.data_ptr<T>(), input.data_ptr<T>());
   });
 }

@@ -36,6 +36,7 @@ void register_cpu_ctc_kernels();
   void register_attention_kernels();         \
   void register_optim_kernels();             \
   void register_rnn_kernels();               \
+  void register_conv_depthwise_kernels();    \
   }
 EMBER_DECLARE_ISA(base)
 #ifdef EMBER_X86_ISA_VARIANTS
@@ -97,6 +98,7 @@ void register_cpu_kernels() {
     cpu::avx512::register_attention_kernels();
     cpu::avx512::register_optim_kernels();
     cpu::avx512::register_rnn_kernels();
+    cpu::avx512::register_conv_depthwise_kernels();
     if (std::strcmp(g_isa, "avx512_bf16") == 0) cpu::avx512::register_gemm_bf16_kernels();
     return;
   }
@@ -108,6 +110,7 @@ void register_cpu_kernels() {
     cpu::avx2::register_attention_kernels();
     cpu::avx2::register_optim_kernels();
     cpu::avx2::register_rnn_kernels();
+    cpu::avx2::register_conv_depthwise_kernels();
     return;
   }
 #endif
@@ -118,6 +121,7 @@ void register_cpu_kernels() {
   cpu::base::register_attention_kernels();
   cpu::base::register_optim_kernels();
   cpu::base::register_rnn_kernels();
+  cpu::base::register_conv_depthwise_kernels();
 }
 
 }  // namespace ember

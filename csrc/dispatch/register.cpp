@@ -2,6 +2,7 @@
 // static), so both the Python module and C++ programs find the kernels without static
 // initialisers.
 #include "dispatch/kernels.h"
+#include "dispatch/kernels_conv_depthwise.h"
 #include "dispatch/kernels_ctc.h"
 #include "dispatch/kernels_optim.h"
 #include "dispatch/kernels_rnn.h"
@@ -49,6 +50,9 @@ KernelTable<SearchsortedKernel> searchsorted_kernel;
 KernelTable<ConvForwardKernel> conv2d_kernel;
 KernelTable<ConvBackwardInputKernel> conv2d_backward_input_kernel;
 KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
+KernelTable<DepthwiseConvForwardKernel> depthwise_conv_kernel;
+KernelTable<DepthwiseConvBackwardInputKernel> depthwise_conv_backward_input_kernel;
+KernelTable<DepthwiseConvBackwardWeightKernel> depthwise_conv_backward_weight_kernel;
 KernelTable<LinalgKernel> linalg_kernel;
 KernelTable<TriangularKernel> triangular_kernel;
 KernelTable<PadEdgeKernel> pad_edge_kernel;
