@@ -27,10 +27,12 @@ through which grad recording and tracing see them.
 import functools
 import threading
 
+from . import _C
+
 OPS = {}         # name -> OpDef, every op defined with @op
 _ACTIVE = []     # the modes active in any thread: the fast path tests only that this is empty
 _local = threading.local()
-Tensor = None    # ember.Tensor, set by _tensor.py once the class exists
+Tensor = None    # ember.Tensor, set by _tensor.py once the class exists (set_tensor_class)
 
 PROFILER, AUTOCAST, TRACING = 0, 10, 20
 
@@ -137,25 +139,16 @@ def _define(name, fn):
     if name in OPS:
         raise ValueError(f"op {name!r} defined twice")
     OPS[name] = od
-    active = _ACTIVE
+    return _wrapper(od, fn, scan_sequences=True)
 
-    def wrapper(*args, **kwargs):
-        if not active:
-            for a in args:
-                if isinstance(a, Tensor):
-                    if a._node is not None:
-                        break
-                elif (type(a) is list or type(a) is tuple) and _requires_grad(a):
-                    break
-            else:
-                if not kwargs:
-                    return fn(*args)
-                if not _requires_grad(kwargs.values()):
-                    return fn(*args, **kwargs)
-            record = od.record  # no mode anywhere: straight to grad recording
-            return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)
-        return dispatch(od, args, kwargs)
 
+def _wrapper(od, fn, scan_sequences):
+    """The native wrapper of `od` (python/src/op_wrapper.cpp): with no mode active in any
+    thread and no operand requiring grad (in list/tuple arguments too, with `scan_sequences`)
+    it calls `fn` with the call's own arguments; else `od.record(args, kwargs)` (no mode
+    active: straight to grad recording), `_record_known` before grad recording bound it, or
+    `dispatch` through the modes."""
+    wrapper = _C._op_layer.Op(od, fn, _ACTIVE, scan_sequences)
     functools.update_wrapper(wrapper, fn)
     wrapper.__ember_op__ = od
     od.wrapper = wrapper
@@ -163,31 +156,16 @@ def _define(name, fn):
 
 
 def operator(name, fast):
-    """A binary operator method `name` (self, other): the hottest path there is, so the
-    wrapper inlines the test for the fast path before calling `fast(self, other)`, its
+    """A binary operator method `name` (self, other): the wrapper tests self and other (a
+    Tensor operand, never inside a sequence) before calling `fast(self, other)`, its
     implementation."""
     od = OpDef(f"Tensor.{name}", fast)
     if od.name in OPS:
         raise ValueError(f"op {od.name!r} defined twice")
     OPS[od.name] = od
-    active = _ACTIVE
-
-    def wrapper(self, other):
-        if not active and self._node is None and (
-                type(other) is not Tensor or other._node is None) and (
-                type(other) is Tensor or not isinstance(other, Tensor) or other._node is None):
-            return fast(self, other)
-        if not active:
-            record = od.record
-            return record((self, other), _NO_KWARGS) if record is not None else \
-                _grad_recorder_known(od, (self, other), _NO_KWARGS)
-        return dispatch(od, (self, other), {})
-
-    functools.update_wrapper(wrapper, fast)
+    wrapper = _wrapper(od, fast, scan_sequences=False)
     wrapper.__name__ = name
     wrapper.__qualname__ = f"Tensor.{name}"
-    wrapper.__ember_op__ = od
-    od.wrapper = wrapper
     return wrapper
 
 
@@ -210,17 +188,6 @@ def slow(od, args):
     return dispatch(od, args, {})
 
 
-def _requires_grad(values):
-    for t in values:
-        if isinstance(t, Tensor):
-            if t._node is not None:
-                return True
-        elif type(t) is list or type(t) is tuple:
-            if _requires_grad(t):
-                return True
-    return False
-
-
 def op_of(fn):
     """The OpDef behind an op's wrapper (None for a plain function)."""
     return getattr(fn, "__ember_op__", None)
@@ -236,11 +203,23 @@ def _no_recorder_known(od, args, kwargs):
     return od.fn(*args, **kwargs)
 
 
+def _record_known(od, args, kwargs):
+    """The native wrappers' call of grad recording before it bound itself to the op (`od.record`)."""
+    return _grad_recorder_known(od, args, kwargs)
+
+
 _NO_KWARGS = {}  # never written: recording only reads an operator's (empty) keyword arguments
 
 
 _grad_recorder = _no_recorder
 _grad_recorder_known = _no_recorder_known
+
+
+def set_tensor_class(cls):
+    """Called by _tensor.py once ember.Tensor exists: the class the wrappers test operands of."""
+    global Tensor
+    Tensor = cls
+    _C._op_layer.setup(cls, _record_known, dispatch)
 
 
 def set_grad_recorder(recorder, known):
@@ -338,3 +317,7 @@ def value_read(tensor, how):
         if value is not None:
             return value
     return None
+
+
+# The wrappers' slow paths; the tensor class follows once it exists (set_tensor_class).
+_C._op_layer.setup_calls(_record_known, dispatch)

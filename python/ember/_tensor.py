@@ -703,7 +703,7 @@ class Tensor:
         return out
 
 
-_op_layer.Tensor = Tensor
+_op_layer.set_tensor_class(Tensor)
 
 _C._autograd.setup_tensor(Tensor)
 _wrap = _C._autograd.wrap

@@ -39,6 +39,9 @@ std::vector<int64_t> int_list(py::handle obj, const char* what) {
   return out;
 }
 
+// The op layer's wrapper (op_wrapper.cpp); declared here to leave common.h as it is.
+void bind_op_wrapper(py::module_& m);
+
 }  // namespace ember_py
 
 PYBIND11_MODULE(_C, m) {
@@ -86,6 +89,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_dtype_device(m);
   ember_py::bind_tensor(m);
   ember_py::bind_autograd(m);
+  ember_py::bind_op_wrapper(m);
   ember_py::bind_optim(m);
   ember_py::bind_rnn(m);
   ember_py::bind_creation(m);
