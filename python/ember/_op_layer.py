@@ -139,31 +139,42 @@ def _define(name, fn):
     if name in OPS:
         raise ValueError(f"op {name!r} defined twice")
     OPS[name] = od
-    return _wrapper(od, fn, scan_sequences=True)
+    return _wrapper(od, fn, fn, scan_sequences=True)
 
 
-def _wrapper(od, fn, scan_sequences):
+def native(name, fn, body, scan_sequences=True):
+    """An op whose body is native (`body`, one of python/src/fast_ops.cpp's functions, which
+    hands every call it does not handle to `fn`): the op runs `body`, and its wrapper looks
+    like `fn` (name, signature, docstring)."""
+    od = OpDef(name, body)
+    if name in OPS:
+        raise ValueError(f"op {name!r} defined twice")
+    OPS[name] = od
+    return _wrapper(od, body, fn, scan_sequences)
+
+
+def _wrapper(od, fn, looks_like, scan_sequences):
     """The native wrapper of `od` (python/src/op_wrapper.cpp): with no mode active in any
     thread and no operand requiring grad (in list/tuple arguments too, with `scan_sequences`)
     it calls `fn` with the call's own arguments; else `od.record(args, kwargs)` (no mode
     active: straight to grad recording), `_record_known` before grad recording bound it, or
     `dispatch` through the modes."""
     wrapper = _C._op_layer.Op(od, fn, _ACTIVE, scan_sequences)
-    functools.update_wrapper(wrapper, fn)
+    functools.update_wrapper(wrapper, looks_like)
     wrapper.__ember_op__ = od
     od.wrapper = wrapper
     return wrapper
 
 
-def operator(name, fast):
+def operator(name, fast, body=None):
     """A binary operator method `name` (self, other): the wrapper tests self and other (a
     Tensor operand, never inside a sequence) before calling `fast(self, other)`, its
-    implementation."""
-    od = OpDef(f"Tensor.{name}", fast)
+    implementation (or `body`, a native one that hands what it does not handle to `fast`)."""
+    od = OpDef(f"Tensor.{name}", body or fast)
     if od.name in OPS:
         raise ValueError(f"op {od.name!r} defined twice")
     OPS[od.name] = od
-    wrapper = _wrapper(od, fast, scan_sequences=False)
+    wrapper = _wrapper(od, body or fast, fast, scan_sequences=False)
     wrapper.__name__ = name
     wrapper.__qualname__ = f"Tensor.{name}"
     return wrapper

@@ -41,6 +41,8 @@ std::vector<int64_t> int_list(py::handle obj, const char* what) {
 
 // The op layer's wrapper (op_wrapper.cpp); declared here to leave common.h as it is.
 void bind_op_wrapper(py::module_& m);
+// Native bodies of the hottest small-tensor ops (fast_ops.cpp).
+void bind_fast_ops(py::module_& m);
 
 }  // namespace ember_py
 
@@ -90,6 +92,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_tensor(m);
   ember_py::bind_autograd(m);
   ember_py::bind_op_wrapper(m);
+  ember_py::bind_fast_ops(m);
   ember_py::bind_optim(m);
   ember_py::bind_rnn(m);
   ember_py::bind_creation(m);
