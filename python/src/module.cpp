@@ -43,6 +43,8 @@ std::vector<int64_t> int_list(py::handle obj, const char* what) {
 void bind_op_wrapper(py::module_& m);
 // Native bodies of the hottest small-tensor ops (fast_ops.cpp).
 void bind_fast_ops(py::module_& m);
+// Native setups of the most recorded backward rules (autograd_setups.cpp).
+void bind_autograd_setups(py::module_& m);
 
 }  // namespace ember_py
 
@@ -93,6 +95,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_autograd(m);
   ember_py::bind_op_wrapper(m);
   ember_py::bind_fast_ops(m);
+  ember_py::bind_autograd_setups(m);
   ember_py::bind_optim(m);
   ember_py::bind_rnn(m);
   ember_py::bind_creation(m);
