@@ -10,6 +10,7 @@
 #include <Python.h>
 
 #include "common.h"
+#include "tensor_of.h"
 
 namespace ember_py {
 
@@ -42,15 +43,15 @@ PyObject* shape_of(PyObject* input) {
     return nullptr;
   }
   PyObject* tuple = nullptr;
-  try {
-    const auto& shape = py::handle(impl).cast<const ember::Tensor&>().shape();
+  const ember::Tensor* native = tensor_of(impl);
+  if (native != nullptr) {
+    const auto& shape = native->shape();
     tuple = PyTuple_New(static_cast<Py_ssize_t>(shape.size()));
     for (size_t i = 0; tuple != nullptr && i < shape.size(); ++i) {
       PyObject* v = PyLong_FromLongLong(shape[i]);
       if (v == nullptr) Py_CLEAR(tuple);
       else PyTuple_SET_ITEM(tuple, static_cast<Py_ssize_t>(i), v);
     }
-  } catch (const py::cast_error&) {
   }
   Py_DECREF(impl);
   PyErr_Clear();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common.h"
+#include "tensor_of.h"
 
 namespace ember_py {
 
@@ -50,12 +51,7 @@ void set_slot(PyObject* obj, Py_ssize_t offset, PyObject* value) {  // steals `v
 const Tensor* native_of(PyObject* obj) {
   if (g_tensor == nullptr || !PyObject_TypeCheck(obj, g_tensor)) return nullptr;
   PyObject* impl = slot(obj, g_off_impl);
-  if (impl == nullptr) return nullptr;
-  try {
-    return &py::handle(impl).cast<const Tensor&>();
-  } catch (const py::cast_error&) {
-    return nullptr;
-  }
+  return impl == nullptr ? nullptr : tensor_of(impl);
 }
 
 // An ember.Tensor holding `t`: a view of `base` (of base's own base, if base is a view) or,

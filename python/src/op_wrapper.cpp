@@ -61,10 +61,15 @@ int requires_grad(PyObject* value, bool deep) {
   return 0;
 }
 
-// The call's arguments as the (args tuple, kwargs dict) the slow paths take.
-bool pack(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyObject** tuple, PyObject** dict) {
+// The call's arguments as the (args tuple, kwargs dict) the slow paths take. Grad recording
+// only reads its kwargs (it copies them to change them), so a call without keywords that
+// goes there (`shared_empty`) gets the one empty dict; a mode gets a dict of its own.
+PyObject* g_no_kwargs = nullptr;
+
+bool pack(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, bool shared_empty, PyObject** tuple,
+          PyObject** dict) {
   *tuple = PyTuple_New(nargs);
-  *dict = PyDict_New();
+  *dict = shared_empty && kwnames == nullptr ? Py_NewRef(g_no_kwargs) : PyDict_New();
   if (*tuple == nullptr || *dict == nullptr) {
     Py_XDECREF(*tuple);
     Py_XDECREF(*dict);
@@ -94,17 +99,19 @@ PyObject* op_vectorcall(PyObject* self_obj, PyObject* const* args, size_t nargsf
     if (!grad) return PyObject_Vectorcall(self->fn, args, nargsf, kwnames);
   }
   PyObject *tuple, *dict;
-  if (!pack(args, nargs, kwnames, &tuple, &dict)) return nullptr;
+  if (!pack(args, nargs, kwnames, idle, &tuple, &dict)) return nullptr;
   PyObject* result = nullptr;
   if (idle) {
     PyObject* record = PyObject_GetAttr(self->od, s_record);
     if (record != nullptr) {
-      result = record != Py_None ? PyObject_CallFunctionObjArgs(record, tuple, dict, nullptr)
-                                 : PyObject_CallFunctionObjArgs(g_known, self->od, tuple, dict, nullptr);
+      PyObject* call[3] = {self->od, tuple, dict};
+      result = record != Py_None ? PyObject_Vectorcall(record, call + 1, 2, nullptr)
+                                 : PyObject_Vectorcall(g_known, call, 3, nullptr);
       Py_DECREF(record);
     }
   } else {
-    result = PyObject_CallFunctionObjArgs(g_dispatch, self->od, tuple, dict, nullptr);
+    PyObject* call[3] = {self->od, tuple, dict};
+    result = PyObject_Vectorcall(g_dispatch, call, 3, nullptr);
   }
   Py_DECREF(tuple);
   Py_DECREF(dict);
@@ -266,6 +273,7 @@ void bind_op_wrapper(py::module_& m) {
   if (PyModule_AddObject(sub.ptr(), "Op", reinterpret_cast<PyObject*>(&OpType)) < 0) throw py::error_already_set();
   if (PyModule_AddFunctions(sub.ptr(), module_methods) < 0) throw py::error_already_set();
   s_record = PyUnicode_InternFromString("record");
+  g_no_kwargs = PyDict_New();
 }
 
 }  // namespace ember_py
