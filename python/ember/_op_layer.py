@@ -4,7 +4,9 @@ Every public op (a function of ember, ember.nn.functional or ember.linalg, and e
 method that computes) is defined with `@op` (or `op(name, fn)`) in the file that implements
 it. The decorator registers the op under its name in OPS and returns a wrapper whose fast path
 (no mode active in any thread, no operand requiring grad) calls the implementation at once:
-one list test, then one attribute test per tensor operand.
+one list test, then one attribute test per tensor operand. The wrapper is native
+(python/src/op_wrapper.cpp: no Python frame of its own, the arguments passed on as they came)
+and binds as a function does; a few hot ops also have native bodies (`native`).
 
 Otherwise the call passes through this thread's active modes, outermost first, and last
 through grad recording; each sees the op once, in a fixed order of priority:
