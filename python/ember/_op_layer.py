@@ -228,11 +228,34 @@ _grad_recorder = _no_recorder
 _grad_recorder_known = _no_recorder_known
 
 
+def _call_python(od, args, kwargs):
+    """The native wrappers' path for a call with an operand whose class computes `_node` itself
+    (a sparse tensor: its values' edge), which only Python can read: the wrapper's tests, in
+    Python. (sparse/_coo.py finds the op that refused a sparse operand by this frame's `od`.)"""
+    if not _ACTIVE:
+        if not _requires_grad(args) and not _requires_grad(kwargs.values()):
+            return od.fn(*args, **kwargs)
+        record = od.record
+        return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)
+    return dispatch(od, args, kwargs)
+
+
+def _requires_grad(values):
+    for t in values:
+        if isinstance(t, Tensor):
+            if t._node is not None:
+                return True
+        elif type(t) is list or type(t) is tuple:
+            if _requires_grad(t):
+                return True
+    return False
+
+
 def set_tensor_class(cls):
     """Called by _tensor.py once ember.Tensor exists: the class the wrappers test operands of."""
     global Tensor
     Tensor = cls
-    _C._op_layer.setup(cls, _record_known, dispatch)
+    _C._op_layer.setup(cls, _record_known, dispatch, _call_python)
 
 
 def set_grad_recorder(recorder, known):

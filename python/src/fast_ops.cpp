@@ -47,9 +47,14 @@ void set_slot(PyObject* obj, Py_ssize_t offset, PyObject* value) {  // steals `v
   Py_XDECREF(old);
 }
 
-// The native tensor of an ember.Tensor, or nullptr (no exception set) when obj is none.
+PyObject* g_impl_slot = nullptr;  // Tensor's `_impl` member descriptor
+PyObject* s_impl = nullptr;
+
+// The native tensor of an ember.Tensor, or nullptr (no exception set) when obj is none, or is
+// of a class that computes `_impl` itself (a sparse tensor, which has no strided storage).
 const Tensor* native_of(PyObject* obj) {
   if (g_tensor == nullptr || !PyObject_TypeCheck(obj, g_tensor)) return nullptr;
+  if (Py_TYPE(obj) != g_tensor && _PyType_Lookup(Py_TYPE(obj), s_impl) != g_impl_slot) return nullptr;
   PyObject* impl = slot(obj, g_off_impl);
   return impl == nullptr ? nullptr : tensor_of(impl);
 }
@@ -247,6 +252,7 @@ PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (off_impl < 0 || off_node < 0 || off_view_base < 0) return nullptr;
   g_off_impl = off_impl;
   g_off_node = off_node;
+  Py_XSETREF(g_impl_slot, Py_NewRef(PyDict_GetItemString(type->tp_dict, "_impl")));
   g_off_view_base = off_view_base;
   Py_XSETREF(g_tensor, reinterpret_cast<PyTypeObject*>(Py_NewRef(args[0])));
   Py_RETURN_NONE;
@@ -289,6 +295,7 @@ PyMethodDef methods[] = {
 void bind_fast_ops(py::module_& m) {
   py::module_ sub = m.def_submodule("_fast", "native bodies of the hottest small-tensor ops");
   if (PyModule_AddFunctions(sub.ptr(), methods) < 0) throw py::error_already_set();
+  s_impl = PyUnicode_InternFromString("_impl");
   s_dim = PyUnicode_InternFromString("dim");
   s_keepdim = PyUnicode_InternFromString("keepdim");
   s_dtype = PyUnicode_InternFromString("dtype");

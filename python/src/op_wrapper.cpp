@@ -11,12 +11,16 @@
 // empty and no positional or keyword argument is a Tensor whose `_node` is set (looking inside
 // list and tuple arguments too, unless the op is an operator), fn runs at once. Otherwise, with
 // no mode active, the op's `record(args, kwargs)` (set on its OpDef by grad recording's first
-// call) or `known(op, args, kwargs)`; with a mode active, `dispatch(op, args, kwargs)`.
+// call) or `known(op, args, kwargs)`; with a mode active, `dispatch(op, args, kwargs)`. An
+// operand whose class computes `_node` itself (sparse tensors) sends the call to the Python
+// form of this wrapper, `python_call(op, args, kwargs)`.
 //
 // The object binds like a function (a method descriptor: `t.view(-1)` calls it with t first,
 // without a bound method) and has a __dict__ for what functools.update_wrapper copies.
 #include <Python.h>
 #include <structmember.h>
+
+#include <algorithm>
 
 #include "common.h"
 
@@ -30,6 +34,9 @@ Py_ssize_t g_off_node = -1;        // its `_node` slot
 PyObject* g_known = nullptr;       // _op_layer._record_known(op, args, kwargs)
 PyObject* g_dispatch = nullptr;    // _op_layer.dispatch(op, args, kwargs)
 PyObject* s_record = nullptr;      // "record"
+PyObject* s_node = nullptr;        // "_node"
+PyObject* g_node_slot = nullptr;   // Tensor's `_node` member descriptor
+PyObject* g_python_call = nullptr; // _op_layer._call_python(op, args, kwargs)
 
 struct OpObject {
   PyObject_HEAD
@@ -42,23 +49,27 @@ struct OpObject {
   int scan_sequences;  // look inside list/tuple arguments (ops; operators take none)
 };
 
-// 1 if `value` is a Tensor with an edge (or, with `deep`, an exact list/tuple holding one at
-// any depth), 0 if not.
+constexpr int kNoGrad = 0, kGrad = 1, kOwnNode = 2;
+
+// kGrad if `value` is a Tensor with an edge (or, with `deep`, an exact list/tuple holding one
+// at any depth), kNoGrad if not, kOwnNode for a Tensor whose class computes `_node` itself (a
+// sparse tensor's is its values' edge), which only Python can ask.
 int requires_grad(PyObject* value, bool deep) {
   if (g_tensor != nullptr && PyObject_TypeCheck(value, g_tensor)) {
+    PyTypeObject* type = Py_TYPE(value);
+    if (type != g_tensor && _PyType_Lookup(type, s_node) != g_node_slot) return kOwnNode;
     PyObject* edge = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(value) + g_off_node);
-    return edge != nullptr && edge != Py_None;
+    return edge != nullptr && edge != Py_None ? kGrad : kNoGrad;
   }
-  if (!deep) return 0;
+  if (!deep) return kNoGrad;
+  int found = kNoGrad;
   if (PyList_CheckExact(value) || PyTuple_CheckExact(value)) {
     // A list may change under us only through Python code, and none runs in this loop.
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(value);
     PyObject** items = PySequence_Fast_ITEMS(value);
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      if (requires_grad(items[i], true)) return 1;
-    }
+    for (Py_ssize_t i = 0; i < n && found != kOwnNode; ++i) found = std::max(found, requires_grad(items[i], true));
   }
-  return 0;
+  return found;
 }
 
 // The call's arguments as the (args tuple, kwargs dict) the slow paths take. Grad recording
@@ -92,16 +103,20 @@ PyObject* op_vectorcall(PyObject* self_obj, PyObject* const* args, size_t nargsf
   const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
   const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
   const bool idle = PyList_GET_SIZE(self->active) == 0;
+  int grad = kNoGrad;
   if (idle) {
-    bool grad = false;
     const bool deep = self->scan_sequences != 0;
-    for (Py_ssize_t i = 0; i < nargs + nkw && !grad; ++i) grad = requires_grad(args[i], deep || i >= nargs);
-    if (!grad) return PyObject_Vectorcall(self->fn, args, nargsf, kwnames);
+    for (Py_ssize_t i = 0; i < nargs + nkw && grad != kOwnNode; ++i)
+      grad = std::max(grad, requires_grad(args[i], deep || i >= nargs));
+    if (grad == kNoGrad) return PyObject_Vectorcall(self->fn, args, nargsf, kwnames);
   }
   PyObject *tuple, *dict;
-  if (!pack(args, nargs, kwnames, idle, &tuple, &dict)) return nullptr;
+  if (!pack(args, nargs, kwnames, idle && grad == kGrad, &tuple, &dict)) return nullptr;
   PyObject* result = nullptr;
-  if (idle) {
+  if (grad == kOwnNode) {
+    PyObject* call[3] = {self->od, tuple, dict};
+    result = PyObject_Vectorcall(g_python_call, call, 3, nullptr);
+  } else if (idle) {
     PyObject* record = PyObject_GetAttr(self->od, s_record);
     if (record != nullptr) {
       PyObject* call[3] = {self->od, tuple, dict};
@@ -226,10 +241,10 @@ void init_op_type() {
   OpType.tp_new = op_new;
 }
 
-// setup(Tensor, known, dispatch)
+// setup(Tensor, known, dispatch, python_call)
 PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 3 || !PyType_Check(args[0])) {
-    PyErr_SetString(PyExc_TypeError, "setup(Tensor, known, dispatch)");
+  if (nargs != 4 || !PyType_Check(args[0])) {
+    PyErr_SetString(PyExc_TypeError, "setup(Tensor, known, dispatch, python_call)");
     return nullptr;
   }
   auto* tensor = reinterpret_cast<PyTypeObject*>(args[0]);
@@ -239,6 +254,8 @@ PyObject* py_setup(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return nullptr;
   }
   g_off_node = reinterpret_cast<PyMemberDescrObject*>(descr)->d_member->offset;
+  Py_XSETREF(g_node_slot, Py_NewRef(descr));
+  Py_XSETREF(g_python_call, Py_NewRef(args[3]));
   Py_XSETREF(g_tensor, reinterpret_cast<PyTypeObject*>(Py_NewRef(args[0])));
   Py_XSETREF(g_known, Py_NewRef(args[1]));
   Py_XSETREF(g_dispatch, Py_NewRef(args[2]));
@@ -273,6 +290,7 @@ void bind_op_wrapper(py::module_& m) {
   if (PyModule_AddObject(sub.ptr(), "Op", reinterpret_cast<PyObject*>(&OpType)) < 0) throw py::error_already_set();
   if (PyModule_AddFunctions(sub.ptr(), module_methods) < 0) throw py::error_already_set();
   s_record = PyUnicode_InternFromString("record");
+  s_node = PyUnicode_InternFromString("_node");
   g_no_kwargs = PyDict_New();
 }
 
