@@ -4,7 +4,9 @@ Every public op (a function of ember, ember.nn.functional or ember.linalg, and e
 method that computes) is defined with `@op` (or `op(name, fn)`) in the file that implements
 it. The decorator registers the op under its name in OPS and returns a wrapper whose fast path
 (no mode active in any thread, no operand requiring grad) calls the implementation at once:
-one list test, then one attribute test per tensor operand.
+one list test, then one attribute test per tensor operand. The wrapper is native
+(python/src/op_wrapper.cpp: no Python frame of its own, the arguments passed on as they came)
+and binds as a function does; a few hot ops also have native bodies (`native`).
 
 Otherwise the call passes through this thread's active modes, outermost first, and last
 through grad recording; each sees the op once, in a fixed order of priority:
@@ -27,10 +29,12 @@ through which grad recording and tracing see them.
 import functools
 import threading
 
+from . import _C
+
 OPS = {}         # name -> OpDef, every op defined with @op
 _ACTIVE = []     # the modes active in any thread: the fast path tests only that this is empty
 _local = threading.local()
-Tensor = None    # ember.Tensor, set by _tensor.py once the class exists
+Tensor = None    # ember.Tensor, set by _tensor.py once the class exists (set_tensor_class)
 
 PROFILER, AUTOCAST, TRACING = 0, 10, 20
 
@@ -137,57 +141,44 @@ def _define(name, fn):
     if name in OPS:
         raise ValueError(f"op {name!r} defined twice")
     OPS[name] = od
-    active = _ACTIVE
+    return _wrapper(od, fn, fn, scan_sequences=True)
 
-    def wrapper(*args, **kwargs):
-        if not active:
-            for a in args:
-                if isinstance(a, Tensor):
-                    if a._node is not None:
-                        break
-                elif (type(a) is list or type(a) is tuple) and _requires_grad(a):
-                    break
-            else:
-                if not kwargs:
-                    return fn(*args)
-                if not _requires_grad(kwargs.values()):
-                    return fn(*args, **kwargs)
-            record = od.record  # no mode anywhere: straight to grad recording
-            return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)
-        return dispatch(od, args, kwargs)
 
-    functools.update_wrapper(wrapper, fn)
+def native(name, fn, body, scan_sequences=True):
+    """An op whose body is native (`body`, one of python/src/fast_ops.cpp's functions, which
+    hands every call it does not handle to `fn`): the op runs `body`, and its wrapper looks
+    like `fn` (name, signature, docstring)."""
+    od = OpDef(name, body)
+    if name in OPS:
+        raise ValueError(f"op {name!r} defined twice")
+    OPS[name] = od
+    return _wrapper(od, body, fn, scan_sequences)
+
+
+def _wrapper(od, fn, looks_like, scan_sequences):
+    """The native wrapper of `od` (python/src/op_wrapper.cpp): with no mode active in any
+    thread and no operand requiring grad (in list/tuple arguments too, with `scan_sequences`)
+    it calls `fn` with the call's own arguments; else `od.record(args, kwargs)` (no mode
+    active: straight to grad recording), `_record_known` before grad recording bound it, or
+    `dispatch` through the modes."""
+    wrapper = _C._op_layer.Op(od, fn, _ACTIVE, scan_sequences)
+    functools.update_wrapper(wrapper, looks_like)
     wrapper.__ember_op__ = od
     od.wrapper = wrapper
     return wrapper
 
 
-def operator(name, fast):
-    """A binary operator method `name` (self, other): the hottest path there is, so the
-    wrapper inlines the test for the fast path before calling `fast(self, other)`, its
-    implementation."""
-    od = OpDef(f"Tensor.{name}", fast)
+def operator(name, fast, body=None):
+    """A binary operator method `name` (self, other): the wrapper tests self and other (a
+    Tensor operand, never inside a sequence) before calling `fast(self, other)`, its
+    implementation (or `body`, a native one that hands what it does not handle to `fast`)."""
+    od = OpDef(f"Tensor.{name}", body or fast)
     if od.name in OPS:
         raise ValueError(f"op {od.name!r} defined twice")
     OPS[od.name] = od
-    active = _ACTIVE
-
-    def wrapper(self, other):
-        if not active and self._node is None and (
-                type(other) is not Tensor or other._node is None) and (
-                type(other) is Tensor or not isinstance(other, Tensor) or other._node is None):
-            return fast(self, other)
-        if not active:
-            record = od.record
-            return record((self, other), _NO_KWARGS) if record is not None else \
-                _grad_recorder_known(od, (self, other), _NO_KWARGS)
-        return dispatch(od, (self, other), {})
-
-    functools.update_wrapper(wrapper, fast)
+    wrapper = _wrapper(od, body or fast, fast, scan_sequences=False)
     wrapper.__name__ = name
     wrapper.__qualname__ = f"Tensor.{name}"
-    wrapper.__ember_op__ = od
-    od.wrapper = wrapper
     return wrapper
 
 
@@ -210,17 +201,6 @@ def slow(od, args):
     return dispatch(od, args, {})
 
 
-def _requires_grad(values):
-    for t in values:
-        if isinstance(t, Tensor):
-            if t._node is not None:
-                return True
-        elif type(t) is list or type(t) is tuple:
-            if _requires_grad(t):
-                return True
-    return False
-
-
 def op_of(fn):
     """The OpDef behind an op's wrapper (None for a plain function)."""
     return getattr(fn, "__ember_op__", None)
@@ -236,11 +216,46 @@ def _no_recorder_known(od, args, kwargs):
     return od.fn(*args, **kwargs)
 
 
+def _record_known(od, args, kwargs):
+    """The native wrappers' call of grad recording before it bound itself to the op (`od.record`)."""
+    return _grad_recorder_known(od, args, kwargs)
+
+
 _NO_KWARGS = {}  # never written: recording only reads an operator's (empty) keyword arguments
 
 
 _grad_recorder = _no_recorder
 _grad_recorder_known = _no_recorder_known
+
+
+def _call_python(od, args, kwargs):
+    """The native wrappers' path for a call with an operand whose class computes `_node` itself
+    (a sparse tensor: its values' edge), which only Python can read: the wrapper's tests, in
+    Python. (sparse/_coo.py finds the op that refused a sparse operand by this frame's `od`.)"""
+    if not _ACTIVE:
+        if not _requires_grad(args) and not _requires_grad(kwargs.values()):
+            return od.fn(*args, **kwargs)
+        record = od.record
+        return record(args, kwargs) if record is not None else _grad_recorder_known(od, args, kwargs)
+    return dispatch(od, args, kwargs)
+
+
+def _requires_grad(values):
+    for t in values:
+        if isinstance(t, Tensor):
+            if t._node is not None:
+                return True
+        elif type(t) is list or type(t) is tuple:
+            if _requires_grad(t):
+                return True
+    return False
+
+
+def set_tensor_class(cls):
+    """Called by _tensor.py once ember.Tensor exists: the class the wrappers test operands of."""
+    global Tensor
+    Tensor = cls
+    _C._op_layer.setup(cls, _record_known, dispatch, _call_python)
 
 
 def set_grad_recorder(recorder, known):
@@ -338,3 +353,7 @@ def value_read(tensor, how):
         if value is not None:
             return value
     return None
+
+
+# The wrappers' slow paths; the tensor class follows once it exists (set_tensor_class).
+_C._op_layer.setup_calls(_record_known, dispatch)

@@ -373,11 +373,14 @@ class Tensor:
         return self.numpy()
 
     # ---- views ------------------------------------------------------------------------------
-    @_op
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _C.dtype):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
         return _wrap_view(self._impl.view(_size_args(shape)), self)
+
+    # native for ints and a sequence of ints (python/src/fast_ops.cpp), this body for the rest
+    _C._fast.set_fallback("view", view)
+    view = _op_layer.native("Tensor.view", view, _C._fast.view)
 
     @_op
     def view_as(self, other):
@@ -703,13 +706,16 @@ class Tensor:
         return out
 
 
-_op_layer.Tensor = Tensor
+_op_layer.set_tensor_class(Tensor)
 
 _C._autograd.setup_tensor(Tensor)
+_C._fast.setup(Tensor)
 _wrap = _C._autograd.wrap
 _wrap_view = _C._autograd.wrap_view
-# Indexing is as hot as an operator: the same inlined fast-path test (an index never requires grad).
-Tensor.__getitem__ = _op_layer.operator("__getitem__", Tensor.__getitem__)
+# Indexing is as hot as an operator: the same fast-path test (an index never requires grad), and
+# a basic key (ints, slices, None, ...) is handled natively (python/src/fast_ops.cpp).
+_C._fast.set_fallback("getitem", Tensor.__getitem__)
+Tensor.__getitem__ = _op_layer.operator("__getitem__", Tensor.__getitem__, _C._fast.getitem)
 
 
 def _unwrap_tensor(x, like):

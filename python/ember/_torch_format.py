@@ -175,6 +175,7 @@ class TorchPickler(pickle._Pickler):
         self._save_called(_TORCH_SIZE, (tuple(int(s) for s in obj),), obj)
 
     dispatch[types.FunctionType] = save_global  # the table holds the base class's otherwise
+    dispatch[_C._op_layer.Op] = save_global  # ops (F.gelu, ...) are the op layer's native wrappers
     dispatch[TorchName] = _save_torch_name
     dispatch[_C.dtype] = _save_dtype
     dispatch[_C.device] = _save_device

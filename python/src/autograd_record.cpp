@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common.h"
+#include "tensor_of.h"
 
 namespace ember_py {
 
@@ -81,12 +82,9 @@ const ember::Tensor* native_of(PyObject* t) {
     PyErr_SetString(PyExc_RuntimeError, "autograd: a Tensor without data");
     return nullptr;
   }
-  try {
-    return &py::handle(impl).cast<const ember::Tensor&>();
-  } catch (const py::cast_error&) {
-    PyErr_SetString(PyExc_TypeError, "autograd: a Tensor whose data is not a native tensor");
-    return nullptr;
-  }
+  const ember::Tensor* native = tensor_of(impl);
+  if (native == nullptr) PyErr_SetString(PyExc_TypeError, "autograd: a Tensor whose data is not a native tensor");
+  return native;
 }
 
 PyObject* shape_tuple(const ember::Tensor& t) {
@@ -105,6 +103,48 @@ PyObject* shape_tuple(const ember::Tensor& t) {
 }
 
 bool ready();
+
+// ---- GradState ---------------------------------------------------------------------------------
+// grad_mode._state: whether this thread records (`grad_enabled`) and is in inference mode.
+// A threading.local cost 70 ns to read and as much to write, three times per recorded op
+// (record reads it and turns it off around the op); these are C++ thread-locals, which every
+// Python thread (an OS thread) starts afresh with, as a threading.local's values.
+
+thread_local bool t_grad_enabled = true;
+thread_local bool t_inference = false;
+
+PyObject* state_get(PyObject*, void* which) {
+  return PyBool_FromLong(which != nullptr ? t_inference : t_grad_enabled);
+}
+
+int state_set(PyObject*, PyObject* value, void* which) {
+  if (value == nullptr) {
+    PyErr_SetString(PyExc_AttributeError, "grad state flags cannot be deleted");
+    return -1;
+  }
+  const int on = PyObject_IsTrue(value);
+  if (on < 0) return -1;
+  (which != nullptr ? t_inference : t_grad_enabled) = on != 0;
+  return 0;
+}
+
+int g_inference_tag = 0;  // the closure that selects `inference`
+
+PyGetSetDef state_getset[] = {
+    {"grad_enabled", state_get, state_set, "Whether ops record the graph in this thread.", nullptr},
+    {"inference", state_get, state_set, "Whether this thread is in inference mode.", &g_inference_tag},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyTypeObject GradStateType = {PyVarObject_HEAD_INIT(nullptr, 0)};
+
+void init_grad_state_type() {
+  GradStateType.tp_name = "ember._C._autograd.GradState";
+  GradStateType.tp_basicsize = sizeof(PyObject);
+  GradStateType.tp_flags = Py_TPFLAGS_DEFAULT;
+  GradStateType.tp_doc = "The grad mode of the calling thread (its attributes are per thread).";
+  GradStateType.tp_getset = state_getset;
+  GradStateType.tp_new = PyType_GenericNew;
+}
 
 // ---- NodeBase ----------------------------------------------------------------------------------
 
@@ -348,7 +388,12 @@ void init_node_type() {
 
 // recording.link(node, inputs, result): edges and (shape, dtype) of the inputs that require
 // grad, and (node, i) as the edge of each floating output. Returns a new reference to result.
-PyObject* link_impl(PyObject* node_obj, PyObject* inputs, PyObject* result) {
+PyObject* make_view_edge_of(PyObject* node, PyObject* nr, PyObject* view);
+PyObject* g_needs_one = nullptr;  // (True,): the needs_input_grad of most nodes, shared (immutable)
+
+// With `view_edge`, a result that is a view gets its ViewEdge at once (record's case; what
+// mark_view_outputs would otherwise replace the plain edge with).
+PyObject* link_impl(PyObject* node_obj, PyObject* inputs, PyObject* result, bool view_edge = false) {
   if (!PyObject_TypeCheck(node_obj, &NodeBaseType)) {
     PyErr_SetString(PyExc_TypeError, "autograd link: expected a Node");
     return nullptr;
@@ -403,6 +448,7 @@ PyObject* link_impl(PyObject* node_obj, PyObject* inputs, PyObject* result) {
     Py_DECREF(needs);
     return Py_NewRef(result);
   }
+  if (n == 1 && PyTuple_GET_ITEM(needs, 0) == Py_True) Py_SETREF(needs, Py_NewRef(g_needs_one));
   set_field(node->next_edges, edges);
   set_field(node->input_meta, metas);
   set_field(node->needs_input_grad, needs);
@@ -413,7 +459,11 @@ PyObject* link_impl(PyObject* node_obj, PyObject* inputs, PyObject* result) {
     if (native == nullptr) return nullptr;
     if (ember::is_floating(native->dtype())) {
       PyObject* zero = PyLong_FromLong(0);
-      PyObject* e = zero == nullptr ? nullptr : PyTuple_Pack(2, node_obj, zero);
+      PyObject* base = slot(result, g_off_view_base);
+      const bool view = view_edge && base != nullptr && base != Py_None;
+      PyObject* e = zero == nullptr ? nullptr
+                    : view         ? make_view_edge_of(node_obj, zero, result)
+                                   : PyTuple_Pack(2, node_obj, zero);
       Py_XDECREF(zero);
       if (e == nullptr) return nullptr;
       set_slot(result, g_off_node, e);
@@ -492,6 +542,7 @@ PyObject* py_link(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 // ---- record ------------------------------------------------------------------------------------
 
 int grad_enabled() {
+  if (Py_IS_TYPE(g_grad_state, &GradStateType)) return t_grad_enabled ? 1 : 0;
   PyObject* v = PyObject_GetAttr(g_grad_state, s_grad_enabled);
   if (v == nullptr) return -1;
   const int on = PyObject_IsTrue(v);
@@ -499,12 +550,33 @@ int grad_enabled() {
   return on;
 }
 
+int set_grad_enabled(bool on) {
+  if (Py_IS_TYPE(g_grad_state, &GradStateType)) {
+    t_grad_enabled = on;
+    return 0;
+  }
+  return PyObject_SetAttr(g_grad_state, s_grad_enabled, on ? Py_True : Py_False);
+}
+
 // recording.ViewEdge(edge, view): the pair `edge` as a ViewEdge (a tuple subclass) with the
 // storage version of `view`, built without running ViewEdge.__new__ in Python.
+PyObject* make_view_edge_of(PyObject* node, PyObject* nr, PyObject* view);
+
 PyObject* make_view_edge(PyObject* edge, PyObject* view) {
-  auto* type = reinterpret_cast<PyTypeObject*>(g_view_edge_type);
-  if (!PyTuple_Check(edge) || PyTuple_GET_SIZE(edge) != 2 || !PyType_IsSubtype(type, &PyTuple_Type))
+  if (!PyTuple_Check(edge) || PyTuple_GET_SIZE(edge) != 2)
     return PyObject_CallFunctionObjArgs(g_view_edge_type, edge, view, nullptr);
+  return make_view_edge_of(PyTuple_GET_ITEM(edge, 0), PyTuple_GET_ITEM(edge, 1), view);
+}
+
+// ViewEdge((node, nr), view), without making the pair first.
+PyObject* make_view_edge_of(PyObject* node, PyObject* nr, PyObject* view) {
+  auto* type = reinterpret_cast<PyTypeObject*>(g_view_edge_type);
+  if (!PyType_IsSubtype(type, &PyTuple_Type)) {
+    PyObject* edge = PyTuple_Pack(2, node, nr);
+    PyObject* result = edge == nullptr ? nullptr : PyObject_CallFunctionObjArgs(g_view_edge_type, edge, view, nullptr);
+    Py_XDECREF(edge);
+    return result;
+  }
   const ember::Tensor* native = native_of(view);
   if (native == nullptr) return nullptr;
   PyObject* version = PyLong_FromUnsignedLongLong(native->version());
@@ -514,8 +586,8 @@ PyObject* make_view_edge(PyObject* edge, PyObject* view) {
     Py_DECREF(version);
     return nullptr;
   }
-  PyTuple_SET_ITEM(result, 0, Py_NewRef(PyTuple_GET_ITEM(edge, 0)));
-  PyTuple_SET_ITEM(result, 1, Py_NewRef(PyTuple_GET_ITEM(edge, 1)));
+  PyTuple_SET_ITEM(result, 0, Py_NewRef(node));
+  PyTuple_SET_ITEM(result, 1, Py_NewRef(nr));
   const int rc = PyObject_SetAttr(result, s_version, version);
   Py_DECREF(version);
   if (rc < 0) {
@@ -568,12 +640,12 @@ PyObject* py_record(PyObject*, PyObject* const* argv, Py_ssize_t nargs) {
       return nullptr;
     }
   }
-  if (PyObject_SetAttr(g_grad_state, s_grad_enabled, Py_False) < 0) return nullptr;
+  if (set_grad_enabled(false) < 0) return nullptr;
   PyObject* result = PyObject_Call(fn, args, call_kwargs);
   {  // grad mode back on whatever fn did, keeping fn's exception
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    const int rc = PyObject_SetAttr(g_grad_state, s_grad_enabled, Py_True);
+    const int rc = set_grad_enabled(true);
     if (type != nullptr) {
       PyErr_Restore(type, value, tb);
     } else if (rc < 0) {
@@ -608,10 +680,10 @@ PyObject* py_record(PyObject*, PyObject* const* argv, Py_ssize_t nargs) {
   }
   set_field(node->outputs, Py_NewRef(g_empty_tuple));
   if (inputs == nullptr) goto done;
-  linked = link_impl(node_obj, inputs, result);
+  linked = link_impl(node_obj, inputs, result, /*view_edge=*/true);
   if (linked == nullptr) goto done;
   Py_DECREF(linked);
-  if (mark_view_outputs(outputs) < 0) goto done;
+  if (!is_tensor(result) && mark_view_outputs(outputs) < 0) goto done;  // a tensor got its ViewEdge in link
   Py_DECREF(outputs);
   Py_DECREF(inputs);
   Py_DECREF(node_obj);
@@ -851,9 +923,15 @@ void bind_autograd(py::module_& m) {
   Py_INCREF(&NodeBaseType);
   if (PyModule_AddObject(sub.ptr(), "NodeBase", reinterpret_cast<PyObject*>(&NodeBaseType)) < 0)
     throw py::error_already_set();
+  init_grad_state_type();
+  if (PyType_Ready(&GradStateType) < 0) throw py::error_already_set();
+  Py_INCREF(&GradStateType);
+  if (PyModule_AddObject(sub.ptr(), "GradState", reinterpret_cast<PyObject*>(&GradStateType)) < 0)
+    throw py::error_already_set();
   if (PyModule_AddFunctions(sub.ptr(), autograd_methods) < 0) throw py::error_already_set();
   g_empty_tuple = PyTuple_New(0);
   g_nothing_saved = PyTuple_Pack(2, g_empty_tuple, g_empty_tuple);
+  g_needs_one = PyTuple_Pack(1, Py_True);
   s_grad_enabled = PyUnicode_InternFromString("grad_enabled");
   s_out = PyUnicode_InternFromString("out");
   s_output_meta = PyUnicode_InternFromString("_output_meta");

@@ -39,6 +39,13 @@ std::vector<int64_t> int_list(py::handle obj, const char* what) {
   return out;
 }
 
+// The op layer's wrapper (op_wrapper.cpp); declared here to leave common.h as it is.
+void bind_op_wrapper(py::module_& m);
+// Native bodies of the hottest small-tensor ops (fast_ops.cpp).
+void bind_fast_ops(py::module_& m);
+// Native setups of the most recorded backward rules (autograd_setups.cpp).
+void bind_autograd_setups(py::module_& m);
+
 }  // namespace ember_py
 
 PYBIND11_MODULE(_C, m) {
@@ -86,6 +93,9 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_dtype_device(m);
   ember_py::bind_tensor(m);
   ember_py::bind_autograd(m);
+  ember_py::bind_op_wrapper(m);
+  ember_py::bind_fast_ops(m);
+  ember_py::bind_autograd_setups(m);
   ember_py::bind_optim(m);
   ember_py::bind_rnn(m);
   ember_py::bind_creation(m);

@@ -8,7 +8,7 @@ import functools
 import operator
 
 from .. import _C, return_types
-from .._op_layer import op
+from .._op_layer import native, op
 from .._tensor import Tensor, _wrap
 
 __all__ = [
@@ -205,8 +205,12 @@ def log_softmax(input, dim, dtype=None):
 for _name in ("prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",
               "all", "any", "cumsum", "cumprod"):
     globals()[_name] = _numpy_compat(globals()[_name])
+# sum runs natively for dim None, an int or ints (python/src/fast_ops.cpp), this body otherwise
+_C._fast.set_fallback("sum", sum)
+sum = native("sum", sum, _C._fast.sum)
 for _name in __all__:  # each function is an op, and the Tensor method of its name
-    globals()[_name] = op(_name, globals()[_name])
+    if _name != "sum":
+        globals()[_name] = op(_name, globals()[_name])
 
 # The Tensor methods are the same functions, with the tensor as `self`.
 for _name in ("sum", "mean", "prod", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin",

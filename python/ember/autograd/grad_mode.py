@@ -7,19 +7,16 @@ PyTorch's spellings: `with ember.no_grad():`, `@ember.no_grad()`, `@ember.no_gra
 """
 import functools
 import inspect
-import threading
+
+from .. import _C
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
 
 
-class _State(threading.local):
-    def __init__(self):
-        self.grad_enabled = True
-        self.inference = False
-
-
-_state = _State()
+# This thread's `grad_enabled` (True in a new thread) and `inference` (False): native
+# thread-locals (python/src/autograd_record.cpp), which recording reads and sets on every op.
+_state = _C._autograd.GradState()
 
 
 def is_grad_enabled():

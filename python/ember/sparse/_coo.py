@@ -42,7 +42,8 @@ def _calling_op():
         if frame is None:
             break
         name = frame.f_code.co_name
-        od = frame.f_locals.get("od") if name in ("wrapper", "record", "handle_known", "slow") else None
+        od = frame.f_locals.get("od") if name in ("wrapper", "record", "handle_known", "slow", "_call_python") \
+            else None
         if od is not None and hasattr(od, "name"):
             return od.name
         if fallback is None and name not in _HELPERS and not (name.startswith("_") and not name.startswith("__")):

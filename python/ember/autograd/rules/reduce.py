@@ -130,8 +130,10 @@ def _mean_backward(ctx, grad):
     return expand_to(restore(grad, shape, dims) / count(shape, dims), shape)
 
 
-register("sum", _sum_setup, _sum_backward)
-register("mean", _sum_setup, _mean_backward)
+# the common spellings are set up in C (python/src/autograd_setups.cpp), numpy's by _sum_setup
+_sum_setup_native = _C._autograd_setups.NativeSetup("reduce", _sum_setup)
+register("sum", _sum_setup_native, _sum_backward)
+register("mean", _sum_setup_native, _mean_backward)
 
 
 # ---- prod -----------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from ... import _C
 from ..._tensor import _BASIC_KEYS, Tensor, _wrap
 from ..recording import _positions, register
 
+NativeSetup = _C._autograd_setups.NativeSetup
+
 
 def _zeros(shape, like):
     return _wrap(_C.zeros(list(shape), like._impl.dtype, like._impl.device))
@@ -39,8 +41,10 @@ def _reshape_backward(ctx, grad):
     return grad.reshape(ctx.shape)
 
 
+# recorded with the same setup in C (python/src/autograd_setups.cpp)
 register(("Tensor.view", "Tensor.reshape", "Tensor.view_as", "Tensor.reshape_as", "Tensor.squeeze",
-          "Tensor.unsqueeze", "Tensor.flatten", "Tensor.unflatten"), _shape_setup, _reshape_backward)
+          "Tensor.unsqueeze", "Tensor.flatten", "Tensor.unflatten"), NativeSetup("shape", _shape_setup),
+         _reshape_backward)
 
 
 def _permute_setup(ctx, result, input, *dims):
@@ -201,7 +205,8 @@ def _getitem_grad_backward(ctx, grad):
     return grad._view_backward(ctx.shape, "__getitem__", (ctx.key,), not ctx.basic)
 
 
-register("Tensor.__getitem__", _getitem_setup, _getitem_grad_backward)
+# a basic key is set up in C (python/src/autograd_setups.cpp), any other by _getitem_setup
+register("Tensor.__getitem__", NativeSetup("index", _getitem_setup), _getitem_grad_backward)
 
 
 def _as_strided_setup(ctx, result, input, size, stride, storage_offset=None):
