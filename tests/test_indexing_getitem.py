@@ -235,3 +235,22 @@ def test_bad_index_types():
         x[[0.5]]
     with pytest.raises(IndexError, match="valid indices"):
         x["a"]
+
+
+@pytest.mark.parametrize("key", [True, False, (True, 1), (1, True), (Ellipsis, True), (True, slice(None), [0, 2]),
+                                 ([1, 1], True), (True, [0, 0], slice(1, 3))],
+                         ids=["true", "false", "true-int", "int-true", "ellipsis-true", "true-slice-list",
+                              "list-true", "true-list-slice"])
+def test_python_bool_key_gradient(key):
+    # A Python bool indexes a new dim of 1 (True) or 0 (False) and broadcasts with the other
+    # advanced indices; its gradient goes back to the elements it picked (repeats add up).
+    rng = np.random.default_rng(0)
+    x = ember.tensor(rng.standard_normal((3, 4))).requires_grad_()
+    y = x[key]
+    g = rng.standard_normal(tuple(y.shape))
+    y.backward(ember.tensor(g))
+    expect = np.zeros((3, 4))
+    positions = np.arange(12).reshape(3, 4)[key]
+    assert positions.shape == tuple(y.shape)
+    np.add.at(expect.reshape(-1), positions.reshape(-1), g.reshape(-1))
+    np.testing.assert_allclose(x.grad.numpy(), expect)

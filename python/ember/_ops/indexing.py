@@ -223,6 +223,16 @@ def argwhere(input):
 def _getitem_backward(grad, shape, key):
     """The gradient of input[key] for an input of `shape`: grad summed into zeros at key."""
     out = _C.zeros(list(shape), grad.dtype, grad.device)
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(type(k) is bool for k in parts):
+        # A Python bool is an index of its own kind (a new dim of 1 or 0, which also broadcasts
+        # with other advanced indices): the forward's own indexing of the element positions
+        # says where each gradient element goes.
+        positions = _C.arange(0, out.numel(), 1, _C.dtype.int64, out.device).reshape(list(shape))
+        picked = positions.getitem(_index_key(key)).reshape([-1])
+        flat = out.reshape([-1])
+        _C.index_add_(flat, 0, picked, grad._impl.reshape([-1]), 1)
+        return _wrap(out)
     out.setitem(_index_key(key) if not isinstance(key, (int, slice)) else key, grad._impl, accumulate=True)
     return _wrap(out)
 
