@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cpu/isa/isa.h"
+#include "cpu/isa/reduce_ops.h"
 #include "cpu/parallel.h"
 #include "dispatch/kernels_conv_depthwise.h"
 
@@ -22,44 +23,24 @@ EMBER_ISA_NAMESPACE_BEGIN
 
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX2__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
+// One register through the compiler's vector extension (reduce_ops.h's): arrays of them
+// indexed by constants stay in registers.
+template <typename T>
+using Vec = reduce::simd_t<T>;
+template <typename T>
+constexpr int64_t kLanes = sizeof(Vec<T>) / sizeof(T);
+using reduce::simd_load;
+using reduce::simd_splat;
 
-// One register through the compiler's vector extension: arrays of them indexed by constants
-// stay in registers.
-template <typename T>
-struct VecOf {
-  typedef T type __attribute__((vector_size(kVecBytes)));
-};
-template <typename T>
-using Vec = typename VecOf<T>::type;
-template <typename T>
-constexpr int64_t kLanes = kVecBytes / sizeof(T);
-
-template <typename T>
-inline Vec<T> load(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 template <typename T>
 inline void store(T* p, const Vec<T>& v) {
   std::memcpy(p, &v, sizeof(v));
-}
-template <typename T>
-inline Vec<T> splat(T x) {
-  return x - Vec<T>{};  // x - 0 is x for every x, so this is a plain broadcast (0 + x is not: -0)
 }
 // A short copy inline: rows are too short for a call to memmove to pay.
 template <typename T>
 inline void copy_elements(T* __restrict dst, const T* __restrict src, int64_t n) {
   int64_t q = 0;
-  for (; q + kLanes<T> <= n; q += kLanes<T>) store(dst + q, load(src + q));
+  for (; q + kLanes<T> <= n; q += kLanes<T>) store(dst + q, simd_load(src + q));
   for (; q < n; ++q) dst[q] = src[q];
 }
 
@@ -155,13 +136,13 @@ inline __attribute__((always_inline)) void block_at(T* const* dst, const T* cons
   constexpr int64_t L = kLanes<T>;
   Vec<T> acc[kRows][kVecs];
   for (int rr = 0; rr < kRows; ++rr)
-    for (int v = 0; v < kVecs; ++v) acc[rr][v] = accumulate ? load(dst[rr] + v * L) : splat(init);
+    for (int v = 0; v < kVecs; ++v) acc[rr][v] = accumulate ? simd_load(dst[rr] + v * L) : simd_splat(init);
   const auto tap = [&](int64_t a, int64_t b) {
-    const Vec<T> wv = splat(w[a * nb + b]);
+    const Vec<T> wv = simd_splat(w[a * nb + b]);
     const int64_t o = offset[b] + q;
     for (int rr = 0; rr < kRows; ++rr) {
       const T* s = src[rr * na + a] + o;
-      for (int v = 0; v < kVecs; ++v) acc[rr][v] += wv * load(s + v * L);
+      for (int v = 0; v < kVecs; ++v) acc[rr][v] += wv * simd_load(s + v * L);
     }
   };
   if constexpr (kA > 0 && kB > 0) {
@@ -616,7 +597,7 @@ double sum_lanes(const Vec<T>& v) {
 // Lane masks (for the vector extension's selects): all ones in the lanes kept.
 template <typename T>
 struct LaneMaskOf {
-  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> type __attribute__((vector_size(kVecBytes)));
+  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> type __attribute__((vector_size(reduce::kVecBytes)));
 };
 template <typename T>
 using LaneMask = typename LaneMaskOf<T>::type;
@@ -654,7 +635,7 @@ int64_t weight_rows(const TapPlan& plan, const SourceBand<T>& band, const T* con
     int64_t t = terms;  // every tap row pass sees the same rows
     Vec<T> acc[kAccRows][kB];
     for (int a = 0; a < kAccRows; ++a)
-      for (int b = 0; b < kB; ++b) acc[a][b] = load(carry + ((a0 + a) * plan.nb + b_first + b) * L);
+      for (int b = 0; b < kB; ++b) acc[a][b] = simd_load(carry + ((a0 + a) * plan.nb + b_first + b) * L);
     for (int64_t r = r0; r < r1; ++r) {
       if (t > 0 && t + row_terms > kLaneTerms<T>) {
         for (int a = 0; a < kAccRows; ++a)
@@ -670,16 +651,16 @@ int64_t weight_rows(const TapPlan& plan, const SourceBand<T>& band, const T* con
       for (int a = 0; a < kAccRows; ++a) src[a] = band.row(r * plan.row_stride + plan.row_offset[a0 + a]);
       int64_t q = 0;
       for (; q + L <= width; q += L) {
-        const Vec<T> gv = load(gr + q);
+        const Vec<T> gv = simd_load(gr + q);
         for (int a = 0; a < kAccRows; ++a)
-          for (int b = 0; b < kB; ++b) acc[a][b] += gv * load(src[a] + offset[b] + q);
+          for (int b = 0; b < kB; ++b) acc[a][b] += gv * simd_load(src[a] + offset[b] + q);
       }
       if (q < width) {
         // Past the row the band holds input columns of other taps: an inf there must not
         // meet the zeros of g.
-        const Vec<T> gv = load(gr + q);
+        const Vec<T> gv = simd_load(gr + q);
         for (int a = 0; a < kAccRows; ++a)
-          for (int b = 0; b < kB; ++b) acc[a][b] += tail ? gv * load(src[a] + offset[b] + q) : Vec<T>{};
+          for (int b = 0; b < kB; ++b) acc[a][b] += tail ? gv * simd_load(src[a] + offset[b] + q) : Vec<T>{};
       }
     }
     for (int a = 0; a < kAccRows; ++a)
@@ -770,7 +751,7 @@ void backward_weight(const ConvGeometry& g, T* grad_w, const T* grad_out, const 
     for (int64_t oc = c0; oc < c1; ++oc) {
       for (int64_t t = 0; t < taps; ++t) {
         const int64_t k = (oc - c0) * taps + t;
-        grad_w[oc * taps + t] = static_cast<T>(sums[k] + sum_lanes<T>(load(carry.data() + k * kLanes<T>)));
+        grad_w[oc * taps + t] = static_cast<T>(sums[k] + sum_lanes<T>(simd_load(carry.data() + k * kLanes<T>)));
       }
     }
   });

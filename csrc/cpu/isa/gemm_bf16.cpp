@@ -27,6 +27,7 @@
 #include <cstring>
 #include <new>
 
+#include "cpu/isa/gemm_pack.h"
 #include "cpu/parallel.h"
 #include "ember/half.h"
 
@@ -50,26 +51,8 @@ constexpr double kParallelWork = 1 << 19;
 // Rows of the float32 workspace per band: about 4 MiB whatever the output's width.
 constexpr int64_t kWorkspaceBytes = int64_t(4) << 20;
 
-// Per-thread, 64-byte aligned scratch that grows to the largest size asked for.
-struct Buffer {
-  void* p = nullptr;
-  size_t bytes = 0;
-  Buffer() = default;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer() { std::free(p); }
-  template <typename T> T* get(size_t count) {
-    const size_t need = (std::max<size_t>(count, 1) * sizeof(T) + 63) & ~size_t(63);
-    if (need > bytes) {
-      std::free(p);
-      p = std::aligned_alloc(64, need);
-      bytes = p ? need : 0;
-      if (!p) throw std::bad_alloc();
-    }
-    return static_cast<T*>(p);
-  }
-};
-thread_local Buffer tl_a_pack, tl_b_pack, tl_work;
+// Per-thread packing buffers and the float32 workspace (gemm_pack.h's grow-only scratch).
+thread_local gemm::Scratch tl_a_pack, tl_b_pack, tl_work;
 
 inline uint32_t pair(uint16_t lo, uint16_t hi) { return uint32_t(lo) | (uint32_t(hi) << 16); }
 inline uint32_t load_pair(const uint16_t* p) {  // two adjacent values, any alignment

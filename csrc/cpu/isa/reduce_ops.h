@@ -44,8 +44,7 @@ inline simd_t<T> simd_load(const T* p) {
 }
 template <typename T>
 inline simd_t<T> simd_splat(T x) {
-  simd_t<T> v = {};
-  return v + x;
+  return x - simd_t<T>{};  // x - 0 is x for every x (0 + x would turn -0 into +0)
 }
 
 template <typename T>
