@@ -537,3 +537,20 @@ def test_ctc_kernel_and_ember_ops_recursions_agree():
             (kb * g).sum().backward()
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-6)
             a.grad = b.grad = None
+
+
+def test_relu_keeps_its_result_for_backward_as_torch():
+    # relu saves its output (so the input can be freed): changing that output in place before
+    # backward is refused, as in PyTorch; relu6 and hardtanh save their input and allow it.
+    x = ember.randn(5, requires_grad=True)
+    y = F.relu(x * 1)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation|in place"):
+        y.sum().backward()
+    for fn in (F.relu6, F.hardtanh):
+        x = ember.tensor([-2.0, -0.5, 0.5, 2.0, 7.0], requires_grad=True)
+        y = fn(x * 1)
+        y.add_(1)
+        y.sum().backward()
+        lo, hi = (0.0, 6.0) if fn is F.relu6 else (-1.0, 1.0)
+        np.testing.assert_array_equal(x.grad.numpy(), ((x.detach().numpy() > lo) & (x.detach().numpy() < hi)) * 1.0)

@@ -461,8 +461,8 @@ def _activation(name, defaults):
 
     names = _PARAM_NAMES.get(name, ())
 
-    # The clamps' gradient masks read the same from their result, as PyTorch's rules do: the
-    # input can then be freed (a conv output under a ReLU, say) while the result stays.
+    # ReLU keeps its result, as PyTorch's rule does: its input can then be freed (a conv
+    # output under a ReLU, say) while the result stays.
     from_result = name in _MASKS_FROM_RESULT
 
     def setup(ctx, result, input, *args, **kwargs):
@@ -492,9 +492,10 @@ _MASKS = {
     "relu6": lambda x, p: ((x > 0) & (x < 6)).to(x.dtype),
 }
 
-# y = clamp(x, lo, hi): lo < x < hi exactly where lo < y < hi, so these masks (and the backward
-# kernels, which test the same bounds) give the same from the result.
-_MASKS_FROM_RESULT = ("relu", "relu6", "hardtanh")
+# relu's mask (and its backward kernel's test, x > 0) reads the same from its result. Only
+# relu, as in PyTorch: relu6 and hardtanh keep their input there, so an in-place change of
+# their result before backward is allowed, and it stays allowed here.
+_MASKS_FROM_RESULT = ("relu",)
 
 _SQRT_2_PI = math.sqrt(2 / math.pi)
 # What the derivatives below are built from (the elementwise family's rules).
