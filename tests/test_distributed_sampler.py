@@ -220,14 +220,22 @@ def test_shuffle_off_ignores_epoch():
 
 # ---- the process group ----
 
-def test_without_a_process_group_size_or_rank_is_required():
-    assert not ember.distributed.is_available()
+def test_without_a_distributed_package_size_or_rank_is_required(monkeypatch):
+    monkeypatch.setattr(ember.distributed, "is_available", lambda: False)
     with pytest.raises(RuntimeError, match="^Requires distributed package to be available$"):
         DistributedSampler(Sized(10))
     with pytest.raises(RuntimeError, match="^Requires distributed package to be available$"):
         DistributedSampler(Sized(10), num_replicas=2)
     with pytest.raises(RuntimeError, match="^Requires distributed package to be available$"):
         DistributedSampler(Sized(10), rank=0)
+
+
+def test_without_a_process_group_the_missing_group_is_named():
+    if not ember.distributed.is_available():
+        pytest.skip("mpi4py is not installed")
+    assert not ember.distributed.is_initialized()
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        DistributedSampler(Sized(10))
 
 
 def test_size_and_rank_come_from_the_process_group(monkeypatch):

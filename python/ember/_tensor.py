@@ -264,6 +264,10 @@ class Tensor:
         from .autograd import tensor_api
         return tensor_api.register_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        from .autograd import tensor_api
+        return tensor_api.register_post_accumulate_grad_hook(self, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -86,8 +86,7 @@ def _accumulate(node, grad, create_graph):
     old = leaf._grad_value if hasattr(leaf, "_grad_value") else None
     if grad.is_sparse or (old is not None and old.is_sparse):  # sparse COO: kept sparse, summed by +
         leaf._grad_value = grad.detach() if old is None else old + (grad if create_graph else grad.detach())
-        return
-    if old is None:
+    elif old is None:
         # A fresh, contiguous tensor of the leaf's own: what backward handed over may be shared
         # (one gradient sent to two inputs, a stride-0 expansion, the caller's `gradient`).
         impl = grad._impl
@@ -97,10 +96,45 @@ def _accumulate(node, grad, create_graph):
         leaf._grad_value = old + grad
     else:
         _C.add_(old._impl, grad._impl, 1)
+    hooks = node._post_accumulate_hooks
+    if hooks:
+        for hook in tuple(hooks):
+            hook(leaf)
+
+
+# Callbacks queued during a backward pass (queue_callback) run once it ends, in order: data-
+# parallel training starts its last gradient reductions there and waits for them.
+_queued_callbacks = []
+_backward_depth = 0
+
+
+def queue_callback(callback):
+    """Runs `callback()` when the backward pass now running ends (PyTorch's
+    `Variable._execution_engine.queue_callback`)."""
+    if _backward_depth == 0:
+        raise RuntimeError("queue_callback: no backward pass is running; callbacks can be queued only "
+                           "from hooks that run during backward")
+    _queued_callbacks.append(callback)
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True,
                  allow_unused=False):
+    global _backward_depth
+    _backward_depth += 1
+    try:
+        results = _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumulate,
+                                allow_unused)
+        if _backward_depth == 1:
+            while _queued_callbacks:
+                _queued_callbacks.pop(0)()
+        return results
+    finally:
+        _backward_depth -= 1
+        if _backward_depth == 0:
+            _queued_callbacks.clear()
+
+
+def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumulate, allow_unused):
     """Propagates `root_grads` from the edges `roots`.
 
     accumulate: add into leaves' `.grad` (Tensor.backward) or not (autograd.grad).

@@ -120,6 +120,10 @@ class AccumulateGrad(Node):
 
     __slots__ = ("_leaf",)
 
+    # hook(leaf) for each, after a gradient is added into leaf.grad
+    # (Tensor.register_post_accumulate_grad_hook).
+    _post_accumulate_hooks = None
+
     def __init__(self, leaf):
         super().__init__("AccumulateGrad", None)
         self._leaf = weakref.ref(leaf)

@@ -68,6 +68,20 @@ def register_hook(t, hook):
     return RemovableHandle(hooks, hook)
 
 
+def register_post_accumulate_grad_hook(t, hook):
+    """hook(t) runs after a backward pass has added a gradient into `t.grad` (leaves only)."""
+    node = t._node
+    if node is None or node[0]._backward is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors"
+                           if node is not None else
+                           "cannot register a hook on a tensor that doesn't require gradient")
+    acc = node[0]
+    if acc._post_accumulate_hooks is None:
+        acc._post_accumulate_hooks = []
+    acc._post_accumulate_hooks.append(hook)
+    return RemovableHandle(acc._post_accumulate_hooks, hook)
+
+
 def zero_grads(params, set_to_none=True):
     """What Module.zero_grad and Optimizer.zero_grad do: drop each gradient (set_to_none), or
     zero it in place after detaching it from any graph."""
