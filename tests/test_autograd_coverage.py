@@ -80,7 +80,7 @@ NOT_DIFFERENTIABLE = {
         "set_autocast_dtype", "set_autocast_enabled", "set_autocast_gpu_dtype",
     },
     "the autograd API itself: detaching and graph bookkeeping": {
-        "detach", "detach_", "requires_grad_", "backward", "register_hook", "retain_grad",
+        "detach", "detach_", "requires_grad_", "backward", "register_hook", "register_post_accumulate_grad_hook", "retain_grad",
     },
     # the rest of torch's surface (ember/_ops/random.py multinomial, ember/_ops/extra.py, ...)
     "sampled category indices": {"multinomial"},

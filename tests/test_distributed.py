@@ -58,6 +58,18 @@ def test_ddp_training_matches_single_process_training(nproc):
 
 
 @needs_mpi
+def test_nanogpt_style_ddp_loop_matches_one_process():
+    _ok(_launch(2, "nanogpt_ddp.py"), 2, "nanogpt")
+
+
+@needs_mpi
+def test_pytorch_ddp_tutorial_with_multiprocessing_spawn():
+    result = subprocess.run([sys.executable, os.path.join(SCRIPTS, "spawn_tutorial.py"), str(_free_port())],
+                            env=_env(), capture_output=True, text=True, timeout=120)
+    _ok(result, 2, "spawn")
+
+
+@needs_mpi
 @pytest.mark.skipif(not any(os.access(os.path.join(p, "mpiexec"), os.X_OK)
                             for p in os.environ.get("PATH", "").split(os.pathsep)), reason="no mpiexec")
 def test_scripts_started_by_mpiexec():

@@ -32,7 +32,7 @@ NOT_OPS = {
     "Tensor": {"__array__", "__bool__", "__deepcopy__", "__dlpack__", "__dlpack_device__", "__float__", "__hash__",
                "__index__", "__int__", "__iter__", "__len__", "__reduce_ex__", "__repr__", "_numpy_or_float",
                "backward", "data_ptr", "dim", "element_size", "is_contiguous", "is_floating_point", "item",
-               "ndimension", "nelement", "numel", "numpy", "register_hook", "requires_grad_", "retain_grad", "size",
+               "ndimension", "nelement", "numel", "numpy", "register_hook", "register_post_accumulate_grad_hook", "requires_grad_", "retain_grad", "size",
                "storage_offset", "stride", "tolist",
                "share_memory_", "is_shared", "untyped_storage",  # storage placement (ember._shared_memory), not ops
                "record_stream"},  # an allocator hint

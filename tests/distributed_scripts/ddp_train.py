@@ -61,9 +61,23 @@ def check_close(model, reference, what, tol=1e-5):
         assert err <= tol * scale, f"{what}: parameter {n} differs from single-process training by {err}"
 
 
-def train_against_reference(build, make_data, optimizer, steps, what, accumulate=1, bucket_cap_mb=None):
+class BatchNormNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4 * 8 * 8, 5)
+
+    def forward(self, x):
+        return self.fc(F.relu(self.bn(self.conv(x))).flatten(1))
+
+
+def train_against_reference(build, make_data, optimizer, steps, what, accumulate=1, bucket_cap_mb=None,
+                            sync_bn=False):
     rank, size = dist.get_rank(), dist.get_world_size()
     model, reference = same_start(build, 100)
+    if sync_bn:
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ddp = DDP(model, bucket_cap_mb=bucket_cap_mb)
     check_close(model, reference, what + " (after the initial broadcast)", 0)
     opt, ref_opt = optimizer(ddp.parameters()), optimizer(reference.parameters())
@@ -82,6 +96,8 @@ def train_against_reference(build, make_data, optimizer, steps, what, accumulate
                 (F.cross_entropy(ddp(xs), ys) / accumulate).backward()
         opt.step()
     check_close(model, reference, what)
+    for (n, b), (_, r) in zip(model.named_buffers(), reference.named_buffers()):
+        assert np.allclose(b.numpy(), r.numpy(), rtol=1e-5, atol=1e-6), f"{what}: buffer {n} differs"
     # every rank holds the same parameters
     for p in model.parameters():
         mine = p.detach().clone()
@@ -111,6 +127,9 @@ def main():
                             bucket_cap_mb=0.0001)
     # CNN with Adam
     train_against_reference(SmallCNN, image_data, lambda p: ember.optim.Adam(p, lr=1e-2), 5, "cnn adam")
+    # SyncBatchNorm: statistics over every rank's batch, as one process's BatchNorm on the whole batch
+    train_against_reference(BatchNormNet, image_data, lambda p: ember.optim.SGD(p, lr=0.1, momentum=0.9), 4,
+                            "cnn SyncBatchNorm", sync_bn=True)
     # gradient accumulation with no_sync
     train_against_reference(mlp, mlp_data, lambda p: ember.optim.SGD(p, lr=0.1), 4, "mlp no_sync", accumulate=2)
 
