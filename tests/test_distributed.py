@@ -289,3 +289,52 @@ def test_post_accumulate_grad_hook_and_queue_callback():
         (w * 2).register_post_accumulate_grad_hook(hook)
     with pytest.raises(RuntimeError, match="no backward pass is running"):
         engine.queue_callback(lambda: None)
+
+
+# ---- the older launcher and torchrun's error record ------------------------------------------
+
+@needs_mpi
+@pytest.mark.parametrize("use_env", [False, True])
+def test_torch_distributed_launch_passes_the_local_rank(tmp_path, use_env):
+    script = tmp_path / "old_style.py"
+    script.write_text("import argparse, os\n"
+                      "p = argparse.ArgumentParser()\n"
+                      "p.add_argument('--local-rank', '--local_rank', type=int, default=-1)\n"
+                      "a = p.parse_args()\n"
+                      "print('local', a.local_rank, os.environ['LOCAL_RANK'], flush=True)\n")
+    command = [sys.executable, "-m", "ember.distributed.launch", "--standalone", "--nproc_per_node", "2"]
+    command += ["--use_env"] if use_env else []
+    result = subprocess.run(command + [str(script)], env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    expected = ["local -1 0", "local -1 1"] if use_env else ["local 0 0", "local 1 1"]
+    assert sorted(line for line in result.stdout.splitlines() if line.startswith("local")) == expected
+
+
+@needs_mpi
+def test_record_reports_the_failure_through_the_launcher(tmp_path):
+    script = tmp_path / "recorded.py"
+    script.write_text("import os\n"
+                      "from ember.distributed.elastic.multiprocessing.errors import record\n"
+                      "@record\n"
+                      "def main():\n"
+                      "    if os.environ['RANK'] == '1':\n"
+                      "        raise ValueError('bad shard 7')\n"
+                      "main()\n")
+    result = subprocess.run([sys.executable, "-m", "ember.distributed.run", "--standalone", "--nproc-per-node", "2",
+                             str(script)], env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "rank 1 (local_rank 1" in result.stderr and "ValueError: bad shard 7" in result.stderr
+
+
+def test_record_passes_results_and_exceptions_through(tmp_path, monkeypatch):
+    from ember.distributed.elastic.multiprocessing.errors import record
+    monkeypatch.setenv("TORCHELASTIC_ERROR_FILE", str(tmp_path / "error.json"))
+    assert record(lambda x: x + 1)(1) == 2
+
+    @record
+    def fails():
+        raise KeyError("k")
+    with pytest.raises(KeyError):
+        fails()
+    import json
+    assert "KeyError" in json.loads((tmp_path / "error.json").read_text())["message"]["message"]

@@ -180,7 +180,7 @@ def main():
     # DistributedSampler shards a dataset between the ranks
     data = TensorDataset(ember.arange(10))
     sampler = DistributedSampler(data, shuffle=False)
-    seen = [int(b[0]) for b in DataLoader(data, sampler=sampler, batch_size=1)]
+    seen = [int(b[0]) for b in DataLoader(data, sampler=sampler, batch_size=1, num_workers=2)]  # workers fork after MPI is up
     everyone = [None] * size
     dist.all_gather_object(everyone, seen)
     flat = sorted(i for part in everyone for i in part)

@@ -6,6 +6,8 @@ once, after every node that feeds it a gradient, with the sum of what it receive
 are fitted to each input (summed over broadcast dims, cast to its dtype) by one helper,
 `sum_to_shape`, so backward rules may return them at the broadcast shape.
 """
+import threading
+
 from .. import _C
 from .._tensor import Tensor, _wrap
 from . import anomaly_mode, grad_mode
@@ -103,35 +105,41 @@ def _accumulate(node, grad, create_graph):
 
 
 # Callbacks queued during a backward pass (queue_callback) run once it ends, in order: data-
-# parallel training starts its last gradient reductions there and waits for them.
-_queued_callbacks = []
-_backward_depth = 0
+# parallel training waits there for its last gradient reductions. Per thread, as backward is.
+class _BackwardState(threading.local):
+    depth = 0
+
+    def __init__(self):
+        self.callbacks = []
+
+
+_backward_state = _BackwardState()
 
 
 def queue_callback(callback):
     """Runs `callback()` when the backward pass now running ends (PyTorch's
     `Variable._execution_engine.queue_callback`)."""
-    if _backward_depth == 0:
+    if _backward_state.depth == 0:
         raise RuntimeError("queue_callback: no backward pass is running; callbacks can be queued only "
                            "from hooks that run during backward")
-    _queued_callbacks.append(callback)
+    _backward_state.callbacks.append(callback)
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, accumulate=True,
                  allow_unused=False):
-    global _backward_depth
-    _backward_depth += 1
+    state = _backward_state
+    state.depth += 1
     try:
         results = _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumulate,
                                 allow_unused)
-        if _backward_depth == 1:
-            while _queued_callbacks:
-                _queued_callbacks.pop(0)()
+        if state.depth == 1:
+            while state.callbacks:
+                state.callbacks.pop(0)()
         return results
     finally:
-        _backward_depth -= 1
-        if _backward_depth == 0:
-            _queued_callbacks.clear()
+        state.depth -= 1
+        if state.depth == 0:
+            state.callbacks.clear()
 
 
 def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, accumulate, allow_unused):

@@ -12,11 +12,14 @@ Several nodes: run it on each with the same --nnodes, --master-addr and --master
 node's --node-rank.
 """
 import argparse
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -100,14 +103,18 @@ class _Group:
     def __init__(self, args, nproc, world_size, master_addr, master_port, run_id, restart):
         self.procs = []
         self.files = []
+        self.error_dir = tempfile.mkdtemp(prefix="ember-run-")  # where @record writes a failure
         if args.no_python:
             base = [args.training_script]
         elif args.module:
             base = [sys.executable, "-u", "-m", args.training_script]
         else:
             base = [sys.executable, "-u", args.training_script]
-        command = base + list(args.training_script_args)
         for local in range(nproc):
+            # torch.distributed.launch's convention: without --use-env the script is told its
+            # local rank as an argument
+            passed = [] if getattr(args, "use_env", True) else [f"--local-rank={local}"]
+            command = base + passed + list(args.training_script_args)
             rank = args.node_rank * nproc + local
             env = dict(os.environ)
             env.update(RANK=str(rank), LOCAL_RANK=str(local), WORLD_SIZE=str(world_size),
@@ -115,7 +122,8 @@ class _Group:
                            world_size // nproc), ROLE_RANK=str(rank), ROLE_NAME=args.role,
                        ROLE_WORLD_SIZE=str(world_size), MASTER_ADDR=master_addr, MASTER_PORT=str(master_port),
                        TORCHELASTIC_RUN_ID=run_id, TORCHELASTIC_RESTART_COUNT=str(restart),
-                       TORCHELASTIC_MAX_RESTARTS=str(args.max_restarts), TORCH_NCCL_ASYNC_ERROR_HANDLING="1")
+                       TORCHELASTIC_MAX_RESTARTS=str(args.max_restarts),
+                       TORCHELASTIC_ERROR_FILE=os.path.join(self.error_dir, f"error_{rank}.json"))
             if nproc > 1 and "OMP_NUM_THREADS" not in os.environ:
                 env["OMP_NUM_THREADS"] = "1"  # as torchrun: processes on one node share its cores
             out = err = None
@@ -155,6 +163,17 @@ class _Group:
                 p.wait()
         for f in self.files:
             f.close()
+
+    def recorded_error(self, rank):
+        """The message a failed rank's @record wrote, if it wrote one."""
+        try:
+            with open(os.path.join(self.error_dir, f"error_{rank}.json")) as f:
+                return json.load(f)["message"]["message"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def cleanup(self):
+        shutil.rmtree(self.error_dir, ignore_errors=True)
 
 
 def _describe(code):
@@ -199,14 +218,15 @@ def run(args):
             group.stop()
             for s, h in previous.items():
                 signal.signal(s, h)
-        if result == ():
-            return 0
-        if stop:
-            return 128 + stop[0]
+        if result == () or stop:
+            group.cleanup()
+            return 0 if result == () else 128 + stop[0]
         rank, local, pid, code = result
-        print(f"ember.distributed.run: rank {rank} (local_rank {local}, pid {pid}) {_describe(code)}; "
-              f"stopped the other processes (attempt {restart + 1} of {args.max_restarts + 1})",
-              file=sys.stderr, flush=True)
+        error = group.recorded_error(rank)
+        group.cleanup()
+        print(f"ember.distributed.run: rank {rank} (local_rank {local}, pid {pid}) {_describe(code)}"
+              f"{': ' + error if error else ''}; stopped the other processes (attempt {restart + 1} of "
+              f"{args.max_restarts + 1})", file=sys.stderr, flush=True)
         # a new attempt gets a new port: the old one may linger in TIME_WAIT
         if args.standalone:
             master_port = _free_port()

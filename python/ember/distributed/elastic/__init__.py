@@ -1,0 +1,1 @@
+"""ember.distributed.elastic: the parts of torch.distributed.elastic that training scripts import."""
