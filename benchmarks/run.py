@@ -1,7 +1,7 @@
 """ember's benchmark suite: ops and model training steps, ember beside numpy and PyTorch in one
 process, against this machine's roofline.
 
-    python benchmarks/run.py [--suite ops|models|all] [--filter NAME] [--device cpu|cuda]
+    python benchmarks/run.py [--suite ops|models|distributed|all] [--filter NAME] [--device cpu|cuda]
                              [--threads N] [--quick] [--check] [--json FILE] [--plot FILE.png]
 
 Each case runs every installed peer on the same data, each in a block of its own calls (warm-up,
@@ -10,6 +10,9 @@ as a share of it, GFLOP/s or GB/s where the case has a flop or byte count, the r
 time / ember's time (above 1: ember is faster), and the share of the roofline, from the FMA peak
 and the copy bandwidth measured at the start (suite/machine.py). The models suite adds the peak
 resident memory a training step adds, per library (suite/memory.py says how it is measured).
+The distributed suite (asked for by name; `all` leaves it out, as a full run takes about a minute
+and a half) runs bench_distributed.py: all_reduce and a DDP step on 2 processes of one thread
+each, ember's process group against PyTorch's gloo (see that script for the method).
 """
 import os
 import sys
@@ -49,6 +52,8 @@ import numpy as np  # noqa: E402
 import ember  # noqa: E402
 from suite import machine, memory, models, ops, report, timer  # noqa: E402
 
+import bench_distributed  # noqa: E402
+
 torch = None  # a peer, optional: imported by import_torch() once a run is sure to time something
 
 
@@ -64,7 +69,8 @@ def import_torch():
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--suite", choices=["ops", "models", "all"], default="all")
+    parser.add_argument("--suite", choices=["ops", "models", "distributed", "all"], default="all",
+                        help="all: ops and models (distributed runs only when named)")
     parser.add_argument("--filter", action="append", default=[], metavar="NAME",
                         help="run the cases whose name contains NAME (any case; may be repeated)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
@@ -103,7 +109,12 @@ def select(args):
         out += [("ops", c) for c in ops.cases("quick" if args.quick else "full") if wanted(c.name)]
     if args.suite in ("models", "all"):
         out += [("models", name) for name in models.CASES if wanted(name)]
+    if args.suite == "distributed" and wanted(DISTRIBUTED_CASE):
+        out.append(("distributed", DISTRIBUTED_CASE))
     return out
+
+
+DISTRIBUTED_CASE = "distributed all_reduce and DDP step"
 
 
 def peers_for(args):
@@ -231,11 +242,27 @@ def run_model_case(name, libs, args, profile, progress):
     return record
 
 
+def run_distributed_case(name, args, progress):
+    """bench_distributed.py's 2 worker processes (one thread each; --threads does not apply)."""
+    record = {"suite": "distributed", "name": name, "what": " ".join(bench_distributed.__doc__.split("\n\n")[0].split()),
+              "flops": None, "bytes": None, "results": {}}
+    progress.start(name)
+    try:
+        record["distributed"] = bench_distributed.launch(nproc=2, quick=args.quick)
+    except Exception as exc:
+        record["results"]["ember"] = _error(exc)
+    finally:
+        progress.advance(name)
+    return record
+
+
 # ---- the run --------------------------------------------------------------------------------------
 
 def measure_roofline(args):
     if args.device == "cuda":
         return {"note": "the roofline is measured for the CPU only; GPU cases report times and rates"}
+    if args.suite == "distributed":
+        return {"note": "not measured: the distributed suite reports times and bandwidths"}
     print("run.py: measuring this machine's FMA peak and memory bandwidth ...", file=sys.stderr, flush=True)
     peak, why = machine.fma_peak(args.threads)
     out = {"peak": peak, "bandwidth": machine.copy_bandwidth(ember)}
@@ -275,7 +302,7 @@ def main(argv=None):
     selected = select(args)
     if args.list:
         for suite_name, case in selected:
-            print(f"{suite_name:7s} {case if suite_name == 'models' else case.name}")
+            print(f"{suite_name:7s} {case if suite_name in ('models', 'distributed') else case.name}")
         return 0
     if not selected:
         print(f"run.py: no case matches --filter {args.filter}; --list shows the names", file=sys.stderr)
@@ -315,13 +342,16 @@ def main(argv=None):
     profile = timer.QUICK if args.quick else timer.FULL
     model_profile = timer.MODELS_QUICK if args.quick else timer.MODELS_FULL
     steps = sum(sum(1 for n in libs if n != "numpy" or c.numpy is not None) if s == "ops"
-                else sum(1 for n in ("ember", "torch") if n in libs) for s, c in selected)
+                else 1 if s == "distributed" else sum(1 for n in ("ember", "torch") if n in libs)
+                for s, c in selected)
     progress = report.Progress(steps)
     records = []
     try:
         for suite_name, case in selected:
             if suite_name == "ops":
                 records.append(run_op_case(case, libs, args, profile, meta["roofline"], progress))
+            elif suite_name == "distributed":
+                records.append(run_distributed_case(case, args, progress))
             else:
                 records.append(run_model_case(case, libs, args, model_profile, progress))
             gc.collect()
@@ -333,7 +363,14 @@ def main(argv=None):
 
     print(describe(meta))
     print()
-    print(report.table(records, list(libs)))
+    local = [r for r in records if r["suite"] != "distributed"]
+    if local:
+        print(report.table(local, list(libs)))
+    for r in records:
+        if r.get("distributed"):
+            if local:
+                print()
+            print(bench_distributed.table(r["distributed"]))
     failed = [r["name"] for r in records if (r.get("check") or "").startswith("failed")]
     errors = [(r["name"], lib, e["error"]) for r in records for lib, e in r["results"].items() if "error" in e]
     for name, lib, message in errors:
