@@ -7,6 +7,7 @@ own memory (CPU, contiguous): no copy for the dtypes MPI reduces natively; float
 bfloat16 are reduced in float32 staging buffers and copied back.
 """
 import ctypes
+import os
 import time
 
 import numpy as np
@@ -247,20 +248,28 @@ class ProcessGroupMPI:
         MPI = mpi()
         limit = self.timeout if timeout is None else (
             timeout.total_seconds() if hasattr(timeout, "total_seconds") else float(timeout))
-        deadline = time.monotonic() + limit
-        spins, pause = 0, 0.00005
+        start = time.monotonic()
+        deadline = start + limit
+        polls = 0
         try:
+            # MPICH has no progress thread: a collective advances only while it is polled, so
+            # the first second polls without sleeping (yielding the core, for more processes
+            # than cores); a longer wait is a rank that is late, polled every millisecond.
             while not work._test():
-                spins += 1
-                if spins < 2000:  # a quick collective finishes while spinning; then yield the core
+                polls += 1
+                if polls < 256:
                     continue
-                if time.monotonic() > deadline:
+                polls = 0
+                now = time.monotonic()
+                if now > deadline:
                     self.broken = f"{what} timed out after {limit:g}s"
                     raise DistBackendError(
                         f"{what}: rank {self._rank} of {self._size} timed out after {limit:g}s waiting for "
                         "the other ranks (a rank may have died, raised, or not called the same collective)")
-                time.sleep(pause)
-                pause = min(pause * 2, 0.005)
+                if now - start < 1.0:
+                    os.sched_yield()
+                else:
+                    time.sleep(0.001)
         except MPI.Exception as e:
             error = self._failure(what, e, work._statuses)
             self.broken = str(error)

@@ -35,6 +35,10 @@ class Future:
         self.set_result(work._outputs)
 
     def done(self):
+        """Whether the value is there; asking drives the collective behind it (or behind the
+        future this one was chained from) forward."""
+        if not self._done and self._parent is not None:
+            self._parent.done()
         if self._work is not None and self._work.is_completed():
             self._resolve_work()
         return self._done

@@ -26,7 +26,9 @@ class _Bucket:
         self.numel = sum(p.numel() for _, p in params)
         self.ready = 0
         self.work = None                # the pending reduction (a Future)
-        self.buffer = None
+        self.buffer = None              # what is reduced: `flat`, or what a comm hook set
+        self.flat = None                # the bucket's gradients side by side, kept between steps
+        self.scale = None               # 1 / processes, where the reduction summed
 
 
 class GradBucket:
@@ -275,20 +277,30 @@ class DistributedDataParallel(Module):
                 b.work.done()  # lets MPI progress the reductions already in flight
 
     def _launch(self, bucket):
-        from ... import cat, zeros
-        parts = []
+        if bucket.flat is None:  # kept from step to step: one copy in, one out, no allocation
+            from ... import empty
+            bucket.flat = empty(bucket.numel, dtype=bucket.params[0][1].dtype)
+        at = 0
         for i, p in bucket.params:
+            n = p.numel()
+            piece = bucket.flat[at:at + n]
             g = p.grad
-            parts.append(g.detach().reshape(-1) if g is not None and self._locally_used[i] else
-                         zeros(p.numel(), dtype=p.dtype))
-        bucket.buffer = cat(parts) if len(parts) > 1 else parts[0].clone()
-        grad_bucket = GradBucket(bucket, bucket is self._buckets[-1])
+            if g is not None and self._locally_used[i]:
+                piece.view(p.shape).copy_(g.detach())
+            else:
+                piece.zero_()
+            at += n
+        bucket.buffer = bucket.flat
         if self._comm_hook is not None:
-            bucket.work = self._comm_hook(self._comm_state, grad_bucket)
+            bucket.work = self._comm_hook(self._comm_state, GradBucket(bucket, bucket is self._buckets[-1]))
+            bucket.scale = None  # the hook averages
         else:
-            bucket.work = _allreduce_average(self.process_group, bucket.buffer)
+            bucket.work = self.process_group.all_reduce(bucket.buffer, "sum", True,
+                                                        "DistributedDataParallel all_reduce").get_future()
+            bucket.scale = 1.0 / self.process_group.size()
 
     def _finalize(self):
+        from ... import mul
         self._armed = False
         self._finalize_queued = False
         for b in self._buckets:
@@ -310,10 +322,13 @@ class DistributedDataParallel(Module):
                 at += n
                 if globally_used is not None and not globally_used[i]:
                     continue  # no process used it: its .grad stays as it was
+                # the sum over processes made their average, in one pass into .grad
                 if p.grad is None:
-                    p.grad = piece.clone()
-                else:
+                    p.grad = piece.clone() if b.scale is None else piece * b.scale
+                elif b.scale is None:
                     p.grad.detach().copy_(piece)
+                else:
+                    mul(piece, b.scale, out=p.grad.detach())
             b.work = b.buffer = None
         self._unfinished = unfinished or None
 
@@ -332,9 +347,3 @@ def _ready_hook(ddp_ref, index):
             ddp._on_gradient(index)
     return hook
 
-
-def _allreduce_average(group, buffer):
-    """The default reduction: the sum over processes, divided by their number."""
-    buffer.div_(group.size())
-    return group.all_reduce(buffer, "sum", True, "DistributedDataParallel all_reduce").get_future().then(
-        lambda fut: fut.value()[0])
