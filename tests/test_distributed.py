@@ -117,6 +117,17 @@ def test_without_a_launcher_a_dead_rank_gives_a_clear_error_within_the_timeout(h
 
 
 @needs_mpi
+def test_file_and_tcp_init_methods_and_a_second_group(tmp_path):
+    port = str(_free_port())
+    procs = [subprocess.Popen([sys.executable, os.path.join(SCRIPTS, "init_methods.py"), str(r),
+                               str(tmp_path / "store"), port], env=_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for r in range(2)]
+    for r, p in enumerate(procs):
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0 and f"rank {r}: init_methods OK" in out, out + err
+
+
+@needs_mpi
 def test_launcher_sets_torchrun_environment(tmp_path):
     script = tmp_path / "show_env.py"
     script.write_text("import os\n"
