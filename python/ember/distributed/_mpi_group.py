@@ -12,19 +12,26 @@ import time
 
 import numpy as np
 
+from .._tensor import Tensor
 from ._errors import DistBackendError
 from ._reduce_op import ReduceOp
 
 
+_MPI = None
+
+
 def mpi():
-    from mpi4py import MPI
-    return MPI
+    """mpi4py's MPI module, imported (and MPI initialized) on first use."""
+    global _MPI
+    if _MPI is None:
+        from mpi4py import MPI
+        _MPI = MPI
+    return _MPI
 
 
 # ---- tensors as MPI buffers -------------------------------------------------------------------
 
 def _check_tensor(t, what, name="tensor"):
-    from .._tensor import Tensor
     if not isinstance(t, Tensor):
         raise TypeError(f"{what}: {name} must be an ember.Tensor, got {type(t).__name__}")
     if t.device.type != "cpu":
@@ -33,14 +40,11 @@ def _check_tensor(t, what, name="tensor"):
     if not t.is_contiguous():
         raise ValueError(f"{what}: Tensors must be contiguous ({name} has shape {list(t.shape)} and strides "
                          f"{list(t.stride())})")
-    if t.is_complex() if hasattr(t, "is_complex") else False:
-        raise TypeError(f"{what}: complex tensors are not supported")
 
 
 def _raw(t):
     """The tensor's memory as a 1-D numpy array of its own dtype (uint16 for bfloat16)."""
-    from .. import bfloat16
-    if t.dtype == bfloat16:
+    if t.dtype.name == "bfloat16":
         n = t.numel()
         if n == 0:
             return np.empty(0, np.uint16)
@@ -49,31 +53,45 @@ def _raw(t):
 
 
 def _reduces_natively(t):
-    from .. import bfloat16, float16
-    return t.dtype not in (float16, bfloat16)
+    """float16 and bfloat16 are the dtypes MPI has no arithmetic for."""
+    d = t.dtype
+    return not (d.is_floating_point and d.itemsize == 2)
 
 
 def _bytes(array):
     return [array.view(np.uint8), mpi().BYTE]
 
 
+_OP_TABLES = None
+
+
+def _op_tables():
+    """MPI's operation for each ReduceOp: for booleans, for integers, for floats."""
+    global _OP_TABLES
+    if _OP_TABLES is None:
+        MPI = mpi()
+        logical = {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
+                   ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
+                   ReduceOp.BXOR: MPI.LXOR}
+        floating = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+                    ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
+        integer = {k: v for k, v in floating.items() if k is not ReduceOp.AVG}
+        integer.update({ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR})
+        _OP_TABLES = {"b": logical, "i": integer, "u": integer, "f": floating}
+    return _OP_TABLES
+
+
 def _mpi_op(op, array, what):
-    MPI = mpi()
-    op = ReduceOp.of(op, what)
-    if array.dtype == np.bool_:
-        table = {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
-                 ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
-                 ReduceOp.BXOR: MPI.LXOR}
-    else:
-        table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-                 ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
-        if array.dtype.kind in "iu":
-            table.update({ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR})
-    if op not in table:
+    """(MPI's op, whether to divide by the group's size afterwards) for `op` on `array`."""
+    if type(op) is not ReduceOp:
+        op = ReduceOp.of(op, what)
+    table = _op_tables()[array.dtype.kind]
+    found = table.get(op)
+    if found is None:
+        if op is ReduceOp.AVG:
+            raise ValueError(f"{what}: ReduceOp.AVG needs a floating-point tensor, got dtype {array.dtype}")
         raise ValueError(f"{what}: ReduceOp.{op.name} is not supported for tensors of dtype {array.dtype}")
-    if op is ReduceOp.AVG and array.dtype.kind not in "fc":
-        raise ValueError(f"{what}: ReduceOp.AVG needs a floating-point tensor, got dtype {array.dtype}")
-    return table[op], op is ReduceOp.AVG
+    return found, op is ReduceOp.AVG
 
 
 class _Reducible:
