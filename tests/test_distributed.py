@@ -58,6 +58,12 @@ def test_ddp_training_matches_single_process_training(nproc):
 
 
 @needs_mpi
+@pytest.mark.parametrize("nproc", [2, 3])
+def test_differentiable_collectives_send_gradients_back(nproc):
+    _ok(_launch(nproc, "autograd_collectives.py"), nproc, "autograd collectives")
+
+
+@needs_mpi
 def test_nanogpt_style_ddp_loop_matches_one_process():
     _ok(_launch(2, "nanogpt_ddp.py"), 2, "nanogpt")
 

@@ -16,9 +16,10 @@ from .distributed_c10d import *  # noqa: F401,F403
 from .distributed_c10d import (Backend, GroupMember, P2POp, ProcessGroup, ReduceOp, Work, group,  # noqa: F401
                                _get_default_group, is_available)
 from . import distributed_c10d as _c10d
+from ..nn.parallel.distributed import GradBucket  # noqa: F401,E402  (torch.distributed.GradBucket)
 
 __all__ = _c10d.__all__ + ["DistBackendError", "DistError", "DistNetworkError", "DistStoreError", "FileStore",
-                           "HashStore", "PrefixStore", "Store", "TCPStore"]
+                           "GradBucket", "HashStore", "PrefixStore", "Store", "TCPStore"]
 
 
 def get_node_local_rank(fallback_rank=None):
