@@ -133,6 +133,26 @@ for threads in (3, 1):
             a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
             ta, tb = ember.tensor(a, dtype=dtype), ember.tensor(b, dtype=dtype)
             check(ta @ tb, ref64(ta) @ ref64(tb), dtype, f"{threads} threads {shape_a} @ {shape_b}")
+# 8. A few rows times a transposed B (x @ W.t(), a Linear layer's forward), which runs as
+# C^T = W @ x^T into a buffer: rows either side of its range, every layout of A and of the
+# output, alpha and beta with NaN in C, 1 and 2 threads.
+for threads in (1, 2):
+    ember.set_num_threads(threads)
+    for dtype in (ember.float32, ember.float64):
+        for m, k, n in [(16, 40, 300), (17, 40, 300), (24, 300, 97), (32, 7, 1030), (33, 260, 130), (64, 129, 65),
+                        (65, 50, 200), (40, 1, 70)]:
+            ka, kc = kinds[(m + n) % 4], kinds[(m + k) % 4]
+            a, w, c = rng.standard_normal((m, k)), rng.standard_normal((n, k)), rng.standard_normal((m, n))
+            ta, tw = layout(a, ka, dtype), ember.tensor(w, dtype=dtype)
+            check(ta @ tw.t(), ref64(ta) @ ref64(tw).T, dtype, f"{threads} threads {dtype} {m}x{k}x{n} x@W.t() A {ka}")
+            for alpha, beta in [(1, 0), (-0.5, 2)]:
+                out = layout(c, kc, dtype)
+                want = alpha * (ref64(ta) @ ref64(tw).T) + beta * ref64(out)
+                inp = out.clone()
+                if beta == 0:
+                    inp.fill_(float("nan"))
+                ember.addmm(inp, ta, tw.t(), beta=beta, alpha=alpha, out=out)
+                check(out, want, dtype, f"{dtype} addmm {m}x{k}x{n} x@W.t() out {kc} alpha {alpha} beta {beta}")
 print("OK")
 """
 
