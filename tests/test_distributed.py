@@ -64,6 +64,12 @@ def test_differentiable_collectives_send_gradients_back(nproc):
 
 
 @needs_mpi
+@pytest.mark.parametrize("nproc", [2, 3])
+def test_ddp_join_with_uneven_inputs(nproc):
+    _ok(_launch(nproc, "ddp_join.py"), nproc, "join")
+
+
+@needs_mpi
 def test_nanogpt_style_ddp_loop_matches_one_process():
     _ok(_launch(2, "nanogpt_ddp.py"), 2, "nanogpt")
 

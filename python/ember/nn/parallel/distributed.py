@@ -131,6 +131,8 @@ class DistributedDataParallel(Module):
         self._ready = [False] * len(self._params)
         self._locally_used = [True] * len(self._params)
         self._unfinished = None       # names of parameters the last backward never reached
+        self._join = None             # the Join context running, if any
+        self._divisor = group.size()  # what the summed gradients are divided by
         me = weakref.ref(self)
         self._hook_handles = [p.register_post_accumulate_grad_hook(_ready_hook(me, i))
                               for i, p in enumerate(self._params)]
@@ -148,8 +150,9 @@ class DistributedDataParallel(Module):
                                    f"different parameters (first difference: {diff[0]} against {diff[1]}); every "
                                    "process must build the same model")
 
-    def _broadcast_coalesced(self, tensors):
-        """Rank 0's values of `tensors`, into every process's, one broadcast per dtype."""
+    def _broadcast_coalesced(self, tensors, src=0):
+        """Rank `src`'s values of `tensors` (a rank of the group), into every process's, one
+        broadcast per dtype."""
         from ... import cat
         from ...autograd.grad_mode import no_grad
         by_dtype = {}
@@ -158,7 +161,7 @@ class DistributedDataParallel(Module):
         with no_grad():
             for group in by_dtype.values():
                 flat = cat([t.detach().reshape(-1) for t in group])
-                self.process_group.broadcast(flat, 0, False, "DistributedDataParallel broadcast")
+                self.process_group.broadcast(flat, src, False, "DistributedDataParallel broadcast")
                 at = 0
                 for t in group:
                     n = t.numel()
@@ -204,6 +207,27 @@ class DistributedDataParallel(Module):
     def _set_static_graph(self):
         self.static_graph = True
 
+    def join(self, divide_by_initial_world_size=True, enable=True, throw_on_early_termination=False):
+        """A context for inputs of different lengths on different processes: a process that has
+        run out of inputs keeps taking part in the others' reductions (with zero gradients) until
+        all have, and then every process gets the parameters of one that ran the most steps."""
+        from ...distributed.algorithms.join import Join
+        return Join([self], enable, throw_on_early_termination,
+                    divide_by_initial_world_size=divide_by_initial_world_size)
+
+    # ---- Joinable: what a process that has run out of inputs does for the others -----------
+    @property
+    def join_device(self):
+        from ... import device
+        return device("cpu")
+
+    @property
+    def join_process_group(self):
+        return self.process_group
+
+    def join_hook(self, divide_by_initial_world_size=True, **kwargs):
+        return _DDPJoinHook(self, divide_by_initial_world_size)
+
     def forward(self, *inputs, **kwargs):
         from ...autograd.grad_mode import is_grad_enabled
         sync = is_grad_enabled() and self.require_backward_grad_sync
@@ -216,6 +240,10 @@ class DistributedDataParallel(Module):
                 "unused parameter detection by passing the keyword argument `find_unused_parameters=True` to "
                 "`torch.nn.parallel.DistributedDataParallel`, and by making sure all `forward` function outputs "
                 f"participate in calculating loss. Parameters that did not receive a gradient: {names}")
+        if self._join is not None and sync:  # one more step with inputs: the joined shadow it
+            active = self._join.notify_join_context(self)
+            if active is not None and not self._join._divide_by_initial_world_size:
+                self._divisor = active
         if self.broadcast_buffers and self.require_forward_param_sync and self._buffers_to_sync \
                 and self.process_group.size() > 1:
             self._broadcast_coalesced(self._buffers_to_sync)
@@ -269,12 +297,16 @@ class DistributedDataParallel(Module):
         self._launch_ready()
 
     def _launch_ready(self):
-        """Starts the reduction of every complete bucket not yet started; drives the others on."""
+        """Starts the complete buckets whose predecessors have started (every process must start
+        the same collectives in the same order); lets MPI progress those in flight."""
+        blocked = False
         for b in self._buckets:
-            if b.work is None and b.ready == len(b.params):
+            if b.work is not None:
+                b.work.done()
+            elif not blocked and b.ready == len(b.params):
                 self._launch(b)
-            elif b.work is not None:
-                b.work.done()  # lets MPI progress the reductions already in flight
+            else:
+                blocked = True
 
     def _launch(self, bucket):
         if bucket.flat is None:  # kept from step to step: one copy in, one out, no allocation
@@ -297,7 +329,7 @@ class DistributedDataParallel(Module):
         else:
             bucket.work = self.process_group.all_reduce(bucket.buffer, "sum", True,
                                                         "DistributedDataParallel all_reduce").get_future()
-            bucket.scale = 1.0 / self.process_group.size()
+            bucket.scale = 1.0 / self._divisor
 
     def _finalize(self):
         from ... import mul
@@ -338,6 +370,41 @@ class DistributedDataParallel(Module):
         used = tensor([1 if u else 0 for u in self._locally_used], dtype=uint8)
         self.process_group.all_reduce(used, ReduceOp.MAX, False, "DistributedDataParallel")
         return [bool(u) for u in used.tolist()]
+
+
+class _DDPJoinHook:
+    """For a process that has run out of inputs: each step the others still take, it starts
+    the same collectives as their forward and backward do (buffers from rank 0, then every
+    bucket's all-reduce, zeros from it); at the end every process takes the parameters and
+    buffers of the process that stepped last."""
+
+    def __init__(self, ddp, divide_by_initial_world_size):
+        self.ddp = ddp
+        self.divide_by_initial_world_size = divide_by_initial_world_size
+
+    def main_hook(self):
+        from ... import zeros
+        ddp = self.ddp
+        if ddp.broadcast_buffers and ddp.require_forward_param_sync and ddp._buffers_to_sync \
+                and ddp.process_group.size() > 1:
+            ddp._broadcast_coalesced(ddp._buffers_to_sync)
+        works = []
+        for b in ddp._buckets:
+            if b.flat is None:
+                b.flat = zeros(b.numel, dtype=b.params[0][1].dtype)
+            else:
+                b.flat.zero_()
+            works.append(ddp.process_group.all_reduce(b.flat, "sum", True, "DistributedDataParallel all_reduce"))
+        if ddp.find_unused_parameters:
+            ddp._locally_used = [False] * len(ddp._params)
+            ddp._globally_used()
+        for w in works:
+            w.wait()
+
+    def post_hook(self, is_last_joiner):
+        """The parameters and buffers of the last process to join (it made the last step)."""
+        self.ddp._divisor = self.ddp.process_group.size()
+        self.ddp._broadcast_coalesced(self.ddp._params + self.ddp._buffers_to_sync, src=self.ddp._last_joiner)
 
 
 def _ready_hook(ddp_ref, index):
