@@ -127,6 +127,12 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if store is not None and init_method is not None:
         raise ValueError(f"{what}: cannot specify both init_method and store")
     seconds = _timeout_seconds(timeout)
+    try:
+        from ._mpi_group import mpi
+        mpi()
+    except (ImportError, RuntimeError, OSError) as e:
+        raise RuntimeError(f"{what}: mpi4py is installed but could not start MPI ({e}); install an MPI library, "
+                           "e.g. pip install 'mpich>=4.3,<5'") from None
     from . import _rendezvous
     _State.generation += 1
     if _rendezvous.launched_by_mpi():
