@@ -26,6 +26,10 @@
 #include "cpu/isa/gemm_kernel.h"
 #include "cpu/isa/gemm_pack.h"
 #include "cpu/parallel.h"
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include "dispatch/kernels.h"
 
 EMBER_ISA_NAMESPACE_BEGIN
@@ -42,6 +46,50 @@ thread_local Scratch tl_a_pack, tl_b_pack, tl_work, tl_out, tl_swap;
 
 template <typename T, typename S> inline T load(const S* p) { return convert<T>(*p); }
 
+#if defined(__AVX2__) || defined(__AVX512F__)
+// dst[q * ld + i] = src[i * cs + q] for an 8 x 8 block of floats: 8 loads, the classic
+// unpack / shuffle / lane-permute transpose, 8 stores.
+inline void transpose_8x8(const float* src, int64_t cs, float* dst, int64_t ld) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * cs);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int q = 0; q < 4; ++q) {
+    _mm256_storeu_ps(dst + q * ld, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
+    _mm256_storeu_ps(dst + (q + 4) * ld, _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
+  }
+}
+#endif
+
+// A panel of NR columns of a transposed float B (columns contiguous): 8 x 8 blocks transposed
+// in registers where the scalar walk stores one element at a time. Returns false where the
+// vector form does not apply, for the caller's general loop.
+template <typename S, typename T>
+inline bool pack_transposed_panel(int64_t kc, const S* s, int64_t cs, T* dst) {
+#if defined(__AVX2__) || defined(__AVX512F__)
+  if constexpr (std::is_same_v<S, float> && std::is_same_v<T, float>) {
+    constexpr int NR = Tile<T>::NR;
+    static_assert(NR % 8 == 0, "the panel is a whole number of 8-column blocks");
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8)
+      for (int j = 0; j < NR; j += 8) transpose_8x8(s + j * cs + p, cs, dst + p * NR + j, NR);
+    for (; p < kc; ++p)
+      for (int j = 0; j < NR; ++j) dst[p * NR + j] = s[j * cs + p];
+    return true;
+  }
+#endif
+  (void)kc, (void)s, (void)cs, (void)dst;
+  return false;
+}
+
 // B[0:kc, 0:nc] -> panels of NR columns, each kc rows of NR values, zero-padded on the right.
 template <typename S, typename T>
 void pack_b(int64_t kc, int64_t nc, const S* b, int64_t rs, int64_t cs, T* dst) {
@@ -55,6 +103,7 @@ void pack_b(int64_t kc, int64_t nc, const S* b, int64_t rs, int64_t cs, T* dst) 
         for (int j = 0; j < NR; ++j) dst[p * NR + j] = load<T>(s + p * rs + j);
       continue;
     }
+    if (rs == 1 && nr == NR && pack_transposed_panel(kc, s, cs, dst)) continue;
     if (rs == 1) {  // columns contiguous (a transposed B): walk each column
       for (int64_t j = 0; j < nr; ++j)
         for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = load<T>(s + j * cs + p);
