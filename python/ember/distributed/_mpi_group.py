@@ -195,7 +195,6 @@ class _AnySourceReceive(Work):
 
     def _test(self):
         if not self._requests:
-            MPI = mpi()
             for r in self._peers:
                 if self._group.comm.Iprobe(source=r, tag=self._tag):
                     self._requests = [self._group.comm.Irecv(_bytes(self._array), source=r, tag=self._tag)]
@@ -203,14 +202,6 @@ class _AnySourceReceive(Work):
             else:
                 return False
         return super()._test()
-
-
-class CompletedWork(Work):
-    """A Work that had nothing to wait for (a group of one process, an empty tensor list)."""
-
-    def __init__(self, group, what, outputs=()):
-        super().__init__(group, what, [], outputs=outputs)
-        self._done = True
 
 
 # ---- the group ----------------------------------------------------------------------------------

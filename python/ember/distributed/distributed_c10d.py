@@ -186,10 +186,6 @@ def _group(g, what):
     return g
 
 
-def _default_or_none():
-    return _State.default
-
-
 def _get_default_group():
     return _default("_get_default_group")
 
