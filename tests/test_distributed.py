@@ -216,6 +216,12 @@ def test_collectives_without_a_group_name_the_missing_group():
         dist.get_rank()
 
 
+def test_backend_availability():
+    assert dist.is_backend_available("gloo") is dist.is_available()
+    assert dist.is_backend_available("MPI") is dist.is_available()
+    assert not dist.is_backend_available("nccl") and not dist.is_backend_available("ucc")
+
+
 def test_nccl_without_gpus_is_refused():
     if ember.cuda.is_available():
         pytest.skip("a GPU is present")

@@ -303,9 +303,7 @@ class ProcessGroupMPI:
         work = Work(self, "barrier", [self.comm.Ibarrier()])
         if async_op:
             return work
-        if timeout is not None:
-            self._wait(work, timeout)
-        work.wait()
+        work.wait(timeout)
 
     def all_reduce(self, t, op, async_op, what="all_reduce"):
         _check_tensor(t, what)

@@ -20,7 +20,7 @@ __all__ = ["Backend", "GroupMember", "P2POp", "ProcessGroup", "ReduceOp", "Work"
            "barrier", "batch_isend_irecv", "broadcast", "broadcast_object_list", "destroy_process_group",
            "gather", "gather_object", "get_backend", "get_global_rank", "get_group_rank", "get_process_group_ranks",
            "get_rank", "get_world_size", "group", "init_process_group", "irecv", "is_available",
-           "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available",
+           "is_backend_available", "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available",
            "is_torchelastic_launched", "isend", "monitored_barrier", "new_group", "recv", "recv_object_list",
            "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter", "scatter_object_list", "send",
            "send_object_list", "default_pg_timeout"]
@@ -48,6 +48,11 @@ def is_nccl_available():
 
 def is_ucc_available():
     return False
+
+
+def is_backend_available(backend):
+    """Whether init_process_group can use `backend` here ("gloo" and "mpi": the MPI engine)."""
+    return str(backend).lower() in ("gloo", "mpi") and is_available()
 
 
 def is_torchelastic_launched():

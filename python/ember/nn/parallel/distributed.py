@@ -126,7 +126,6 @@ class DistributedDataParallel(Module):
         self._comm_hook = None
         self._comm_state = None
         self._armed = False           # a forward under sync ran: its backward reduces
-        self._hooks_fired = False
         self._finalize_queued = False
         self._ready = [False] * len(self._params)
         self._locally_used = [True] * len(self._params)
@@ -255,7 +254,6 @@ class DistributedDataParallel(Module):
     # ---- one iteration's reduction -----------------------------------------------------------
     def _prepare_for_backward(self, output):
         self._armed = True
-        self._hooks_fired = False
         self._finalize_queued = False
         self._ready = [False] * len(self._params)
         for b in self._buckets:
@@ -292,7 +290,6 @@ class DistributedDataParallel(Module):
         if not self._finalize_queued:
             engine.queue_callback(self._finalize)
             self._finalize_queued = True
-        self._hooks_fired = True
         self._mark_ready(i)
         self._launch_ready()
 
