@@ -16,6 +16,7 @@ FUNCTIONS = {
     "is_complex", "is_conj", "is_neg", "is_signed", "is_nonzero", "is_same_size", "is_floating_point",
     "get_device", "is_storage", "typename",
     "set_printoptions",  # ember/_printing.py: test_surface_printing.py
+    "isdtype",  # the array API's dtype query (ember/_ops/array_api.py): test_array_api.py
 }
 
 # ember.Tensor.<name>
@@ -24,6 +25,7 @@ TENSOR_METHODS = {
     "is_complex", "is_conj", "is_neg", "is_signed", "is_nonzero", "is_same_size", "get_device", "is_shared",
     "is_pinned",
     "resize_", "resize_as_",  # new geometry and storage in place, refused for tensors that require grad
+    "__array_namespace__", "__complex__",  # the array API's namespace and a Python number (test_array_api.py)
 }
 
 # Tensor methods that change a tensor's geometry in place by rebinding it to a view the view
@@ -37,6 +39,10 @@ NOT_DIFFERENTIABLE = {
     "gcd", "lcm", "isposinf", "isneginf", "isreal", "isin", "unravel_index",
     "heaviside",  # torch has no derivative for it either
     "frexp",  # its exponent is an integer; torch does not differentiate the mantissa either
+    # the array API's (ember/_ops/array_api.py): the next float (a step, derivative 0 or undefined),
+    # bitwise results, and the set functions (torch does not differentiate unique either)
+    "nextafter", "bitwise_invert", "unique_all", "unique_counts", "unique_inverse", "unique_values",
+    "imag",  # of a real array: constant zeros (complex dtypes will bring a rule of their own)
 }
 
 # Ops written in other ember ops, differentiable through them (keys as COMPOSITES:
@@ -52,4 +58,8 @@ COMPOSITES = {
     "cartesian_prod", "combinations", "diagonal_scatter", "select_scatter", "slice_scatter", "scatter_reduce",
     "hsplit", "vsplit", "dsplit", "split_with_sizes", "put", "take", "ravel",
     "Tensor.put_", "Tensor.scatter_reduce_", "Tensor.fill_diagonal_", "Tensor.sum_to_size",
+    # ember/_ops/array_api.py and array_api_linalg.py: the array API's names in ember ops
+    "asarray", "astype", "broadcast_arrays", "conj", "real", "cumulative_prod", "cumulative_sum",
+    "expand_dims", "matrix_transpose", "permute_dims", "repeat", "take_along_axis", "unstack", "vecdot",
+    "linalg.matrix_transpose", "linalg.trace", "Tensor.to_device",
 } | {f"Tensor.{name}" for name in REBINDING}

@@ -54,12 +54,27 @@ def promote_types(type1, type2):
 
 
 def can_cast(from_, to):
-    return _C.can_cast(from_, to)
+    """torch.can_cast(from_dtype, to_dtype); from_ may also be an array (the array API's form)."""
+    return _C.can_cast(from_.dtype if isinstance(from_, Tensor) else from_, to)
 
 
-def result_type(tensor1, tensor2):
-    return _C.result_type([tensor1._impl if isinstance(tensor1, Tensor) else tensor1,
-                           tensor2._impl if isinstance(tensor2, Tensor) else tensor2])
+def result_type(*arrays_and_dtypes):
+    """torch.result_type(tensor1, tensor2), and the array API's result_type of any number of
+    arrays, dtypes and Python scalars (dtypes promote by promote_types; scalars keep the
+    category's width, as in ops)."""
+    if not arrays_and_dtypes:
+        raise TypeError("result_type(): expected at least one array or dtype")
+    impls = [a._impl for a in arrays_and_dtypes if isinstance(a, Tensor)]
+    scalars = [a for a in arrays_and_dtypes if not isinstance(a, (Tensor, dtype))]
+    out = _C.result_type(impls) if len(impls) > 1 else impls[0].dtype if impls else None
+    for d in arrays_and_dtypes:
+        if isinstance(d, dtype):
+            out = d if out is None else _C.promote_types(out, d)
+    if out is None:
+        raise TypeError("result_type(): Python scalars alone have no array dtype")
+    if scalars:
+        out = _C.result_type([empty((), dtype=out)._impl] + scalars)
+    return out
 
 
 def is_tensor(obj):
@@ -112,6 +127,10 @@ from . import backends, distributed, jit  # noqa: E402,F401
 from .cuda import OutOfMemoryError  # noqa: E402,F401
 from ._ops.extra import *  # noqa: E402,F401,F403
 from ._ops.extra_shape import *  # noqa: E402,F401,F403
+# The array API standard (2024.12): its own names beside torch's; ember is the namespace that
+# Tensor.__array_namespace__() returns (ember/_ops/array_api.py, ember/_array_api_info.py).
+from ._ops.array_api import *  # noqa: E402,F401,F403
+from ._array_api_info import API_VERSION as __array_api_version__, __array_namespace_info__  # noqa: E402,F401
 
 # torch's top-level extras: testing helpers, special functions, function transforms, name shims.
 from . import func, testing  # noqa: E402,F401

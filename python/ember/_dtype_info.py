@@ -21,6 +21,30 @@ _INT_LIMITS = {_C.dtype.uint8: (8, 0, 255), _C.dtype.int8: (8, -128, 127), _C.dt
                _C.dtype.int32: (32, -(1 << 31), (1 << 31) - 1), _C.dtype.int64: (64, -(1 << 63), (1 << 63) - 1)}
 
 
+class _DTypeName(str):
+    """finfo(...).dtype: torch gives the dtype's name (a str); the array API asks for the dtype.
+    This is the name, and also equals the dtype object itself."""
+
+    def __new__(cls, dtype):
+        self = super().__new__(cls, dtype.name)
+        self._dtype = dtype
+        return self
+
+    def __eq__(self, other):
+        return other == self._dtype if isinstance(other, _C.dtype) else str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def _dtype_of(type):
+    """The dtype of `type`: a dtype, or an array (the array API's finfo(x) / iinfo(x))."""
+    impl = getattr(type, "_impl", None)
+    return impl.dtype if impl is not None and isinstance(getattr(impl, "dtype", None), _C.dtype) else type
+
+
 class finfo:  # noqa: N801  (torch's name)
     """The limits of a floating dtype (the default dtype when none is given): bits, eps, max,
     min, tiny (= smallest_normal), resolution and dtype (its name, as in torch)."""
@@ -31,6 +55,7 @@ class finfo:  # noqa: N801  (torch's name)
         if type is None:
             from ._defaults import get_default_dtype
             type = get_default_dtype()
+        type = _dtype_of(type)
         if not isinstance(type, _C.dtype) or type not in _FLOAT_LIMITS:
             raise TypeError(f"ember.finfo() requires a floating point input type, got {type}. "
                             "Use ember.iinfo to handle integer types")
@@ -38,7 +63,7 @@ class finfo:  # noqa: N801  (torch's name)
         self.bits, self.eps, self.max, self.min = bits, eps, big, -big
         self.tiny = self.smallest_normal = tiny
         self.resolution = 10.0 ** -digits
-        self.dtype = type.name
+        self.dtype = _DTypeName(type)
 
     def __eq__(self, other):
         return isinstance(other, finfo) and other.dtype == self.dtype
@@ -57,13 +82,14 @@ class iinfo:  # noqa: N801
     __slots__ = ("bits", "min", "max", "dtype")
 
     def __init__(self, type):
+        type = _dtype_of(type)
         if not isinstance(type, _C.dtype) or type not in _INT_LIMITS:
             if type == _C.dtype.bool:
                 raise TypeError("ember.bool is not supported by ember.iinfo")
             raise TypeError(f"ember.iinfo() requires an integer input type, got {type}. "
                             "Use ember.finfo to handle floating types")
         self.bits, self.min, self.max = _INT_LIMITS[type]
-        self.dtype = type.name
+        self.dtype = _DTypeName(type)
 
     def __eq__(self, other):
         return isinstance(other, iinfo) and other.dtype == self.dtype

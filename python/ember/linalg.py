@@ -67,9 +67,12 @@ def _with_dtype(x, dtype, op):
 # ---- norms ------------------------------------------------------------------------------------
 
 @op
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """sum(|x|^ord)^(1/ord) over `dim` (every element by default); ord may be any real number,
-    inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros)."""
+    inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros). axis= and keepdims=: the
+    array API's spellings."""
+    dim = dim if axis is None else axis
+    keepdim = keepdim if keepdims is None else keepdims
     _check_float(x, "linalg.vector_norm", "x")
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
@@ -109,10 +112,11 @@ def _restore_dims(result, d0, d1, keepdim):
 
 
 @op
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdims=None):
     """Matrix norms over the two dims `dim`: 'fro', 'nuc', inf / -inf (max / min row sum of
     |A|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular value)."""
     from ._ops import reduce as _reduce
+    keepdim = keepdim if keepdims is None else keepdims  # keepdims=: the array API's spelling
     _check_matrix(A, "linalg.matrix_norm")
     A = _with_dtype(A, dtype, "linalg.matrix_norm")
     d0, d1 = _matrix_dims(A, dim, "linalg.matrix_norm")
@@ -378,8 +382,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
 # ---- products and small helpers -----------------------------------------------------------------
 
 @op
-def cross(input, other, *, dim=-1):
-    """The cross product of 3-vectors along `dim`, with broadcasting."""
+def cross(input, other, *, dim=-1, axis=None):
+    """The cross product of 3-vectors along `dim` (axis=: the array API's spelling), with broadcasting."""
+    dim = dim if axis is None else axis
     from ._ops.creation import empty
     _tensor(input, "linalg.cross", "input")
     _tensor(other, "linalg.cross", "other")
@@ -404,8 +409,9 @@ def cross(input, other, *, dim=-1):
 
 
 @op
-def vecdot(x, y, *, dim=-1):
-    """sum(x * y, dim) with broadcasting (real dtypes: no conjugation)."""
+def vecdot(x, y, *, dim=-1, axis=None):
+    """sum(x * y, dim) with broadcasting (real dtypes: no conjugation); axis=: the array API's spelling."""
+    dim = dim if axis is None else axis
     from ._ops import reduce as _reduce
     _tensor(x, "linalg.vecdot", "x")
     _tensor(y, "linalg.vecdot", "y")
@@ -582,3 +588,7 @@ def _install_aliases():
 
 
 _install_aliases()
+
+# The array API standard's linalg functions that torch.linalg lacks (ember/_ops/array_api_linalg.py).
+from ._ops.array_api_linalg import matrix_transpose, outer, tensordot, trace  # noqa: E402,F401
+__all__ += ["matrix_transpose", "outer", "tensordot", "trace"]

@@ -166,7 +166,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=
 
 @op
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
-           out=None):
+           out=None, *, stop=None):
+    end = end if stop is None else stop  # stop=: the array API's name of the end
     if end is None:
         start, end = 0, start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
@@ -176,14 +177,23 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 @op
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
-             out=None):
+def linspace(start, end, steps=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+             out=None, *, num=None, endpoint=True):
+    steps = steps if num is None else num  # num= and endpoint=: the array API's spellings
+    if steps is None:
+        raise TypeError("linspace() missing required argument 'steps'")
+    if not endpoint:  # `steps` points of the `steps + 1` that would end at `end`
+        full = linspace(start, end, int(steps) + 1, dtype, device)
+        return _into(full[:int(steps)].contiguous()._impl, out, requires_grad)
     return _into(_C.linspace(float(start), float(end), int(steps), float_dtype(dtype), _device(device)), out,
                  requires_grad)
 
 
 @op
-def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, out=None):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, out=None, *, k=0):
+    if k:  # the array API's k: the ones on the k-th diagonal
+        ones = _wrap(_C.full([n, n if m is None else m], 1, float_dtype(dtype), _device(device)))
+        return _into(ones.triu(k).tril(k)._impl, out, requires_grad)
     return _into(_C.eye(n, m, float_dtype(dtype), _device(device)), out, requires_grad)
 
 

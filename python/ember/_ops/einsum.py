@@ -57,10 +57,11 @@ def _dim_list(d):
 
 
 @op
-def tensordot(a, b, dims=2):
+def tensordot(a, b, dims=2, *, axes=None):
     """Contracts the last `dims` dims of a with the first `dims` of b, or the dims listed in
     dims=([dims of a], [dims of b])."""
     ia, ib = _check(a, "tensordot", "a"), _check(b, "tensordot", "b")
+    dims = dims if axes is None else axes  # axes=: the array API's spelling
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, numbers.Integral):

@@ -57,9 +57,19 @@ def _flat_index(input, index, op):
 
 
 @op
-def take(input, index):
-    """input's values at the positions `index` of its flattened form, shaped like `index`."""
+def take(input, index, *, axis=None):
+    """input's values at the positions `index` of its flattened form, shaped like `index`.
+    axis= (the array API's take): the values at the 1-D `index` along that axis."""
     _tensor(input, "take")
+    if axis is not None:
+        _index_tensor(index, "take")
+        if index.dim() != 1:
+            raise ValueError(f"take(): with axis, index must be 1-D, got shape {list(index.shape)}")
+        if not -max(input.dim(), 1) <= axis < max(input.dim(), 1):
+            raise IndexError(f"take(): axis {axis} is out of range for shape {list(input.shape)}")
+        n = input.shape[axis]
+        idx = index.to(_C.dtype.int64)
+        return input.index_select(axis, _ember().where(idx < 0, idx + n, idx))
     flat = _flat_index(input, index, "take")
     return input.reshape(-1)[flat].reshape(list(index.shape))
 

@@ -16,9 +16,20 @@ _DL_CPU, _DL_CUDA = 1, 2  # DLDeviceType values
 
 
 @op
-def from_dlpack(ext_tensor):
+def from_dlpack(ext_tensor, *, device=None, copy=None):
     """A tensor sharing memory with `ext_tensor`: any object with __dlpack__ (a numpy array,
-    a torch or jax tensor, ...) or a DLPack capsule, which this consumes."""
+    a torch or jax tensor, ...) or a DLPack capsule, which this consumes. device= and copy=
+    as the array API has them: the result moved to `device`; copy=True a private copy,
+    copy=False never a copy (BufferError where one is needed)."""
+    if device is not None or copy is not None:
+        out = from_dlpack(ext_tensor)
+        device = _C.device(device) if isinstance(device, str) else device
+        if device is not None and device != out.device:
+            if copy is False:
+                raise BufferError(f"from_dlpack(): the data is on {out.device}, moving it to {device} needs a "
+                                  "copy, but copy=False")
+            return out.to(device)
+        return out.clone() if copy else out
     if hasattr(ext_tensor, "__dlpack__"):
         try:
             # Ask for the versioned ABI (DLPack >= 1.0); older producers reject the keyword.

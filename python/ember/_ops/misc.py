@@ -194,9 +194,10 @@ def _into(result, out):
 # ---- differences and counts -----------------------------------------------------------------
 
 @op
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=None):
     """The n-th forward difference along dim (logical xor for bool), after joining prepend and
-    append to the input along that dim."""
+    append to the input along that dim. axis=: the array API's spelling of dim."""
+    dim = dim if axis is None else axis
     E = _ember()
     _tensor(input, "diff")
     if input.dim() == 0:

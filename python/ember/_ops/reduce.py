@@ -50,6 +50,12 @@ def _numpy_compat(fn):
     np.sum(t), np.max(t), np.mean(t, axis=0) work on tensors."""
     @functools.wraps(fn)
     def wrapper(input, *args, axis=None, keepdims=None, out=None, **kwargs):
+        if fn.__name__ in ("max", "min") and not args and "dim" not in kwargs and (
+                isinstance(axis, (tuple, list)) or (axis is None and keepdims)):
+            # the array API's max(x, axis=(...)) / max(x, keepdims=True): the values, as amax gives
+            # them (dim= keeps torch's forms: an int dim gives (values, indices))
+            result = (amax if fn.__name__ == "max" else amin)(input, () if axis is None else axis, bool(keepdims))
+            return result if out is None else out.copy_(result)
         if axis is not None:
             kwargs["dim"] = axis
         if keepdims is not None:

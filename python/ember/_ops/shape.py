@@ -42,6 +42,8 @@ def _wrap_all(impls):
 
 # ---- joining --------------------------------------------------------------------------------
 
+_NOT_GIVEN = object()  # tells an argument left out from one passed as None
+
 @op
 def cat(tensors, dim=0, *, out=None):
     """Joins tensors along an existing dim; dtypes promote like torch.cat, and 1-D empty tensors
@@ -56,7 +58,13 @@ def cat(tensors, dim=0, *, out=None):
 
 
 @op
-def concat(tensors, dim=0, *, out=None):
+def concat(tensors, dim=0, *, axis=_NOT_GIVEN, out=None):
+    """torch.concat; axis= is the array API's spelling of dim (axis=None joins the flattened
+    tensors, as the standard's concat does)."""
+    if axis is not _NOT_GIVEN:
+        if axis is None:
+            return cat([t.reshape(-1) for t in tensors], 0, out=out)
+        dim = axis
     return cat(tensors, dim, out=out)
 
 
@@ -66,7 +74,8 @@ def concatenate(tensors, axis=0, *, dim=None, out=None):
 
 
 @op
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, axis=None, out=None):
+    dim = dim if axis is None else axis  # axis=: the array API's spelling
     impls = _impls(tensors, "stack")
     if out is None:
         return _wrap(_C.stack(impls, int(dim)))
@@ -186,7 +195,15 @@ def _int_list(x):
 
 
 @op
-def flip(input, dims):
+def flip(input, dims=_NOT_GIVEN, *, axis=_NOT_GIVEN):
+    """Reverses the order along `dims`; without dims (or axis=None, the array API's
+    spelling) every axis is reversed."""
+    if axis is not _NOT_GIVEN:
+        dims = axis
+    if dims is None or dims is _NOT_GIVEN:
+        dims = list(range(input.dim()))
+    elif isinstance(dims, numbers.Integral):
+        dims = [dims]
     return _wrap(_C.flip(input._impl, _int_list(dims)))
 
 
@@ -205,9 +222,12 @@ def flipud(input):
 
 
 @op
-def roll(input, shifts, dims=None):
+def roll(input, shifts, dims=None, *, axis=None):
     """Rolls along dims (elements pushed past the end come back at the start); without dims the
-    tensor is rolled as if flattened."""
+    tensor is rolled as if flattened. axis=: the array API's spelling of dims."""
+    dims = dims if axis is None else axis
+    if isinstance(shifts, numbers.Integral) and dims is not None and not isinstance(dims, numbers.Integral):
+        shifts = [shifts] * len(dims)  # one shift for every axis, as the standard allows
     return _wrap(_C.roll(input._impl, _int_list(shifts), [] if dims is None else _int_list(dims)))
 
 
@@ -216,7 +236,8 @@ def _repeat(self, *sizes):
 
 
 @op
-def tile(input, dims):
+def tile(input, dims=None, *, repetitions=None):
+    dims = dims if repetitions is None else repetitions  # the array API's name of the counts
     return _wrap(_C.tile(input._impl, _int_list(dims)))
 
 
@@ -236,13 +257,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 @op
-def tril(input, diagonal=0):
-    return _wrap(_C.tril(input._impl, int(diagonal)))
+def tril(input, diagonal=0, *, k=None):
+    return _wrap(_C.tril(input._impl, int(diagonal if k is None else k)))  # k=: the array API's name
 
 
 @op
-def triu(input, diagonal=0):
-    return _wrap(_C.triu(input._impl, int(diagonal)))
+def triu(input, diagonal=0, *, k=None):
+    return _wrap(_C.triu(input._impl, int(diagonal if k is None else k)))
 
 
 def _tril_(self, diagonal=0):

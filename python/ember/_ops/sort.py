@@ -31,14 +31,16 @@ def _pair(kind, result):
 
 
 @op
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=None):
     """Sorted values along `dim` and their original positions (always stable)."""
+    dim = dim if axis is None else axis
     return _pair(return_types.sort, _C.sort(_impl(input, "sort"), operator.index(dim), bool(descending),
                                             bool(stable)))
 
 
 @op
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    dim = dim if axis is None else axis  # axis=: the array API's spelling (ember's sort is always stable)
     return _wrap(_C.argsort(_impl(input, "argsort"), operator.index(dim), bool(descending), bool(stable)))
 
 
@@ -149,8 +151,16 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 
 
 @op
-def count_nonzero(input, dim=None):
-    """The number of non-zero values over `dim` (an int, a sequence, or None: all)."""
+def count_nonzero(input, dim=None, *, axis=None, keepdims=False):
+    """The number of non-zero values over `dim` (an int, a sequence, or None: all); axis= and
+    keepdims= are the array API's spellings."""
+    dim = dim if axis is None else axis
+    if keepdims:
+        x = input
+        kept = list(range(x.dim())) if dim is None else [dim] if isinstance(dim, numbers.Integral) else list(dim)
+        out = count_nonzero(x, dim)
+        shape = [1 if i in [d % max(x.dim(), 1) for d in kept] else s for i, s in enumerate(x.shape)]
+        return out.reshape(shape)
     if dim is None:
         dims = None
     elif isinstance(dim, numbers.Integral):

@@ -9,8 +9,16 @@ __all__ = ["reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "sque
 
 
 @op
-def reshape(input, shape):
-    return input.reshape(shape)
+def reshape(input, shape, *, copy=None):
+    """input with a new shape (a view where the strides allow); copy= as the array API has it:
+    True always copies, False never (ValueError where a view is impossible)."""
+    out = input.reshape(shape)
+    if copy:
+        return out.clone() if out.data_ptr() == input.data_ptr() or out.numel() == 0 else out
+    if copy is False and out.numel() and out.data_ptr() != input.data_ptr():
+        raise ValueError(f"reshape(): shape {tuple(input.shape)} cannot become {tuple(shape)} without a copy, "
+                         "but copy=False")
+    return out
 
 
 @op
@@ -32,7 +40,15 @@ def t(input):
 
 
 @op
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
+    if axis is not None:  # the array API's squeeze(x, axis): only axes of size 1
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        for a in axes:
+            if not -max(input.dim(), 1) <= a < max(input.dim(), 1):
+                raise IndexError(f"squeeze(): axis {a} is out of range for shape {tuple(input.shape)}")
+            if input.shape[a] != 1:
+                raise ValueError(f"squeeze(): axis {a} of shape {tuple(input.shape)} does not have size 1")
+        dim = axes
     return input.squeeze(dim)
 
 
