@@ -39,33 +39,6 @@ struct Dft4 {
   void operator()(cpx<T>* a) const { dft4<Fwd>(a[0], a[1], a[2], a[3], a[0], a[1], a[2], a[3]); }
 };
 
-// Radix 8 as two radix-4 DFTs: evens over a_k + a_{k+4}, odds over (a_k - a_{k+4}) w8^k, where
-// the eighth-turns w8, w8^3 are one add and one multiply by sqrt(1/2) each.
-template <typename T, bool Fwd>
-struct Dft8 {
-  static constexpr int R = 8;
-  void operator()(cpx<T>* a) const {
-    const T h = static_cast<T>(0.70710678118654752440084436210484903928L);
-    cpx<T> t[4], u[4];
-    for (int k = 0; k < 4; ++k) {
-      t[k] = a[k] + a[k + 4];
-      u[k] = a[k] - a[k + 4];
-    }
-    // u1 * w8, u2 * w8^2, u3 * w8^3 with w8 = exp(-+i*pi/4).
-    const cpx<T> u1 = u[1], u3 = u[3];
-    if (Fwd) {
-      u[1] = {h * (u1.re + u1.im), h * (u1.im - u1.re)};
-      u[3] = {h * (u3.im - u3.re), -h * (u3.re + u3.im)};
-    } else {
-      u[1] = {h * (u1.re - u1.im), h * (u1.re + u1.im)};
-      u[3] = {-h * (u3.re + u3.im), h * (u3.re - u3.im)};
-    }
-    u[2] = quarter_turn<Fwd>(u[2]);
-    dft4<Fwd>(t[0], t[1], t[2], t[3], a[0], a[2], a[4], a[6]);
-    dft4<Fwd>(u[0], u[1], u[2], u[3], a[1], a[3], a[5], a[7]);
-  }
-};
-
 // An odd radix R by the symmetric-pair scheme: with P_k = a_k + a_{R-k}, M_k = a_k - a_{R-k},
 //   b_j, b_{R-j} = a_0 + sum_k cos(2 pi jk/R) P_k  -+ i * sum_k sin(2 pi jk/R) M_k,
 // about half the multiplies of the direct sum. R is a compile-time constant, so the loops
@@ -154,8 +127,6 @@ template <typename T, bool Fwd>
 void pass2(const PassArgs<T>& A) { run_fixed(A, Dft2<T, Fwd>{}); }
 template <typename T, bool Fwd>
 void pass4(const PassArgs<T>& A) { run_fixed(A, Dft4<T, Fwd>{}); }
-template <typename T, bool Fwd>
-void pass8(const PassArgs<T>& A) { run_fixed(A, Dft8<T, Fwd>{}); }
 template <typename T, bool Fwd, int R>
 void pass_odd(const PassArgs<T>& A) { run_fixed(A, DftOdd<T, Fwd, R>(A.trig)); }
 
@@ -212,7 +183,6 @@ PassFn<T> pass_kernel_dir(int radix) {
     case 4: return &pass4<T, Fwd>;
     case 5: return &pass_odd<T, Fwd, 5>;
     case 7: return &pass_odd<T, Fwd, 7>;
-    case 8: return &pass8<T, Fwd>;
     case 11: return &pass_odd<T, Fwd, 11>;
     case 13: return &pass_odd<T, Fwd, 13>;
     default: return (radix % 2 == 1 && radix <= kMaxGenericRadix) ? &pass_generic<T, Fwd> : nullptr;

@@ -33,7 +33,7 @@ struct PassArgs {
 template <typename T>
 using PassFn = void (*)(const PassArgs<T>&);
 
-// The kernel for a radix and direction: hand-written for 2, 4, 8, unrolled at compile time
+// The kernel for a radix and direction: hand-written for 2 and 4, unrolled at compile time
 // for 3, 5, 7, 11, 13, and generic (runtime radix) for any other odd radix up to
 // kMaxGenericRadix.
 template <typename T>

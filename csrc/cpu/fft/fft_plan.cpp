@@ -14,8 +14,10 @@ namespace ember::fft {
 
 namespace {
 
-// The radices of a Stockham chain for n, powers of two grouped into 8s (fewer passes over
-// memory) with a 4 or a 2 for the remainder, then the odd primes in increasing order.
+// The radices of a Stockham chain for n: powers of two in radix-4 passes (a radix-2 pass last
+// when the exponent is odd), then the odd primes in increasing order. Radix-8 passes (fewer
+// sweeps over memory) measured 0-20% slower than radix 4 at every power of two from 256 to
+// 2^20 with this compiler and baseline x86-64: their butterflies spill registers.
 std::vector<int> factor_radices(int64_t n) {
   std::vector<int> radices;
   int twos = 0;
@@ -23,17 +25,8 @@ std::vector<int> factor_radices(int64_t n) {
     n /= 2;
     ++twos;
   }
-  int eights = twos / 3, rem = twos % 3;
-  if (rem == 1 && eights > 0) {  // 8 * 2 -> 4 * 4: two balanced passes instead of a radix-2 one
-    --eights;
-    radices.push_back(4);
-    radices.push_back(4);
-  } else if (rem == 1) {
-    radices.push_back(2);
-  } else if (rem == 2) {
-    radices.push_back(4);
-  }
-  for (int i = 0; i < eights; ++i) radices.push_back(8);
+  for (int i = 0; i < twos / 2; ++i) radices.push_back(4);
+  if (twos % 2 == 1) radices.push_back(2);
   for (int64_t p = 3; p * p <= n; p += 2)
     while (n % p == 0) {
       radices.push_back(static_cast<int>(p));

@@ -16,7 +16,7 @@ namespace ember::fft {
 // One complex-to-complex transform of length n, unnormalized:
 //   out[k] = sum_j in[j] * exp(-+2 pi i jk/n)   (- forward, + backward).
 // Lengths whose prime factors are all small (<= kMaxGenericRadix, and cheap enough) run as a
-// chain of Stockham passes (mixed radix 8/4/2/3/5/7/11/13/generic odd); others go through
+// chain of Stockham passes (mixed radix 4/2/3/5/7/11/13/generic odd); others go through
 // Bluestein's chirp-z, a convolution computed by three FFTs of a smooth length m >= 2n-1.
 template <typename T>
 class ComplexPlan {
