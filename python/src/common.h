@@ -56,6 +56,7 @@ void bind_nn_activation(py::module_& m);
 void bind_nn_attention(py::module_& m);
 void bind_indexing(py::module_& m);
 void bind_ctc(py::module_& m);
+void bind_fft(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_rnn(py::module_& m);

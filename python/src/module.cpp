@@ -119,4 +119,5 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_nn_attention(m);
   ember_py::bind_indexing(m);
   ember_py::bind_ctc(m);
+  ember_py::bind_fft(m);
 }
