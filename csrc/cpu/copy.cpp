@@ -35,9 +35,9 @@ void cpu_copy(const TensorIter& iter) {
     iter.for_each([es](char** data, const int64_t*, int64_t n) { std::memcpy(data[0], data[1], n * es); }, 1 << 18);
     return;
   }
-  dispatch_all(to, "copy", [&](auto to_tag) {
+  dispatch_all_and_complex(to, "copy", [&](auto to_tag) {
     using To = typename decltype(to_tag)::type;
-    dispatch_all(from, "copy", [&](auto from_tag) {
+    dispatch_all_and_complex(from, "copy", [&](auto from_tag) {
       using From = typename decltype(from_tag)::type;
       iter.for_each(convert_loop<To, From>);
     });

@@ -19,13 +19,15 @@ template <> struct Bits<1> { using type = uint8_t; };
 template <> struct Bits<2> { using type = uint16_t; };
 template <> struct Bits<4> { using type = uint32_t; };
 template <> struct Bits<8> { using type = uint64_t; };
+template <> struct Bits<16> { struct type { uint64_t lo, hi; }; };  // complex128
 
 template <typename F> void dispatch_size(size_t size, const F& f) {
   switch (size) {
     case 1: f(TypeTag<Bits<1>::type>{}); break;
     case 2: f(TypeTag<Bits<2>::type>{}); break;
     case 4: f(TypeTag<Bits<4>::type>{}); break;
-    default: f(TypeTag<Bits<8>::type>{}); break;
+    case 8: f(TypeTag<Bits<8>::type>{}); break;
+    default: f(TypeTag<Bits<16>::type>{}); break;
   }
 }
 
@@ -53,7 +55,7 @@ template <typename T> struct CopyInto {
 // or an add in the dtype's arithmetic.
 template <typename F> void dispatch_element_op(DType dtype, bool accumulate, const char* op, const F& f) {
   if (accumulate) {
-    dispatch_all(dtype, op, [&](auto tag) { f(AddInto<typename decltype(tag)::type>{}); });
+    dispatch_all_and_complex(dtype, op, [&](auto tag) { f(AddInto<typename decltype(tag)::type>{}); });
   } else {
     dispatch_size(dtype_size(dtype), [&](auto tag) { f(CopyInto<typename decltype(tag)::type>{}); });
   }

@@ -67,6 +67,7 @@ void cpu_pad_edge(const Tensor& t, const Tensor& in, int64_t left, int64_t right
     case 2: return pad_edge_loop<uint16_t>(t, in, left, right, mode);
     case 4: return pad_edge_loop<uint32_t>(t, in, left, right, mode);
     case 8: return pad_edge_loop<uint64_t>(t, in, left, right, mode);
+    case 16: return pad_edge_loop<std::complex<double>>(t, in, left, right, mode);
     default: EMBER_FAIL(ErrorKind::Type, "pad: unsupported element size ", t.element_size());
   }
 }

@@ -61,6 +61,7 @@ void cpu_triangular(const Tensor& out, const Tensor& in, int64_t diagonal, bool 
     case 2: return triangular_loop<uint16_t>(out, in, diagonal, upper);
     case 4: return triangular_loop<uint32_t>(out, in, diagonal, upper);
     case 8: return triangular_loop<uint64_t>(out, in, diagonal, upper);
+    case 16: return triangular_loop<std::complex<double>>(out, in, diagonal, upper);
     default: EMBER_FAIL(ErrorKind::Type, "tril/triu: unsupported element size ", out.element_size());
   }
 }

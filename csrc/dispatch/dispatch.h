@@ -14,9 +14,13 @@ enum DTypeSet : unsigned {
   kBoolSet = 1u << 0,
   kIntegerSet = 1u << 1,
   kFloatingSet = 1u << 2,
+  kComplexSet = 1u << 3,
   kIntegralSet = kBoolSet | kIntegerSet,
   kNumericSet = kIntegerSet | kFloatingSet,
+  // The real dtypes. Complex is opt-in: a kernel written for ordered numbers never sees
+  // std::complex, and a complex input gets the "not implemented for dtype" TypeError.
   kAllSet = kBoolSet | kIntegerSet | kFloatingSet,
+  kAllAndComplexSet = kAllSet | kComplexSet,
 };
 
 template <unsigned Set, typename F>
@@ -34,6 +38,13 @@ decltype(auto) dispatch_in(DType t, const char* op, F&& f) {
 
 template <typename F> decltype(auto) dispatch_all(DType t, const char* op, F&& f) {
   return dispatch_in<kAllSet>(t, op, std::forward<F>(f));
+}
+// Kernels that only move or convert values (copy, fill, item, printing) take complex too.
+template <typename F> decltype(auto) dispatch_all_and_complex(DType t, const char* op, F&& f) {
+  return dispatch_in<kAllAndComplexSet>(t, op, std::forward<F>(f));
+}
+template <typename F> decltype(auto) dispatch_complex(DType t, const char* op, F&& f) {
+  return dispatch_in<kComplexSet>(t, op, std::forward<F>(f));
 }
 template <typename F> decltype(auto) dispatch_floating(DType t, const char* op, F&& f) {
   return dispatch_in<kFloatingSet>(t, op, std::forward<F>(f));

@@ -86,8 +86,22 @@ BinaryOp op_by_name(const std::string& name) {
 // A Python-number exponent of 0 or 1: PyTorch answers ones or a copy, for bool tensors too.
 bool trivial_exponent(const Tensor& b) {
   if (!b.is_wrapped_number()) return false;
-  const double v = b.item().to_double();
-  return v == 0.0 || v == 1.0;
+  const Scalar s = b.item();
+  const double v = s.to_double();
+  return s.imag() == 0.0 && (v == 0.0 || v == 1.0);
+}
+
+// The ops with a complex meaning: arithmetic, pow, equality and the logical ops. The others
+// order numbers or round them, which complex numbers do not allow.
+bool complex_allowed(const Spec& s) {
+  switch (s.op) {
+    case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Pow:
+    case BinaryOp::Eq: case BinaryOp::Ne:
+    case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
+      return true;
+    default:
+      return false;
+  }
 }
 
 bool negative_integer(const Tensor& t) { return t.numel() == 1 && t.item().to_int64() < 0; }
@@ -95,6 +109,8 @@ bool negative_integer(const Tensor& t) { return t.numel() == 1 && t.item().to_in
 // The compute dtype for (a, b) under the op's rules, after its dtype checks.
 DType compute_dtype(const Spec& s, const Tensor& a, const Tensor& b) {
   const DType ct = a.dtype() == b.dtype() ? a.dtype() : result_type({a, b});
+  EMBER_CHECK_TYPE(!is_complex(ct) || complex_allowed(s), s.name, ": not implemented for complex tensors (",
+                   dtype_name(a.dtype()), " and ", dtype_name(b.dtype()), ")");
   switch (s.kind) {
     case Kind::Arith:
     case Kind::Compare:
@@ -110,7 +126,7 @@ DType compute_dtype(const Spec& s, const Tensor& a, const Tensor& b) {
       return ct;
     case Kind::TrueDiv:
     case Kind::FloatFn:
-      return is_floating(ct) ? ct : kFloat32;
+      return is_floating(ct) || is_complex(ct) ? ct : kFloat32;
     case Kind::IntDiv:
     case Kind::Pow:
       if (s.kind == Kind::Pow && trivial_exponent(b)) return ct;
@@ -139,6 +155,8 @@ DType compute_dtype(const Spec& s, const Tensor& a, const Tensor& b) {
 }
 
 void check_alpha(const char* name, DType ct, const Scalar& alpha) {
+  EMBER_CHECK_TYPE(!(!is_complex(ct) && alpha.is_complex()), name, ": complex alpha needs a complex result (got ",
+                   dtype_name(ct), ")");
   EMBER_CHECK_TYPE(!(is_integral(ct, true) && alpha.is_floating()), name, ": for integral input tensors, argument ",
                    "alpha must not be a floating point number (got ", alpha.to_double(), " with ", dtype_name(ct), ")");
   EMBER_CHECK_TYPE(!(alpha.is_bool() && ct != kBool), name, ": boolean alpha only supported for boolean results (got ",

@@ -66,7 +66,7 @@ Tensor& Tensor::copy_(const Tensor& src, bool non_blocking) {
 Tensor& Tensor::fill_(const Scalar& value) {
   check_writable(*this, "fill_");
   alignas(16) unsigned char buffer[16] = {};
-  dispatch_all(dtype(), "fill_", [&](auto tag) {
+  dispatch_all_and_complex(dtype(), "fill_", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T v = value.to<T>();
     std::memcpy(buffer, &v, sizeof(T));
@@ -125,10 +125,11 @@ Scalar Tensor::item() const {
   EMBER_CHECK_VALUE(numel() == 1, "item: a Tensor with ", numel(), " elements cannot be converted to a Python number",
                     " (shape ", shape_str(shape()), ")");
   const Tensor host = device().is_cpu() ? *this : to(Device(DeviceType::CPU));
-  return dispatch_all(dtype(), "item", [&](auto tag) -> Scalar {
+  return dispatch_all_and_complex(dtype(), "item", [&](auto tag) -> Scalar {
     using T = typename decltype(tag)::type;
     const T v = *static_cast<const T*>(host.data_ptr());
     if constexpr (std::is_same_v<T, bool>) return Scalar(v);
+    else if constexpr (is_complex_v<T>) return Scalar(std::complex<double>(v));
     else if constexpr (std::is_integral_v<T>) return Scalar(static_cast<int64_t>(v));
     else return Scalar(static_cast<double>(v));
   });

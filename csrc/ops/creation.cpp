@@ -55,7 +55,10 @@ Tensor full_like(const Tensor& t, const Scalar& value, std::optional<DType> dtyp
 }
 
 Tensor scalar_tensor(const Scalar& value, std::optional<DType> dtype, bool wrapped) {
-  const DType dt = dtype.value_or(value.is_floating() ? kFloat64 : value.is_bool() ? kBool : kInt64);
+  const DType dt = dtype.value_or(value.is_complex()    ? kComplex128
+                                  : value.is_floating() ? kFloat64
+                                  : value.is_bool()     ? kBool
+                                                        : kInt64);
   Tensor t = empty({}, dt);
   t.fill_(value);
   t.impl()->wrapped_number = wrapped;

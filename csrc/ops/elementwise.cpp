@@ -30,7 +30,7 @@ Tensor convert(const Tensor& t, DType dtype, Device device) {
   if (t.dim() == 0 && t.device().is_cpu()) {
     const Scalar v = t.item();
     Tensor out = empty({}, dtype);
-    dispatch_all(dtype, "convert", [&](auto tag) {
+    dispatch_all_and_complex(dtype, "convert", [&](auto tag) {
       using T = typename decltype(tag)::type;
       *static_cast<T*>(out.data_ptr()) = v.to<T>();
     });

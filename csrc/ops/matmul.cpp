@@ -10,6 +10,7 @@
 #include "core/shape.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
+#include "ops/complex_ops.h"
 #include "ops/overlap.h"
 
 namespace ember {
@@ -19,6 +20,7 @@ void gemm_into(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, 
   EMBER_CHECK(nb <= GemmArgs::kMaxBatchDims, "matmul: at most ", GemmArgs::kMaxBatchDims,
               " batch dims are supported, got ", nb);
   if (c.numel() == 0) return;
+  if (is_complex(c.dtype())) return complex_gemm_into(a, b, c, alpha, beta);
   GemmArgs g;
   g.dtype = c.dtype();
   g.device = c.device().index;
@@ -66,7 +68,9 @@ void check_rank(const char* op, const Tensor& a, const Tensor& b, int64_t ra, in
 
 // PyTorch refuses floating beta/alpha for integer products.
 void check_coefficients(const char* op, DType dtype, const Scalar& beta, const Scalar& alpha) {
-  EMBER_CHECK_VALUE(is_floating(dtype) || (!beta.is_floating() && !alpha.is_floating()), op,
+  EMBER_CHECK_VALUE(!(is_complex(dtype) && (beta.is_complex() || alpha.is_complex())), op,
+                    ": complex beta and alpha are not supported (", dtype_name(dtype), " operands)");
+  EMBER_CHECK_VALUE(is_floating(dtype) || is_complex(dtype) || (!beta.is_floating() && !alpha.is_floating()), op,
                     ": for integer operands (", dtype_name(dtype), "), beta and alpha must be integers, got ",
                     beta.to_double(), " and ", alpha.to_double());
 }
@@ -197,7 +201,7 @@ Tensor& mv_out(Tensor& out, const Tensor& a, const Tensor& v) {
   return out;
 }
 Tensor dot(const Tensor& a, const Tensor& b) { return dot_impl("dot", a, b); }
-Tensor vdot(const Tensor& a, const Tensor& b) { return dot_impl("vdot", a, b); }
+Tensor vdot(const Tensor& a, const Tensor& b) { return dot_impl("vdot", conj(a), b); }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
   EMBER_CHECK_SHAPE(a.dim() == 1 && b.dim() == 1, "outer: expected two 1-D tensors, but got ", shapes_of(a, b));

@@ -11,10 +11,14 @@ struct Tiers {
 
 std::optional<DType> promote_opt(std::optional<DType> a, DType b) { return a ? promote_types(*a, b) : b; }
 
-// The higher tier wins unless the lower one brings a higher category.
+// The higher tier wins unless the lower one brings a higher category. A complex lower tier
+// over a floating higher one keeps the higher one's width: float32 with a complex128 scalar
+// is complex64, as in PyTorch.
 std::optional<DType> combine(std::optional<DType> higher, std::optional<DType> lower) {
   if (!higher) return lower;
   if (!lower) return higher;
+  if (is_complex(*higher)) return higher;
+  if (is_complex(*lower)) return is_floating(*higher) ? complex_type_of(*higher) : promote_types(*higher, *lower);
   if (is_floating(*higher)) return higher;
   if (*higher == kBool || is_floating(*lower)) return promote_types(*higher, *lower);
   return higher;

@@ -9,6 +9,7 @@
 #include "core/shape.h"
 #include "dispatch/kernels.h"
 #include "ember/ops.h"
+#include "ops/complex_ops.h"
 
 namespace ember {
 
@@ -16,7 +17,12 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-bool integral_or_bool(DType t) { return !is_floating(t); }
+bool integral_or_bool(DType t) { return !is_floating(t) && !is_complex(t); }
+
+// max, min, argmax and the like order their inputs: complex numbers have no order.
+void check_ordered(const Tensor& t, const char* op) {
+  EMBER_CHECK_TYPE(!is_complex(t.dtype()), op, "(): does not support complex input (", dtype_name(t.dtype()), ")");
+}
 
 struct Plan {
   IntArray keep_shape;  // the input's shape with 1 on reduced dims
@@ -68,7 +74,7 @@ void check_nonempty(const Tensor& t, const OptDims& dims, const Plan& p, const c
 }
 
 void check_floating(const Tensor& t, const char* what) {
-  EMBER_CHECK_TYPE(is_floating(t.dtype()), what, " Got: ", dtype_name(t.dtype()));
+  EMBER_CHECK_TYPE(is_floating(t.dtype()) || is_complex(t.dtype()), what, " Got: ", dtype_name(t.dtype()));
 }
 
 // sum and prod: bool and integer inputs give int64 unless a dtype is asked for (the input is
@@ -76,12 +82,18 @@ void check_floating(const Tensor& t, const char* what) {
 Tensor sum_like(const Tensor& t, const OptDims& dims, bool keepdim, std::optional<DType> dtype, ReduceOp op,
                 const char* name, double identity) {
   const Tensor in = dtype ? t.to(*dtype) : t;
+  if (is_complex(in.dtype()) && op == ReduceOp::Sum) return complex_reduce_parts(in, dims, keepdim, false);
+  if (is_complex(in.dtype())) {
+    const Plan p = make_plan(in, dims, keepdim, name);
+    return complex_prod(in, p.keep_shape, p.out_shape);
+  }
   const DType natural = integral_or_bool(in.dtype()) ? kInt64 : in.dtype();
   Tensor r = run_reduce(in, make_plan(in, dims, keepdim, name), natural, op, name, identity);
   return dtype && *dtype != natural ? r.to(*dtype) : r;
 }
 
 Tensor minmax(const Tensor& t, const OptDims& dims, bool keepdim, bool is_max, const char* name) {
+  check_ordered(t, name);
   const Plan p = make_plan(t, dims, keepdim, name);
   check_nonempty(t, dims, p, name);
   return run_reduce(t, p, t.dtype(), is_max ? ReduceOp::Max : ReduceOp::Min, name, 0);
@@ -90,6 +102,7 @@ Tensor minmax(const Tensor& t, const OptDims& dims, bool keepdim, bool is_max, c
 // var and std: the mean first (as the shift; see VarReducer), then the squared deviations.
 Tensor var_std(const Tensor& t, const OptDims& dims, double correction, bool keepdim, bool take_sqrt) {
   const char* name = take_sqrt ? "std" : "var";
+  if (is_complex(t.dtype())) return complex_var(t, dims, correction, keepdim, take_sqrt);
   EMBER_CHECK_TYPE(is_floating(t.dtype()), name, ": std and var only support floating point dtypes, got ",
                    dtype_name(t.dtype()));
   const Plan p = make_plan(t, dims, keepdim, name);
@@ -106,6 +119,7 @@ Tensor var_std(const Tensor& t, const OptDims& dims, double correction, bool kee
 
 std::tuple<Tensor, Tensor> minmax_dim(const Tensor& t, int64_t dim, bool keepdim, bool is_max) {
   const char* name = is_max ? "max" : "min";
+  check_ordered(t, name);
   const IntArray dims{dim};
   const Plan p = make_plan(t, dims, keepdim, name);
   check_nonempty(t, dims, p, name);
@@ -121,6 +135,7 @@ std::tuple<Tensor, Tensor> minmax_dim(const Tensor& t, int64_t dim, bool keepdim
 Tensor arg_minmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bool is_max) {
   const char* name = is_max ? "argmax" : "argmin";
   EMBER_CHECK_TYPE(t.dtype() != kBool, name, "(): does not support bool input");
+  check_ordered(t, name);
   if (!dim) {
     // The flat index in row-major order: reduce a flattened copy (or view).
     EMBER_CHECK_INDEX(t.numel() > 0, name, "(): Expected reduction dim to be specified for input.numel() == 0.");
@@ -154,13 +169,14 @@ Tensor prod(const Tensor& t, const OptDims& dims, bool keepdim, std::optional<DT
 
 Tensor mean(const Tensor& t, const OptDims& dims, bool keepdim, std::optional<DType> dtype) {
   if (dtype) {
-    EMBER_CHECK_TYPE(is_floating(*dtype), "mean(): could not infer output dtype. Optional dtype must be either a ",
+    EMBER_CHECK_TYPE(is_floating(*dtype) || is_complex(*dtype), "mean(): could not infer output dtype. Optional dtype must be either a ",
                      "floating point or complex dtype. Got: ", dtype_name(*dtype));
   } else {
     check_floating(t, "mean(): could not infer output dtype. Input dtype must be either a floating point or "
                       "complex dtype.");
   }
   const Tensor in = dtype ? t.to(*dtype) : t;
+  if (is_complex(in.dtype())) return complex_reduce_parts(in, dims, keepdim, true);
   return run_reduce(in, make_plan(in, dims, keepdim, "mean"), in.dtype(), ReduceOp::Mean, "mean", kNaN);
 }
 
@@ -185,17 +201,20 @@ Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { retur
 
 // Like PyTorch, all/any of uint8 answer in uint8 (0/1); every other dtype answers in bool.
 Tensor all(const Tensor& t, const OptDims& dims, bool keepdim) {
+  if (is_complex(t.dtype())) return all(ne(t, scalar_tensor(0, std::nullopt, true)), dims, keepdim);
   Tensor r = run_reduce(t, make_plan(t, dims, keepdim, "all"), kBool, ReduceOp::All, "all", 1);
   return t.dtype() == kUInt8 ? r.to(kUInt8) : r;
 }
 
 Tensor any(const Tensor& t, const OptDims& dims, bool keepdim) {
+  if (is_complex(t.dtype())) return any(ne(t, scalar_tensor(0, std::nullopt, true)), dims, keepdim);
   Tensor r = run_reduce(t, make_plan(t, dims, keepdim, "any"), kBool, ReduceOp::Any, "any", 0);
   return t.dtype() == kUInt8 ? r.to(kUInt8) : r;
 }
 
 // Integer and bool inputs are computed in the default float dtype, as in PyTorch.
 Tensor logsumexp(const Tensor& t, const IntArray& dims, bool keepdim) {
+  EMBER_CHECK_TYPE(!is_complex(t.dtype()), "logsumexp(): does not support complex input (", dtype_name(t.dtype()), ")");
   const Tensor in = is_floating(t.dtype()) ? t : t.to(kFloat32);
   const Plan p = make_plan(in, dims, keepdim, "logsumexp");
   if (in.numel() == 0) return full(p.out_shape, -kInf, TensorOptions(in.dtype()).device(in.device()));
@@ -207,6 +226,7 @@ Tensor logsumexp(const Tensor& t, const IntArray& dims, bool keepdim) {
 
 Tensor norm(const Tensor& t, double p, const OptDims& dims, bool keepdim) {
   check_floating(t, "linalg.vector_norm: Expected a floating point or complex tensor as input.");
+  if (is_complex(t.dtype())) return norm(complex_abs(t), p, dims, keepdim);
   const Plan plan = make_plan(t, dims, keepdim, "linalg.vector_norm");
   ReduceOp op = ReduceOp::NormP;
   if (p == 0) op = ReduceOp::Norm0;

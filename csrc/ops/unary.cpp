@@ -1,4 +1,5 @@
 // Unary elementwise ops: PyTorch's dtype rules per op and the out= form.
+#include "ops/complex_ops.h"
 #include "ops/elementwise.h"
 
 namespace ember {
@@ -88,7 +89,29 @@ UnaryOp op_by_name(const std::string& name) {
   detail::throw_error(ErrorKind::Value, "unary_out: unknown unary op '" + name + "'");
 }
 
+// The unary ops with a complex meaning; abs is the modulus, whose dtype is real (unary()).
+bool complex_allowed(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Neg: case UnaryOp::Abs: case UnaryOp::Exp: case UnaryOp::Exp2: case UnaryOp::Expm1:
+    case UnaryOp::Log: case UnaryOp::Log2: case UnaryOp::Log10: case UnaryOp::Log1p: case UnaryOp::Sqrt:
+    case UnaryOp::Rsqrt: case UnaryOp::Sin: case UnaryOp::Cos: case UnaryOp::Tan: case UnaryOp::Tanh:
+    case UnaryOp::Sigmoid: case UnaryOp::Reciprocal: case UnaryOp::Square: case UnaryOp::LogicalNot:
+    case UnaryOp::IsNan: case UnaryOp::IsInf: case UnaryOp::IsFinite: case UnaryOp::Sinh: case UnaryOp::Cosh:
+    case UnaryOp::Asin: case UnaryOp::Acos: case UnaryOp::Atan: case UnaryOp::Asinh: case UnaryOp::Acosh:
+    case UnaryOp::Atanh:
+      return true;
+    default:
+      return false;
+  }
+}
+
 DType compute_dtype(const Spec& s, DType dt) {
+  if (is_complex(dt)) {
+    EMBER_CHECK_TYPE(s.op != UnaryOp::Sign, "sign: not implemented for complex tensors (", dtype_name(dt),
+                     "); use sgn() for z / |z|");
+    EMBER_CHECK_TYPE(complex_allowed(s.op), s.name, ": not implemented for complex tensors (", dtype_name(dt), ")");
+    return dt;
+  }
   switch (s.kind) {
     case Kind::FloatFn:
       return is_floating(dt) ? dt : kFloat32;
@@ -122,6 +145,12 @@ Tensor unary(UnaryOp op, const Tensor& t, const Tensor* out) {
   const DType ct = compute_dtype(s, t.dtype());
   const DType result = s.kind == Kind::Predicate ? kBool : ct;
   const Device device = t.device();
+  if (op == UnaryOp::Abs && is_complex(ct)) {  // the modulus: a real result
+    const Tensor modulus = complex_abs(t);
+    if (out == nullptr) return modulus;
+    return elementwise::run(s.name, modulus.dtype(), t.shape(), device, {modulus}, out, false,
+                            [&](const TensorIter& iter) { copy_kernel.get(device, s.name)(iter); });
+  }
   if (s.kind == Kind::Rounding && !is_floating(ct)) {  // floor etc. of integers: a copy
     return elementwise::run(s.name, result, t.shape(), device, {t}, out, false, [&](const TensorIter& iter) {
       copy_kernel.get(device, s.name)(iter);

@@ -18,6 +18,8 @@ int16 = short = _C.dtype.int16
 int32 = int = _C.dtype.int32
 int64 = long = _C.dtype.int64
 bool = _C.dtype.bool
+complex64 = cfloat = _C.dtype.complex64
+complex128 = cdouble = _C.dtype.complex128
 
 from ._tensor import Size, Tensor  # noqa: E402
 from ._ops.creation import (  # noqa: E402
@@ -130,6 +132,7 @@ from ._ops.extra_shape import *  # noqa: E402,F401,F403
 # The array API standard (2024.12): its own names beside torch's; ember is the namespace that
 # Tensor.__array_namespace__() returns (ember/_ops/array_api.py, ember/_array_api_info.py).
 from ._ops.array_api import *  # noqa: E402,F401,F403
+from ._ops.complex import *  # noqa: E402,F401,F403
 from ._array_api_info import API_VERSION as __array_api_version__, __array_namespace_info__  # noqa: E402,F401
 
 # torch's top-level extras: testing helpers, special functions, function transforms, name shims.

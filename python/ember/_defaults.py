@@ -16,6 +16,12 @@ def get_default_dtype():
     return _default
 
 
+def default_complex_dtype():
+    """The dtype of complex tensors made without a dtype (tensor([1j]), full((2,), 1j)):
+    complex128 when the default is float64, else complex64 (ember has no complex32)."""
+    return _C.dtype.complex128 if _default == _C.dtype.float64 else _C.dtype.complex64
+
+
 def set_default_dtype(d):
     """Sets the dtype of floating tensors made without a dtype: float32, float64, float16 or
     bfloat16."""

@@ -26,13 +26,11 @@ def _tensor(x, op, name="input"):
 
 
 def is_complex(input):
-    """False: ember has no complex dtypes."""
-    _tensor(input, "is_complex")
-    return False
+    return _tensor(input, "is_complex").dtype.is_complex
 
 
 def is_conj(input):
-    """False: ember has no complex dtypes, so no lazily conjugated tensors."""
+    """False: ember conjugates eagerly (conj() copies), so no tensor is lazily conjugated."""
     _tensor(input, "is_conj")
     return False
 

@@ -35,9 +35,10 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     OPTIONS["sci_mode"] = sci_mode
 
 
-def native_repr_applies():
-    """Whether the native printer prints as the options say (torch's defaults, float32 default)."""
-    return OPTIONS == _DEFAULTS and _defaults.get_default_dtype() == _C.dtype.float32
+def native_repr_applies(impl):
+    """Whether the native printer prints `impl` as the options say (torch's defaults, float32
+    default, a real dtype: complex tensors always print here)."""
+    return OPTIONS == _DEFAULTS and _defaults.get_default_dtype() == _C.dtype.float32 and not impl.dtype.is_complex
 
 
 def _shown(size, summarize, edge):
@@ -88,6 +89,21 @@ class _Formatter:
         return s.rjust(self.width)
 
 
+class _ComplexFormatter:
+    """torch's complex format: the real parts in one float format, the imaginary parts in
+    another, each chosen from its own values; an element prints as "1.5000-2.0000j"."""
+
+    def __init__(self, values, precision, sci_mode):
+        self.real = _Formatter("float", [v.real for v in values], precision, sci_mode)
+        self.imag = _Formatter("float", [v.imag for v in values], precision, sci_mode)
+        self.width = self.real.width + self.imag.width + 2  # the sign and the "j"
+
+    def format(self, v):
+        real = self.real.format(v.real)
+        imag = (self.imag.format(v.imag) + "j").lstrip()
+        return real + imag if imag[0] in "+-" else real + "+" + imag
+
+
 def _body(values, shape, fmt, summarize, edge, linewidth, indent):
     """The nested-bracket text of `values` (the shown elements, in printing order, as an
     iterator) for a tensor of `shape` starting at column `indent`."""
@@ -136,10 +152,10 @@ def tensor_repr(impl):
     if impl.numel() == 0:
         if len(shape) != 1:
             suffixes.append("size=(" + ", ".join(str(s) for s in shape) + ")")
-        if dtype != default:
+        if dtype not in (default, _defaults.default_complex_dtype()):
             suffixes.append(f"dtype=ember.{dtype.name}")
         return _with_suffixes(prefix + "[]", suffixes, indent, opts["linewidth"])
-    if dtype not in (default, _C.dtype.int64, _C.dtype.bool):
+    if dtype not in (default, _defaults.default_complex_dtype(), _C.dtype.int64, _C.dtype.bool):
         suffixes.append(f"dtype=ember.{dtype.name}")
     host = impl if impl.device.type == "cpu" else impl.to_device(_C.device("cpu"))
     if dtype == _C.dtype.bfloat16:
@@ -148,9 +164,13 @@ def tensor_repr(impl):
     summarize = impl.numel() > opts["threshold"]
     edge = opts["edgeitems"]
     shown = array[np.ix_(*[_shown(s, summarize, edge) for s in shape])] if shape else array
-    values = [float(v) for v in shown.reshape(-1)] if dtype.is_floating_point else \
-        [int(v) for v in shown.reshape(-1)]
-    kind = "float" if dtype.is_floating_point else "bool" if dtype == _C.dtype.bool else "int"
-    fmt = _Formatter(kind, values, opts["precision"], opts["sci_mode"])
+    flat = shown.reshape(-1)
+    if dtype.is_complex:
+        values = [complex(v) for v in flat]
+        fmt = _ComplexFormatter(values, opts["precision"], opts["sci_mode"])
+    else:
+        values = [float(v) for v in flat] if dtype.is_floating_point else [int(v) for v in flat]
+        kind = "float" if dtype.is_floating_point else "bool" if dtype == _C.dtype.bool else "int"
+        fmt = _Formatter(kind, values, opts["precision"], opts["sci_mode"])
     body = _body(iter(values), shape, fmt, summarize, edge, opts["linewidth"], indent)
     return _with_suffixes(prefix + body, suffixes, indent, opts["linewidth"])

@@ -30,7 +30,7 @@ def _unwrap(x):
     """An operand for _C: a native tensor, or a Python number left as it is."""
     if type(x) is Tensor or isinstance(x, Tensor):
         return x._impl
-    if isinstance(x, (bool, int, float)) or isinstance(x, np.generic):
+    if isinstance(x, (bool, int, float, complex)) or isinstance(x, np.generic):
         return x
     if isinstance(x, (list, tuple, np.ndarray)):
         from ._ops.creation import tensor
@@ -311,7 +311,7 @@ class Tensor:
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
-        text = repr(self._impl) if _printing.native_repr_applies() else _printing.tensor_repr(self._impl)
+        text = repr(self._impl) if _printing.native_repr_applies(self._impl) else _printing.tensor_repr(self._impl)
         node = self._node
         if node is None:
             return text

@@ -315,7 +315,7 @@ PyObject* node_saved_tensors(PyObject* self, void*) {
           item = Py_NewRef(v);
         } else {
           item = PyObject_CallOneArg(g_wrap, impl);
-          if (item != nullptr && ember::is_floating(native.dtype())) {  // indices are never in the graph
+          if (item != nullptr && (ember::is_floating(native.dtype()) || ember::is_complex(native.dtype()))) {  // indices are never in the graph
             PyObject* nr = PyObject_GetAttr(v, s_nr);
             PyObject* edge = nr == nullptr ? nullptr : PyTuple_Pack(2, self, nr);
             Py_XDECREF(nr);
@@ -457,7 +457,7 @@ PyObject* link_impl(PyObject* node_obj, PyObject* inputs, PyObject* result, bool
   if (is_tensor(result)) {
     const ember::Tensor* native = native_of(result);
     if (native == nullptr) return nullptr;
-    if (ember::is_floating(native->dtype())) {
+    if (ember::is_floating(native->dtype()) || ember::is_complex(native->dtype())) {
       PyObject* zero = PyLong_FromLong(0);
       PyObject* base = slot(result, g_off_view_base);
       const bool view = view_edge && base != nullptr && base != Py_None;
@@ -488,7 +488,7 @@ PyObject* link_impl(PyObject* node_obj, PyObject* inputs, PyObject* result, bool
         Py_DECREF(meta);
         return nullptr;
       }
-      if (!ember::is_floating(native->dtype())) {  // indices: never differentiated
+      if (!ember::is_floating(native->dtype()) && !ember::is_complex(native->dtype())) {  // indices: never differentiated
         PyList_SET_ITEM(meta, i, Py_NewRef(Py_None));
         continue;
       }

@@ -33,6 +33,7 @@ void bind_dtype_device(py::module_& m) {
   dtype.def("__repr__", [](ember::DType t) { return std::string("ember.") + ember::dtype_name(t); })
       .def("__str__", [](ember::DType t) { return std::string("ember.") + ember::dtype_name(t); })
       .def_property_readonly("is_floating_point", [](ember::DType t) { return ember::is_floating(t); })
+      .def_property_readonly("is_complex", [](ember::DType t) { return ember::is_complex(t); })
       .def_property_readonly("is_signed", [](ember::DType t) {
         return t != ember::kBool && t != ember::kUInt8;
       })

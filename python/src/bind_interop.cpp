@@ -36,7 +36,7 @@ std::string type_name(py::handle h) { return py::str(py::type::of(h).attr("__nam
 
 // ---- numpy -----------------------------------------------------------------------------------
 constexpr const char* kNumpyTypes =
-    "float64, float32, float16, int64, int32, int16, int8, uint8 and bool";
+    "complex128, complex64, float64, float32, float16, int64, int32, int16, int8, uint8 and bool";
 
 DType dtype_from_numpy(const py::dtype& dt) {
   const char kind = dt.kind();
@@ -58,6 +58,8 @@ DType dtype_from_numpy(const py::dtype& dt) {
       case 8: return ember::kFloat64;
     }
   }
+  if (kind == 'c' && size == 8) return ember::kComplex64;
+  if (kind == 'c' && size == 16) return ember::kComplex128;
   throw py::type_error("from_numpy: can't convert a numpy array of dtype " + py::str(dt).cast<std::string>() +
                        "; the supported dtypes are " + kNumpyTypes);
 }
@@ -73,6 +75,8 @@ py::dtype numpy_dtype(DType t) {
     case ember::kFloat16: return py::dtype("float16");
     case ember::kFloat32: return py::dtype::of<float>();
     case ember::kFloat64: return py::dtype::of<double>();
+    case ember::kComplex64: return py::dtype("complex64");
+    case ember::kComplex128: return py::dtype("complex128");
     default:
       throw py::type_error(std::string("numpy(): numpy has no ") + ember::dtype_name(t) +
                            "; call .float() first");
@@ -148,6 +152,7 @@ DLDataType dl_dtype(DType t) {
     case ember::DTypeCategory::Bool: d.code = kDLBool; break;
     case ember::DTypeCategory::Integer: d.code = t == ember::kUInt8 ? kDLUInt : kDLInt; break;
     case ember::DTypeCategory::Floating: d.code = t == ember::kBFloat16 ? kDLBfloat : kDLFloat; break;
+    case ember::DTypeCategory::Complex: d.code = kDLComplex; break;
   }
   return d;
 }
@@ -173,6 +178,10 @@ DType dtype_from_dl(DLDataType d) {
       if (d.bits == 64) return ember::kFloat64;
       break;
     case kDLBfloat: if (d.bits == 16) return ember::kBFloat16; break;
+    case kDLComplex:
+      if (d.bits == 64) return ember::kComplex64;
+      if (d.bits == 128) return ember::kComplex128;
+      break;
   }
   throw bad();
 }

@@ -13,7 +13,7 @@ namespace py = pybind11;
 
 namespace ember_py {
 
-// A Python number (bool, int, float, numpy scalar) -> ember::Scalar.
+// A Python number (bool, int, float, complex, numpy scalar) -> ember::Scalar.
 std::optional<ember::Scalar> scalar_from_py(py::handle obj);
 
 // An operand of an op: an ember tensor, or a Python number that becomes a wrapped-number
@@ -37,6 +37,7 @@ void bind_cuda(py::module_ m);
 void bind_tensor(py::module_& m);
 void bind_creation(py::module_& m);
 void bind_elementwise(py::module_& m);
+void bind_complex(py::module_& m);
 void bind_reduce(py::module_& m);
 void bind_random(py::module_& m);
 void bind_interop(py::module_& m);
@@ -76,6 +77,7 @@ template <> struct type_caster<ember::Scalar> {
   static handle cast(const ember::Scalar& s, return_value_policy, handle) {
     if (s.is_bool()) return py::bool_(s.to<bool>()).release();
     if (s.is_floating()) return PyFloat_FromDouble(s.to_double());
+    if (s.is_complex()) return PyComplex_FromDoubles(s.to_double(), s.imag());
     return PyLong_FromLongLong(s.to_int64());
   }
 };

@@ -13,6 +13,7 @@ std::optional<ember::Scalar> scalar_from_py(py::handle obj) {
     return ember::Scalar(static_cast<int64_t>(v));
   }
   if (PyFloat_Check(o)) return ember::Scalar(PyFloat_AS_DOUBLE(o));
+  if (PyComplex_Check(o)) return ember::Scalar(std::complex<double>(PyComplex_RealAsDouble(o), PyComplex_ImagAsDouble(o)));
   // numpy scalars (np.float32(2), np.int64(3), np.bool_(True)) become Python numbers
   static PyObject* numpy_generic = [] {
     py::object np = py::module_::import("numpy");
@@ -20,7 +21,8 @@ std::optional<ember::Scalar> scalar_from_py(py::handle obj) {
   }();
   if (PyObject_IsInstance(o, numpy_generic) == 1) {
     py::object item = obj.attr("item")();
-    if (PyBool_Check(item.ptr()) || PyLong_Check(item.ptr()) || PyFloat_Check(item.ptr())) return scalar_from_py(item);
+    if (PyBool_Check(item.ptr()) || PyLong_Check(item.ptr()) || PyFloat_Check(item.ptr()) || PyComplex_Check(item.ptr()))
+      return scalar_from_py(item);
   }
   return std::nullopt;
 }
@@ -100,6 +102,7 @@ PYBIND11_MODULE(_C, m) {
   ember_py::bind_rnn(m);
   ember_py::bind_creation(m);
   ember_py::bind_elementwise(m);
+  ember_py::bind_complex(m);
   ember_py::bind_reduce(m);
   ember_py::bind_random(m);
   ember_py::bind_interop(m);

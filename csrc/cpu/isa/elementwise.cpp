@@ -3,6 +3,7 @@
 // converted every input to the compute dtype, so each kernel dispatches on one dtype.
 #include <atomic>
 
+#include "cpu/complex_kernels.h"
 #include "cpu/isa/functors.h"
 #include "cpu/isa/loops.h"
 #include "dispatch/kernels.h"
@@ -100,6 +101,7 @@ void bitwise(const TensorIter& iter) {
 }
 
 void binary_cpu(const TensorIter& iter, BinaryOp op, const Scalar& alpha) {
+  if (is_complex(iter.dtype(1))) return complex_binary_cpu(iter, op, alpha, "binary op");
   switch (op) {
     case BinaryOp::Add: return add_kernel(iter, alpha, false);
     case BinaryOp::Sub: return add_kernel(iter, alpha, true);
@@ -146,7 +148,16 @@ void where_cpu(const TensorIter& iter) {
     case 1: return run(iter, TernaryLoop<uint8_t, bool, uint8_t, Select<uint8_t>>{});
     case 2: return run(iter, TernaryLoop<uint16_t, bool, uint16_t, Select<uint16_t>>{});
     case 4: return run(iter, TernaryLoop<uint32_t, bool, uint32_t, Select<uint32_t>>{});
-    default: return run(iter, TernaryLoop<uint64_t, bool, uint64_t, Select<uint64_t>>{});
+    case 8: return run(iter, TernaryLoop<uint64_t, bool, uint64_t, Select<uint64_t>>{});
+    default: {  // complex128: 16 bytes, moved as they are
+      using Z = std::complex<double>;
+      iter.for_each([](char** data, const int64_t* s, int64_t n) {
+        for (int64_t k = 0; k < n; ++k) {
+          const bool c = *reinterpret_cast<const bool*>(data[1] + k * s[1]);
+          *reinterpret_cast<Z*>(data[0] + k * s[0]) = *reinterpret_cast<const Z*>(data[c ? 2 : 3] + k * s[c ? 2 : 3]);
+        }
+      });
+    }
   }
 }
 

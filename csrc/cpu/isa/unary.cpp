@@ -1,5 +1,6 @@
 // Unary kernels, compiled once per ISA. The input has the compute dtype; the output has it too,
 // or bool for the predicates (isnan, logical_not, ...).
+#include "cpu/complex_kernels.h"
 #include "cpu/isa/functors.h"
 #include "cpu/isa/loops.h"
 #include "dispatch/kernels.h"
@@ -35,6 +36,7 @@ void predicate(const TensorIter& iter, const char* name) {
 }  // namespace
 
 void unary_cpu(const TensorIter& iter, UnaryOp op) {
+  if (is_complex(iter.dtype(1))) return complex_unary_cpu(iter, op, "unary op");
   switch (op) {
     case UnaryOp::Neg: return same_type<Neg, kNumericSet>(iter, "neg");
     case UnaryOp::Abs: return same_type<Abs, kNumericSet>(iter, "abs");

@@ -5,6 +5,7 @@
 // One header per family, under ember/ops/.
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/complex.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/indexing.h"
 #include "ember/ops/runtime.h"

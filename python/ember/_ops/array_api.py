@@ -23,7 +23,7 @@ from .._tensor import Tensor
 __all__ = ["asarray", "astype", "isdtype", "permute_dims", "matrix_transpose", "vecdot", "expand_dims",
            "unique_all", "unique_counts", "unique_inverse", "unique_values", "take_along_axis",
            "cumulative_sum", "cumulative_prod", "broadcast_arrays", "unstack", "nextafter", "bitwise_invert",
-           "repeat", "conj", "real", "imag"]
+           "repeat"]
 
 # The standard's result tuples of the set functions (namedtuples, fields as the standard names them).
 UniqueAllResult = collections.namedtuple("UniqueAllResult", ["values", "indices", "inverse_indices", "counts"])
@@ -448,34 +448,6 @@ def bitwise_invert(x, /):
     """~x for integer and bool x (torch's bitwise_not)."""
     _array(x, "bitwise_invert")
     return _ember().bitwise_not(x)
-
-
-@op
-def conj(x, /):
-    """The complex conjugate of x; a real x is its own conjugate (x itself, as torch gives it)."""
-    _array(x, "conj")
-    if _is_complex(x.dtype):  # complex dtypes: their own conj op, where the core has one
-        return x.conj()
-    return x
-
-
-@op
-def real(x, /):
-    """The real part of x; for a real x, x itself (as torch.real gives it)."""
-    _array(x, "real")
-    if _is_complex(x.dtype):
-        return x.real
-    return x
-
-
-@op
-def imag(x, /):
-    """The imaginary part of x; for a real x, zeros of its shape and dtype (torch refuses real
-    inputs; the standard gives zeros)."""
-    _array(x, "imag")
-    if _is_complex(x.dtype):
-        return x.imag
-    return _ember().zeros_like(x)
 
 
 # ---- Tensor methods and attributes of the standard -------------------------------------------------

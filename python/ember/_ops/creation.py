@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import _C
 from .._op_layer import op
-from .._defaults import float_dtype, get_default_dtype
+from .._defaults import default_complex_dtype, float_dtype, get_default_dtype
 from .._layout import contiguous_format, format_strides, like_strides, strided
 from .._tensor import Tensor, _size_args, _wrap
 
@@ -14,7 +14,8 @@ _FROM_NUMPY = {
     np.dtype(np.int8): _C.dtype.int8, np.dtype(np.int16): _C.dtype.int16,
     np.dtype(np.int32): _C.dtype.int32, np.dtype(np.int64): _C.dtype.int64,
     np.dtype(np.float16): _C.dtype.float16, np.dtype(np.float32): _C.dtype.float32,
-    np.dtype(np.float64): _C.dtype.float64,
+    np.dtype(np.float64): _C.dtype.float64, np.dtype(np.complex64): _C.dtype.complex64,
+    np.dtype(np.complex128): _C.dtype.complex128,
 }
 _TO_NUMPY = {v: k for k, v in _FROM_NUMPY.items()}
 
@@ -29,8 +30,9 @@ def _device(device):
 
 def _nested_numpy(data, infer_dtype=True):
     """Python data -> numpy array with PyTorch's inference: bools stay bool, ints become int64,
-    floats float32 (numpy data keeps its dtype). With infer_dtype=False floats stay float64, so
-    an explicit dtype= is converted to from full precision."""
+    floats float32 and complex numbers complex64 (numpy data keeps its dtype). With
+    infer_dtype=False floats stay float64 (complex complex128), so an explicit dtype= is
+    converted to from full precision."""
     if isinstance(data, (np.ndarray, np.generic)):  # numpy data keeps its dtype
         return np.asarray(data)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_items(data)):
@@ -47,7 +49,8 @@ def _nested_numpy(data, infer_dtype=True):
     elif arr.dtype.kind in "iu":
         arr = arr.astype(np.int64)
     elif arr.dtype.kind == "c":
-        raise TypeError("tensor: complex numbers are not supported")
+        if infer_dtype:
+            arr = arr.astype(np.complex64)
     elif arr.dtype.kind not in "b":
         raise TypeError(f"tensor: cannot build a tensor from data of numpy kind {arr.dtype!r}")
     return arr
@@ -79,8 +82,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         arr = _nested_numpy(data, infer_dtype=dtype is None and default == _C.dtype.float32)
         if arr.dtype not in _FROM_NUMPY:
             raise TypeError(f"tensor: unsupported numpy dtype {arr.dtype}")
-        if dtype is None and arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
-            dtype = default  # Python floats take the default dtype; numpy data keeps its own
+        if dtype is None and arr.dtype.kind in "fc" and not isinstance(data, (np.ndarray, np.generic)):
+            # Python floats take the default dtype, complex numbers its complex counterpart;
+            # numpy data keeps its own
+            dtype = default if arr.dtype.kind == "f" else default_complex_dtype()
         out = from_numpy(np.array(arr, copy=True, order="C")).to(dtype=dtype, device=_device(device))
     if requires_grad:
         out.requires_grad_(True)
@@ -149,9 +154,12 @@ def ones(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_m
 
 
 def _fill_dtype(fill_value, dtype):
-    """full's dtype: given, else from the fill value (bool, int64, or the default float)."""
+    """full's dtype: given, else from the fill value (bool, int64, the default float, or its
+    complex counterpart)."""
     if dtype is None and isinstance(fill_value, float):
         return get_default_dtype()
+    if dtype is None and isinstance(fill_value, complex):
+        return default_complex_dtype()
     return dtype
 
 

@@ -1,5 +1,5 @@
 """Elementwise functions and reductions of torch's surface that are composites of ember ops:
-nansum / nanmean, aminmax, mode, logit, sinc, sgn, positive, float_power, fmax / fmin,
+nansum / nanmean, aminmax, mode, logit, sinc, positive, float_power, fmax / fmin,
 heaviside, gcd / lcm, frexp / ldexp, isposinf / isneginf / isreal, addr, dist, inner, renorm,
 and the in-place scans cumsum_ / cumprod_.
 
@@ -14,7 +14,7 @@ from .. import _C, return_types
 from .._op_layer import install_methods, op
 from .._tensor import Tensor, _wrap
 
-__all__ = ["nansum", "nanmean", "aminmax", "mode", "logit", "sinc", "sgn", "positive", "float_power", "fmax",
+__all__ = ["nansum", "nanmean", "aminmax", "mode", "logit", "sinc", "positive", "float_power", "fmax",
            "fmin", "heaviside", "gcd", "lcm", "frexp", "ldexp", "isposinf", "isneginf", "isreal", "addr", "dist",
            "inner", "renorm"]
 
@@ -149,12 +149,6 @@ def sinc(input):
     zero = x == 0
     safe = e.where(zero, e.ones_like(px), px)
     return e.where(zero, e.ones_like(px), e.sin(safe) / safe)
-
-
-@op
-def sgn(input):
-    """sign(x) (ember has no complex numbers, whose sgn is x / |x|)."""
-    return _ember().sign(_tensor(input, "sgn"))
 
 
 @op
@@ -392,10 +386,10 @@ def _type_as(self, other):
 
 install_methods({
     "nansum": nansum, "nanmean": nanmean, "aminmax": aminmax, "mode": mode, "logit": logit, "sinc": sinc,
-    "sgn": sgn, "positive": positive, "float_power": float_power, "fmax": fmax, "fmin": fmin,
+    "positive": positive, "float_power": float_power, "fmax": fmax, "fmin": fmin,
     "heaviside": heaviside, "gcd": gcd, "lcm": lcm, "frexp": frexp, "ldexp": ldexp, "isposinf": isposinf,
     "isneginf": isneginf, "isreal": isreal, "addr": addr, "dist": dist, "inner": inner, "renorm": renorm,
-    "logit_": _inplace(logit), "sinc_": _inplace(sinc), "sgn_": _inplace(sgn), "float_power_": _inplace(float_power),
+    "logit_": _inplace(logit), "sinc_": _inplace(sinc), "float_power_": _inplace(float_power),
     "heaviside_": _inplace(heaviside), "gcd_": _inplace(gcd), "lcm_": _inplace(lcm), "ldexp_": _inplace(ldexp),
     "addr_": _inplace(addr), "renorm_": _inplace(renorm), "cumsum_": _cumsum_, "cumprod_": _cumprod_,
     "type_as": _type_as,

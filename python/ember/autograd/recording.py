@@ -22,6 +22,11 @@ _state = grad_mode._state
 RULES = {}
 
 
+def _category(dtype):
+    """0 bool, 1 integer, 2 floating, 3 complex: an in-place result may not move up."""
+    return 3 if dtype.is_complex else 2 if dtype.is_floating_point else 0 if dtype.name == "bool" else 1
+
+
 def register(names, setup, backward):
     """Registers the rule of the ops `names` (a name or a tuple of names: aliases, method forms
     spelled `Tensor.name` where they take other arguments than the function)."""
@@ -230,7 +235,7 @@ def record_inplace(name, self, functional, args, kwargs):
         raise RuntimeError(f"{name}: output with shape {list(impl.shape)} doesn't match the broadcast "
                            f"shape {list(y._impl.shape)}")
     if y._impl.dtype != impl.dtype:
-        if not impl.dtype.is_floating_point and y._impl.dtype.is_floating_point:
+        if _category(impl.dtype) < _category(y._impl.dtype):
             raise TypeError(f"{name}: result type {y._impl.dtype.name} can't be cast to the desired "
                             f"output type {impl.dtype.name}")
         y = y.to(impl.dtype)

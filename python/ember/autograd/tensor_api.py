@@ -9,8 +9,8 @@ def requires_grad_(t, requires_grad=True):
     node = t._node
     if requires_grad:
         if node is None:
-            if not t._impl.dtype.is_floating_point:
-                raise RuntimeError(f"requires_grad_: only Tensors of floating point dtype can require "
+            if not (t._impl.dtype.is_floating_point or t._impl.dtype.is_complex):
+                raise RuntimeError(f"requires_grad_: only Tensors of floating point and complex dtype can require "
                                    f"gradients, got a tensor of dtype ember.{t._impl.dtype.name}")
             t._node = accumulate_grad_node(t)
         return t

@@ -10,6 +10,7 @@ nonnegative, and the rounding ops (floor, ceil, trunc, round, sign, div with a r
 floor_divide) have zero gradients. Every formula is written in ember ops, so that it can itself
 be differentiated.
 """
+import cmath
 import math
 
 import ember  # ops are looked up when a backward runs: the wrapped, recording ones
@@ -25,6 +26,25 @@ def _is_tensor(x):
 
 def _zeros(grad):
     return ember.zeros_like(grad)
+
+
+def _conj(x):
+    """conj(x) for a complex tensor or number, else x itself. A complex input's gradient is
+    grad * conj(f'(z)) (PyTorch's convention): the rules conjugate their derivatives with this,
+    which costs nothing on real operands."""
+    if isinstance(x, Tensor):
+        return x.conj() if x._impl.dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
+def _holomorphic(formula):
+    """formula(grad, x) = grad * f'(x) (linear in grad) turned into grad * conj(f'(x)) for a
+    complex x: conj(formula(conj(grad), x))."""
+    def rule(grad, x):
+        if x._impl.dtype.is_complex:
+            return formula(grad.conj(), x).conj()
+        return formula(grad, x)
+    return rule
 
 
 # ---- setups ---------------------------------------------------------------------------------------
@@ -103,8 +123,8 @@ def _mul_setup(ctx, result, input, other):
 
 def _mul_backward(ctx, grad):
     b, a = ctx.saved_tensors
-    return (grad * b if ctx.needs_input_grad[0] else None,
-            grad * a if ctx.needs_input_grad[1] else None)
+    return (grad * _conj(b) if ctx.needs_input_grad[0] else None,
+            grad * _conj(a) if ctx.needs_input_grad[1] else None)
 
 
 register(("mul", "Tensor.__mul__", "Tensor.__rmul__"), _mul_setup, _mul_backward)
@@ -134,8 +154,8 @@ def _div_backward(ctx, grad):
     if ctx.rounded:
         return _zeros(grad), _zeros(grad)
     a, b = ctx.saved_tensors
-    return (grad / b if ctx.needs_input_grad[0] else None,
-            -grad * ((a / b) / b) if ctx.needs_input_grad[1] else None)
+    return (grad / _conj(b) if ctx.needs_input_grad[0] else None,
+            -grad * _conj((a / b) / b) if ctx.needs_input_grad[1] else None)
 
 
 register(("div", "true_divide", "Tensor.__truediv__"), _div_setup, _div_backward)
@@ -160,8 +180,14 @@ def _log_of_number(b):
     return -math.inf if b == 0 else math.nan
 
 
+def _is_complex_operand(x):
+    return x._impl.dtype.is_complex if _is_tensor(x) else isinstance(x, complex)
+
+
 def _pow_backward(ctx, grad):
     base, exponent, result = ctx.saved_tensors
+    if _is_complex_operand(base) or _is_complex_operand(exponent):
+        return _complex_pow_backward(ctx, grad, base, exponent, result)
     grad_base = grad_exponent = None
     if ctx.needs_input_grad[0]:
         if _is_tensor(exponent):
@@ -177,6 +203,25 @@ def _pow_backward(ctx, grad):
             grad_exponent = grad * ember.where(exponent >= 0, 0.0, result * -math.inf)
         else:
             grad_exponent = grad * (result * _log_of_number(base))
+    return grad_base, grad_exponent
+
+
+def _complex_pow_backward(ctx, grad, base, exponent, result):
+    """The conjugated derivatives of base ** exponent, zero where the exponent (for the base)
+    or the base (for the exponent) is zero, as torch has them."""
+    grad_base = grad_exponent = None
+    if ctx.needs_input_grad[0]:
+        derivative = exponent * base.pow(exponent - 1)
+        grad_base = grad * _conj(derivative)
+        if _is_tensor(exponent):
+            grad_base = ember.where(exponent == 0, 0.0, grad_base)
+        elif exponent == 0:
+            grad_base = _zeros(grad_base)
+    if ctx.needs_input_grad[1]:
+        log_base = base.log() if _is_tensor(base) else cmath.log(base) if base != 0 else 0.0
+        grad_exponent = grad * _conj(result * log_base)
+        if _is_tensor(base):
+            grad_exponent = ember.where(base == 0, 0.0, grad_exponent)
     return grad_base, grad_exponent
 
 
@@ -357,8 +402,12 @@ register(("sign", "floor", "ceil", "trunc", "round"), _pass_input, _zero_backwar
 register("frac", _pass_input, _identity_backward)
 
 
-def _input_rule(names, formula):
-    """A rule whose gradient is formula(grad, input)."""
+def _input_rule(names, formula, holomorphic=True):
+    """A rule whose gradient is formula(grad, input) (its derivative conjugated for complex
+    inputs when the op is holomorphic)."""
+    if holomorphic:
+        formula = _holomorphic(formula)
+
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return formula(grad, x)
@@ -366,7 +415,10 @@ def _input_rule(names, formula):
 
 
 def _result_rule(names, formula):
-    """A rule whose gradient is formula(grad, result)."""
+    """A rule whose gradient is formula(grad, result) (its derivative conjugated for complex
+    results)."""
+    formula = _holomorphic(formula)
+
     def backward(ctx, grad):
         y, = ctx.saved_tensors
         return formula(grad, y)
@@ -378,7 +430,8 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
 
-_input_rule(("abs", "Tensor.__abs__"), lambda g, x: g * x.sign())
+# |z| is not holomorphic: its gradient is grad * z / |z| (sgn is sign on the reals)
+_input_rule(("abs", "Tensor.__abs__"), lambda g, x: g * x.sgn(), holomorphic=False)
 _result_rule("exp", lambda g, y: g * y)
 _result_rule("exp2", lambda g, y: g * (y * _LN2))
 _result_rule("expm1", lambda g, y: g * (y + 1))
@@ -393,11 +446,15 @@ _input_rule("cos", lambda g, x: g * -x.sin())
 _result_rule("tan", lambda g, y: g * (y * y + 1))
 def _fused_result_rule(names, formula, native):
     """formula(grad, result), computed by the one kernel `native(grad, result)` unless the
-    backward itself is recorded (create_graph) or the operands differ in dtype or shape."""
+    backward itself is recorded (create_graph), the operands differ in dtype or shape, or
+    they are complex."""
+    formula = _holomorphic(formula)
+
     def backward(ctx, grad):
         y, = ctx.saved_tensors
         g, r = grad._impl, y._impl
-        if _state.grad_enabled or type(grad) is not Tensor or g.dtype != r.dtype or g.shape != r.shape:
+        if _state.grad_enabled or type(grad) is not Tensor or g.dtype != r.dtype or g.shape != r.shape or \
+                r.dtype.is_complex:
             return formula(grad, y)
         return _wrap(native(g, r))
     register(names, _save_result, backward)

@@ -15,6 +15,18 @@ def _mT(x):
     return x.transpose(-2, -1)
 
 
+def _mH(x):
+    """The adjoint over the last two dims: the transpose, conjugated for complex x. The products'
+    gradients take adjoints (grad_a = grad @ b^H, PyTorch's convention), which for real x is the
+    transpose."""
+    t = x.transpose(-2, -1)
+    return t.conj() if t._impl.dtype.is_complex else t
+
+
+def _conj(x):
+    return x.conj() if x._impl.dtype.is_complex else x
+
+
 def _ember():
     import ember
     return ember
@@ -39,7 +51,7 @@ def _save_both(ctx, result, input, other, **kwargs):
 def _matmul_grads(need_a, need_b, grad, a, b):
     """Gradients of a @ b with matmul's 1-D and broadcast rules (the engine sums the batch)."""
     if a.dim() == 1 and b.dim() == 1:
-        return (grad * b if need_a else None), (grad * a if need_b else None)
+        return (grad * _conj(b) if need_a else None), (grad * _conj(a) if need_b else None)
     a_vec, b_vec = a.dim() == 1, b.dim() == 1
     if a_vec:
         a = a.unsqueeze(0)
@@ -49,11 +61,11 @@ def _matmul_grads(need_a, need_b, grad, a, b):
         grad = grad.unsqueeze(-1)
     ga = gb = None
     if need_a:
-        ga = grad.matmul(_mT(b))
+        ga = grad.matmul(_mH(b))
         if a_vec:
             ga = ga.squeeze(-2)
     if need_b:
-        gb = _mT(a).matmul(grad)
+        gb = _mH(a).matmul(grad)
         if b_vec:
             gb = gb.squeeze(-1)
     return ga, gb
@@ -86,38 +98,46 @@ register("Tensor.__rmatmul__", _rmatmul_setup, _rmatmul_backward)
 
 def _mm_backward(ctx, grad):
     a, b = ctx.saved_tensors
-    return (grad.mm(b.t()) if ctx.needs_input_grad[0] else None,
-            a.t().mm(grad) if ctx.needs_input_grad[1] else None)
+    return (grad.mm(_mH(b)) if ctx.needs_input_grad[0] else None,
+            _mH(a).mm(grad) if ctx.needs_input_grad[1] else None)
 
 
 def _bmm_backward(ctx, grad):
     a, b = ctx.saved_tensors
-    return (grad.bmm(_mT(b)) if ctx.needs_input_grad[0] else None,
-            _mT(a).bmm(grad) if ctx.needs_input_grad[1] else None)
+    return (grad.bmm(_mH(b)) if ctx.needs_input_grad[0] else None,
+            _mH(a).bmm(grad) if ctx.needs_input_grad[1] else None)
 
 
 def _mv_backward(ctx, grad):
     a, v = ctx.saved_tensors
-    return (grad.outer(v) if ctx.needs_input_grad[0] else None,
-            a.t().mv(grad) if ctx.needs_input_grad[1] else None)
+    return (grad.outer(_conj(v)) if ctx.needs_input_grad[0] else None,
+            _mH(a).mv(grad) if ctx.needs_input_grad[1] else None)
 
 
 def _dot_backward(ctx, grad):
     a, b = ctx.saved_tensors
-    return (grad * b if ctx.needs_input_grad[0] else None,
+    return (grad * _conj(b) if ctx.needs_input_grad[0] else None,
+            grad * _conj(a) if ctx.needs_input_grad[1] else None)
+
+
+def _vdot_backward(ctx, grad):
+    # sum(conj(a) * b): the first operand enters conjugated
+    a, b = ctx.saved_tensors
+    return ((grad * _conj(b)).conj() if ctx.needs_input_grad[0] else None,
             grad * a if ctx.needs_input_grad[1] else None)
 
 
 def _outer_backward(ctx, grad):
     a, b = ctx.saved_tensors
-    return (grad.mv(b) if ctx.needs_input_grad[0] else None,
-            grad.t().mv(a) if ctx.needs_input_grad[1] else None)
+    return (grad.mv(_conj(b)) if ctx.needs_input_grad[0] else None,
+            _mT(grad).mv(_conj(a)) if ctx.needs_input_grad[1] else None)
 
 
 register("mm", _save_both, _mm_backward)
 register("bmm", _save_both, _bmm_backward)
 register("mv", _save_both, _mv_backward)
-register(("dot", "vdot"), _save_both, _dot_backward)
+register("dot", _save_both, _dot_backward)
+register("vdot", _save_both, _vdot_backward)
 register(("outer", "ger"), _save_both, _outer_backward)
 
 
@@ -132,7 +152,7 @@ def _addmm_backward(ctx, grad):
     need = ctx.needs_input_grad
     gi = _scaled(grad, ctx.beta) if need[0] else None
     g = _scaled(grad, ctx.alpha)
-    return (gi, g.mm(b.t()) if need[1] else None, a.t().mm(g) if need[2] else None)
+    return (gi, g.mm(_mH(b)) if need[1] else None, _mH(a).mm(g) if need[2] else None)
 
 
 def _addmv_backward(ctx, grad):
@@ -140,7 +160,7 @@ def _addmv_backward(ctx, grad):
     need = ctx.needs_input_grad
     gi = _scaled(grad, ctx.beta) if need[0] else None
     g = _scaled(grad, ctx.alpha)
-    return (gi, g.outer(v) if need[1] else None, a.t().mv(g) if need[2] else None)
+    return (gi, g.outer(_conj(v)) if need[1] else None, _mH(a).mv(g) if need[2] else None)
 
 
 def _baddbmm_backward(ctx, grad):
@@ -148,7 +168,7 @@ def _baddbmm_backward(ctx, grad):
     need = ctx.needs_input_grad
     gi = _scaled(grad, ctx.beta) if need[0] else None
     g = _scaled(grad, ctx.alpha)
-    return (gi, g.bmm(_mT(b)) if need[1] else None, _mT(a).bmm(g) if need[2] else None)
+    return (gi, g.bmm(_mH(b)) if need[1] else None, _mH(a).bmm(g) if need[2] else None)
 
 
 def _addbmm_backward(ctx, grad):
@@ -156,7 +176,7 @@ def _addbmm_backward(ctx, grad):
     need = ctx.needs_input_grad
     gi = _scaled(grad, ctx.beta) if need[0] else None
     g = _scaled(grad, ctx.alpha).unsqueeze(0).expand(a.shape[0], grad.shape[0], grad.shape[1])
-    return (gi, g.bmm(_mT(b)) if need[1] else None, _mT(a).bmm(g) if need[2] else None)
+    return (gi, g.bmm(_mH(b)) if need[1] else None, _mH(a).bmm(g) if need[2] else None)
 
 
 register("addmm", _addition_setup, _addmm_backward)
@@ -175,7 +195,7 @@ def _save_result(ctx, result, A, *args, **kwargs):
 
 def _inv_backward(ctx, grad, *unused):
     inv_A, = ctx.saved_tensors
-    inv_T = _mT(inv_A)
+    inv_T = _mH(inv_A)
     return -inv_T.matmul(grad).matmul(inv_T)
 
 
@@ -198,8 +218,8 @@ def _det_backward(ctx, grad):
     A, d = ctx.saved_tensors
     if A.numel() and bool((d == 0).any()):
         return _det_grad_singular(A, grad)
-    scale = (grad * d).unsqueeze(-1).unsqueeze(-1)
-    return scale * _mT(_linalg().inv(A))
+    scale = (grad * _conj(d)).unsqueeze(-1).unsqueeze(-1)
+    return scale * _mH(_linalg().inv(A))
 
 
 def _det_grad_singular(A, grad):
@@ -226,7 +246,7 @@ def _inverse_T(A, scale):
         d = linalg.det(A)
         if bool((d == 0).any()):
             return _det_grad_singular(A, scale.squeeze(-1).squeeze(-1)) / d.unsqueeze(-1).unsqueeze(-1)
-    return scale * _mT(linalg.inv(A))
+    return scale * _mH(linalg.inv(A))
 
 
 def _slogdet_backward(ctx, grad_sign, grad_logabs):
@@ -268,9 +288,9 @@ def _power_grad(A, n, grad):
     for k in range(n):
         term = grad
         if k:
-            term = _mT(powers[k]).matmul(term)
+            term = _mH(powers[k]).matmul(term)
         if n - 1 - k:
-            term = term.matmul(_mT(powers[n - 1 - k]))
+            term = term.matmul(_mH(powers[n - 1 - k]))
         gA = term if gA is None else gA + term
     return gA
 
@@ -284,7 +304,7 @@ def _matrix_power_backward(ctx, grad):
         return _power_grad(A, n, grad)
     B = _linalg().inv(A)
     gB = _power_grad(B, -n, grad)
-    B_T = _mT(B)
+    B_T = _mH(B)
     return -B_T.matmul(gB).matmul(B_T)
 
 
@@ -309,15 +329,15 @@ def _solve_backward(ctx, grad):
     A, X = ctx.saved_tensors
     left = ctx.left
     vector = left and _is_vector_rhs(A, X)
-    gB = _linalg().solve(_mT(A), grad, left=left)
+    gB = _linalg().solve(_mH(A), grad, left=left)
     gA = None
     if ctx.needs_input_grad[0]:
         if vector:
             gA = -gB.unsqueeze(-1) * X.unsqueeze(-2)
         elif left:
-            gA = -gB.matmul(_mT(X))
+            gA = -gB.matmul(_mH(X))
         else:
-            gA = -_mT(X).matmul(gB)
+            gA = -_mH(X).matmul(gB)
     return gA, (gB if ctx.needs_input_grad[1] else None)
 
 

@@ -160,8 +160,10 @@ def _prod_backward(ctx, grad):
     x = input if input.dtype == g.dtype else input.to(g.dtype)
     zero = x == 0
     if not bool(zero.any().item()):
-        return g * restore(result, shape, dims).to(g.dtype) / x
-    return g * _prod_of_others(x, zero, shape, dims)
+        others = restore(result, shape, dims).to(g.dtype) / x
+    else:
+        others = _prod_of_others(x, zero, shape, dims)
+    return g * (others.conj() if others.dtype.is_complex else others)  # grad * conj(d prod / dx)
 
 
 def _prod_of_others(x, zero, shape, dims):
