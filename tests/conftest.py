@@ -42,6 +42,8 @@ INT_DTYPES = (ember.uint8, ember.int8, ember.int16, ember.int32, ember.int64)
 FLOAT_DTYPES = (ember.float32, ember.float64, ember.float16, ember.bfloat16)
 LOW_PRECISION_DTYPES = (ember.float16, ember.bfloat16)
 ALL_DTYPES = BOOL_DTYPES + INT_DTYPES + FLOAT_DTYPES
+# Kept out of ALL_DTYPES: the real ops' entries list them where they take them.
+COMPLEX_DTYPES = (ember.complex64, ember.complex128)
 
 # NumPy type holding each dtype's values exactly (bfloat16 values fit in float32).
 _NUMPY_DTYPES = {
@@ -55,6 +57,8 @@ _NUMPY_DTYPES = {
     ember.bfloat16: np.float32,
     ember.float32: np.float32,
     ember.float64: np.float64,
+    ember.complex64: np.complex64,
+    ember.complex128: np.complex128,
 }
 _FROM_NUMPY = {
     np.dtype(np.bool_): ember.bool,
@@ -66,6 +70,8 @@ _FROM_NUMPY = {
     np.dtype(np.float16): ember.float16,
     np.dtype(np.float32): ember.float32,
     np.dtype(np.float64): ember.float64,
+    np.dtype(np.complex64): ember.complex64,
+    np.dtype(np.complex128): ember.complex128,
 }
 
 
@@ -179,6 +185,8 @@ def layouts(a, t):
 
 # (rtol, atol) by result dtype, for values computed once from exact inputs.
 DEFAULT_TOLERANCES = {
+    ember.complex128: (1e-10, 1e-12),
+    ember.complex64: (1e-5, 1e-6),
     ember.float64: (1e-10, 1e-12),
     ember.float32: (1e-5, 1e-6),
     ember.float16: (2e-3, 1e-3),
@@ -217,6 +225,12 @@ def assert_close(actual, expected, dtype=None, *, rtol=None, atol=None, equal_na
     assert tuple(actual.shape) == expected.shape, (
         f"shape: got {tuple(actual.shape)}, expected {expected.shape}")
     got = to_numpy(actual)
+    if dtype in COMPLEX_DTYPES:
+        rtol = default_tolerance(dtype, tolerances)[0] if rtol is None else rtol
+        atol = default_tolerance(dtype, tolerances)[1] if atol is None else atol
+        np.testing.assert_allclose(got.astype(np.complex128), expected.astype(np.complex128), rtol=rtol,
+                                   atol=atol, equal_nan=equal_nan, err_msg=f"values differ (dtype {dtype_name(dtype)})")
+        return
     if not is_float(dtype):
         want = expected.astype(numpy_dtype(dtype))
         mismatch = np.flatnonzero(got.ravel() != want.ravel())

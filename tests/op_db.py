@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Optional
 import numpy as np
 
 import ember
-from conftest import (FLOAT_DTYPES, INT_DTYPES, DEFAULT_TOLERANCES, assert_close, dtype_name,
+from conftest import (COMPLEX_DTYPES, FLOAT_DTYPES, INT_DTYPES, DEFAULT_TOLERANCES, assert_close, dtype_name,
                       ember_dtype, is_float, make_tensor, numpy_dtype, to_numpy, torch_dtype)
 
 
@@ -141,7 +141,7 @@ def to_reference(value):
     """An argument as the NumPy reference sees it: floats as float64, others as they are."""
     if isinstance(value, ember.Tensor):
         a = to_numpy(value)
-        return a.astype(np.float64) if a.dtype.kind == "f" else a
+        return a.astype(np.float64) if a.dtype.kind == "f" else a.astype(np.complex128) if a.dtype.kind == "c" else a
     if isinstance(value, (list, tuple)):
         return type(value)(to_reference(v) for v in value)
     return value
@@ -181,7 +181,13 @@ def as_tuple(result):
 def expected_dtype(reference, dtype):
     kind = np.asarray(reference).dtype.kind
     if kind == "f":
+        if dtype in COMPLEX_DTYPES:  # a real result of a complex op: its parts' dtype
+            return ember.float32 if dtype == ember.complex64 else ember.float64
         return dtype if is_float(dtype) else ember.float32
+    if kind == "c":
+        if dtype in COMPLEX_DTYPES:
+            return dtype
+        return ember.complex128 if dtype == ember.float64 else ember.complex64
     return ember_dtype(np.asarray(reference).dtype)
 
 

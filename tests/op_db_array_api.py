@@ -154,10 +154,8 @@ ENTRIES = [
             lambda rng, dtype: [Sample((_round_ints(random_data(rng, 3, 4)),), name="2-D"),
                                 Sample((np.zeros((0, 2)),), name="empty"), Sample((np.array(3.0),), name="0-dim")],
             dtypes=INT_DTYPES + (ember.bool,), reference=np.invert, differentiable=False, torch=False),
-    OpEntry("conj", lambda lib, a: lib.conj(a), _each(((3, 4), (), {}), ((), (), {})), dtypes=ALL_DTYPES,
+    OpEntry("conj real-dtypes", lambda lib, a: lib.conj(a), _each(((3, 4), (), {}), ((), (), {})), dtypes=ALL_DTYPES,
             reference=lambda a: a.copy(), torch=False),
-    OpEntry("real", lambda lib, a: lib.real(a), _each(((3, 4), (), {}), ((), (), {})), dtypes=ALL_DTYPES,
+    OpEntry("real real-dtypes", lambda lib, a: lib.real(a), _each(((3, 4), (), {}), ((), (), {})), dtypes=ALL_DTYPES,
             reference=lambda a: a.copy(), torch=False),
-    OpEntry("imag", lambda lib, a: lib.imag(a), _each(((3, 4), (), {}), ((0,), (), {})), dtypes=NUMERIC,
-            reference=np.zeros_like, differentiable=False, torch=False),  # constant zeros for a real array
 ]

@@ -42,16 +42,17 @@ NOT_DIFFERENTIABLE = {
     # the array API's (ember/_ops/array_api.py): the next float (a step, derivative 0 or undefined),
     # bitwise results, and the set functions (torch does not differentiate unique either)
     "nextafter", "bitwise_invert", "unique_all", "unique_counts", "unique_inverse", "unique_values",
-    "imag",  # of a real array: constant zeros (complex dtypes will bring a rule of their own)
 }
 
 # Ops written in other ember ops, differentiable through them (keys as COMPOSITES:
 # "name", "Tensor.name"): test_autograd_coverage.py; their gradients are checked by
 # test_autograd_op_db.py through their op_db_surface.py entries.
 COMPOSITES = {
+    # ember/_ops/complex.py: the conjugate transpose, transpose then conj
+    "adjoint", "Tensor.adjoint",
     # ember/_ops/extra.py
     "addr", "aminmax", "dist", "float_power", "fmax", "fmin", "inner", "ldexp", "logit", "mode", "nanmean",
-    "nansum", "positive", "renorm", "sgn", "sinc",
+    "nansum", "positive", "renorm", "sinc",
     "Tensor.addr_", "Tensor.float_power_", "Tensor.ldexp_", "Tensor.logit_", "Tensor.renorm_", "Tensor.sgn_",
     "Tensor.sinc_", "Tensor.type_as",
     # ember/_ops/extra_shape.py

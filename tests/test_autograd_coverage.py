@@ -107,6 +107,7 @@ COMPOSITES = {
     "cov", "diff", "trapezoid", "Tensor.cov", "Tensor.diff",
     # dtype and device moves through Tensor.to
     "Tensor.float", "Tensor.double", "Tensor.half", "Tensor.bfloat16", "Tensor.type", "Tensor.cpu", "Tensor.cuda",
+    "Tensor.cfloat", "Tensor.cdouble",
     # linear algebra in terms of the linalg functions
     "cholesky", "cholesky_solve", "cross", "logdet", "pinverse", "qr", "svd", "linalg.matmul", "linalg.pinv",
     "linalg.vecdot", "linalg.matrix_norm", "linalg.norm", "linalg.multi_dot", "Tensor.cholesky", "Tensor.cholesky_solve", "Tensor.cross", "Tensor.logdet",

@@ -740,13 +740,14 @@ def test_add_safe_globals_rejects_non_globals():
         serialization.add_safe_globals([3])
 
 
-def test_torch_complex_tensor_refused_clearly():
+def test_torch_complex_tensors_load():
     torch = pytest.importorskip("torch")
     buf = io.BytesIO()
-    torch.save({"c": torch.ones(2, dtype=torch.complex64)}, buf)
+    torch.save({"c": torch.tensor([1 + 2j, -3j]), "d": torch.ones(2, 2, dtype=torch.complex128)}, buf)
     buf.seek(0)
-    with pytest.raises(pickle.UnpicklingError, match="ComplexFloatStorage"):
-        ember.load(buf)
+    loaded = ember.load(buf)
+    assert loaded["c"].dtype == ember.complex64 and loaded["c"].tolist() == [1 + 2j, -3j]
+    assert loaded["d"].dtype == ember.complex128 and loaded["d"].tolist() == [[1 + 0j, 1 + 0j]] * 2
 
 
 def test_weights_only_none_follows_pickle_module():

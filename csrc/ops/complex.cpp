@@ -39,7 +39,8 @@ Tensor view_as_complex(const Tensor& t) {
                     shape_str(t.strides()));
   IntArray shape(t.shape().begin(), t.shape().end() - 1), strides;
   for (int64_t d = 0; d + 1 < t.dim(); ++d) {
-    EMBER_CHECK_VALUE(t.stride(d) % 2 == 0 || t.size(d) == 1, op, ": expected every stride but the last to be even, ",
+    // a dim of size 1 (or an empty tensor) never steps, so its stride does not matter
+    EMBER_CHECK_VALUE(t.stride(d) % 2 == 0 || t.size(d) == 1 || t.numel() == 0, op, ": expected every stride but the last to be even, ",
                       "but got strides ", shape_str(t.strides()));
     strides.push_back(t.stride(d) / 2);
   }

@@ -18,12 +18,14 @@ constexpr int64_t kThreshold = 1000;  // more elements than this are summarized
 constexpr int64_t kEdgeItems = 3;     // shown at each end of a summarized dim
 constexpr int kLineWidth = 80;
 
-enum class Kind { Bool, Int, Float };
+enum class Kind { Bool, Int, Float, Complex };
 
-// One shown element. Integers are kept as int64 so that values past 2^53 print exactly.
+// One shown element. Integers are kept as int64 so that values past 2^53 print exactly;
+// a complex element keeps its imaginary part in `im`.
 struct Value {
   double f = 0;
   int64_t i = 0;
+  double im = 0;
 };
 
 // The indices of a dim of `size` that are shown: all, or the edge items at each end.
@@ -44,7 +46,10 @@ void gather(const T* base, const Tensor& t, int64_t d, int64_t offset, bool summ
   if (d == t.dim()) {
     const T v = base[offset];
     Value x;
-    if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>)
+    if constexpr (is_complex_v<T>) {
+      x.f = static_cast<double>(v.real());
+      x.im = static_cast<double>(v.imag());
+    } else if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>)
       x.f = static_cast<double>(static_cast<std::conditional_t<std::is_same_v<T, double>, double, float>>(v));
     else
       x.i = static_cast<int64_t>(v);
@@ -72,8 +77,9 @@ std::string pad_left(const std::string& s, int width) {
 // shown elements.
 class Formatter {
  public:
-  Formatter(Kind kind, const std::vector<Value>& values) : kind_(kind) {
-    if (kind != Kind::Float) {
+  // A complex kind formats the real parts (`f`) as floats.
+  Formatter(Kind kind, const std::vector<Value>& values) : kind_(kind == Kind::Complex ? Kind::Float : kind) {
+    if (kind_ != Kind::Float) {
       for (const Value& v : values) max_width_ = std::max(max_width_, static_cast<int>(plain(v).size()));
       return;
     }
@@ -126,9 +132,44 @@ class Formatter {
   int max_width_ = 1;
 };
 
+// The format of one element: a Formatter's, or for complex tensors torch's pair of them (the
+// real parts' and the imaginary parts', each chosen from its own values): "1.5000-2.0000j".
+class ElementFormat {
+ public:
+  ElementFormat(Kind kind, const std::vector<Value>& values)
+      : real_(kind, values), imag_(kind, imaginary_parts(kind, values)), complex_(kind == Kind::Complex) {}
+
+  // the sign and the "j" come on top of the two parts' widths
+  int width() const { return complex_ ? real_.width() + imag_.width() + 2 : real_.width(); }
+
+  std::string format(const Value& v) const {
+    if (!complex_) return real_.format(v);
+    Value im;
+    im.f = v.im;
+    std::string imag = imag_.format(im) + "j";
+    imag.erase(0, imag.find_first_not_of(' '));
+    return real_.format(v) + (imag[0] == '-' || imag[0] == '+' ? "" : "+") + imag;
+  }
+
+ private:
+  static std::vector<Value> imaginary_parts(Kind kind, const std::vector<Value>& values) {
+    std::vector<Value> parts;
+    if (kind != Kind::Complex) return parts;
+    for (const Value& v : values) {
+      Value p;
+      p.f = v.im;
+      parts.push_back(p);
+    }
+    return parts;
+  }
+
+  Formatter real_, imag_;
+  bool complex_;
+};
+
 class Printer {
  public:
-  Printer(const Tensor& t, const std::vector<Value>& values, const Formatter& fmt, bool summarize)
+  Printer(const Tensor& t, const std::vector<Value>& values, const ElementFormat& fmt, bool summarize)
       : t_(t), values_(values), fmt_(fmt), summarize_(summarize) {}
 
   // The nested-bracket body of the sub-tensor at dim d, starting at column `indent`.
@@ -174,7 +215,7 @@ class Printer {
 
   const Tensor& t_;
   const std::vector<Value>& values_;
-  const Formatter& fmt_;
+  const ElementFormat& fmt_;
   bool summarize_;
   size_t next_ = 0;  // the next value to print: values are consumed in gathering order
 };
@@ -214,20 +255,24 @@ std::string tensor_repr(const Tensor& t, const std::vector<std::string>& extra_s
     // An empty tensor shows its shape unless it is (0,), and any dtype but the default float:
     // no element tells an int64 [] from a float32 [].
     if (t.dim() != 1) suffixes.push_back("size=" + tuple_str(t.shape()));
-    if (dtype != kFloat32) suffixes.push_back(std::string("dtype=ember.") + dtype_name(dtype));
+    if (dtype != kFloat32 && dtype != kComplexFloat) suffixes.push_back(std::string("dtype=ember.") + dtype_name(dtype));
     body = "[]";
   } else {
-    if (dtype != kFloat32 && dtype != kInt64 && dtype != kBool)
+    // complex64 is the default float's complex counterpart: no suffix, as in torch
+    if (dtype != kFloat32 && dtype != kComplexFloat && dtype != kInt64 && dtype != kBool)
       suffixes.push_back(std::string("dtype=ember.") + dtype_name(dtype));
     const Tensor host = t.device().is_cpu() ? t : t.to(Device(kCPU));
     const bool summarize = host.numel() > kThreshold;
-    const Kind kind = is_floating(dtype) ? Kind::Float : dtype == kBool ? Kind::Bool : Kind::Int;
+    const Kind kind = is_complex(dtype)    ? Kind::Complex
+                      : is_floating(dtype) ? Kind::Float
+                      : dtype == kBool     ? Kind::Bool
+                                           : Kind::Int;
     std::vector<Value> values;
-    dispatch_all(dtype, "repr", [&](auto tag) {
+    dispatch_all_and_complex(dtype, "repr", [&](auto tag) {
       using T = typename decltype(tag)::type;
       gather(static_cast<const T*>(host.data_ptr()), host, 0, 0, summarize, values);
     });
-    const Formatter fmt(kind, values);
+    const ElementFormat fmt(kind, values);
     body = Printer(host, values, fmt, summarize).body(0, indent);
   }
   suffixes.insert(suffixes.end(), extra_suffixes.begin(), extra_suffixes.end());

@@ -56,6 +56,8 @@ class finfo:  # noqa: N801  (torch's name)
             from ._defaults import get_default_dtype
             type = get_default_dtype()
         type = _dtype_of(type)
+        # a complex dtype has its parts' limits (torch: finfo(complex64) is finfo(float32))
+        type = {_C.dtype.complex64: _C.dtype.float32, _C.dtype.complex128: _C.dtype.float64}.get(type, type)
         if not isinstance(type, _C.dtype) or type not in _FLOAT_LIMITS:
             raise TypeError(f"ember.finfo() requires a floating point input type, got {type}. "
                             "Use ember.iinfo to handle integer types")

@@ -35,10 +35,9 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     OPTIONS["sci_mode"] = sci_mode
 
 
-def native_repr_applies(impl):
-    """Whether the native printer prints `impl` as the options say (torch's defaults, float32
-    default, a real dtype: complex tensors always print here)."""
-    return OPTIONS == _DEFAULTS and _defaults.get_default_dtype() == _C.dtype.float32 and not impl.dtype.is_complex
+def native_repr_applies():
+    """Whether the native printer prints as the options say (torch's defaults, float32 default)."""
+    return OPTIONS == _DEFAULTS and _defaults.get_default_dtype() == _C.dtype.float32
 
 
 def _shown(size, summarize, edge):

@@ -311,7 +311,7 @@ class Tensor:
 
     # ---- Python protocol --------------------------------------------------------------------
     def __repr__(self):
-        text = repr(self._impl) if _printing.native_repr_applies(self._impl) else _printing.tensor_repr(self._impl)
+        text = repr(self._impl) if _printing.native_repr_applies() else _printing.tensor_repr(self._impl)
         node = self._node
         if node is None:
             return text

@@ -21,7 +21,8 @@ from ._tensor import Tensor, _wrap
 _CPU = _C.device("cpu")
 _BF16 = _C.dtype.bfloat16
 _DTYPES = {d.name: d for d in (getattr(_C.dtype, n) for n in (
-    "float32", "float64", "float16", "bfloat16", "int8", "uint8", "int16", "int32", "int64", "bool"))}
+    "float32", "float64", "float16", "bfloat16", "int8", "uint8", "int16", "int32", "int64", "bool",
+    "complex64", "complex128"))}
 # numpy has no bfloat16: its bytes travel as uint16 bit patterns.
 _NP_DTYPES = {name: np.dtype("uint16" if name == "bfloat16" else name) for name in _DTYPES}
 _BIG_ENDIAN = sys.byteorder == "big"

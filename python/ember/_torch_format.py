@@ -67,7 +67,8 @@ _TORCH_SIZE = torch_name("torch", "Size")
 STORAGE_TYPE_NAMES = {
     "float32": "FloatStorage", "float64": "DoubleStorage", "float16": "HalfStorage",
     "bfloat16": "BFloat16Storage", "int64": "LongStorage", "int32": "IntStorage",
-    "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage"}
+    "int16": "ShortStorage", "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage",
+    "complex64": "ComplexFloatStorage", "complex128": "ComplexDoubleStorage"}
 
 _EMBER_MODULES = "ember.nn.modules."
 _TORCH_MODULES = "torch.nn.modules."

@@ -73,6 +73,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, kee
     array API's spellings."""
     dim = dim if axis is None else axis
     keepdim = keepdim if keepdims is None else keepdims
+    if isinstance(x, Tensor) and x.dtype.is_complex:
+        x = x.abs()  # the norm of the moduli: a real result, differentiable through abs
     _check_float(x, "linalg.vector_norm", "x")
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
@@ -117,6 +119,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
     |A|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular value)."""
     from ._ops import reduce as _reduce
     keepdim = keepdim if keepdims is None else keepdims  # keepdims=: the array API's spelling
+    if isinstance(A, Tensor) and A.dtype.is_complex and ord not in ("nuc", 2, -2):
+        A = A.abs()  # these norms read only the moduli (the others need complex singular values)
     _check_matrix(A, "linalg.matrix_norm")
     A = _with_dtype(A, dtype, "linalg.matrix_norm")
     d0, d1 = _matrix_dims(A, dim, "linalg.matrix_norm")

@@ -185,11 +185,13 @@ _TORCH_STORAGE_DTYPES = {
     "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
     "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32",
     "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
-    "UntypedStorage": "uint8"}
+    "ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128", "UntypedStorage": "uint8"}
 _TORCH_DTYPES = {"float32": "float32", "float": "float32", "float64": "float64", "double": "float64",
                  "float16": "float16", "half": "float16", "bfloat16": "bfloat16", "int64": "int64",
                  "long": "int64", "int32": "int32", "int": "int32", "int16": "int16", "short": "int16",
-                 "int8": "int8", "uint8": "uint8", "bool": "bool"}
+                 "int8": "int8", "uint8": "uint8", "bool": "bool",
+                 "complex64": "complex64", "cfloat": "complex64", "complex128": "complex128",
+                 "cdouble": "complex128"}
 
 
 class _TorchStorageType:
@@ -233,7 +235,7 @@ def _torch_device(type_or_spec, index=None):
 def _torch_global(module, name):
     """The ember object standing for a global of a torch file, or None."""
     if module == "torch":
-        if name.endswith("Storage"):  # dtypes ember lacks (complex, quantized) fail at the storage
+        if name.endswith("Storage"):  # dtypes ember lacks (quantized ones) fail at the storage
             return _TorchStorageType(_TORCH_STORAGE_DTYPES.get(name, f"torch.{name}"))
         if name in _TORCH_DTYPES:
             return dtype_from_name(_TORCH_DTYPES[name])

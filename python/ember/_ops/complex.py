@@ -1,7 +1,8 @@
 """The complex-number ops with torch's names: view_as_real / view_as_complex, real / imag (views
 of the parts), complex(real, imag), polar(abs, angle), conj (with conj_physical, resolve_conj
 and resolve_neg), angle and sgn, and the Tensor methods and attributes that go with them
-(`t.real`, `t.imag` and their setters, `t.cfloat()`, `t.cdouble()`).
+(`t.real`, `t.imag` and their setters, `t.mH`, `t.H`, `t.adjoint()`, `t.cfloat()`,
+`t.cdouble()`).
 
 conj is eager: it returns a new tensor holding the conjugate (a real tensor is returned as it
 is), so no tensor is ever lazily conjugated: is_conj() is always False and resolve_conj() has
@@ -13,7 +14,13 @@ from .._op_layer import install_methods, op
 from .._tensor import Tensor, _wrap
 
 __all__ = ["view_as_real", "view_as_complex", "real", "imag", "complex", "polar", "conj", "conj_physical",
-           "resolve_conj", "resolve_neg", "angle", "sgn"]
+           "resolve_conj", "resolve_neg", "angle", "sgn", "adjoint"]
+
+
+@op
+def adjoint(input):
+    """The conjugate transpose of the last two dims."""
+    return _adjoint(_tensor(input, "adjoint"))
 
 
 def _tensor(x, op, name="input"):
@@ -145,6 +152,21 @@ def _full_like_part(t, value):
     return ember.full(tuple(t.shape), value, dtype=part, device=t.device)
 
 
+def _adjoint(self):
+    """The conjugate transpose of the last two dims (a view for real tensors, whose conjugate
+    is themselves; a copy for complex ones, since conj is eager)."""
+    if self.dim() < 2:
+        raise RuntimeError(f"adjoint(): expected a tensor with 2 or more dimensions, but got shape {list(self.shape)}")
+    return conj(self.transpose(-2, -1))
+
+
+def _H(self):
+    """The conjugate transpose of a matrix (or of a 1-D tensor: itself, as torch gives it)."""
+    if self.dim() > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors), got {self.dim()}-D")
+    return conj(self.t()) if self.dim() == 2 else conj(self)
+
+
 def _cfloat(self):
     return self.to(_C.dtype.complex64)
 
@@ -156,7 +178,9 @@ def _cdouble(self):
 install_methods({
     "conj": conj, "conj_physical": conj_physical, "conj_physical_": _inplace(conj_physical),
     "resolve_conj": resolve_conj, "resolve_neg": resolve_neg, "angle": angle, "sgn": sgn, "sgn_": _inplace(sgn),
-    "cfloat": _cfloat, "cdouble": _cdouble,
+    "cfloat": _cfloat, "cdouble": _cdouble, "adjoint": _adjoint,
 })
+Tensor.mH = property(_adjoint, doc="The conjugate transpose of the last two dims (Tensor.adjoint()).")
+Tensor.H = property(_H, doc="The conjugate transpose of a matrix.")
 Tensor.real = _real_property()
 Tensor.imag = _imag_property()

@@ -207,6 +207,8 @@ def nonzero(input, *, as_tuple=False):
     """Coordinates of the non-zero elements: [n, input.dim()] int64, or with as_tuple one 1-D
     tensor per dim (a 0-dim input counts as 1-D)."""
     impl = _tensor_arg(input, "nonzero", "input")
+    if impl.dtype.is_complex:  # non-zero: either part
+        impl = _C.ne(impl, 0)
     if not as_tuple:
         return _wrap(_C.nonzero(impl))
     coords = _C.nonzero(impl if impl.ndim > 0 else impl.reshape([1]))
@@ -215,7 +217,8 @@ def nonzero(input, *, as_tuple=False):
 
 @op
 def argwhere(input):
-    return _wrap(_C.argwhere(_tensor_arg(input, "argwhere", "input")))
+    impl = _tensor_arg(input, "argwhere", "input")
+    return _wrap(_C.argwhere(_C.ne(impl, 0) if impl.dtype.is_complex else impl))
 
 
 # ---- gradients (for the autograd layer) -----------------------------------------------------------

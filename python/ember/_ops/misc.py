@@ -97,13 +97,13 @@ def lerp(input, end, weight, *, out=None):
     number or a tensor, all tensors floating and of one dtype, broadcast together."""
     E = _ember()
     _tensor(input, "lerp"), _tensor(end, "lerp", "end")
-    if not _is_float(input):
-        raise _C.DTypeError(f"lerp(): expected a floating point input, got {_dtype_name(input.dtype)}")
+    if not (_is_float(input) or input.dtype.is_complex):
+        raise _C.DTypeError(f"lerp(): expected a floating point or complex input, got {_dtype_name(input.dtype)}")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t.dtype != input.dtype:
             raise _C.DTypeError(f"lerp(): expected dtype {_dtype_name(input.dtype)} for `{name}` "
                                 f"but got dtype {_dtype_name(t.dtype)}")
-    if not isinstance(weight, (Tensor, numbers.Real)):
+    if not isinstance(weight, (Tensor, numbers.Number)):
         raise TypeError(f"lerp(): argument 'weight' must be Tensor or Number, not {type(weight).__name__}")
     delta = end - input
     if isinstance(weight, Tensor):

@@ -4,6 +4,7 @@ randperm and their *_like forms, bernoulli, normal, and the in-place Tensor samp
 Every op draws from a counter-based Philox generator: the same seed gives the same numbers
 whatever the thread count, and each call advances the generator past the numbers it used.
 """
+import math
 import numbers
 import os
 
@@ -122,17 +123,30 @@ def _gen(generator):
     return generator._impl
 
 
+def _draw(sampler, shape, dtype, device, gen):
+    """sampler(shape, dtype, device, gen) (_C.rand or _C.randn); a complex dtype draws its
+    real and imaginary parts independently, as torch does, randn's each with variance 1/2 so
+    that E|z|^2 = 1."""
+    if not dtype.is_complex:
+        return sampler(shape, dtype, device, gen)
+    part = _C.dtype.float32 if dtype == _C.dtype.complex64 else _C.dtype.float64
+    pairs = sampler(list(shape) + [2], part, device, gen)
+    if sampler is _C.randn:
+        pairs = _C.mul(pairs, math.sqrt(0.5))
+    return _C.view_as_complex(pairs)
+
+
 @op
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
          out=None, **kwargs):
-    impl = _C.rand(_shape_kw(size, kwargs, "rand"), float_dtype(dtype), _device(device), _gen(generator))
+    impl = _draw(_C.rand, _shape_kw(size, kwargs, "rand"), float_dtype(dtype), _device(device), _gen(generator))
     return _into(impl, out, requires_grad)
 
 
 @op
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
           out=None, **kwargs):
-    impl = _C.randn(_shape_kw(size, kwargs, "randn"), float_dtype(dtype), _device(device), _gen(generator))
+    impl = _draw(_C.randn, _shape_kw(size, kwargs, "randn"), float_dtype(dtype), _device(device), _gen(generator))
     return _into(impl, out, requires_grad)
 
 
@@ -198,14 +212,14 @@ def _in_format(impl, input, memory_format, op):
 @op
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
               memory_format=None):
-    impl = _C.rand(*_like(input, dtype, device), _gen(generator))
+    impl = _draw(_C.rand, *_like(input, dtype, device), _gen(generator))
     return _finish(_in_format(impl, input, memory_format, "rand_like"), requires_grad)
 
 
 @op
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
                memory_format=None):
-    impl = _C.randn(*_like(input, dtype, device), _gen(generator))
+    impl = _draw(_C.randn, *_like(input, dtype, device), _gen(generator))
     return _finish(_in_format(impl, input, memory_format, "randn_like"), requires_grad)
 
 
@@ -326,12 +340,16 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     from_ = kwargs.pop("from", from_)
     if kwargs:
         raise TypeError(f"uniform_() got unexpected keyword arguments {sorted(kwargs)}")
-    _C.uniform_(self._impl, float(from_), float(to), _gen(generator))
+    impl = _C.view_as_real(self._impl) if self._impl.dtype.is_complex else self._impl  # each part uniform
+    _C.uniform_(impl, float(from_), float(to), _gen(generator))
     return self
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    _C.normal_(self._impl, float(mean), float(std), _gen(generator))
+    impl, std = self._impl, float(std)
+    if impl.dtype.is_complex:  # each part N(mean, std^2 / 2), as torch draws them
+        impl, std = _C.view_as_real(impl), std * math.sqrt(0.5)
+    _C.normal_(impl, float(mean), std, _gen(generator))
     return self
 
 

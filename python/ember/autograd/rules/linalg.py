@@ -823,8 +823,14 @@ def _vector_norm_setup(ctx, result, x, ord=2, dim=None, keepdim=False, *, dtype=
 
 
 def _vector_norm_backward(ctx, grad):
-    ember = _ember()
     x, norm = ctx.saved_tensors
+    if x.dtype.is_complex:  # the norm of |x|: through abs, which sends g to g * sgn(x)
+        return _vector_norm_grad(ctx, grad, x.abs(), norm) * x.sgn()
+    return _vector_norm_grad(ctx, grad, x, norm)
+
+
+def _vector_norm_grad(ctx, grad, x, norm):
+    ember = _ember()
     if x.dtype != norm.dtype:
         x = x.to(norm.dtype)
     if not ctx.keepdim and ctx.dims is not None:
