@@ -291,6 +291,15 @@ def _matmul_cases(scale):
     out.append(Case(f"bmm {batch}x{side}x{side}", "gemm", f"a @ b, {batch} x ({side}x{side} @ {side}x{side}) float32",
                     lambda: {"a": _randn((batch, side, side), 0), "b": _randn((batch, side, side), 1)}, mm, np_mm,
                     flops=2.0 * batch * side ** 3, bytes=3 * 4 * batch * side * side, peak_shares=True, atol=1e-4))
+    # complex64: 8 real flops per complex multiply-add (ember runs it as one real GEMM of twice the width)
+    cn = {"full": 512, "quick": 256, "check": 9}[scale]
+
+    def complex_pair():
+        return {k: (_randn((cn, cn), s) + 1j * _randn((cn, cn), s + 2)).astype(np.complex64)
+                for k, s in (("a", 0), ("b", 1))}
+    out.append(Case(f"matmul complex64 {cn}", "gemm", f"a @ b, {cn}x{cn} @ {cn}x{cn} complex64", complex_pair,
+                    mm, np_mm, flops=8.0 * cn ** 3, bytes=3 * 8 * cn * cn, dtype="complex64", rtol=1e-4, atol=1e-3,
+                    peak_shares=True))
     return out
 
 

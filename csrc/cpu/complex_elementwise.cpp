@@ -1,13 +1,15 @@
-// The elementwise kernels of complex64 and complex128, and the complex product reduction.
-// The real kernels (cpu/isa/) hand a complex iteration here; sums, means and matrix products
-// of complex tensors need no kernel of their own (ops/complex.cpp runs them as real ops over
-// the interleaved parts). Multiplication is the textbook formula and division Smith's, as
+// The elementwise kernels of complex64 and complex128, the complex product reduction, and the
+// block expansion of the complex GEMM. The real kernels (cpu/isa/) hand a complex iteration
+// here; sums, means and matrix products of complex tensors need no kernel of their own
+// (ops/complex.cpp runs them as real ops over the interleaved parts). Multiplication is the textbook formula and division Smith's, as
 // PyTorch computes them: std::complex's operators follow C's Annex G, whose inf/NaN recovery
 // costs a library call per element.
+#include <algorithm>
 #include <cmath>
 #include <complex>
 
 #include "cpu/complex_kernels.h"
+#include "cpu/parallel.h"
 #include "dispatch/dispatch.h"
 
 namespace ember {
@@ -189,6 +191,32 @@ void complex_prod_cpu(const Tensor& out, const Tensor& in) {
           }
         },
         0, iter.numel());
+  });
+}
+
+void complex_gemm_blocks_cpu(const Tensor& b, const Tensor& out) {
+  dispatch_complex(b.dtype(), "matmul", [&](auto tag) {
+    using Z = typename decltype(tag)::type;
+    using T = typename Z::value_type;
+    const int64_t n = b.size(-1);
+    const int64_t rows = n == 0 ? 0 : b.numel() / n;  // the batch's k-rows, flattened
+    const Z* src = static_cast<const Z*>(b.data_ptr());
+    T* dst = static_cast<T*>(out.data_ptr());
+    // Row r of b (batch index and row together) gives rows 2r and 2r + 1 of out.
+    parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n)), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const Z* row = src + r * n;
+        T* top = dst + 2 * r * 2 * n;
+        T* bottom = top + 2 * n;
+        for (int64_t j = 0; j < n; ++j) {
+          const T re = row[j].real(), im = row[j].imag();
+          top[2 * j] = re;
+          top[2 * j + 1] = im;
+          bottom[2 * j] = -im;
+          bottom[2 * j + 1] = re;
+        }
+      }
+    });
   });
 }
 

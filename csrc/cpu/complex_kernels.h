@@ -12,5 +12,9 @@ void complex_binary_cpu(const TensorIter& iter, BinaryOp op, const Scalar& alpha
 void complex_unary_cpu(const TensorIter& iter, UnaryOp op, const char* name);
 // out (keepdim-shaped, contiguous) <- the product of `in` over the dims where out has size 1.
 void complex_prod_cpu(const Tensor& out, const Tensor& in);
+// For a contiguous complex b (..., k, n): out (contiguous real, (..., 2k, 2n)) <- the matrix of
+// 2x2 blocks [[re, im], [-im, re]] of b's entries, so that A's interleaved parts (m, 2k) times
+// out is A @ b's interleaved parts (m, 2n): the complex GEMM as one real GEMM.
+void complex_gemm_blocks_cpu(const Tensor& b, const Tensor& out);
 
 }  // namespace ember

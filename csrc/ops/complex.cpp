@@ -151,12 +151,18 @@ void complex_gemm_into(const Tensor& a, const Tensor& b, const Tensor& c, double
   a_strides.push_back(1);
   const Tensor a_parts = Tensor::make(a_unit.storage(), 2 * a_unit.storage_offset(), a_shape, a_strides,
                                       complex_value_type(a.dtype()));
-  const Tensor bre = real(b), bim = imag(b);
-  const Tensor row0 = stack({bre, bim}, -1), row1 = stack({neg(bim), bre}, -1);  // (..., k, n, 2)
   IntArray b_shape(b.shape().begin(), b.shape().end() - 2);
   b_shape.push_back(2 * b.size(-2));
   b_shape.push_back(2 * b.size(-1));
-  const Tensor b_parts = stack({row0, row1}, -3).reshape(b_shape);  // (..., k, 2, n, 2) -> (..., 2k, 2n)
+  Tensor b_parts;
+  if (b.device().is_cpu()) {  // one pass over b
+    b_parts = empty(b_shape, TensorOptions(complex_value_type(b.dtype())));
+    complex_gemm_blocks_cpu(b.contiguous(), b_parts);
+  } else {
+    const Tensor bre = real(b), bim = imag(b);
+    const Tensor row0 = stack({bre, bim}, -1), row1 = stack({neg(bim), bre}, -1);  // (..., k, n, 2)
+    b_parts = stack({row0, row1}, -3).reshape(b_shape);  // (..., k, 2, n, 2) -> (..., 2k, 2n)
+  }
   const bool c_unit = c.stride(-1) == 1;
   const Tensor target = c_unit ? c : c.contiguous();
   IntArray c_shape(target.shape().begin(), target.shape().end() - 1), c_strides;
