@@ -429,3 +429,20 @@ def test_adjoint_nonzero_lerp():
     np.testing.assert_allclose(w.numpy(), z.numpy() + 0.5j)
     x = ember.from_numpy(a.copy()).requires_grad_()
     assert ember.autograd.gradcheck(lambda m: m.mH @ m, (x,))
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("linear", lambda a, b: ember.nn.functional.linear(a, b)),
+    ("einsum", lambda a, b: ember.einsum("ij,kj->ik", a, b)),
+    ("tensordot", lambda a, b: ember.tensordot(a, b, dims=([1], [1]))),
+    ("kron", lambda a, b: ember.kron(a, b)),
+    ("addcmul", lambda a, b: ember.addcmul(a, a, b, value=0.5 - 1j)),
+    ("addcdiv", lambda a, b: ember.addcdiv(a, a, b)),
+    ("lerp", lambda a, b: ember.lerp(a, b, 0.3)),
+    ("cumprod", lambda a, b: ember.cumprod(a * b, dim=1)),
+    ("cumsum", lambda a, b: ember.cumsum(a * b, dim=0)),
+    ("where_cat", lambda a, b: ember.cat([ember.where(a.real > 0, a, b), b[:, :1]], dim=1)),
+])
+def test_gradcheck_multilinear(name, fn):
+    a, b = _leaf((2, 3), 3, avoid_zero=True), _leaf((2, 3), 4, avoid_zero=True)
+    assert ember.autograd.gradcheck(fn, (a, b), eps=1e-6, atol=1e-6)

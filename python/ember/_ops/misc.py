@@ -45,6 +45,11 @@ def _is_float(t):
     return t.is_floating_point()
 
 
+def _is_inexact(t):
+    """Floating or complex: the dtypes whose arithmetic does not truncate."""
+    return t.is_floating_point() or t.dtype.is_complex
+
+
 # ---- comparisons ----------------------------------------------------------------------------
 
 @op
@@ -120,7 +125,7 @@ def _value(value, op, input, t1, t2):
     PyTorch does (addcmul(ints, value=1.7) adds 1 * t1 * t2)."""
     if not isinstance(value, numbers.Number):
         raise TypeError(f"{op}(): argument 'value' must be Number, not {type(value).__name__}")
-    if all(not _is_float(t) for t in (input, t1, t2)):
+    if all(not _is_inexact(t) for t in (input, t1, t2)):
         return int(value)
     return value
 
@@ -140,7 +145,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     refused, as in PyTorch."""
     for name, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
         _tensor(t, "addcdiv", name)
-    if not _is_float(tensor1) and not _is_float(tensor2):
+    if not _is_inexact(tensor1) and not _is_inexact(tensor2):
         raise _C.DTypeError(
             "addcdiv(): integer division with addcdiv is not supported (tensor1 "
             f"{_dtype_name(tensor1.dtype)}, tensor2 {_dtype_name(tensor2.dtype)}); use a floating tensor")
@@ -583,7 +588,7 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
 def addcdiv_(self, tensor1, tensor2, *, value=1):
     for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
         _tensor(t, "addcdiv_", name)
-    if not _is_float(tensor1) and not _is_float(tensor2):
+    if not _is_inexact(tensor1) and not _is_inexact(tensor2):
         return self.copy_(addcdiv(self, tensor1, tensor2, value=value))  # raises addcdiv's error
     return self.add_(tensor1 / tensor2, alpha=_value(value, "addcdiv_", self, tensor1, tensor2))
 

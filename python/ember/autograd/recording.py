@@ -27,6 +27,25 @@ def _category(dtype):
     return 3 if dtype.is_complex else 2 if dtype.is_floating_point else 0 if dtype.name == "bool" else 1
 
 
+def _conj(x):
+    return x.conj() if isinstance(x, Tensor) and x._impl.dtype.is_complex else x
+
+
+def holomorphic(backward):
+    """The backward of an op holomorphic in its inputs, from its formula for real numbers:
+    with complex gradients it returns conj(backward(ctx, conj(grad))). A formula linear in grad,
+    grad * f'(z) or a contraction of grad with the other operands, thus becomes grad * conj(f'(z))
+    or the contraction with their conjugates: PyTorch's convention. Real gradients pass as they
+    are."""
+    @functools.wraps(backward)
+    def rule(ctx, *grads):
+        if not any(isinstance(g, Tensor) and g._impl.dtype.is_complex for g in grads):
+            return backward(ctx, *grads)
+        out = backward(ctx, *(_conj(g) for g in grads))
+        return tuple(_conj(o) for o in out) if isinstance(out, tuple) else _conj(out)
+    return rule
+
+
 def register(names, setup, backward):
     """Registers the rule of the ops `names` (a name or a tuple of names: aliases, method forms
     spelled `Tensor.name` where they take other arguments than the function)."""

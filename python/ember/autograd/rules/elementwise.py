@@ -17,7 +17,7 @@ import ember  # ops are looked up when a backward runs: the wrapped, recording o
 from ... import _C
 from ..._tensor import Tensor, _wrap
 from ..grad_mode import _state
-from ..recording import register
+from ..recording import holomorphic, register
 
 
 def _is_tensor(x):
@@ -35,16 +35,6 @@ def _conj(x):
     if isinstance(x, Tensor):
         return x.conj() if x._impl.dtype.is_complex else x
     return x.conjugate() if isinstance(x, complex) else x
-
-
-def _holomorphic(formula):
-    """formula(grad, x) = grad * f'(x) (linear in grad) turned into grad * conj(f'(x)) for a
-    complex x: conj(formula(conj(grad), x))."""
-    def rule(grad, x):
-        if x._impl.dtype.is_complex:
-            return formula(grad.conj(), x).conj()
-        return formula(grad, x)
-    return rule
 
 
 # ---- setups ---------------------------------------------------------------------------------------
@@ -402,27 +392,22 @@ register(("sign", "floor", "ceil", "trunc", "round"), _pass_input, _zero_backwar
 register("frac", _pass_input, _identity_backward)
 
 
-def _input_rule(names, formula, holomorphic=True):
+def _input_rule(names, formula, is_holomorphic=True):
     """A rule whose gradient is formula(grad, input) (its derivative conjugated for complex
     inputs when the op is holomorphic)."""
-    if holomorphic:
-        formula = _holomorphic(formula)
-
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return formula(grad, x)
-    register(names, _save_input, backward)
+    register(names, _save_input, holomorphic(backward) if is_holomorphic else backward)
 
 
 def _result_rule(names, formula):
     """A rule whose gradient is formula(grad, result) (its derivative conjugated for complex
     results)."""
-    formula = _holomorphic(formula)
-
     def backward(ctx, grad):
         y, = ctx.saved_tensors
         return formula(grad, y)
-    register(names, _save_result, backward)
+    register(names, _save_result, holomorphic(backward))
 
 
 _LN2 = math.log(2.0)
@@ -431,7 +416,7 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
 
 # |z| is not holomorphic: its gradient is grad * z / |z| (sgn is sign on the reals)
-_input_rule(("abs", "Tensor.__abs__"), lambda g, x: g * x.sgn(), holomorphic=False)
+_input_rule(("abs", "Tensor.__abs__"), lambda g, x: g * x.sgn(), is_holomorphic=False)
 _result_rule("exp", lambda g, y: g * y)
 _result_rule("exp2", lambda g, y: g * (y * _LN2))
 _result_rule("expm1", lambda g, y: g * (y + 1))
@@ -448,8 +433,6 @@ def _fused_result_rule(names, formula, native):
     """formula(grad, result), computed by the one kernel `native(grad, result)` unless the
     backward itself is recorded (create_graph), the operands differ in dtype or shape, or
     they are complex."""
-    formula = _holomorphic(formula)
-
     def backward(ctx, grad):
         y, = ctx.saved_tensors
         g, r = grad._impl, y._impl
@@ -457,7 +440,7 @@ def _fused_result_rule(names, formula, native):
                 r.dtype.is_complex:
             return formula(grad, y)
         return _wrap(native(g, r))
-    register(names, _save_result, backward)
+    register(names, _save_result, holomorphic(backward))
 
 
 _fused_result_rule("tanh", lambda g, y: g * (1 - y * y), _C.tanh_backward)

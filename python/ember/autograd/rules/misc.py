@@ -16,7 +16,7 @@ large, or where the op has an in-place form (which is recorded through its out-o
 import math
 
 import ember
-from ..recording import register
+from ..recording import holomorphic, register
 from .elementwise import _clamp_backward
 
 
@@ -35,7 +35,7 @@ def _lerp_backward(ctx, grad):
             grad * (end - input) if need[2] else None)
 
 
-register("lerp", _lerp_setup, _lerp_backward)
+register("lerp", _lerp_setup, holomorphic(_lerp_backward))
 
 
 def _addc_setup(ctx, result, input, tensor1, tensor2, *, value=1, **kwargs):
@@ -60,8 +60,8 @@ def _addcdiv_backward(ctx, grad):
             -grad * (t1 * value) / (t2 * t2) if need[2] else None)
 
 
-register("addcmul", _addc_setup, _addcmul_backward)
-register("addcdiv", _addc_setup, _addcdiv_backward)
+register("addcmul", _addc_setup, holomorphic(_addcmul_backward))
+register("addcdiv", _addc_setup, holomorphic(_addcdiv_backward))
 
 
 def _clamp_min_setup(ctx, result, input, min, **kwargs):

@@ -32,7 +32,7 @@ from ember.nn.functional import normalization as _norm
 from ember.nn.functional import padding as _pad
 from ember.nn.functional import pooling as _pool
 
-from ..recording import has_rule, register, requires_grad_in
+from ..recording import has_rule, holomorphic, register, requires_grad_in
 from ..function import Function
 from ..grad_mode import _state, no_grad
 
@@ -732,4 +732,4 @@ def _linear_backward(ctx, grad):
     return gi, gw, gb
 
 
-register(_name("linear"), _linear_setup, _linear_backward)
+register(_name("linear"), _linear_setup, holomorphic(_linear_backward))

@@ -13,7 +13,7 @@ import operator
 from ... import _C
 from ..._tensor import _wrap
 from ..grad_mode import _state
-from ..recording import register
+from ..recording import holomorphic, register
 
 
 # ---- helpers shared with rules/sort.py ---------------------------------------------------------
@@ -160,10 +160,8 @@ def _prod_backward(ctx, grad):
     x = input if input.dtype == g.dtype else input.to(g.dtype)
     zero = x == 0
     if not bool(zero.any().item()):
-        others = restore(result, shape, dims).to(g.dtype) / x
-    else:
-        others = _prod_of_others(x, zero, shape, dims)
-    return g * (others.conj() if others.dtype.is_complex else others)  # grad * conj(d prod / dx)
+        return g * restore(result, shape, dims).to(g.dtype) / x
+    return g * _prod_of_others(x, zero, shape, dims)
 
 
 def _prod_of_others(x, zero, shape, dims):
@@ -195,7 +193,7 @@ def _prod_of_others(x, zero, shape, dims):
                  nonzero_prod * float_mask(zeros == 0, x.dtype) / safe(x, zero))
 
 
-register("prod", _prod_setup, _prod_backward)
+register("prod", _prod_setup, holomorphic(_prod_backward))
 
 
 # ---- var, std -------------------------------------------------------------------------------------
@@ -450,7 +448,7 @@ def _cumprod_first_zero_backward(grad, x, zero, dim):
 
 
 register("cumsum", _scan_setup, _cumsum_backward)
-register("cumprod", _scan_setup, _cumprod_backward)
+register("cumprod", _scan_setup, holomorphic(_cumprod_backward))
 
 
 # ---- softmax, log_softmax -------------------------------------------------------------------------

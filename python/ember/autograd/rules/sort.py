@@ -14,7 +14,7 @@ within that operand alone put back by expansion; tensordot and kron are written 
 import numbers
 import operator
 
-from ..recording import register
+from ..recording import holomorphic, register
 from .reduce import evenly, indices_to_save, reduced_dims, select_backward
 
 
@@ -295,7 +295,7 @@ def _einsum_backward(ctx, grad):
     return einsum_backward(grad, ctx.subs, ctx.out, ctx.sizes, operands, ctx.needs_input_grad)
 
 
-register("einsum", _einsum_setup, _einsum_backward)
+register("einsum", _einsum_setup, holomorphic(_einsum_backward))
 
 
 # ---- tensordot, kron ------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def _tensordot_setup(ctx, result, a, b, dims=2):
     return a, b
 
 
-register("tensordot", _tensordot_setup, _einsum_backward)
+register("tensordot", _tensordot_setup, holomorphic(_einsum_backward))
 
 
 def _kron_setup(ctx, result, input, other):
@@ -364,4 +364,4 @@ def _kron_backward(ctx, grad):
     return ga, gb
 
 
-register("kron", _kron_setup, _kron_backward)
+register("kron", _kron_setup, holomorphic(_kron_backward))
