@@ -165,7 +165,7 @@ COMPOSITES = {
     "cartesian_prod", "combinations", "vander", "rsub", "chain_matmul", "trapz",  # ember/_ops/combinatorics.py
     "view_copy", "permute_copy", "transpose_copy", "expand_copy", "diagonal_copy", "select_copy", "slice_copy",
     "split_copy", "squeeze_copy", "unsqueeze_copy", "t_copy", "unbind_copy", "unfold_copy", "alias_copy",
-    "narrow_copy",  # ember/_ops/view_copies.py: a view, then clone
+    "narrow_copy", "view_as_real_copy", "view_as_complex_copy",  # ember/_ops/view_copies.py: a view, then clone
 }
 COMPOSITES |= surface_names.COMPOSITES  # the composites of torch's surface (ember/_ops/extra.py, ...)
 

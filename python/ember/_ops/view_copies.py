@@ -6,7 +6,7 @@ from .._tensor import Tensor
 
 __all__ = ["view_copy", "permute_copy", "transpose_copy", "expand_copy", "diagonal_copy", "select_copy",
            "slice_copy", "split_copy", "squeeze_copy", "unsqueeze_copy", "t_copy", "unbind_copy", "unfold_copy",
-           "alias_copy", "detach_copy", "narrow_copy"]
+           "alias_copy", "detach_copy", "narrow_copy", "view_as_real_copy", "view_as_complex_copy"]
 
 
 def _input(x, name):
@@ -104,3 +104,15 @@ def detach_copy(input):
 @op
 def narrow_copy(input, dim, start, length):
     return _copied(_input(input, "narrow_copy").narrow(dim, start, length))
+
+
+@op
+def view_as_real_copy(input):
+    from .complex import view_as_real
+    return _copied(view_as_real(_input(input, "view_as_real_copy")))
+
+
+@op
+def view_as_complex_copy(input):
+    from .complex import view_as_complex
+    return _copied(view_as_complex(_input(input, "view_as_complex_copy")))
