@@ -438,3 +438,27 @@ def test_every_transform_is_an_op_with_a_backward_rule():
     x = ember.ones(4, dtype=ember.complex128, requires_grad=True)
     assert ember.fft.fft(x).grad_fn.name() == "FftBackward0"
     assert math.isclose(ember.fft.fft(x).abs().sum().item(), 4.0)
+
+
+# ---- the benchmark cases ---------------------------------------------------------------------------
+
+def test_benchmark_cases_agree_with_their_peers():
+    """benchmarks/suite/spectral.py (run.py --suite fft) at its check sizes: ember's result is
+    numpy's (and torch's, when installed)."""
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    from suite import ops, spectral
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    cases = spectral.cases("check")
+    assert [c.name.split()[0] for c in cases] == ["fft", "fft2", "fft", "rfft"]
+    assert len(spectral.cases("full")) == len(spectral.cases("quick")) == len(cases)
+    for case in cases:
+        data = case.data()
+        got = ops.to_numpy(case.torchlike(ember, "cpu", data)())
+        ops.compare(case, ops.to_numpy(case.numpy(data)()), got)
+        if torch is not None:
+            ops.compare(case, ops.to_numpy(case.torchlike(torch, "cpu", data)()), got)
