@@ -128,6 +128,27 @@ def test_non_contiguous_inputs(name, rng):
 
 
 @pytest.mark.parametrize("name", TRANSFORMS)
+def test_part_views_and_expanded_inputs(name, rng):
+    c = crandn(rng, (5, 8))
+    x = ember.from_numpy(c)
+    a = c.real if name in REAL_INPUT else c
+    v = x.real if name in REAL_INPUT else x
+    check(call(name, v[:, 1:]), reference(name, a[:, 1:]), np.float64)  # .real: stride 2
+    e = ember.from_numpy(a[0]).expand(3, 8)  # stride 0 along the batch, then along the transform
+    check(call(name, e), reference(name, np.broadcast_to(a[0], (3, 8))), np.float64)
+    dim = 0 if name in ONE_D else (1, 0)
+    check(call(name, e, dim=dim), reference(name, np.broadcast_to(a[0], (3, 8)), dim=dim), np.float64)
+
+
+@pytest.mark.ember_only
+@pytest.mark.parametrize("name", TRANSFORMS)
+def test_negative_step_views(name, rng):
+    a = signal(rng, name, (4, 9))
+    x = ember.from_numpy(a)
+    check(call(name, x[::-1, ::-2]), reference(name, a[::-1, ::-2]), np.float64)
+
+
+@pytest.mark.parametrize("name", TRANSFORMS)
 def test_zero_size_batch(name, rng):
     # torch's CPU backend raises here; a batch of no transforms is an empty result
     dim = -1 if name in ONE_D else (-2, -1) if name in TWO_D else (1, 2)

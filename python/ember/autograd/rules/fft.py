@@ -40,13 +40,12 @@ def _save_plan(ctx, name, input, s, dim, norm, out, one_dim):
     if out is not None:
         raise RuntimeError(f"fft.{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad")
-    base = name.rstrip("2n")
     plan = _c2c.plan if name in _C2C else _real.r2c_plan if name in _R2C else _real.c2r_plan
     ctx.dims, ctx.sizes, ctx.norm = plan(name, input, s, dim, norm, one_dim)
     ctx.in_sizes = [input.shape[d] for d in ctx.dims]
     ctx.ndim = input.dim()
     ctx.complex_input = input.dtype.is_complex
-    ctx.forward = not base.startswith("i")
+    ctx.forward = not name.startswith("i")  # ifft*, irfft*, ihfft*: the inverse direction
     return (input,)
 
 
