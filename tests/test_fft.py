@@ -366,6 +366,16 @@ def test_torch_parity_values_and_dtypes(name, rng):
                 check(got, want.resolve_conj().numpy().astype(np.complex128 if want.is_complex() else np.float64), dt)
 
 
+@pytest.mark.skipif(backend_is_torch(), reason="torch's functions are builtins without signatures")
+def test_signatures_are_torchs():
+    import inspect
+    torch = pytest.importorskip("torch")
+    for name in ember.fft.__all__:
+        documented = getattr(torch.fft, name).__doc__.strip().splitlines()[0].split(" -> ")[0]
+        ours = name + str(inspect.signature(getattr(ember.fft, name))).replace("ember.", "torch.")
+        assert ours == documented
+
+
 def test_torch_parity_integer_input_and_helpers():
     torch = pytest.importorskip("torch")
     for name in TRANSFORMS:

@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .. import _C
+from .._layout import strided
 from .._op_layer import namespace
 from .._tensor import Tensor
 from ._args import dtype_name, into
@@ -47,7 +48,7 @@ def _length(name, n):
 
 
 @op
-def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=strided, device=None, requires_grad=False):
     """[0, 1, ..., (n - 1) // 2, -(n // 2), ..., -1] / (d * n): the frequencies of fft's n bins
     for samples spaced d apart."""
     n = _length("fftfreq", n)
@@ -56,7 +57,7 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
 
 
 @op
-def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=strided, device=None, requires_grad=False):
     """[0, 1, ..., n // 2] / (d * n): the frequencies of rfft's n // 2 + 1 bins."""
     n = _length("rfftfreq", n)
     return _frequencies("rfftfreq", np.arange(0, n // 2 + 1), n, d, dtype, device, layout, requires_grad, out)
