@@ -1,14 +1,15 @@
 """ember's benchmark suite: ops and model training steps, ember beside numpy and PyTorch in one
 process, against this machine's roofline.
 
-    python benchmarks/run.py [--suite ops|models|distributed|all] [--filter NAME] [--device cpu|cuda]
+    python benchmarks/run.py [--suite ops|fft|models|distributed|all] [--filter NAME] [--device cpu|cuda]
                              [--threads N] [--quick] [--check] [--json FILE] [--plot FILE.png]
 
 Each case runs every installed peer on the same data, each in a block of its own calls (warm-up,
 then timed samples; see suite/timer.py); the table gives the median, the interquartile range
 as a share of it, GFLOP/s or GB/s where the case has a flop or byte count, the ratio best peer's
 time / ember's time (above 1: ember is faster), and the share of the roofline, from the FMA peak
-and the copy bandwidth measured at the start (suite/machine.py). The models suite adds the peak
+and the copy bandwidth measured at the start (suite/machine.py). The fft suite (suite/spectral.py)
+times ember.fft against torch.fft and numpy.fft and reports like the ops suite. The models suite adds the peak
 resident memory a training step adds, per library (suite/memory.py says how it is measured).
 The distributed suite (asked for by name; `all` leaves it out, as a full run takes about a minute
 and a half) runs bench_distributed.py: all_reduce and a DDP step on 2 processes of one thread
@@ -50,7 +51,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import ember  # noqa: E402
-from suite import machine, memory, models, ops, report, timer  # noqa: E402
+from suite import machine, memory, models, ops, report, spectral, timer  # noqa: E402
 
 import bench_distributed  # noqa: E402
 
@@ -69,8 +70,8 @@ def import_torch():
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--suite", choices=["ops", "models", "distributed", "all"], default="all",
-                        help="all: ops and models (distributed runs only when named)")
+    parser.add_argument("--suite", choices=["ops", "fft", "models", "distributed", "all"], default="all",
+                        help="all: ops, fft and models (distributed runs only when named)")
     parser.add_argument("--filter", action="append", default=[], metavar="NAME",
                         help="run the cases whose name contains NAME (any case; may be repeated)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
@@ -107,6 +108,8 @@ def select(args):
     out = []
     if args.suite in ("ops", "all"):
         out += [("ops", c) for c in ops.cases("quick" if args.quick else "full") if wanted(c.name)]
+    if args.suite in ("fft", "all"):  # op cases too: run and reported as the ops suite's are
+        out += [("ops", c) for c in spectral.cases("quick" if args.quick else "full") if wanted(c.name)]
     if args.suite in ("models", "all"):
         out += [("models", name) for name in models.CASES if wanted(name)]
     if args.suite == "distributed" and wanted(DISTRIBUTED_CASE):

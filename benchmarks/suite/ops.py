@@ -63,8 +63,9 @@ def compare(case, reference, result):
     assert len(ref) == len(got), f"{case.name}: {len(got)} results, expected {len(ref)}"
     for i, (r, g) in enumerate(zip(ref, got)):
         assert r.shape == g.shape, f"{case.name} result {i}: shape {g.shape}, expected {r.shape}"
-        if case.compare_by == "values":
-            np.testing.assert_allclose(g.astype(np.float64), r.astype(np.float64), rtol=case.rtol, atol=case.atol,
+        if case.compare_by == "values":  # complex results compared as complex: both parts count
+            wide = np.complex128 if np.iscomplexobj(r) or np.iscomplexobj(g) else np.float64
+            np.testing.assert_allclose(g.astype(wide), r.astype(wide), rtol=case.rtol, atol=case.atol,
                                        err_msg=f"{case.name} result {i}")
         else:
             assert g.dtype == r.dtype, f"{case.name} result {i}: dtype {g.dtype}, expected {r.dtype}"

@@ -140,6 +140,7 @@ from . import func, testing  # noqa: E402,F401
 from .func import vmap  # noqa: E402,F401
 from ._ops.toplevel_aliases import *  # noqa: E402,F401,F403
 from . import special  # noqa: E402,F401
+from . import fft  # noqa: E402,F401  (torch.fft)
 from ._ops.windows import *  # noqa: E402,F401,F403
 from ._ops.combinatorics import *  # noqa: E402,F401,F403
 from ._ops.view_copies import *  # noqa: E402,F401,F403

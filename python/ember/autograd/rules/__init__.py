@@ -13,7 +13,7 @@ their own: they are recorded through their out-of-place forms.
 import importlib
 
 _FAMILIES = ("elementwise", "reduce", "views", "shape", "indexing", "sort", "linalg", "nn", "loss",
-             "misc", "complex")
+             "misc", "complex", "fft")
 
 for _family in _FAMILIES:
     importlib.import_module(f"{__name__}.{_family}")
