@@ -119,5 +119,13 @@ ENTRIES = [
                                 Sample((Arg(_complex_data(rng, 2, 3, 4), dtype),), name="batched"),
                                 Sample((Arg(np.zeros((0, 2), dtype=np.complex128), dtype),), name="empty")],
             dtypes=COMPLEX_DTYPES, reference=lambda a: np.conj(np.swapaxes(a, -1, -2)), torch=False, **_NOT_DIFF),
+    OpEntry("stft", lambda lib, x, w: lib.stft(x, 16, 4, window=w, return_complex=True),
+            lambda rng, dtype: [Sample((Arg(random_data(rng, 2, 60), _part_dtype(dtype)),
+                                        Arg(np.hanning(16), _part_dtype(dtype))), name="batch of 2")],
+            dtypes=COMPLEX_DTYPES, reference=None, **_NOT_DIFF),  # torch is the reference
+    OpEntry("istft", lambda lib, s, w: lib.istft(s, 16, 4, window=w, length=60),
+            lambda rng, dtype: [Sample((Arg(_complex_data(rng, 2, 9, 16), dtype),
+                                        Arg(np.hanning(18)[1:-1], _part_dtype(dtype))), name="batch of 2")],
+            dtypes=COMPLEX_DTYPES, reference=None, noncontiguous=False, **_NOT_DIFF),
     OpEntry("sgn complex", lambda lib, a: lib.sgn(a), _with_zero, dtypes=COMPLEX_DTYPES, reference=_sgn, **_NOT_DIFF),
 ]

@@ -50,6 +50,8 @@ NOT_DIFFERENTIABLE = {
 COMPOSITES = {
     # ember/_ops/complex.py: the conjugate transpose, transpose then conj
     "adjoint", "Tensor.adjoint",
+    # ember/_ops/spectral.py: unfold, window, fft (gradients: test_stft.py)
+    "stft", "istft", "Tensor.stft", "Tensor.istft",
     # ember/_ops/extra.py
     "addr", "aminmax", "dist", "float_power", "fmax", "fmin", "inner", "ldexp", "logit", "mode", "nanmean",
     "nansum", "positive", "renorm", "sinc",

@@ -45,7 +45,8 @@ def _check_layouts_agree(entry, dtype):
                 assert a == b, f"{entry.name} sample {sample.name!r}"
                 continue
             assert (a.dtype, tuple(a.shape)) == (b.dtype, tuple(b.shape)), f"{entry.name} sample {sample.name!r}"
-            np.testing.assert_allclose(to_numpy(b).astype(np.float64), to_numpy(a).astype(np.float64), rtol=rtol,
+            wide = np.complex128 if a.dtype.is_complex else np.float64
+            np.testing.assert_allclose(to_numpy(b).astype(wide), to_numpy(a).astype(wide), rtol=rtol,
                                        atol=atol, equal_nan=True,
                                        err_msg=f"{entry.name} sample {sample.name!r}: layouts disagree")
 

@@ -133,6 +133,7 @@ from ._ops.extra_shape import *  # noqa: E402,F401,F403
 # Tensor.__array_namespace__() returns (ember/_ops/array_api.py, ember/_array_api_info.py).
 from ._ops.array_api import *  # noqa: E402,F401,F403
 from ._ops.complex import *  # noqa: E402,F401,F403
+from ._ops.spectral import *  # noqa: E402,F401,F403
 from ._array_api_info import API_VERSION as __array_api_version__, __array_namespace_info__  # noqa: E402,F401
 
 # torch's top-level extras: testing helpers, special functions, function transforms, name shims.
