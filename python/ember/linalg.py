@@ -1,6 +1,9 @@
 """ember.linalg: torch.linalg's names and semantics on float32/float64 CPU tensors, batched over
 leading dims. The factorizations run in C++ (csrc/ops/linalg_decomp.cpp); norms and the small
-composite functions are built here from ember ops.
+composite functions are built here from ember ops. Complex tensors (complex64/complex128) are
+taken by inv, inv_ex, det, slogdet, the LU functions, solve, solve_triangular, eig, eigvals,
+matrix_power, multi_dot, cross and vecdot (csrc/ops/linalg_complex.cpp); the other functions
+refuse them with a TypeError.
 """
 import builtins
 import math
@@ -14,7 +17,7 @@ op = _op_layer.namespace("linalg")
 
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "inv", "inv_ex", "solve", "solve_triangular", "det",
-    "slogdet", "lu_factor", "lu_factor_ex", "lu_solve", "lu", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "lstsq",
+    "slogdet", "lu_factor", "lu_factor_ex", "lu_solve", "lu", "cholesky", "cholesky_ex", "qr", "eig", "eigvals", "eigh", "eigvalsh", "svd", "svdvals", "lstsq",
     "matrix_rank", "pinv", "cross", "vecdot", "multi_dot", "matrix_power", "diagonal", "matmul",
 ]
 
@@ -24,6 +27,7 @@ InvExResult = return_types.make("linalg_inv_ex", ["inverse", "info"])
 CholeskyExResult = return_types.make("linalg_cholesky_ex", ["L", "info"])
 QRResult = return_types.make("linalg_qr", ["Q", "R"])
 EighResult = return_types.make("linalg_eigh", ["eigenvalues", "eigenvectors"])
+EigResult = return_types.make("linalg_eig", ["eigenvalues", "eigenvectors"])
 SVDResult = return_types.make("linalg_svd", ["U", "S", "Vh"])
 LUFactorResult = return_types.make("linalg_lu_factor", ["LU", "pivots"])
 LUFactorExResult = return_types.make("linalg_lu_factor_ex", ["LU", "pivots", "info"])
@@ -41,6 +45,9 @@ def _tensor(x, op, name="A"):
 
 def _check_float(x, op, name="A"):
     _tensor(x, op, name)
+    if x.dtype.is_complex:
+        raise _C.DTypeError(f"{op}: complex inputs are not supported ({name} has dtype "
+                            f"{str(x.dtype).rsplit('.', 1)[-1]}); expected a float32 or float64 tensor")
     if x.dtype not in _FLOATS:
         raise _C.DTypeError(f"{op}: expected {name} to be a float32 or float64 tensor, but got dtype "
                             f"{str(x.dtype).rsplit('.', 1)[-1]}")
@@ -269,6 +276,19 @@ def qr(A, mode="reduced"):
 
 
 @op
+def eig(A):
+    """Eigenvalues and right eigenvectors (columns, unit 2-norm) of general square matrices, real
+    or complex; both results are complex (complex64 for float32/complex64 inputs)."""
+    r = _C.linalg_eig(_tensor(A, "linalg.eig")._impl)
+    return EigResult(_wrap(r[0]), _wrap(r[1]))
+
+
+@op
+def eigvals(A):
+    return _wrap(_C.linalg_eigvals(_tensor(A, "linalg.eigvals")._impl))
+
+
+@op
 def eigh(A, UPLO="L"):
     r = _C.linalg_eigh(_tensor(A, "linalg.eigh")._impl, UPLO)
     return EighResult(_wrap(r[0]), _wrap(r[1]))
@@ -410,11 +430,14 @@ def cross(input, other, *, dim=-1, axis=None):
 
 @op
 def vecdot(x, y, *, dim=-1, axis=None):
-    """sum(x * y, dim) with broadcasting (real dtypes: no conjugation); axis=: the array API's spelling."""
+    """sum(conj(x) * y, dim) with broadcasting (x is conjugated when complex, as torch does);
+    axis=: the array API's spelling."""
     dim = dim if axis is None else axis
     from ._ops import reduce as _reduce
     _tensor(x, "linalg.vecdot", "x")
     _tensor(y, "linalg.vecdot", "y")
+    if x.dtype.is_complex:
+        x = x.conj()
     return _reduce.sum(x * y, dim)
 
 
@@ -511,6 +534,8 @@ def matmul(input, other):
 def _logdet(A):
     from ._ops.elementwise import where
     sign, logabs = slogdet(A)
+    if sign.dtype.is_complex:  # log det = log|det| + i arg(det), complex
+        return logabs + sign.log()
     nan = logabs.new_full((), math.nan)
     return where(sign < 0, nan, logabs)
 
