@@ -1,9 +1,9 @@
 """ember.linalg: torch.linalg's names and semantics on float32/float64 CPU tensors, batched over
 leading dims. The factorizations run in C++ (csrc/ops/linalg_decomp.cpp); norms and the small
 composite functions are built here from ember ops. Complex tensors (complex64/complex128) are
-taken by inv, inv_ex, det, slogdet, the LU functions, solve, solve_triangular, eig, eigvals,
-matrix_power, multi_dot, cross and vecdot (csrc/ops/linalg_complex.cpp); the other functions
-refuse them with a TypeError.
+taken by inv, inv_ex, det, slogdet, the LU functions, solve, solve_triangular, eig, eigvals
+(csrc/ops/linalg_complex.cpp), and by the norms (except the matrix norms of the SVD),
+matrix_power, multi_dot, cross and vecdot; the other functions refuse them with a TypeError.
 """
 import builtins
 import math
@@ -61,9 +61,23 @@ def _check_matrix(x, op, name="A"):
     return x
 
 
+def _check_float_or_complex(x, op, name="A"):
+    _tensor(x, op, name)
+    if x.dtype not in _FLOATS and not x.dtype.is_complex:
+        raise _C.DTypeError(f"{op}: expected {name} to be a float32, float64, complex64 or complex128 tensor, "
+                            f"but got dtype {str(x.dtype).rsplit('.', 1)[-1]}")
+    return x
+
+
 def _with_dtype(x, dtype, op):
     if dtype is None:
         return x
+    if x.dtype.is_complex:  # a complex input takes a complex dtype, no narrower than its own
+        if not dtype.is_complex:
+            raise _C.DTypeError(f"{op}: dtype must be complex64 or complex128 for a complex input, but got {dtype}")
+        if x.dtype == _C.dtype.complex128 and dtype == _C.dtype.complex64:
+            raise _C.DTypeError(f"{op}: the input dtype complex128 cannot be cast to the requested dtype complex64")
+        return x.to(dtype)
     if dtype not in _FLOATS:
         raise _C.DTypeError(f"{op}: dtype must be float32 or float64, but got {dtype}")
     if x.dtype == _C.dtype.float64 and dtype == _C.dtype.float32:
@@ -76,11 +90,11 @@ def _with_dtype(x, dtype, op):
 @op
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """sum(|x|^ord)^(1/ord) over `dim` (every element by default); ord may be any real number,
-    inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros). axis= and keepdims=: the
-    array API's spellings."""
+    inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros). Complex x gives a real norm.
+    axis= and keepdims=: the array API's spellings."""
     dim = dim if axis is None else axis
     keepdim = keepdim if keepdims is None else keepdims
-    _check_float(x, "linalg.vector_norm", "x")
+    _check_float_or_complex(x, "linalg.vector_norm", "x")
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise _C.ArgumentError(f"linalg.vector_norm: ord must be a real number, but got {ord!r}")
@@ -124,7 +138,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
     |A|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular value)."""
     from ._ops import reduce as _reduce
     keepdim = keepdim if keepdims is None else keepdims  # keepdims=: the array API's spelling
-    _check_matrix(A, "linalg.matrix_norm")
+    _check_float_or_complex(A, "linalg.matrix_norm")
+    if A.dim() < 2:
+        raise _C.ShapeError(f"linalg.matrix_norm: A must have at least 2 dimensions, but got shape {list(A.shape)}")
     A = _with_dtype(A, dtype, "linalg.matrix_norm")
     d0, d1 = _matrix_dims(A, dim, "linalg.matrix_norm")
     if isinstance(ord, str):
@@ -136,6 +152,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
         raise _C.ArgumentError(f"linalg.matrix_norm: order {ord!r} is not supported; use 'fro', 'nuc', "
                                "inf, -inf, 1, -1, 2 or -2")
     if ord in ("nuc", 2, -2):
+        if A.dtype.is_complex:
+            raise _C.DTypeError(f"linalg.matrix_norm: complex inputs are not supported for ord={ord!r} (A has dtype "
+                                f"{str(A.dtype).rsplit('.', 1)[-1]}), which needs the SVD; 'fro', 1, -1, inf and "
+                                "-inf take complex")
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
         if ord == "nuc":
             r = _reduce.sum(s, -1)

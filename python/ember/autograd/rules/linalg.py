@@ -908,26 +908,35 @@ def _vector_norm_setup(ctx, result, x, ord=2, dim=None, keepdim=False, *, dtype=
 
 
 def _vector_norm_backward(ctx, grad):
+    # Complex x (a real norm): d|x| = Re(conj(sgn x) dx), so each real formula holds with sign(x)
+    # read as sgn(x) = x / |x|, and the powers of |x| unchanged.
     ember = _ember()
     x, norm = ctx.saved_tensors
-    if x.dtype != norm.dtype:
-        x = x.to(norm.dtype)
+    if x._impl.dtype.is_complex:
+        want = ember.complex128 if norm.dtype == ember.float64 else ember.complex64
+        if x.dtype != want:
+            x = x.to(want)
+        sign = ember.sgn(x)
+    else:
+        if x.dtype != norm.dtype:
+            x = x.to(norm.dtype)
+        sign = None
     if not ctx.keepdim and ctx.dims is not None:
         for d in ctx.dims:
             grad = grad.unsqueeze(d)
             norm = norm.unsqueeze(d)
     p = ctx.ord
-    zero = x.new_zeros(())
+    zero = norm.new_zeros(())
     if p == 0:
         return x.new_zeros(tuple(x.shape))
     if p == 1:
-        return grad * x.sign()
+        return grad * (x.sign() if sign is None else sign)
     if p == 2:
         return x * ember.where(norm == 0, zero, grad / norm)
     if math.isinf(p):
-        mask = (x.abs() == norm).to(x.dtype)
+        mask = (x.abs() == norm).to(norm.dtype)
         count = mask.sum(ctx.dims, keepdim=True) if ctx.dims is not None else mask.sum()
-        return grad * x.sign() * mask / count
+        return grad * (x.sign() if sign is None else sign) * mask / count
     scale = ember.where(norm == 0, zero, grad / norm.pow(p - 1))
     if p < 2:
         xp = ember.where(x == 0, zero, x.abs().pow(p - 2))
