@@ -416,8 +416,13 @@ def test_gradcheck_lu(dtype):
     LU, piv = ember.linalg.lu_factor(A.detach())
     B = leaf(make(3, 2), dtype)
     assert gradcheck(lambda B: ember.linalg.lu_solve(LU, piv, B, adjoint=True), (B,))
+    for left in (True, False):
+        for adjoint in (False, True):  # through the factorization: lu_solve's gradient of LU too
+            assert gradcheck(lambda A, B: ember.linalg.lu_solve(*ember.linalg.lu_factor(A), B if left else B.mT,
+                                                                left=left, adjoint=adjoint), (A, B))
     U = leaf(np.triu(make(3, 3)) + 2 * np.eye(3), dtype)
     assert gradcheck(lambda U, B: ember.linalg.solve_triangular(U, B, upper=True), (U, B))
+    assert gradcheck(lambda U, B: ember.linalg.solve_triangular(U, B.mT, upper=True, left=False), (U, B))
 
 
 def phase_free(V):
