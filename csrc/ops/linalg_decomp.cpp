@@ -1,8 +1,9 @@
 // Front-ends of the linear algebra factorizations (torch.linalg names and semantics): check the
 // arguments, copy the input into a float64 work buffer, run the kernel over the flattened batch,
-// and return results in the input's dtype. Complex inputs of the functions that take them go to
-// linalg_complex.cpp right after the device check; the others refuse complex (check_float). float32 inputs are thus factored in float64, which
-// costs time but keeps the Jacobi and LU results accurate to float32 rounding.
+// and return results in the input's dtype. float32 inputs are thus factored in float64, which
+// costs time but keeps the Jacobi and LU results accurate to float32 rounding. Complex inputs of
+// the functions that take them go to linalg_complex.cpp right after the device check; the others
+// refuse complex (check_float).
 #include <algorithm>
 #include <cmath>
 #include <limits>
