@@ -6,11 +6,49 @@
 namespace ember {
 namespace {
 
+// The complex ops: a, b and c hold std::complex<double> elements.
+void linalg_complex_cpu(LinalgOp op, const LinalgArgs& x, int64_t grain) {
+  using cpu::linalg::cdouble;
+  const int64_t m = x.m, n = x.n, k = x.k;
+  const int64_t kmin = std::min(m, n);
+  cdouble* a = reinterpret_cast<cdouble*>(x.a);
+  cdouble* b = reinterpret_cast<cdouble*>(x.b);
+  cdouble* c = reinterpret_cast<cdouble*>(x.c);
+  EMBER_CHECK(op == LinalgOp::LuFactor || op == LinalgOp::LuSolve || op == LinalgOp::TriangularSolve ||
+                  op == LinalgOp::Eig,
+              "linalg: no complex kernel for this factorization");
+  parallel_for(0, x.batch, grain, [&](int64_t b0, int64_t b1) {
+    for (int64_t i = b0; i < b1; ++i) {
+      switch (op) {
+        case LinalgOp::LuFactor:
+          x.info[i] = cpu::linalg::lu_factor_complex(a + i * m * n, m, n, x.pivots + i * kmin);
+          break;
+        case LinalgOp::LuSolve:
+          cpu::linalg::lu_solve_complex(a + i * n * n, x.pivots + i * n, n, b + i * n * k, k);
+          break;
+        case LinalgOp::TriangularSolve:
+          cpu::linalg::triangular_solve_complex(a + i * n * n, n, b + i * n * k, k, x.upper, x.unitriangular);
+          break;
+        case LinalgOp::Eig:
+          x.info[i] = cpu::linalg::eig(a + i * n * n, n, b + i * n, c ? c + i * n * n : nullptr);
+          break;
+        default:
+          break;  // refused above
+      }
+    }
+  });
+}
+
 void linalg_cpu(LinalgOp op, const LinalgArgs& x) {
   const int64_t m = x.m, n = x.n, k = x.k;
   const int64_t kmin = std::min(m, n);
   // A big problem already runs near cache capacity: one per thread is enough parallelism.
   const int64_t grain = n >= 64 ? 1 : std::max<int64_t>(1, 4096 / std::max<int64_t>(1, n * n));
+  if (x.complex) {
+    linalg_complex_cpu(op, x, grain);
+    return;
+  }
+  EMBER_CHECK(op != LinalgOp::Eig, "linalg: the Eig kernel takes complex matrices only");
   parallel_for(0, x.batch, grain, [&](int64_t b0, int64_t b1) {
     for (int64_t i = b0; i < b1; ++i) {
       switch (op) {
@@ -38,6 +76,8 @@ void linalg_cpu(LinalgOp op, const LinalgArgs& x) {
                            x.d ? x.d + i * kv * n : nullptr, x.full);
           break;
         }
+        case LinalgOp::Eig:
+          break;  // refused above
       }
     }
   });

@@ -294,7 +294,13 @@ extern KernelTable<ConvBackwardWeightKernel> conv2d_backward_weight_kernel;
 //   Svd:             a (m x n) is destroyed; b (min(m, n)) <- singular values descending; when c
 //                    is set, c (m x k) <- U and d (k x n) <- Vh, with k = min(m, n), or U m x m
 //                    and Vh n x n when `full`.
-enum class LinalgOp : uint8_t { LuFactor, LuSolve, Cholesky, TriangularSolve, Qr, Eigh, Svd };
+//   Eig:             complex only. a (n x n, general) is destroyed; b (n) <- eigenvalues; c (n x n)
+//                    <- unit-norm eigenvectors as columns when c is set; info: 0, or 1 + the
+//                    index of the eigenvalue the QR iteration failed to converge on.
+// With `complex`, a, b and c hold std::complex<double> values (re, im interleaved; the counts
+// above are complex elements): LuFactor, LuSolve and TriangularSolve then run on complex
+// matrices; Cholesky, Qr, Eigh and Svd are real only, and Eig is complex only.
+enum class LinalgOp : uint8_t { LuFactor, LuSolve, Cholesky, TriangularSolve, Qr, Eigh, Svd, Eig };
 struct LinalgArgs {
   int64_t batch = 0;
   int64_t m = 0, n = 0, k = 0;
@@ -305,6 +311,7 @@ struct LinalgArgs {
   int64_t* pivots = nullptr;
   int64_t* info = nullptr;  // one per batch element
   bool upper = false, unitriangular = false, full = false;
+  bool complex = false;
 };
 using LinalgKernel = void (*)(LinalgOp op, const LinalgArgs& args);
 extern KernelTable<LinalgKernel> linalg_kernel;

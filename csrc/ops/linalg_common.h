@@ -12,20 +12,31 @@
 
 namespace ember::linalg_detail {
 
-// float32 and float64 only; other dtypes (integers, float16, bfloat16) raise a DTypeError.
+// float32 and float64 only; other dtypes (integers, float16, bfloat16) raise a DTypeError, and
+// so do complex ones, for the functions without a complex path.
 inline void check_float(const Tensor& t, const char* op, const char* name = "A") {
+  EMBER_CHECK_TYPE(!is_complex(t.dtype()), op, ": complex inputs are not supported (", name, " has dtype ",
+                   dtype_name(t.dtype()), "); expected a float32 or float64 tensor");
   EMBER_CHECK_TYPE(t.dtype() == kFloat32 || t.dtype() == kFloat64, op, ": expected ", name,
                    " to be a float32 or float64 tensor, but got dtype ", dtype_name(t.dtype()));
 }
 
-inline void check_matrix(const Tensor& t, const char* op, const char* name = "A") {
-  check_float(t, op, name);
+// The functions with a complex path: float32, float64, complex64 or complex128.
+inline void check_float_or_complex(const Tensor& t, const char* op, const char* name = "A") {
+  const DType d = t.dtype();
+  EMBER_CHECK_TYPE(d == kFloat32 || d == kFloat64 || d == kComplex64 || d == kComplex128, op, ": expected ", name,
+                   " to be a float32, float64, complex64 or complex128 tensor, but got dtype ", dtype_name(d));
+}
+
+inline void check_matrix(const Tensor& t, const char* op, const char* name = "A", bool allow_complex = false) {
+  if (allow_complex) check_float_or_complex(t, op, name);
+  else check_float(t, op, name);
   EMBER_CHECK_SHAPE(t.dim() >= 2, op, ": ", name, " must have at least 2 dimensions, but got shape ",
                     shape_str(t.shape()));
 }
 
-inline void check_square(const Tensor& t, const char* op, const char* name = "A") {
-  check_matrix(t, op, name);
+inline void check_square(const Tensor& t, const char* op, const char* name = "A", bool allow_complex = false) {
+  check_matrix(t, op, name, allow_complex);
   EMBER_CHECK_SHAPE(t.size(-1) == t.size(-2), op, ": ", name,
                     " must be batches of square matrices, but they are ", t.size(-2), " by ", t.size(-1),
                     " matrices (shape ", shape_str(t.shape()), ")");
@@ -47,6 +58,10 @@ inline Tensor work_copy(const Tensor& t) {
 }
 
 inline Tensor f64_empty(const IntArray& shape) { return empty(shape, TensorOptions(kFloat64)); }
+
+// The row permutation that LAPACK's 1-based swap sequence `pivots` (*, k) applies: row r of
+// P^T A is row perm[r] of A, per batch element (int64 (*, m)); bad pivots raise, naming op.
+Tensor pivots_to_permutation(const Tensor& pivots, int64_t m, const char* op);
 
 inline void run(LinalgOp op, const LinalgArgs& args, const char* name) {
   if (args.batch > 0) linalg_kernel.get(Device(), name)(op, args);

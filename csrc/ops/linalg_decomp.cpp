@@ -1,13 +1,16 @@
 // Front-ends of the linear algebra factorizations (torch.linalg names and semantics): check the
 // arguments, copy the input into a float64 work buffer, run the kernel over the flattened batch,
 // and return results in the input's dtype. float32 inputs are thus factored in float64, which
-// costs time but keeps the Jacobi and LU results accurate to float32 rounding.
+// costs time but keeps the Jacobi and LU results accurate to float32 rounding. Complex inputs of
+// the functions that take them go to linalg_complex.cpp right after the device check; the others
+// refuse complex (check_float).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "ops/linalg_common.h"
+#include "ops/linalg_complex.h"
 
 namespace ember {
 using namespace linalg_detail;
@@ -77,6 +80,7 @@ int64_t lu_solve_in_place(const Tensor& A, Tensor& B, const char* op) {
 
 std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors) {
   if (const auto d = off_host("linalg.inv", {&A})) return to_device(linalg_inv_ex(host(A), check_errors), *d);
+  if (is_complex(A.dtype())) return linalg_complex::inv_ex(A, check_errors);
   check_square(A, "linalg.inv");
   const int64_t n = A.size(-1);
   const LuResult lu = lu_factor_f64(A, "linalg.inv");
@@ -116,6 +120,7 @@ Tensor linalg_inv(const Tensor& A) { return std::get<0>(linalg_inv_ex(A, /*check
 
 std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) {
   if (const auto d = off_host("linalg.slogdet", {&A})) return to_device(linalg_slogdet(host(A)), *d);
+  if (is_complex(A.dtype())) return linalg_complex::slogdet(A);
   check_square(A, "linalg.slogdet");
   const int64_t n = A.size(-1);
   const LuResult lu = lu_factor_f64(A, "linalg.slogdet");
@@ -140,6 +145,7 @@ std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) {
 
 Tensor linalg_det(const Tensor& A) {
   if (const auto d = off_host("linalg.det", {&A})) return to_device(linalg_det(host(A)), *d);
+  if (is_complex(A.dtype())) return linalg_complex::det(A);
   check_square(A, "linalg.det");
   // The product of the pivots, rather than sign * exp(logabsdet), which rounds.
   const int64_t n = A.size(-1);
@@ -164,6 +170,7 @@ namespace {
 
 std::tuple<Tensor, Tensor, Tensor> lu_factor_ex_impl(const Tensor& A, bool pivot, bool check_errors, const char* op) {
   if (const auto d = off_host(op, {&A})) return to_device(lu_factor_ex_impl(host(A), pivot, check_errors, op), *d);
+  if (is_complex(A.dtype())) return linalg_complex::lu_factor_ex(A, pivot, check_errors, op);
   check_matrix(A, op);
   EMBER_CHECK_VALUE(pivot, op, ": LU without pivoting is not implemented on the CPU");
   const LuResult lu = lu_factor_f64(A, op);
@@ -188,11 +195,9 @@ std::tuple<Tensor, Tensor> linalg_lu_factor(const Tensor& A, bool pivot) {
   return {lu, pivots};
 }
 
-namespace {
-
 // The permutation of the rows that LAPACK's swap sequence applies: row r of P^T A is row
 // perm[r] of A, for each batch element (perm is int64 (*, m)).
-Tensor pivots_to_permutation(const Tensor& pivots, int64_t m, const char* op) {
+Tensor linalg_detail::pivots_to_permutation(const Tensor& pivots, int64_t m, const char* op) {
   const Tensor piv = pivots.to(kInt64).contiguous();
   const int64_t k = piv.size(-1);
   IntArray shape(piv.shape().begin(), piv.shape().end() - 1);
@@ -214,11 +219,10 @@ Tensor pivots_to_permutation(const Tensor& pivots, int64_t m, const char* op) {
   return perm;
 }
 
-}  // namespace
-
 Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
   if (const auto d = off_host("linalg.lu_solve", {&LU, &pivots, &B}))
     return to_device(linalg_lu_solve(host(LU), host(pivots), host(B), left, adjoint), *d);
+  if (is_complex(LU.dtype()) || is_complex(B.dtype())) return linalg_complex::lu_solve(LU, pivots, B, left, adjoint);
   const char* op = "linalg.lu_solve";
   check_square(LU, op, "LU");
   check_matrix(B, op, "B");
@@ -284,6 +288,7 @@ std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& piv
                                              bool unpack_pivots) {
   if (const auto d = off_host("lu_unpack", {&LU, &pivots}))
     return to_device(lu_unpack(host(LU), host(pivots), unpack_data, unpack_pivots), *d);
+  if (is_complex(LU.dtype())) return linalg_complex::lu_unpack(LU, pivots, unpack_data, unpack_pivots);
   const char* op = "lu_unpack";
   check_matrix(LU, op, "LU");
   const int64_t m = LU.size(-2), n = LU.size(-1), k = std::min(m, n);
@@ -328,6 +333,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& A, bool pivot) {
 
 Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
   if (const auto d = off_host("linalg.solve", {&A, &B})) return to_device(linalg_solve(host(A), host(B), left), *d);
+  if (is_complex(A.dtype()) || is_complex(B.dtype())) return linalg_complex::solve(A, B, left);  // promotes
   check_square(A, "linalg.solve");
   check_float(B, "linalg.solve", "B");
   EMBER_CHECK_TYPE(A.dtype() == B.dtype(), "linalg.solve: expected A and B to have the same dtype, but got ",
@@ -368,6 +374,8 @@ Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
 Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left, bool unitriangular) {
   if (const auto d = off_host("linalg.solve_triangular", {&A, &B}))
     return to_device(linalg_solve_triangular(host(A), host(B), upper, left, unitriangular), *d);
+  if (is_complex(A.dtype()) || is_complex(B.dtype()))
+    return linalg_complex::solve_triangular(A, B, upper, left, unitriangular);
   check_square(A, "linalg.solve_triangular");
   check_matrix(B, "linalg.solve_triangular", "B");
   EMBER_CHECK_TYPE(A.dtype() == B.dtype(), "linalg.solve_triangular: expected A and B to have the same dtype, but got ",

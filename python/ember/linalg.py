@@ -1,6 +1,9 @@
 """ember.linalg: torch.linalg's names and semantics on float32/float64 CPU tensors, batched over
 leading dims. The factorizations run in C++ (csrc/ops/linalg_decomp.cpp); norms and the small
-composite functions are built here from ember ops.
+composite functions are built here from ember ops. Complex tensors (complex64/complex128) are
+taken by inv, inv_ex, det, slogdet, the LU functions, solve, solve_triangular, eig, eigvals
+(csrc/ops/linalg_complex.cpp), and by the norms (except the matrix norms of the SVD),
+matrix_power, multi_dot, cross and vecdot; the other functions refuse them with a TypeError.
 """
 import builtins
 import math
@@ -14,7 +17,7 @@ op = _op_layer.namespace("linalg")
 
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "inv", "inv_ex", "solve", "solve_triangular", "det",
-    "slogdet", "lu_factor", "lu_factor_ex", "lu_solve", "lu", "cholesky", "cholesky_ex", "qr", "eigh", "eigvalsh", "svd", "svdvals", "lstsq",
+    "slogdet", "lu_factor", "lu_factor_ex", "lu_solve", "lu", "cholesky", "cholesky_ex", "qr", "eig", "eigvals", "eigh", "eigvalsh", "svd", "svdvals", "lstsq",
     "matrix_rank", "pinv", "cross", "vecdot", "multi_dot", "matrix_power", "diagonal", "matmul",
 ]
 
@@ -24,6 +27,7 @@ InvExResult = return_types.make("linalg_inv_ex", ["inverse", "info"])
 CholeskyExResult = return_types.make("linalg_cholesky_ex", ["L", "info"])
 QRResult = return_types.make("linalg_qr", ["Q", "R"])
 EighResult = return_types.make("linalg_eigh", ["eigenvalues", "eigenvectors"])
+EigResult = return_types.make("linalg_eig", ["eigenvalues", "eigenvectors"])
 SVDResult = return_types.make("linalg_svd", ["U", "S", "Vh"])
 LUFactorResult = return_types.make("linalg_lu_factor", ["LU", "pivots"])
 LUFactorExResult = return_types.make("linalg_lu_factor_ex", ["LU", "pivots", "info"])
@@ -41,6 +45,9 @@ def _tensor(x, op, name="A"):
 
 def _check_float(x, op, name="A"):
     _tensor(x, op, name)
+    if x.dtype.is_complex:
+        raise _C.DTypeError(f"{op}: complex inputs are not supported ({name} has dtype "
+                            f"{str(x.dtype).rsplit('.', 1)[-1]}); expected a float32 or float64 tensor")
     if x.dtype not in _FLOATS:
         raise _C.DTypeError(f"{op}: expected {name} to be a float32 or float64 tensor, but got dtype "
                             f"{str(x.dtype).rsplit('.', 1)[-1]}")
@@ -54,9 +61,23 @@ def _check_matrix(x, op, name="A"):
     return x
 
 
+def _check_float_or_complex(x, op, name="A"):
+    _tensor(x, op, name)
+    if x.dtype not in _FLOATS and not x.dtype.is_complex:
+        raise _C.DTypeError(f"{op}: expected {name} to be a float32, float64, complex64 or complex128 tensor, "
+                            f"but got dtype {str(x.dtype).rsplit('.', 1)[-1]}")
+    return x
+
+
 def _with_dtype(x, dtype, op):
     if dtype is None:
         return x
+    if x.dtype.is_complex:  # a complex input takes a complex dtype, no narrower than its own
+        if not dtype.is_complex:
+            raise _C.DTypeError(f"{op}: dtype must be complex64 or complex128 for a complex input, but got {dtype}")
+        if x.dtype == _C.dtype.complex128 and dtype == _C.dtype.complex64:
+            raise _C.DTypeError(f"{op}: the input dtype complex128 cannot be cast to the requested dtype complex64")
+        return x.to(dtype)
     if dtype not in _FLOATS:
         raise _C.DTypeError(f"{op}: dtype must be float32 or float64, but got {dtype}")
     if x.dtype == _C.dtype.float64 and dtype == _C.dtype.float32:
@@ -69,13 +90,11 @@ def _with_dtype(x, dtype, op):
 @op
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """sum(|x|^ord)^(1/ord) over `dim` (every element by default); ord may be any real number,
-    inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros). axis= and keepdims=: the
-    array API's spellings."""
+    inf (max |x|), -inf (min |x|) or 0 (the count of non-zeros). Complex x gives a real norm.
+    axis= and keepdims=: the array API's spellings."""
     dim = dim if axis is None else axis
     keepdim = keepdim if keepdims is None else keepdims
-    if isinstance(x, Tensor) and x.dtype.is_complex:
-        x = x.abs()  # the norm of the moduli: a real result, differentiable through abs
-    _check_float(x, "linalg.vector_norm", "x")
+    _check_float_or_complex(x, "linalg.vector_norm", "x")
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise _C.ArgumentError(f"linalg.vector_norm: ord must be a real number, but got {ord!r}")
@@ -119,9 +138,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
     |A|), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest singular value)."""
     from ._ops import reduce as _reduce
     keepdim = keepdim if keepdims is None else keepdims  # keepdims=: the array API's spelling
-    if isinstance(A, Tensor) and A.dtype.is_complex and ord not in ("nuc", 2, -2):
-        A = A.abs()  # these norms read only the moduli (the others need complex singular values)
-    _check_matrix(A, "linalg.matrix_norm")
+    _check_float_or_complex(A, "linalg.matrix_norm")
+    if A.dim() < 2:
+        raise _C.ShapeError(f"linalg.matrix_norm: A must have at least 2 dimensions, but got shape {list(A.shape)}")
     A = _with_dtype(A, dtype, "linalg.matrix_norm")
     d0, d1 = _matrix_dims(A, dim, "linalg.matrix_norm")
     if isinstance(ord, str):
@@ -133,6 +152,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, keepdi
         raise _C.ArgumentError(f"linalg.matrix_norm: order {ord!r} is not supported; use 'fro', 'nuc', "
                                "inf, -inf, 1, -1, 2 or -2")
     if ord in ("nuc", 2, -2):
+        if A.dtype.is_complex:
+            raise _C.DTypeError(f"linalg.matrix_norm: complex inputs are not supported for ord={ord!r} (A has dtype "
+                                f"{str(A.dtype).rsplit('.', 1)[-1]}), which needs the SVD; 'fro', 1, -1, inf and "
+                                "-inf take complex")
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
         if ord == "nuc":
             r = _reduce.sum(s, -1)
@@ -270,6 +293,19 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
 def qr(A, mode="reduced"):
     r = _C.linalg_qr(_tensor(A, "linalg.qr")._impl, mode)
     return QRResult(_wrap(r[0]), _wrap(r[1]))
+
+
+@op
+def eig(A):
+    """Eigenvalues and right eigenvectors (columns, unit 2-norm) of general square matrices, real
+    or complex; both results are complex (complex64 for float32/complex64 inputs)."""
+    r = _C.linalg_eig(_tensor(A, "linalg.eig")._impl)
+    return EigResult(_wrap(r[0]), _wrap(r[1]))
+
+
+@op
+def eigvals(A):
+    return _wrap(_C.linalg_eigvals(_tensor(A, "linalg.eigvals")._impl))
 
 
 @op
@@ -414,11 +450,14 @@ def cross(input, other, *, dim=-1, axis=None):
 
 @op
 def vecdot(x, y, *, dim=-1, axis=None):
-    """sum(x * y, dim) with broadcasting (real dtypes: no conjugation); axis=: the array API's spelling."""
+    """sum(conj(x) * y, dim) with broadcasting (x is conjugated when complex, as torch does);
+    axis=: the array API's spelling."""
     dim = dim if axis is None else axis
     from ._ops import reduce as _reduce
     _tensor(x, "linalg.vecdot", "x")
     _tensor(y, "linalg.vecdot", "y")
+    if x.dtype.is_complex:
+        x = x.conj()
     return _reduce.sum(x * y, dim)
 
 
@@ -515,6 +554,8 @@ def matmul(input, other):
 def _logdet(A):
     from ._ops.elementwise import where
     sign, logabs = slogdet(A)
+    if sign.dtype.is_complex:  # log det = log|det| + i arg(det), complex
+        return logabs + sign.log()
     nan = logabs.new_full((), math.nan)
     return where(sign < 0, nan, logabs)
 

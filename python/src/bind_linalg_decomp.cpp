@@ -29,6 +29,8 @@ void bind_linalg_decomp(py::module_& m) {
   m.def("linalg_qr", &linalg_qr, py::arg("A"), py::arg("mode") = "reduced", nogil);
   m.def("linalg_eigh", &linalg_eigh, py::arg("A"), py::arg("UPLO") = "L", nogil);
   m.def("linalg_eigvalsh", &linalg_eigvalsh, py::arg("A"), py::arg("UPLO") = "L", nogil);
+  m.def("linalg_eig", &linalg_eig, py::arg("A"), nogil);
+  m.def("linalg_eigvals", &linalg_eigvals, py::arg("A"), nogil);
   m.def("linalg_svd", &linalg_svd, py::arg("A"), py::arg("full_matrices") = true, nogil);
   m.def("linalg_svdvals", &linalg_svdvals, py::arg("A"), nogil);
 }

@@ -16,6 +16,9 @@ EMBER_API Tensor matmul(const Tensor& a, const Tensor& b);
 // ---- linalg ----------------------------------------------------------------------------------
 // torch.linalg's factorizations on float32/float64 CPU tensors, batched over leading dims
 // (computed in float64, returned in the input's dtype). Other dtypes raise a TypeError.
+// complex64/complex128 inputs are computed in complex<double> by inv, inv_ex, det, slogdet
+// (sign complex of modulus 1, logabsdet real), the LU functions, solve, solve_triangular, eig and
+// eigvals; the others (cholesky, qr, eigh, svd and their variants) refuse complex with a TypeError.
 // inv / inv_ex: singular inputs raise (inv) or are reported in info (int32, the first zero pivot).
 EMBER_API Tensor linalg_inv(const Tensor& A);
 EMBER_API std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors = false);
@@ -53,6 +56,11 @@ EMBER_API std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::strin
 // eigenvectors as columns.
 EMBER_API std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& UPLO = "L");
 EMBER_API Tensor linalg_eigvalsh(const Tensor& A, const std::string& UPLO = "L");
+// Eigen-decomposition of general square matrices (real or complex): eigenvalues in no particular
+// order (as LAPACK's geev returns them) and unit-norm eigenvectors as columns, always complex
+// (complex64 for float32/complex64 inputs, complex128 for float64/complex128).
+EMBER_API std::tuple<Tensor, Tensor> linalg_eig(const Tensor& A);
+EMBER_API Tensor linalg_eigvals(const Tensor& A);
 // (U, S, Vh) with S descending; full_matrices gives square U and Vh.
 EMBER_API std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices = true);
 EMBER_API Tensor linalg_svdvals(const Tensor& A);

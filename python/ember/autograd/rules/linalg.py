@@ -3,8 +3,10 @@
 Every formula is written in ember ops (products, triangular solves, the factorizations
 themselves), so that `create_graph=True` differentiates through it again. Gradients may come
 back at a broadcast shape: the engine sums them to each input's shape. The formulas are those
-of PyTorch's derivatives for real matrices; the decompositions are differentiable where their
-outputs are unique (distinct eigenvalues and singular values, full-rank factors).
+of PyTorch's derivatives; the decompositions are differentiable where their outputs are unique
+(distinct eigenvalues and singular values, full-rank factors). Complex inputs follow PyTorch's
+conjugate-Wirtinger convention: the rules take adjoints (_mH) where the real formulas take
+transposes, which is the same for real matrices.
 """
 import math
 
@@ -25,6 +27,14 @@ def _mH(x):
 
 def _conj(x):
     return x.conj() if x._impl.dtype.is_complex else x
+
+
+def _real_like(g, x):
+    """g as the gradient of x: its real part when x is real and g complex (a real input of an
+    op whose result is complex, as linalg.eig's or a mixed real/complex solve's)."""
+    if g is not None and g._impl.dtype.is_complex and not x._impl.dtype.is_complex:
+        return g.real
+    return g
 
 
 def _ember():
@@ -249,13 +259,25 @@ def _inverse_T(A, scale):
     return scale * _mH(linalg.inv(A))
 
 
+def _slogdet_setup(ctx, result, A):
+    ctx.save_for_backward(A, result[0])
+    return (A,)
+
+
 def _slogdet_backward(ctx, grad_sign, grad_logabs):
-    # the sign is piecewise constant: only logabsdet carries a gradient
-    A, = ctx.saved_tensors
-    return _inverse_T(A, grad_logabs)
+    # Real A: the sign is piecewise constant, only logabsdet carries a gradient. Complex A:
+    # d logabsdet = Re tr(A^-1 dA) and d sign = i sign Im tr(A^-1 dA), whose adjoints give
+    # gA = (g_logabs - i Im(conj(g_sign) sign)) A^-H (PyTorch's slogdet_backward).
+    A, sign = ctx.saved_tensors
+    if not A._impl.dtype.is_complex:
+        return _inverse_T(A, grad_logabs)
+    g = grad_logabs.to(A.dtype) if grad_logabs is not None else sign.new_zeros(tuple(sign.shape))
+    if grad_sign is not None:
+        g = g - 1j * (grad_sign.conj() * sign).imag
+    return _inverse_T(A, g)
 
 
-register("linalg.slogdet", _save_input, _slogdet_backward)
+register("linalg.slogdet", _slogdet_setup, _slogdet_backward)
 
 
 def _logdet_setup(ctx, result, A):
@@ -321,6 +343,7 @@ def _is_vector_rhs(A, B):
 
 def _solve_setup(ctx, result, A, B, *, left=True):
     ctx.left = left
+    ctx.b_complex = B.dtype.is_complex  # a real operand of a complex solve takes real gradients
     ctx.save_for_backward(A, result)
     return A, B
 
@@ -333,12 +356,14 @@ def _solve_backward(ctx, grad):
     gA = None
     if ctx.needs_input_grad[0]:
         if vector:
-            gA = -gB.unsqueeze(-1) * X.unsqueeze(-2)
+            gA = -gB.unsqueeze(-1) * _conj(X).unsqueeze(-2)
         elif left:
             gA = -gB.matmul(_mH(X))
         else:
             gA = -_mH(X).matmul(gB)
-    return gA, (gB if ctx.needs_input_grad[1] else None)
+    if not ctx.b_complex and gB._impl.dtype.is_complex:
+        gB = gB.real
+    return _real_like(gA, A), (gB if ctx.needs_input_grad[1] else None)
 
 
 register("linalg.solve", _solve_setup, _solve_backward)
@@ -359,10 +384,10 @@ def _solve_triangular_setup(ctx, result, A, B, *, upper, left=True, unitriangula
 def _solve_triangular_backward(ctx, grad):
     A, X = ctx.saved_tensors
     upper, left, unit = ctx.upper, ctx.left, ctx.unitriangular
-    gB = _linalg().solve_triangular(_mT(A), grad, upper=not upper, left=left, unitriangular=unit)
+    gB = _linalg().solve_triangular(_mH(A), grad, upper=not upper, left=left, unitriangular=unit)
     gA = None
     if ctx.needs_input_grad[0]:
-        gA = -gB.matmul(_mT(X)) if left else -_mT(X).matmul(gB)
+        gA = -gB.matmul(_mH(X)) if left else -_mH(X).matmul(gB)
         gA = _triangle(gA, upper, unit)
     return gA, (gB if ctx.needs_input_grad[1] else None)
 
@@ -541,6 +566,65 @@ def _eigvalsh_backward(ctx, gw):
 register("linalg.eigvalsh", _eigvalsh_setup, _eigvalsh_backward)
 
 
+# ---- general eigendecomposition -----------------------------------------------------------------
+
+def _eig_grad(L, V, gL, gV):
+    """gA of A = V diag(L) V^-1 (distinct eigenvalues, unit-norm eigenvectors), PyTorch's
+    linalg_eig_backward: gA = V^-H (diag(gL) + (V^H gV - V^H V diag(Re(V^H gV))) / conj(E)) V^H
+    with E_ij = L_j - L_i off the diagonal. Each eigenvector is defined only up to a phase
+    e^{i phi}: a loss that depends on the phase has no gradient, and raises."""
+    ember, linalg = _ember(), _linalg()
+    VH = _mH(V)
+    if gV is None:
+        inner = ember.diag_embed(gL)
+    else:
+        VhgV = VH.matmul(gV)
+        diag = VhgV.diagonal(0, -2, -1)
+        if diag.numel() and float(diag.imag.abs().max()) > 1e-2:
+            raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+                               "multiplication by e^{i phi}. The specified loss function depends on this "
+                               "quantity, so it is ill-defined.")
+        VhgV = VhgV - VH.matmul(V * diag.real.unsqueeze(-2))
+        n = L.shape[-1]
+        eye = ember.eye(n, dtype=L.dtype)
+        Lc = L.conj()
+        E = Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + eye  # the diagonal is replaced below
+        inner = VhgV / E * (1 - eye)
+        if gL is not None:
+            inner = inner + ember.diag_embed(gL)
+    return linalg.solve(VH, inner.matmul(VH))
+
+
+def _eig_setup(ctx, result, A):
+    ctx.save_for_backward(A, result[0], result[1])
+    return (A,)
+
+
+def _eig_backward(ctx, gL, gV):
+    A, L, V = ctx.saved_tensors
+    if gL is None and gV is None:
+        return None
+    return _real_like(_eig_grad(L, V, gL, gV), A)
+
+
+register("linalg.eig", _eig_setup, _eig_backward)
+
+
+def _eigvals_setup(ctx, result, A):
+    ctx.save_for_backward(A)
+    return (A,)
+
+
+def _eigvals_backward(ctx, gL):
+    # the eigenvectors, recomputed (differentiably, for higher derivatives)
+    A, = ctx.saved_tensors
+    L, V = _linalg().eig(A)
+    return _real_like(_eig_grad(L, V, gL, None), A)
+
+
+register("linalg.eigvals", _eigvals_setup, _eigvals_backward)
+
+
 # ---- SVD ------------------------------------------------------------------------------------------
 
 def _svd_grad(U, S, Vh, gU, gS, gVh, full_matrices):
@@ -685,29 +769,30 @@ register("linalg.lstsq", _lstsq_setup, _lstsq_backward)
 # ---- LU ------------------------------------------------------------------------------------------
 
 def _lu_grad(P, L, U, gL, gU):
-    """gA of A = P L U (L m x k unit lower, U k x n upper), after PyTorch's linalg_lu_backward."""
+    """gA of A = P L U (L m x k unit lower, U k x n upper), after PyTorch's linalg_lu_backward
+    (adjoints, for complex factors; P is real)."""
     ember = _ember()
     linalg = _linalg()
     m, n = L.shape[-2], U.shape[-1]
     k = min(m, n)
     if m == n:
-        phi = _mT(L).matmul(gL).tril(-1) + gU.matmul(_mT(U)).triu()
-        gA = linalg.solve_triangular(_mT(U), phi, upper=False, left=False)
-        gA = linalg.solve_triangular(_mT(L), gA, upper=True, left=True, unitriangular=True)
+        phi = _mH(L).matmul(gL).tril(-1) + gU.matmul(_mH(U)).triu()
+        gA = linalg.solve_triangular(_mH(U), phi, upper=False, left=False)
+        gA = linalg.solve_triangular(_mH(L), gA, upper=True, left=True, unitriangular=True)
         return P.matmul(gA)
     if m < n:  # wide: U = [U1 | U2]
         U1 = U.narrow(-1, 0, k)
-        phi = _mT(L).matmul(gL) - gU.triu().matmul(_mT(U))
-        gA = linalg.solve_triangular(_mT(U1), phi.tril(-1), upper=False, left=False)
+        phi = _mH(L).matmul(gL) - gU.triu().matmul(_mH(U))
+        gA = linalg.solve_triangular(_mH(U1), phi.tril(-1), upper=False, left=False)
         gA = ember.cat([gA + gU.narrow(-1, 0, k).triu(), gU.narrow(-1, k, n - k)], -1)
-        gA = linalg.solve_triangular(_mT(L), gA, upper=True, left=True, unitriangular=True)
+        gA = linalg.solve_triangular(_mH(L), gA, upper=True, left=True, unitriangular=True)
         return P.matmul(gA)
     # tall: L = [L1; L2]
     L1 = L.narrow(-2, 0, k)
-    phi = gU.matmul(_mT(U)) - _mT(L).matmul(gL.tril(-1))
-    gA = linalg.solve_triangular(_mT(L1), phi.triu(), upper=True, left=True, unitriangular=True)
+    phi = gU.matmul(_mH(U)) - _mH(L).matmul(gL.tril(-1))
+    gA = linalg.solve_triangular(_mH(L1), phi.triu(), upper=True, left=True, unitriangular=True)
     gA = ember.cat([gA + gL.narrow(-2, 0, k).tril(-1), gL.narrow(-2, k, m - k)], -2)
-    gA = linalg.solve_triangular(_mT(U), gA, upper=False, left=False)
+    gA = linalg.solve_triangular(_mH(U), gA, upper=False, left=False)
     return P.matmul(gA)
 
 
@@ -760,9 +845,9 @@ def _lu_solve_setup(ctx, result, LU, pivots, B, *, left=True, adjoint=False):
 
 
 def _lu_solve_backward(ctx, grad):
-    # X = op(A)^-1 B (left) or B op(A)^-1 with A = P L U, op(A) = A or A^T. First gA, the
+    # X = op(A)^-1 B (left) or B op(A)^-1 with A = P L U, op(A) = A or A^H. First gA, the
     # gradient of the matrix A that LU stands for, then the chain rule through A = P L U:
-    # gL = tril(P^T gA U^T, -1), gU = triu(L^T P^T gA).
+    # gL = tril(P^T gA U^H, -1), gU = triu(L^H P^T gA) (transposes for real factors).
     LU, pivots, X = ctx.saved_tensors
     left, adjoint = ctx.left, ctx.adjoint
     linalg = _linalg()
@@ -771,11 +856,11 @@ def _lu_solve_backward(ctx, grad):
     if ctx.needs_input_grad[0]:
         if LU.shape[-1] != LU.shape[-2]:
             raise RuntimeError("lu_solve: the gradient with respect to LU needs a square LU")
-        gOp = -gB.matmul(_mT(X)) if left else -_mT(X).matmul(gB)  # gradient of op(A)
-        gA = _mT(gOp) if adjoint else gOp
+        gOp = -gB.matmul(_mH(X)) if left else -_mH(X).matmul(gB)  # gradient of op(A)
+        gA = _mH(gOp) if adjoint else gOp
         P, L, U = _unpack(LU, pivots)
-        PtgA = _mT(P).matmul(gA)
-        gLU = PtgA.matmul(_mT(U)).tril(-1) + _mT(L).matmul(PtgA).triu()
+        PtgA = _mH(P).matmul(gA)
+        gLU = PtgA.matmul(_mH(U)).tril(-1) + _mH(L).matmul(PtgA).triu()
     return gLU, None, gB
 
 
@@ -823,32 +908,35 @@ def _vector_norm_setup(ctx, result, x, ord=2, dim=None, keepdim=False, *, dtype=
 
 
 def _vector_norm_backward(ctx, grad):
-    x, norm = ctx.saved_tensors
-    if x.dtype.is_complex:  # the norm of |x|: through abs, which sends g to g * sgn(x)
-        return _vector_norm_grad(ctx, grad, x.abs(), norm) * x.sgn()
-    return _vector_norm_grad(ctx, grad, x, norm)
-
-
-def _vector_norm_grad(ctx, grad, x, norm):
+    # Complex x (a real norm): d|x| = Re(conj(sgn x) dx), so each real formula holds with sign(x)
+    # read as sgn(x) = x / |x|, and the powers of |x| unchanged.
     ember = _ember()
-    if x.dtype != norm.dtype:
-        x = x.to(norm.dtype)
+    x, norm = ctx.saved_tensors
+    if x._impl.dtype.is_complex:
+        want = ember.complex128 if norm.dtype == ember.float64 else ember.complex64
+        if x.dtype != want:
+            x = x.to(want)
+        sign = ember.sgn(x)
+    else:
+        if x.dtype != norm.dtype:
+            x = x.to(norm.dtype)
+        sign = None
     if not ctx.keepdim and ctx.dims is not None:
         for d in ctx.dims:
             grad = grad.unsqueeze(d)
             norm = norm.unsqueeze(d)
     p = ctx.ord
-    zero = x.new_zeros(())
+    zero = norm.new_zeros(())
     if p == 0:
         return x.new_zeros(tuple(x.shape))
     if p == 1:
-        return grad * x.sign()
+        return grad * (x.sign() if sign is None else sign)
     if p == 2:
         return x * ember.where(norm == 0, zero, grad / norm)
     if math.isinf(p):
-        mask = (x.abs() == norm).to(x.dtype)
+        mask = (x.abs() == norm).to(norm.dtype)
         count = mask.sum(ctx.dims, keepdim=True) if ctx.dims is not None else mask.sum()
-        return grad * x.sign() * mask / count
+        return grad * (x.sign() if sign is None else sign) * mask / count
     scale = ember.where(norm == 0, zero, grad / norm.pow(p - 1))
     if p < 2:
         xp = ember.where(x == 0, zero, x.abs().pow(p - 2))
