@@ -497,6 +497,25 @@ def _triangular_solve_samples(rng, dtype):
     yield Sample((random_data(rng, 2, 3, 2), A), name="broadcast")
 
 
+def _symmetric_functions(lib, w):
+    return w.sum(-1), (w * w).sum(-1), w.prod(-1)
+
+
+def _eigvals_op(lib, A):
+    return _symmetric_functions(lib, lib.linalg.eigvals(A))
+
+
+def _eigvals_ref(A):
+    # numpy returns real eigenvalues as a real array; torch's are always complex
+    w = np.linalg.eigvals(A).astype(np.complex128) if A.shape[-1] else np.zeros(A.shape[:-1], np.complex128)
+    return w.sum(-1), (w * w).sum(-1), w.prod(-1)
+
+
+def _eig_op(lib, A):
+    w, V = lib.linalg.eig(A)
+    return (V * w.unsqueeze(-2)) @ lib.linalg.inv(V)
+
+
 def _e(name, op, samples, reference, **kw):
     kw.setdefault("dtypes", DTYPES)
     kw.setdefault("tolerances", TOL)
@@ -535,6 +554,12 @@ ENTRIES = [
     _e("linalg.eigh", _eigh_op, _eigh_samples, _eigh_ref, errors=_square_errors("linalg.eigh")),
     _e("linalg.eigvalsh", lambda lib, A, **k: lib.linalg.eigvalsh(A, **k), _eigvalsh_samples,
        lambda A, UPLO="L": np.linalg.eigvalsh(A, UPLO=UPLO)),
+    # eigenvalues come in no fixed order: compared through order-free functions of them (their
+    # sum, the sum of squares, the product), and eig through V diag(w) V^-1, which is A;
+    # gradients: test_linalg_complex.py (complex gradcheck)
+    _e("linalg.eigvals", _eigvals_op, _square_samples, _eigvals_ref, differentiable=False),
+    _e("linalg.eig", _eig_op, _square_samples, lambda A: A.astype(np.complex128), differentiable=False,
+       errors=_square_errors("linalg.eig")),
     _e("linalg.svd", _svd_op, _svd_samples, _svd_ref, errors=_matrix_errors("linalg.svd")),
     _e("linalg.svdvals", lambda lib, A: lib.linalg.svdvals(A), _svdvals_samples,
        lambda A: np.linalg.svd(A, compute_uv=False)),
