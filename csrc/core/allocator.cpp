@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -23,6 +24,7 @@ constexpr size_t kHugePage = size_t(2) << 20;   // transparent huge pages' size
 constexpr size_t kHugeMin = size_t(8) << 20;
 constexpr size_t kCachedMin = size_t(64) << 10; // buffers from here up are cached
 constexpr size_t kCachedStep = size_t(64) << 10; // the size classes below kHugeMin
+constexpr size_t kLargest = size_t(1) << 62;     // larger requests fail at once (no address space)
 
 // Buffers of 64 KiB and more are kept after free and handed out again for the same rounded
 // size (64 KiB steps below 8 MiB, 2 MiB steps above). A fresh mapping costs a page fault and
@@ -51,10 +53,21 @@ class CpuAllocator final : public Allocator {
     }
     // Never hand out null, even for zero bytes: numpy and DLPack consumers dislike it.
     const size_t align = huge ? kHugePage : kAlignment;
+    if (nbytes > kLargest) fail(nbytes, cached_bytes());  // rounding up would wrap
     size_t rounded = nbytes >= kCachedMin ? cached_size(nbytes) : round_up(nbytes, align);
     if (rounded == 0) rounded = kAlignment;
     void* p = std::aligned_alloc(align, rounded);
-    EMBER_CHECK(p != nullptr, "CPU out of memory: failed to allocate ", nbytes, " bytes");
+    if (p == nullptr) {
+      // The cached blocks may be the memory that is missing: release them and try once more.
+      size_t held;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        held = cached_;
+        release_locked();
+      }
+      p = std::aligned_alloc(align, rounded);
+      if (p == nullptr) fail(nbytes, held);
+    }
 #ifdef MADV_HUGEPAGE
     // Fewer page faults on first touch and fewer TLB misses when streaming big tensors.
     if (huge) madvise(p, rounded, MADV_HUGEPAGE);
@@ -90,6 +103,24 @@ class CpuAllocator final : public Allocator {
     const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
     const size_t eighth = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 8 : 0;
     return std::min<size_t>(size_t(1) << 30, eighth);
+  }
+
+  // torch's OutOfMemoryError, with what was asked and what the cache held (a RuntimeError in
+  // Python; nothing was allocated, so the process goes on).
+  [[noreturn]] static void fail(size_t nbytes, size_t held) {
+    EMBER_FAIL(ErrorKind::OutOfMemory, "CPU out of memory: tried to allocate ", mib(nbytes), " (", nbytes,
+               " bytes); the allocator's cache held ", mib(held), ", released before retrying");
+  }
+
+  static std::string mib(size_t bytes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(bytes) / (1 << 20));
+    return buf;
+  }
+
+  size_t cached_bytes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cached_;
   }
 
   void release_locked() {

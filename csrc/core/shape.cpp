@@ -24,18 +24,51 @@ uint64_t reduce_mask(const std::optional<IntArray>& dims, int64_t ndim, const ch
   return ndim == 0 ? 0 : mask;
 }
 
-int64_t numel_of(const IntArray& shape) {
+int64_t checked_mul(int64_t a, int64_t b, const char* op, const char* what) {
+  int64_t out;
+  EMBER_CHECK_SHAPE(!__builtin_mul_overflow(a, b, &out), op, ": ", what, " ", a, " * ", b,
+                    " overflows int64 (more than 2^63 - 1)");
+  return out;
+}
+
+int64_t checked_add(int64_t a, int64_t b, const char* op, const char* what) {
+  int64_t out;
+  EMBER_CHECK_SHAPE(!__builtin_add_overflow(a, b, &out), op, ": ", what, " ", a, " + ", b,
+                    " overflows int64 (more than 2^63 - 1)");
+  return out;
+}
+
+int64_t checked_numel(const IntArray& shape, const char* op) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  bool overflow = false;
+  for (int64_t s : shape) {
+    if (s == 0) return 0;  // an empty shape counts nothing, however large its other sizes
+    overflow |= __builtin_mul_overflow(n, s, &n);
+  }
+  EMBER_CHECK_SHAPE(!overflow, op, ": shape ", shape_str(shape), " has more elements than int64 can count");
   return n;
+}
+
+int64_t numel_of(const IntArray& shape) { return checked_numel(shape, "tensor"); }
+
+size_t checked_nbytes(int64_t numel, size_t element_size, const char* op) {
+  int64_t bytes;
+  if (__builtin_mul_overflow(numel, static_cast<int64_t>(element_size), &bytes)) {
+    EMBER_FAIL(ErrorKind::OutOfMemory, op, ": out of memory: tried to allocate ",
+               static_cast<long double>(numel) * static_cast<long double>(element_size),
+               " bytes, more than a process can address (", numel, " elements of ", element_size, " bytes)");
+  }
+  return static_cast<size_t>(bytes);
 }
 
 IntArray contiguous_strides(const IntArray& shape) {
   IntArray strides(shape.size());
   int64_t s = 1;
+  bool overflow = false;  // the last product passed int64: wrong as a stride, unused as the extent
   for (size_t i = shape.size(); i-- > 0;) {
+    EMBER_CHECK_SHAPE(!overflow, "tensor: the contiguous strides of shape ", shape_str(shape), " overflow int64");
     strides[i] = s;
-    s *= std::max<int64_t>(shape[i], 1);
+    overflow = __builtin_mul_overflow(s, std::max<int64_t>(shape[i], 1), &s);
   }
   return strides;
 }

@@ -12,7 +12,17 @@ namespace ember {
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 // The set of dims to reduce as a bitmask over ndim dims; nullopt or {} means all dims.
 uint64_t reduce_mask(const std::optional<IntArray>& dims, int64_t ndim, const char* op);
+// The element count of `shape`; ShapeError when it passes int64 (a shape that large cannot be
+// stored, and a wrapped count would make a wrong tensor).
 int64_t numel_of(const IntArray& shape);
+// The same, with `op` named in the error.
+int64_t checked_numel(const IntArray& shape, const char* op);
+// a * b and a + b of sizes or strides; ShapeError naming `op` (and `what`) when they pass int64.
+int64_t checked_mul(int64_t a, int64_t b, const char* op, const char* what = "size");
+int64_t checked_add(int64_t a, int64_t b, const char* op, const char* what = "size");
+// The bytes of `numel` elements of `element_size` bytes; OutOfMemoryError naming `op` when
+// they pass what a process can address (2^63 bytes).
+size_t checked_nbytes(int64_t numel, size_t element_size, const char* op);
 IntArray contiguous_strides(const IntArray& shape);
 bool is_contiguous_layout(const IntArray& shape, const IntArray& strides);
 // numpy/PyTorch broadcasting; ShapeError naming the op and both shapes when incompatible.

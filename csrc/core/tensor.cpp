@@ -9,14 +9,21 @@ Tensor Tensor::make(std::shared_ptr<Storage> storage, int64_t offset, IntArray s
                     IntArray strides, DType dtype) {
   EMBER_CHECK(shape.size() == strides.size(), "tensor: shape ", shape_str(shape), " and strides ",
               shape_str(strides), " differ in length");
-  int64_t lo = offset, hi = offset, n = 1;
+  int64_t lo = offset, hi = offset;
+  bool empty = false, overflow = false;
   for (size_t i = 0; i < shape.size(); ++i) {
     EMBER_CHECK_VALUE(shape[i] >= 0, "tensor: negative dimension ", shape[i], " in shape ", shape_str(shape));
-    n *= shape[i];
-    if (shape[i] == 0) continue;
-    const int64_t reach = (shape[i] - 1) * strides[i];
-    (reach < 0 ? lo : hi) += reach;
+    empty |= shape[i] == 0;
   }
+  const int64_t n = empty ? 0 : checked_numel(shape, "tensor");
+  for (size_t i = 0; i < shape.size() && !empty; ++i) {
+    // the farthest elements the view reaches, in int64 (a wrapped reach could pass the bounds check)
+    int64_t reach;
+    overflow |= __builtin_mul_overflow(shape[i] - 1, strides[i], &reach);
+    overflow |= __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi);
+  }
+  EMBER_CHECK_VALUE(!overflow, "tensor: a view of shape ", shape_str(shape), ", strides ", shape_str(strides),
+                    " and offset ", offset, " reaches past int64 elements");
   if (n > 0) {
     const int64_t capacity = static_cast<int64_t>(storage->nbytes() / dtype_size(dtype));
     EMBER_CHECK_VALUE(lo >= 0 && hi < capacity, "tensor: a view of shape ", shape_str(shape), ", strides ",

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/shape.h"
 #include "ember/ops.h"
 
 namespace ember::conv_detail {
@@ -128,10 +129,18 @@ ConvSpec check_conv(const ConvRequest& r, const IntArray& input_shape, const Int
     EMBER_CHECK_SHAPE(v > 0, op, ": only the batch and channel dims may be empty, but got ", shapes());
   IntArray out_spatial(nd), padded(nd), dilated(nd);
   for (int d = 0; d < nd; ++d) {
-    dilated[d] = dilation[d] * (kernel[d] - 1) + 1;
-    padded[d] = spatial[d] + pad_lo[d] + pad_hi[d];
-    out_spatial[d] = r.transposed ? (spatial[d] - 1) * stride[d] - pad_lo[d] - pad_hi[d] + dilated[d] + output_padding[d]
-                                  : (padded[d] - dilated[d]) / stride[d] + 1;
+    // in int64 with overflow checks: huge padding, dilation or stride must not wrap the sizes
+    dilated[d] = checked_add(checked_mul(dilation[d], kernel[d] - 1, op, "dilated kernel size"), 1, op,
+                             "dilated kernel size");
+    padded[d] = checked_add(checked_add(spatial[d], pad_lo[d], op, "padded size"), pad_hi[d], op, "padded size");
+    if (r.transposed) {
+      const int64_t grown = checked_mul(spatial[d] - 1, stride[d], op, "output size");
+      const int64_t trimmed = checked_add(grown, -checked_add(pad_lo[d], pad_hi[d], op, "padding"), op, "output size");
+      out_spatial[d] = checked_add(checked_add(trimmed, dilated[d], op, "output size"), output_padding[d], op,
+                                   "output size");
+    } else {
+      out_spatial[d] = (padded[d] - dilated[d]) / stride[d] + 1;
+    }
   }
   for (int d = 0; d < nd && !r.transposed; ++d)
     EMBER_CHECK_SHAPE(padded[d] >= dilated[d], op, ": padded input size per channel ", sizes_str(padded),

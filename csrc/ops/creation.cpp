@@ -1,5 +1,6 @@
 // Creation functions: fresh storage from the device's allocator, filled by the kernels.
 #include <cmath>
+#include <cstdint>
 
 #include "core/shape.h"
 #include "cpu/convert.h"
@@ -17,8 +18,8 @@ void check_shape(const IntArray& shape, const char* op) {
 
 Tensor empty(const IntArray& shape, TensorOptions options) {
   check_shape(shape, "empty");
-  const int64_t n = numel_of(shape);
-  auto storage = Storage::allocate(static_cast<size_t>(n) * dtype_size(options.dtype_or(kFloat32)), options.device_);
+  const int64_t n = checked_numel(shape, "empty");
+  auto storage = Storage::allocate(checked_nbytes(n, dtype_size(options.dtype_or(kFloat32)), "empty"), options.device_);
   return Tensor::make(std::move(storage), 0, shape, contiguous_strides(shape), options.dtype_or(kFloat32));
 }
 
@@ -26,13 +27,14 @@ Tensor empty_strided(const IntArray& shape, const IntArray& strides, TensorOptio
   check_shape(shape, "empty_strided");
   EMBER_CHECK_VALUE(shape.size() == strides.size(), "empty_strided: shape ", shape_str(shape), " and strides ",
                     shape_str(strides), " differ in length");
-  int64_t extent = numel_of(shape) == 0 ? 0 : 1;
+  int64_t extent = checked_numel(shape, "empty_strided") == 0 ? 0 : 1;
   for (size_t i = 0; i < shape.size() && extent; ++i) {
     EMBER_CHECK_VALUE(strides[i] >= 0, "empty_strided: negative stride ", strides[i]);
-    extent += (shape[i] - 1) * strides[i];
+    extent = checked_add(extent, checked_mul(shape[i] - 1, strides[i], "empty_strided", "extent"), "empty_strided",
+                         "extent");
   }
   const DType dtype = options.dtype_or(kFloat32);
-  auto storage = Storage::allocate(static_cast<size_t>(extent) * dtype_size(dtype), options.device_);
+  auto storage = Storage::allocate(checked_nbytes(extent, dtype_size(dtype), "empty_strided"), options.device_);
   return Tensor::make(std::move(storage), 0, shape, strides, dtype);
 }
 
@@ -75,15 +77,20 @@ Tensor from_blob(void* data, const IntArray& shape, const IntArray& strides, DTy
   EMBER_CHECK_VALUE(shape.size() == strides.size(), "from_blob: shape ", shape_str(shape), " and strides ",
                     shape_str(strides), " differ in length");
   // The storage spans the elements the view reaches; negative strides reach below `data`.
+  // Foreign shapes and strides (DLPack, numpy) are checked: a wrapped reach would map the
+  // storage over the wrong memory.
   int64_t lo = 0, hi = 0;
   bool empty_view = false;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0) empty_view = true;
-    const int64_t reach = (shape[i] - 1) * strides[i];
-    (reach < 0 ? lo : hi) += shape[i] > 0 ? reach : 0;
+  for (int64_t s : shape) empty_view |= s == 0;
+  for (size_t i = 0; i < shape.size() && !empty_view; ++i) {
+    const int64_t reach = checked_mul(shape[i] - 1, strides[i], "from_blob", "reach of a dim");
+    int64_t& end = reach < 0 ? lo : hi;
+    end = checked_add(end, reach, "from_blob", "reach of the view");
   }
   const size_t es = dtype_size(dtype);
-  const size_t nbytes = empty_view ? 0 : static_cast<size_t>(hi - lo + 1) * es;
+  const size_t nbytes =
+      empty_view ? 0 : checked_nbytes(checked_add(checked_add(hi, -lo, "from_blob", "span"), 1, "from_blob", "span"), es,
+                                      "from_blob");
   char* base = static_cast<char*>(data) + lo * static_cast<int64_t>(es);
   Storage::Deleter release = deleter ? Storage::Deleter([deleter, data](void*) { deleter(data); })
                                      : Storage::Deleter(nullptr);
@@ -102,12 +109,20 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, Tensor
   EMBER_CHECK_VALUE((d > 0 && e >= s) || (d < 0 && e <= s), "arange: upper bound and larger bound inconsistent with step sign (start ",
                     s, ", end ", e, ", step ", d, ")");
   // Integer ranges count exactly in int64; floating ones like PyTorch, in double.
+  // The count is formed wide (128-bit, or long double) and must fit int64: a wrapped or
+  // undefined conversion would make a wrong tensor.
   int64_t n;
   if (!floating) {
-    const int64_t is = start.to_int64(), ie = end.to_int64(), id = step.to_int64();
-    n = id > 0 ? (ie - is + id - 1) / id : (is - ie + (-id) - 1) / (-id);
+    const __int128 is = start.to_int64(), ie = end.to_int64(), id = step.to_int64();
+    const __int128 count = id > 0 ? (ie - is + id - 1) / id : (is - ie - id - 1) / (-id);
+    EMBER_CHECK_SHAPE(count <= INT64_MAX, "arange: the range ", start.to_int64(), " -> ", end.to_int64(), " by ",
+                      step.to_int64(), " has more elements than int64 can count");
+    n = static_cast<int64_t>(count);
   } else {
-    n = static_cast<int64_t>(std::ceil((e - s) / d));
+    const long double count = std::ceil((static_cast<long double>(e) - s) / d);
+    EMBER_CHECK_SHAPE(count < 9.2e18L, "arange: the range ", s, " -> ", e, " by ", d,
+                      " has more elements than int64 can count");
+    n = static_cast<int64_t>(count);
   }
   Tensor host = empty({n}, TensorOptions(dtype));
   dispatch_numeric(dtype, "arange", [&](auto tag) {

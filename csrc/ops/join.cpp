@@ -56,7 +56,7 @@ CatPlan plan_cat(const std::vector<Tensor>& tensors, int64_t dim, const char* op
                         ref->shape()[d], " but got size ", t.shape()[d], " in dimension ", d, " for tensor number ", i,
                         " in the list (shapes ", shape_str(ref->shape()), " and ", shape_str(t.shape()), ")");
     }
-    plan.shape[plan.dim] += t.shape()[plan.dim];
+    plan.shape[plan.dim] = checked_add(plan.shape[plan.dim], t.shape()[plan.dim], op, "size along the joined dim");
   }
   return plan;
 }

@@ -54,7 +54,10 @@ void check_floating(const Tensor& t, const char* op) {
 // PyTorch's pooling output size: floor (or ceil) of the window count, and with ceil_mode the
 // last window dropped when it would start past the input and its left padding.
 int64_t pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
-  const int64_t span = in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  const char* op = "pool";  // huge padding, dilation or kernel sizes must not wrap the output size
+  const int64_t reach = checked_add(checked_mul(dilation, k - 1, op, "dilated window"), 1, op, "dilated window");
+  const int64_t padded = checked_add(in, checked_mul(2, pad, op, "padding"), op, "padded size");
+  const int64_t span = checked_add(padded - reach, ceil_mode ? stride - 1 : 0, op, "output size");
   int64_t out = (span >= 0 ? span / stride : -((-span + stride - 1) / stride)) + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad) --out;
   return out;

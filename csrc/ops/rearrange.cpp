@@ -88,7 +88,7 @@ Tensor repeat(const Tensor& t, const IntArray& repeats) {
   for (int64_t i = 0; i < k; ++i) {
     const int64_t j = i - (k - t.dim());
     const int64_t size = j >= 0 ? t.shape()[j] : 1, stride = j >= 0 ? t.strides()[j] : 0;
-    out_shape[i] = size * repeats[i];
+    out_shape[i] = checked_mul(size, repeats[i], "repeat");
     if (repeats[i] != 1) {
       pair_shape.push_back(repeats[i]);
       pair_strides.push_back(0);
@@ -130,10 +130,11 @@ Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t
   const Tensor in = dim ? t : t.reshape({-1});
   const int64_t d = wrap_dim(dim.value_or(0), in.dim(), "repeat_interleave");
   if (in.dim() == 0) return repeat_interleave(in.reshape({1}), repeats, 0, output_size);
-  check_output_size(output_size, in.shape()[d] * repeats, "repeat_interleave");
+  const int64_t total = checked_mul(in.shape()[d], repeats, "repeat_interleave");
+  check_output_size(output_size, total, "repeat_interleave");
   // out viewed as [..., n, repeats, ...] receives the input expanded along the new dim.
   IntArray out_shape = in.shape();
-  out_shape[d] *= repeats;
+  out_shape[d] = total;
   Tensor out = empty_for(in, out_shape);
   if (out.numel() == 0) return out;
   IntArray pair_shape = in.shape();
@@ -153,7 +154,7 @@ Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<i
                     "as input along dim ", d, ": got ", counts.size(), " repeats for size ", n, " (input shape ",
                     shape_str(in.shape()), ")");
   int64_t total = 0;
-  for (int64_t c : counts) total += c;
+  for (int64_t c : counts) total = checked_add(total, c, "repeat_interleave", "total of repeats");
   check_output_size(output_size, total, "repeat_interleave");
   IntArray out_shape = in.shape();
   out_shape[d] = total;

@@ -97,9 +97,22 @@ def _size_args(size):
     if len(size) == 1 and type(size[0]) is not int and not isinstance(size[0], numbers.Integral):
         size = size[0]
     for s in size:
-        if type(s) is not int:
-            return [s if isinstance(s, int) else int(s) for s in size]  # int subclasses (traced sizes) kept
+        if type(s) is not int or not _INT64_MIN <= s <= _INT64_MAX:
+            return _checked_sizes(size)
     return list(size)
+
+
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _checked_sizes(size):
+    """The slow path of _size_args: int subclasses (traced sizes) kept, other integers converted,
+    and a size past int64 refused (the native shape could not hold it)."""
+    out = [s if isinstance(s, int) else int(s) for s in size]
+    for s in out:
+        if not _INT64_MIN <= s <= _INT64_MAX:
+            raise _C.ShapeError(f"size {s} in shape {tuple(out)} does not fit in int64")
+    return out
 
 
 class Size(tuple):

@@ -297,7 +297,10 @@ Tensor from_dlpack(py::handle obj) {
                              " (ember reads CPU and CUDA memory)");
   }
   const DType dtype = dtype_from_dl(dl->dtype);
-  if (dl->ndim < 0) throw py::value_error("from_dlpack: negative ndim");
+  if (dl->ndim < 0 || dl->ndim > 64) throw py::value_error("from_dlpack: ndim " + std::to_string(dl->ndim) +
+                                                          " is outside [0, 64]");
+  for (int32_t d = 0; d < dl->ndim; ++d)
+    if (dl->shape[d] < 0) throw py::value_error("from_dlpack: negative size in the shape");
   ember::IntArray shape(dl->shape, dl->shape + dl->ndim);
   ember::IntArray strides = dl->strides ? ember::IntArray(dl->strides, dl->strides + dl->ndim)
                                         : ember::IntArray();
@@ -306,7 +309,8 @@ Tensor from_dlpack(py::handle obj) {
   if (strides.empty() || empty) {  // compact row-major
     strides.assign(shape.size(), 1);
     for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
-      strides[d] = strides[d + 1] * std::max<int64_t>(shape[d + 1], 1);
+      if (__builtin_mul_overflow(strides[d + 1], std::max<int64_t>(shape[d + 1], 1), &strides[d]))
+        throw py::value_error("from_dlpack: the shape's element count overflows int64");
   }
   void* data = static_cast<char*>(dl->data) + dl->byte_offset;
 

@@ -65,7 +65,12 @@ def _plan(input, size, scale_factor, mode, align_corners, recompute_scale_factor
             raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
                              f"input with spatial dimensions of {shape[2:]} and scale_factor of {factors}.")
         factors = [float(f) for f in factors]
+        if not all(math.isfinite(f) for f in factors):
+            raise ValueError(f"interpolate: scale_factor must be finite, but got {factors}")
         output = [int(math.floor(float(n) * f)) for n, f in zip(shape[2:], factors)]
+        if max(output, default=0) >= 1 << 63:
+            raise ember.ShapeError(f"interpolate: the output size {output} of input {shape} with scale_factor "
+                                   f"{factors} does not fit in int64")
         # The caller's factors steer the coordinate map unless asked to recompute them from
         # the sizes (area mode always works from sizes).
         if not recompute_scale_factor and mode != "area":
