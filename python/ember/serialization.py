@@ -647,7 +647,7 @@ def _read_record(zf, record, name):
         raise RuntimeError(f"ember.load: {name} lacks the record {record!r} (truncated or not written "
                            "by ember.save/torch.save)") from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, RuntimeError,
-            NotImplementedError) as e:
+            NotImplementedError, zlib.error) as e:  # zlib.error: a corrupt compressed record
         raise RuntimeError(f"ember.load: cannot read the record {record!r} of {name} (corrupt or "
                            f"truncated?): {e}") from None
 
@@ -690,6 +690,10 @@ def _read_stored(zf, info, name, dtype, numel, byteorder):
     """An uncompressed record read straight into a new tensor's memory, its CRC checked."""
     fp = zf.fp
     offset = _data_offset(zf, info, name)
+    end = fp.seek(0, io.SEEK_END)
+    if offset + info.file_size > end:  # checked before allocating what the directory claims
+        raise RuntimeError(f"ember.load: the record {info.filename!r} of {name} claims {info.file_size} bytes, "
+                           f"past the end of the archive ({end} bytes): truncated or corrupt file?")
     impl = _C.empty([numel], dtype, _CPU)
     dst = raw_view(impl)
     fp.seek(offset)
