@@ -287,11 +287,30 @@ def test_var_mean_mean_is_the_mean_of_infinities(dtype):
     assert torch.isnan(their_mean).all()
 
 
+DOF_CASES = [
+    ("var", (1,), {}), ("std", (3, 0), dict(dim=1)), ("var", (3, 4), dict(dim=1, correction=4)),
+    ("var_mean", (1,), {}), ("std_mean", (2, 1), dict(dim=1)), ("var", (0, 3), dict(dim=1)), ("var", (), {}),
+    ("std", (3, 2), dict(dim=1)), ("var", (4,), dict(correction=0)), ("var", (2, 3), dict(dim=(0, 1), correction=6)),
+]
+
+
+@pytest.mark.parametrize("op,shape,kwargs", DOF_CASES)
+def test_var_std_warn_as_torch_when_no_degrees_of_freedom(op, shape, kwargs):
+    # var/std used to give their NaN silently; torch warns that the correction is too large.
+    def warnings_of(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(lib, op)(lib.ones(shape), **kwargs)
+        return [str(w.message).partition(" (Triggered")[0] for w in caught if w.category is UserWarning]
+    theirs = warnings_of(torch)
+    assert warnings_of(ember) == theirs
+    assert len(theirs) == (0 if (op, shape) in (("std", (3, 2)), ("var", (4,))) else 1)
+
+
 def test_var_of_one_element_warns_in_torch_and_gives_nan():
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom is <= 0"):
         torch.var(torch.tensor([1.0]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom is <= 0"):
         assert np.isnan(ember.var(ember.tensor([1.0])).item())
 
 
@@ -864,3 +883,77 @@ def test_logcumsumexp_starts_at_positive_zero_for_negative_zero(dtype):
     out = ember.logcumsumexp(make(ember, [-0.0, 1.0], dtype), dim=0)
     assert not np.signbit(as_numpy(out)[0])
     check(lambda L, x: L.logcumsumexp(x, dim=0), [-0.0, -inf, 0.0], dtype=dtype)
+
+
+# ---- the vectorized and threaded paths -----------------------------------------------------------
+LARGE_OPS = {
+    "sum": lambda L, x: L.sum(x, dim=1),
+    "mean": lambda L, x: L.mean(x, dim=1),
+    "prod": lambda L, x: L.prod(x * 0 + 1, dim=1),  # ones, with the NaN/inf kept by 0 * x
+    "max_dim": lambda L, x: tuple(L.max(x, dim=1)),
+    "min_dim": lambda L, x: tuple(L.min(x, dim=1)),
+    "max_dim0": lambda L, x: tuple(L.max(x, dim=0)),
+    "max": lambda L, x: L.max(x),
+    "min": lambda L, x: L.min(x),
+    "amax": lambda L, x: L.amax(x, dim=1),
+    "amin_dim0": lambda L, x: L.amin(x, dim=0),
+    "argmax": lambda L, x: L.argmax(x, dim=1),
+    "argmin": lambda L, x: L.argmin(x, dim=1),
+    "argmax_all": lambda L, x: L.argmax(x),
+    "softmax": lambda L, x: L.softmax(x, dim=1),
+    "log_softmax": lambda L, x: L.log_softmax(x, dim=0),
+    "logsumexp": lambda L, x: L.logsumexp(x, dim=1),
+    "var": lambda L, x: L.var(x, dim=1),
+    "norm": lambda L, x: L.linalg.vector_norm(x, dim=1),
+    "norm_inf": lambda L, x: L.linalg.vector_norm(x, inf, dim=1),
+    "cumsum": lambda L, x: L.cumsum(x, dim=1),
+    "maximum": lambda L, x: L.maximum(x, x.flip(1)),
+    "fmax": lambda L, x: L.fmax(x, x.flip(1)),
+    "clamp": lambda L, x: L.clamp(x, -0.5, 0.5),
+    "sort": lambda L, x: L.sort(x, dim=1, stable=True)[0],
+    "relu": lambda L, x: L.relu(x),
+    "sigmoid": lambda L, x: L.sigmoid(x),
+    "exp": lambda L, x: L.exp(x),
+}
+
+
+def large_special(rows, cols, seed):
+    """Random values with NaN and infinities at the ends and in the middle of the rows."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, cols))
+    x[0, 0] = nan
+    x[1, cols - 1] = nan
+    x[2, cols // 2 + 3] = inf
+    x[3, 7] = -inf
+    x[4, 5], x[4, cols - 2] = inf, -inf
+    x[5, 9], x[5, 10] = nan, inf
+    return x
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("op", LARGE_OPS)
+def test_special_values_on_long_rows(op, layout, dtype):
+    data = large_special(8, 1031, 3)
+    if layout == "transposed":
+        fn = lambda L, x: LARGE_OPS[op](L, x.t().contiguous().t())  # noqa: E731  the same values, strided
+    else:
+        fn = LARGE_OPS[op]
+    tolerance = (1e-2, 1e-2) if dtype in ("float16", "bfloat16") and op in ("sum", "mean", "var", "cumsum", "norm") \
+        else (1e-4, 1e-5) if op in ("sum", "mean", "var", "cumsum", "norm") else None
+    check(fn, data, dtype=dtype, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["sum", "max", "min", "argmax_all", "amax", "softmax", "cumsum", "norm_inf"])
+def test_special_values_with_many_elements(op, dtype):
+    # Enough elements for the threaded reductions: the NaN or inf sits in one thread's share.
+    # (The suite's workers run one thread each: ask for two here.)
+    data = large_special(6, 40000, 4)
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        check(LARGE_OPS[op], data, dtype=dtype, tolerance=(1e-4, 1e-3))
+        check(lambda L, x: LARGE_OPS[op](L, x.t()), data.T.copy(), dtype=dtype, tolerance=(1e-4, 1e-3))
+    finally:
+        ember.set_num_threads(threads)
