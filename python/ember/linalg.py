@@ -75,11 +75,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, kee
     keepdim = keepdim if keepdims is None else keepdims
     if isinstance(x, Tensor) and x.dtype.is_complex:
         x = x.abs()  # the norm of the moduli: a real result, differentiable through abs
-    # The norm kernel takes the 16-bit floats too (it accumulates in float32), as torch's does;
-    # only the factorizations need float32/float64.
-    _tensor(x, "linalg.vector_norm", "x")
-    if x.dtype not in _FLOATS + (_C.dtype.float16, _C.dtype.bfloat16):
-        _check_float(x, "linalg.vector_norm", "x")
+    _check_float(x, "linalg.vector_norm", "x")
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise _C.ArgumentError(f"linalg.vector_norm: ord must be a real number, but got {ord!r}")
