@@ -260,10 +260,7 @@ ROW_OPS = {
 @pytest.mark.parametrize("row", ROWS)
 @pytest.mark.parametrize("op", ROW_OPS)
 def test_softmax_family_rows(op, row, dtype):
-    values = ROWS[row]
-    if dtype in ("float16", "bfloat16") and row in ("large", "tiny") and dtype == "float16":
-        values = [v / 100 for v in values]  # 1000 is beyond float16's range of exact exponent inputs
-    check(ROW_OPS[op], values, dtype=dtype)
+    check(ROW_OPS[op], ROWS[row], dtype=dtype)
 
 
 def test_softmax_of_an_all_neg_inf_row_is_nan_and_logsumexp_is_neg_inf():
