@@ -550,7 +550,8 @@ def logcumsumexp(input, dim):
         return (((a - shift).exp() + (b - shift).exp()).log() + shift,)
 
     (result,) = _scan((x,), dim, combine)
-    return result.to(input.dtype)
+    # The first element passes through the scan untouched; log(exp(-0.0)) is +0.0, as in torch.
+    return (result + 0.0).to(input.dtype)
 
 
 # ---- Tensor methods -------------------------------------------------------------------------

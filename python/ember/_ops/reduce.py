@@ -6,6 +6,7 @@ or None (every dim; an empty sequence means every dim too).
 """
 import functools
 import operator
+import threading
 
 from .. import _C, return_types
 from .._op_layer import native, op
@@ -102,32 +103,73 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return _wrap(_C.prod(_impl(input, "prod"), _dims(dim), keepdim, dtype))
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def _warn_if_no_degrees_of_freedom(op, input, dims, correction):
+    """torch's warning when the correction is not below the number of values reduced (the result
+    is then NaN or inf): its reduction factor is 0 for an empty input."""
+    if not isinstance(input, Tensor):
+        return  # the op raises its own TypeError
+    shape = input.shape
+    count = 1
+    if dims is None:
+        for size in shape:
+            count *= size
+    else:
+        ndim = len(shape) or 1  # a 0-d tensor takes dim 0 and -1
+        for d in set(dims):
+            if not -ndim <= d < ndim:
+                return  # the op raises its own IndexError
+            count *= shape[d] if shape else 1
+    if input.numel() == 0:
+        count = 0
+    if count - correction <= 0:
+        from .._warnings import warn
+        warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor "
+             "(input numel divided by output numel).")
+
+
+# Set while var_mean / std_mean run var / std, having warned under their own name already.
+_dof_warned = threading.local()
+
+
+def _variance(op, kernel, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # var(input, unbiased)
         dim, unbiased = None, dim
-    c = _correction("var", unbiased, correction)
-    return _wrap(_C.var(_impl(input, "var"), _dims(dim), c, keepdim))
+    c = _correction(op, unbiased, correction)
+    dims = _dims(dim)
+    if not getattr(_dof_warned, "active", False):
+        _warn_if_no_degrees_of_freedom(op, input, dims, c)
+    return _wrap(kernel(_impl(input, op), dims, c, keepdim))
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _variance("var", _C.var, input, dim, unbiased, keepdim, correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    if isinstance(dim, bool):  # std(input, unbiased)
+    return _variance("std", _C.std, input, dim, unbiased, keepdim, correction)
+
+
+def _with_mean(op, spread, input, dim, unbiased, keepdim, correction):
+    """(spread, mean) over the same dims, through the var/std op (and so its gradient)."""
+    if isinstance(dim, bool):
         dim, unbiased = None, dim
-    c = _correction("std", unbiased, correction)
-    return _wrap(_C.std(_impl(input, "std"), _dims(dim), c, keepdim))
+    _warn_if_no_degrees_of_freedom(op, input, _dims(dim), _correction(op, unbiased, correction))
+    _dof_warned.active = True
+    try:
+        result = spread(input, dim, unbiased, keepdim, correction=correction)
+    finally:
+        _dof_warned.active = False
+    return (result, mean(input, dim, keepdim))
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over the same dims."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+    return _with_mean("var_mean", var, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over the same dims."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+    return _with_mean("std_mean", std, input, dim, unbiased, keepdim, correction)
 
 
 def amax(input, dim=(), keepdim=False):

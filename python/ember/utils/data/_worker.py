@@ -1,9 +1,15 @@
 """Worker processes of a DataLoader with num_workers > 0.
 
 Each worker runs `_worker_loop`: it takes `(task_idx, indices)` from its own index queue,
-fetches and collates the batch, and puts `(task_idx, payload)` on the one result queue that all
-workers share. The main process hands out tasks round robin, keeps at most
-`prefetch_factor * num_workers` in flight, and puts results back in task order.
+fetches and collates the batch, and sends `(task_idx, payload)` down its own result pipe. The
+main process hands out tasks round robin, keeps at most `prefetch_factor * num_workers` in
+flight, and puts results back in task order.
+
+Each result pipe has one writer, its worker: the main process closes its copy of the write end
+once the worker has started. So when a worker dies, even halfway through sending a large
+batch, its pipe reads as end-of-file in the main process, which reports the worker instead of
+waiting forever for the rest of a message (a queue shared by all workers never reaches
+end-of-file while any other writer lives).
 
 Batches cross the process boundary pickled by `dumps` below, which sends every ember tensor as
 its numpy array (plus dtype and device) and rebuilds it on the other side, so tensors need no
@@ -187,10 +193,11 @@ def _seed_worker(base_seed, worker_id):
     return seed
 
 
-def _worker_loop(is_iterable, payload, index_queue, data_queue, done_event, auto_collation, drop_last,
+def _worker_loop(is_iterable, payload, index_queue, result_conn, done_event, auto_collation, drop_last,
                  base_seed, worker_id, num_workers):
     """The body of one worker process. `payload` is (dataset, collate_fn, worker_init_fn), or
-    those pickled by `dumps` when the process was not forked."""
+    those pickled by `dumps` when the process was not forked; `result_conn` is the write end of
+    this worker's result pipe."""
     global _worker_info
     from ._fetch import create_fetcher
     where = f"in DataLoader worker process {worker_id}"
@@ -225,7 +232,7 @@ def _worker_loop(is_iterable, payload, index_queue, data_queue, done_event, auto
                 continue
             if isinstance(r, _ResumeIteration):
                 # A new epoch of a persistent worker: acknowledge, then start the dataset over.
-                data_queue.put((r, None))
+                result_conn.send((r, None))
                 iteration_end = False
                 if init_exception is None:
                     try:
@@ -251,11 +258,11 @@ def _worker_loop(is_iterable, payload, index_queue, data_queue, done_event, auto
                         data = ExceptionWrapper(where=where)
                 except Exception:
                     data = ExceptionWrapper(where=where)
-            data_queue.put((idx, _safe_dumps(data, where)))
+            result_conn.send((idx, _safe_dumps(data, where)))
             del data, idx, index, r
     except KeyboardInterrupt:
         pass  # the main process sees the interrupt too and shuts the workers down
-    if done_event.is_set():
-        # Do not wait at exit to flush results nobody will read.
-        data_queue.cancel_join_thread()
-        data_queue.close()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the main process closed its end: nobody reads our results any more
+    finally:
+        result_conn.close()

@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import sys
 import time
 import warnings
@@ -231,7 +232,8 @@ class DataLoader(Generic[T_co]):
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._shutdown:
+                # First epoch, or the workers were shut down (a worker failed): start new ones.
                 self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)
@@ -246,6 +248,19 @@ class DataLoader(Generic[T_co]):
                 length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
             return length
         return len(self._index_sampler)
+
+
+def _describe_exit(exitcode):
+    """How a worker process ended, from its multiprocessing exit code."""
+    if exitcode is None:
+        return "closed its result pipe and is still running"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"was killed by {name}"
+    return f"exited with code {exitcode}"
 
 
 class _BaseDataLoaderIter:
@@ -332,9 +347,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if ctx.get_start_method() != "fork":
             # A spawned worker gets its arguments pickled: send the tensors as numpy arrays.
             payload = _worker.dumps(payload)
-        self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
+        self._result_readers = []
         self._workers = []
         self._workers_status = []
         self._shutdown = False
@@ -342,13 +357,20 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for i in range(self._num_workers):
                 index_queue = ctx.Queue()
                 index_queue.cancel_join_thread()
+                reader, writer = ctx.Pipe(duplex=False)
                 w = ctx.Process(target=_worker._worker_loop,
                                 args=(self._dataset_kind == _DatasetKind.Iterable, payload, index_queue,
-                                      self._worker_result_queue, self._workers_done_event, self._auto_collation,
+                                      writer, self._workers_done_event, self._auto_collation,
                                       self._drop_last, self._base_seed, i, self._num_workers),
                                 daemon=True)
-                w.start()
+                try:
+                    w.start()
+                finally:
+                    # The worker holds the only write end from now on (see _worker's docstring);
+                    # closing ours before the next fork keeps it out of later workers too.
+                    writer.close()
                 self._index_queues.append(index_queue)
+                self._result_readers.append(reader)
                 self._workers.append(w)
         except BaseException:
             self._workers_status = [True] * len(self._workers)
@@ -379,36 +401,34 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     # ---- receiving -----------------------------------------------------------------------------
     def _try_get_data(self, timeout):
-        """(True, item) from the result queue, or (False, None) after `timeout` seconds; raises
-        when a worker that still had work died."""
-        q = self._worker_result_queue
-        reader = getattr(q, "_reader", None)
+        """(True, (task_idx, payload)) from the first worker that has a result, or (False, None)
+        after `timeout` seconds; raises when a worker that still had work exited."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if reader is None:
+            readers = {self._result_readers[i]: i for i in range(self._num_workers) if self._workers_status[i]}
+            if not readers:
+                raise RuntimeError("DataLoader: no worker is left to deliver the batches still expected")
+            ready = multiprocessing.connection.wait(list(readers), timeout=remaining)
+            dead = []
+            for reader in ready:
                 try:
-                    return True, q.get(timeout=remaining if remaining is not None else 1.0)
-                except Exception:
-                    ready = []
-            else:
-                # Wait on the result pipe and on the workers' exit at once, so a dead worker is
-                # noticed at once instead of after a polling interval.
-                sentinels = [w.sentinel for i, w in enumerate(self._workers) if self._workers_status[i]]
-                ready = multiprocessing.connection.wait([reader] + sentinels, timeout=remaining)
-                if reader in ready:
-                    return True, q.get()
-            failed = [w for i, w in enumerate(self._workers) if self._workers_status[i] and not w.is_alive()]
-            if failed:
-                # Anything a dying worker sent is in the pipe before its exit is seen.
-                if reader is not None and reader.poll():
-                    return True, q.get()
-                pids = ", ".join(str(w.pid) for w in failed)
-                codes = ", ".join(str(w.exitcode) for w in failed)
-                self._shutdown_workers()
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes})")
+                    return True, reader.recv()
+                except (EOFError, OSError):
+                    # End of file: the worker is gone, possibly halfway through a message.
+                    dead.append(readers[reader])
+            if dead:
+                self._raise_worker_exited(dead)
             if deadline is not None and time.monotonic() >= deadline:
                 return False, None
+
+    def _raise_worker_exited(self, worker_ids):
+        for i in worker_ids:
+            self._workers[i].join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
+        pids = ", ".join(str(self._workers[i].pid) for i in worker_ids)
+        how = "; ".join(f"worker {i} {_describe_exit(self._workers[i].exitcode)}" for i in worker_ids)
+        self._shutdown_workers()
+        raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly: {how}")
 
     def _get_data(self):
         if self._timeout > 0:
@@ -499,13 +519,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             for worker_id in range(len(self._workers)):
                 if self._persistent_workers or self._workers_status[worker_id]:
                     self._mark_worker_as_unavailable(worker_id, shutdown=True)
+            # Closing the result pipes first wakes a worker blocked sending a batch nobody will
+            # read (its send fails and it leaves).
+            for reader in self._result_readers:
+                reader.close()
             for w in self._workers:
                 w.join(timeout=_worker.MP_STATUS_CHECK_INTERVAL)
             for q in self._index_queues:
                 q.cancel_join_thread()
                 q.close()
-            self._worker_result_queue.cancel_join_thread()
-            self._worker_result_queue.close()
         finally:
             for w in self._workers:
                 if w.is_alive():
