@@ -136,9 +136,6 @@ def int_data(dtype):
     return [[info.min, 0, 3, 1], [2, info.max, 1, 0], [1, 1, info.min + 1, 7]]
 
 
-# linalg.vector_norm refuses the 16-bit floats in Python (python/ember/linalg.py); its kernel takes
-# them, and tests/op_db_linalg_decomp.py lists the refusal as intended.
-NORM_16_BIT = "linalg.vector_norm refuses float16/bfloat16 (a Python check the op catalogue expects); torch takes them"
 HALF = ("float16", "bfloat16")
 
 
@@ -200,7 +197,7 @@ REDUCTIONS = {
 
 
 @pytest.mark.parametrize("op,data,dtype", [
-    pytest.param(op, data, d, id=f"{op}-{name}-{d}", marks=xfail_if(op.startswith("norm") and d in HALF, NORM_16_BIT))
+    pytest.param(op, data, d, id=f"{op}-{name}-{d}")
     for op in REDUCTIONS for name, data in (("nan_inf", SPECIAL), ("inf_only", INF_ONLY)) for d in FLOATS])
 def test_reductions_with_nan_and_inf(op, data, dtype):
     check(REDUCTIONS[op], data, dtype=dtype)
@@ -322,7 +319,7 @@ def test_var_of_one_element_warns_in_torch_and_gives_nan():
 
 
 @pytest.mark.parametrize("op,dtype", [
-    pytest.param(op, d, marks=xfail_if(op == "norm" and d in HALF, NORM_16_BIT))
+    pytest.param(op, d)
     for op in ["var", "std", "mean", "nanmean", "sum", "prod", "logsumexp", "norm", "nansum"] for d in FLOATS])
 def test_reductions_over_an_empty_dim(op, dtype):
     def fn(L, x):
@@ -890,7 +887,6 @@ def test_scalar_special_values_broadcast(dtype):
 
 
 # ---- regressions ---------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=NORM_16_BIT)
 @pytest.mark.parametrize("dtype", HALF)
 def test_vector_norm_takes_16_bit_floats(dtype):
     check(lambda L, x: (L.linalg.vector_norm(x, dim=1), L.linalg.vector_norm(x, inf), L.linalg.vector_norm(x, 0)),
@@ -956,7 +952,7 @@ def large_special(rows, cols, seed):
 
 
 @pytest.mark.parametrize("op,layout,dtype", [
-    pytest.param(op, layout, d, marks=xfail_if(op.startswith("norm") and d in HALF, NORM_16_BIT))
+    pytest.param(op, layout, d)
     for op in LARGE_OPS for layout in ("contiguous", "transposed") for d in FLOATS])
 def test_special_values_on_long_rows(op, layout, dtype):
     data = large_special(8, 1031, 3)

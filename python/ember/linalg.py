@@ -94,7 +94,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, kee
     axis= and keepdims=: the array API's spellings."""
     dim = dim if axis is None else axis
     keepdim = keepdim if keepdims is None else keepdims
-    _check_float_or_complex(x, "linalg.vector_norm", "x")
+    # The norm kernel takes the 16-bit floats too (it accumulates in float32), as torch's does;
+    # only the factorizations need float32/float64.
+    _tensor(x, "linalg.vector_norm", "x")
+    if x.dtype not in (_C.dtype.float16, _C.dtype.bfloat16):
+        _check_float_or_complex(x, "linalg.vector_norm", "x")
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise _C.ArgumentError(f"linalg.vector_norm: ord must be a real number, but got {ord!r}")
