@@ -618,15 +618,9 @@ def test_clamp_integers(dtype):
 UNARY_OPS = ["nan_to_num", "isnan", "isinf", "isposinf", "isneginf", "isfinite", "sign", "signbit", "abs", "neg",
              "relu", "sigmoid", "tanh", "exp", "log", "sqrt", "reciprocal", "rsqrt", "floor", "round", "trunc",
              "frac", "erf", "log1p", "expm1", "sgn", "sinh", "sin", "atan", "asinh", "ceil"]
-NEG_ZERO = "neg(0.0) gives +0.0 (torch: -0.0); the CPU kernel computes 0 - x (csrc)"
-TANH_NEG_ZERO = "tanh(-0.0) gives +0.0 (torch: -0.0): the float32 polynomial loses the sign of zero (csrc)"
-UNARY_XFAILS = {("neg", d): NEG_ZERO for d in FLOATS}
-UNARY_XFAILS.update({("tanh", d): TANH_NEG_ZERO for d in ("float32", "float16", "bfloat16")})
 
 
-@pytest.mark.parametrize("op,dtype", [
-    pytest.param(op, d, marks=[pytest.mark.xfail(strict=True, reason=UNARY_XFAILS[op, d])] if (op, d) in UNARY_XFAILS
-                 else []) for op in UNARY_OPS for d in FLOATS])
+@pytest.mark.parametrize("op,dtype", [(op, d) for op in UNARY_OPS for d in FLOATS])
 def test_unary_ops_on_special_values(op, dtype):
     # Halves and small negatives too: rounding must give -0.0 for -0.4 and ties to even.
     data = [nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, 1e-30, -0.4, 0.5, -0.5, 2.5, -1e-30, 100.0, -100.0]
@@ -663,13 +657,9 @@ def test_pow_edge_cases(case, dtype):
     check(lambda L, x, y: x ** y, base, exponent, dtype=dtype)
 
 
-POW_HALF = ("pow(x, 0.5) and pow(x, -0.5) follow C's pow (pow(-inf, 0.5) = inf, pow(-0.0, 0.5) = +0.0); torch "
-            "computes them as sqrt and rsqrt (NaN, -0.0 and -inf) (csrc)")
-
-
+# +-0.5 are sqrt and rsqrt in torch (NaN for -inf, -0.0 for -0.0), except its float16 kernel
 @pytest.mark.parametrize("exponent,dtype", [
-    pytest.param(e, d, marks=[pytest.mark.xfail(strict=True, reason=POW_HALF)] if e in (0.5, -0.5) and d != "float16"
-                 else []) for e in [0.0, 0.5, -0.5, 1.0 / 3.0, 2.0, -2.0, 3.0, inf, -inf, nan] for d in FLOATS])
+    (e, d) for e in [0.0, 0.5, -0.5, 1.0 / 3.0, 2.0, -2.0, 3.0, inf, -inf, nan] for d in FLOATS])
 def test_pow_with_a_scalar_exponent(exponent, dtype):
     data = [nan, inf, -inf, 0.0, -0.0, 1.0, -1.0, -8.0, 2.0]
     check(lambda L, x: L.pow(x, exponent), data, dtype=dtype)
@@ -1009,19 +999,14 @@ LOSS_CASES = {
 LOSS_LOGITS = [[0.0, -inf, 1.0], [2.0, 1.0, -inf], [-inf, -inf, 3.0]]
 
 
-NORM_OF_INF = ("layer/group/instance/batch norm of a group holding an infinity give +-inf for its finite "
-               "entries (the kernel's variance is finite or inf there); torch gives NaN for the whole group (csrc)")
-LOSS_CASES.update({
+LOSS_CASES.update({  # a group holding an infinity normalizes to NaN throughout, as in torch
     "group_norm_inf": lambda L, x: L.nn.functional.group_norm(x.reshape(1, 3, 3), 3),
     "instance_norm_inf": lambda L, x: L.nn.functional.instance_norm(x.reshape(1, 3, 3)),
     "batch_norm_inf": lambda L, x: L.nn.functional.batch_norm(x, None, None, training=True),
 })
-NORM_XFAILS = ("layer_norm_inf", "group_norm_inf", "instance_norm_inf", "batch_norm_inf")
 
 
-@pytest.mark.parametrize("case,dtype", [
-    pytest.param(c, d, marks=[pytest.mark.xfail(strict=True, reason=NORM_OF_INF)] if c in NORM_XFAILS else [])
-    for c in LOSS_CASES for d in ("float32", "float64")])
+@pytest.mark.parametrize("case,dtype", [(c, d) for c in LOSS_CASES for d in ("float32", "float64")])
 def test_losses_and_norms_with_infinities(case, dtype):
     # binary_cross_entropy's 0 * log(...) terms give torch a -0.0 loss: the sign of a zero loss
     # means nothing.

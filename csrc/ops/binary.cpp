@@ -172,6 +172,14 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   const DType result = s.kind == Kind::Compare || s.kind == Kind::Logical ? kBool : ct;
   const IntArray shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), s.name);
   const bool may_fail = s.kind == Kind::IntDiv && is_integral(ct, false);
+  if (op == BinaryOp::Pow && out == nullptr && b.is_wrapped_number() && is_floating(ct) && ct != kFloat16) {
+    // A number exponent of +-0.5 is sqrt or rsqrt, as torch computes it: pow(-inf, 0.5) is NaN
+    // and pow(-0.0, 0.5) is -0.0 there, where C's pow gives inf and +0.0 (torch's float16 CPU
+    // kernel keeps pow's values, and so does ember's).
+    const double e = b.item().to_double();
+    if (e == 0.5) return sqrt(convert(a, ct, device));
+    if (e == -0.5) return rsqrt(convert(a, ct, device));
+  }
   if (op == BinaryOp::Pow && trivial_exponent(b)) {  // a ** 1 is a copy, a ** 0 ones
     const Tensor source = b.item().to_double() == 1.0 ? convert(a, ct, device) : scalar_tensor(1, ct);
     return elementwise::run(s.name, result, shape, device, {source}, out, false,

@@ -44,7 +44,10 @@ template <typename T> EMBER_HOST_DEVICE T wrap_mul(T a, T b) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) return static_cast<T>(Wide<T>(a) * Wide<T>(b));
   else return a * b;
 }
-template <typename T> EMBER_HOST_DEVICE T wrap_neg(T a) { return wrap_sub(T(0), a); }
+template <typename T> EMBER_HOST_DEVICE T wrap_neg(T a) {
+  if constexpr (std::is_integral_v<T>) return wrap_sub(T(0), a);
+  else return -a;  // IEEE negation: -(0.0) is -0.0, where 0 - 0.0 would give +0.0
+}
 
 // ---- arithmetic ----
 template <typename T> struct Add { EMBER_HOST_DEVICE T operator()(T a, T b) const { return static_cast<T>(wrap_add(a, b)); } };

@@ -73,7 +73,13 @@ struct ShiftedSums {
     n += count;
   }
   double mean() const { return n ? shift + s / n : std::nan(""); }
-  double var() const { return n ? std::max(0.0, (s2 - s * s / n) / n) : std::nan(""); }  // biased
+  // biased; rounding below 0 is clamped, but a NaN (an infinite value in the set) stays NaN, as
+  // torch's statistics give it (std::max would turn it into 0)
+  double var() const {
+    if (!n) return std::nan("");
+    const double v = (s2 - s * s / n) / n;
+    return v < 0.0 ? 0.0 : v;
+  }
 };
 
 template <typename T>

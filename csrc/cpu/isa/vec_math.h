@@ -96,7 +96,7 @@ inline float tanh(float x) {
   p = p * z - 3.33332819422e-1f;
   const float small = x + x * z * p;
   const float big = std::copysign(1.0f - 2.0f / (vec::exp(a + a) + 1.0f), x);
-  return a < 0.625f ? small : big;
+  return a < 0.625f ? std::copysign(small, x) : big;  // odd: tanh(-0.0) is -0.0
 }
 
 // 1 / (1 + e^-x), written with e^-|x| so that large negative x gives e^x (down to denormals)
