@@ -31,6 +31,9 @@ LUResult = return_types.make("linalg_lu", ["P", "L", "U"])
 LstsqResult = return_types.make("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 _FLOATS = (_C.dtype.float32, _C.dtype.float64)
+# Norms reduce elementwise (accumulating in float32 for 16-bit inputs), so they take every
+# floating dtype, as torch's do; the factorizations need float32/float64.
+_NORM_FLOATS = _FLOATS + (_C.dtype.float16, _C.dtype.bfloat16)
 
 
 def _tensor(x, op, name="A"):
@@ -39,10 +42,11 @@ def _tensor(x, op, name="A"):
     return x
 
 
-def _check_float(x, op, name="A"):
+def _check_float(x, op, name="A", allowed=_FLOATS):
     _tensor(x, op, name)
-    if x.dtype not in _FLOATS:
-        raise _C.DTypeError(f"{op}: expected {name} to be a float32 or float64 tensor, but got dtype "
+    if x.dtype not in allowed:
+        names = "a floating-point" if allowed is _NORM_FLOATS else "a float32 or float64"
+        raise _C.DTypeError(f"{op}: expected {name} to be {names} tensor, but got dtype "
                             f"{str(x.dtype).rsplit('.', 1)[-1]}")
     return x
 
@@ -75,7 +79,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, axis=None, kee
     keepdim = keepdim if keepdims is None else keepdims
     if isinstance(x, Tensor) and x.dtype.is_complex:
         x = x.abs()  # the norm of the moduli: a real result, differentiable through abs
-    _check_float(x, "linalg.vector_norm", "x")
+    _check_float(x, "linalg.vector_norm", "x", allowed=_NORM_FLOATS)
     x = _with_dtype(x, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise _C.ArgumentError(f"linalg.vector_norm: ord must be a real number, but got {ord!r}")
