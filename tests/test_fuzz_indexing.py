@@ -3,7 +3,8 @@
 Random shapes (zero-size dims among them) meet random keys: ints, slices with any step
 (negative ones too: ember follows NumPy there, where PyTorch refuses them) and bounds past
 either end, None, Ellipsis, integer arrays / lists / tensors, boolean masks, and mixtures of
-advanced and basic indices (NumPy's rule for where the advanced dims go is PyTorch's too).
+advanced and basic indices. Where ints meet index arrays the oracle reads the key as PyTorch
+does (the ints select first; see integers_first).
 A key NumPy refuses with IndexError must make ember raise IndexError or TypeError.
 
 EMBER_FUZZ_EXAMPLES=N (tools/fuzz_long.sh) reruns every test with N random examples.
@@ -137,9 +138,41 @@ def advanced_keys(draw, shape):
     return tuple(np_parts), tuple(em_parts)
 
 
+def integers_first(key):
+    """PyTorch's reading of a key that mixes ints with index arrays: the ints (and 0-dim integer
+    arrays) select first, as basic indexing, then the rest indexes what is left. NumPy instead
+    treats such ints as 0-dim index arrays, which moves the advanced dims elsewhere
+    (x[0, :, [1, 2]] is (2, 3) in NumPy, (3, 2) in PyTorch and ember). Returns the keys to apply
+    one after the other in NumPy."""
+    if not isinstance(key, tuple) or not any(isinstance(k, np.ndarray) for k in key):
+        return (key,)
+
+    def is_integer(k):  # PyTorch reads a 0-dim integer index array as an int too
+        return isinstance(k, int) or (isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype != bool)
+    if not any(is_integer(k) for k in key):
+        return (key,)
+    first = []
+    for k in key:
+        if is_integer(k):
+            first.append(int(k))
+        elif isinstance(k, np.ndarray) and k.dtype == bool:
+            first.extend([slice(None)] * k.ndim)
+        elif k is not None:
+            first.append(slice(None))
+    rest = tuple(k for k in key if not is_integer(k))
+    return tuple(first) + (Ellipsis,), rest
+
+
+def numpy_index(a, keys):
+    """`a` indexed by each key of `keys` in turn (a view while the keys are basic)."""
+    for key in keys:
+        a = a[key]
+    return a
+
+
 def check_getitem(a, t, np_key, em_key):
     try:
-        want = a[np_key]
+        want = numpy_index(a, integers_first(np_key))
     except IndexError:
         with pytest.raises((IndexError, TypeError)):
             t[em_key]
@@ -185,18 +218,19 @@ def value_for(data, target_shape, dtype, distinct):
 
 
 def check_setitem(a, t, np_key, em_key, data, dtype):
+    keys = integers_first(np_key)
     try:
-        target = a[np_key]
+        target = numpy_index(a, keys)
     except IndexError:
         with pytest.raises((IndexError, TypeError)):
             t[em_key] = 1
         return
     # Where two index positions name the same element the written value is unspecified:
     # write a scalar there, so every order gives the same result.
-    positions = np.arange(a.size).reshape(a.shape)[np_key]
+    positions = numpy_index(np.arange(a.size).reshape(a.shape), keys)
     distinct = np.unique(positions).size == np.asarray(positions).size
     v = value_for(data, np.shape(target), dtype, distinct)
-    a[np_key] = v
+    numpy_index(a, keys[:-1])[keys[-1]] = v  # the first of two keys is basic: a view of `a`
     if isinstance(v, np.ndarray):
         em_v = make_tensor(v, dtype) if data.draw(st.booleans()) else make_tensor(v)
         if em_v.dtype == ember.bool and dtype != ember.bool:
