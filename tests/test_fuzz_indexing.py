@@ -267,7 +267,8 @@ def refused_keys(draw, shape):
     kind = draw(st.sampled_from(["int", "too_many", "ellipses", "mask", "array", "float", "float_list"]))
     if kind == "int" and shape:
         size = shape[0]
-        return (draw(st.sampled_from([size, size + draw(st.integers(0, 5)), -size - 1 - draw(st.integers(0, 5))])),)
+        past = draw(st.integers(0, 5))
+        return (draw(st.sampled_from([size, size + past, -size - 1 - past])),)
     if kind == "ellipses":
         return (Ellipsis, Ellipsis)
     if kind == "mask" and shape:

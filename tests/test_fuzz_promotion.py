@@ -73,7 +73,7 @@ OPS = [("add", operator.add, True), ("sub", operator.sub, True), ("mul", operato
 
 
 @pytest.mark.parametrize("name,fn,takes_scalars", OPS, ids=[op[0] for op in OPS])
-@fuzz_settings(100)
+@fuzz_settings(60)
 @given(a=operands(), b=operands())
 def test_op_result_dtype_matches_torch(name, fn, takes_scalars, a, b):
     (ea, ta, da), (eb, tb, db) = a, b

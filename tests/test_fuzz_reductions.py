@@ -120,9 +120,11 @@ REDUCTIONS = [
     Reduction("std1", lambda ns, t, d, k: ns.std(t, dim=d, correction=1, keepdim=k), _std(1), FLOAT_DTYPES,
               lambda d: d),
     Reduction("all", lambda ns, t, d, k: ns.all(t, dim=d, keepdim=k) if d is not None else ns.all(t),
-              lambda a, axis, keepdims: np.all(a, axis=axis, keepdims=keepdims), REAL, _any_all, none_drops_keepdim=True),
+              lambda a, axis, keepdims: np.all(a, axis=axis, keepdims=keepdims), REAL, _any_all,
+              none_drops_keepdim=True),
     Reduction("any", lambda ns, t, d, k: ns.any(t, dim=d, keepdim=k) if d is not None else ns.any(t),
-              lambda a, axis, keepdims: np.any(a, axis=axis, keepdims=keepdims), REAL, _any_all, none_drops_keepdim=True),
+              lambda a, axis, keepdims: np.any(a, axis=axis, keepdims=keepdims), REAL, _any_all,
+              none_drops_keepdim=True),
     Reduction("logsumexp", lambda ns, t, d, k: ns.logsumexp(t, dim=d, keepdim=k), _logsumexp, NUMERIC, _float_of,
               dims="not_none"),
     Reduction("norm2", lambda ns, t, d, k: ns.linalg.vector_norm(t, 2, dim=d, keepdim=k), _norm(2), FLOAT_DTYPES,
@@ -180,7 +182,7 @@ shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS, ids=lambda r: r.name)
-@fuzz_settings(40)
+@fuzz_settings(25)
 @given(shape=shapes, keepdim=st.booleans(), data=st.data())
 def test_reduction_matches_numpy(reduction, shape, keepdim, data):
     dtype = data.draw(st.sampled_from(reduction.dtypes))
@@ -207,7 +209,7 @@ def test_reduction_matches_numpy(reduction, shape, keepdim, data):
 
 @pytest.mark.skipif(torch is None, reason="needs torch")
 @pytest.mark.parametrize("reduction", REDUCTIONS, ids=lambda r: r.name)
-@fuzz_settings(15)
+@fuzz_settings(10)
 @given(shape=shapes.filter(lambda s: 0 not in s), keepdim=st.booleans(), data=st.data())
 def test_reduction_dtype_and_refusals_match_torch(reduction, shape, keepdim, data):
     """Every real dtype, also those the op refuses: ember must refuse where PyTorch does and
