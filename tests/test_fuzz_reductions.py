@@ -266,3 +266,16 @@ def test_vector_norm_takes_16_bit_floats(dtype):
         assert_close(got, np.array(want), dtype)
     with pytest.raises(TypeError, match="vector_norm"):
         ember.linalg.vector_norm(ember.tensor([1, 2]))
+
+
+def test_frobenius_norm_takes_at_most_two_dims():
+    # torch reads p='fro' over dims as a matrix norm and refuses three or more; p=None or 2 is
+    # the vector norm over any number of dims.
+    x = ember.ones(2, 3, 4)
+    with pytest.raises(RuntimeError, match=r"norm.*fro.*\(0, 1, 2\).*\[2, 3, 4\]"):
+        x.norm(dim=(0, 1, 2))
+    with pytest.raises(ValueError, match="fro"):
+        ember.norm(x, "fro", dim=[0, 1, -1])
+    assert_close(x.norm(dim=(0, 2)), np.full(3, 8 ** 0.5, dtype=np.float32))
+    assert_close(x.norm(p=None, dim=(0, 1, 2)), np.float32(24 ** 0.5))
+    assert_close(x.norm(), np.float32(24 ** 0.5))
