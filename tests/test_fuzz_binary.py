@@ -5,7 +5,8 @@ dtype must be PyTorch's: the op's own result when torch is installed, else the p
 table of tests/op_catalogue.py with the op's rule (comparisons give bool, true division and
 atan2/copysign/xlogy give the default float for integers, float_power gives float64).
 Values are checked against NumPy computed in the dtype ember computes in (float32 for
-float16/bfloat16). Combinations PyTorch refuses must raise a TypeError/RuntimeError/ValueError,
+float16/bfloat16), with each operand in a random memory layout (negative strides, transposed,
+stepped). Combinations PyTorch refuses must raise a TypeError/RuntimeError/ValueError,
 and integer floor_divide/remainder/fmod by zero must raise RuntimeError naming
 ZeroDivisionError (ember follows PyTorch's CPU there).
 
@@ -208,6 +209,24 @@ dtype_pairs = st.tuples(st.sampled_from(ALL_DTYPES), st.sampled_from(ALL_DTYPES)
 shape_pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=4)
 
 
+layouts = st.sampled_from(["contiguous", "reversed", "transposed", "stepped"])
+
+
+def strided_tensor(values, dtype, layout):
+    """An ember tensor holding `values` in the given memory layout: contiguous, every dim
+    reversed (negative strides), dims reversed (a transposed view) or every other element of
+    a larger buffer; the kernels must give the same results for each."""
+    if layout == "contiguous" or values.ndim == 0:
+        return make_tensor(values, dtype)
+    if layout == "reversed":
+        flip_all = (slice(None, None, -1),) * values.ndim
+        return make_tensor(np.ascontiguousarray(values[flip_all]), dtype)[flip_all]
+    if layout == "transposed":
+        return make_tensor(np.ascontiguousarray(values.T), dtype).permute(*reversed(range(values.ndim)))
+    wide = np.repeat(values, 2, axis=-1)
+    return make_tensor(wide, dtype)[..., ::2]
+
+
 def tolerance(op, dtype):
     if dtype in (ember.float16, ember.bfloat16):
         return None, None  # conftest's defaults for the dtype, after rounding the reference
@@ -233,7 +252,8 @@ def test_binary_op_broadcasts_like_numpy(op, shapes, dtypes, data):
     if result_dtype in COMPLEX_DTYPES and op.name in ("div", "true_divide", "pow", "float_power"):
         b = np.where(b == 0, np.ones_like(b), b)  # complex division by 0: inf/nan conventions differ
         a = np.where(a == 0, np.ones_like(a), a) if op.name != "div" else a
-    ta, tb = make_tensor(a, a_dtype), make_tensor(b, b_dtype)
+    ta = strided_tensor(a, a_dtype, data.draw(layouts))
+    tb = strided_tensor(b, b_dtype, data.draw(layouts))
     fn = getattr(ember, op.name)
     is_accepted = accepted(op, a_dtype, b_dtype, promoted)
     if torch is not None:
