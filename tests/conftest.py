@@ -300,6 +300,28 @@ def message_numbers(excinfo):
 
 
 # ---------------------------------------------------------------------------
+# property-based (hypothesis) runs: short and reproducible by default, long on request
+# ---------------------------------------------------------------------------
+
+# EMBER_FUZZ_EXAMPLES=N runs every property test of tests/test_fuzz_*.py with N examples and
+# fresh random seeds (tools/fuzz_long.sh sets it); unset, each runs its own small count from a
+# fixed derandomized seed, so a CI failure reproduces on every machine.
+FUZZ_EXAMPLES = int(os.environ.get("EMBER_FUZZ_EXAMPLES", "0") or 0)
+
+
+def fuzz_settings(ci_examples):
+    """hypothesis settings for a differential property test: `ci_examples` derandomized
+    examples, or EMBER_FUZZ_EXAMPLES random ones in a long run."""
+    from hypothesis import HealthCheck, settings
+    suppress = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+    if FUZZ_EXAMPLES > 0:
+        return settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=False, database=None,
+                        print_blob=True, suppress_health_check=suppress)
+    return settings(max_examples=ci_examples, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=suppress)
+
+
+# ---------------------------------------------------------------------------
 # the backend: ember, or PyTorch standing in for it
 # ---------------------------------------------------------------------------
 

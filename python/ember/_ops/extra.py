@@ -162,12 +162,14 @@ def positive(input):
 
 @op
 def float_power(input, exponent):
-    """input ** exponent in float64."""
+    """input ** exponent in float64, or complex128 when either operand is complex (as torch)."""
     e = _ember()
-    base = input.to(_C.dtype.float64) if isinstance(input, Tensor) else float(input)
-    power = exponent.to(_C.dtype.float64) if isinstance(exponent, Tensor) else float(exponent)
-    if not isinstance(base, Tensor) and not isinstance(power, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError("float_power(): expected a Tensor as input or exponent")
+    operands = (input, exponent)
+    is_complex = any(x.dtype.is_complex if isinstance(x, Tensor) else isinstance(x, complex) for x in operands)
+    dtype, to_scalar = (_C.dtype.complex128, complex) if is_complex else (_C.dtype.float64, float)
+    base, power = (x.to(dtype) if isinstance(x, Tensor) else to_scalar(x) for x in operands)
     return e.pow(base, power)
 
 
@@ -204,13 +206,14 @@ def heaviside(input, values):
 
 
 def _integer_operands(a, b, op):
+    """The operands broadcast to their promoted dtype, which must be an integer one: bool with
+    an integer promotes to it (as in torch); bool alone, floating and complex are refused."""
     _tensor(a, op)
     _tensor(b, op, "other")
-    for t in (a, b):
-        if t.dtype.is_floating_point or t.dtype == _C.dtype.bool:
-            raise TypeError(f"{op}(): \"{op}\" not implemented for {t.dtype} (integer dtypes only)")
     e = _ember()
-    dtype = e.promote_types(a.dtype, b.dtype)
+    dtype = e.result_type(a, b)
+    if dtype.is_floating_point or dtype.is_complex or dtype == _C.dtype.bool:
+        raise TypeError(f"{op}(): \"{op}\" not implemented for {a.dtype} and {b.dtype} (integer dtypes only)")
     return e.broadcast_tensors(a.to(dtype), b.to(dtype))
 
 

@@ -227,7 +227,14 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     impl = _impl(input, "norm")
     if dtype is not None:
         impl = impl.to_dtype(dtype)
-    if p is None or (isinstance(p, str) and p == "fro"):
+    if isinstance(p, str) and p == "fro":
+        # torch reads 'fro' over dims as a matrix norm: one or two dims (or all, for dim=None).
+        dims = _dims(dim)
+        if dims is not None and len(dims) > 2:
+            raise _C.ArgumentError(f"norm(): p='fro' takes one or two dims, but got dim={tuple(dims)} for an "
+                                   f"input of shape {list(impl.shape)}; use p=2 for the vector norm over them")
+        p = 2.0
+    elif p is None:
         p = 2.0
     elif isinstance(p, str):
         raise NotImplementedError(f"norm(): p={p!r} is not supported; use 'fro' or a number")
