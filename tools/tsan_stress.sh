@@ -13,6 +13,7 @@ cmake -S . -B "$build" -G Ninja -DEMBER_BUILD_PYTHON=ON -DEMBER_CUDA=OFF -DEMBER
 cmake --build "$build"
 pkg=$(mktemp -d /tmp/ember-tsan.XXXXXX)
 cp -r python/ember "$pkg/"
+rm -f "$pkg"/ember/_C*.so "$pkg"/ember/libember.so  # a development checkout links its own build here
 cp "$build"/_C*.so "$build"/libember.so "$pkg/ember/"
 runtime=$(g++ -print-file-name=libtsan.so)
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/tsan.supp"
