@@ -12,7 +12,11 @@ import textwrap
 
 import pytest
 
-PYTHON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
+import ember
+
+# The children import the ember this test imported: the installed wheel in CI, the source tree
+# (python/, with its linked extension) in a development checkout.
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
 HANG_LIMIT_S = 60
 
 PRELUDE = '''
