@@ -89,6 +89,19 @@ template <typename... T> std::tuple<T...> to_device(const std::tuple<T...>& r, D
 }
 
 // "3x4": the matrix dims of t (a vector's one dim as "4x1"), as PyTorch's messages write them.
+// The first batch element whose info is non-zero, or -1.
+inline int64_t first_failure(const Tensor& info) {
+  const int64_t* p = info.data_ptr<int64_t>();
+  for (int64_t i = 0; i < info.numel(); ++i)
+    if (p[i] != 0) return i;
+  return -1;
+}
+
+// A contiguous batch of n x n identity matrices of `dtype` (the work dtypes: float64, complex128).
+inline Tensor identity_batch(const IntArray& batch, int64_t n, DType dtype) {
+  return eye(n, n, TensorOptions(dtype)).expand(with_matrix(batch, n, n)).contiguous();
+}
+
 inline std::string matrix_str(const Tensor& t) {
   if (t.dim() == 1) return detail::str_cat(t.size(0), "x1");
   return detail::str_cat(t.size(-2), "x", t.size(-1));

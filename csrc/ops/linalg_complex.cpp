@@ -62,22 +62,6 @@ LuResult lu_factor_c128(const Tensor& A, const char* op) {
   return r;
 }
 
-int64_t first_failure(const Tensor& info) {
-  const int64_t* p = info.data_ptr<int64_t>();
-  for (int64_t i = 0; i < info.numel(); ++i)
-    if (p[i] != 0) return i;
-  return -1;
-}
-
-Tensor identity_batch(const IntArray& batch, int64_t n) {
-  Tensor eye_b = zeros(with_matrix(batch, n, n), TensorOptions(kComplex128));
-  cdouble* p = cdata(eye_b);
-  const int64_t count = numel_of(batch);
-  for (int64_t b = 0; b < count; ++b)
-    for (int64_t i = 0; i < n; ++i) p[(b * n + i) * n + i] = 1;
-  return eye_b;
-}
-
 // Solves the LU-factored systems in place: b (*, n, k) <- A^-1 b, batch element by element
 // from `first` on (a singular element keeps its infinities and NaNs to itself).
 void lu_solve_factored(const LuResult& lu, Tensor& X, int64_t n, int64_t k, int64_t first, int64_t count,
@@ -107,7 +91,7 @@ std::tuple<Tensor, Tensor> inv_ex(const Tensor& A, bool check_errors) {
   EMBER_CHECK(!(check_errors && bad >= 0), "linalg.inv: ", batch_prefix(A, bad), "The diagonal element ",
               bad >= 0 ? lu.info.data_ptr<int64_t>()[bad] : 0,
               " is zero, the inversion could not be completed because the input matrix is singular.");
-  Tensor X = identity_batch(batch_shape(A), n);
+  Tensor X = identity_batch(batch_shape(A), n, kComplex128);
   const int64_t count = lu.info.numel();
   if (bad < 0) {
     lu_solve_factored(lu, X, n, n, 0, count, "linalg.inv");

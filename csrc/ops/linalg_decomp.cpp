@@ -40,23 +40,6 @@ LuResult lu_factor_f64(const Tensor& A, const char* op) {
   return r;
 }
 
-// The first batch element whose info is non-zero, or -1.
-int64_t first_failure(const Tensor& info) {
-  const int64_t* p = info.data_ptr<int64_t>();
-  for (int64_t i = 0; i < info.numel(); ++i)
-    if (p[i] != 0) return i;
-  return -1;
-}
-
-Tensor identity_batch(const IntArray& batch, int64_t n) {
-  Tensor eye_b = zeros(with_matrix(batch, n, n), TensorOptions(kFloat64));
-  double* p = eye_b.data_ptr<double>();
-  const int64_t count = numel_of(batch);
-  for (int64_t b = 0; b < count; ++b)
-    for (int64_t i = 0; i < n; ++i) p[(b * n + i) * n + i] = 1;
-  return eye_b;
-}
-
 // Solves A X = B for a contiguous float64 B of shape (*, n, k) whose batch matches A's; returns
 // the failing batch element or -1 (X then holds garbage).
 int64_t lu_solve_in_place(const Tensor& A, Tensor& B, const char* op) {
@@ -88,7 +71,7 @@ std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors) {
   EMBER_CHECK(!(check_errors && bad >= 0), "linalg.inv: ", batch_prefix(A, bad), "The diagonal element ",
               bad >= 0 ? lu.info.data_ptr<int64_t>()[bad] : 0,
               " is zero, the inversion could not be completed because the input matrix is singular.");
-  Tensor X = identity_batch(batch_shape(A), n);
+  Tensor X = identity_batch(batch_shape(A), n, kFloat64);
   if (bad < 0) {
     LinalgArgs args;
     args.batch = lu.info.numel();
@@ -464,7 +447,7 @@ std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
   args.a = R.data_ptr<double>();
   args.c = mode == "r" ? nullptr : Q.data_ptr<double>();
   if (mode != "r" && m * kq > 0 && n == 0)  // nothing to reflect: Q is the identity
-    Q.copy_(identity_batch(batch, m).narrow(-1, 0, kq));
+    Q.copy_(identity_batch(batch, m, kFloat64).narrow(-1, 0, kq));
   if (m * n > 0) run(LinalgOp::Qr, args, "linalg.qr");
   // R is k x n, or m x n in complete mode.
   const Tensor Rk = mode == "complete" ? R : R.narrow(-2, 0, k);
@@ -520,8 +503,8 @@ std::tuple<Tensor, Tensor, Tensor> svd_impl(const Tensor& A, bool full_matrices,
   Tensor Vh = vectors ? f64_empty(with_matrix(batch, kv, n)) : f64_empty({0});
   if (numel_of(batch) > 0 && (m == 0 || n == 0) && vectors) {
     // No singular values; the full factors are identities.
-    U.copy_(identity_batch(batch, m).narrow(-1, 0, ku));
-    Vh.copy_(identity_batch(batch, n).narrow(-2, 0, kv));
+    U.copy_(identity_batch(batch, m, kFloat64).narrow(-1, 0, ku));
+    Vh.copy_(identity_batch(batch, n, kFloat64).narrow(-2, 0, kv));
   }
   LinalgArgs args;
   args.batch = numel_of(batch);
